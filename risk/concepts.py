@@ -104,3 +104,9 @@ GLUCOSE_LOWERING_CLASSES = frozenset({
     "metformin", "sulfonylurea", "dpp4_inhibitor", "sglt2_inhibitor", "glp1_receptor_agonist", "insulin",
     "pioglitazone",
 })
+
+# Evidence that closes a care gap (Procedure / Observation / DiagnosticReport codes; value_sets.md section 3.3).
+# Stored as `Diagnosis` entries with resource_type "Procedure" (or the resource type that carried them).
+CARE_EVIDENCE_CONCEPTS: tuple[str, ...] = (
+    "retinal_exam", "foot_exam", "colorectal_screening", "breast_screening", "cervical_screening",
+)

@@ -19,6 +19,8 @@ CONTRACT (other modules rely on these column names; one row per patient, index `
 - medications active at as_of (0/1): `rx_<class>` for each class in risk.concepts.MEDICATION_CONCEPTS, plus
   `on_statin`, `on_antihypertensive`, `on_lipid_lowering`, `on_glucose_lowering`, `n_antihypertensive_classes`
 - utilisation: `visits_1y`, `visits_5y`
+- care-gap evidence: `last_<concept>_days` (days since the latest evidence, NaN when never) for each of
+  risk.concepts.CARE_EVIDENCE_CONCEPTS
 
 Nothing dated after `as_of` reaches any column.
 """
