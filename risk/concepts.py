@@ -110,3 +110,16 @@ GLUCOSE_LOWERING_CLASSES = frozenset({
 CARE_EVIDENCE_CONCEPTS: tuple[str, ...] = (
     "retinal_exam", "foot_exam", "colorectal_screening", "breast_screening", "cervical_screening",
 )
+
+# An input older than this is flagged "stale" beside the score that uses it (it is still used, and shown with
+# its date). Project choice grounded in the follow-up intervals of epidemiology.md section 5: BP at least
+# yearly (ESH 2024 / HAS-SFHTA); lipids once then every 5 years if normal (French College of Cardiology);
+# HbA1c, creatinine/eGFR and UACR yearly at least in diabetes/CKD (HAS 2014/2023); weight and smoking status:
+# 2 years (no guideline interval found; ask again at least every other visit).
+STALE_AFTER_DAYS: dict[str, int] = {
+    "sbp": 365, "dbp": 365, "heart_rate": 365,
+    "total_chol": 5 * 365, "hdl": 5 * 365, "ldl": 5 * 365, "non_hdl": 5 * 365, "triglycerides": 5 * 365,
+    "glucose": 365, "hba1c": 365, "creatinine": 365, "egfr": 365, "uacr": 365,
+    "albumin": 365, "calcium": 365, "phosphate": 365, "bicarbonate": 365,
+    "bmi": 2 * 365, "weight": 2 * 365, "height": 10 * 365, "smoking_status": 2 * 365,
+}

@@ -24,3 +24,206 @@ CONTRACT (other modules rely on these column names; one row per patient, index `
 
 Nothing dated after `as_of` reaches any column.
 """
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from risk.concepts import (
+    ANTIHYPERTENSIVE_CLASSES,
+    CARE_EVIDENCE_CONCEPTS,
+    DIAGNOSIS_CONCEPTS,
+    GLUCOSE_LOWERING_CLASSES,
+    LIPID_LOWERING_CLASSES,
+    MEASUREMENT_CONCEPTS,
+    MEDICATION_CONCEPTS,
+)
+from risk.table import Tables
+
+NUMERIC_CONCEPTS = [c for c, spec in MEASUREMENT_CONCEPTS.items() if spec.numeric]
+TREND_WINDOW_DAYS = 3 * 365.25  # slopes and SBP variability over the last 3 years
+ESTABLISHED_CVD = ("myocardial_infarction", "myocardial_infarction_history", "coronary_heart_disease",
+                   "coronary_revascularisation", "stroke", "stroke_ischaemic", "stroke_haemorrhagic", "tia",
+                   "peripheral_arterial_disease")  # ESC 2021 prevention guideline definition of ASCVD
+CKD_STAGE_CONCEPTS = {"ckd_stage_1": 1, "ckd_stage_2": 2, "ckd_stage_3": 3, "ckd_stage_4": 4, "ckd_stage_5": 5,
+                      "esrd": 5, "kidney_transplant": 5}
+DAY = np.timedelta64(1, "D")
+
+
+def as_of_series(tables: Tables, as_of: date | pd.Timestamp | pd.Series | None) -> pd.Series:
+    """Per-patient index date as the END of that day (tz-naive UTC): data recorded that day is known."""
+    if isinstance(as_of, pd.Series):
+        s = pd.to_datetime(as_of).reindex(tables.patients.index)
+    else:
+        day = pd.Timestamp(as_of or date.today())
+        s = pd.Series(day, index=tables.patients.index)
+    return s.dt.normalize() + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+
+
+def _known(df: pd.DataFrame, time_col: str, cutoff: pd.Series) -> pd.DataFrame:
+    """Rows dated at or before the patient's as_of (undated rows are dropped)."""
+    c = cutoff.reindex(df["patient_id"]).to_numpy()
+    return df[df[time_col].to_numpy() <= c]
+
+
+def _slopes(m: pd.DataFrame, concept: str, cutoff: pd.Series) -> pd.Series:
+    """Least-squares slope per year over the trend window (NaN with fewer than 2 distinct days)."""
+    sub = m[m["concept"] == concept]
+    start = (cutoff - pd.Timedelta(days=TREND_WINDOW_DAYS)).reindex(sub["patient_id"]).to_numpy()
+    sub = sub[sub["time"].to_numpy() >= start]
+    if sub.empty:
+        return pd.Series(dtype=float)
+    t = (sub["time"] - pd.Timestamp("2000-01-01")) / DAY / 365.25
+    g = pd.DataFrame({"pid": sub["patient_id"].to_numpy(), "t": t.to_numpy(), "v": sub["value"].to_numpy()})
+    g["tt"], g["tv"] = g["t"] ** 2, g["t"] * g["v"]
+    s = g.groupby("pid").agg(n=("t", "size"), st=("t", "sum"), sv=("v", "sum"), stt=("tt", "sum"),
+                             stv=("tv", "sum"))
+    denom = s["n"] * s["stt"] - s["st"] ** 2
+    slope = (s["n"] * s["stv"] - s["st"] * s["sv"]) / denom.where(denom > 1e-9)
+    return slope.where(s["n"] >= 2)
+
+
+def build_features(tables: Tables, as_of: date | pd.Timestamp | pd.Series | None = None) -> pd.DataFrame:
+    """One row per patient with the contract's columns, using only data dated at or before `as_of`."""
+    pats = tables.patients
+    cutoff = as_of_series(tables, as_of)
+    out = pd.DataFrame(index=pats.index)
+    out["as_of"] = cutoff.dt.normalize()
+    out["age"] = ((out["as_of"] - pats["birth_date"]) / DAY / 365.25).astype(float)
+    out["sex_male"] = (pats["sex"] == "male").astype(int)
+
+    m = _known(tables.measurements, "time", cutoff).sort_values(["patient_id", "time"], kind="stable")
+    latest = m.drop_duplicates(["patient_id", "concept"], keep="last").set_index(["patient_id", "concept"])
+    cut_days = out["as_of"]
+    for concept in NUMERIC_CONCEPTS:
+        if concept in latest.index.get_level_values(1):
+            sub = latest.xs(concept, level="concept")
+        else:
+            sub = latest.iloc[0:0].droplevel("concept")
+        out[concept] = sub["value"].reindex(out.index).astype(float)
+        out[f"{concept}_date"] = sub["time"].reindex(out.index)
+        out[f"{concept}_days"] = ((cut_days - out[f"{concept}_date"].dt.normalize()) / DAY).astype(float)
+        out[f"{concept}_derived"] = sub["derived"].reindex(out.index).fillna(False).astype(int)
+
+    smoke = latest.xs("smoking_status", level="concept") if "smoking_status" in latest.index.get_level_values(
+        1) else latest.iloc[0:0].droplevel("concept")
+    status = smoke["value"].reindex(out.index)
+    out["smoking_current"] = (status == 2).astype(float).where(status.notna())
+    out["smoking_former"] = (status == 1).astype(float).where(status.notna())
+    out["smoking_date"] = smoke["time"].reindex(out.index)
+
+    sbp = m[m["concept"] == "sbp"]
+    out["sbp_mean3"] = sbp.groupby("patient_id")["value"].apply(lambda v: v.tail(3).mean()).reindex(out.index)
+    recent = sbp[sbp["time"].to_numpy() >= (cutoff - pd.Timedelta(days=TREND_WINDOW_DAYS)).reindex(
+        sbp["patient_id"]).to_numpy()]
+    out["sbp_sd"] = recent.groupby("patient_id")["value"].std().reindex(out.index)
+    for concept in ("hba1c", "egfr", "sbp", "bmi", "ldl"):
+        out[f"{concept}_slope"] = _slopes(m, concept, cutoff).reindex(out.index)
+    out["weight_change_1y"] = _weight_change(m, out.index)
+
+    _diagnosis_features(out, tables, cutoff)
+    _medication_features(out, tables, cutoff)
+
+    enc = _known(tables.encounters, "time", cutoff)
+    days_before = ((cutoff.reindex(enc["patient_id"]).to_numpy() - enc["time"].to_numpy()) / DAY)
+    for label, limit in (("visits_1y", 365.25), ("visits_5y", 5 * 365.25)):
+        out[label] = pd.Series(days_before <= limit, index=enc["patient_id"].to_numpy()).groupby(
+            level=0).sum().reindex(out.index).fillna(0).astype(int)
+    return out
+
+
+def _weight_change(m: pd.DataFrame, index: pd.Index) -> pd.Series:
+    """Latest weight minus the latest weight 9-15 months before it (kg); NaN when there is none."""
+    w = m[m["concept"] == "weight"]
+    if w.empty:
+        return pd.Series(np.nan, index=index)
+    last = w.groupby("patient_id")["time"].max()
+    lt = last.reindex(w["patient_id"]).to_numpy()
+    gap = (lt - w["time"].to_numpy()) / DAY
+    before = w[(gap >= 270) & (gap <= 455)].groupby("patient_id")["value"].last()
+    latest_val = w.groupby("patient_id")["value"].last()
+    return (latest_val - before).reindex(index)
+
+
+def _presence(df: pd.DataFrame, index: pd.Index, concepts: tuple[str, ...]) -> pd.DataFrame:
+    """0/1 table patient x concept: does the patient have at least one row of that concept."""
+    if df.empty:
+        return pd.DataFrame(0, index=index, columns=list(concepts))
+    table = pd.crosstab(df["patient_id"], df["concept"]).clip(upper=1)
+    return table.reindex(index=index, columns=list(concepts), fill_value=0).fillna(0).astype(int)
+
+
+def _diagnosis_features(out: pd.DataFrame, tables: Tables, cutoff: pd.Series) -> None:
+    """Ever diagnosed at as_of (history stays history: a resolved MI is still a prior MI)."""
+    d = tables.diagnoses
+    dated = _known(d.dropna(subset=["onset"]), "onset", cutoff)
+    undated = d[d["onset"].isna()]
+    d = pd.concat([dated, undated], ignore_index=True)
+    first = d.groupby(["patient_id", "concept"])["onset"].min()
+    flags = _presence(d, out.index, DIAGNOSIS_CONCEPTS)
+    for concept in DIAGNOSIS_CONCEPTS:
+        out[f"dx_{concept}"] = flags[concept]
+
+    def first_onset(*concepts: str) -> pd.Series:
+        sub = first[first.index.get_level_values(1).isin(concepts)]
+        return sub.groupby(level=0).min().reindex(out.index)
+
+    def any_of(*concepts: str) -> pd.Series:
+        return out[[f"dx_{c}" for c in concepts]].max(axis=1).astype(int)
+
+    out["diabetes_t2"] = any_of("diabetes_type2")
+    out["diabetes_t1"] = any_of("diabetes_type1")
+    out["diabetes_any"] = any_of("diabetes_any", "diabetes_type1", "diabetes_type2")
+    dm_onset = first_onset("diabetes_any", "diabetes_type1", "diabetes_type2")
+    out["diabetes_date"] = dm_onset
+    out["diabetes_years"] = ((out["as_of"] - dm_onset) / DAY / 365.25).where(out["diabetes_any"] == 1)
+    out["age_at_diabetes"] = (out["age"] - out["diabetes_years"]).where(out["diabetes_any"] == 1)
+    out["prior_mi"] = any_of("myocardial_infarction", "myocardial_infarction_history")
+    out["prior_mi_date"] = first_onset("myocardial_infarction", "myocardial_infarction_history")
+    out["prior_stroke"] = any_of("stroke", "stroke_ischaemic", "stroke_haemorrhagic")
+    out["prior_stroke_date"] = first_onset("stroke", "stroke_ischaemic", "stroke_haemorrhagic")
+    out["prior_tia"] = any_of("tia")
+    out["prior_pad"] = any_of("peripheral_arterial_disease")
+    out["prior_chd"] = any_of("coronary_heart_disease", "coronary_revascularisation")
+    out["prior_hf"] = any_of("heart_failure")
+    out["prior_hf_date"] = first_onset("heart_failure")
+    out["established_cvd"] = any_of(*ESTABLISHED_CVD)
+    out["established_cvd_date"] = first_onset(*ESTABLISHED_CVD)
+    out["hypertension"] = any_of("hypertension")
+    out["af"] = any_of("atrial_fibrillation")
+    stage_dx = np.zeros(len(out), dtype=float)
+    for concept, stage in CKD_STAGE_CONCEPTS.items():
+        stage_dx = np.maximum(stage_dx, out[f"dx_{concept}"].to_numpy() * stage)
+    stage_dx = np.where((stage_dx == 0) & (out["dx_ckd"].to_numpy() == 1), np.nan, stage_dx)  # stage unknown
+    egfr = out["egfr"].to_numpy()
+    # KDIGO 2012 GFR categories G3a-G5 from the latest eGFR (G1-G2 need markers of damage, so not inferred).
+    stage_gfr = np.select([egfr < 15, egfr < 30, egfr < 60], [5, 4, 3], default=0)
+    stage_gfr = np.where(np.isnan(egfr), 0, stage_gfr)
+    out["ckd_stage"] = np.fmax(stage_dx, stage_gfr)
+    out["has_ckd"] = ((out["ckd_stage"].fillna(1) >= 1) | (out["dx_ckd"] == 1)).astype(int)
+    for concept in CARE_EVIDENCE_CONCEPTS:
+        last = d[d["concept"] == concept].groupby("patient_id")["onset"].max().reindex(out.index)
+        out[f"last_{concept}_days"] = ((out["as_of"] - last.dt.normalize()) / DAY).astype(float)
+
+
+def _medication_features(out: pd.DataFrame, tables: Tables, cutoff: pd.Series) -> None:
+    """Active at as_of: started on or before as_of and not ended before it."""
+    rx = tables.medications
+    day_start = cutoff.dt.normalize().reindex(rx["patient_id"]).to_numpy()
+    started = rx["start"].to_numpy() <= cutoff.reindex(rx["patient_id"]).to_numpy()
+    ended_before = rx["end"].notna().to_numpy() & (rx["end"].dt.normalize().to_numpy() < day_start)
+    flags = _presence(rx[started & ~ended_before], out.index, MEDICATION_CONCEPTS)
+    for concept in MEDICATION_CONCEPTS:
+        out[f"rx_{concept}"] = flags[concept]
+
+    def any_class(classes: frozenset[str]) -> pd.Series:
+        return out[[f"rx_{x}" for x in sorted(classes)]].max(axis=1).astype(int)
+
+    out["on_statin"] = out["rx_statin"]
+    out["on_antihypertensive"] = any_class(ANTIHYPERTENSIVE_CLASSES)
+    out["n_antihypertensive_classes"] = out[[f"rx_{x}" for x in sorted(ANTIHYPERTENSIVE_CLASSES)]].sum(axis=1)
+    out["on_lipid_lowering"] = any_class(LIPID_LOWERING_CLASSES)
+    out["on_glucose_lowering"] = any_class(GLUCOSE_LOWERING_CLASSES)

@@ -1,0 +1,23 @@
+"""All console output of the command line goes through here (no bare prints in the library)."""
+
+from __future__ import annotations
+
+import sys
+
+
+def out(text: str = "") -> None:
+    sys.stdout.write(text + "\n")
+
+
+def err(text: str) -> None:
+    sys.stderr.write(text + "\n")
+
+
+def progress(iterable, *, total: int | None = None, desc: str = "", enabled: bool = True):  # noqa: ANN001, ANN201
+    """A tqdm progress bar on stderr (silent when disabled or not a terminal-friendly context)."""
+    if not enabled:
+        return iterable
+    from tqdm import tqdm
+
+    return tqdm(iterable, total=total, desc=desc, file=sys.stderr, unit="patient", leave=False,
+                mininterval=0.5)

@@ -1,0 +1,55 @@
+"""FHIR date and dateTime parsing to timezone-aware UTC datetimes.
+
+FHIR allows partial dates ("2020", "2020-03") and dateTimes with offsets; a date without a time is taken as
+midnight UTC of that day. Returns None for anything unparseable, so the caller records a data issue.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from functools import lru_cache
+
+
+@lru_cache(maxsize=65536)
+def parse_fhir_datetime(text: str | None) -> datetime | None:
+    """Parse a FHIR date/dateTime/instant.
+
+    >>> parse_fhir_datetime("2020-03-02T10:00:00+02:00").isoformat()
+    '2020-03-02T08:00:00+00:00'
+    >>> parse_fhir_datetime("2020-03").isoformat()
+    '2020-03-01T00:00:00+00:00'
+    >>> parse_fhir_datetime("not a date") is None
+    True
+    """
+    if not text or not isinstance(text, str):
+        return None
+    s = text.strip()
+    try:
+        if len(s) == 4:
+            return datetime(int(s), 1, 1, tzinfo=UTC)
+        if len(s) == 7:
+            return datetime(int(s[:4]), int(s[5:7]), 1, tzinfo=UTC)
+        if len(s) == 10:
+            d = date.fromisoformat(s)
+            return datetime(d.year, d.month, d.day, tzinfo=UTC)
+        dt = datetime.fromisoformat(s)
+    except ValueError:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC)
+
+
+def parse_fhir_date(text: str | None) -> date | None:
+    dt = parse_fhir_datetime(text)
+    return dt.date() if dt else None
+
+
+def to_utc_datetime(day: date | datetime) -> datetime:
+    """A date (or naive datetime) as an aware UTC datetime at the end of that day when given a date.
+
+    `as_of` is a date: everything recorded on that day counts as known on that day.
+    """
+    if isinstance(day, datetime):
+        return day if day.tzinfo else day.replace(tzinfo=UTC)
+    return datetime(day.year, day.month, day.day, 23, 59, 59, 999999, tzinfo=UTC)

@@ -1,0 +1,54 @@
+"""High-level entry points shared by the CLI and the app: source -> records -> features.
+
+No UI state here; everything returns plain dataclasses / DataFrames.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from risk.features import build_features
+from risk.fhir import open_source
+from risk.fhir.base import PatientResources, Source
+from risk.inputs import InputRow, input_rows, latest_derived
+from risk.normalise import build_record
+from risk.record import PatientRecord
+from risk.table import Tables, tables_from_records
+
+
+@dataclass(frozen=True, kw_only=True)
+class PatientView:
+    """Everything the inspect command and the patient page need about one patient at one date."""
+
+    record: PatientRecord
+    as_of: date
+    tables: Tables
+    features: pd.Series  # one row of build_features
+    inputs: list[InputRow]
+
+
+def record_from_resources(pr: PatientResources, *, source: str | None = None) -> PatientRecord:
+    return build_record(pr.patient, pr.resources, now=datetime.now(UTC), source=source)
+
+
+def iter_records(source: Source | str | Path, patient_id: str | None = None) -> Iterator[PatientRecord]:
+    src = open_source(source) if isinstance(source, str | Path) else source
+    label = str(source) if isinstance(source, str | Path) else None
+    if patient_id is not None:
+        yield record_from_resources(src.patient(patient_id), source=label)
+        return
+    for pr in src.iter_patients():
+        yield record_from_resources(pr, source=label)
+
+
+def patient_view(record: PatientRecord, as_of: date | None = None) -> PatientView:
+    as_of = as_of or date.today()
+    tables = tables_from_records([record])
+    features = build_features(tables, as_of).iloc[0]
+    inputs = input_rows(record, as_of, latest_derived(tables.measurements, as_of))
+    return PatientView(record=record, as_of=as_of, tables=tables, features=features, inputs=inputs)
