@@ -83,7 +83,7 @@ DIAGNOSIS_CONCEPTS: tuple[str, ...] = (
     "peripheral_arterial_disease", "heart_failure", "atrial_fibrillation", "ckd", "ckd_stage_1",
     "ckd_stage_2", "ckd_stage_3", "ckd_stage_4", "ckd_stage_5", "esrd", "kidney_transplant",
     "diabetic_nephropathy", "diabetic_retinopathy", "diabetic_neuropathy", "diabetic_foot_ulcer",
-    "amputation", "obesity", "smoking_current", "cv_death",
+    "amputation", "obesity", "smoking_current", "cv_death", "death_other",
 )
 
 # Drug classes (names follow value_sets.json keys).

@@ -25,6 +25,13 @@ from risk.record import (
     PatientRecord,
 )
 
+CAUSE_OF_DEATH = "69453-9"  # LOINC "Cause of death" (Synthea writes it with a SNOMED value)
+# Cardiovascular causes of death: ICD-10 chapter IX (I00-I99) and SNOMED sudden cardiac death / cardiac arrest,
+# plus any SNOMED code that maps to MI, stroke, heart failure or coronary heart disease (SCORE2 outcome definition
+# counts fatal CVD: SCORE2 working group, Eur Heart J 2021;42:2439).
+CV_DEATH_SNOMED = frozenset({"95281009", "410429000"})
+CV_DEATH_CONCEPTS = frozenset({"myocardial_infarction", "stroke", "stroke_ischaemic", "stroke_haemorrhagic",
+                               "heart_failure", "coronary_heart_disease"})
 BP_PANELS = frozenset({"55284-4", "85354-9", "96607-7"})
 EXCLUDED_OBSERVATION_STATUS = frozenset({"entered-in-error", "cancelled", "registered"})
 EXCLUDED_CONDITION_VERIFICATION = frozenset({"entered-in-error", "refuted"})
@@ -146,6 +153,9 @@ def flatten_observation(resource: dict, out: Flat) -> None:
     if resource.get("status") in EXCLUDED_OBSERVATION_STATUS:
         return
     code = resource.get("code")
+    if any(c.get("code") == CAUSE_OF_DEATH for c in _codings(code)):
+        _cause_of_death(resource, source_id, out)
+        return
     concept, coding = _observation_concept(code)
     is_panel = any(c.get("code") in BP_PANELS for c in _codings(code))
     components = resource.get("component") if isinstance(resource.get("component"), list) else []
@@ -176,6 +186,20 @@ def flatten_observation(resource: dict, out: Flat) -> None:
             continue
         _quantity_measurement(concept=c_concept, quantity=component.get("valueQuantity"), when=when,
                               coding=c_coding or {}, source_id=source_id, out=out)
+
+
+def _cause_of_death(resource: dict, source_id: str, out: Flat) -> None:
+    """A coded cause of death becomes a `cv_death` or `death_other` event (outcome labelling reads them)."""
+    when = _effective(resource)
+    for c in _codings(resource.get("valueCodeableConcept")):
+        system, code = c.get("system") or "", str(c.get("code") or "")
+        cv = (("icd-10" in system or "cim" in system.lower()) and code[:1].upper() == "I") or (
+            "snomed" in system and (code in CV_DEATH_SNOMED or terminology.condition_concepts(system, code)
+                                    & CV_DEATH_CONCEPTS))
+        out.diagnoses.append(Diagnosis(concept="cv_death" if cv else "death_other", onset=when,
+                                       code=_code_str(c), display=c.get("display"), source_id=source_id,
+                                       resource_type="Observation"))
+        return
 
 
 def flatten_condition(resource: dict, out: Flat) -> None:

@@ -1,0 +1,88 @@
+"""`risk train` and `risk evaluate` subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from risk import feedback
+from risk.errors import ExitCode
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from risk.models.pipeline import load_tables, train_all
+
+    tables = load_tables(args.source, progress=not args.quiet)
+    names = args.models.split(",") if args.models else None
+    description = args.description or (f"synthetic cohort from `risk synth` at {args.source}" if args.synthetic
+                                       else f"bulk export at {args.source}")
+    results = train_all(tables, Path(args.out), model_names=names, n_bootstrap=args.bootstrap,
+                        description=description, synthetic=args.synthetic, progress=not args.quiet,
+                        plots_dir=Path(args.out) / "plots")
+    for r in results:
+        o = r.metrics["overall"]
+        feedback.out(f"{r.spec.name}: C-index {o['c_index']:.3f} (95% CI {o['c_index_ci'][0]:.3f}-"
+                     f"{o['c_index_ci'][1]:.3f}), calibration slope {o['calibration_slope']:.2f}, "
+                     f"n={o['n']}, events={o['events']} -> {r.folder}")
+    return ExitCode.OK
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    """Re-evaluate saved models on the held-out split of a source (same split and labels as training)."""
+    from risk.features import build_features
+    from risk.models.evaluate import calibration_plot, evaluate
+    from risk.models.pipeline import COMPARATORS, default_index_date, equation_risks, load_tables
+    from risk.models.registry import load_all
+    from risk.models.spec import MODEL_SPECS
+    from risk.models.train import training_set
+
+    tables = load_tables(args.source, progress=not args.quiet)
+    models = load_all(Path(args.models_dir))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    report = {}
+    for name, model in models.items():
+        spec = MODEL_SPECS[name]
+        index_date = default_index_date(tables, spec.horizon_years)
+        ts = training_set(spec, tables, build_features(tables, index_date), index_date)
+        test = (ts.split == "test").to_numpy() if not args.all_patients else slice(None)
+        feats = ts.features[test]
+        predicted = model.predict(feats).risk
+        comps = equation_risks(feats, COMPARATORS[name]) if COMPARATORS[name] else {}
+        report[name] = evaluate(features=feats, labels=ts.labels[test], targets=ts.targets[test],
+                                predicted=predicted, comparators=comps)
+        t = ts.targets[test]
+        calibration_plot(t["y"].to_numpy(), t["weight"].to_numpy(), predicted,
+                         title=f"{name}: calibration", path=out / f"{name}_calibration.html")
+        o = report[name]["overall"]
+        feedback.out(f"{name}: n={o['n']} events={o['events']} C-index {o['c_index']:.3f} "
+                     f"AUROC {o['auroc']:.3f} slope {o['calibration_slope']:.2f} "
+                     f"intercept {o['calibration_intercept']:+.2f} Brier {o['brier']:.4f}")
+        for comp, c in report[name]["comparators"].items():
+            same = c["on_same_patients"]
+            feedback.out(f"   vs {comp} on {same['model']['n']} same patients: model C {same['model']['c_index']:.3f}"
+                         f" / {comp} C {same[comp]['c_index']:.3f}; slope {same['model']['calibration_slope']:.2f}"
+                         f" / {same[comp]['calibration_slope']:.2f}")
+    (out / "evaluation.json").write_text(json.dumps(report, indent=2, default=float) + "\n", encoding="utf-8")
+    return ExitCode.OK
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train", help="train the models from a bulk export (NDJSON folder) or other FHIR source")
+    p.add_argument("--source", required=True, help="bulk-export folder (or any FHIR source)")
+    p.add_argument("--out", default="models", help="output folder (default: models/)")
+    p.add_argument("--models", help="comma-separated subset, e.g. cvd10,hf10")
+    p.add_argument("--bootstrap", type=int, default=10, help="ensemble size for uncertainty intervals")
+    p.add_argument("--synthetic", action="store_true", help="the source is a `risk synth` cohort (said in cards)")
+    p.add_argument("--description", help="training data description for the model cards")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(handler=cmd_train)
+
+    p = sub.add_parser("evaluate", help="evaluate saved models on the held-out split of a source")
+    p.add_argument("--source", required=True)
+    p.add_argument("--models-dir", default="models")
+    p.add_argument("--out", default="reports")
+    p.add_argument("--all-patients", action="store_true", help="evaluate on every patient (external data)")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(handler=cmd_evaluate)

@@ -1,0 +1,151 @@
+"""Model artefacts on disk: XGBoost JSON boosters + manifest + card + metrics, each checked by SHA-256.
+
+Layout of `models/<name>/`: `booster.json` (the model), `ensemble_NN.json` (bootstrap members for the
+uncertainty interval), `manifest.json` (features, calibration, horizon, training data), `metrics.json`,
+`card.md`, and `SHA256SUMS` covering every other file. Nothing is loaded before every checksum matches, and
+nothing is ever unpickled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xgboost as xgb
+
+from risk.errors import ExitCode, ModelError
+
+DEFAULT_MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
+SUMS = "SHA256SUMS"
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def write_checksums(folder: Path) -> None:
+    lines = [f"{sha256_file(p)}  {p.name}" for p in sorted(folder.iterdir()) if p.is_file() and p.name != SUMS]
+    (folder / SUMS).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def verify_checksums(folder: Path) -> None:
+    sums = folder / SUMS
+    if not sums.is_file():
+        raise ModelError(f"model folder {folder} has no {SUMS}; refusing to load an unverified model",
+                         ExitCode.MODEL_INTEGRITY)
+    listed = {}
+    for line in sums.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            digest, name = line.split(maxsplit=1)
+            listed[name.strip()] = digest
+    for name, digest in listed.items():
+        path = folder / name
+        if not path.is_file():
+            raise ModelError(f"model file {path} listed in {SUMS} is missing", ExitCode.MODEL_INTEGRITY)
+        if sha256_file(path) != digest:
+            raise ModelError(f"checksum mismatch for {path}: the file was changed after training; refusing to "
+                             "load it", ExitCode.MODEL_INTEGRITY)
+    for required in ("manifest.json", "booster.json"):
+        if required not in listed:
+            raise ModelError(f"{required} of {folder} is not covered by {SUMS}", ExitCode.MODEL_INTEGRITY)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Prediction:
+    risk: np.ndarray  # calibrated probability at the horizon
+    low: np.ndarray  # 90 % interval from the bootstrap ensemble
+    high: np.ndarray
+    margin: np.ndarray  # calibrated log-odds (= calibration_a + calibration_b * raw margin)
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoadedModel:
+    name: str
+    folder: Path
+    manifest: dict[str, Any]
+    booster: xgb.Booster
+    ensemble: tuple[xgb.Booster, ...]
+
+    @property
+    def features(self) -> list[str]:
+        return list(self.manifest["features"])
+
+    @property
+    def calibration(self) -> tuple[float, float]:
+        c = self.manifest["calibration"]
+        return float(c["a"]), float(c["b"])
+
+    @cached_property
+    def card(self) -> str:
+        path = self.folder / "card.md"
+        return path.read_text(encoding="utf-8") if path.is_file() else ""
+
+    @cached_property
+    def metrics(self) -> dict[str, Any]:
+        path = self.folder / "metrics.json"
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+    def matrix(self, features: pd.DataFrame) -> xgb.DMatrix:
+        x = features.reindex(columns=self.features).astype(float)
+        return xgb.DMatrix(x.to_numpy(), feature_names=self.features, missing=np.nan)
+
+    def predict(self, features: pd.DataFrame, dmatrix: xgb.DMatrix | None = None) -> Prediction:
+        dm = dmatrix if dmatrix is not None else self.matrix(features)
+        a, b = self.calibration
+        margin = a + b * self.booster.predict(dm, output_margin=True)
+        risk = 1.0 / (1.0 + np.exp(-margin))
+        if self.ensemble:
+            members = np.vstack([a + b * m.predict(dm, output_margin=True) for m in self.ensemble])
+            # Interval on the log-odds scale centred on the main model: +-1.645 SD of the bootstrap members.
+            sd = members.std(axis=0, ddof=1) if len(self.ensemble) > 1 else np.zeros_like(margin)
+            low, high = (1.0 / (1.0 + np.exp(-(margin + k * 1.645 * sd))) for k in (-1, 1))
+        else:
+            low, high = risk.copy(), risk.copy()
+        return Prediction(risk=risk, low=low, high=high, margin=margin)
+
+    def contributions(self, features: pd.DataFrame, dmatrix: xgb.DMatrix | None = None) -> np.ndarray:
+        """Exact TreeSHAP (XGBoost pred_contribs) on the calibrated log-odds scale; last column = bias."""
+        dm = dmatrix if dmatrix is not None else self.matrix(features)
+        a, b = self.calibration
+        contribs = self.booster.predict(dm, pred_contribs=True) * b
+        contribs[:, -1] += a
+        return contribs
+
+
+def load_model(folder: Path) -> LoadedModel:
+    folder = Path(folder)
+    if not (folder / "manifest.json").is_file():
+        raise ModelError(f"no model at {folder} (manifest.json missing); run `risk train`", ExitCode.MODEL_MISSING)
+    verify_checksums(folder)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    booster = xgb.Booster()
+    booster.load_model(str(folder / "booster.json"))
+    ensemble = []
+    for name in manifest.get("ensemble", []):
+        member = xgb.Booster()
+        member.load_model(str(folder / name))
+        ensemble.append(member)
+    for b in (booster, *ensemble):
+        b.set_param({"nthread": 1})
+    return LoadedModel(name=manifest["name"], folder=folder, manifest=manifest, booster=booster,
+                       ensemble=tuple(ensemble))
+
+
+def load_all(models_dir: Path | None = None) -> dict[str, LoadedModel]:
+    """Every model folder under models_dir, verified; raises on the first integrity failure."""
+    root = Path(models_dir or DEFAULT_MODELS_DIR)
+    found = {}
+    for folder in sorted(p for p in root.iterdir() if (p / "manifest.json").is_file()) if root.is_dir() else []:
+        model = load_model(folder)
+        found[model.name] = model
+    return found

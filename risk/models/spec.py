@@ -1,0 +1,112 @@
+"""What each model predicts, for whom, from which features, and how features group into clinical factors.
+
+One place for the definitions used by labelling, training, scoring, explanation and the model cards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelSpec:
+    name: str
+    title_en: str
+    title_fr: str
+    horizon_years: float
+    outcome: str  # label definition key in risk.models.labels.OUTCOMES
+    population: str  # plain-language eligibility, printed in the card and in "not computed" reasons
+    features: tuple[str, ...]
+    min_age: float = 40.0
+    max_age: float = 89.0
+    requires_diabetes: bool = False
+    excludes: tuple[str, ...] = ()  # feature flags that exclude a patient (prior event = not at risk of first)
+
+
+CORE = ("age", "sex_male", "sbp", "dbp", "sbp_mean3", "sbp_sd", "sbp_slope", "total_chol", "hdl", "ldl",
+        "non_hdl", "triglycerides", "ldl_slope", "glucose", "hba1c", "hba1c_slope", "egfr", "egfr_slope", "uacr",
+        "bmi", "bmi_slope", "weight_change_1y", "smoking_current", "smoking_former", "diabetes_any",
+        "diabetes_years", "hypertension", "af", "ckd_stage", "on_statin", "on_antihypertensive",
+        "n_antihypertensive_classes", "rx_antiplatelet", "rx_metformin", "rx_insulin", "rx_sglt2_inhibitor",
+        "rx_glp1_receptor_agonist", "visits_1y", "visits_5y", "sbp_days", "total_chol_days", "hba1c_days")
+HISTORY = ("prior_mi", "prior_stroke", "prior_tia", "prior_pad", "prior_chd", "prior_hf", "established_cvd")
+MICROVASCULAR = ("dx_diabetic_retinopathy", "dx_diabetic_neuropathy", "dx_diabetic_nephropathy",
+                 "dx_diabetic_foot_ulcer", "dx_amputation")
+
+MODEL_SPECS: dict[str, ModelSpec] = {
+    s.name: s
+    for s in [
+        ModelSpec(name="cvd10", title_en="10-year risk of myocardial infarction, stroke or cardiovascular death",
+                  title_fr="Risque à 10 ans d'infarctus, d'AVC ou de décès cardiovasculaire",
+                  horizon_years=10, outcome="cvd", features=CORE + MICROVASCULAR,
+                  population="adults 40-89 without established cardiovascular disease (primary prevention)",
+                  excludes=("established_cvd",)),
+        ModelSpec(name="hf10", title_en="10-year risk of heart failure",
+                  title_fr="Risque à 10 ans d'insuffisance cardiaque", horizon_years=10, outcome="hf",
+                  features=CORE + HISTORY + MICROVASCULAR,
+                  population="adults 40-89 without heart failure", excludes=("prior_hf",)),
+        ModelSpec(name="ckd5", title_en="5-year risk of CKD progression (eGFR fall >= 40 %, kidney failure or "
+                  "new A3 albuminuria)", title_fr="Risque à 5 ans de progression de la maladie rénale chronique",
+                  horizon_years=5, outcome="ckd_progression", features=CORE + HISTORY + MICROVASCULAR,
+                  population="adults 40-89 with diabetes, not on kidney replacement therapy",
+                  requires_diabetes=True, excludes=("dx_esrd",)),
+        ModelSpec(name="retinopathy5", title_en="5-year risk of diabetic retinopathy",
+                  title_fr="Risque à 5 ans de rétinopathie diabétique", horizon_years=5, outcome="retinopathy",
+                  features=CORE + HISTORY + MICROVASCULAR,
+                  population="adults 40-89 with diabetes and no diabetic retinopathy", requires_diabetes=True,
+                  excludes=("dx_diabetic_retinopathy",)),
+        ModelSpec(name="foot5", title_en="5-year risk of diabetic neuropathy, foot ulcer or amputation",
+                  title_fr="Risque à 5 ans de neuropathie, d'ulcère du pied ou d'amputation",
+                  horizon_years=5, outcome="foot", features=CORE + HISTORY + MICROVASCULAR,
+                  population="adults 40-89 with diabetes and no neuropathy, foot ulcer or amputation",
+                  requires_diabetes=True,
+                  excludes=("dx_diabetic_neuropathy", "dx_diabetic_foot_ulcer", "dx_amputation")),
+    ]
+}
+
+# Clinical factor of each feature, for grouped explanations (product.md section 5: group derived features).
+FACTOR_OF: dict[str, str] = {
+    "age": "age", "sex_male": "sex",
+    **dict.fromkeys(("sbp", "dbp", "sbp_mean3", "sbp_sd", "hypertension", "sbp_days"), "blood_pressure"),
+    **dict.fromkeys(("total_chol", "hdl", "ldl", "non_hdl", "triglycerides", "total_chol_days"), "lipids"),
+    **dict.fromkeys(("glucose", "hba1c", "diabetes_any", "diabetes_years", "hba1c_days"), "glycaemia"),
+    **dict.fromkeys(("egfr", "uacr", "ckd_stage"), "kidney"),
+    **dict.fromkeys(("smoking_current", "smoking_former"), "smoking"),
+    **dict.fromkeys(("bmi", "weight_change_1y"), "weight"),
+    **dict.fromkeys(("on_statin", "on_antihypertensive", "n_antihypertensive_classes", "rx_antiplatelet",
+                     "rx_metformin", "rx_insulin", "rx_sglt2_inhibitor", "rx_glp1_receptor_agonist"),
+                    "treatments"),
+    **dict.fromkeys(HISTORY + MICROVASCULAR + ("af", "visits_1y", "visits_5y"), "history"),
+    **dict.fromkeys(("sbp_slope", "ldl_slope", "hba1c_slope", "egfr_slope", "bmi_slope"), "trends"),
+}
+FACTOR_LABELS = {
+    "age": ("Age", "Âge"), "sex": ("Sex", "Sexe"), "blood_pressure": ("Blood pressure", "Pression artérielle"),
+    "lipids": ("Lipids", "Lipides"), "glycaemia": ("Glycaemia", "Glycémie"),
+    "kidney": ("Kidney function", "Fonction rénale"), "smoking": ("Smoking", "Tabac"),
+    "weight": ("Weight", "Poids"), "treatments": ("Treatments", "Traitements"),
+    "history": ("History", "Antécédents"), "trends": ("Trends", "Tendances"),
+}
+
+
+def eligibility_reason(spec: ModelSpec, row: pd.Series) -> str | None:
+    """Why this model does not apply to this patient (None when it does)."""
+    age = row.get("age")
+    if age is None or pd.isna(age) or not spec.min_age <= age <= spec.max_age + 0.999:
+        return f"{spec.name} applies to ages {spec.min_age:.0f}-{spec.max_age:.0f} (patient is {age:.0f})"
+    if spec.requires_diabetes and not row.get("diabetes_any"):
+        return f"{spec.name} applies to people with diabetes only"
+    for flag in spec.excludes:
+        if row.get(flag) == 1:
+            return f"{spec.name} not applicable: {flag.replace('dx_', '').replace('_', ' ')} already present"
+    return None
+
+
+def eligible_mask(spec: ModelSpec, features: pd.DataFrame) -> pd.Series:
+    ok = features["age"].between(spec.min_age, spec.max_age + 0.999)
+    if spec.requires_diabetes:
+        ok &= features["diabetes_any"] == 1
+    for flag in spec.excludes:
+        ok &= features[flag] != 1
+    return ok
