@@ -1,0 +1,106 @@
+"""One patient's full assessment: scores, explanations, what-if, next steps, care gaps, alerts.
+
+The single function behind `risk score` and the patient page, so both always show the same numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from risk.explain import Explanation, explain_row, factor_json
+from risk.inputs import issue_json
+from risk.models.registry import LoadedModel
+from risk.scoring import Scores, equation_json, score_one
+from risk.service import PatientView
+from risk.whatif import WhatIfResult, what_if, what_if_json
+
+
+@dataclass(frozen=True, kw_only=True)
+class Assessment:
+    view: PatientView
+    scores: Scores
+    explanations: dict[str, Explanation]
+    what_if: list[WhatIfResult]
+    next_steps: list[Any] = field(default_factory=list)
+    care_gaps: list[Any] = field(default_factory=list)
+    alerts: list[Any] = field(default_factory=list)
+    risk_category: Any = None
+    guideline_set: str = "esc2021"
+
+    @property
+    def features_frame(self) -> pd.DataFrame:
+        return _frame(self.view.features)
+
+
+def _frame(row: pd.Series) -> pd.DataFrame:
+    frame = row.to_frame().T
+    for col in frame.columns:
+        if col != "as_of" and not col.endswith("_date"):
+            frame[col] = pd.to_numeric(frame[col], errors="coerce")
+    return frame
+
+
+def assess(view: PatientView, models: Mapping[str, LoadedModel], *, region: str = "low",
+           guideline_set: str = "esc2021", with_advice: bool = True) -> Assessment:
+    row = view.features
+    scores = score_one(row, models, region=region)
+    frame = _frame(row)
+    explanations = {name: explain_row(models[name], frame) for name, r in scores.models.items()
+                    if r.risk is not None and name in models}
+    current = {name: r.risk for name, r in scores.models.items() if r.risk is not None}
+    wi = what_if(frame, models, current, region=region)
+    steps, gaps, alerts, category = [], [], [], None
+    if with_advice:
+        from risk import advise
+
+        model_scores = {k: v for k, v in scores.models.items()}
+        steps = advise.next_steps(row.to_dict(), scores.equations, model_scores, guideline_set=guideline_set,
+                                  region=region)
+        gaps = advise.care_gaps(row.to_dict(), as_of=view.as_of)
+        alerts = advise.alerts(row.to_dict())
+        category = advise.risk_category(row.to_dict(), scores.equations, guideline_set=guideline_set)
+    return Assessment(view=view, scores=scores, explanations=explanations, what_if=wi, next_steps=steps,
+                      care_gaps=gaps, alerts=alerts, risk_category=category, guideline_set=guideline_set)
+
+
+def _plain(obj: Any) -> Any:
+    """Dataclasses (next steps, gaps, alerts) as JSON-ready dicts."""
+    import dataclasses
+    from datetime import date
+
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: _plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, list | tuple):
+        return [_plain(x) for x in obj]
+    if isinstance(obj, dict):
+        return {k: _plain(v) for k, v in obj.items()}
+    if isinstance(obj, date):
+        return obj.isoformat()
+    if isinstance(obj, float) and obj != obj:
+        return None
+    return obj
+
+
+def assessment_json(a: Assessment) -> dict[str, Any]:
+    r = a.view.record
+    eq = a.scores.equations
+    return {
+        "patient_id": r.patient_id,
+        "as_of": a.view.as_of.isoformat(),
+        "models": {name: res.to_json() for name, res in a.scores.models.items()},
+        "equations": {name: equation_json(eq[name]) for name in
+                      ("score2", "score2_diabetes", "prevent_cvd", "prevent_ascvd", "prevent_hf", "kfre_5y")
+                      if name in eq},
+        "inputs": [row.to_json() for row in a.view.inputs],
+        "issues": [issue_json(i) for i in r.issues],
+        "factors": {name: factor_json(e) for name, e in a.explanations.items()},
+        "what_if": what_if_json(a.what_if),
+        "risk_category": _plain(a.risk_category),
+        "next_steps": _plain(a.next_steps),
+        "care_gaps": _plain(a.care_gaps),
+        "alerts": _plain(a.alerts),
+    }
