@@ -90,7 +90,8 @@ def build_features(tables: Tables, as_of: date | pd.Timestamp | pd.Series | None
     """One row per patient with the contract's columns, using only data dated at or before `as_of`."""
     pats = tables.patients
     cutoff = as_of_series(tables, as_of)
-    out = pd.DataFrame(index=pats.index)
+    index = pats.index
+    out: dict[str, pd.Series] = {}  # columns, assembled once at the end (no fragmented DataFrame inserts)
     out["as_of"] = cutoff.dt.normalize()
     out["age"] = ((out["as_of"] - pats["birth_date"]) / DAY / 365.25).astype(float)
     out["sex_male"] = (pats["sex"] == "male").astype(int)
@@ -103,26 +104,26 @@ def build_features(tables: Tables, as_of: date | pd.Timestamp | pd.Series | None
             sub = latest.xs(concept, level="concept")
         else:
             sub = latest.iloc[0:0].droplevel("concept")
-        out[concept] = sub["value"].reindex(out.index).astype(float)
-        out[f"{concept}_date"] = sub["time"].reindex(out.index)
+        out[concept] = sub["value"].reindex(index).astype(float)
+        out[f"{concept}_date"] = sub["time"].reindex(index)
         out[f"{concept}_days"] = ((cut_days - out[f"{concept}_date"].dt.normalize()) / DAY).astype(float)
-        out[f"{concept}_derived"] = sub["derived"].reindex(out.index).fillna(False).astype(int)
+        out[f"{concept}_derived"] = sub["derived"].reindex(index).astype(float).fillna(0).astype(int)
 
     smoke = latest.xs("smoking_status", level="concept") if "smoking_status" in latest.index.get_level_values(
         1) else latest.iloc[0:0].droplevel("concept")
-    status = smoke["value"].reindex(out.index)
+    status = smoke["value"].reindex(index)
     out["smoking_current"] = (status == 2).astype(float).where(status.notna())
     out["smoking_former"] = (status == 1).astype(float).where(status.notna())
-    out["smoking_date"] = smoke["time"].reindex(out.index)
+    out["smoking_date"] = smoke["time"].reindex(index)
 
     sbp = m[m["concept"] == "sbp"]
-    out["sbp_mean3"] = sbp.groupby("patient_id")["value"].apply(lambda v: v.tail(3).mean()).reindex(out.index)
+    out["sbp_mean3"] = sbp.groupby("patient_id")["value"].apply(lambda v: v.tail(3).mean()).reindex(index)
     recent = sbp[sbp["time"].to_numpy() >= (cutoff - pd.Timedelta(days=TREND_WINDOW_DAYS)).reindex(
         sbp["patient_id"]).to_numpy()]
-    out["sbp_sd"] = recent.groupby("patient_id")["value"].std().reindex(out.index)
+    out["sbp_sd"] = recent.groupby("patient_id")["value"].std().reindex(index)
     for concept in ("hba1c", "egfr", "sbp", "bmi", "ldl"):
-        out[f"{concept}_slope"] = _slopes(m, concept, cutoff).reindex(out.index)
-    out["weight_change_1y"] = _weight_change(m, out.index)
+        out[f"{concept}_slope"] = _slopes(m, concept, cutoff).reindex(index)
+    out["weight_change_1y"] = _weight_change(m, index)
 
     _diagnosis_features(out, tables, cutoff)
     _medication_features(out, tables, cutoff)
@@ -131,8 +132,8 @@ def build_features(tables: Tables, as_of: date | pd.Timestamp | pd.Series | None
     days_before = ((cutoff.reindex(enc["patient_id"]).to_numpy() - enc["time"].to_numpy()) / DAY)
     for label, limit in (("visits_1y", 365.25), ("visits_5y", 5 * 365.25)):
         out[label] = pd.Series(days_before <= limit, index=enc["patient_id"].to_numpy()).groupby(
-            level=0).sum().reindex(out.index).fillna(0).astype(int)
-    return out
+            level=0).sum().reindex(index).fillna(0).astype(int)
+    return pd.DataFrame(out, index=index)
 
 
 def _weight_change(m: pd.DataFrame, index: pd.Index) -> pd.Series:
@@ -156,23 +157,24 @@ def _presence(df: pd.DataFrame, index: pd.Index, concepts: tuple[str, ...]) -> p
     return table.reindex(index=index, columns=list(concepts), fill_value=0).fillna(0).astype(int)
 
 
-def _diagnosis_features(out: pd.DataFrame, tables: Tables, cutoff: pd.Series) -> None:
+def _diagnosis_features(out: dict[str, pd.Series], tables: Tables, cutoff: pd.Series) -> None:
     """Ever diagnosed at as_of (history stays history: a resolved MI is still a prior MI)."""
+    index = cutoff.index
     d = tables.diagnoses
     dated = _known(d.dropna(subset=["onset"]), "onset", cutoff)
     undated = d[d["onset"].isna()]
     d = pd.concat([dated, undated], ignore_index=True)
     first = d.groupby(["patient_id", "concept"])["onset"].min()
-    flags = _presence(d, out.index, DIAGNOSIS_CONCEPTS)
+    flags = _presence(d, index, DIAGNOSIS_CONCEPTS)
     for concept in DIAGNOSIS_CONCEPTS:
         out[f"dx_{concept}"] = flags[concept]
 
     def first_onset(*concepts: str) -> pd.Series:
         sub = first[first.index.get_level_values(1).isin(concepts)]
-        return sub.groupby(level=0).min().reindex(out.index)
+        return sub.groupby(level=0).min().reindex(index)
 
     def any_of(*concepts: str) -> pd.Series:
-        return out[[f"dx_{c}" for c in concepts]].max(axis=1).astype(int)
+        return pd.concat([out[f"dx_{c}"] for c in concepts], axis=1).max(axis=1).astype(int)
 
     out["diabetes_t2"] = any_of("diabetes_type2")
     out["diabetes_t1"] = any_of("diabetes_type1")
@@ -194,7 +196,7 @@ def _diagnosis_features(out: pd.DataFrame, tables: Tables, cutoff: pd.Series) ->
     out["established_cvd_date"] = first_onset(*ESTABLISHED_CVD)
     out["hypertension"] = any_of("hypertension")
     out["af"] = any_of("atrial_fibrillation")
-    stage_dx = np.zeros(len(out), dtype=float)
+    stage_dx = np.zeros(len(index), dtype=float)
     for concept, stage in CKD_STAGE_CONCEPTS.items():
         stage_dx = np.maximum(stage_dx, out[f"dx_{concept}"].to_numpy() * stage)
     stage_dx = np.where((stage_dx == 0) & (out["dx_ckd"].to_numpy() == 1), np.nan, stage_dx)  # stage unknown
@@ -202,28 +204,30 @@ def _diagnosis_features(out: pd.DataFrame, tables: Tables, cutoff: pd.Series) ->
     # KDIGO 2012 GFR categories G3a-G5 from the latest eGFR (G1-G2 need markers of damage, so not inferred).
     stage_gfr = np.select([egfr < 15, egfr < 30, egfr < 60], [5, 4, 3], default=0)
     stage_gfr = np.where(np.isnan(egfr), 0, stage_gfr)
-    out["ckd_stage"] = np.fmax(stage_dx, stage_gfr)
+    out["ckd_stage"] = pd.Series(np.fmax(stage_dx, stage_gfr), index=index)
     out["has_ckd"] = ((out["ckd_stage"].fillna(1) >= 1) | (out["dx_ckd"] == 1)).astype(int)
     for concept in CARE_EVIDENCE_CONCEPTS:
-        last = d[d["concept"] == concept].groupby("patient_id")["onset"].max().reindex(out.index)
+        last = d[d["concept"] == concept].groupby("patient_id")["onset"].max().reindex(index)
         out[f"last_{concept}_days"] = ((out["as_of"] - last.dt.normalize()) / DAY).astype(float)
 
 
-def _medication_features(out: pd.DataFrame, tables: Tables, cutoff: pd.Series) -> None:
+def _medication_features(out: dict[str, pd.Series], tables: Tables, cutoff: pd.Series) -> None:
     """Active at as_of: started on or before as_of and not ended before it."""
+    index = cutoff.index
     rx = tables.medications
     day_start = cutoff.dt.normalize().reindex(rx["patient_id"]).to_numpy()
     started = rx["start"].to_numpy() <= cutoff.reindex(rx["patient_id"]).to_numpy()
     ended_before = rx["end"].notna().to_numpy() & (rx["end"].dt.normalize().to_numpy() < day_start)
-    flags = _presence(rx[started & ~ended_before], out.index, MEDICATION_CONCEPTS)
+    flags = _presence(rx[started & ~ended_before], index, MEDICATION_CONCEPTS)
     for concept in MEDICATION_CONCEPTS:
         out[f"rx_{concept}"] = flags[concept]
 
     def any_class(classes: frozenset[str]) -> pd.Series:
-        return out[[f"rx_{x}" for x in sorted(classes)]].max(axis=1).astype(int)
+        return pd.concat([out[f"rx_{x}"] for x in sorted(classes)], axis=1).max(axis=1).astype(int)
 
     out["on_statin"] = out["rx_statin"]
     out["on_antihypertensive"] = any_class(ANTIHYPERTENSIVE_CLASSES)
-    out["n_antihypertensive_classes"] = out[[f"rx_{x}" for x in sorted(ANTIHYPERTENSIVE_CLASSES)]].sum(axis=1)
+    out["n_antihypertensive_classes"] = pd.concat(
+        [out[f"rx_{x}"] for x in sorted(ANTIHYPERTENSIVE_CLASSES)], axis=1).sum(axis=1)
     out["on_lipid_lowering"] = any_class(LIPID_LOWERING_CLASSES)
     out["on_glucose_lowering"] = any_class(GLUCOSE_LOWERING_CLASSES)
