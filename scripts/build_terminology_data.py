@@ -303,6 +303,10 @@ ASPIRIN_NAMES = ["aspirin", "acetylsalicylic acid", "acide acetylsalicylique", "
                  "acetylsalicylate de lysine"]
 
 
+def _source(r: dict) -> str:
+    return r.get("source") or "none found (value_sets.json marks the row M: unconfirmed)"
+
+
 def _entry(**kw: object) -> dict:
     return {k: v for k, v in kw.items() if v not in (None, "", [])}
 
@@ -322,7 +326,7 @@ def build_observations(vs: dict) -> dict:
                     concept, note = None, OBS_CODE_NOT_MAPPED[r["code"]]
                 entries.append(_entry(
                     system=LOINC, code=r["code"], concept=concept, qualifier=OBS_QUALIFIERS.get(r["code"]),
-                    display=r["display"], source=r.get("source"), mark=r["mark"], note=note,
+                    display=r["display"], source=_source(r), mark=r["mark"], note=note,
                     origin=f"value_sets.json#{key}"))
     for a in OBS_ADDITIONS:
         entries.append(_entry(system=LOINC, origin="addition", **a))
@@ -346,7 +350,7 @@ def build_smoking(vs: dict) -> dict:
     for key, value in SMOKING_KEYS.items():
         for r in vs[key]:
             entries.append(_entry(system=SNOMED, code=r["code"], value=value, display=r["display"],
-                                  source=r.get("source"), mark=r["mark"], note=r.get("note"),
+                                  source=_source(r), mark=r["mark"], note=r.get("note"),
                                   origin=f"value_sets.json#{key}"))
     for code, display, value in SMOKING_LA:
         entries.append(_entry(system=LOINC, code=code, value=value, display=display, source="IPS-MAP",
@@ -410,7 +414,7 @@ def build_conditions_and_procedures(vs: dict) -> tuple[dict, dict, dict]:
     proc_entries = [_finish(e) for e in proc.values()]
     for e in cond_entries + proc_entries:
         assert set(e["concepts"]) <= set(DIAGNOSIS_CONCEPTS) | set(CARE_EVIDENCE_CONCEPTS), e
-    social = [_entry(system=SNOMED, code=r["code"], display=r["display"], source=r.get("source"),
+    social = [_entry(system=SNOMED, code=r["code"], display=r["display"], source=_source(r),
                      mark=r["mark"], origin="value_sets.json#_exclude_sdoh_findings")
               for r in vs["_exclude_sdoh_findings"]]
     about_c = _about(
@@ -443,7 +447,7 @@ def _merge(table: dict, system: str, code: str, concepts: set[str], r: dict, key
     note = r.get("note")
     if note_extra:
         note = f"{note_extra}; {note}" if note else note_extra
-    e["rows"].append(_entry(concept=key, source=r.get("source"), mark=r["mark"], note=note))
+    e["rows"].append(_entry(concept=key, source=_source(r), mark=r["mark"], note=note))
 
 
 def _finish(e: dict) -> dict:
@@ -474,7 +478,7 @@ def build_medications(vs: dict) -> dict:
             e["classes"] |= classes
             if ACUTE_MARK in note or "perioperative" in note:
                 e["acute"] = True
-            e["rows"].append(_entry(concept=key, source=r.get("source"), mark=r["mark"], note=note or None,
+            e["rows"].append(_entry(concept=key, source=_source(r), mark=r["mark"], note=note or None,
                                     synthea_display=r.get("synthea_display")))
     for system, code, cls, _display, note in MED_ADDITIONS:
         e = table[(system, code, "prefix")]
@@ -545,9 +549,10 @@ def _about(description: str, vs: dict, entries: list[dict]) -> dict:
     }
 
 
-def main() -> None:
+def main(out: Path = OUT) -> None:
+    """Write the data files into `out` (the package's data folder by default)."""
     vs = json.loads((SHARED / "value_sets.json").read_text(encoding="utf-8"))
-    OUT.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
     cond, proc, social = build_conditions_and_procedures(vs)
     files = {
         "observations.json": build_observations(vs),
@@ -559,7 +564,7 @@ def main() -> None:
         "systems.json": build_systems(vs),
     }
     for name, data in files.items():
-        (OUT / name).write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        (out / name).write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
 def build_systems(vs: dict) -> dict:

@@ -200,7 +200,8 @@ def test_missing_unit_is_a_problem_for_labs():
 def test_non_numeric_values_and_concepts_are_problems():
     assert to_canonical("hdl", math.nan, "mmol/L").problem == "value nan is not a finite number"
     assert to_canonical("hdl", math.inf, "mmol/L").value is None
-    assert to_canonical("smoking_status", 2, None).problem == "smoking status is a coded value, not a quantity"
+    assert to_canonical("smoking_status", 2, None).problem == (
+        "smoking status is a coded value, not a quantity")
     assert to_canonical("cholesterol", 5, "mmol/L").problem == "unknown concept 'cholesterol'"
 
 

@@ -30,7 +30,7 @@ def normalise_icd10(code: str) -> str | None:
     if not isinstance(code, str):
         return None
     s = code.strip().upper().split("+", 1)[0]
-    s = re.sub(r"[\s.*†‡!#\-]", "", s)
+    s = re.sub(r"[\s.*†‡!#]", "", s).rstrip("-")  # "E11.-" is the category E11; "I20-I25" is no code
     return s if _ICD_SHAPE.match(s) else None
 
 
