@@ -1,0 +1,124 @@
+"""Medication codes (ATC, RxNorm) to drug classes, with a guarded text match as last resort.
+
+ATC codes match by prefix, minus the value sets' exclusions (IV antiplatelets, prostacyclins, C10BA10 for
+statins); a combination code gives every class it contains. RxNorm codes match exactly (ingredients and the
+products Synthea and the samples use). Products flagged acute by the value sets (IV antiplatelets, IV
+metoprolol or furosemide, thrombolytics, perioperative insulin) are not chronic therapy: `medication_classes`
+leaves them out, `medication_match` reports them with `acute=True`.
+
+Text matching (risk.terminology.drug_names) runs only when no code of a known system matched.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from risk.terminology.drug_names import text_classes
+from risk.terminology.systems import ATC, RXNORM, canonical_system, load_data
+
+_EMPTY: frozenset[str] = frozenset()
+# Classes that are injected by nature: an acute flag does not remove them.
+_PARENTERAL_CLASSES = frozenset({"anticoagulant_parenteral"})
+_ATC_SHAPE = re.compile(r"^[A-Z]([0-9]{2}([A-Z]([A-Z]([0-9]{2})?)?)?)?$")
+_ATC_FULL = re.compile(r"^[A-Z][0-9]{2}[A-Z]{2}[0-9]{2}$")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class MedicationMatch:
+    """Drug classes of one medication code (or text), and how they were found."""
+
+    classes: frozenset[str]  # every class the product contains (all of them, acute or not)
+    acute: bool = False  # parenteral / in-hospital product: not chronic therapy
+    by_text: bool = False  # found from the display text, not from a code
+    known_code: bool = False  # the code is in the value sets (possibly mapped to no class, e.g. aspirin 1191)
+
+    @property
+    def chronic_classes(self) -> frozenset[str]:
+        """Classes that count as ongoing therapy (acute products keep only parenteral anticoagulants)."""
+        return self.classes & _PARENTERAL_CLASSES if self.acute else self.classes
+
+
+_Prefixes = dict[str, frozenset[str]]
+_Exact = dict[str, tuple[frozenset[str], bool]]
+
+
+def _build() -> tuple[_Prefixes, _Prefixes, _Exact]:
+    include: _Prefixes = {}
+    exclude: _Prefixes = {}
+    rxnorm: _Exact = {}
+    for e in load_data("medications.json")["entries"]:
+        classes = frozenset(e.get("classes", ()))
+        if e["system"] == ATC:
+            table = exclude if e["match"] == "exclude" else include
+            table[e["code"]] = table.get(e["code"], _EMPTY) | classes
+        elif e["system"] == RXNORM:
+            rxnorm[e["code"]] = (classes, bool(e.get("acute")))
+    return include, exclude, rxnorm
+
+
+_ATC_INCLUDE, _ATC_EXCLUDE, _RXNORM = _build()
+
+
+def normalise_atc(code: str) -> str | None:
+    """ATC code in lookup form (upper case, no spaces or dots), or None when it is not ATC-shaped."""
+    if not isinstance(code, str):
+        return None
+    s = re.sub(r"[\s.]", "", code).upper()
+    return s if s and _ATC_SHAPE.match(s) else None
+
+
+@lru_cache(maxsize=8192)
+def atc_classes(code: str) -> frozenset[str]:
+    """Drug classes of an ATC code (prefix rules minus exclusions).
+
+    >>> sorted(atc_classes("C09DA01"))  # losartan and diuretics
+    ['arb', 'thiazide_diuretic']
+    >>> atc_classes("N02BA01")  # analgesic aspirin
+    frozenset()
+    """
+    key = normalise_atc(code)
+    if key is None:
+        return _EMPTY
+    inc, exc = _EMPTY, _EMPTY
+    for n in range(1, len(key) + 1):
+        p = key[:n]
+        inc = inc | _ATC_INCLUDE.get(p, _EMPTY)
+        exc = exc | _ATC_EXCLUDE.get(p, _EMPTY)
+    return inc - exc
+
+
+def medication_match(system: str | None, code: str | None, display: str | None = None) -> MedicationMatch:
+    """Classes of a medication coding, with the acute / text-match flags.
+
+    A code without a system is read as ATC only when it has the full 7-character ATC form. A well-formed
+    ATC code is final (the ATC tables cover every class). When no code is recognised (e.g. an RxNorm product
+    outside the value sets, a French CIP13 code), the display text is matched on ingredient names (English
+    INN and French DCI), marked `by_text=True`.
+    """
+    s = canonical_system(system)
+    c = code.strip() if isinstance(code, str) else ""
+    if c:
+        if s == ATC or (system is None and _ATC_FULL.match(c.upper())):
+            if normalise_atc(c) is not None:  # the ATC tables are complete for these classes: no text
+                return MedicationMatch(classes=atc_classes(c), known_code=True)
+        elif s == RXNORM and c in _RXNORM:
+            classes, acute = _RXNORM[c]
+            return MedicationMatch(classes=classes, acute=acute, known_code=True)
+    if isinstance(display, str) and display.strip():
+        classes, acute = text_classes(display)
+        if classes:
+            return MedicationMatch(classes=classes, acute=acute, by_text=True)
+    return MedicationMatch(classes=_EMPTY)
+
+
+def medication_classes(system: str | None, code: str | None, display: str | None = None) -> frozenset[str]:
+    """Drug classes (risk.concepts.MEDICATION_CONCEPTS) counting as chronic therapy; empty when unknown.
+
+    >>> sorted(medication_classes("http://www.whocc.no/atc", "C10BX03"))  # atorvastatin and amlodipine
+    ['calcium_channel_blocker', 'statin']
+    >>> sorted(medication_classes(None, None, "ATORVASTATINE 20 mg cp"))  # French name, text match
+    ['statin']
+    """
+    return medication_match(system, code, display).chronic_classes
