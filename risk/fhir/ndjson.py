@@ -71,7 +71,7 @@ class NdjsonSource(Source):
                 try:
                     resource = orjson.loads(line)
                 except orjson.JSONDecodeError as exc:
-                    raise json_error(f"{path} line {lineno}", exc) from None
+                    raise json_error(str(path), exc, line=line, lineno=lineno) from None
                 if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
                     raise SourceError(
                         f"{path} line {lineno} is not a FHIR resource (no resourceType)", ExitCode.NOT_FHIR

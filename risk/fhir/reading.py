@@ -26,7 +26,7 @@ from risk.errors import ExitCode, SourceError
 GZIP_MAGIC = b"\x1f\x8b"
 UTF8_BOM = b"\xef\xbb\xbf"
 STREAM_THRESHOLD_BYTES = 50_000_000  # above this (uncompressed), bundles are streamed entry by entry
-_READ_BUFFER = 1 << 20
+_READ_BUFFER = 1 << 18
 _GZIP_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)
 
 
@@ -122,9 +122,15 @@ def uncompressed_size(path: Path) -> int:
     return max(isize, 4 * size)
 
 
-def json_error(where: str, exc: orjson.JSONDecodeError) -> SourceError:
+def json_error(
+    where: str, exc: orjson.JSONDecodeError, *, line: bytes | None = None, lineno: int = 0
+) -> SourceError:
+    """INVALID_JSON naming the place; for one NDJSON `line`, the file's line number `lineno`."""
+    row, col = exc.lineno, exc.colno
+    if line is not None:  # orjson counts within the line; past its end means the line was cut short
+        row, col = lineno, exc.colno if exc.lineno == 1 else len(line.rstrip()) + 1
     return SourceError(
-        f"invalid JSON in {where} at line {exc.lineno}, column {exc.colno}: {exc.msg}", ExitCode.INVALID_JSON
+        f"invalid JSON in {where} at line {row}, column {col}: {exc.msg}", ExitCode.INVALID_JSON
     )
 
 

@@ -13,8 +13,9 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-# FHIR R4 datatype `id` (http://hl7.org/fhir/R4/datatypes.html#id) and a resource type name.
-ID_PATTERN = re.compile(r"[A-Za-z0-9\-.]{1,64}")
+# FHIR R4 datatype `id` (http://hl7.org/fhir/R4/datatypes.html#id), minus "." and ".." (legal by the
+# regex, but path segments in a URL: no server assigns them, and they would escape `Patient/<id>`).
+ID_PATTERN = re.compile(r"(?!\.\.?\Z)[A-Za-z0-9\-.]{1,64}")
 _TYPE_PATTERN = re.compile(r"[A-Z][A-Za-z]{1,63}")
 
 # The elements through which a resource points at the patient it is about (Observation.subject,
@@ -25,7 +26,7 @@ PATIENT_LINK_KEYS = ("subject", "patient")
 def is_valid_id(value: object) -> bool:
     """True for a string that is a valid FHIR `id`.
 
-    >>> is_valid_id("9afe28dc-7ad5-4e90-b6a6-16123eae98c3"), is_valid_id("../metadata"), is_valid_id("")
+    >>> is_valid_id("9afe28dc-7ad5-4e90-b6a6-16123eae98c3"), is_valid_id("../metadata"), is_valid_id("..")
     (True, False, False)
     """
     return isinstance(value, str) and ID_PATTERN.fullmatch(value) is not None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Awaitable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -105,6 +106,13 @@ class ServerSource(Source):
         self.base_url = base_url.rstrip("/")
         self.url = public_url(self.base_url)
         self.description = f"FHIR server {self.url}"
+        parts = urlsplit(self.base_url)
+        if parts.query or parts.fragment:
+            raise SourceError(f"a FHIR base URL has no query or fragment: use {self.url}", ExitCode.USAGE)
+        if token and (parts.username or parts.password):
+            raise SourceError(
+                f"give either a token or a user:password in the URL of {self.url}, not both", ExitCode.USAGE
+            )
         self.timeout = timeout
         self.page_size = page_size
         self.max_patients = max_patients
@@ -133,7 +141,8 @@ class ServerSource(Source):
                 ExitCode.SERVER_TIMEOUT,
             )
         if isinstance(exc, aiohttp.ClientConnectorError):
-            reason = exc.os_error.strerror or type(exc.os_error).__name__
+            errno = exc.os_error.errno
+            reason = os.strerror(errno).lower() if errno else type(exc.os_error).__name__
             return SourceError(f"cannot connect to {self.description}: {reason}", ExitCode.SERVER_ERROR)
         if isinstance(exc, AuthorizationError | ForbiddenError):
             status = 401 if isinstance(exc, AuthorizationError) else 403
