@@ -22,8 +22,10 @@ class ExitCode(IntEnum):
     PATIENT_NOT_FOUND = 18
     MISSING_DEMOGRAPHICS = 19
     FILE_TOO_LARGE = 20
+    UNSUPPORTED_BUNDLE_TYPE = 21  # e.g. a history or transaction-response Bundle
     SERVER_ERROR = 30
     SERVER_TIMEOUT = 31
+    SERVER_AUTH = 32  # 401/403: the access token is missing, expired or lacks scopes
     MODEL_INTEGRITY = 40
     MODEL_MISSING = 41
     INTERNAL = 70

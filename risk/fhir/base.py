@@ -1,0 +1,130 @@
+"""Where FHIR comes from: one small interface over bundle files, bulk-export folders and FHIR servers.
+
+Every source yields plain FHIR resources (dicts) whose `subject`/`patient` references are rewritten to
+`Patient/<id>`; nothing downstream knows which kind of source it read. Pick one with `open_source`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from risk.errors import ExitCode, RecordError, SourceError
+
+
+@dataclass(kw_only=True)
+class PatientResources:
+    """One patient as the source holds them: the Patient and every resource about that patient."""
+
+    patient: dict[str, Any]  # the Patient resource
+    # Non-Patient resources whose subject/patient reference points to this patient, in source order;
+    # those references are rewritten to "Patient/<id>".
+    resources: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def patient_id(self) -> str:
+        return str(self.patient["id"])
+
+
+class Source(ABC):
+    """A place that holds FHIR resources for one or more patients."""
+
+    #: Human-readable label for messages ("bundle file x.json", "FHIR server https://..."); no secrets.
+    description: str = "FHIR source"
+
+    @abstractmethod
+    def patient_ids(self) -> list[str]:
+        """Ids of the patients this source holds, in a stable order."""
+
+    @abstractmethod
+    def patient(self, patient_id: str) -> PatientResources:
+        """One patient and their resources; RecordError(PATIENT_NOT_FOUND) for an unknown id."""
+
+    def iter_patients(self) -> Iterator[PatientResources]:
+        """Every patient with their resources, one at a time."""
+        for patient_id in self.patient_ids():
+            yield self.patient(patient_id)
+
+    @abstractmethod
+    def iter_resources(self) -> Iterator[dict[str, Any]]:
+        """Every resource once (Patients included), streamed: the path for panel-scale flattening."""
+
+    def close(self) -> None:  # noqa: B027 (optional hook, most sources hold nothing open)
+        """Release files or connections (nothing to do for most sources)."""
+
+    def __enter__(self) -> Source:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _patient_not_found(
+        self, patient_id: str, known_ids: Sequence[str], total: int | None = None
+    ) -> RecordError:
+        return patient_not_found(patient_id, self.description, known_ids, total)
+
+
+def patient_not_found(
+    patient_id: str, where: str, known_ids: Sequence[str], total: int | None = None
+) -> RecordError:
+    """RecordError naming the id, how many patients exist and a few that do (ids, never names)."""
+    total = len(known_ids) if total is None else total
+    if total == 0:
+        detail = "it holds no patients"
+    else:
+        examples = ", ".join(known_ids[:5]) + (", ..." if total > 5 else "")
+        detail = f"it holds {total} patient{'s' if total != 1 else ''} ({examples})"
+    return RecordError(f"patient '{patient_id}' not found in {where}: {detail}", ExitCode.PATIENT_NOT_FOUND)
+
+
+def _is_url(spec: str | Path) -> bool:
+    return isinstance(spec, str) and spec.lower().startswith(("http://", "https://"))
+
+
+def _has_files(folder: Path, *patterns: str) -> bool:
+    return any(next(folder.glob(pattern), None) is not None for pattern in patterns)
+
+
+def open_source(spec: str | Path, *, token: str | None = None, timeout: float = 30) -> Source:
+    """The source a user named on the command line or in the app.
+
+    - `http(s)://...`: a FHIR server base URL, read through fhirpy (`token`: bearer access token,
+      `timeout`: seconds per request);
+    - a `.json` / `.json.gz` file: one patient's Bundle (transaction, batch, collection, searchset,
+      document) or a bare Patient;
+    - a `.ndjson` / `.ndjson.gz` file, or a folder holding such files: a bulk export (one type per file);
+    - any other folder: one bundle file per patient.
+    """
+    if _is_url(spec):
+        from risk.fhir.server import ServerSource
+
+        return ServerSource(str(spec), token=token, timeout=timeout)
+
+    from risk.fhir.bundle import BundleFileSource, BundleFolderSource
+    from risk.fhir.ndjson import NdjsonSource, is_ndjson_name
+
+    path = Path(spec).expanduser()
+    if not path.exists():
+        raise SourceError(
+            f"{path} does not exist: give a FHIR bundle file, a folder or a server URL",
+            ExitCode.FILE_NOT_FOUND,
+        )
+    if path.is_dir():
+        if _has_files(path, "*.ndjson", "*.ndjson.gz"):
+            return NdjsonSource(path)
+        if _has_files(path, "*.json", "*.json.gz"):
+            return BundleFolderSource(path)
+        raise SourceError(
+            f"no FHIR files in folder {path}: expected *.json / *.json.gz bundles "
+            "or a *.ndjson[.gz] bulk export",
+            ExitCode.FILE_NOT_FOUND,
+        )
+    if is_ndjson_name(path.name):
+        return NdjsonSource(path)
+    return BundleFileSource(path)

@@ -1,0 +1,216 @@
+"""Bytes to JSON for FHIR files, plain or gzipped, small or huge: every failure becomes one clear SourceError.
+
+Small files are read whole and parsed with orjson (the fastest parser measured, see
+shared/reference/fhir_ecosystem.md section 4). Files above `STREAM_THRESHOLD_BYTES` (uncompressed) are
+streamed with ijson (yajl2 C backend), one bundle entry at a time, so a 500 MB bundle is never held whole.
+Gzip is recognised by its magic bytes, whatever the file is called. Error messages name the file and the
+position, never the content (a parser's excerpt of the text could be patient data).
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+import ijson
+import orjson
+
+from risk.errors import ExitCode, SourceError
+
+GZIP_MAGIC = b"\x1f\x8b"
+UTF8_BOM = b"\xef\xbb\xbf"
+STREAM_THRESHOLD_BYTES = 50_000_000  # above this (uncompressed), bundles are streamed entry by entry
+_READ_BUFFER = 1 << 18
+_GZIP_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)
+
+
+def is_gzip(path: Path) -> bool:
+    with _open_raw(path) as fh:
+        return fh.read(2) == GZIP_MAGIC
+
+
+def _open_raw(path: Path) -> IO[bytes]:
+    try:
+        return open(path, "rb", buffering=_READ_BUFFER)  # noqa: SIM115 (closed by callers)
+    except FileNotFoundError:
+        raise SourceError(f"{path} does not exist", ExitCode.FILE_NOT_FOUND) from None
+    except IsADirectoryError:
+        raise SourceError(f"{path} is a folder, not a file", ExitCode.FILE_NOT_FOUND) from None
+    except PermissionError:
+        raise SourceError(f"{path} cannot be read: permission denied", ExitCode.FILE_NOT_FOUND) from None
+    except OSError as exc:
+        raise SourceError(
+            f"{path} cannot be read: {exc.strerror or type(exc).__name__}", ExitCode.FILE_NOT_FOUND
+        ) from None
+
+
+def gzip_error(path: Path, exc: BaseException) -> SourceError:
+    if isinstance(exc, EOFError):
+        reason = "it is truncated"
+    elif isinstance(exc, gzip.BadGzipFile):
+        reason = "its header is not gzip"
+    else:
+        reason = "its compressed data is damaged"
+    return SourceError(
+        f"{path} is not a readable gzip file ({reason}): re-download or re-compress it", ExitCode.CORRUPT_GZIP
+    )
+
+
+def _check_gzip_name(path: Path, gzipped: bool) -> None:
+    if path.name.lower().endswith(".gz") and not gzipped:
+        raise SourceError(
+            f"{path} is named .gz but is not gzip-compressed: rename it or compress it", ExitCode.CORRUPT_GZIP
+        )
+
+
+@contextmanager
+def open_binary(path: Path) -> Iterator[IO[bytes]]:
+    """The file's (decompressed) bytes as a stream; gzip recognised by its magic bytes."""
+    raw = _open_raw(path)
+    try:
+        gzipped = raw.read(2) == GZIP_MAGIC
+        raw.seek(0)
+        _check_gzip_name(path, gzipped)
+        if gzipped:
+            with gzip.GzipFile(fileobj=raw, mode="rb") as fh:
+                yield fh  # type: ignore[misc]
+        else:
+            yield raw
+    finally:
+        raw.close()
+
+
+def read_bytes(path: Path) -> bytes:
+    """The whole (decompressed) content; EMPTY_FILE when there is nothing but whitespace."""
+    with _open_raw(path) as raw:
+        data = raw.read()
+    if not data.strip():
+        raise SourceError(f"{path} is empty: expected a FHIR Bundle or Patient resource", ExitCode.EMPTY_FILE)
+    gzipped = data[:2] == GZIP_MAGIC
+    _check_gzip_name(path, gzipped)
+    if gzipped:
+        try:
+            data = gzip.decompress(data)
+        except _GZIP_ERRORS as exc:
+            raise gzip_error(path, exc) from None
+        if not data.strip():
+            raise SourceError(
+                f"{path} is empty once decompressed: expected a FHIR Bundle or Patient resource",
+                ExitCode.EMPTY_FILE,
+            )
+    return data
+
+
+def uncompressed_size(path: Path) -> int:
+    """Size of the content once decompressed, cheaply estimated for gzip from its ISIZE trailer.
+
+    ISIZE is the size modulo 2**32, so it is taken with a floor of 4x the compressed size (FHIR JSON
+    compresses 10-20x): a multi-gigabyte archive is never mistaken for a small one.
+    """
+    size = os.path.getsize(path)
+    if size < 18 or not is_gzip(path):
+        return size
+    with _open_raw(path) as raw:
+        raw.seek(-4, io.SEEK_END)
+        isize = int.from_bytes(raw.read(4), "little")
+    return max(isize, 4 * size)
+
+
+def json_error(
+    where: str, exc: orjson.JSONDecodeError, *, line: bytes | None = None, lineno: int = 0
+) -> SourceError:
+    """INVALID_JSON naming the place; for one NDJSON `line`, the file's line number `lineno`."""
+    row, col = exc.lineno, exc.colno
+    if line is not None:  # orjson counts within the line; past its end means the line was cut short
+        row, col = lineno, exc.colno if exc.lineno == 1 else len(line.rstrip()) + 1
+    return SourceError(
+        f"invalid JSON in {where} at line {row}, column {col}: {exc.msg}", ExitCode.INVALID_JSON
+    )
+
+
+def loads(data: bytes, where: str) -> Any:
+    """orjson.loads with a UTF-8 BOM tolerated (Windows tools write one) and errors as SourceError."""
+    if data[:3] == UTF8_BOM:
+        data = data[3:]
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise json_error(where, exc) from None
+
+
+def _yajl_reason(exc: Exception) -> str:
+    """First line of a yajl message, without the excerpt of the text that follows it."""
+    text = str(exc)
+    if text.startswith(("b'", 'b"')):
+        text = text[2:]
+    return text.replace("\\n", "\n").split("\n", 1)[0].strip() or type(exc).__name__
+
+
+def iter_json_items(path: Path, prefix: str) -> Iterator[Any]:
+    """Stream the JSON values at `prefix` (ijson syntax, e.g. "entry.item") without reading the file whole."""
+    with open_binary(path) as fh:
+        try:
+            yield from ijson.items(fh, prefix, use_float=True)
+        except ijson.JSONError as exc:
+            raise SourceError(
+                f"invalid JSON in {path} (found while streaming): {_yajl_reason(exc)}", ExitCode.INVALID_JSON
+            ) from None
+        except _GZIP_ERRORS as exc:
+            raise gzip_error(path, exc) from None
+
+
+def json_header(path: Path) -> dict[str, Any]:
+    """Top-level `resourceType` and `type` of a (possibly huge) JSON file, read without parsing `entry`.
+
+    Returns {} for valid JSON that is not an object. Keys written after `entry` (legal, but unusual) are
+    found by a second, C-speed pass.
+    """
+    header: dict[str, Any] = {}
+    wanted = ("resourceType", "type")
+    with open_binary(path) as fh:
+        try:
+            events = ijson.parse(fh, use_float=True)
+            first = next(events, None)
+            if first is None:
+                raise SourceError(
+                    f"{path} is empty: expected a FHIR Bundle or Patient resource", ExitCode.EMPTY_FILE
+                )
+            if first[1] != "start_map":
+                return {}
+            for prefix, event, value in events:
+                if prefix in wanted and event == "string":
+                    header[prefix] = value
+                    if header.get("resourceType", "Bundle") != "Bundle" or len(header) == len(wanted):
+                        break
+                elif prefix == "entry" and event == "start_array":
+                    break
+        except ijson.JSONError as exc:
+            raise SourceError(
+                f"invalid JSON in {path} (found while streaming): {_yajl_reason(exc)}", ExitCode.INVALID_JSON
+            ) from None
+        except _GZIP_ERRORS as exc:
+            raise gzip_error(path, exc) from None
+    if header.get("resourceType", "Bundle") == "Bundle":
+        for key in wanted:
+            if key not in header:
+                value = next(iter_json_items(path, key), None)
+                if isinstance(value, str):
+                    header[key] = value
+    return header
+
+
+def iter_lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    """(line number, line) for every non-blank line of an NDJSON file, plain or gzipped."""
+    with open_binary(path) as fh:
+        try:
+            for lineno, line in enumerate(fh, 1):
+                if line and not line.isspace():
+                    yield lineno, line
+        except _GZIP_ERRORS as exc:
+            raise gzip_error(path, exc) from None
