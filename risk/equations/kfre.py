@@ -58,6 +58,8 @@ FOUR_VARIABLE = _KfreCoefficients(
     age=-0.2201, male=0.2467, egfr=-0.5567, ln_uacr=0.4510,
     baseline_survival={(2, True): 0.9750, (5, True): 0.9240, (2, False): 0.9832, (5, False): 0.9365},
 )
+# 8-variable non-North-American baselines (0.9827 / 0.9245): single source [V1], not found elsewhere; results
+# carry a warning (kfre_range_issues). See VERIFICATION.md.
 EIGHT_VARIABLE = _KfreCoefficients(
     age=-0.1992, male=0.1602, egfr=-0.4919, ln_uacr=0.3364,
     extra={
@@ -169,6 +171,10 @@ def kfre_range_issues(
                          bicarbonate=bicarbonate, calcium=calcium, phosphate=phosphate,
                          north_american=north_american)
     issues = [RangeIssue(message=note) for note in result.notes]
+    if result.model == "8-variable" and not result.north_american:
+        issues.append(RangeIssue(message=(
+            "8-variable KFRE outside North America: its baseline risk comes from a single public source not "
+            "yet checked against the 2016 publication; compare with the 4-variable result")))
     egfr_v = float(egfr)
     if egfr_v >= KFRE_EGFR_LIMIT:
         issues.append(RangeIssue(message=(
