@@ -31,12 +31,26 @@ from typing import Any
 
 import pandas as pd
 
-from risk.equations import kfre as kfre_module
-from risk.equations import prevent as prevent_module
-from risk.equations import score2 as score2_module
-from risk.equations import score2_diabetes as score2_diabetes_module
+# Names are imported from the modules themselves: the package re-exports functions named like their modules
+# (risk.equations.score2 is the function), so `from risk.equations import score2` would not give the module.
 from risk.equations._common import RangeIssue
-from risk.equations.score2 import parse_region
+from risk.equations.kfre import CITATION as KFRE_CITATION
+from risk.equations.kfre import EXTRA_LABS, KFRE_EGFR_LIMIT, kfre_range_issues, kfre_result
+from risk.equations.prevent import AGE_RANGE as PREVENT_AGE_RANGE
+from risk.equations.prevent import CITATION as PREVENT_CITATION
+from risk.equations.prevent import MODEL_NAMES, prevent, prevent_model, prevent_range_issues
+from risk.equations.score2 import (
+    CITATION_SCORE2,
+    CITATION_SCORE2_OP,
+    OP_MIN_AGE,
+    SCORE2_MIN_AGE,
+    parse_region,
+    score2,
+    score2_model_name,
+    score2_range_issues,
+)
+from risk.equations.score2_diabetes import CITATION as SCORE2_DIABETES_CITATION
+from risk.equations.score2_diabetes import score2_diabetes, score2_diabetes_range_issues
 
 RESULT_KEYS: tuple[str, ...] = (
     "score2", "score2_diabetes", "prevent_cvd", "prevent_ascvd", "prevent_hf", "kfre_5y", "kfre_2y",
@@ -220,8 +234,8 @@ def _not_applicable(name: str, citation: str, why: str) -> EquationResult:
 # ------------------------------------------------------------------------------------------- equations
 def _score2(features: Mapping[str, Any], region: str) -> EquationResult:
     age = _number(features, "age")
-    name = "SCORE2" if age is None else score2_module.score2_model_name(age)
-    citation = score2_module.CITATION_SCORE2_OP if name == "SCORE2-OP" else score2_module.CITATION_SCORE2
+    name = "SCORE2" if age is None else score2_model_name(age)
+    citation = CITATION_SCORE2_OP if name == "SCORE2-OP" else CITATION_SCORE2
     if age is None:
         return EquationResult(name=name, citation=citation, reason=f"{name}: age missing")
     cvd = _cvd_conditions(features)
@@ -231,7 +245,7 @@ def _score2(features: Mapping[str, Any], region: str) -> EquationResult:
     if t1:
         return _not_applicable(name, citation, "type 1 diabetes (no SCORE2 model covers type 1 diabetes)")
     extra: list[str] = []
-    if any_dm and age < score2_module.OP_MIN_AGE:
+    if any_dm and age < OP_MIN_AGE:
         why = "type 2 diabetes (SCORE2-Diabetes is used instead)" if t2 else (
             "diabetes (SCORE2 is for people without diabetes; the diabetes type, needed for "
             "SCORE2-Diabetes, is not recorded)")
@@ -242,7 +256,7 @@ def _score2(features: Mapping[str, Any], region: str) -> EquationResult:
         if not t2:
             extra.append("diabetes type not recorded: SCORE2-OP's diabetes term applies to any history "
                          "of diabetes")
-    if age < score2_module.SCORE2_MIN_AGE:
+    if age < SCORE2_MIN_AGE:
         return _not_applicable(name, citation,
                                f"age {age:.0f} (SCORE2 covers ages 40-69, SCORE2-OP 70 and over)")
     x = _Inputs(features)
@@ -254,12 +268,12 @@ def _score2(features: Mapping[str, Any], region: str) -> EquationResult:
     x.used["diabetes"] = {"value": diabetes, "unit": None}
     kwargs = dict(sex=sex, age=age, smoker=smoker, sbp=sbp, total_chol=tc, hdl=hdl, region=region,
                   diabetes=diabetes)
-    return _finish(name, citation, x, lambda: score2_module.score2(**kwargs),
-                   lambda: score2_module.score2_range_issues(**kwargs), extra)
+    return _finish(name, citation, x, lambda: score2(**kwargs),
+                   lambda: score2_range_issues(**kwargs), extra)
 
 
 def _score2_diabetes(features: Mapping[str, Any], region: str) -> EquationResult:
-    name, citation = "SCORE2-Diabetes", score2_diabetes_module.CITATION
+    name, citation = "SCORE2-Diabetes", SCORE2_DIABETES_CITATION
     t2, t1, any_dm = _diabetes_types(features)
     if not t2:
         why = ("type 1 diabetes (the score is for type 2 diabetes)" if t1 else
@@ -274,7 +288,7 @@ def _score2_diabetes(features: Mapping[str, Any], region: str) -> EquationResult
         return EquationResult(name=name, citation=citation, reason=f"{name}: age missing")
     if age < 40:
         return _not_applicable(name, citation, f"age {age:.0f} (the score covers ages 40-69)")
-    if age >= score2_module.OP_MIN_AGE:
+    if age >= OP_MIN_AGE:
         return _not_applicable(name, citation, f"age {age:.0f} (the score covers ages 40-69; SCORE2-OP, "
                                                "which includes diabetes, is shown instead)")
     x = _Inputs(features)
@@ -285,8 +299,8 @@ def _score2_diabetes(features: Mapping[str, Any], region: str) -> EquationResult
     kwargs = dict(sex=sex, age=age, smoker=smoker, sbp=values["sbp"], total_chol=values["total_chol"],
                   hdl=values["hdl"], hba1c=values["hba1c"], egfr=values["egfr"],
                   age_at_diabetes_diagnosis=values["age_at_diabetes"], region=region)
-    return _finish(name, citation, x, lambda: score2_diabetes_module.score2_diabetes(**kwargs),
-                   lambda: score2_diabetes_module.score2_diabetes_range_issues(**kwargs))
+    return _finish(name, citation, x, lambda: score2_diabetes(**kwargs),
+                   lambda: score2_diabetes_range_issues(**kwargs))
 
 
 _PREVENT_NAMES = {"cvd": "PREVENT 10-year total CVD", "ascvd": "PREVENT 10-year ASCVD",
@@ -294,14 +308,14 @@ _PREVENT_NAMES = {"cvd": "PREVENT 10-year total CVD", "ascvd": "PREVENT 10-year 
 
 
 def _prevent(features: Mapping[str, Any], outcome: str) -> EquationResult:
-    base_name, citation = _PREVENT_NAMES[outcome], prevent_module.CITATION
+    base_name, citation = _PREVENT_NAMES[outcome], PREVENT_CITATION
     age = _number(features, "age")
     if age is None:
         return EquationResult(name=base_name, citation=citation, reason=f"{base_name}: age missing")
     cvd = _cvd_conditions(features)
     if cvd:
         return _not_applicable(base_name, citation, "; ".join(cvd))
-    low, high = prevent_module.AGE_RANGE
+    low, high = PREVENT_AGE_RANGE
     if not low <= age < high + 1:
         return _not_applicable(base_name, citation, f"age {age:.0f} (PREVENT covers ages 30-79)")
     x = _Inputs(features)
@@ -318,19 +332,19 @@ def _prevent(features: Mapping[str, Any], outcome: str) -> EquationResult:
     on_statin = x.flag("on_statin") if lipids else _flag(features, "on_statin")
     bmi = x.number("bmi", required=outcome == "hf")
     hba1c, uacr = x.number("hba1c", required=False), x.number("uacr", required=False)
-    model = prevent_module.prevent_model(hba1c=hba1c, uacr=uacr)
-    name = f"{base_name} ({prevent_module.MODEL_NAMES[model]})"
+    model = prevent_model(hba1c=hba1c, uacr=uacr)
+    name = f"{base_name} ({MODEL_NAMES[model]})"
     if x.missing:
         name = base_name
     kwargs = dict(sex=sex, age=age, smoker=smoker, sbp=sbp, total_chol=tc, hdl=hdl, egfr=egfr, bmi=bmi,
                   diabetes=diabetes, on_antihypertensive=on_bp, on_statin=on_statin, hba1c=hba1c, uacr=uacr,
                   outcome=outcome)
-    return _finish(name, citation, x, lambda: prevent_module.prevent(**kwargs),
-                   lambda: prevent_module.prevent_range_issues(**kwargs))
+    return _finish(name, citation, x, lambda: prevent(**kwargs),
+                   lambda: prevent_range_issues(**kwargs))
 
 
 def _kfre(features: Mapping[str, Any], years: int) -> EquationResult:
-    name, citation = f"KFRE {years}-year kidney failure", kfre_module.CITATION
+    name, citation = f"KFRE {years}-year kidney failure", KFRE_CITATION
     kidney_failure = _cvd_conditions(features, _KIDNEY_FAILURE_FLAGS)
     if kidney_failure:
         return _not_applicable(name, citation, f"{'; '.join(kidney_failure)} already recorded")
@@ -338,15 +352,15 @@ def _kfre(features: Mapping[str, Any], years: int) -> EquationResult:
     stage = _number(features, "ckd_stage")
     stage_dx = (stage is not None and stage >= 3) or any(
         _flag(features, f"dx_ckd_stage_{n}") for n in (3, 4, 5))
-    if not ((egfr is not None and egfr < kfre_module.KFRE_EGFR_LIMIT) or stage_dx):
+    if not ((egfr is not None and egfr < KFRE_EGFR_LIMIT) or stage_dx):
         latest = f"latest eGFR {egfr:.0f} mL/min/1.73 m²" if egfr is not None else "no eGFR"
         return _not_applicable(name, citation, f"no CKD stage G3-G5 ({latest}, no CKD stage 3-5 diagnosis)")
     x = _Inputs(features)
     age = x.number("age")
     sex = x.sex()
     egfr_v, uacr = x.number("egfr"), x.number("uacr")
-    labs = {k: x.number(k, required=False) for k in kfre_module.EXTRA_LABS}
-    result = kfre_module.kfre_result  # bound once: compute and range issues share the same call
+    labs = {k: x.number(k, required=False) for k in EXTRA_LABS}
+    result = kfre_result
     kwargs = dict(sex=sex, age=age, egfr=egfr_v, uacr=uacr, years=years, north_american=False, **labs)
     if not x.missing:
         try:
@@ -355,7 +369,7 @@ def _kfre(features: Mapping[str, Any], years: int) -> EquationResult:
         except ValueError:
             pass
     return _finish(name, citation, x, lambda: result(**kwargs).risk,
-                   lambda: kfre_module.kfre_range_issues(**kwargs))
+                   lambda: kfre_range_issues(**kwargs))
 
 
 def reference_scores(features: Mapping[str, Any], *, region: str = "low") -> dict[str, EquationResult]:
