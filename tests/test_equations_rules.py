@@ -719,3 +719,10 @@ def test_conversion_doctests_pass():
     from risk.equations import conversions
 
     assert doctest.testmod(conversions).failed == 0
+
+
+def test_unknown_diabetes_status_is_a_missing_input_not_an_assumption():
+    unknown = {k: v for k, v in features().items() if k not in ("diabetes_t2", "diabetes_t1", "diabetes_any")}
+    results = reference_scores(unknown)
+    assert results["score2"].reason == "SCORE2: diabetes status missing"
+    assert results["prevent_cvd"].reason == "PREVENT 10-year total CVD: diabetes status missing"

@@ -27,6 +27,7 @@ import datetime as dt
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from numbers import Real
 from typing import Any
 
 import pandas as pd
@@ -111,9 +112,9 @@ _KIDNEY_FAILURE_FLAGS: tuple[tuple[str, str], ...] = (
 def _is_missing(value: Any) -> bool:
     if value is None:
         return True
-    if isinstance(value, float):
-        return math.isnan(value)
-    try:  # pandas NA / NaT / numpy nan
+    if isinstance(value, Real):  # int, float, numpy numbers: the common case, kept fast
+        return math.isnan(float(value))
+    try:  # pandas NA / NaT / numpy datetime
         return bool(pd.isna(value))
     except (TypeError, ValueError):
         return False
@@ -242,6 +243,8 @@ def _score2(features: Mapping[str, Any], region: str) -> EquationResult:
     if cvd:
         return _not_applicable(name, citation, "; ".join(cvd))
     t2, t1, any_dm = _diabetes_types(features)
+    if any_dm is None:
+        return EquationResult(name=name, citation=citation, reason=f"{name}: diabetes status missing")
     if t1:
         return _not_applicable(name, citation, "type 1 diabetes (no SCORE2 model covers type 1 diabetes)")
     extra: list[str] = []
