@@ -1,0 +1,393 @@
+"""Which published equations apply to a patient, their results, and in plain words why not.
+
+Input: one patient's features (the column contract of risk/features.py; NaN = missing), e.g. a dict or a
+pandas Series row. Output: one :class:`EquationResult` per key of :data:`RESULT_KEYS`, always present, with
+either a risk or a reason a GP understands ("SCORE2 not applicable: prior myocardial infarction
+(2019-03-02)", "SCORE2-Diabetes: HbA1c missing"). All the eligibility logic lives here so that it can be
+tested on plain feature dicts and, unchanged, on records built from FHIR.
+
+Eligibility rules (sources in each equation's module):
+- SCORE2 / SCORE2-OP: no established cardiovascular disease (MI, coronary heart disease or revascularisation,
+  stroke, TIA, peripheral arterial disease) and no heart failure; no diabetes below 70; ages 40 and over.
+  Documented choice for type 2 diabetes at 70 and over: SCORE2-Diabetes covers only 40-69, and SCORE2-OP was
+  derived with history of diabetes as a predictor, so SCORE2-OP is computed *with* its diabetes term (and says
+  so in the warnings). Type 1 diabetes is excluded at every age: no ESC SCORE2 model covers it.
+- SCORE2-Diabetes: type 2 diabetes, ages 40-69, no established cardiovascular disease or heart failure.
+- PREVENT (total CVD, ASCVD, heart failure): ages 30-79, no cardiovascular disease or heart failure (its
+  derivation population). The model variant follows the available HbA1c / UACR.
+- KFRE: CKD stage G3-G5, i.e. latest eGFR < 60 mL/min/1.73 m² or a CKD stage 3-5 diagnosis, not already on
+  dialysis or transplanted. Non-North-American calibration (France). 8-variable when albumin, bicarbonate,
+  calcium and phosphate are all present.
+Region: from configuration (``region`` argument), default "low" (France, ESC 2021).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from numbers import Real
+from typing import Any
+
+import pandas as pd
+
+# Names are imported from the modules themselves: the package re-exports functions named like their modules
+# (risk.equations.score2 is the function), so `from risk.equations import score2` would not give the module.
+from risk.equations._common import RangeIssue
+from risk.equations.kfre import CITATION as KFRE_CITATION
+from risk.equations.kfre import EXTRA_LABS, KFRE_EGFR_LIMIT, kfre_range_issues, kfre_result
+from risk.equations.prevent import AGE_RANGE as PREVENT_AGE_RANGE
+from risk.equations.prevent import CITATION as PREVENT_CITATION
+from risk.equations.prevent import MODEL_NAMES, prevent, prevent_model, prevent_range_issues
+from risk.equations.score2 import (
+    CITATION_SCORE2,
+    CITATION_SCORE2_OP,
+    OP_MIN_AGE,
+    SCORE2_MIN_AGE,
+    parse_region,
+    score2,
+    score2_model_name,
+    score2_range_issues,
+)
+from risk.equations.score2_diabetes import CITATION as SCORE2_DIABETES_CITATION
+from risk.equations.score2_diabetes import score2_diabetes, score2_diabetes_range_issues
+
+RESULT_KEYS: tuple[str, ...] = (
+    "score2", "score2_diabetes", "prevent_cvd", "prevent_ascvd", "prevent_hf", "kfre_5y", "kfre_2y",
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class EquationResult:
+    """One published equation for one patient: a risk, or the reason there is none."""
+
+    name: str  # display name, e.g. "SCORE2-OP" or "PREVENT 10-year heart failure (base model)"
+    citation: str  # paper of the equation
+    risk: float | None = None  # fraction 0-1; None when not computed
+    reason: str | None = None  # why not computed, in plain words (None when computed)
+    warnings: list[str] = field(default_factory=list)  # derivation range and documented choices
+    inputs: dict[str, Any] = field(default_factory=dict)  # values used: {"sbp": {"value", "unit", "date"}}
+
+
+# Feature key -> (label in messages, canonical unit)
+_LABELS: dict[str, tuple[str, str | None]] = {
+    "age": ("age", "years"),
+    "sex_male": ("sex", None),
+    "smoking_current": ("smoking status", None),
+    "sbp": ("systolic blood pressure", "mmHg"),
+    "total_chol": ("total cholesterol", "mmol/L"),
+    "hdl": ("HDL cholesterol", "mmol/L"),
+    "hba1c": ("HbA1c", "mmol/mol"),
+    "egfr": ("eGFR", "mL/min/1.73 m²"),
+    "uacr": ("urine albumin/creatinine ratio (UACR)", "mg/mmol"),
+    "bmi": ("BMI", "kg/m²"),
+    "age_at_diabetes": ("age at diabetes diagnosis", "years"),
+    "on_antihypertensive": ("antihypertensive treatment", None),
+    "on_statin": ("statin treatment", None),
+    "diabetes": ("diabetes status", None),
+    "albumin": ("serum albumin", "g/L"),
+    "bicarbonate": ("bicarbonate", "mmol/L"),
+    "calcium": ("calcium", "mmol/L"),
+    "phosphate": ("phosphate", "mmol/L"),
+}
+
+# Established cardiovascular disease and heart failure: (feature flag, words). Dates from `<flag>_date`.
+_CVD_FLAGS: tuple[tuple[str, str], ...] = (
+    ("prior_mi", "prior myocardial infarction"),
+    ("prior_chd", "coronary heart disease"),
+    ("dx_coronary_revascularisation", "coronary revascularisation"),
+    ("prior_stroke", "prior stroke"),
+    ("prior_tia", "prior transient ischaemic attack"),
+    ("prior_pad", "peripheral arterial disease"),
+    ("prior_hf", "heart failure"),
+)
+_KIDNEY_FAILURE_FLAGS: tuple[tuple[str, str], ...] = (
+    ("dx_esrd", "kidney failure (end-stage kidney disease)"),
+    ("dx_kidney_transplant", "kidney transplant"),
+)
+
+
+# ---------------------------------------------------------------------------------------------- reading
+def _is_missing(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, Real):  # int, float, numpy numbers: the common case, kept fast
+        return math.isnan(float(value))
+    try:  # pandas NA / NaT / numpy datetime
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _number(features: Mapping[str, Any], key: str) -> float | None:
+    value = features.get(key)
+    if _is_missing(value):
+        return None
+    return float(value)
+
+
+def _flag(features: Mapping[str, Any], key: str) -> bool | None:
+    value = _number(features, key)
+    return None if value is None else value != 0
+
+
+def _date(features: Mapping[str, Any], key: str) -> str | None:
+    value = features.get(key)
+    if _is_missing(value):
+        return None
+    if isinstance(value, dt.datetime):  # includes pandas Timestamp
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)[:10]
+
+
+def _cvd_conditions(
+    features: Mapping[str, Any], flags: tuple[tuple[str, str], ...] = _CVD_FLAGS
+) -> list[str]:
+    found = []
+    for key, words in flags:
+        if _flag(features, key):
+            when = _date(features, f"{key}_date")
+            found.append(f"{words} ({when})" if when else words)
+    if not found and flags is _CVD_FLAGS and _flag(features, "established_cvd"):
+        when = _date(features, "established_cvd_date")
+        words = "established cardiovascular disease"
+        found.append(f"{words} ({when})" if when else words)
+    return found
+
+
+def _join(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+class _Inputs:
+    """Collects the values an equation uses, with units and dates, and the ones that are missing."""
+
+    def __init__(self, features: Mapping[str, Any]) -> None:
+        self.features = features
+        self.used: dict[str, Any] = {}
+        self.missing: list[str] = []
+
+    def number(self, key: str, *, required: bool = True) -> float | None:
+        value = _number(self.features, key)
+        if value is None:
+            if required:
+                self.missing.append(_LABELS[key][0])
+            return None
+        entry: dict[str, Any] = {"value": value, "unit": _LABELS[key][1]}
+        when = _date(self.features, f"{key}_date")
+        if when:
+            entry["date"] = when
+        if _flag(self.features, f"{key}_derived"):
+            entry["derived"] = True  # e.g. eGFR computed from creatinine (CKD-EPI 2021)
+        self.used[key] = entry
+        return value
+
+    def flag(self, key: str, *, value: bool | None = None) -> bool | None:
+        if value is None:
+            value = _flag(self.features, key)
+        if value is None:
+            self.missing.append(_LABELS[key][0])
+            return None
+        self.used[key] = {"value": value, "unit": None}
+        return value
+
+    def sex(self) -> str | None:
+        male = self.flag("sex_male")
+        return None if male is None else ("male" if male else "female")
+
+
+def _diabetes_types(features: Mapping[str, Any]) -> tuple[bool, bool, bool | None]:
+    """(type 2, type 1, any diabetes); any is None when nothing about diabetes is recorded."""
+    t2, t1, any_dm = (_flag(features, k) for k in ("diabetes_t2", "diabetes_t1", "diabetes_any"))
+    known = [v for v in (t2, t1, any_dm) if v is not None]
+    return bool(t2), bool(t1), (any(known) if known else None)
+
+
+def _finish(
+    name: str, citation: str, inputs: _Inputs, compute: Callable[[], float],
+    issues: Callable[[], list[RangeIssue]], extra_warnings: list[str] | None = None,
+) -> EquationResult:
+    """Run an equation: missing inputs, impossible values and withheld results all become a reason."""
+    if inputs.missing:
+        return EquationResult(name=name, citation=citation, reason=f"{name}: {_join(inputs.missing)} missing",
+                              inputs=inputs.used)
+    try:
+        risk = compute()
+        found = issues()
+    except ValueError as error:
+        return EquationResult(name=name, citation=citation, reason=f"{name} not computed: {error}",
+                              inputs=inputs.used)
+    warnings = [*(extra_warnings or []), *(i.message for i in found if not i.withhold)]
+    withheld = [i.message for i in found if i.withhold]
+    if withheld:
+        return EquationResult(name=name, citation=citation, reason="; ".join(withheld), warnings=warnings,
+                              inputs=inputs.used)
+    return EquationResult(name=name, citation=citation, risk=risk, warnings=warnings, inputs=inputs.used)
+
+
+def _not_applicable(name: str, citation: str, why: str) -> EquationResult:
+    return EquationResult(name=name, citation=citation, reason=f"{name} not applicable: {why}")
+
+
+# ------------------------------------------------------------------------------------------- equations
+def _score2(features: Mapping[str, Any], region: str) -> EquationResult:
+    age = _number(features, "age")
+    name = "SCORE2" if age is None else score2_model_name(age)
+    citation = CITATION_SCORE2_OP if name == "SCORE2-OP" else CITATION_SCORE2
+    if age is None:
+        return EquationResult(name=name, citation=citation, reason=f"{name}: age missing")
+    cvd = _cvd_conditions(features)
+    if cvd:
+        return _not_applicable(name, citation, "; ".join(cvd))
+    t2, t1, any_dm = _diabetes_types(features)
+    if any_dm is None:
+        return EquationResult(name=name, citation=citation, reason=f"{name}: diabetes status missing")
+    if t1:
+        return _not_applicable(name, citation, "type 1 diabetes (no SCORE2 model covers type 1 diabetes)")
+    extra: list[str] = []
+    if any_dm and age < OP_MIN_AGE:
+        why = "type 2 diabetes (SCORE2-Diabetes is used instead)" if t2 else (
+            "diabetes (SCORE2 is for people without diabetes; the diabetes type, needed for "
+            "SCORE2-Diabetes, is not recorded)")
+        return _not_applicable(name, citation, why)
+    if any_dm:
+        extra.append("SCORE2-OP includes diabetes as a risk factor and is used at 70 and over; "
+                     "SCORE2-Diabetes covers ages 40-69 only")
+        if not t2:
+            extra.append("diabetes type not recorded: SCORE2-OP's diabetes term applies to any history "
+                         "of diabetes")
+    if age < SCORE2_MIN_AGE:
+        return _not_applicable(name, citation,
+                               f"age {age:.0f} (SCORE2 covers ages 40-69, SCORE2-OP 70 and over)")
+    x = _Inputs(features)
+    x.number("age")
+    sex = x.sex()
+    smoker = x.flag("smoking_current")
+    sbp, tc, hdl = x.number("sbp"), x.number("total_chol"), x.number("hdl")
+    diabetes = bool(any_dm)
+    x.used["diabetes"] = {"value": diabetes, "unit": None}
+    kwargs = dict(sex=sex, age=age, smoker=smoker, sbp=sbp, total_chol=tc, hdl=hdl, region=region,
+                  diabetes=diabetes)
+    return _finish(name, citation, x, lambda: score2(**kwargs),
+                   lambda: score2_range_issues(**kwargs), extra)
+
+
+def _score2_diabetes(features: Mapping[str, Any], region: str) -> EquationResult:
+    name, citation = "SCORE2-Diabetes", SCORE2_DIABETES_CITATION
+    t2, t1, any_dm = _diabetes_types(features)
+    if not t2:
+        why = ("type 1 diabetes (the score is for type 2 diabetes)" if t1 else
+               "diabetes type not recorded (the score is for type 2 diabetes)" if any_dm else
+               "no type 2 diabetes recorded")
+        return _not_applicable(name, citation, why)
+    cvd = _cvd_conditions(features)
+    if cvd:
+        return _not_applicable(name, citation, "; ".join(cvd))
+    age = _number(features, "age")
+    if age is None:
+        return EquationResult(name=name, citation=citation, reason=f"{name}: age missing")
+    if age < 40:
+        return _not_applicable(name, citation, f"age {age:.0f} (the score covers ages 40-69)")
+    if age >= OP_MIN_AGE:
+        return _not_applicable(name, citation, f"age {age:.0f} (the score covers ages 40-69; SCORE2-OP, "
+                                               "which includes diabetes, is shown instead)")
+    x = _Inputs(features)
+    x.number("age")
+    sex = x.sex()
+    smoker = x.flag("smoking_current")
+    values = {k: x.number(k) for k in ("sbp", "total_chol", "hdl", "hba1c", "egfr", "age_at_diabetes")}
+    kwargs = dict(sex=sex, age=age, smoker=smoker, sbp=values["sbp"], total_chol=values["total_chol"],
+                  hdl=values["hdl"], hba1c=values["hba1c"], egfr=values["egfr"],
+                  age_at_diabetes_diagnosis=values["age_at_diabetes"], region=region)
+    return _finish(name, citation, x, lambda: score2_diabetes(**kwargs),
+                   lambda: score2_diabetes_range_issues(**kwargs))
+
+
+_PREVENT_NAMES = {"cvd": "PREVENT 10-year total CVD", "ascvd": "PREVENT 10-year ASCVD",
+                  "hf": "PREVENT 10-year heart failure"}
+
+
+def _prevent(features: Mapping[str, Any], outcome: str) -> EquationResult:
+    base_name, citation = _PREVENT_NAMES[outcome], PREVENT_CITATION
+    age = _number(features, "age")
+    if age is None:
+        return EquationResult(name=base_name, citation=citation, reason=f"{base_name}: age missing")
+    cvd = _cvd_conditions(features)
+    if cvd:
+        return _not_applicable(base_name, citation, "; ".join(cvd))
+    low, high = PREVENT_AGE_RANGE
+    if not low <= age < high + 1:
+        return _not_applicable(base_name, citation, f"age {age:.0f} (PREVENT covers ages 30-79)")
+    x = _Inputs(features)
+    x.number("age")
+    sex = x.sex()
+    smoker = x.flag("smoking_current")
+    sbp, egfr = x.number("sbp"), x.number("egfr")
+    _t2, _t1, any_dm = _diabetes_types(features)
+    diabetes = x.flag("diabetes", value=any_dm)
+    on_bp = x.flag("on_antihypertensive")
+    lipids = outcome != "hf"
+    tc = x.number("total_chol", required=lipids)
+    hdl = x.number("hdl", required=lipids)
+    on_statin = x.flag("on_statin") if lipids else _flag(features, "on_statin")
+    bmi = x.number("bmi", required=outcome == "hf")
+    hba1c, uacr = x.number("hba1c", required=False), x.number("uacr", required=False)
+    model = prevent_model(hba1c=hba1c, uacr=uacr)
+    name = f"{base_name} ({MODEL_NAMES[model]})"
+    if x.missing:
+        name = base_name
+    kwargs = dict(sex=sex, age=age, smoker=smoker, sbp=sbp, total_chol=tc, hdl=hdl, egfr=egfr, bmi=bmi,
+                  diabetes=diabetes, on_antihypertensive=on_bp, on_statin=on_statin, hba1c=hba1c, uacr=uacr,
+                  outcome=outcome)
+    return _finish(name, citation, x, lambda: prevent(**kwargs),
+                   lambda: prevent_range_issues(**kwargs))
+
+
+def _kfre(features: Mapping[str, Any], years: int) -> EquationResult:
+    name, citation = f"KFRE {years}-year kidney failure", KFRE_CITATION
+    kidney_failure = _cvd_conditions(features, _KIDNEY_FAILURE_FLAGS)
+    if kidney_failure:
+        return _not_applicable(name, citation, f"{'; '.join(kidney_failure)} already recorded")
+    egfr = _number(features, "egfr")
+    stage = _number(features, "ckd_stage")
+    stage_dx = (stage is not None and stage >= 3) or any(
+        _flag(features, f"dx_ckd_stage_{n}") for n in (3, 4, 5))
+    if not ((egfr is not None and egfr < KFRE_EGFR_LIMIT) or stage_dx):
+        latest = f"latest eGFR {egfr:.0f} mL/min/1.73 m²" if egfr is not None else "no eGFR"
+        return _not_applicable(name, citation, f"no CKD stage G3-G5 ({latest}, no CKD stage 3-5 diagnosis)")
+    x = _Inputs(features)
+    age = x.number("age")
+    sex = x.sex()
+    egfr_v, uacr = x.number("egfr"), x.number("uacr")
+    labs = {k: x.number(k, required=False) for k in EXTRA_LABS}
+    result = kfre_result
+    kwargs = dict(sex=sex, age=age, egfr=egfr_v, uacr=uacr, years=years, north_american=False, **labs)
+    if not x.missing:
+        try:
+            model = result(**kwargs).model
+            name = f"{name} ({model}, non-North-American calibration)"
+        except ValueError:
+            pass
+    return _finish(name, citation, x, lambda: result(**kwargs).risk,
+                   lambda: kfre_range_issues(**kwargs))
+
+
+def reference_scores(features: Mapping[str, Any], *, region: str = "low") -> dict[str, EquationResult]:
+    """Every reference equation for one patient: a risk or the reason why not (keys: :data:`RESULT_KEYS`).
+
+    ``region`` is the ESC 2021 SCORE2 risk region from configuration (France: "low"); an unknown region is a
+    configuration error and raises ValueError.
+    """
+    reg = parse_region(region)
+    return {
+        "score2": _score2(features, reg),
+        "score2_diabetes": _score2_diabetes(features, reg),
+        "prevent_cvd": _prevent(features, "cvd"),
+        "prevent_ascvd": _prevent(features, "ascvd"),
+        "prevent_hf": _prevent(features, "hf"),
+        "kfre_5y": _kfre(features, 5),
+        "kfre_2y": _kfre(features, 2),
+    }
