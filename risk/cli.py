@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from risk import feedback
+from risk.concepts import CARE_EVIDENCE_CONCEPTS
 from risk.errors import ExitCode, RiskError
 
 Handler = Callable[[argparse.Namespace], int]
@@ -95,15 +96,20 @@ def _inspect_text(v: Any) -> None:
     feedback.out("Inputs (latest at as-of; canonical unit | as reported | date | source | flags):")
     for row in v.inputs:
         value = row.text if row.concept == "smoking_status" else f"{_fmt_value(row.value)} {row.unit}"
+        original = f"{row.original_value:.4g}" if isinstance(row.original_value, float) else row.original_value
         reported = "derived: " + (row.text or "") if row.derived else (
-            f"{row.original_value} {row.original_unit or '(no unit)'}")
+            f"{original} {row.original_unit or '(no unit)'}")
         flags = ",".join(f for f, on in (("stale", row.stale), ("derived", row.derived),
                                           ("converted", row.converted)) if on)
         feedback.out(f"  {row.label:<26} {value:<22} | {reported:<28} | {row.date} | "
                      f"{row.source_id or '-'} | {flags}")
     dx = _diagnoses(v)
+    evidence = [d for d in dx if d["concept"] in CARE_EVIDENCE_CONCEPTS]
+    dx = [d for d in dx if d["concept"] not in CARE_EVIDENCE_CONCEPTS]
     feedback.out("Diagnoses: " + (", ".join(f"{d['concept']} ({d['onset'] or 'date unknown'})" for d in dx)
                                   or "none recorded"))
+    if evidence:
+        feedback.out("Care evidence: " + ", ".join(f"{d['concept']} ({d['onset']})" for d in evidence))
     meds = _medications(v)
     feedback.out("Active medication classes: " + (", ".join(m["class"] for m in meds) or "none"))
     feedback.out(f"Data-quality issues ({len(r.issues)}):")

@@ -5,6 +5,7 @@ No UI state here; everything returns plain dataclasses / DataFrames.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -37,7 +38,9 @@ def record_from_resources(pr: PatientResources, *, source: str | None = None) ->
 
 
 def iter_records(source: Source | str | Path, patient_id: str | None = None) -> Iterator[PatientRecord]:
-    src = open_source(source) if isinstance(source, str | Path) else source
+    # A server's bearer token comes from the environment only (never a command-line argument or a log line).
+    src = open_source(source, token=os.environ.get("RISK_FHIR_TOKEN") or None) if isinstance(
+        source, str | Path) else source
     label = str(source) if isinstance(source, str | Path) else None
     if patient_id is not None:
         yield record_from_resources(src.patient(patient_id), source=label)
