@@ -9,6 +9,7 @@ patient who left the practice is censored when their record stops.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,11 +36,11 @@ A3_UACR_MG_MMOL = 30.0
 
 
 def _first_after(df: pd.DataFrame, time_col: str, index_time: pd.Series,
-                 keep: Callable[[pd.DataFrame], pd.Series] | None = None) -> pd.Series:
+                 keep: Callable[[pd.DataFrame], Any] | None = None) -> pd.Series:
     t0 = index_time.reindex(df["patient_id"]).to_numpy()
     sub = df[df[time_col].to_numpy() > t0]
     if keep is not None and not sub.empty:
-        sub = sub[keep(sub).to_numpy()]
+        sub = sub[np.asarray(keep(sub))]
     return sub.groupby("patient_id")[time_col].min()
 
 
