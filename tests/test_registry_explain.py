@@ -96,7 +96,7 @@ def test_grouped_factors_add_up_exactly_to_the_displayed_risk(tiny_model):
         assert e.risk == pytest.approx(shown, abs=1e-6)  # float32 TreeSHAP sums vs predict
         total = e.base_risk * 100 + sum(f.points for f in e.factors)
         assert total == pytest.approx(shown * 100, abs=0.1)
-        assert abs(total - shown * 100) < 1e-6  # exact by construction, not only within 0.1 point
+        assert total == pytest.approx(e.risk * 100, abs=1e-9)  # exact by construction (Shapley efficiency)
 
 
 def test_group_shapley_is_the_linearised_effect_when_effects_are_small():
