@@ -125,7 +125,7 @@ class _Localised:
 
 
 def _decimals(spec: str, default: int) -> int:
-    """".2" -> 2; "" -> default. Other format features (width, sign) are not used in clinical text."""
+    """ ".2" -> 2; "" -> default. Other format features (width, sign) are not used in clinical text."""
     if not spec:
         return default
     if not spec.startswith(".") or not spec[1:].isdigit():
@@ -146,7 +146,7 @@ def render(template: str, lang: str, /, **params: Any) -> str:
 def french_spacing(text: str) -> str:
     """No-break spaces before French high punctuation and %, so that "12 %" never wraps before "%".
 
-    >>> french_spacing("Cible : 7 % ; DFGe ?") == "Cible\u00a0: 7\u202f% ; DFGe\u202f?".replace(" ;", "\u202f;")
+    >>> french_spacing("Cible : 7 % ; DFGe ?") == "Cible\u00a0: 7\u202f%\u202f; DFGe\u202f?"
     True
     """
     for mark, space in ((":", NBSP), (";", NNBSP), ("%", NNBSP), ("?", NNBSP), ("!", NNBSP)):
@@ -163,11 +163,13 @@ class Catalogue:
     @classmethod
     def from_json_text(cls, text: str, *, source: str = "catalogue") -> Catalogue:
         data = json.loads(text)
-        return cls({
-            key: Text.from_mapping(value, where=f"{source}:{key}")
-            for key, value in data.items()
-            if not key.startswith("_")  # "_about" and other notes
-        })
+        return cls(
+            {
+                key: Text.from_mapping(value, where=f"{source}:{key}")
+                for key, value in data.items()
+                if not key.startswith("_")  # "_about" and other notes
+            }
+        )
 
     def __contains__(self, key: str) -> bool:
         return key in self._messages

@@ -14,6 +14,14 @@ from risk.advise.gaps import care_gaps
 from risk.advise.model import AdviceInputError, Alert, CareGap, NextStep, RiskCategory, TriggerInput
 
 __all__ = [
-    "AdviceInputError", "Alert", "CareGap", "NextStep", "RiskCategory", "TriggerInput",
-    "alerts", "care_gaps", "next_steps", "risk_category",
+    "AdviceInputError",
+    "Alert",
+    "CareGap",
+    "NextStep",
+    "RiskCategory",
+    "TriggerInput",
+    "alerts",
+    "care_gaps",
+    "next_steps",
+    "risk_category",
 ]

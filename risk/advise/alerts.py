@@ -23,23 +23,33 @@ def _hba1c_rising(f: Features, cfg: dict[str, Any]) -> Found | None:
     if slope is None or latest is None or slope < cfg["threshold"]:
         return None
     pct = slope * thresholds()["hba1c_percent"]["slope"]  # %-points per year (linear conversion)
-    return slope, {"value": slope, "pct": pct, "hba1c": latest}, (
-        f.trigger("hba1c_slope", date_key="hba1c"), f.trigger("hba1c"))
+    return (
+        slope,
+        {"value": slope, "pct": pct, "hba1c": latest},
+        (f.trigger("hba1c_slope", date_key="hba1c"), f.trigger("hba1c")),
+    )
 
 
 def _egfr_falling(f: Features, cfg: dict[str, Any]) -> Found | None:
     slope, latest = f.num("egfr_slope"), f.num("egfr")
     if slope is None or latest is None or not slope < cfg["threshold"]:  # strictly faster than 5 per year
         return None
-    return slope, {"decline": -slope, "egfr": latest}, (
-        f.trigger("egfr_slope", date_key="egfr"), f.trigger("egfr"))
+    return (
+        slope,
+        {"decline": -slope, "egfr": latest},
+        (f.trigger("egfr_slope", date_key="egfr"), f.trigger("egfr")),
+    )
 
 
 def _sbp_rising(f: Features, cfg: dict[str, Any]) -> Found | None:
     slope, mean = f.num("sbp_slope"), f.num("sbp_mean3")
     if slope is None or mean is None or slope < cfg["threshold"] or mean < cfg["min_mean"]:
         return None
-    return slope, {"value": slope, "mean": mean}, (f.trigger("sbp_slope", date_key="sbp"), f.trigger("sbp_mean3"))
+    return (
+        slope,
+        {"value": slope, "mean": mean},
+        (f.trigger("sbp_slope", date_key="sbp"), f.trigger("sbp_mean3")),
+    )
 
 
 def _weight_loss(f: Features, cfg: dict[str, Any]) -> Found | None:
@@ -51,8 +61,11 @@ def _weight_loss(f: Features, cfg: dict[str, Any]) -> Found | None:
     loss = -change / before
     if loss < cfg["threshold"]:
         return None
-    return loss, {"loss": loss, "kg": -change}, (f.trigger("weight_change_1y", date_key="weight"),
-                                                  f.trigger("weight"))
+    return (
+        loss,
+        {"loss": loss, "kg": -change},
+        (f.trigger("weight_change_1y", date_key="weight"), f.trigger("weight")),
+    )
 
 
 CHECKS: dict[str, Check] = {
@@ -79,6 +92,16 @@ def alerts(features: Mapping[str, Any]) -> list[Alert]:
         if alert_id == "egfr_rapid_decline" and any(f.yes(k) for k in RENAL_DRUGS):
             note = Text.from_mapping(cfg["note_renal_drug"])
             en, fr = en + note.en, fr + render(note.fr, "fr")
-        out.append(Alert(id=alert_id, text_en=en, text_fr=fr, value=round(value, 4), unit=cfg["unit"],
-                         window=cfg["window"], guideline_or_rationale=cfg["citation"], triggered_by=triggers))
+        out.append(
+            Alert(
+                id=alert_id,
+                text_en=en,
+                text_fr=fr,
+                value=round(value, 4),
+                unit=cfg["unit"],
+                window=cfg["window"],
+                guideline_or_rationale=cfg["citation"],
+                triggered_by=triggers,
+            )
+        )
     return out

@@ -2,8 +2,9 @@
 
 Order of precedence (ESC 2021 prevention, ESC 2023 diabetes; thresholds.json):
 1. established atherosclerotic CVD -> very high, no score;
-2. type 2 diabetes: severe target-organ damage -> very high; else SCORE2-Diabetes (40-69 y, ESC 2023 cut-points
-   5/10/20 %); at >=70 y SCORE2-OP (it includes diabetes) read with the set's thresholds [project choice];
+2. type 2 diabetes: severe target-organ damage -> very high; else SCORE2-Diabetes (40-69 y, ESC 2023
+   cut-points 5/10/20 %); at >=70 y SCORE2-OP (it includes diabetes) read with the set's thresholds
+   [project choice];
 3. chronic kidney disease: KDIGO orange -> high, red -> very high, no score [M];
 4. apparently healthy: SCORE2 (40-69) / SCORE2-OP (>=70) with the set's thresholds (ESC 2021 age-specific, or
    ESC/EAS 2025 age-agnostic), raised to at least high by a markedly elevated single risk factor.
@@ -32,7 +33,9 @@ SCORE2_DIABETES_INPUTS = (*SCORE2_INPUTS, "age_at_diabetes", "hba1c", "egfr")
 
 def check_guideline_set(guideline_set: str) -> dict[str, Any]:
     if guideline_set not in GUIDELINE_SETS:
-        raise AdviceInputError(f"unknown guideline set {guideline_set!r}: use one of {', '.join(GUIDELINE_SETS)}")
+        raise AdviceInputError(
+            f"unknown guideline set {guideline_set!r}: use one of {', '.join(GUIDELINE_SETS)}"
+        )
     return thresholds()["guideline_sets"][guideline_set]
 
 
@@ -80,7 +83,7 @@ def band_for(set_key: str, age: float) -> dict[str, Any]:
 
 
 def categorise(set_key: str, age: float, risk: float) -> str:
-    """Category of a 10-year risk (fraction) in a threshold set; a cut-point belongs to the higher category."""
+    """Category of a 10-year risk (fraction) in a threshold set; a cut-point is in the higher category."""
     cats = thresholds()["risk_threshold_sets"][set_key]["categories"]
     cuts = band_for(set_key, age)["cutoffs"]
     index = sum(1 for c in cuts if risk >= c)
@@ -91,18 +94,44 @@ def missing_inputs(f: Features, names: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(n for n in names if f.num(n) is None)
 
 
-def _result(*, category: str, basis: str, reason: Text, guideline: Guideline, guideline_set: str,
-            region: str, threshold_set: str = "", klass: str = "not graded", level: str = "not graded",
-            score_name: str | None = None, score_value: float | None = None,
-            thresholds_used: tuple[float, ...] = (), triggered_by: tuple[TriggerInput, ...] = (),
-            missing: tuple[str, ...] = ()) -> RiskCategory:
+def _result(
+    *,
+    category: str,
+    basis: str,
+    reason: Text,
+    guideline: Guideline,
+    guideline_set: str,
+    region: str,
+    threshold_set: str = "",
+    klass: str = "not graded",
+    level: str = "not graded",
+    score_name: str | None = None,
+    score_value: float | None = None,
+    thresholds_used: tuple[float, ...] = (),
+    triggered_by: tuple[TriggerInput, ...] = (),
+    missing: tuple[str, ...] = (),
+) -> RiskCategory:
     label = category_label(category)
     return RiskCategory(
-        category=category, label_en=label.en, label_fr=label.fr, basis=basis, guideline_set=guideline_set,
-        threshold_set=threshold_set, reason_en=reason.en, reason_fr=reason.fr, guideline=guideline.short,
-        year=guideline.year, reference=guideline.citation, recommendation_class=klass, evidence_level=level,
-        score_name=score_name, score_value=score_value, thresholds=thresholds_used, region=region,
-        triggered_by=triggered_by, missing=missing,
+        category=category,
+        label_en=label.en,
+        label_fr=label.fr,
+        basis=basis,
+        guideline_set=guideline_set,
+        threshold_set=threshold_set,
+        reason_en=reason.en,
+        reason_fr=reason.fr,
+        guideline=guideline.short,
+        year=guideline.year,
+        reference=guideline.citation,
+        recommendation_class=klass,
+        evidence_level=level,
+        score_name=score_name,
+        score_value=score_value,
+        thresholds=thresholds_used,
+        region=region,
+        triggered_by=triggered_by,
+        missing=missing,
     )
 
 
@@ -115,15 +144,22 @@ def _severe_tod(f: Features) -> tuple[list[Text], list[TriggerInput]]:
     if egfr is not None and egfr < d["tod_egfr_below"]:
         found.append(message("tod.egfr_below_45", egfr=egfr))
         used.append(f.trigger("egfr"))
-    elif (egfr is not None and uacr is not None and egfr < d["tod_egfr_albuminuria_below"]
-          and d["tod_uacr_micro"] <= uacr <= d["tod_uacr_proteinuria_above"]):
+    elif (
+        egfr is not None
+        and uacr is not None
+        and egfr < d["tod_egfr_albuminuria_below"]
+        and d["tod_uacr_micro"] <= uacr <= d["tod_uacr_proteinuria_above"]
+    ):
         found.append(message("tod.egfr_45_59_albuminuria", egfr=egfr, uacr=uacr))
         used += [f.trigger("egfr"), f.trigger("uacr")]
     if uacr is not None and uacr > d["tod_uacr_proteinuria_above"]:
         found.append(message("tod.proteinuria", uacr=uacr))
         used.append(f.trigger("uacr"))
-    sites = [k for k in ("dx_diabetic_retinopathy", "dx_diabetic_neuropathy", "dx_diabetic_nephropathy")
-             if f.yes(k)]
+    sites = [
+        k
+        for k in ("dx_diabetic_retinopathy", "dx_diabetic_neuropathy", "dx_diabetic_nephropathy")
+        if f.yes(k)
+    ]
     if uacr is not None and uacr >= d["tod_uacr_micro"] and "dx_diabetic_nephropathy" not in sites:
         sites.append("uacr")  # albuminuria counts as the kidney site
     if len(sites) >= d["tod_microvascular_sites"]:
@@ -151,36 +187,78 @@ def bp_text(f: Features) -> str:
     return f"{round(sbp)}/{round(dbp)}" if dbp is not None else f"{round(sbp)}"
 
 
-def _score_category(f: Features, *, score_name: str, risk: float | None, set_key: str, age: float,
-                    reason_key: str, guideline_set: str, region: str, needed: tuple[str, ...],
-                    set_label: Text) -> RiskCategory:
+def _score_category(
+    f: Features,
+    *,
+    score_name: str,
+    risk: float | None,
+    set_key: str,
+    age: float,
+    reason_key: str,
+    guideline_set: str,
+    region: str,
+    needed: tuple[str, ...],
+    set_label: Text,
+) -> RiskCategory:
     """Category from a score with a threshold set, or "unknown" naming what is missing."""
     g = guidelines()
     set_guideline = g[thresholds()["risk_threshold_sets"][set_key]["guideline"]]
     score_label = message(f"score.{score_name}")
     if risk is None:
         missing = missing_inputs(f, needed)
-        why = (message("reason.missing_list", missing=_join([input_label(m) for m in missing])) if missing
-               else message("reason.missing_none"))
-        return _result(category="unknown", basis="not_computable", guideline=set_guideline,
-                       reason=message("reason.unknown_score_missing", score_label=score_label, missing=why),
-                       guideline_set=guideline_set, region=region, score_name=score_name,
-                       missing=missing, triggered_by=(score_trigger(score_name, None),))
+        why = (
+            message("reason.missing_list", missing=_join([input_label(m) for m in missing]))
+            if missing
+            else message("reason.missing_none")
+        )
+        return _result(
+            category="unknown",
+            basis="not_computable",
+            guideline=set_guideline,
+            reason=message("reason.unknown_score_missing", score_label=score_label, missing=why),
+            guideline_set=guideline_set,
+            region=region,
+            score_name=score_name,
+            missing=missing,
+            triggered_by=(score_trigger(score_name, None),),
+        )
     band = band_for(set_key, age)
     category = categorise(set_key, age, risk)
-    reason = message(reason_key, score_label=score_label, score=risk, region=message(f"region.{region}"),
-                  set_label=set_label, band=text(band["label"]), cutoffs=_cutoff_text(set_key, band))
+    reason = message(
+        reason_key,
+        score_label=score_label,
+        score=risk,
+        region=message(f"region.{region}"),
+        set_label=set_label,
+        band=text(band["label"]),
+        cutoffs=_cutoff_text(set_key, band),
+    )
     is_diabetes_score = score_name == "score2_diabetes"
-    return _result(category=category, basis="score", reason=reason, guideline=set_guideline,
-                   guideline_set=guideline_set, region=region, threshold_set=set_key,
-                   klass="I", level="B",  # SCORE2/-OP (ESC 2021) and SCORE2-Diabetes (ESC 2023): I B
-                   score_name=score_name, score_value=risk, thresholds_used=tuple(band["cutoffs"]),
-                   triggered_by=(score_trigger(score_name, risk), f.trigger("age"))
-                   + ((f.trigger("diabetes_t2", ""),) if is_diabetes_score else ()))
+    return _result(
+        category=category,
+        basis="score",
+        reason=reason,
+        guideline=set_guideline,
+        guideline_set=guideline_set,
+        region=region,
+        threshold_set=set_key,
+        klass="I",
+        level="B",  # SCORE2/-OP (ESC 2021) and SCORE2-Diabetes (ESC 2023): I B
+        score_name=score_name,
+        score_value=risk,
+        thresholds_used=tuple(band["cutoffs"]),
+        triggered_by=(score_trigger(score_name, risk), f.trigger("age"))
+        + ((f.trigger("diabetes_t2", ""),) if is_diabetes_score else ()),
+    )
 
 
-def risk_category(features: Mapping[str, Any], scores: Mapping[str, Any] | None,
-                  guideline_set: str = "esc2021", *, region: str = "low") -> RiskCategory:
+def risk_category(
+    features: Mapping[str, Any],
+    scores: Mapping[str, Any] | None,
+    guideline_set: str = "esc2021",
+    *,
+    region: str = "low",
+) -> RiskCategory:
     """Which ESC risk category applies, which threshold set is in force and why (pure)."""
     set_cfg = check_guideline_set(guideline_set)
     check_region(region)
@@ -192,31 +270,56 @@ def risk_category(features: Mapping[str, Any], scores: Mapping[str, Any] | None,
 
     if f.yes("established_cvd"):
         guideline = g["esc2021_prevention"] if guideline_set == "esc2021" else g["esc_eas2025_lipids"]
-        return _result(category="very_high", basis="established_cvd", guideline=guideline,
-                       reason=message("reason.established_cvd"),
-                       triggered_by=(f.trigger("established_cvd", ""),), **common)
+        return _result(
+            category="very_high",
+            basis="established_cvd",
+            guideline=guideline,
+            reason=message("reason.established_cvd"),
+            triggered_by=(f.trigger("established_cvd", ""),),
+            **common,
+        )
 
     age = f.num("age")
     ages = thresholds()["score_ages"]
     if f.yes("diabetes_t2"):
         tod, used = _severe_tod(f)
         if tod:
-            return _result(category="very_high", basis="diabetes_target_organ_damage",
-                           guideline=g["esc2023_diabetes"], reason=message("reason.diabetes_tod", tod=_join(tod)),
-                           triggered_by=(f.trigger("diabetes_t2", ""), *used), **common)
+            return _result(
+                category="very_high",
+                basis="diabetes_target_organ_damage",
+                guideline=g["esc2023_diabetes"],
+                reason=message("reason.diabetes_tod", tod=_join(tod)),
+                triggered_by=(f.trigger("diabetes_t2", ""), *used),
+                **common,
+            )
         if age is None:
             return _unknown("reason.unknown_no_age", g["esc2023_diabetes"], ("age",), **common)
         if age < ages["score2_diabetes_min"]:
             return _unknown("reason.unknown_t2d_under_40", g["esc2023_diabetes"], (), age=age, **common)
         if age < ages["score2_diabetes_below"]:
-            return _score_category(f, score_name="score2_diabetes", risk=risks.get("score2_diabetes"),
-                                   set_key="esc2023_score2_diabetes", age=age,
-                                   reason_key="reason.score2_diabetes", needed=SCORE2_DIABETES_INPUTS,
-                                   set_label=set_label, **common)
+            return _score_category(
+                f,
+                score_name="score2_diabetes",
+                risk=risks.get("score2_diabetes"),
+                set_key="esc2023_score2_diabetes",
+                age=age,
+                reason_key="reason.score2_diabetes",
+                needed=SCORE2_DIABETES_INPUTS,
+                set_label=set_label,
+                **common,
+            )
         name = "score2_op" if risks.get("score2_op") is not None else "score2"
-        return _score_category(f, score_name="score2_op", risk=risks.get(name),
-                               set_key=set_cfg["risk_thresholds"], age=age, reason_key="reason.score2_op_diabetes",
-                               needed=SCORE2_OP_INPUTS, set_label=set_label, **common)
+        return _score_category(
+            f,
+            score_name="score2_op",
+            risk=risks.get(name),
+            set_key=set_cfg["risk_thresholds"],
+            age=age,
+            reason_key="reason.score2_op_diabetes",
+            needed=SCORE2_OP_INPUTS,
+            set_label=set_label,
+            **common,
+        )
     if f.yes("diabetes_t1"):
         return _unknown("reason.unknown_t1d", g["esc2023_diabetes"], (), **common)
     if f.yes("diabetes_any"):
@@ -232,8 +335,14 @@ def risk_category(features: Mapping[str, Any], scores: Mapping[str, Any] | None,
             note = message("note.uacr_unknown")
             reason = Text(en=reason.en + note.en, fr=reason.fr + note.fr)
         used = (f.trigger("egfr"),) + ((f.trigger("uacr"),) if ks.albuminuria else ())
-        return _result(category=category, basis="ckd", guideline=g["esc2021_prevention"], reason=reason,
-                       triggered_by=used, **common)
+        return _result(
+            category=category,
+            basis="ckd",
+            guideline=g["esc2021_prevention"],
+            reason=reason,
+            triggered_by=used,
+            **common,
+        )
 
     if age is None:
         return _unknown("reason.unknown_no_age", g["esc2021_prevention"], ("age",), **common)
@@ -245,22 +354,55 @@ def risk_category(features: Mapping[str, Any], scores: Mapping[str, Any] | None,
         needed = SCORE2_OP_INPUTS
     else:
         name, risk, needed = "score2", risks.get("score2"), SCORE2_INPUTS
-    result = _score_category(f, score_name=name, risk=risk, set_key=set_cfg["risk_thresholds"], age=age,
-                             reason_key="reason.score", needed=needed, set_label=set_label, **common)
+    result = _score_category(
+        f,
+        score_name=name,
+        risk=risk,
+        set_key=set_cfg["risk_thresholds"],
+        age=age,
+        reason_key="reason.score",
+        needed=needed,
+        set_label=set_label,
+        **common,
+    )
     factor, used = _markedly_elevated(f)
     if factor is not None and RANK[result.category] < RANK["high"]:
         extra = message("reason.markedly_elevated", factor=factor)
-        reason = Text(en=f"{result.reason_en} {extra.en}".strip(), fr=f"{result.reason_fr} {extra.fr}".strip())
-        return _result(category="high", basis="markedly_elevated", guideline=g["esc2021_prevention"],
-                       reason=reason, score_name=result.score_name, score_value=result.score_value,
-                       threshold_set=result.threshold_set, thresholds_used=result.thresholds,
-                       triggered_by=(*result.triggered_by, *used), missing=result.missing, **common)
+        reason = Text(
+            en=f"{result.reason_en} {extra.en}".strip(), fr=f"{result.reason_fr} {extra.fr}".strip()
+        )
+        return _result(
+            category="high",
+            basis="markedly_elevated",
+            guideline=g["esc2021_prevention"],
+            reason=reason,
+            score_name=result.score_name,
+            score_value=result.score_value,
+            threshold_set=result.threshold_set,
+            thresholds_used=result.thresholds,
+            triggered_by=(*result.triggered_by, *used),
+            missing=result.missing,
+            **common,
+        )
     return result
 
 
-def _unknown(key: str, guideline: Guideline, missing: tuple[str, ...], *, guideline_set: str, region: str,
-             **params: Any) -> RiskCategory:
+def _unknown(
+    key: str,
+    guideline: Guideline,
+    missing: tuple[str, ...],
+    *,
+    guideline_set: str,
+    region: str,
+    **params: Any,
+) -> RiskCategory:
     reason = message(key, **params)
-    return _result(category="unknown", basis="not_computable", guideline=guideline, reason=reason,
-                   guideline_set=guideline_set, region=region, missing=missing)
-
+    return _result(
+        category="unknown",
+        basis="not_computable",
+        guideline=guideline,
+        reason=reason,
+        guideline_set=guideline_set,
+        region=region,
+        missing=missing,
+    )

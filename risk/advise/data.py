@@ -44,7 +44,15 @@ class Rule:
 
 
 GUIDELINE_SETS = ("esc2021", "esc_eas2025")
-CATEGORIES = ("risk_assessment", "lipids", "blood_pressure", "smoking", "antithrombotic", "diabetes", "kidney")
+CATEGORIES = (
+    "risk_assessment",
+    "lipids",
+    "blood_pressure",
+    "smoking",
+    "antithrombotic",
+    "diabetes",
+    "kidney",
+)
 
 
 def _load(name: str) -> Any:
@@ -54,8 +62,14 @@ def _load(name: str) -> Any:
 @cache
 def guidelines() -> dict[str, Guideline]:
     return {
-        key: Guideline(key=key, short=v["short"], year=int(v["year"]), reference=v["reference"],
-                       doi=v.get("doi", ""), confidence=v["confidence"])
+        key: Guideline(
+            key=key,
+            short=v["short"],
+            year=int(v["year"]),
+            reference=v["reference"],
+            doi=v.get("doi", ""),
+            confidence=v["confidence"],
+        )
         for key, v in _load("guidelines.json").items()
         if not key.startswith("_")
     }
@@ -70,7 +84,8 @@ def thresholds() -> dict[str, Any]:
 def messages() -> Catalogue:
     return Catalogue.from_json_text(
         resources.files("risk.advise").joinpath("messages.json").read_text(encoding="utf-8"),
-        source="messages.json")
+        source="messages.json",
+    )
 
 
 @cache
@@ -103,15 +118,25 @@ def rules() -> tuple[Rule, ...]:
         sets = tuple(raw.get("sets", GUIDELINE_SETS))
         if not set(sets) <= set(GUIDELINE_SETS):
             raise ValueError(f"rules.json: rule {rid!r} names an unknown guideline set in {sets}")
-        texts = {name: Text.from_mapping(t, where=f"rules.json:{rid}:{name}") for name, t in raw["texts"].items()}
+        texts = {
+            name: Text.from_mapping(t, where=f"rules.json:{rid}:{name}") for name, t in raw["texts"].items()
+        }
         if "default" not in texts:
             raise ValueError(f"rules.json: rule {rid!r} has no default text")
-        out.append(Rule(
-            id=rid, category=raw["category"], priority=int(raw["priority"]), guideline=known[raw["guideline"]],
-            recommendation_class=str(raw["class"]), evidence_level=str(raw["level"]),
-            confidence=str(raw["confidence"]), sets=sets, suppressed_by=tuple(raw.get("suppressed_by", ())),
-            texts=texts,
-        ))
+        out.append(
+            Rule(
+                id=rid,
+                category=raw["category"],
+                priority=int(raw["priority"]),
+                guideline=known[raw["guideline"]],
+                recommendation_class=str(raw["class"]),
+                evidence_level=str(raw["level"]),
+                confidence=str(raw["confidence"]),
+                sets=sets,
+                suppressed_by=tuple(raw.get("suppressed_by", ())),
+                texts=texts,
+            )
+        )
     for rule in out:
         unknown = set(rule.suppressed_by) - seen
         if unknown:

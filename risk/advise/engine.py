@@ -36,7 +36,8 @@ def check_registry() -> None:
     if ids != set(REGISTRY):
         raise AdviceInputError(
             f"rules.json and the rule functions disagree: without function {sorted(ids - set(REGISTRY))}, "
-            f"without rule {sorted(set(REGISTRY) - ids)}")
+            f"without rule {sorted(set(REGISTRY) - ids)}"
+        )
 
 
 def _build(rule: Rule, firing: Firing, context: tuple[TriggerInput, ...]) -> NextStep:
@@ -45,25 +46,43 @@ def _build(rule: Rule, firing: Firing, context: tuple[TriggerInput, ...]) -> Nex
         raise AdviceInputError(f"rule {rule.id!r} has no {variant!r} text in rules.json")
     template = rule.texts[variant]
     return NextStep(
-        id=rule.id, category=rule.category, priority=rule.priority,
-        text_en=render(template.en, "en", **firing.params), text_fr=render(template.fr, "fr", **firing.params),
-        guideline=rule.guideline.short, year=rule.guideline.year,
-        recommendation_class=rule.recommendation_class, evidence_level=rule.evidence_level,
-        triggered_by=firing.triggered_by, already_done=firing.already_done,
-        reference=rule.guideline.citation, confidence=rule.confidence, context=context,
+        id=rule.id,
+        category=rule.category,
+        priority=rule.priority,
+        text_en=render(template.en, "en", **firing.params),
+        text_fr=render(template.fr, "fr", **firing.params),
+        guideline=rule.guideline.short,
+        year=rule.guideline.year,
+        recommendation_class=rule.recommendation_class,
+        evidence_level=rule.evidence_level,
+        triggered_by=firing.triggered_by,
+        already_done=firing.already_done,
+        reference=rule.guideline.citation,
+        confidence=rule.confidence,
+        context=context,
     )
 
 
-def next_steps(features: Mapping[str, Any], scores: Mapping[str, Any] | None, models: Mapping[str, Any] | None = None,
-               *, guideline_set: str = "esc2021", region: str = "low") -> list[NextStep]:
+def next_steps(
+    features: Mapping[str, Any],
+    scores: Mapping[str, Any] | None,
+    models: Mapping[str, Any] | None = None,
+    *,
+    guideline_set: str = "esc2021",
+    region: str = "low",
+) -> list[NextStep]:
     """Guideline next steps, most urgent first; steps already in place come last with ``already_done``."""
     check_guideline_set(guideline_set)
     check_region(region)
     f = Features(features)
     ctx = Context(
-        f=f, scores=validated_risks(scores, what="score"), models=validated_risks(models, what="model"),
+        f=f,
+        scores=validated_risks(scores, what="score"),
+        models=validated_risks(models, what="model"),
         category=risk_category(features, scores, guideline_set, region=region),
-        guideline_set=guideline_set, region=region, kidney=kidney.stage(f),
+        guideline_set=guideline_set,
+        region=region,
+        kidney=kidney.stage(f),
     )
     fired: dict[str, tuple[Rule, Firing]] = {}
     for rule in rules():
@@ -76,8 +95,11 @@ def next_steps(features: Mapping[str, Any], scores: Mapping[str, Any] | None, mo
     for rule, firing in fired.values():
         if any(s in fired for s in rule.suppressed_by):
             continue
-        context = tuple(score_trigger(name, ctx.models[name]) for name in MODEL_CONTEXT[rule.category]
-                        if ctx.models.get(name) is not None)
+        context = tuple(
+            score_trigger(name, ctx.models[name])
+            for name in MODEL_CONTEXT[rule.category]
+            if ctx.models.get(name) is not None
+        )
         steps.append(_build(rule, firing, context))
     order = {rule.id: i for i, rule in enumerate(rules())}
     steps.sort(key=lambda s: (s.already_done, s.priority, CATEGORIES.index(s.category), order[s.id]))

@@ -59,9 +59,15 @@ def _hypertension(f: Features) -> bool:
 
 def _retina_low_risk(f: Features) -> bool:
     hba1c, sbp, dbp = f.num("hba1c"), f.num("sbp"), f.num("dbp")
-    return (not f.yes("rx_insulin") and not f.yes("dx_diabetic_retinopathy")
-            and hba1c is not None and hba1c <= thresholds()["diabetes"]["hba1c_target"]
-            and sbp is not None and sbp < 140 and (dbp is None or dbp < 90))
+    return (
+        not f.yes("rx_insulin")
+        and not f.yes("dx_diabetic_retinopathy")
+        and hba1c is not None
+        and hba1c <= thresholds()["diabetes"]["hba1c_target"]
+        and sbp is not None
+        and sbp < 140
+        and (dbp is None or dbp < 90)
+    )
 
 
 def _age_at_last_cervical(f: Features) -> float | None:
@@ -70,7 +76,7 @@ def _age_at_last_cervical(f: Features) -> float | None:
 
 
 def _cervical_cytology(f: Features) -> bool:
-    """Cytology every 3 years from 25; the first HPV test is due 3 years after the last cytology (before 30)."""
+    """Cytology every 3 years from 25; the first HPV test comes 3 years after the last cytology."""
     if not _woman(f) or not _age_between(f, 25, 66):
         return False
     age_at_last = _age_at_last_cervical(f)
@@ -86,22 +92,26 @@ def _bp_screen_low(f: Features) -> bool:
 
 CONDITIONS: dict[str, Condition] = {
     "diabetes": lambda f, k: _diabetes(f),
-    "diabetes_hba1c_above_target": lambda f, k: _diabetes(f) and (f.num("hba1c") or 0.0)
-    > thresholds()["diabetes"]["hba1c_target"],
+    "diabetes_hba1c_above_target": lambda f, k: (
+        _diabetes(f) and (f.num("hba1c") or 0.0) > thresholds()["diabetes"]["hba1c_target"]
+    ),
     "on_lipid_lowering": lambda f, k: f.yes("on_lipid_lowering") or f.yes("on_statin"),
     "hypertension": lambda f, k: _hypertension(f),
-    "adult_risk_assessment": lambda f, k: (f.flag("sex_male") is True and _age_between(f, 40, 200))
-    or (_woman(f) and _age_between(f, 50, 200)),
+    "adult_risk_assessment": lambda f, k: (
+        (f.flag("sex_male") is True and _age_between(f, 40, 200)) or (_woman(f) and _age_between(f, 50, 200))
+    ),
     "ckd_heat_map": lambda f, k: k.ckd,
     "diabetes_kidney_screen": lambda f, k: _diabetes_screen_eligible(f),
     "diabetes_retina_standard": lambda f, k: _diabetes_screen_eligible(f) and not _retina_low_risk(f),
     "diabetes_retina_low_risk": lambda f, k: _diabetes_screen_eligible(f) and _retina_low_risk(f),
-    "diabetes_foot_high_risk": lambda f, k: _diabetes(f)
-    and (f.yes("dx_diabetic_foot_ulcer") or f.yes("dx_amputation")),
+    "diabetes_foot_high_risk": lambda f, k: (
+        _diabetes(f) and (f.yes("dx_diabetic_foot_ulcer") or f.yes("dx_amputation"))
+    ),
     "diabetes_foot_neuropathy": lambda f, k: _diabetes(f) and f.yes("dx_diabetic_neuropathy"),
     "bp_follow_up": lambda f, k: _hypertension(f) or _diabetes(f),
-    "adult_bp_screen_yearly": lambda f, k: _age_between(f, 18, 200)
-    and (_age_between(f, 40, 200) or not _bp_screen_low(f)),
+    "adult_bp_screen_yearly": lambda f, k: (
+        _age_between(f, 18, 200) and (_age_between(f, 40, 200) or not _bp_screen_low(f))
+    ),
     "adult_bp_screen_3y": lambda f, k: _age_between(f, 18, 40) and _bp_screen_low(f),
     "age_50_74": lambda f, k: _age_between(f, 50, 75),
     "woman_50_74": lambda f, k: _woman(f) and _age_between(f, 50, 75),
@@ -149,7 +159,7 @@ def _capitalised(s: str) -> str:
 
 
 def care_gaps(features: Mapping[str, Any], *, as_of: date, horizon_days: int = 0) -> list[CareGap]:
-    """Gaps due at ``as_of`` (or within ``horizon_days`` after it), most overdue first, then no-record ones."""
+    """Gaps due at ``as_of`` (or within ``horizon_days``), most overdue first, then the no-record ones."""
     as_of_day = to_date(as_of)
     if as_of_day is None:
         raise AdviceInputError("care_gaps needs an as_of date")
@@ -166,9 +176,16 @@ def care_gaps(features: Mapping[str, Any], *, as_of: date, horizon_days: int = 0
         can_tell, last = _last_evidence(f, gap["evidence"], reference)
         if not can_tell:
             continue
-        params = {"name": text(gap["name"]), "interval": _interval_text(months),
-                  "reason": Text(**{lang: render(text(schedule["reason"]).get(lang), lang, stage=ks.label)
-                                    for lang in ("en", "fr")})}
+        params = {
+            "name": text(gap["name"]),
+            "interval": _interval_text(months),
+            "reason": Text(
+                **{
+                    lang: render(text(schedule["reason"]).get(lang), lang, stage=ks.label)
+                    for lang in ("en", "fr")
+                }
+            ),
+        }
         if last is None:
             key, due, overdue = "gap.no_record", as_of_day, None
         else:
@@ -179,8 +196,17 @@ def care_gaps(features: Mapping[str, Any], *, as_of: date, horizon_days: int = 0
             key = "gap.overdue" if overdue >= 0 else "gap.upcoming"
             params |= {"due": due, "last": last}
         msg = message(key, **params)
-        gaps.append(CareGap(id=gap["id"], text_en=_capitalised(msg.en), text_fr=_capitalised(msg.fr),
-                            last_done=last, due=due, overdue_days=overdue, interval_months=months,
-                            guideline=schedule["guideline"]))
+        gaps.append(
+            CareGap(
+                id=gap["id"],
+                text_en=_capitalised(msg.en),
+                text_fr=_capitalised(msg.fr),
+                last_done=last,
+                due=due,
+                overdue_days=overdue,
+                interval_months=months,
+                guideline=schedule["guideline"],
+            )
+        )
     gaps.sort(key=lambda g: (g.overdue_days is None, -(g.overdue_days or 0)))
     return gaps

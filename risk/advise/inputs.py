@@ -128,7 +128,8 @@ def validated_risks(objects: Mapping[str, Any] | None, *, what: str) -> dict[str
             raise AdviceInputError(f"{what} {name!r} risk should be a number, got {value!r}") from None
         if not 0.0 <= risk <= 1.0:
             raise AdviceInputError(
-                f"{what} {name!r} risk {risk!r} is outside 0-1: risks must be fractions (0.12 for 12 %)")
+                f"{what} {name!r} risk {risk!r} is outside 0-1: risks must be fractions (0.12 for 12 %)"
+            )
         out[name] = risk
     return out
 

@@ -14,7 +14,7 @@ from risk.errors import ExitCode, RiskError
 
 
 class AdviceInputError(RiskError):
-    """The advice layer was given input it cannot use safely (e.g. a risk in percent instead of a fraction)."""
+    """Input the advice layer cannot use safely (e.g. a risk in percent instead of a fraction)."""
 
     code = ExitCode.INTERNAL
 

@@ -33,8 +33,12 @@ def _estimate(ctx: Context, score_names: tuple[str, ...]) -> Firing | None:
         if not missing:
             return Firing(triggered_by=(score_trigger(shown, None),), variant="failed")
         return Firing(
-            triggered_by=tuple(ctx.f.trigger(m, "") if m in ("sex_male", "smoking_current", "diabetes_any")
-                               else ctx.f.trigger(m) for m in missing),
+            triggered_by=tuple(
+                ctx.f.trigger(m, "")
+                if m in ("sex_male", "smoking_current", "diabetes_any")
+                else ctx.f.trigger(m)
+                for m in missing
+            ),
             params={"missing": join([input_label(m) for m in missing])},
         )
     params: dict[str, Any] = {"score": risk, "region": message(f"region.{ctx.region}")}
@@ -44,8 +48,9 @@ def _estimate(ctx: Context, score_names: tuple[str, ...]) -> Firing | None:
         set_key = thresholds()["guideline_sets"][ctx.guideline_set]["risk_thresholds"]
         params["category"] = category_label(categorise(set_key, age or 0.0, risk))
         params["band"] = text(band_for(set_key, age or 0.0)["label"])
-    return Firing(triggered_by=(score_trigger(shown, risk), ctx.f.trigger("age")), params=params,
-                  already_done=True)
+    return Firing(
+        triggered_by=(score_trigger(shown, risk), ctx.f.trigger("age")), params=params, already_done=True
+    )
 
 
 @rule("risk_estimate_score2")
@@ -67,8 +72,13 @@ def _score2_op(ctx: Context) -> Firing | None:
 @rule("risk_estimate_score2_diabetes")
 def _score2_diabetes(ctx: Context) -> Firing | None:
     age = ctx.f.num("age")
-    if (not ctx.t2d or ctx.cvd or ctx.category.basis == "diabetes_target_organ_damage"
-            or age is None or not 40 <= age < 70):
+    if (
+        not ctx.t2d
+        or ctx.cvd
+        or ctx.category.basis == "diabetes_target_organ_damage"
+        or age is None
+        or not 40 <= age < 70
+    ):
         return None
     return _estimate(ctx, ("score2_diabetes",))
 
@@ -78,8 +88,11 @@ def _score2_diabetes(ctx: Context) -> Firing | None:
 
 def _lipid_params(ctx: Context, goal: float, ldl: float | None) -> dict[str, Any]:
     per_g = thresholds()["mmol_per_g_ldl"]
-    params: dict[str, Any] = {"goal": goal, "goal_gl": goal / per_g,
-                              "category": category_label(ctx.category.category)}
+    params: dict[str, Any] = {
+        "goal": goal,
+        "goal_gl": goal / per_g,
+        "category": category_label(ctx.category.category),
+    }
     if ldl is not None:
         params |= {"ldl": ldl, "ldl_gl": ldl / per_g}
     return params
@@ -138,8 +151,10 @@ def _statin_intensify(ctx: Context) -> Firing | None:
     if above is None:
         return None
     ldl, goal = above
-    return Firing(triggered_by=(ctx.f.trigger("ldl"), ctx.f.trigger("on_statin", "")),
-                  params=_lipid_params(ctx, goal, ldl))
+    return Firing(
+        triggered_by=(ctx.f.trigger("ldl"), ctx.f.trigger("on_statin", "")),
+        params=_lipid_params(ctx, goal, ldl),
+    )
 
 
 @rule("ezetimibe_add")
@@ -148,8 +163,11 @@ def _ezetimibe(ctx: Context) -> Firing | None:
     if above is None:
         return None
     ldl, goal = above
-    return Firing(triggered_by=(ctx.f.trigger("ldl"), ctx.f.trigger("rx_ezetimibe", "")),
-                  params=_lipid_params(ctx, goal, ldl), already_done=ctx.f.yes("rx_ezetimibe"))
+    return Firing(
+        triggered_by=(ctx.f.trigger("ldl"), ctx.f.trigger("rx_ezetimibe", "")),
+        params=_lipid_params(ctx, goal, ldl),
+        already_done=ctx.f.yes("rx_ezetimibe"),
+    )
 
 
 @rule("pcsk9_add")
@@ -158,19 +176,32 @@ def _pcsk9(ctx: Context) -> Firing | None:
     if above is None or not ctx.cvd or not ctx.f.yes("rx_ezetimibe"):
         return None
     ldl, goal = above
-    return Firing(triggered_by=(ctx.f.trigger("established_cvd", ""), ctx.f.trigger("ldl"),
-                                ctx.f.trigger("rx_ezetimibe", "")),
-                  params=_lipid_params(ctx, goal, ldl), already_done=ctx.f.yes("rx_pcsk9_inhibitor"))
+    return Firing(
+        triggered_by=(
+            ctx.f.trigger("established_cvd", ""),
+            ctx.f.trigger("ldl"),
+            ctx.f.trigger("rx_ezetimibe", ""),
+        ),
+        params=_lipid_params(ctx, goal, ldl),
+        already_done=ctx.f.yes("rx_pcsk9_inhibitor"),
+    )
 
 
 @rule("lipid_lifestyle")
 def _lipid_lifestyle(ctx: Context) -> Firing | None:
     goal, ldl = ctx.ldl_goal(), ctx.f.num("ldl")
-    if (ctx.category.category in HIGH or goal is None or ldl is None or ldl < goal
-            or ctx.f.yes("on_lipid_lowering") or ctx.f.yes("on_statin")):
+    if (
+        ctx.category.category in HIGH
+        or goal is None
+        or ldl is None
+        or ldl < goal
+        or ctx.f.yes("on_lipid_lowering")
+        or ctx.f.yes("on_statin")
+    ):
         return None
-    return Firing(triggered_by=(*ctx.category_triggers(), ctx.f.trigger("ldl")),
-                  params=_lipid_params(ctx, goal, ldl))
+    return Firing(
+        triggered_by=(*ctx.category_triggers(), ctx.f.trigger("ldl")), params=_lipid_params(ctx, goal, ldl)
+    )
 
 
 # ---------------------------------------------------------------- blood pressure
@@ -222,16 +253,23 @@ def _bp_start_2021(ctx: Context) -> Firing | None:
         reason = message("bp.grade1_condition", conditions=join(conditions))
     else:
         return None
-    return Firing(triggered_by=(*_bp_triggers(ctx), *ctx.category_triggers()),
-                  params={"bp": bp_text(ctx.f), "reason": reason})
+    return Firing(
+        triggered_by=(*_bp_triggers(ctx), *ctx.category_triggers()),
+        params={"bp": bp_text(ctx.f), "reason": reason},
+    )
 
 
 @rule("bp_lifestyle_first_esc2021")
 def _bp_lifestyle_2021(ctx: Context) -> Firing | None:
     bp = _untreated_bp(ctx)
     cfg = thresholds()["bp"]["esc2021"]
-    if (bp is None or not _at_least(bp, cfg["grade1"]) or _at_least(bp, cfg["grade2"])
-            or ctx.category.category in HIGH or _conditions(ctx)):
+    if (
+        bp is None
+        or not _at_least(bp, cfg["grade1"])
+        or _at_least(bp, cfg["grade2"])
+        or ctx.category.category in HIGH
+        or _conditions(ctx)
+    ):
         return None
     return Firing(triggered_by=(*_bp_triggers(ctx), *ctx.category_triggers()), params={"bp": bp_text(ctx.f)})
 
@@ -243,8 +281,11 @@ def _above_target(ctx: Context, key: str) -> Firing | None:
     target = next(t for t in thresholds()["bp"][key]["targets"] if t["min_age"] <= age < t["below_age"])
     sbp, dbp = bp
     above = sbp > target["sbp_max"] or (dbp is not None and dbp > target["dbp_max"])
-    return Firing(triggered_by=(*_bp_triggers(ctx), ctx.f.trigger("age")),
-                  params={"bp": bp_text(ctx.f), "target": text(target["label"])}, already_done=not above)
+    return Firing(
+        triggered_by=(*_bp_triggers(ctx), ctx.f.trigger("age")),
+        params={"bp": bp_text(ctx.f), "target": text(target["label"])},
+        already_done=not above,
+    )
 
 
 @rule("bp_above_target_esc2021")
@@ -278,8 +319,10 @@ def _bp_elevated_2024(ctx: Context) -> Firing | None:
         reason = message("bp.risk_10", score=risk)
     else:
         return None
-    return Firing(triggered_by=(*_bp_triggers(ctx), *ctx.category_triggers()),
-                  params={"bp": bp_text(ctx.f), "reason": reason})
+    return Firing(
+        triggered_by=(*_bp_triggers(ctx), *ctx.category_triggers()),
+        params={"bp": bp_text(ctx.f), "reason": reason},
+    )
 
 
 # ---------------------------------------------------------------- smoking and antiplatelet
@@ -299,5 +342,7 @@ rule("smoking_cessation_support")(_smoker)
 def _antiplatelet(ctx: Context) -> Firing | None:
     if not ctx.cvd or ctx.f.yes("dx_stroke_haemorrhagic") or any(ctx.f.yes(k) for k in ANTICOAGULANTS):
         return None  # anticoagulated patients: the antithrombotic plan is a specialist decision
-    return Firing(triggered_by=(ctx.f.trigger("established_cvd", ""), ctx.f.trigger("rx_antiplatelet", "")),
-                  already_done=ctx.f.yes("rx_antiplatelet"))
+    return Firing(
+        triggered_by=(ctx.f.trigger("established_cvd", ""), ctx.f.trigger("rx_antiplatelet", "")),
+        already_done=ctx.f.yes("rx_antiplatelet"),
+    )

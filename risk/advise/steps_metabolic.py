@@ -40,17 +40,25 @@ def _sglt2i(ctx: Context) -> Firing | None:
     if not indications:
         return None
     triggers.append(ctx.f.trigger("rx_sglt2_inhibitor", ""))
-    return Firing(triggered_by=tuple(triggers), params={"indications": join(indications)},
-                  already_done=ctx.f.yes("rx_sglt2_inhibitor"))
+    return Firing(
+        triggered_by=tuple(triggers),
+        params={"indications": join(indications)},
+        already_done=ctx.f.yes("rx_sglt2_inhibitor"),
+    )
 
 
 @rule("glp1ra_t2d_ascvd")
 def _glp1ra(ctx: Context) -> Firing | None:
     if not (ctx.t2d and ctx.cvd):
         return None
-    return Firing(triggered_by=(ctx.f.trigger("diabetes_t2", ""), ctx.f.trigger("established_cvd", ""),
-                                ctx.f.trigger("rx_glp1_receptor_agonist", "")),
-                  already_done=ctx.f.yes("rx_glp1_receptor_agonist"))
+    return Firing(
+        triggered_by=(
+            ctx.f.trigger("diabetes_t2", ""),
+            ctx.f.trigger("established_cvd", ""),
+            ctx.f.trigger("rx_glp1_receptor_agonist", ""),
+        ),
+        already_done=ctx.f.yes("rx_glp1_receptor_agonist"),
+    )
 
 
 @rule("sglt2i_or_glp1ra_high_risk")
@@ -59,11 +67,15 @@ def _sglt2i_or_glp1ra(ctx: Context) -> Firing | None:
     if not ctx.t2d or ctx.cvd or c.score_name != "score2_diabetes" or c.category not in HIGH:
         return None
     on_either = ctx.f.yes("rx_sglt2_inhibitor") or ctx.f.yes("rx_glp1_receptor_agonist")
-    return Firing(triggered_by=(score_trigger("score2_diabetes", c.score_value),
-                                ctx.f.trigger("rx_sglt2_inhibitor", ""),
-                                ctx.f.trigger("rx_glp1_receptor_agonist", "")),
-                  params={"score": c.score_value, "category": category_label(c.category)},
-                  already_done=on_either)
+    return Firing(
+        triggered_by=(
+            score_trigger("score2_diabetes", c.score_value),
+            ctx.f.trigger("rx_sglt2_inhibitor", ""),
+            ctx.f.trigger("rx_glp1_receptor_agonist", ""),
+        ),
+        params={"score": c.score_value, "category": category_label(c.category)},
+        already_done=on_either,
+    )
 
 
 @rule("finerenone_t2d_ckd")
@@ -78,10 +90,16 @@ def _finerenone(ctx: Context) -> Firing | None:
         indicated = uacr >= d["finerenone_uacr_high_egfr"]
     if not indicated:
         return None
-    return Firing(triggered_by=(ctx.f.trigger("diabetes_t2", ""), ctx.f.trigger("egfr"), ctx.f.trigger("uacr"),
-                                ctx.f.trigger("rx_mineralocorticoid_antagonist", "")),
-                  params={"egfr": egfr, "uacr": uacr},
-                  already_done=ctx.f.yes("rx_mineralocorticoid_antagonist"))
+    return Firing(
+        triggered_by=(
+            ctx.f.trigger("diabetes_t2", ""),
+            ctx.f.trigger("egfr"),
+            ctx.f.trigger("uacr"),
+            ctx.f.trigger("rx_mineralocorticoid_antagonist", ""),
+        ),
+        params={"egfr": egfr, "uacr": uacr},
+        already_done=ctx.f.yes("rx_mineralocorticoid_antagonist"),
+    )
 
 
 @rule("ras_blockade_diabetes_albuminuria")
@@ -90,14 +108,26 @@ def _ras_blockade(ctx: Context) -> Firing | None:
     if not ctx.diabetes or uacr is None or uacr < thresholds()["kdigo"]["albuminuria"][0]["below"]:
         return None
     sbp, dbp = ctx.f.num("sbp"), ctx.f.num("dbp")
-    hypertension = (ctx.f.yes("hypertension") or ctx.f.yes("on_antihypertensive")
-                    or (sbp is not None and sbp >= 140) or (dbp is not None and dbp >= 90))
+    hypertension = (
+        ctx.f.yes("hypertension")
+        or ctx.f.yes("on_antihypertensive")
+        or (sbp is not None and sbp >= 140)
+        or (dbp is not None and dbp >= 90)
+    )
     if not hypertension:
         return None
     on_ras = ctx.f.yes("rx_ace_inhibitor") or ctx.f.yes("rx_arb")
-    return Firing(triggered_by=(ctx.f.trigger("uacr"), ctx.f.trigger("hypertension", ""), ctx.f.trigger("sbp"),
-                                ctx.f.trigger("rx_ace_inhibitor", ""), ctx.f.trigger("rx_arb", "")),
-                  params={"uacr": uacr}, already_done=on_ras)
+    return Firing(
+        triggered_by=(
+            ctx.f.trigger("uacr"),
+            ctx.f.trigger("hypertension", ""),
+            ctx.f.trigger("sbp"),
+            ctx.f.trigger("rx_ace_inhibitor", ""),
+            ctx.f.trigger("rx_arb", ""),
+        ),
+        params={"uacr": uacr},
+        already_done=on_ras,
+    )
 
 
 @rule("hba1c_above_target")
@@ -107,8 +137,10 @@ def _hba1c(ctx: Context) -> Firing | None:
     if not ctx.t2d or hba1c is None or hba1c <= target:
         return None
     conv = thresholds()["hba1c_percent"]
-    return Firing(triggered_by=(ctx.f.trigger("hba1c"),),
-                  params={"hba1c": hba1c, "pct": conv["slope"] * hba1c + conv["intercept"]})
+    return Firing(
+        triggered_by=(ctx.f.trigger("hba1c"),),
+        params={"hba1c": hba1c, "pct": conv["slope"] * hba1c + conv["intercept"]},
+    )
 
 
 # ---------------------------------------------------------------- kidney (KDIGO)
@@ -120,9 +152,11 @@ def _kidney_monitoring(ctx: Context) -> Firing | None:
     if not ks.ckd or ks.colour is None or ks.times_per_year is None:
         return None
     colour = text(thresholds()["kdigo"]["colour_labels"][ks.colour])
-    return Firing(triggered_by=(ctx.f.trigger("egfr"), ctx.f.trigger("uacr")),
-                  params={"times": message(f"times.{ks.times_per_year}"), "stage": ks.label, "colour": colour},
-                  variant="no_uacr" if ks.albuminuria is None else "default")
+    return Firing(
+        triggered_by=(ctx.f.trigger("egfr"), ctx.f.trigger("uacr")),
+        params={"times": message(f"times.{ks.times_per_year}"), "stage": ks.label, "colour": colour},
+        variant="no_uacr" if ks.albuminuria is None else "default",
+    )
 
 
 def _kfre(ctx: Context) -> float | None:
@@ -151,8 +185,13 @@ def _nephrology(ctx: Context) -> Firing | None:
         reasons.append(message("ref.rapid_decline", decline=-slope))
         triggers.append(ctx.f.trigger("egfr_slope", date_key="egfr"))
     n_classes, sbp = ctx.f.num("n_antihypertensive_classes"), ctx.f.num("sbp")
-    if (ctx.kidney.ckd and n_classes is not None and n_classes >= k["refractory_hypertension_classes"]
-            and sbp is not None and sbp >= k["refractory_sbp"]):
+    if (
+        ctx.kidney.ckd
+        and n_classes is not None
+        and n_classes >= k["refractory_hypertension_classes"]
+        and sbp is not None
+        and sbp >= k["refractory_sbp"]
+    ):
         reasons.append(message("ref.refractory_htn", bp=bp_text(ctx.f), n=int(n_classes)))
         triggers += [ctx.f.trigger("sbp"), ctx.f.trigger("n_antihypertensive_classes")]
     if not reasons:
@@ -169,15 +208,22 @@ def _nephrology_kfre(ctx: Context) -> Firing | None:
     kfre = _kfre(ctx)
     if _under_kidney_care(ctx) or kfre is None or kfre < thresholds()["kfre"]["refer_at_least"]:
         return None
-    return Firing(triggered_by=(score_trigger("kfre_5y", kfre), ctx.f.trigger("egfr"), ctx.f.trigger("uacr")),
-                  params={"kfre": kfre})
+    return Firing(
+        triggered_by=(score_trigger("kfre_5y", kfre), ctx.f.trigger("egfr"), ctx.f.trigger("uacr")),
+        params={"kfre": kfre},
+    )
 
 
 @rule("nephrology_referral_consider_kfre")
 def _nephrology_consider_kfre(ctx: Context) -> Firing | None:
     kfre, cfg = _kfre(ctx), thresholds()["kfre"]
-    if (_under_kidney_care(ctx) or kfre is None
-            or not cfg["consider_at_least"] <= kfre < cfg["refer_at_least"]):
+    if (
+        _under_kidney_care(ctx)
+        or kfre is None
+        or not cfg["consider_at_least"] <= kfre < cfg["refer_at_least"]
+    ):
         return None
-    return Firing(triggered_by=(score_trigger("kfre_5y", kfre), ctx.f.trigger("egfr"), ctx.f.trigger("uacr")),
-                  params={"kfre": kfre})
+    return Firing(
+        triggered_by=(score_trigger("kfre_5y", kfre), ctx.f.trigger("egfr"), ctx.f.trigger("uacr")),
+        params={"kfre": kfre},
+    )
