@@ -20,6 +20,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from importlib import resources
 from typing import Any, Literal
 
 Lang = Literal["fr", "en"]
@@ -170,6 +171,12 @@ class Catalogue:
                 if not key.startswith("_")  # "_about" and other notes
             }
         )
+
+    @classmethod
+    def from_resource(cls, package: str, name: str) -> Catalogue:
+        """A catalogue shipped as package data (``from_resource("risk.advise", "messages.json")``)."""
+        text = resources.files(package).joinpath(name).read_text(encoding="utf-8")
+        return cls.from_json_text(text, source=f"{package}/{name}")
 
     def __contains__(self, key: str) -> bool:
         return key in self._messages

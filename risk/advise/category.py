@@ -17,10 +17,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from risk.advise import kidney
+from risk.advise.conditions import markedly_elevated, severe_target_organ_damage
 from risk.advise.data import GUIDELINE_SETS, Guideline, guidelines, message, text, thresholds
 from risk.advise.inputs import Features, score_trigger, validated_risks
 from risk.advise.model import AdviceInputError, RiskCategory, TriggerInput
-from risk.concepts import MEASUREMENT_CONCEPTS
+from risk.advise.wording import category_label, cutoff_text, input_label, join
 from risk.i18n import Text
 
 REGIONS = ("low", "moderate", "high", "very_high")
@@ -43,36 +44,6 @@ def check_region(region: str) -> str:
     if region not in REGIONS:
         raise AdviceInputError(f"unknown SCORE2 risk region {region!r}: use one of {', '.join(REGIONS)}")
     return region
-
-
-def input_label(name: str) -> Text:
-    if name in MEASUREMENT_CONCEPTS:
-        c = MEASUREMENT_CONCEPTS[name]
-        return Text(en=c.label_en, fr=c.label_fr)
-    return message(f"input.{name}")
-
-
-def _join(parts: list[Text]) -> Text:
-    return Text(en=", ".join(p.en for p in parts), fr=", ".join(p.fr for p in parts))
-
-
-def category_label(category: str) -> Text:
-    return text(thresholds()["category_labels"][category])
-
-
-def _cutoff_text(set_key: str, band: dict[str, Any]) -> Text:
-    cats = thresholds()["risk_threshold_sets"][set_key]["categories"]
-    cuts = band["cutoffs"]
-    parts = []
-    for i, cat in enumerate(cats):
-        label = category_label(cat)
-        if i == 0:
-            parts.append(message("cutoff.below", label=label, hi=cuts[0]))
-        elif i == len(cats) - 1:
-            parts.append(message("cutoff.above", label=label, lo=cuts[-1]))
-        else:
-            parts.append(message("cutoff.between", label=label, lo=cuts[i - 1], hi=cuts[i]))
-    return _join(parts)
 
 
 def band_for(set_key: str, age: float) -> dict[str, Any]:
@@ -135,58 +106,6 @@ def _result(
     )
 
 
-def _severe_tod(f: Features) -> tuple[list[Text], list[TriggerInput]]:
-    """ESC 2023 severe target-organ damage in type 2 diabetes (thresholds.json "diabetes")."""
-    d = thresholds()["diabetes"]
-    egfr, uacr = f.num("egfr"), f.num("uacr")
-    found: list[Text] = []
-    used: list[TriggerInput] = []
-    if egfr is not None and egfr < d["tod_egfr_below"]:
-        found.append(message("tod.egfr_below_45", egfr=egfr))
-        used.append(f.trigger("egfr"))
-    elif (
-        egfr is not None
-        and uacr is not None
-        and egfr < d["tod_egfr_albuminuria_below"]
-        and d["tod_uacr_micro"] <= uacr <= d["tod_uacr_proteinuria_above"]
-    ):
-        found.append(message("tod.egfr_45_59_albuminuria", egfr=egfr, uacr=uacr))
-        used += [f.trigger("egfr"), f.trigger("uacr")]
-    if uacr is not None and uacr > d["tod_uacr_proteinuria_above"]:
-        found.append(message("tod.proteinuria", uacr=uacr))
-        used.append(f.trigger("uacr"))
-    sites = [
-        k
-        for k in ("dx_diabetic_retinopathy", "dx_diabetic_neuropathy", "dx_diabetic_nephropathy")
-        if f.yes(k)
-    ]
-    if uacr is not None and uacr >= d["tod_uacr_micro"] and "dx_diabetic_nephropathy" not in sites:
-        sites.append("uacr")  # albuminuria counts as the kidney site
-    if len(sites) >= d["tod_microvascular_sites"]:
-        found.append(message("tod.microvascular", n=len(sites)))
-        used += [f.trigger(k, "") for k in sites if k != "uacr"]
-    return found, used
-
-
-def _markedly_elevated(f: Features) -> tuple[Text | None, list[TriggerInput]]:
-    m = thresholds()["markedly_elevated"]
-    ldl, tc, sbp, dbp = f.num("ldl"), f.num("total_chol"), f.num("sbp"), f.num("dbp")
-    if ldl is not None and ldl > m["ldl_above"]:
-        return message("factor.ldl", ldl=ldl), [f.trigger("ldl")]
-    if tc is not None and tc > m["total_chol_above"]:
-        return message("factor.total_chol", tc=tc), [f.trigger("total_chol")]
-    if (sbp is not None and sbp >= m["sbp_at_least"]) or (dbp is not None and dbp >= m["dbp_at_least"]):
-        return message("factor.bp", bp=bp_text(f)), [f.trigger("sbp"), f.trigger("dbp")]
-    return None, []
-
-
-def bp_text(f: Features) -> str:
-    sbp, dbp = f.num("sbp"), f.num("dbp")
-    if sbp is None:
-        return "?"
-    return f"{round(sbp)}/{round(dbp)}" if dbp is not None else f"{round(sbp)}"
-
-
 def _score_category(
     f: Features,
     *,
@@ -207,7 +126,7 @@ def _score_category(
     if risk is None:
         missing = missing_inputs(f, needed)
         why = (
-            message("reason.missing_list", missing=_join([input_label(m) for m in missing]))
+            message("reason.missing_list", missing=join([input_label(m) for m in missing]))
             if missing
             else message("reason.missing_none")
         )
@@ -231,7 +150,7 @@ def _score_category(
         region=message(f"region.{region}"),
         set_label=set_label,
         band=text(band["label"]),
-        cutoffs=_cutoff_text(set_key, band),
+        cutoffs=cutoff_text(set_key, band),
     )
     is_diabetes_score = score_name == "score2_diabetes"
     return _result(
@@ -282,13 +201,13 @@ def risk_category(
     age = f.num("age")
     ages = thresholds()["score_ages"]
     if f.yes("diabetes_t2"):
-        tod, used = _severe_tod(f)
+        tod, used = severe_target_organ_damage(f)
         if tod:
             return _result(
                 category="very_high",
                 basis="diabetes_target_organ_damage",
                 guideline=g["esc2023_diabetes"],
-                reason=message("reason.diabetes_tod", tod=_join(tod)),
+                reason=message("reason.diabetes_tod", tod=join(tod)),
                 triggered_by=(f.trigger("diabetes_t2", ""), *used),
                 **common,
             )
@@ -365,7 +284,7 @@ def risk_category(
         set_label=set_label,
         **common,
     )
-    factor, used = _markedly_elevated(f)
+    factor, used = markedly_elevated(f)
     if factor is not None and RANK[result.category] < RANK["high"]:
         extra = message("reason.markedly_elevated", factor=factor)
         reason = Text(

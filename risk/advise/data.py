@@ -82,10 +82,7 @@ def thresholds() -> dict[str, Any]:
 
 @cache
 def messages() -> Catalogue:
-    return Catalogue.from_json_text(
-        resources.files("risk.advise").joinpath("messages.json").read_text(encoding="utf-8"),
-        source="messages.json",
-    )
+    return Catalogue.from_resource("risk.advise", "messages.json")
 
 
 @cache

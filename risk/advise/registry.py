@@ -15,7 +15,6 @@ from risk.advise import kidney
 from risk.advise.data import thresholds
 from risk.advise.inputs import Features
 from risk.advise.model import RiskCategory, TriggerInput
-from risk.i18n import Text
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -80,7 +79,3 @@ def rule(rule_id: str) -> Callable[[RuleFunction], RuleFunction]:
         return fn
 
     return register
-
-
-def join(parts: list[Text]) -> Text:
-    return Text(en=", ".join(p.en for p in parts), fr=", ".join(p.fr for p in parts))

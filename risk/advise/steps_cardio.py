@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from risk.advise.category import band_for, bp_text, categorise, category_label, input_label
+from risk.advise.category import band_for, categorise
 from risk.advise.data import message, text, thresholds
 from risk.advise.inputs import score_trigger
 from risk.advise.model import TriggerInput
-from risk.advise.registry import Context, Firing, join, rule
+from risk.advise.registry import Context, Firing, rule
+from risk.advise.wording import bp_text, category_label, input_label, join
 from risk.i18n import Text
 
 HIGH = ("high", "very_high")

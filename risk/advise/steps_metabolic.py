@@ -6,10 +6,10 @@ Texts, citations and classes are in rules.json; thresholds in thresholds.json.
 
 from __future__ import annotations
 
-from risk.advise.category import bp_text, category_label
 from risk.advise.data import message, text, thresholds
 from risk.advise.inputs import score_trigger
-from risk.advise.registry import Context, Firing, join, rule
+from risk.advise.registry import Context, Firing, rule
+from risk.advise.wording import bp_text, category_label, join
 from risk.i18n import Text
 
 HIGH = ("high", "very_high")
