@@ -19,7 +19,8 @@ def at(y: int, m: int = 1, d: int = 1) -> datetime:
     return datetime(y, m, d, 12, tzinfo=UTC)
 
 
-def person(pid: str, *, diagnoses=(), deceased=None, last_visit=at(2025), measurements=()) -> PatientRecord:
+def person(pid: str, *, diagnoses=(), deceased=None, last_visit=None, measurements=()) -> PatientRecord:
+    last_visit = last_visit or at(2025)
     return PatientRecord(patient_id=pid, sex="male", birth_date=date(1955, 1, 1), deceased=deceased,
                          diagnoses=tuple(diagnoses), measurements=tuple(measurements),
                          encounters=(Encounter(time=at(2010)), Encounter(time=last_visit)))
