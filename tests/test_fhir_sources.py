@@ -12,6 +12,8 @@ from typing import Any
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from risk.errors import ExitCode, RecordError, RiskError, SourceError
 from risk.fhir import PatientResources, Source, open_source
@@ -539,3 +541,73 @@ def test_an_unknown_patient_id_in_a_bundle_file_names_the_one_it_holds(tmp_path)
         caught.value.message
         == f"patient 'p2' not found in bundle file {tmp_path / 'p.json'}: it holds 1 patient (p1)"
     )
+
+
+# -- fuzzing the parsing boundary: any JSON gives a result or a RiskError, never a traceback ----------
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**63 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=12,
+)
+resource_like = st.fixed_dictionaries(
+    {"resourceType": st.sampled_from(["Patient", "Observation", "Bundle", "OperationOutcome", "Condition"])},
+    optional={
+        "id": st.sampled_from(["p1", "p2", "", "bad id", 7]),
+        "subject": st.sampled_from([{"reference": "Patient/p1"}, {"reference": 3}, "Patient/p1", [], None]),
+        "patient": json_values,
+        "type": st.sampled_from(["transaction", "collection", "history", 5]),
+    },
+)
+entries_like = st.lists(
+    st.one_of(
+        json_values,
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "resource": st.one_of(resource_like, json_values),
+                "fullUrl": st.sampled_from(["urn:uuid:1", 2, "Patient/p1"]),
+                "search": json_values,
+            },
+        ),
+    ),
+    max_size=6,
+)
+documents = st.one_of(
+    json_values,
+    resource_like,
+    st.builds(
+        lambda t, e: {"resourceType": "Bundle", "type": t, "entry": e},
+        st.sampled_from(["transaction", "searchset", "document"]),
+        entries_like,
+    ),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(document=documents, gz=st.booleans())
+def test_any_json_document_gives_patients_or_one_clear_error(tmp_path_factory, document, gz):
+    path = write(tmp_path_factory.mktemp("fuzz") / ("f.json.gz" if gz else "f.json"), document, gz=gz)
+    try:
+        source = open_source(path)
+        for record in source.iter_patients():
+            assert record.patient["resourceType"] == "Patient"
+            assert all(r.get("subject", r.get("patient")) for r in record.resources)
+    except RiskError as exc:
+        assert exc.code != ExitCode.INTERNAL and "\n" not in exc.message
+
+
+@settings(max_examples=100, deadline=None)
+@given(lines=st.lists(st.one_of(resource_like, json_values), min_size=1, max_size=6))
+def test_any_ndjson_lines_give_patients_or_one_clear_error(tmp_path_factory, lines):
+    path = write_ndjson(tmp_path_factory.mktemp("fuzz") / "Mixed.ndjson", lines)
+    try:
+        source = open_source(path)
+        assert [p.patient_id for p in source.iter_patients()] == source.patient_ids()
+        assert len(list(source.iter_resources())) == len(lines)
+    except RiskError as exc:
+        assert exc.code != ExitCode.INTERNAL and "\n" not in exc.message

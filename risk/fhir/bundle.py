@@ -16,6 +16,7 @@ from risk.errors import ExitCode, SourceError
 from risk.fhir.base import PatientResources, Source
 from risk.fhir.reading import (
     STREAM_THRESHOLD_BYTES,
+    gc_paused,
     iter_json_items,
     json_header,
     loads,
@@ -95,6 +96,7 @@ def walk_entries(entries: Iterable[Any], where: str) -> Iterator[tuple[Resource,
     the Patient's fullUrl is known.
     """
     patient_refs: dict[str, str] = {}  # the Patient's fullUrl -> "Patient/<id>"
+    resolved: dict[str, str | None] = {}  # reference -> patient id, once patient_refs is complete
     patient_id: str | None = None
     pending: list[Resource] = []
     for index, entry in enumerate(entries):
@@ -127,12 +129,12 @@ def walk_entries(entries: Iterable[Any], where: str) -> Iterator[tuple[Resource,
                 patient_refs[full_url] = "Patient/" + patient_id
             yield resource, None
             for waiting in pending:
-                yield waiting, link_to_patient(waiting, patient_refs)
+                yield waiting, link_to_patient(waiting, patient_refs, cache=resolved)
             pending.clear()
         elif patient_id is None:
             pending.append(resource)
         else:
-            yield resource, link_to_patient(resource, patient_refs)
+            yield resource, link_to_patient(resource, patient_refs, cache=resolved)
     if patient_id is None:
         raise SourceError(
             f"{where} holds no Patient resource: a bundle file must hold exactly one patient",
@@ -196,7 +198,8 @@ class BundleFileSource(Source):
 
     def _load(self) -> PatientResources:
         if self._loaded is None:
-            self._loaded = collect_patient(self._pairs())
+            with gc_paused():  # one bundle's ~100k parsed objects: see gc_paused
+                self._loaded = collect_patient(self._pairs())
         return self._loaded
 
     def patient_ids(self) -> list[str]:

@@ -9,6 +9,7 @@ position, never the content (a parser's excerpt of the text could be patient dat
 
 from __future__ import annotations
 
+import gc
 import gzip
 import io
 import os
@@ -28,6 +29,23 @@ UTF8_BOM = b"\xef\xbb\xbf"
 STREAM_THRESHOLD_BYTES = 50_000_000  # above this (uncompressed), bundles are streamed entry by entry
 _READ_BUFFER = 1 << 18
 _GZIP_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while many parsed resources pile up in memory.
+
+    Parsed JSON holds no reference cycles, so the collector frees nothing; it would only rescan every
+    live resource again and again (grouping the 449-patient export took 2.6x longer with it on).
+    Never hold it across a `yield`: the caller's code would run with it paused.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def is_gzip(path: Path) -> bool:
@@ -86,6 +104,20 @@ def open_binary(path: Path) -> Iterator[IO[bytes]]:
         raw.close()
 
 
+def gunzip(data: bytes) -> bytes:
+    """gzip.decompress, faster: zlib checks the CRC while inflating instead of in a second pass."""
+    inflater = zlib.decompressobj(wbits=31)
+    try:
+        out = inflater.decompress(data)
+    except zlib.error:
+        return gzip.decompress(data)  # raises the precise error (bad header, damaged data)
+    if not inflater.eof:
+        raise EOFError("truncated gzip")
+    if inflater.unused_data.strip(b"\x00"):
+        return gzip.decompress(data)  # several gzip members, concatenated
+    return out
+
+
 def read_bytes(path: Path) -> bytes:
     """The whole (decompressed) content; EMPTY_FILE when there is nothing but whitespace."""
     with _open_raw(path) as raw:
@@ -96,7 +128,7 @@ def read_bytes(path: Path) -> bytes:
     _check_gzip_name(path, gzipped)
     if gzipped:
         try:
-            data = gzip.decompress(data)
+            data = gunzip(data)
         except _GZIP_ERRORS as exc:
             raise gzip_error(path, exc) from None
         if not data.strip():
