@@ -74,9 +74,9 @@ def test_a_file_named_gz_that_is_not_gzip_is_corrupt_gzip(tmp_path):
 @pytest.mark.parametrize(
     ("obj", "kind"),
     [
-        ([1, 2, 3], "a JSON list"),
+        ([1, 2, 3], "a JSON array"),
         ({"name": "Dupont", "dob": "1950-01-01"}, "an object without resourceType"),
-        ("Bundle", "a JSON str"),
+        ("Bundle", "a JSON string"),
     ],
 )
 def test_json_that_is_not_fhir_is_not_fhir(tmp_path, obj, kind):
@@ -113,7 +113,7 @@ def test_a_history_bundle_is_an_unsupported_bundle_type(tmp_path):
     )
     assert message == (
         f"{tmp_path / 'h.json'} is a 'history' Bundle: expected a transaction, batch, collection, "
-        "searchset, document Bundle"
+        "searchset or document Bundle"
     )
 
 

@@ -35,11 +35,23 @@ def is_bundle_name(name: str) -> bool:
     return name.lower().endswith(BUNDLE_SUFFIXES)
 
 
+def _json_kind(value: Any) -> str:
+    kinds = {
+        list: "array",
+        str: "string",
+        bool: "boolean",
+        int: "number",
+        float: "number",
+        type(None): "null",
+    }
+    return kinds.get(type(value), type(value).__name__)
+
+
 def _check_top_level(obj: Any, where: str) -> str:
     """The top-level resourceType if this file is something a bundle source can read, else a clear error."""
     rtype = obj.get("resourceType") if isinstance(obj, dict) else None
     if not isinstance(rtype, str):
-        kind = "an object without resourceType" if isinstance(obj, dict) else f"a JSON {type(obj).__name__}"
+        kind = "an object without resourceType" if isinstance(obj, dict) else f"a JSON {_json_kind(obj)}"
         raise SourceError(
             f"{where} is JSON but not FHIR ({kind}): expected a FHIR Bundle or Patient resource",
             ExitCode.NOT_FHIR,
@@ -51,14 +63,15 @@ def _check_top_level(obj: Any, where: str) -> str:
         )
     if rtype not in ("Bundle", "Patient"):
         raise SourceError(
-            f"{where} holds a single {rtype}: expected a Bundle with one Patient, or a Patient",
+            f"{where} holds a single {rtype[:64]}: expected a Bundle with one Patient, or a Patient",
             ExitCode.UNEXPECTED_RESOURCE_TYPE,
         )
     if rtype == "Bundle":
         btype = obj.get("type")
         if btype is not None and btype not in ACCEPTED_BUNDLE_TYPES:
+            accepted = ", ".join(ACCEPTED_BUNDLE_TYPES[:-1]) + " or " + ACCEPTED_BUNDLE_TYPES[-1]
             raise SourceError(
-                f"{where} is a '{btype}' Bundle: expected a {', '.join(ACCEPTED_BUNDLE_TYPES)} Bundle",
+                f"{where} is a '{str(btype)[:40]}' Bundle: expected a {accepted} Bundle",
                 ExitCode.UNSUPPORTED_BUNDLE_TYPE,
             )
     return rtype

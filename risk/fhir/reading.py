@@ -122,7 +122,7 @@ def read_bytes(path: Path) -> bytes:
     """The whole (decompressed) content; EMPTY_FILE when there is nothing but whitespace."""
     with _open_raw(path) as raw:
         data = raw.read()
-    if not data.strip():
+    if not data or data.isspace():  # (no copy, unlike strip)
         raise SourceError(f"{path} is empty: expected a FHIR Bundle or Patient resource", ExitCode.EMPTY_FILE)
     gzipped = data[:2] == GZIP_MAGIC
     _check_gzip_name(path, gzipped)
@@ -131,7 +131,7 @@ def read_bytes(path: Path) -> bytes:
             data = gunzip(data)
         except _GZIP_ERRORS as exc:
             raise gzip_error(path, exc) from None
-        if not data.strip():
+        if not data or data.isspace():
             raise SourceError(
                 f"{path} is empty once decompressed: expected a FHIR Bundle or Patient resource",
                 ExitCode.EMPTY_FILE,
@@ -197,11 +197,11 @@ def iter_json_items(path: Path, prefix: str) -> Iterator[Any]:
             raise gzip_error(path, exc) from None
 
 
-def json_header(path: Path) -> dict[str, Any]:
+def json_header(path: Path) -> Any:
     """Top-level `resourceType` and `type` of a (possibly huge) JSON file, read without parsing `entry`.
 
-    Returns {} for valid JSON that is not an object. Keys written after `entry` (legal, but unusual) are
-    found by a second, C-speed pass.
+    For JSON that is not an object, returns the value ([] for an array) so the caller can say what it is.
+    Keys written after `entry` (legal, but unusual) are found by a second, C-speed pass.
     """
     header: dict[str, Any] = {}
     wanted = ("resourceType", "type")
@@ -214,7 +214,7 @@ def json_header(path: Path) -> dict[str, Any]:
                     f"{path} is empty: expected a FHIR Bundle or Patient resource", ExitCode.EMPTY_FILE
                 )
             if first[1] != "start_map":
-                return {}
+                return [] if first[1] == "start_array" else first[2]
             for prefix, event, value in events:
                 if prefix in wanted and event == "string":
                     header[prefix] = value
