@@ -36,8 +36,10 @@ CV_ICD = ("I",)
 def cohort(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict]]:
     out = tmp_path_factory.mktemp("synth2000")
     generate(n_patients=2000, seed=11, out_dir=out, progress=False)
-    data = {rt: [orjson.loads(line) for line in (out / f"{rt}.ndjson").read_bytes().splitlines()]
-            for rt in RESOURCE_TYPES}
+    data = {
+        rt: [orjson.loads(line) for line in (out / f"{rt}.ndjson").read_bytes().splitlines()]
+        for rt in RESOURCE_TYPES
+    }
     data["_dir"] = out  # type: ignore[assignment]
     return data
 
@@ -159,8 +161,19 @@ def test_units_are_the_ucum_codes_of_the_specification(cohort: dict) -> None:
             units[q["unit"]] += 1
         for comp in o.get("component", []):
             assert comp["valueQuantity"]["code"] == "mm[Hg]"
-    expected = {"mg/dL", "g/L", "%", "mmol/mol", "mL/min/{1.73_m2}", "mg/g", "mg/mmol", "kg", "cm", "kg/m2",
-                "umol/L"}
+    expected = {
+        "mg/dL",
+        "g/L",
+        "%",
+        "mmol/mol",
+        "mL/min/{1.73_m2}",
+        "mg/g",
+        "mg/mmol",
+        "kg",
+        "cm",
+        "kg/m2",
+        "umol/L",
+    }
     assert expected <= set(units)
     assert set(units) <= expected | {"mmol/L"}  # mmol/L only as a deliberate mislabelling defect
     assert units["mmol/L"] < 0.01 * units["g/L"]
@@ -169,8 +182,12 @@ def test_units_are_the_ucum_codes_of_the_specification(cohort: dict) -> None:
 def test_no_record_is_dated_after_the_patients_death(cohort: dict) -> None:
     death = {p["id"]: p["deceasedDateTime"][:10] for p in cohort["Patient"] if "deceasedDateTime" in p}
     assert 0.05 < len(death) / len(cohort["Patient"]) < 0.35
-    for rt, key in (("Observation", "effectiveDateTime"), ("Condition", "onsetDateTime"),
-                    ("Procedure", "performedDateTime"), ("MedicationRequest", "authoredOn")):
+    for rt, key in (
+        ("Observation", "effectiveDateTime"),
+        ("Condition", "onsetDateTime"),
+        ("Procedure", "performedDateTime"),
+        ("MedicationRequest", "authoredOn"),
+    ):
         for r in cohort[rt]:
             d = death.get(_pid(r))
             assert d is None or r[key][:10] <= d, (rt, r["id"])
@@ -193,7 +210,9 @@ def test_every_death_has_a_coded_cause_of_death(cohort: dict) -> None:
 
 
 # --- French style ------------------------------------------------------------------------------------
-def test_about_thirty_percent_of_patients_are_french_style_with_g_per_litre_cim10_and_atc(cohort: dict) -> None:
+def test_about_thirty_percent_of_patients_are_french_style_with_g_per_litre_cim10_and_atc(
+    cohort: dict,
+) -> None:
     french = {p["id"] for p in cohort["Patient"] if p.get("communication")}
     assert 0.25 < len(french) / len(cohort["Patient"]) < 0.35
     lipid_units: dict[bool, Counter] = defaultdict(Counter)
@@ -242,14 +261,17 @@ def test_reported_egfr_is_the_ckd_epi_2021_value_of_the_reported_creatinine(coho
         if egfr is None or creat is None:
             continue
         q = creat["valueQuantity"]
-        if q.get("unit") not in ("mg/dL", "umol/L") or (q["unit"] == "umol/L") != (_code(creat)[1] == "14682-9"):
+        if q.get("unit") not in ("mg/dL", "umol/L") or (q["unit"] == "umol/L") != (
+            _code(creat)[1] == "14682-9"
+        ):
             continue  # a deliberate unit defect
         mg_dl = q["value"] / P.UMOL_PER_MG_CREATININE if q["unit"] == "umol/L" else q["value"]
         if (q["unit"] == "umol/L" and q["value"] < 15) or (q["unit"] == "mg/dL" and q["value"] > 20):
             continue  # unit-swap defect
         birth, male = births[_pid(creat)]
-        expected = H.ckd_epi_2021(np.array([mg_dl]), np.array([_age(birth, creat["effectiveDateTime"])]),
-                                  np.array([male]))[0]
+        expected = H.ckd_epi_2021(
+            np.array([mg_dl]), np.array([_age(birth, creat["effectiveDateTime"])]), np.array([male])
+        )[0]
         assert abs(egfr["valueQuantity"]["value"] - expected) <= 1.0
         checked += 1
     assert checked > 1000
@@ -261,8 +283,11 @@ def test_data_quality_defects_are_rare_and_of_the_documented_kinds(cohort: dict)
     assert set(defects) <= set(P.DEFECT_KINDS) and sum(defects.values()) > 0
     missing = [o for o in cohort["Observation"] if "valueQuantity" in o and "unit" not in o["valueQuantity"]]
     assert len(missing) == defects["missing_unit"]
-    labs = sum(1 for o in cohort["Observation"]
-               if _code(o)[1] in ("2093-3", "2085-9", "18262-6", "13457-7", "2571-8", "2345-7", "2160-0", "14682-9"))
+    labs = sum(
+        1
+        for o in cohort["Observation"]
+        if _code(o)[1] in ("2093-3", "2085-9", "18262-6", "13457-7", "2571-8", "2345-7", "2160-0", "14682-9")
+    )
     assert 0.002 < sum(defects.values()) / labs < 0.01
 
 
@@ -282,7 +307,9 @@ def test_mean_measured_sbp_by_age_band_matches_ncd_risc_france(cohort: dict) -> 
         if 40 <= age < 80:
             bands[(sex, int(age // 10) * 10)].append(sbp)
     for (sex, lo), values in bands.items():
-        ref = H.by_age_sex(np.array([lo + 5.0]), np.array([sex == "male"]), P.SBP_MEAN_MEN, P.SBP_MEAN_WOMEN)[0]
+        ref = H.by_age_sex(np.array([lo + 5.0]), np.array([sex == "male"]), P.SBP_MEAN_MEN, P.SBP_MEAN_WOMEN)[
+            0
+        ]
         assert len(values) > 50
         assert abs(np.mean(values) - ref) < 7.0, (sex, lo, np.mean(values), ref)
 
@@ -290,8 +317,11 @@ def test_mean_measured_sbp_by_age_band_matches_ncd_risc_france(cohort: dict) -> 
 def test_diabetes_prevalence_by_age_matches_french_treated_diabetes(cohort: dict) -> None:
     on = "2015-07-01"
     inside = _in_practice(cohort, on)
-    t2d = {_pid(c) for c in cohort["Condition"]
-           if _code(c)[1] in ("44054006", "E11.9") and c["onsetDateTime"][:10] <= on}
+    t2d = {
+        _pid(c)
+        for c in cohort["Condition"]
+        if _code(c)[1] in ("44054006", "E11.9") and c["onsetDateTime"][:10] <= on
+    }
     for lo, hi, low, high in ((45, 65, 0.03, 0.11), (65, 75, 0.08, 0.22)):
         group = [pid for pid, p in inside.items() if lo <= _age(p["birthDate"], on) < hi]
         share = sum(pid in t2d for pid in group) / len(group)
@@ -319,7 +349,16 @@ def test_ten_year_cvd_incidence_at_40_69_is_in_the_low_risk_region_range(cohort:
     inside = _in_practice(cohort, baseline)
     events: dict[str, list[str]] = defaultdict(list)
     for c in cohort["Condition"]:
-        if _code(c)[1] in ("22298006", "I21.9", "230690007", "422504002", "274100004", "I63.9", "I64", "I61.9"):
+        if _code(c)[1] in (
+            "22298006",
+            "I21.9",
+            "230690007",
+            "422504002",
+            "274100004",
+            "I63.9",
+            "I64",
+            "I61.9",
+        ):
             events[_pid(c)].append(c["onsetDateTime"][:10])
     for o in cohort["Observation"]:
         if _code(o)[1] == "69453-9" and _code(o, "valueCodeableConcept")[1].startswith("I"):
@@ -350,47 +389,73 @@ def test_ten_year_cvd_incidence_at_40_69_is_in_the_low_risk_region_range(cohort:
 
 # --- hazards: published equations and the longitudinal effects ----------------------------------------
 def _examples(equation: str) -> list[dict]:
-    return [e for e in json.loads((REFERENCE / "published_examples.json").read_text())
-            if e["equation"] == equation and e["inputs"].get("risk_region", "low") == "low"]
+    return [
+        e
+        for e in json.loads((REFERENCE / "published_examples.json").read_text())
+        if e["equation"] == equation and e["inputs"].get("risk_region", "low") == "low"
+    ]
 
 
 def test_hazard_equations_reproduce_the_published_examples() -> None:
     checked = 0
     for e in _examples("SCORE2") + _examples("SCORE2-OP") + _examples("SCORE2-Diabetes"):
         x = e["inputs"]
-        args = dict(age=np.array([float(x["age_years"])]), male=np.array([x["sex"] == "male"]),
-                    smoking=np.array([float(x["current_smoker"])]), sbp=np.array([float(x["sbp_mmHg"])]),
-                    tc=np.array([float(x["total_chol_mmol_L"])]), hdl=np.array([float(x["hdl_chol_mmol_L"])]))
+        args = dict(
+            age=np.array([float(x["age_years"])]),
+            male=np.array([x["sex"] == "male"]),
+            smoking=np.array([float(x["current_smoker"])]),
+            sbp=np.array([float(x["sbp_mmHg"])]),
+            tc=np.array([float(x["total_chol_mmol_L"])]),
+            hdl=np.array([float(x["hdl_chol_mmol_L"])]),
+        )
         if e["equation"] == "SCORE2":
             risk = H.score2(**args)[0]
         elif e["equation"] == "SCORE2-OP":
             risk = H.score2_op(**args, diabetes=np.array([float(x["diabetes"])]))[0]
         else:
-            risk = H.score2_diabetes(**args, age_at_diagnosis=np.array([float(x["age_at_diabetes_diagnosis_years"])]),
-                                     hba1c_mmol_mol=np.array([float(x["hba1c_mmol_mol"])]),
-                                     egfr=np.array([float(x["egfr_ckdepi_mL_min_1_73m2"])]))[0]
+            risk = H.score2_diabetes(
+                **args,
+                age_at_diagnosis=np.array([float(x["age_at_diabetes_diagnosis_years"])]),
+                hba1c_mmol_mol=np.array([float(x["hba1c_mmol_mol"])]),
+                egfr=np.array([float(x["egfr_ckdepi_mL_min_1_73m2"])]),
+            )[0]
         assert abs(100 * risk - e["expected"]) <= e["tolerance"] + 0.05, e["id"]
         checked += 1
-    hf = next(e for e in json.loads((REFERENCE / "published_examples.json").read_text())
-              if e["equation"] == "PREVENT" and "heart failure" in e["outcome"])
+    hf = next(
+        e
+        for e in json.loads((REFERENCE / "published_examples.json").read_text())
+        if e["equation"] == "PREVENT" and "heart failure" in e["outcome"]
+    )
     x = hf["inputs"]
-    risk = H.prevent_hf_ten_year(age=np.array([x["age_years"]]), male=np.array([x["sex"] == "male"]),
-                                 sbp=np.array([x["sbp_mmHg"]]), diabetes=np.array([float(x["diabetes"])]),
-                                 smoking=np.array([float(x["current_smoker"])]), bmi=np.array([x["bmi_kg_m2"]]),
-                                 egfr=np.array([x["egfr_ckdepi2021_mL_min_1_73m2"]]),
-                                 bp_treated=np.array([float(x["on_antihypertensive"])]))[0]
+    risk = H.prevent_hf_ten_year(
+        age=np.array([x["age_years"]]),
+        male=np.array([x["sex"] == "male"]),
+        sbp=np.array([x["sbp_mmHg"]]),
+        diabetes=np.array([float(x["diabetes"])]),
+        smoking=np.array([float(x["current_smoker"])]),
+        bmi=np.array([x["bmi_kg_m2"]]),
+        egfr=np.array([x["egfr_ckdepi2021_mL_min_1_73m2"]]),
+        bp_treated=np.array([float(x["on_antihypertensive"])]),
+    )[0]
     assert abs(100 * risk - hf["expected"]) <= hf["tolerance"] + 0.05
     kfre = next(e for e in _examples("KFRE") if e["inputs"]["horizon_years"] == 2)
     x = kfre["inputs"]
-    hazard = H.kfre_annual_hazard(age=np.array([x["age_years"]]), male=np.array([x["sex"] == "male"]),
-                                  egfr=np.array([x["egfr_mL_min_1_73m2"]]), uacr_mg_g=np.array([x["uacr_mg_g"]]))[0]
+    hazard = H.kfre_annual_hazard(
+        age=np.array([x["age_years"]]),
+        male=np.array([x["sex"] == "male"]),
+        egfr=np.array([x["egfr_mL_min_1_73m2"]]),
+        uacr_mg_g=np.array([x["uacr_mg_g"]]),
+    )[0]
     assert abs(100 * (1 - np.exp(-2 * hazard)) - kfre["expected"]) <= kfre["tolerance"] + 0.01
     for e in _examples("CKD-EPI-2021-creatinine"):
         x = e["inputs"]
-        egfr = H.ckd_epi_2021(np.array([x["creatinine_mg_dL"]]), np.array([x["age_years"]]),
-                              np.array([x["sex"] == "male"]))[0]
+        egfr = H.ckd_epi_2021(
+            np.array([x["creatinine_mg_dL"]]), np.array([x["age_years"]]), np.array([x["sex"] == "male"])
+        )[0]
         assert abs(egfr - e["expected"]) <= e["tolerance"] + 0.05
-        back = H.creatinine_from_egfr(np.array([egfr]), np.array([x["age_years"]]), np.array([x["sex"] == "male"]))
+        back = H.creatinine_from_egfr(
+            np.array([egfr]), np.array([x["age_years"]]), np.array([x["sex"] == "male"])
+        )
         assert back[0] == pytest.approx(x["creatinine_mg_dL"], rel=1e-9)
     assert checked >= 12
 
@@ -399,7 +464,9 @@ def test_variability_multiplier_is_the_published_hazard_ratio_per_sd() -> None:
     low, mean, high = H.per_sd_multiplier(np.array([-1.0, 0.0, 1.0]), 0.0, 1.0, P.BPV_HR_PER_SD["stroke"])
     assert high / mean == pytest.approx(P.BPV_HR_PER_SD["stroke"])
     assert mean / low == pytest.approx(P.BPV_HR_PER_SD["stroke"])
-    rising = H.updated_mean_a1c_multiplier(np.array([7.0, 8.0, 9.0]), P.UKPDS_HR_PER_A1C_POINT["microvascular"])
+    rising = H.updated_mean_a1c_multiplier(
+        np.array([7.0, 8.0, 9.0]), P.UKPDS_HR_PER_A1C_POINT["microvascular"]
+    )
     assert rising[0] == 1.0 and rising[2] == pytest.approx((1 / 0.63) ** 2)
     assert H.egfr_decline_multiplier(np.array([-1.0, -4.0]), P.EGFR_SLOPE_HR_KF)[1] == pytest.approx(1.17**3)
 
@@ -409,7 +476,9 @@ def truth() -> list:
     return simulate_cohort(n_patients=20_000, seed=21)
 
 
-def _event_rate_by_quintile(histories: list, trait: str, kinds: tuple[Ev, ...], who: str = "all") -> np.ndarray:
+def _event_rate_by_quintile(
+    histories: list, trait: str, kinds: tuple[Ev, ...], who: str = "all"
+) -> np.ndarray:
     counts, years = np.zeros(5), np.zeros(5)
     for h in histories:
         pop, ev = h.pop, h.events
@@ -423,7 +492,11 @@ def _event_rate_by_quintile(histories: list, trait: str, kinds: tuple[Ev, ...], 
             start = onset
         stop = h.exit_day
         at_risk = ~np.isnan(start) & (stop > start)
-        hit = np.isin(ev["kind"], kinds) & at_risk[ev["patient"]] & (ev["day"] >= np.nan_to_num(start)[ev["patient"]])
+        hit = (
+            np.isin(ev["kind"], kinds)
+            & at_risk[ev["patient"]]
+            & (ev["day"] >= np.nan_to_num(start)[ev["patient"]])
+        )
         counts += np.bincount(quintile[ev["patient"][hit]], minlength=5)
         years += np.bincount(quintile[at_risk], weights=(stop - start)[at_risk], minlength=5)
     return counts / years
@@ -446,9 +519,15 @@ def test_fast_egfr_decliners_reach_dialysis_more_often(truth: list) -> None:
 
 # --- codes and CLI --------------------------------------------------------------------------------------
 CONDITION_CONCEPTS = {  # our condition key -> value_sets.json concepts that may hold its codes
-    "ckd_stage_3": ("ckd_stage_3", "ckd"), "ckd_stage_3b": ("ckd_stage_3", "ckd"), "ckd_stage_4": ("ckd_stage_4", "ckd"),
-    "ckd_stage_5": ("ckd_stage_5", "ckd"), "esrd": ("esrd", "ckd"), "lower_limb_ulcer": ("diabetic_foot_ulcer",),
-    "stroke": ("stroke",), "stroke_ischaemic": ("stroke_ischaemic",), "stroke_haemorrhagic": ("stroke_haemorrhagic",),
+    "ckd_stage_3": ("ckd_stage_3", "ckd"),
+    "ckd_stage_3b": ("ckd_stage_3", "ckd"),
+    "ckd_stage_4": ("ckd_stage_4", "ckd"),
+    "ckd_stage_5": ("ckd_stage_5", "ckd"),
+    "esrd": ("esrd", "ckd"),
+    "lower_limb_ulcer": ("diabetic_foot_ulcer",),
+    "stroke": ("stroke",),
+    "stroke_ischaemic": ("stroke_ischaemic",),
+    "stroke_haemorrhagic": ("stroke_haemorrhagic",),
 }
 
 
@@ -482,13 +561,23 @@ def test_every_emitted_code_is_in_the_shared_value_sets_under_its_concept() -> N
     for concept, styles in C.OBSERVATIONS.items():
         for spec in styles.values():
             assert _in_value_set(vs, names.get(concept, concept), C.LOINC, spec.code.code), spec.code
-    for name, code in (("bp_panel", C.BP_PANEL), ("sbp", C.SBP), ("dbp", C.DBP), ("smoking_status", C.SMOKING_STATUS)):
+    for name, code in (
+        ("bp_panel", C.BP_PANEL),
+        ("sbp", C.SBP),
+        ("dbp", C.DBP),
+        ("smoking_status", C.SMOKING_STATUS),
+    ):
         assert _in_value_set(vs, name, C.LOINC, code.code)
     answers = ("smoking_status_answer_never", "smoking_status_answer_former", "smoking_status_answer_current")
     for status, answer in C.SMOKING_ANSWERS.items():
         assert _in_value_set(vs, answers[status], C.SNOMED, answer.code)
-    procedures = {"dialysis": "esrd", "amputation": "amputation", "pci": "coronary_revascularisation",
-                  "eye_exam": "caregap_diabetic_eye_exam", "foot_exam": "caregap_diabetic_foot_exam"}
+    procedures = {
+        "dialysis": "esrd",
+        "amputation": "amputation",
+        "pci": "coronary_revascularisation",
+        "eye_exam": "caregap_diabetic_eye_exam",
+        "foot_exam": "caregap_diabetic_foot_exam",
+    }
     for key, code in C.PROCEDURES.items():
         assert _in_value_set(vs, procedures[key], C.SNOMED, code.code), key
 
@@ -496,8 +585,9 @@ def test_every_emitted_code_is_in_the_shared_value_sets_under_its_concept() -> N
 def test_cli_synth_subcommand_writes_a_gzipped_bulk_export(tmp_path: Path) -> None:
     parser = argparse.ArgumentParser(prog="risk")
     register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["synth", "--patients", "40", "--seed", "9", "--out", str(tmp_path), "--gzip",
-                              "--no-progress"])
+    args = parser.parse_args(
+        ["synth", "--patients", "40", "--seed", "9", "--out", str(tmp_path), "--gzip", "--no-progress"]
+    )
     assert args.func(args) == 0
     for rt in RESOURCE_TYPES:
         assert (tmp_path / f"{rt}.ndjson.gz").stat().st_size > 0

@@ -57,15 +57,23 @@ class SynthSummary:
 
     def to_json(self) -> dict[str, object]:
         return {
-            "generator": "risk.synth", "parameters_version": self.parameters_version, "seed": self.seed,
-            "n_patients": self.n_patients, "end_date": self.end_date.isoformat(),
-            "files": {k: p.name for k, p in self.files.items()}, "resource_counts": self.resource_counts,
-            "person_years": round(self.person_years, 1), "events_in_follow_up": self.events,
-            "rates_per_1000_person_years": self.rates_per_1000_person_years, "deaths": self.deaths,
-            "deaths_cardiovascular": self.deaths_cardiovascular, "left_practice": self.left_practice,
-            "french_style_patients": self.french_style, "data_quality_defects": self.data_defects,
+            "generator": "risk.synth",
+            "parameters_version": self.parameters_version,
+            "seed": self.seed,
+            "n_patients": self.n_patients,
+            "end_date": self.end_date.isoformat(),
+            "files": {k: p.name for k, p in self.files.items()},
+            "resource_counts": self.resource_counts,
+            "person_years": round(self.person_years, 1),
+            "events_in_follow_up": self.events,
+            "rates_per_1000_person_years": self.rates_per_1000_person_years,
+            "deaths": self.deaths,
+            "deaths_cardiovascular": self.deaths_cardiovascular,
+            "left_practice": self.left_practice,
+            "french_style_patients": self.french_style,
+            "data_quality_defects": self.data_defects,
             "note": "Synthetic data. Aggregate counts only; outcome labels must be derived from the FHIR "
-                    "timelines, never from this file.",
+            "timelines, never from this file.",
         }
 
 
@@ -85,8 +93,15 @@ def _chunks(n_patients: int, seed: int, end_date: date):  # noqa: ANN202  (gener
         yield simulate(sim_rng, pop, end_day), write_rng
 
 
-def generate(*, n_patients: int, seed: int, out_dir: Path, gzip: bool = False, progress: bool = True,
-             end_date: date = date(2025, 12, 31)) -> SynthSummary:
+def generate(
+    *,
+    n_patients: int,
+    seed: int,
+    out_dir: Path,
+    gzip: bool = False,
+    progress: bool = True,
+    end_date: date = date(2025, 12, 31),
+) -> SynthSummary:
     """Write a synthetic bulk-export NDJSON folder; same arguments give byte-identical files."""
     if n_patients < 1:
         raise ValueError("n_patients must be at least 1")
@@ -98,7 +113,11 @@ def generate(*, n_patients: int, seed: int, out_dir: Path, gzip: bool = False, p
     handles: dict[str, IO[bytes]] = {}
     for rt, path in paths.items():
         raw = path.open("wb")
-        handles[rt] = gzip_module.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=5) if gzip else raw
+        handles[rt] = (
+            gzip_module.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=5)
+            if gzip
+            else raw
+        )
     counts: Counter[str] = Counter()
     defects: Counter[str] = Counter()
     tally = EventTally()
@@ -107,7 +126,9 @@ def generate(*, n_patients: int, seed: int, out_dir: Path, gzip: bool = False, p
         done = 0
         for h, write_rng in _chunks(n_patients, seed, end_date):
             ids = [f"syn{seed}-{done + i:07d}" for i in range(h.pop.n)]
-            writer = ChunkWriter(h, write_rng, ids, lambda rt, lines: handles[rt].write("".join(lines).encode()))
+            writer = ChunkWriter(
+                h, write_rng, ids, lambda rt, lines: handles[rt].write("".join(lines).encode())
+            )
             writer.write()
             counts.update(writer.counts)
             defects.update(writer.defects)
@@ -127,13 +148,23 @@ def generate(*, n_patients: int, seed: int, out_dir: Path, gzip: bool = False, p
         if bar is not None:
             bar.close()
     summary = SynthSummary(
-        n_patients=n_patients, seed=seed, out_dir=out_dir, files=paths,
-        resource_counts={rt: counts.get(rt, 0) for rt in RESOURCE_TYPES}, events=dict(tally.events),
-        deaths=tally.deaths, deaths_cardiovascular=tally.cv_deaths, left_practice=tally.left,
-        person_years=tally.person_years, french_style=tally.french, data_defects=dict(sorted(defects.items())),
-        seconds=time.perf_counter() - started, end_date=end_date,
-        rates_per_1000_person_years={k: round(v / max(tally.person_years, 1e-9) * 1000, 3)
-                                     for k, v in sorted(tally.events.items())},
+        n_patients=n_patients,
+        seed=seed,
+        out_dir=out_dir,
+        files=paths,
+        resource_counts={rt: counts.get(rt, 0) for rt in RESOURCE_TYPES},
+        events=dict(tally.events),
+        deaths=tally.deaths,
+        deaths_cardiovascular=tally.cv_deaths,
+        left_practice=tally.left,
+        person_years=tally.person_years,
+        french_style=tally.french,
+        data_defects=dict(sorted(defects.items())),
+        seconds=time.perf_counter() - started,
+        end_date=end_date,
+        rates_per_1000_person_years={
+            k: round(v / max(tally.person_years, 1e-9) * 1000, 3) for k, v in sorted(tally.events.items())
+        },
     )
     (out_dir / "cohort_summary.json").write_bytes(orjson.dumps(summary.to_json(), option=orjson.OPT_INDENT_2))
     return summary
@@ -145,4 +176,3 @@ def _progress_bar(total: int, enabled: bool):  # noqa: ANN202
     from tqdm import tqdm
 
     return tqdm(total=total, unit="patients", desc="synth", file=None, leave=False)
-

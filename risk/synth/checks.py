@@ -49,27 +49,45 @@ def cross_section(h: History, on: date = date(2015, 7, 1)) -> dict[str, object]:
                 "diabetes_diagnosed": round(float((flags[m] & F_DM > 0).mean()), 3),
                 "diabetes_true": round(float((onset[m] <= day).mean()), 3),
                 "hypertension_aware": round(float((flags[m] & F_HTN > 0).mean()), 3),
-                "bp_raised_or_treated": round(float(((trt["sbp"][m] >= 140) | (trt["dbp"][m] >= 90)
-                                                     | (D.count(drugs[m], D.ANTIHYPERTENSIVE_BITS) > 0)).mean()), 3),
+                "bp_raised_or_treated": round(
+                    float(
+                        (
+                            (trt["sbp"][m] >= 140)
+                            | (trt["dbp"][m] >= 90)
+                            | (D.count(drugs[m], D.ANTIHYPERTENSIVE_BITS) > 0)
+                        ).mean()
+                    ),
+                    3,
+                ),
                 "statin": round(float(D.has(drugs[m], D.STATIN).mean()), 3),
                 "obese": round(float((trt["bmi"][m] >= 30).mean()), 3),
                 "egfr_lt60": round(float((trt["egfr"][m] < 60).mean()), 3),
                 "smoking_current": round(float((h.smoke[j][m] == 2).mean()), 3),
                 "ldl": round(float(trt["ldl"][m].mean()), 2),
-                "hba1c_diabetics": round(float(trt["a1c"][m & (onset <= day)].mean()), 2) if (m & (onset <= day)).any() else None,
+                "hba1c_diabetics": round(float(trt["a1c"][m & (onset <= day)].mean()), 2)
+                if (m & (onset <= day)).any()
+                else None,
             }
     out["bands"] = bands
     adult = inside & (age < 75)
     out["smoking_current_30_74"] = round(float((h.smoke[j][adult] == 2).mean()), 3)
     out["obesity_30_74"] = round(float((trt["bmi"][adult] >= 30).mean()), 3)
     true_dm = inside & (onset <= day)
-    out["undiagnosed_share_of_diabetes"] = round(float(1 - (flags[true_dm] & F_DM > 0).mean()), 3) if true_dm.any() else None
-    htn = inside & (age < 75) & ((trt["sbp"] >= 140) | (trt["dbp"] >= 90) | (D.count(drugs, D.ANTIHYPERTENSIVE_BITS) > 0))
+    out["undiagnosed_share_of_diabetes"] = (
+        round(float(1 - (flags[true_dm] & F_DM > 0).mean()), 3) if true_dm.any() else None
+    )
+    htn = (
+        inside
+        & (age < 75)
+        & ((trt["sbp"] >= 140) | (trt["dbp"] >= 90) | (D.count(drugs, D.ANTIHYPERTENSIVE_BITS) > 0))
+    )
     treated = htn & (D.count(drugs, D.ANTIHYPERTENSIVE_BITS) > 0)
     out["hypertension_30_74"] = round(float(htn.sum() / max(adult.sum(), 1)), 3)
     out["hypertension_aware_share"] = round(float((flags[htn] & F_HTN > 0).mean()), 3) if htn.any() else None
     out["hypertension_treated_share"] = round(float(treated.sum() / max(htn.sum(), 1)), 3)
-    out["treated_controlled_share"] = round(float((trt["sbp"][treated] < 140).mean()), 3) if treated.any() else None
+    out["treated_controlled_share"] = (
+        round(float((trt["sbp"][treated] < 140).mean()), 3) if treated.any() else None
+    )
     a = pop.adherence
     out["adherence_mean"] = round(float(a.mean()), 3)
     out["adherence_good_share"] = round(float((a >= 0.8).mean()), 3)
@@ -91,8 +109,19 @@ def rates(h: History) -> dict[str, object]:
     in_window = (ev["day"] >= start[ev["patient"]]) & (ev["day"] <= stop[ev["patient"]])
     years = np.clip(stop - start, 0, None) / DAYS_PER_YEAR
     out: dict[str, object] = {"person_years": round(float(years.sum()), 1)}
-    for kind in (Ev.MI, Ev.STROKE, Ev.HF, Ev.AF, Ev.DIALYSIS, Ev.DEATH, Ev.RETINOPATHY, Ev.NEUROPATHY,
-                 Ev.FOOT_ULCER, Ev.AMPUTATION, Ev.LEFT_PRACTICE):
+    for kind in (
+        Ev.MI,
+        Ev.STROKE,
+        Ev.HF,
+        Ev.AF,
+        Ev.DIALYSIS,
+        Ev.DEATH,
+        Ev.RETINOPATHY,
+        Ev.NEUROPATHY,
+        Ev.FOOT_ULCER,
+        Ev.AMPUTATION,
+        Ev.LEFT_PRACTICE,
+    ):
         k = in_window & (ev["kind"] == kind)
         out[kind.name.lower() + "_per_1000py"] = round(float(k.sum() / years.sum() * 1000), 2)
     deaths = in_window & (ev["kind"] == Ev.DEATH)
@@ -108,8 +137,9 @@ def rates(h: History) -> dict[str, object]:
     return out
 
 
-def ten_year_cvd(h: History, baseline: date = date(2012, 1, 1), ages: tuple[float, float] = (40.0, 70.0)
-                 ) -> dict[str, float]:
+def ten_year_cvd(
+    h: History, baseline: date = date(2012, 1, 1), ages: tuple[float, float] = (40.0, 70.0)
+) -> dict[str, float]:
     """Cumulative incidence of MI, stroke or CV death over up to 10 years from `baseline` in people aged
     40-69 without prior MI/stroke, in the practice at baseline (Kaplan-Meier with leaving as censoring)."""
     pop = h.pop
@@ -118,8 +148,11 @@ def ten_year_cvd(h: History, baseline: date = date(2012, 1, 1), ages: tuple[floa
     ev = h.events
     prior = np.zeros(pop.n, dtype=bool)
     first = np.full(pop.n, np.inf)
-    cvd = (ev["kind"] == Ev.MI) | (ev["kind"] == Ev.STROKE) | (
-        (ev["kind"] == Ev.DEATH) & np.isin(ev["detail"], [i for i, c in enumerate(CAUSES) if c[2]]))
+    cvd = (
+        (ev["kind"] == Ev.MI)
+        | (ev["kind"] == Ev.STROKE)
+        | ((ev["kind"] == Ev.DEATH) & np.isin(ev["detail"], [i for i, c in enumerate(CAUSES) if c[2]]))
+    )
     before = cvd & (ev["day"] < day0)
     prior[ev["patient"][before]] = True
     after = cvd & (ev["day"] >= day0)
@@ -135,9 +168,13 @@ def ten_year_cvd(h: History, baseline: date = date(2012, 1, 1), ages: tuple[floa
     at_risk = len(time) - np.arange(len(time))
     surv = np.cumprod(np.where(event, 1 - 1 / at_risk, 1.0))
     cum = 1 - (surv[-1] if len(surv) else 1.0)
-    return {"n": int(cohort.sum()), "events": int(event.sum()), "cumulative_incidence_10y": round(float(cum), 4),
-            "men": _km_share(h, cohort & pop.male, first, day0, horizon),
-            "women": _km_share(h, cohort & ~pop.male, first, day0, horizon)}
+    return {
+        "n": int(cohort.sum()),
+        "events": int(event.sum()),
+        "cumulative_incidence_10y": round(float(cum), 4),
+        "men": _km_share(h, cohort & pop.male, first, day0, horizon),
+        "women": _km_share(h, cohort & ~pop.male, first, day0, horizon),
+    }
 
 
 def _km_share(h: History, cohort: np.ndarray, first: np.ndarray, day0: float, horizon: float) -> float:

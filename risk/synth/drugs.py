@@ -13,16 +13,35 @@ from risk.synth import parameters as P
 
 # Bit positions. Names follow value_sets.json concept keys; STATIN_HIGH is a modifier of STATIN.
 CLASSES: tuple[str, ...] = (
-    "ace_inhibitor", "arb", "calcium_channel_blocker", "thiazide_diuretic", "beta_blocker", "loop_diuretic",
-    "mineralocorticoid_antagonist", "statin", "ezetimibe", "metformin", "sulfonylurea", "dpp4_inhibitor",
-    "sglt2_inhibitor", "glp1_receptor_agonist", "insulin", "antiplatelet", "anticoagulant_doac",
+    "ace_inhibitor",
+    "arb",
+    "calcium_channel_blocker",
+    "thiazide_diuretic",
+    "beta_blocker",
+    "loop_diuretic",
+    "mineralocorticoid_antagonist",
+    "statin",
+    "ezetimibe",
+    "metformin",
+    "sulfonylurea",
+    "dpp4_inhibitor",
+    "sglt2_inhibitor",
+    "glp1_receptor_agonist",
+    "insulin",
+    "antiplatelet",
+    "anticoagulant_doac",
     "anticoagulant_vka",
 )
 BIT: dict[str, int] = {name: i for i, name in enumerate(CLASSES)}
 STATIN_HIGH = len(CLASSES)  # bit 18: statin at high intensity
 
 ACEI, ARB, CCB, THZ, BB = (BIT[c] for c in CLASSES[:5])
-LOOP, MRA, STATIN, EZE = BIT["loop_diuretic"], BIT["mineralocorticoid_antagonist"], BIT["statin"], BIT["ezetimibe"]
+LOOP, MRA, STATIN, EZE = (
+    BIT["loop_diuretic"],
+    BIT["mineralocorticoid_antagonist"],
+    BIT["statin"],
+    BIT["ezetimibe"],
+)
 METF, SU, DPP4, SGLT2, GLP1, INSULIN = (BIT[c] for c in CLASSES[9:15])
 ANTIPLATELET, DOAC, VKA = BIT["antiplatelet"], BIT["anticoagulant_doac"], BIT["anticoagulant_vka"]
 
@@ -52,8 +71,11 @@ def count(drugs: np.ndarray, bits: tuple[int, ...]) -> np.ndarray:
 
 def sbp_drop(drugs: np.ndarray, sbp_untreated: np.ndarray, adherence: np.ndarray) -> np.ndarray:
     """SBP lowering (mmHg): 9.1 per standard-dose class, +1 per 10 mmHg above 154 (Law 2003), additive."""
-    per_class = np.clip(P.SBP_DROP_PER_CLASS + P.SBP_DROP_PER_10_ABOVE_REF
-                        * (sbp_untreated - P.SBP_DROP_BASELINE_REF) / 10.0, 3.0, 16.0)
+    per_class = np.clip(
+        P.SBP_DROP_PER_CLASS + P.SBP_DROP_PER_10_ABOVE_REF * (sbp_untreated - P.SBP_DROP_BASELINE_REF) / 10.0,
+        3.0,
+        16.0,
+    )
     total = count(drugs, ANTIHYPERTENSIVE_BITS) * per_class
     total = total + has(drugs, LOOP) * P.SBP_DROP_LOOP + has(drugs, MRA) * P.SBP_DROP_MRA
     total = total + has(drugs, SGLT2) * P.SBP_DROP_SGLT2 + has(drugs, GLP1) * P.SBP_DROP_GLP1
@@ -62,8 +84,11 @@ def sbp_drop(drugs: np.ndarray, sbp_untreated: np.ndarray, adherence: np.ndarray
 
 def ldl_factor(drugs: np.ndarray, adherence: np.ndarray) -> np.ndarray:
     """Multiplier on LDL-C from statins (moderate or high intensity) and ezetimibe (Law 2003; [M])."""
-    statin = np.where(has(drugs, STATIN_HIGH), P.LDL_REDUCTION_STATIN_HIGH,
-                      np.where(has(drugs, STATIN), P.LDL_REDUCTION_STATIN, 0.0))
+    statin = np.where(
+        has(drugs, STATIN_HIGH),
+        P.LDL_REDUCTION_STATIN_HIGH,
+        np.where(has(drugs, STATIN), P.LDL_REDUCTION_STATIN, 0.0),
+    )
     eze = has(drugs, EZE) * P.LDL_REDUCTION_EZETIMIBE
     return (1.0 - statin * adherence) * (1.0 - eze * adherence)
 
@@ -76,8 +101,14 @@ def a1c_treated(a1c_untreated: np.ndarray, drugs: np.ndarray, adherence: np.ndar
     """HbA1c (%) on glucose-lowering drugs: the summed %-point effects act with diminishing returns above
     a 5.5% floor, floor + (u - floor) * exp(-sum / (u - floor)), so a higher baseline falls further."""
     total = np.zeros(a1c_untreated.shape)
-    for name, bit in (("metformin", METF), ("sulfonylurea", SU), ("dpp4_inhibitor", DPP4),
-                      ("sglt2_inhibitor", SGLT2), ("glp1_receptor_agonist", GLP1), ("insulin", INSULIN)):
+    for name, bit in (
+        ("metformin", METF),
+        ("sulfonylurea", SU),
+        ("dpp4_inhibitor", DPP4),
+        ("sglt2_inhibitor", SGLT2),
+        ("glp1_receptor_agonist", GLP1),
+        ("insulin", INSULIN),
+    ):
         total = total + has(drugs, bit) * P.A1C_DROP[name]
     total = total * adherence
     excess = np.clip(a1c_untreated - P.A1C_TREATED_FLOOR, 1e-6, None)
@@ -87,14 +118,21 @@ def a1c_treated(a1c_untreated: np.ndarray, drugs: np.ndarray, adherence: np.ndar
 
 def log_uacr_drop(drugs: np.ndarray, adherence: np.ndarray) -> np.ndarray:
     ras = has(drugs, ACEI) | has(drugs, ARB)
-    return (ras * P.UACR_LOG_DROP["ras"] + has(drugs, SGLT2) * P.UACR_LOG_DROP["sglt2_inhibitor"]
-            + has(drugs, GLP1) * P.UACR_LOG_DROP["glp1_receptor_agonist"]) * adherence
+    return (
+        ras * P.UACR_LOG_DROP["ras"]
+        + has(drugs, SGLT2) * P.UACR_LOG_DROP["sglt2_inhibitor"]
+        + has(drugs, GLP1) * P.UACR_LOG_DROP["glp1_receptor_agonist"]
+    ) * adherence
 
 
 def weight_change_kg(drugs: np.ndarray, adherence: np.ndarray) -> np.ndarray:
     total = np.zeros(drugs.shape)
-    for name, bit in (("glp1_receptor_agonist", GLP1), ("sglt2_inhibitor", SGLT2), ("insulin", INSULIN),
-                      ("sulfonylurea", SU)):
+    for name, bit in (
+        ("glp1_receptor_agonist", GLP1),
+        ("sglt2_inhibitor", SGLT2),
+        ("insulin", INSULIN),
+        ("sulfonylurea", SU),
+    ):
         total = total + has(drugs, bit) * P.WEIGHT_EFFECT_KG[name]
     return total * adherence
 

@@ -16,19 +16,41 @@ from risk.synth.codes import UCUM, Code
 from risk.synth.population import year_start_day
 
 CATEGORY = {
-    cat: orjson.dumps([{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
-                                    "code": cat, "display": display}]}]).decode()
-    for cat, display in (("vital-signs", "Vital Signs"), ("laboratory", "Laboratory"),
-                         ("social-history", "Social History"), ("exam", "Exam"))
+    cat: orjson.dumps(
+        [
+            {
+                "coding": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                        "code": cat,
+                        "display": display,
+                    }
+                ]
+            }
+        ]
+    ).decode()
+    for cat, display in (
+        ("vital-signs", "Vital Signs"),
+        ("laboratory", "Laboratory"),
+        ("social-history", "Social History"),
+        ("exam", "Exam"),
+    )
 }
 
 
 def coding(code: Code) -> dict[str, object]:
-    return {"coding": [{"system": code.system, "code": code.code, "display": code.display}], "text": code.display}
+    return {
+        "coding": [{"system": code.system, "code": code.code, "display": code.display}],
+        "text": code.display,
+    }
 
 
-def codeable_json(code: Code) -> str:
-    return orjson.dumps(coding(code)).decode()
+def codeable_json(code: Code, text: bool = True) -> str:
+    """A serialised CodeableConcept; `text=False` omits the optional text (high-volume Observations)."""
+    value = coding(code)
+    if not text:
+        del value["text"]
+    return orjson.dumps(value).decode()
 
 
 def quantity_suffix(unit: str | None) -> str:

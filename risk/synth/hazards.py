@@ -29,7 +29,9 @@ def interp(x: FloatArray | float, knots: tuple[tuple[float, float], ...]) -> Flo
     return np.interp(x, xs, ys)
 
 
-def by_age_sex(age: FloatArray, male: FloatArray, men: tuple[float, ...], women: tuple[float, ...]) -> FloatArray:
+def by_age_sex(
+    age: FloatArray, male: FloatArray, men: tuple[float, ...], women: tuple[float, ...]
+) -> FloatArray:
     """Interpolate a table given at `parameters.AGE_KNOTS` for each patient's age and sex."""
     knots = np.array(P.AGE_KNOTS)
     return np.where(male, np.interp(age, knots, np.array(men)), np.interp(age, knots, np.array(women)))
@@ -50,24 +52,40 @@ def _recalibrate(lp: FloatArray, s0: FloatArray, scale1: FloatArray, scale2: Flo
     return -np.expm1(-np.exp(scale1 + scale2 * cll))
 
 
-def score2(age: FloatArray, male: FloatArray, smoking: FloatArray, sbp: FloatArray, tc: FloatArray,
-           hdl: FloatArray) -> FloatArray:
+def score2(
+    age: FloatArray, male: FloatArray, smoking: FloatArray, sbp: FloatArray, tc: FloatArray, hdl: FloatArray
+) -> FloatArray:
     """SCORE2 10-year CVD risk, low-risk region (France). `smoking` may be fractional (former smokers)."""
     t = P.SCORE2
     cage = (age - 60.0) / 5.0
     csbp = (sbp - 120.0) / 20.0
     ctc = tc - 6.0
     chdl = (hdl - 1.3) / 0.5
-    lp = (_coef(t, "cage", male) * cage + _coef(t, "smoking", male) * smoking + _coef(t, "csbp", male) * csbp
-          + _coef(t, "ctc", male) * ctc + _coef(t, "chdl", male) * chdl
-          + _coef(t, "smoking_cage", male) * smoking * cage + _coef(t, "csbp_cage", male) * csbp * cage
-          + _coef(t, "ctc_cage", male) * ctc * cage + _coef(t, "chdl_cage", male) * chdl * cage)
+    lp = (
+        _coef(t, "cage", male) * cage
+        + _coef(t, "smoking", male) * smoking
+        + _coef(t, "csbp", male) * csbp
+        + _coef(t, "ctc", male) * ctc
+        + _coef(t, "chdl", male) * chdl
+        + _coef(t, "smoking_cage", male) * smoking * cage
+        + _coef(t, "csbp_cage", male) * csbp * cage
+        + _coef(t, "ctc_cage", male) * ctc * cage
+        + _coef(t, "chdl_cage", male) * chdl * cage
+    )
     return _recalibrate(lp, _coef(t, "s0", male), _coef(t, "scale1", male), _coef(t, "scale2", male))
 
 
-def score2_diabetes(age: FloatArray, male: FloatArray, smoking: FloatArray, sbp: FloatArray, tc: FloatArray,
-                    hdl: FloatArray, age_at_diagnosis: FloatArray, hba1c_mmol_mol: FloatArray,
-                    egfr: FloatArray) -> FloatArray:
+def score2_diabetes(
+    age: FloatArray,
+    male: FloatArray,
+    smoking: FloatArray,
+    sbp: FloatArray,
+    tc: FloatArray,
+    hdl: FloatArray,
+    age_at_diagnosis: FloatArray,
+    hba1c_mmol_mol: FloatArray,
+    egfr: FloatArray,
+) -> FloatArray:
     """SCORE2-Diabetes 10-year CVD risk (type 2 diabetes), low-risk region."""
     t = P.SCORE2_DIABETES
     cage = (age - 60.0) / 5.0
@@ -77,37 +95,74 @@ def score2_diabetes(age: FloatArray, male: FloatArray, smoking: FloatArray, sbp:
     cagediab = (age_at_diagnosis - 50.0) / 5.0
     ca1c = (hba1c_mmol_mol - 31.0) / 9.34
     cegfr = (np.log(np.clip(egfr, 1.0, None)) - 4.5) / 0.15
-    lp = (_coef(t, "cage", male) * cage + _coef(t, "smoking", male) * smoking + _coef(t, "csbp", male) * csbp
-          + _coef(t, "diabetes", male) + _coef(t, "ctc", male) * ctc + _coef(t, "chdl", male) * chdl
-          + _coef(t, "smoking_cage", male) * smoking * cage + _coef(t, "csbp_cage", male) * csbp * cage
-          + _coef(t, "diabetes_cage", male) * cage + _coef(t, "ctc_cage", male) * ctc * cage
-          + _coef(t, "chdl_cage", male) * chdl * cage + _coef(t, "diabetes_cagediab", male) * cagediab
-          + _coef(t, "ca1c", male) * ca1c + _coef(t, "cegfr", male) * cegfr + _coef(t, "cegfr2", male) * cegfr**2
-          + _coef(t, "ca1c_cage", male) * ca1c * cage + _coef(t, "cegfr_cage", male) * cegfr * cage)
+    lp = (
+        _coef(t, "cage", male) * cage
+        + _coef(t, "smoking", male) * smoking
+        + _coef(t, "csbp", male) * csbp
+        + _coef(t, "diabetes", male)
+        + _coef(t, "ctc", male) * ctc
+        + _coef(t, "chdl", male) * chdl
+        + _coef(t, "smoking_cage", male) * smoking * cage
+        + _coef(t, "csbp_cage", male) * csbp * cage
+        + _coef(t, "diabetes_cage", male) * cage
+        + _coef(t, "ctc_cage", male) * ctc * cage
+        + _coef(t, "chdl_cage", male) * chdl * cage
+        + _coef(t, "diabetes_cagediab", male) * cagediab
+        + _coef(t, "ca1c", male) * ca1c
+        + _coef(t, "cegfr", male) * cegfr
+        + _coef(t, "cegfr2", male) * cegfr**2
+        + _coef(t, "ca1c_cage", male) * ca1c * cage
+        + _coef(t, "cegfr_cage", male) * cegfr * cage
+    )
     s = P.SCORE2
     return _recalibrate(lp, _coef(s, "s0", male), _coef(s, "scale1", male), _coef(s, "scale2", male))
 
 
-def score2_op(age: FloatArray, male: FloatArray, smoking: FloatArray, sbp: FloatArray, tc: FloatArray,
-              hdl: FloatArray, diabetes: FloatArray) -> FloatArray:
+def score2_op(
+    age: FloatArray,
+    male: FloatArray,
+    smoking: FloatArray,
+    sbp: FloatArray,
+    tc: FloatArray,
+    hdl: FloatArray,
+    diabetes: FloatArray,
+) -> FloatArray:
     """SCORE2-OP 10-year CVD risk (>=70 y), published rounded coefficients, low-risk region."""
     t = P.SCORE2_OP
     cage = age - 73.0
     csbp = sbp - 150.0
     ctc = tc - 6.0
     chdl = hdl - 1.4
-    lp = (_coef(t, "cage", male) * cage + _coef(t, "diabetes", male) * diabetes
-          + _coef(t, "diabetes_cage", male) * diabetes * cage + _coef(t, "smoking", male) * smoking
-          + _coef(t, "smoking_cage", male) * smoking * cage + _coef(t, "csbp", male) * csbp
-          + _coef(t, "csbp_cage", male) * csbp * cage + _coef(t, "ctc", male) * ctc
-          + _coef(t, "ctc_cage", male) * ctc * cage + _coef(t, "chdl", male) * chdl
-          + _coef(t, "chdl_cage", male) * chdl * cage - _coef(t, "mean_lp", male))
+    lp = (
+        _coef(t, "cage", male) * cage
+        + _coef(t, "diabetes", male) * diabetes
+        + _coef(t, "diabetes_cage", male) * diabetes * cage
+        + _coef(t, "smoking", male) * smoking
+        + _coef(t, "smoking_cage", male) * smoking * cage
+        + _coef(t, "csbp", male) * csbp
+        + _coef(t, "csbp_cage", male) * csbp * cage
+        + _coef(t, "ctc", male) * ctc
+        + _coef(t, "ctc_cage", male) * ctc * cage
+        + _coef(t, "chdl", male) * chdl
+        + _coef(t, "chdl_cage", male) * chdl * cage
+        - _coef(t, "mean_lp", male)
+    )
     return _recalibrate(lp, _coef(t, "s0", male), _coef(t, "scale1", male), _coef(t, "scale2", male))
 
 
-def cvd_ten_year_risk(*, age: FloatArray, male: FloatArray, smoking: FloatArray, sbp: FloatArray,
-                      tc: FloatArray, hdl: FloatArray, diabetes: FloatArray, age_at_diagnosis: FloatArray,
-                      hba1c_mmol_mol: FloatArray, egfr: FloatArray) -> FloatArray:
+def cvd_ten_year_risk(
+    *,
+    age: FloatArray,
+    male: FloatArray,
+    smoking: FloatArray,
+    sbp: FloatArray,
+    tc: FloatArray,
+    hdl: FloatArray,
+    diabetes: FloatArray,
+    age_at_diagnosis: FloatArray,
+    hba1c_mmol_mol: FloatArray,
+    egfr: FloatArray,
+) -> FloatArray:
     """The ESC family for each patient: SCORE2 (<70), SCORE2-Diabetes (<70 with T2D), SCORE2-OP (>=70).
 
     Ages below 40 extrapolate the 40-69 models (documented choice: no European equation covers 30-39).
@@ -119,8 +174,17 @@ def cvd_ten_year_risk(*, age: FloatArray, male: FloatArray, smoking: FloatArray,
     return np.where(young, np.where(diabetes > 0, diab, plain), old)
 
 
-def prevent_hf_ten_year(*, age: FloatArray, male: FloatArray, sbp: FloatArray, diabetes: FloatArray,
-                        smoking: FloatArray, bmi: FloatArray, egfr: FloatArray, bp_treated: FloatArray) -> FloatArray:
+def prevent_hf_ten_year(
+    *,
+    age: FloatArray,
+    male: FloatArray,
+    sbp: FloatArray,
+    diabetes: FloatArray,
+    smoking: FloatArray,
+    bmi: FloatArray,
+    egfr: FloatArray,
+    bp_treated: FloatArray,
+) -> FloatArray:
     """PREVENT base-model 10-year heart-failure risk (logistic). Inputs clipped to the published ranges;
     age is allowed up to 90 (extrapolated beyond the derivation range of 30-79)."""
     t = P.PREVENT_HF
@@ -134,22 +198,39 @@ def prevent_hf_ten_year(*, age: FloatArray, male: FloatArray, sbp: FloatArray, d
     bmi_hi = (np.maximum(b, 30.0) - 30.0) / 5.0
     egfr_lo = (np.minimum(e, 60.0) - 60.0) / -15.0
     egfr_hi = (np.maximum(e, 60.0) - 90.0) / -15.0
-    x = (_coef(t, "constant", male) + _coef(t, "age", male) * a + _coef(t, "sbp_lo", male) * sbp_lo
-         + _coef(t, "sbp_hi", male) * sbp_hi + _coef(t, "diabetes", male) * diabetes
-         + _coef(t, "smoking", male) * smoking + _coef(t, "bmi_lo", male) * bmi_lo
-         + _coef(t, "bmi_hi", male) * bmi_hi + _coef(t, "egfr_lo", male) * egfr_lo
-         + _coef(t, "egfr_hi", male) * egfr_hi + _coef(t, "bptreat", male) * bp_treated
-         + _coef(t, "bptreat_sbp_hi", male) * bp_treated * sbp_hi + _coef(t, "age_sbp_hi", male) * a * sbp_hi
-         + _coef(t, "age_diabetes", male) * a * diabetes + _coef(t, "age_smoking", male) * a * smoking
-         + _coef(t, "age_bmi_hi", male) * a * bmi_hi + _coef(t, "age_egfr_lo", male) * a * egfr_lo)
+    x = (
+        _coef(t, "constant", male)
+        + _coef(t, "age", male) * a
+        + _coef(t, "sbp_lo", male) * sbp_lo
+        + _coef(t, "sbp_hi", male) * sbp_hi
+        + _coef(t, "diabetes", male) * diabetes
+        + _coef(t, "smoking", male) * smoking
+        + _coef(t, "bmi_lo", male) * bmi_lo
+        + _coef(t, "bmi_hi", male) * bmi_hi
+        + _coef(t, "egfr_lo", male) * egfr_lo
+        + _coef(t, "egfr_hi", male) * egfr_hi
+        + _coef(t, "bptreat", male) * bp_treated
+        + _coef(t, "bptreat_sbp_hi", male) * bp_treated * sbp_hi
+        + _coef(t, "age_sbp_hi", male) * a * sbp_hi
+        + _coef(t, "age_diabetes", male) * a * diabetes
+        + _coef(t, "age_smoking", male) * a * smoking
+        + _coef(t, "age_bmi_hi", male) * a * bmi_hi
+        + _coef(t, "age_egfr_lo", male) * a * egfr_lo
+    )
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def kfre_annual_hazard(*, age: FloatArray, male: FloatArray, egfr: FloatArray, uacr_mg_g: FloatArray) -> FloatArray:
+def kfre_annual_hazard(
+    *, age: FloatArray, male: FloatArray, egfr: FloatArray, uacr_mg_g: FloatArray
+) -> FloatArray:
     """KFRE 4-variable (non-North-American) expressed as an annual hazard; zero above eGFR 60."""
     k = P.KFRE_4VAR
-    lp = (k["age"] * (age / 10.0 - k["age_c"]) + k["male"] * (male - k["male_c"])
-          + k["egfr"] * (egfr / 5.0 - k["egfr_c"]) + k["lnacr"] * (np.log(np.clip(uacr_mg_g, 0.1, None)) - k["lnacr_c"]))
+    lp = (
+        k["age"] * (age / 10.0 - k["age_c"])
+        + k["male"] * (male - k["male_c"])
+        + k["egfr"] * (egfr / 5.0 - k["egfr_c"])
+        + k["lnacr"] * (np.log(np.clip(uacr_mg_g, 0.1, None)) - k["lnacr_c"])
+    )
     hazard = -np.log(k["s0_2y"]) * np.exp(lp) / 2.0
     return np.where(egfr < P.KFRE_MAX_EGFR, hazard, 0.0)
 
@@ -161,8 +242,13 @@ def ckd_epi_2021(creatinine_mg_dl: FloatArray, age: FloatArray, male: FloatArray
     alpha = np.where(male, c["alpha"]["male"], c["alpha"]["female"])
     ratio = creatinine_mg_dl / kappa
     sex = np.where(male, 1.0, c["female"])
-    return (c["a"] * np.minimum(ratio, 1.0) ** alpha * np.maximum(ratio, 1.0) ** c["beta"]
-            * c["age_base"] ** age * sex)
+    return (
+        c["a"]
+        * np.minimum(ratio, 1.0) ** alpha
+        * np.maximum(ratio, 1.0) ** c["beta"]
+        * c["age_base"] ** age
+        * sex
+    )
 
 
 def creatinine_from_egfr(egfr: FloatArray, age: FloatArray, male: FloatArray) -> FloatArray:
@@ -177,6 +263,7 @@ def creatinine_from_egfr(egfr: FloatArray, age: FloatArray, male: FloatArray) ->
 
 # --- longitudinal effects (parameters section 6) -----------------------------------------------------------
 
+
 def per_sd_multiplier(trait: FloatArray, mean: float, sd: float, hr_per_sd: float) -> FloatArray:
     """exp(ln(HR) * z), z the trait in population SD units, centred so the population mean is ~1."""
     z = (trait - mean) / sd
@@ -187,7 +274,8 @@ def per_sd_multiplier(trait: FloatArray, mean: float, sd: float, hr_per_sd: floa
 def former_smoker_exposure(years_since_quit: FloatArray) -> FloatArray:
     """Share of the current-smoker log-hazard kept by a former smoker (parameters section 6)."""
     return P.FORMER_SMOKER_SHARE_FLOOR + P.FORMER_SMOKER_SHARE_INITIAL * np.exp(
-        -np.clip(years_since_quit, 0.0, None) / P.FORMER_SMOKER_DECAY_YEARS)
+        -np.clip(years_since_quit, 0.0, None) / P.FORMER_SMOKER_DECAY_YEARS
+    )
 
 
 def updated_mean_a1c_multiplier(updated_mean_a1c: FloatArray, hr_per_point: float) -> FloatArray:
@@ -195,14 +283,17 @@ def updated_mean_a1c_multiplier(updated_mean_a1c: FloatArray, hr_per_point: floa
     return hr_per_point ** (updated_mean_a1c - P.UKPDS_REFERENCE_A1C)
 
 
-def egfr_decline_multiplier(slope_per_year: FloatArray, hr_per_unit: float, threshold: float = 1.0) -> FloatArray:
+def egfr_decline_multiplier(
+    slope_per_year: FloatArray, hr_per_unit: float, threshold: float = 1.0
+) -> FloatArray:
     """Hazard ratio for eGFR decline faster than `threshold` mL/min/1.73 m2 per year."""
     decline = np.clip(-slope_per_year - threshold, 0.0, P.EGFR_SLOPE_MAX_EFFECT)
     return hr_per_unit**decline
 
 
-def adherence_multiplier(adherence: FloatArray, treated: FloatArray, hr_good_vs_poor: float,
-                         good_share: float) -> FloatArray:
+def adherence_multiplier(
+    adherence: FloatArray, treated: FloatArray, hr_good_vs_poor: float, good_share: float
+) -> FloatArray:
     """Good (>=80%) vs poor adherence among treated people, normalised so the treated mean is 1."""
     mean = good_share * hr_good_vs_poor + (1.0 - good_share)
     good = adherence >= P.GOOD_ADHERENCE

@@ -40,13 +40,18 @@ def _on(drugs: np.ndarray, key: int) -> np.ndarray:
     return on & ~D.has(drugs, off) if off >= 0 else on
 
 
-def prescriptions(rng: np.random.Generator, h: History, registration: np.ndarray, end: np.ndarray) -> Prescriptions:
+def prescriptions(
+    rng: np.random.Generator, h: History, registration: np.ndarray, end: np.ndarray
+) -> Prescriptions:
     pop = h.pop
     n_years = h.smoke.shape[0]
     reg_year = np.clip(np.searchsorted(_starts(h), registration, side="right") - 1, 0, n_years - 1)
     review = np.floor(h.review_day)
-    reg_drugs = np.where(registration < review[reg_year, np.arange(pop.n)], h.drugs[reg_year, np.arange(pop.n)],
-                         h.drugs[reg_year + 1, np.arange(pop.n)])
+    reg_drugs = np.where(
+        registration < review[reg_year, np.arange(pop.n)],
+        h.drugs[reg_year, np.arange(pop.n)],
+        h.drugs[reg_year + 1, np.arange(pop.n)],
+    )
     rows_p, rows_k, rows_d, rows_t = [], [], [], []  # kind: 0 start/renewal, 1 stop
     for k in range(len(KEYS)):
         carry = _on(reg_drugs, k) & (registration < end)
@@ -81,8 +86,11 @@ def prescriptions(rng: np.random.Generator, h: History, registration: np.ndarray
     prev_same[1:] = same_next[:-1]
     prev_kind = np.insert(kind[:-1], 0, 1)
     episode_start = (kind == 0) & (~prev_same | (prev_kind == 1))
-    skip = (kind == 0) & ~episode_start & (
-        rng.random(patient.size) < P.RENEWAL_SKIP_FACTOR * (1.0 - pop.adherence[patient]))
+    skip = (
+        (kind == 0)
+        & ~episode_start
+        & (rng.random(patient.size) < P.RENEWAL_SKIP_FACTOR * (1.0 - pop.adherence[patient]))
+    )
     next_skipped = np.append(skip[1:], False) & same_next
 
     dead = ~np.isnan(h.death_day[patient])
@@ -96,7 +104,9 @@ def prescriptions(rng: np.random.Generator, h: History, registration: np.ndarray
     status = np.where(final & dead, STOPPED, np.where(final & ~left & ~dead, ACTIVE, status)).astype(np.int8)
     end_day = np.where(final & dead, np.minimum(day + 365.0, end[patient]), end_day)
     keep = (kind == 0) & ~skip
-    return Prescriptions(patient=patient[keep], key=key[keep], day=day[keep], end=end_day[keep], status=status[keep])
+    return Prescriptions(
+        patient=patient[keep], key=key[keep], day=day[keep], end=end_day[keep], status=status[keep]
+    )
 
 
 def _starts(h: History) -> np.ndarray:

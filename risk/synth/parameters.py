@@ -1,7 +1,8 @@
-"""Every number the synthetic cohort uses, in one place, each with its source.
+"""Every number the synthetic cohort uses, in one place, with its source.
 
-Source keys `R<n>` refer to the reference list of ../shared/reference/epidemiology.md (copied into SOURCES below
-so that the package does not need the shared folder at run time); `CR§n` is clinical_reference.md section n.
+Source keys `R<n>` refer to the reference list of ../shared/reference/epidemiology.md (copied into SOURCES
+below so that the package does not need the shared folder at run time); `CR§n` is clinical_reference.md
+section n.
 Marks follow those files: [V2+] two sources agree, [V1] one source, [M] from memory / secondary summary,
 [derived] computed from cited inputs, [assumption] a documented modelling choice where no source was found,
 [calibrated] tuned by running the generator until the cohort matches the French targets listed in
@@ -17,9 +18,11 @@ from __future__ import annotations
 PARAMETERS_VERSION = "2026.1"
 
 SOURCES: dict[str, str] = {
-    "R7": "NCD-RisC. Worldwide trends in blood pressure 1975-2015. Lancet 2017;389:37-55 (France 2015 rows)",
+    "R7": "NCD-RisC. Worldwide trends in blood pressure 1975-2015. Lancet 2017;389:37-55 (France 2015 "
+          "rows)",
     "R8": "Lecoffre C et al. Cholesterol LDL chez les adultes en France, Esteban 2015. BEH 2018;(37)",
-    "R12": "Lailler G et al. Prediabetes and undiagnosed T2D in France, Esteban 2014-16. Diabetes Metab 2020",
+    "R12": "Lailler G et al. Prediabetes and undiagnosed T2D in France, Esteban 2014-16. Diabetes Metab "
+           "2020",
     "R14": "Ricci P et al. Diabete traite en France 2000-2009. BEH 2010;42-43",
     "R17": "Fosse-Edorh S et al. Entred 3 (2019) first results. BEH 2022;(22)",
     "R19": "Verdot C et al. Corpulence des adultes en France 2015 (Esteban). BEH 2017;(13)",
@@ -30,15 +33,19 @@ SOURCES: dict[str, str] = {
     "R25": "Epidemiologie des cardiopathies ischemiques en France. BEH 2025 HS",
     "R26": "Gabet A et al. Epidemiology of stroke in France. Arch Cardiovasc Dis 2024;117:682-92",
     "R27": "Gabet A et al. Epidemiology of heart failure in France. Arch Cardiovasc Dis 2024;117:705-14",
-    "R33": "Fosse-Edorh S et al. Le poids des complications liees au diabete en France en 2013. BEH 2015;34-35",
-    "R36": "Fosse-Edorh S, Mandereau-Bruno L. Suivi des examens recommandes dans le diabete 2013. BEH 2015;34-35",
-    "R38": "Martin-Merino E et al. Incidence of retinal complications in newly diagnosed diabetes. PLoS One 2014",
-    "R39": "Hicks CW, Selvin E. Epidemiology of peripheral neuropathy and lower extremity disease in diabetes. "
-           "Curr Diab Rep 2019",
+    "R33": "Fosse-Edorh S et al. Le poids des complications liees au diabete en France en 2013. BEH "
+           "2015;34-35",
+    "R36": "Fosse-Edorh S, Mandereau-Bruno L. Suivi des examens recommandes dans le diabete 2013. BEH "
+           "2015;34-35",
+    "R38": "Martin-Merino E et al. Incidence of retinal complications in newly diagnosed diabetes. PLoS "
+           "One 2014",
+    "R39": "Hicks CW, Selvin E. Epidemiology of peripheral neuropathy and lower extremity disease in "
+           "diabetes. Curr Diab Rep 2019",
     "R42": "Law MR, Wald NJ, Rudnicka AR. Statins, LDL cholesterol, IHD and stroke. BMJ 2003;326:1423",
-    "R43": "Law MR et al. Value of low dose combination treatment with BP lowering drugs. BMJ 2003;326:1427",
-    "R48": "Nuffield Dept Population Health Renal Studies Group & SMART-C. SGLT2 inhibitors and kidney outcomes. "
-           "Lancet 2022;400:1788",
+    "R43": "Law MR et al. Value of low dose combination treatment with BP lowering drugs. BMJ "
+           "2003;326:1427",
+    "R48": "Nuffield Dept Population Health Renal Studies Group & SMART-C. SGLT2 inhibitors and kidney "
+           "outcomes. Lancet 2022;400:1788",
     "R49": "EMPA-KIDNEY Collaborative Group. Empagliflozin eGFR slope analysis",
     "R50": "Sattar N et al. GLP-1 receptor agonists CV, mortality and kidney outcomes. Lancet Diabetes "
            "Endocrinol 2021;9:653",
@@ -60,39 +67,42 @@ SOURCES: dict[str, str] = {
     "R70": "HAS. Guide du parcours de soins - Maladie renale chronique de l'adulte (2021/2023)",
     "R77": "WHO MONICA Project, survey data book, Catalonia (BP SD)",
     "R83": "Prise en charge de l'HTA en France: ou en est-on? Rev Prat 2019;69:1072-5",
-    "R87": "SGLT2 inhibitors on the French market since April 2020. Le Quotidien du Medecin (SNDS 2019-2021)",
+    "R87": "SGLT2 inhibitors on the French market since April 2020. Le Quotidien du Medecin (SNDS "
+           "2019-2021)",
     "R92": "NCD-RisC 2020, age-specific cholesterol for the United Kingdom (age-shape proxy)",
     "R93": "Hypertens Res 2012 Japanese cohort Table 1 (TC SD 0.91-1.05; BMI SD 2.8-3.6)",
     "R94": "BJGP Open primary-care T2D cohort baseline table (HDL SD 0.3, BMI SD 4.6)",
-    "R102": "Tuppin P et al. First hospitalization for heart failure in France in 2009. Arch Cardiovasc Dis 2014",
-    "CR1": "clinical_reference.md section 1: SCORE2, SCORE2-OP, SCORE2-Diabetes coefficients and low-risk "
-           "region scales (Eur Heart J 2021;42:2439 and 2455; 2023;44:2544), from the SCORE2 analysts' Stata "
-           "code skkceu/stata, cross-checked with RiskScorescvd",
-    "CR2": "clinical_reference.md section 2: AHA PREVENT base 10-year HF equations (Khan SS et al. Circulation "
-           "2024;149:430), from preventr sysdata identical to prevent10i.ado",
-    "CR5": "clinical_reference.md section 5: KFRE 4-variable, non-North-American recalibration (Tangri N et al. "
-           "JAMA 2016;315:164) and CKD-EPI 2021 (Inker LA et al. NEJM 2021;385:1737)",
-    "STEVENS2016": "Stevens SL et al. Blood pressure variability and cardiovascular disease: systematic review "
-                   "and meta-analysis. BMJ 2016;354:i4098 (long-term SBP variability, HR per 1 SD: CVD events "
-                   "1.18, CHD 1.10, stroke 1.15, CVD mortality 1.18, all-cause mortality 1.15)",
-    "BANGALORE2015": "Bangalore S et al. Visit-to-visit LDL-C variability and cardiovascular outcomes: TNT. "
-                     "J Am Coll Cardiol 2015;65:1539-48 (per 1 SD of LDL variability: coronary event 1.16, any "
-                     "CV event 1.11, death 1.23, MI 1.10, stroke 1.17)",
-    "CHOWDHURY2013": "Chowdhury R et al. Adherence to cardiovascular therapy: a meta-analysis. Eur Heart J "
-                     "2013;34:2940-8 (good vs poor adherence, CVD RR 0.85 statins / 0.81 antihypertensives; "
-                     "all-cause mortality RR 0.55 / 0.71; 60% good adherers)",
-    "TSAI2017": "Tsai CW et al. Longitudinal change in eGFR among CKD patients. PLoS One 2017;12:e0173843 "
-                "(ESRD risk +17% per 1 mL/min/1.73 m2 per year faster decline)",
+    "R102": "Tuppin P et al. First hospitalization for heart failure in France in 2009. Arch Cardiovasc "
+            "Dis 2014",
+    "CR1": "clinical_reference.md section 1: SCORE2, SCORE2-OP, SCORE2-Diabetes coefficients and low-risk"
+           " region scales (Eur Heart J 2021;42:2439 and 2455; 2023;44:2544), from the SCORE2 analysts' "
+           "Stata code skkceu/stata, cross-checked with RiskScorescvd",
+    "CR2": "clinical_reference.md section 2: AHA PREVENT base 10-year HF equations (Khan SS et al. "
+           "Circulation 2024;149:430), from preventr sysdata identical to prevent10i.ado",
+    "CR5": "clinical_reference.md section 5: KFRE 4-variable, non-North-American recalibration (Tangri N "
+           "et al. JAMA 2016;315:164) and CKD-EPI 2021 (Inker LA et al. NEJM 2021;385:1737)",
+    "STEVENS2016": "Stevens SL et al. Blood pressure variability and cardiovascular disease: systematic "
+                   "review and meta-analysis. BMJ 2016;354:i4098 (long-term SBP variability, HR per 1 SD:"
+                   " CVD events 1.18, CHD 1.10, stroke 1.15, CVD mortality 1.18, all-cause mortality "
+                   "1.15)",
+    "BANGALORE2015": "Bangalore S et al. Visit-to-visit LDL-C variability and cardiovascular outcomes: "
+                     "TNT. J Am Coll Cardiol 2015;65:1539-48 (per 1 SD of LDL variability: coronary event"
+                     " 1.16, any CV event 1.11, death 1.23, MI 1.10, stroke 1.17)",
+    "CHOWDHURY2013": "Chowdhury R et al. Adherence to cardiovascular therapy: a meta-analysis. Eur Heart "
+                     "J 2013;34:2940-8 (good vs poor adherence, CVD RR 0.85 statins / 0.81 "
+                     "antihypertensives; all-cause mortality RR 0.55 / 0.71; 60% good adherers)",
+    "TSAI2017": "Tsai CW et al. Longitudinal change in eGFR among CKD patients. PLoS One 2017;12:e0173843"
+                " (ESRD risk +17% per 1 mL/min/1.73 m2 per year faster decline)",
     "CORESH2014": "Coresh J et al. Decline in eGFR and subsequent risk of ESRD and mortality. JAMA "
                   "2014;311:2518-31 (30% decline over 2 y: ESRD HR 5.4)",
     "ERFC2011": "Emerging Risk Factors Collaboration. Diabetes mellitus, fasting glucose, and risk of "
                 "cause-specific death. NEJM 2011;364:829 [M]",
-    "HART2007": "Hart RG et al. Antithrombotic therapy to prevent stroke in atrial fibrillation. Ann Intern Med "
-                "2007;146:857 (warfarin -64% stroke) [M]",
-    "WOLF1991": "Wolf PA et al. Atrial fibrillation as an independent risk factor for stroke: Framingham. Stroke "
-                "1991;22:983 [M]",
-    "REACH2007": "Steg PG et al. One-year cardiovascular event rates in outpatients with atherothrombosis "
-                 "(REACH). JAMA 2007;297:1197 [M]",
+    "HART2007": "Hart RG et al. Antithrombotic therapy to prevent stroke in atrial fibrillation. Ann "
+                "Intern Med 2007;146:857 (warfarin -64% stroke) [M]",
+    "WOLF1991": "Wolf PA et al. Atrial fibrillation as an independent risk factor for stroke: Framingham."
+                " Stroke 1991;22:983 [M]",
+    "REACH2007": "Steg PG et al. One-year cardiovascular event rates in outpatients with atherothrombosis"
+                 " (REACH). JAMA 2007;297:1197 [M]",
 }
 
 # ---------------------------------------------------------------------------------------------------------
@@ -107,7 +117,7 @@ ENTRY_AGE_BAND_WEIGHTS = (3.9, 4.2, 4.5, 4.4, 4.2, 4.0, 3.8, 2.7, 2.4, 2.2)
 MALE_SHARE = 0.48  # adults 30-80 in France [M, INSEE]
 FRENCH_STYLE_SHARE = 0.30  # share of patients written French-style (g/L, CIM-10, ATC) [assumption: brief]
 LOSS_TO_FOLLOW_UP_PER_YEAR = 0.015  # patients leaving the practice: their records just stop [assumption]
-CHUNK_SIZE = 10_000  # patients simulated together (memory bound); fixed so output depends on seed only
+CHUNK_SIZE = 5_000  # patients simulated together (memory bound); fixed so output depends on seed only
 
 # ---------------------------------------------------------------------------------------------------------
 # 2. Risk-factor distributions by age and sex
@@ -179,10 +189,20 @@ UACR_VISIT_LOG_SD = 0.40  # within-person day-to-day variability of ACR (CV ~40%
 # SBP-BMI from +2.4 mmHg per SD of BMI (NHANES, R100) and +0.8-1.7 mmHg per kg/m2 (R64).
 TRAITS = ("sbp", "dbp", "ldl", "hdl", "tg", "bmi", "a1c", "uacr")
 TRAIT_CORRELATIONS = {
-    ("sbp", "bmi"): 0.25, ("sbp", "tg"): 0.15, ("sbp", "a1c"): 0.10, ("sbp", "uacr"): 0.20,
-    ("dbp", "bmi"): 0.15, ("ldl", "bmi"): 0.10, ("ldl", "tg"): 0.25, ("hdl", "bmi"): -0.35,
-    ("hdl", "tg"): -0.40, ("tg", "bmi"): 0.35, ("a1c", "bmi"): 0.30, ("a1c", "tg"): 0.20,
-    ("uacr", "bmi"): 0.10, ("uacr", "a1c"): 0.10,
+    ("sbp", "bmi"): 0.25,
+    ("sbp", "tg"): 0.15,
+    ("sbp", "a1c"): 0.10,
+    ("sbp", "uacr"): 0.20,
+    ("dbp", "bmi"): 0.15,
+    ("ldl", "bmi"): 0.10,
+    ("ldl", "tg"): 0.25,
+    ("hdl", "bmi"): -0.35,
+    ("hdl", "tg"): -0.40,
+    ("tg", "bmi"): 0.35,
+    ("a1c", "bmi"): 0.30,
+    ("a1c", "tg"): 0.20,
+    ("uacr", "bmi"): 0.10,
+    ("uacr", "a1c"): 0.10,
 }
 
 # Smoking (Barometre SPF [R22]): daily smoking ~24% at 18-75, ex-smokers ~32%. At age 30 [calibrated]:
@@ -200,7 +220,20 @@ SMOKING_QUIT_AFTER_CV_EVENT = 0.40  # quit at an MI/stroke [M: cardiac-rehab coh
 # Incidence of type 2 diabetes per year by age (knots = AGE_KNOTS) for a person of average BMI and HbA1c
 # trait [calibrated to treated-diabetes prevalence 0.4% <45, 6.3% 45-64, 14.2% 65-74, 14.8% >=75 (R14) and
 # ~20% of men at 75-84 (R96), with 23% undiagnosed (R12)].
-DM_INCIDENCE = (0.0009, 0.0016, 0.0026, 0.0040, 0.0055, 0.0070, 0.0083, 0.0092, 0.0094, 0.0090, 0.0082, 0.0074)
+DM_INCIDENCE = (
+    0.0009,
+    0.0016,
+    0.0026,
+    0.0040,
+    0.0055,
+    0.0070,
+    0.0083,
+    0.0092,
+    0.0094,
+    0.0090,
+    0.0082,
+    0.0074,
+)
 DM_INCIDENCE_MALE_HR = 1.35  # sex ratio of prevalence 1.45 (R13, R15) [calibrated]
 DM_INCIDENCE_BMI_LOG_HR_PER_UNIT = 0.085  # ~x2.3 per 10 kg/m2 [M]
 DM_INCIDENCE_A1C_TRAIT_LOG_HR = 0.85  # per SD of the HbA1c trait [assumption]
@@ -237,7 +270,7 @@ EGFR_SLOPE_A3 = -2.7
 # in new T2D (R61) [calibrated].
 EGFR_RAPID_SHARE_DIABETES = 0.10
 EGFR_RAPID_SHARE_OTHER = 0.02
-EGFR_RAPID_EXTRA_SLOPE = -2.5
+EGFR_RAPID_EXTRA_SLOPE = -2.0
 EGFR_FLOOR = 4.0
 EGFR_CEILING = 130.0
 # Albuminuria drift (log mg/mmol per year) [assumption, calibrated so that ~30% of T2D have ACR>=3 mg/mmol
@@ -249,8 +282,14 @@ UACR_ONSET_DIABETES_SHIFT = 0.20
 
 # Atrial fibrillation incidence per year by age (men), women x0.7; prevalence ~10% at >=80 and doubling each
 # decade after 50 [R98 M] [calibrated]; hazard ratios [M, Framingham/CHARGE-AF risk factors].
-AF_INCIDENCE_MEN = ((40.0, 0.00013), (50.0, 0.0004), (60.0, 0.0009), (70.0, 0.0023), (80.0, 0.0050),
-                    (90.0, 0.0085))
+AF_INCIDENCE_MEN = (
+    (40.0, 0.00013),
+    (50.0, 0.0004),
+    (60.0, 0.0009),
+    (70.0, 0.0023),
+    (80.0, 0.0050),
+    (90.0, 0.0085),
+)
 AF_WOMEN_HR = 0.70
 AF_HR_HYPERTENSION = 1.5
 AF_HR_PER_5_BMI_ABOVE_25 = 1.20
@@ -263,10 +302,23 @@ AF_HR_PRIOR_MI = 1.4
 # ---------------------------------------------------------------------------------------------------------
 # First year each class is prescribed in France [M except SGLT2i: April 2020, R87].
 AVAILABLE_FROM = {
-    "statin": 1990, "ezetimibe": 2005, "ace_inhibitor": 1985, "arb": 1996, "calcium_channel_blocker": 1980,
-    "thiazide_diuretic": 1960, "beta_blocker": 1970, "loop_diuretic": 1965, "mineralocorticoid_antagonist": 1960,
-    "metformin": 1960, "sulfonylurea": 1960, "dpp4_inhibitor": 2008, "glp1_receptor_agonist": 2010,
-    "sglt2_inhibitor": 2020, "insulin": 1950, "antiplatelet": 1980, "anticoagulant_vka": 1960,
+    "statin": 1990,
+    "ezetimibe": 2005,
+    "ace_inhibitor": 1985,
+    "arb": 1996,
+    "calcium_channel_blocker": 1980,
+    "thiazide_diuretic": 1960,
+    "beta_blocker": 1970,
+    "loop_diuretic": 1965,
+    "mineralocorticoid_antagonist": 1960,
+    "metformin": 1960,
+    "sulfonylurea": 1960,
+    "dpp4_inhibitor": 2008,
+    "glp1_receptor_agonist": 2010,
+    "sglt2_inhibitor": 2020,
+    "insulin": 1950,
+    "antiplatelet": 1980,
+    "anticoagulant_vka": 1960,
     "anticoagulant_doac": 2012,
 }
 SEMAGLUTIDE_FROM = 2019  # [M]
@@ -294,7 +346,12 @@ HTN_TITRATE_PER_YEAR = 0.08  # add a class when above target: clinical inertia [
 HTN_MAX_CLASSES = 4
 # Relative preference for the next antihypertensive class (exponential race, ACEi and ARB never together).
 # French class shares are [X] (epidemiology.md §1.2); weights are [assumption] giving RAS first in ~50%.
-HTN_CLASS_WEIGHTS = {"ras": 3.0, "calcium_channel_blocker": 1.5, "thiazide_diuretic": 1.0, "beta_blocker": 0.4}
+HTN_CLASS_WEIGHTS = {
+    "ras": 3.0,
+    "calcium_channel_blocker": 1.5,
+    "thiazide_diuretic": 1.0,
+    "beta_blocker": 0.4,
+}
 HTN_CLASS_WEIGHT_RAS_DIABETES = 6.0
 ARB_SHARE_OF_RAS = 0.45  # [assumption]
 # SBP fall per standard-dose class, placebo-adjusted: 9.1 mmHg, +1.0 per 10 mmHg higher pre-treatment SBP
@@ -319,7 +376,9 @@ STATIN_AFTER_EVENT = 0.85
 STATIN_HIGH_AFTER_EVENT = 0.75
 STATIN_LDL_GE_4_9 = 0.25
 STATIN_DIABETES = 0.12
-STATIN_HIGH_RISK = 0.06  # SCORE2 >= 7.5% (<70 y) or >= 15% (>=70 y) and LDL >= 2.6 (ESC 2021 thresholds, CR6.1)
+STATIN_HIGH_RISK = (
+    0.06  # SCORE2 >= 7.5% (<70 y) or >= 15% (>=70 y) and LDL >= 2.6 (ESC 2021 thresholds, CR6.1)
+)
 STATIN_CKD = 0.08
 STATIN_BEFORE_2000_FACTOR = 0.5
 STATIN_AGE_OVER_80_FACTOR = 0.4
@@ -329,8 +388,14 @@ DYSLIPIDAEMIA_CODED_AT_STATIN = 0.7  # [assumption]
 
 # Diabetes drugs. HbA1c %-point falls: metformin ~1.0-1.3 (R51), SU 1.0-1.5, DPP-4i 0.5-0.8, SGLT2i 0.5-0.8,
 # GLP-1 RA 1.0-1.5, basal insulin 1.0-2.0 [M]; applied with diminishing returns above a 5.5% floor.
-A1C_DROP = {"metformin": 1.0, "sulfonylurea": 1.0, "dpp4_inhibitor": 0.6, "sglt2_inhibitor": 0.6,
-            "glp1_receptor_agonist": 1.1, "insulin": 1.5}
+A1C_DROP = {
+    "metformin": 1.0,
+    "sulfonylurea": 1.0,
+    "dpp4_inhibitor": 0.6,
+    "sglt2_inhibitor": 0.6,
+    "glp1_receptor_agonist": 1.1,
+    "insulin": 1.5,
+}
 A1C_TREATED_FLOOR = 5.5
 # 79% of diagnosed diabetes pharmacologically treated (R12); HbA1c target <7% (ESC 2023, CR6.4) [calibrated].
 METFORMIN_AT_DIAGNOSIS = 0.60
@@ -347,7 +412,12 @@ CKD_SGLT2_NON_DIABETIC_PER_YEAR = 0.12  # eGFR 20-60 with ACR >= 20 mg/mmol (HAS
 METFORMIN_STOP_EGFR = 30.0
 SGLT2_MIN_EGFR = 20.0
 # Weight effects (kg, at measurement): GLP-1 RA -2.5, SGLT2i -1.5 (R52 -1.2 to -2.3), insulin +2, SU +1.5 [M].
-WEIGHT_EFFECT_KG = {"glp1_receptor_agonist": -2.5, "sglt2_inhibitor": -1.5, "insulin": 2.0, "sulfonylurea": 1.5}
+WEIGHT_EFFECT_KG = {
+    "glp1_receptor_agonist": -2.5,
+    "sglt2_inhibitor": -1.5,
+    "insulin": 2.0,
+    "sulfonylurea": 1.5,
+}
 # Albuminuria falls (log-ratio): RAS blockade ~-30% [M], SGLT2i -30% [R48/R49], GLP-1 RA -20% (R50).
 UACR_LOG_DROP = {"ras": 0.35, "sglt2_inhibitor": 0.30, "glp1_receptor_agonist": 0.20}
 RAS_FOR_ALBUMINURIA_PER_YEAR = 0.30  # ACR >= 3 mg/mmol with diabetes or hypertension (KDIGO, CR6.5)
@@ -360,8 +430,13 @@ RAS_SLOPE_FACTOR_ALBUMINURIA = 0.8
 # After events (guideline secondary prevention, ESC) [assumption probabilities]:
 AFTER_MI = {"antiplatelet": 0.90, "beta_blocker": 0.70, "ras": 0.60}
 AFTER_STROKE = {"antiplatelet": 0.80, "antihypertensive": 0.60}
-AFTER_HF = {"loop_diuretic": 0.80, "beta_blocker": 0.70, "ras": 0.75, "mineralocorticoid_antagonist": 0.35,
-            "sglt2_inhibitor": 0.50}
+AFTER_HF = {
+    "loop_diuretic": 0.80,
+    "beta_blocker": 0.70,
+    "ras": 0.75,
+    "mineralocorticoid_antagonist": 0.35,
+    "sglt2_inhibitor": 0.50,
+}
 HF_SGLT2_FROM = 2021
 AFTER_AF = {"anticoagulant": 0.70, "beta_blocker": 0.50}
 PCI_AFTER_MI = 0.56  # 55.9% of hospitalised IHD stented (R25)
@@ -370,53 +445,175 @@ PCI_AFTER_MI = 0.56  # 55.9% of hospitalised IHD stented (R25)
 # 5. Event hazards: published equations (coefficients from clinical_reference.md, CR1, CR2, CR5)
 # ---------------------------------------------------------------------------------------------------------
 SCORE2 = {  # SCORE2 40-69 y, 10-year CVD; [V2+] CR1 §1.1
-    "male": {"cage": 0.3742, "smoking": 0.6012, "csbp": 0.2777, "diabetes": 0.6457, "ctc": 0.1458,
-             "chdl": -0.2698, "smoking_cage": -0.0755, "csbp_cage": -0.0255, "diabetes_cage": -0.0983,
-             "ctc_cage": -0.0281, "chdl_cage": 0.0426, "s0": 0.9605, "scale1": -0.569857, "scale2": 0.747593},
-    "female": {"cage": 0.4648, "smoking": 0.7744, "csbp": 0.3131, "diabetes": 0.8096, "ctc": 0.1002,
-               "chdl": -0.2606, "smoking_cage": -0.1088, "csbp_cage": -0.0277, "diabetes_cage": -0.1272,
-               "ctc_cage": -0.0226, "chdl_cage": 0.0613, "s0": 0.9776, "scale1": -0.737966,
-               "scale2": 0.701868},
+    "male": {
+        "cage": 0.3742,
+        "smoking": 0.6012,
+        "csbp": 0.2777,
+        "diabetes": 0.6457,
+        "ctc": 0.1458,
+        "chdl": -0.2698,
+        "smoking_cage": -0.0755,
+        "csbp_cage": -0.0255,
+        "diabetes_cage": -0.0983,
+        "ctc_cage": -0.0281,
+        "chdl_cage": 0.0426,
+        "s0": 0.9605,
+        "scale1": -0.569857,
+        "scale2": 0.747593,
+    },
+    "female": {
+        "cage": 0.4648,
+        "smoking": 0.7744,
+        "csbp": 0.3131,
+        "diabetes": 0.8096,
+        "ctc": 0.1002,
+        "chdl": -0.2606,
+        "smoking_cage": -0.1088,
+        "csbp_cage": -0.0277,
+        "diabetes_cage": -0.1272,
+        "ctc_cage": -0.0226,
+        "chdl_cage": 0.0613,
+        "s0": 0.9776,
+        "scale1": -0.737966,
+        "scale2": 0.701868,
+    },
 }
 SCORE2_OP = {  # SCORE2-OP >= 70 y, published rounded set and low-region scales; CR1 §1.2
-    "male": {"cage": 0.0634, "diabetes": 0.4245, "diabetes_cage": -0.0174, "smoking": 0.3524,
-             "smoking_cage": -0.0247, "csbp": 0.0094, "csbp_cage": -0.0005, "ctc": 0.0850, "ctc_cage": 0.0073,
-             "chdl": -0.3564, "chdl_cage": 0.0091, "mean_lp": 0.0929, "s0": 0.7576, "scale1": -0.34,
-             "scale2": 1.19},
-    "female": {"cage": 0.0789, "diabetes": 0.6010, "diabetes_cage": -0.0107, "smoking": 0.4921,
-               "smoking_cage": -0.0255, "csbp": 0.0102, "csbp_cage": -0.0004, "ctc": 0.0605,
-               "ctc_cage": -0.0009, "chdl": -0.3040, "chdl_cage": 0.0154, "mean_lp": 0.2288, "s0": 0.8082,
-               "scale1": -0.52, "scale2": 1.01},
+    "male": {
+        "cage": 0.0634,
+        "diabetes": 0.4245,
+        "diabetes_cage": -0.0174,
+        "smoking": 0.3524,
+        "smoking_cage": -0.0247,
+        "csbp": 0.0094,
+        "csbp_cage": -0.0005,
+        "ctc": 0.0850,
+        "ctc_cage": 0.0073,
+        "chdl": -0.3564,
+        "chdl_cage": 0.0091,
+        "mean_lp": 0.0929,
+        "s0": 0.7576,
+        "scale1": -0.34,
+        "scale2": 1.19,
+    },
+    "female": {
+        "cage": 0.0789,
+        "diabetes": 0.6010,
+        "diabetes_cage": -0.0107,
+        "smoking": 0.4921,
+        "smoking_cage": -0.0255,
+        "csbp": 0.0102,
+        "csbp_cage": -0.0004,
+        "ctc": 0.0605,
+        "ctc_cage": -0.0009,
+        "chdl": -0.3040,
+        "chdl_cage": 0.0154,
+        "mean_lp": 0.2288,
+        "s0": 0.8082,
+        "scale1": -0.52,
+        "scale2": 1.01,
+    },
 }
 SCORE2_DIABETES = {  # SCORE2-Diabetes 40-69 y; same S0 and region scales as SCORE2; CR1 §1.4 [V2+]
-    "male": {"cage": 0.5368, "smoking": 0.4774, "csbp": 0.1322, "diabetes": 0.6457, "ctc": 0.1102,
-             "chdl": -0.1087, "smoking_cage": -0.0672, "csbp_cage": -0.0268, "diabetes_cage": -0.0983,
-             "ctc_cage": -0.0181, "chdl_cage": 0.0095, "diabetes_cagediab": -0.0998, "ca1c": 0.0955,
-             "cegfr": -0.0591, "cegfr2": 0.0058, "ca1c_cage": -0.0134, "cegfr_cage": 0.0115},
-    "female": {"cage": 0.6624, "smoking": 0.6139, "csbp": 0.1421, "diabetes": 0.8096, "ctc": 0.1127,
-               "chdl": -0.1568, "smoking_cage": -0.1122, "csbp_cage": -0.0167, "diabetes_cage": -0.1272,
-               "ctc_cage": -0.0200, "chdl_cage": 0.0186, "diabetes_cagediab": -0.1180, "ca1c": 0.1173,
-               "cegfr": -0.0640, "cegfr2": 0.0062, "ca1c_cage": -0.0196, "cegfr_cage": 0.0169},
+    "male": {
+        "cage": 0.5368,
+        "smoking": 0.4774,
+        "csbp": 0.1322,
+        "diabetes": 0.6457,
+        "ctc": 0.1102,
+        "chdl": -0.1087,
+        "smoking_cage": -0.0672,
+        "csbp_cage": -0.0268,
+        "diabetes_cage": -0.0983,
+        "ctc_cage": -0.0181,
+        "chdl_cage": 0.0095,
+        "diabetes_cagediab": -0.0998,
+        "ca1c": 0.0955,
+        "cegfr": -0.0591,
+        "cegfr2": 0.0058,
+        "ca1c_cage": -0.0134,
+        "cegfr_cage": 0.0115,
+    },
+    "female": {
+        "cage": 0.6624,
+        "smoking": 0.6139,
+        "csbp": 0.1421,
+        "diabetes": 0.8096,
+        "ctc": 0.1127,
+        "chdl": -0.1568,
+        "smoking_cage": -0.1122,
+        "csbp_cage": -0.0167,
+        "diabetes_cage": -0.1272,
+        "ctc_cage": -0.0200,
+        "chdl_cage": 0.0186,
+        "diabetes_cagediab": -0.1180,
+        "ca1c": 0.1173,
+        "cegfr": -0.0640,
+        "cegfr2": 0.0062,
+        "ca1c_cage": -0.0196,
+        "cegfr_cage": 0.0169,
+    },
 }
 PREVENT_HF = {  # PREVENT base 10-year heart failure, log-odds; CR2 [V2+]
-    "male": {"age": 0.8972642, "sbp_lo": -0.6811466, "sbp_hi": 0.3634461, "diabetes": 0.923776,
-             "smoking": 0.5023736, "bmi_lo": -0.0485841, "bmi_hi": 0.3726929, "egfr_lo": 0.6926917,
-             "egfr_hi": 0.0251827, "bptreat": 0.2980922, "bptreat_sbp_hi": -0.0497731, "age_sbp_hi": -0.1289201,
-             "age_diabetes": -0.3040924, "age_smoking": -0.1401688, "age_bmi_hi": 0.0068126,
-             "age_egfr_lo": -0.1797778, "constant": -3.946391},
-    "female": {"age": 0.8998235, "sbp_lo": -0.4559771, "sbp_hi": 0.3576505, "diabetes": 1.038346,
-               "smoking": 0.583916, "bmi_lo": -0.0072294, "bmi_hi": 0.2997706, "egfr_lo": 0.7451638,
-               "egfr_hi": 0.0557087, "bptreat": 0.3534442, "bptreat_sbp_hi": -0.0981511,
-               "age_sbp_hi": -0.0946663, "age_diabetes": -0.3581041, "age_smoking": -0.1159453,
-               "age_bmi_hi": -0.003878, "age_egfr_lo": -0.1884289, "constant": -4.310409},
+    "male": {
+        "age": 0.8972642,
+        "sbp_lo": -0.6811466,
+        "sbp_hi": 0.3634461,
+        "diabetes": 0.923776,
+        "smoking": 0.5023736,
+        "bmi_lo": -0.0485841,
+        "bmi_hi": 0.3726929,
+        "egfr_lo": 0.6926917,
+        "egfr_hi": 0.0251827,
+        "bptreat": 0.2980922,
+        "bptreat_sbp_hi": -0.0497731,
+        "age_sbp_hi": -0.1289201,
+        "age_diabetes": -0.3040924,
+        "age_smoking": -0.1401688,
+        "age_bmi_hi": 0.0068126,
+        "age_egfr_lo": -0.1797778,
+        "constant": -3.946391,
+    },
+    "female": {
+        "age": 0.8998235,
+        "sbp_lo": -0.4559771,
+        "sbp_hi": 0.3576505,
+        "diabetes": 1.038346,
+        "smoking": 0.583916,
+        "bmi_lo": -0.0072294,
+        "bmi_hi": 0.2997706,
+        "egfr_lo": 0.7451638,
+        "egfr_hi": 0.0557087,
+        "bptreat": 0.3534442,
+        "bptreat_sbp_hi": -0.0981511,
+        "age_sbp_hi": -0.0946663,
+        "age_diabetes": -0.3581041,
+        "age_smoking": -0.1159453,
+        "age_bmi_hi": -0.003878,
+        "age_egfr_lo": -0.1884289,
+        "constant": -4.310409,
+    },
 }
 KFRE_4VAR = {  # Tangri 4-variable, non-North-American 2-year baseline; CR5 [V1 + M]
-    "age": -0.2201, "male": 0.2467, "egfr": -0.5567, "lnacr": 0.4510,
-    "age_c": 7.036, "male_c": 0.5642, "egfr_c": 7.222, "lnacr_c": 5.137, "s0_2y": 0.9832,
+    "age": -0.2201,
+    "male": 0.2467,
+    "egfr": -0.5567,
+    "lnacr": 0.4510,
+    "age_c": 7.036,
+    "male_c": 0.5642,
+    "egfr_c": 7.222,
+    "lnacr_c": 5.137,
+    "s0_2y": 0.9832,
 }
 KFRE_MAX_EGFR = 60.0  # KFRE is for CKD G3-G5
-CKD_EPI_2021 = {"kappa": {"male": 0.9, "female": 0.7}, "alpha": {"male": -0.302, "female": -0.241},
-                "beta": -1.200, "a": 142.0, "age_base": 0.9938, "female": 1.012}
+CKD_EPI_2021 = {
+    "kappa": {"male": 0.9, "female": 0.7},
+    "alpha": {"male": -0.302, "female": -0.241},
+    "beta": -1.200,
+    "a": 142.0,
+    "age_base": 0.9938,
+    "female": 1.012,
+}
 UMOL_PER_MG_CREATININE = 88.4  # CR §7
 
 # A 10-year risk averages the hazard over the coming decade; the annual hazard at age a is taken as the
@@ -465,11 +662,11 @@ FATAL_IN_HOSPITAL_SHARE = 0.5  # fatal MI/stroke admitted before death (Conditio
 HF_DEATH_PER_YEAR = 0.07  # chronic HF; 1-year death after hospitalisation 24% (R103) [M]
 KF_FAST_DECLINE_YEARS = (0.5, 2.0)  # a KFRE event sets off decline to dialysis within this time [assumption]
 KF_DIALYSIS_EGFR = 9.0  # dialysis starts around eGFR 8-10 [M]
-KF_SLOW_PATH_PER_YEAR = 0.35
+KF_SLOW_PATH_PER_YEAR = 0.25
 # KFRE (non-North-American) over-predicts in this general-practice cohort once ageing and the slow path are
 # added: scaled towards REIN incidence of treated ESKD ~150 per million per year, median age >= 70 (R35)
 # [calibrated].
-KF_HAZARD_SCALE = 0.6  # eGFR < 9 reached slowly: dialysis started (others conservative care) [assumption]
+KF_HAZARD_SCALE = 0.35  # eGFR < 9 reached slowly: dialysis started (others conservative care) [assumption]
 DIALYSIS_DEATH_PER_YEAR = 0.15  # [M, REIN registry order of magnitude]
 
 # Non-CV death: INSEE probability of dying within one year per 1000 (2022-2024 mean, table 68) [R23, V1].
@@ -482,8 +679,15 @@ CV_DEATH_SHARE = ((30.0, 0.12), (65.0, 0.12), (85.0, 0.264), (100.0, 0.264))
 # Relative non-CV mortality [M]: current smoking ~1.9, former 1.3 (R55 and large cohorts); diabetes 1.4
 # (ERFC2011: cancer 1.25, other non-vascular 1.73); eGFR <45 1.5, <30 2.0 (CKD Prognosis Consortium);
 # BMI >= 35 1.3, < 20 1.3. Normalised each year so the cohort average matches INSEE.
-NONCV_HR = {"current_smoker": 1.9, "former_smoker": 1.3, "diabetes": 1.4, "egfr_lt45": 1.5, "egfr_lt30": 2.0,
-            "bmi_ge35": 1.3, "bmi_lt20": 1.3}
+NONCV_HR = {
+    "current_smoker": 1.9,
+    "former_smoker": 1.3,
+    "diabetes": 1.4,
+    "egfr_lt45": 1.5,
+    "egfr_lt30": 2.0,
+    "bmi_ge35": 1.3,
+    "bmi_lt20": 1.3,
+}
 NONCV_CAUSES = (  # (ICD-10, display, weight under 75, weight at 75+) [assumption, causes of death R24]
     ("C34.9", "Malignant neoplasm of bronchus or lung, unspecified", 0.14, 0.06),
     ("C18.9", "Malignant neoplasm of colon, unspecified", 0.06, 0.05),
@@ -590,8 +794,16 @@ HTN_CODED_PROBLEM_LIST = 0.90  # a diagnosed hypertension gets a Condition [assu
 CKD_CODED_PER_YEAR = 0.50  # eGFR < 60 twice a year apart -> CKD stage coded [assumption]
 
 # Measurement noise (within-person, analytic + biological) [M]:
-NOISE = {"dbp_from_sbp": 0.60, "hba1c": 0.15, "glucose": 0.6, "hdl_cv": 0.07, "tg_cv": 0.20, "ldl_cv": 0.06,
-         "creatinine_cv": 0.05, "bmi": 0.35}
+NOISE = {
+    "dbp_from_sbp": 0.60,
+    "hba1c": 0.15,
+    "glucose": 0.6,
+    "hdl_cv": 0.07,
+    "tg_cv": 0.20,
+    "ldl_cv": 0.06,
+    "creatinine_cv": 0.05,
+    "bmi": 0.35,
+}
 TG_FRIEDEWALD_MAX = 4.5  # mmol/L: LDL not calculated above (French labs print "non calculable") [M]
 
 # Data-quality defects written on purpose into 0.5% of lab results (the app must catch them):
@@ -602,6 +814,53 @@ TG_FRIEDEWALD_MAX = 4.5  # mmol/L: LDL not calculated above (French labs print "
 DEFECT_SHARE = 0.005
 DEFECT_KINDS = ("missing_unit", "mislabelled_unit", "creatinine_unit_swap")
 
+# ---------------------------------------------------------------------------------------------------------
+# 9. Guideline thresholds and smaller modelling choices
+# ---------------------------------------------------------------------------------------------------------
+LDL_VERY_HIGH = 4.9  # mmol/L (1.9 g/L): treat regardless of risk (ESC/EAS 2019; R8 threshold)
+LDL_PRIMARY_TARGET = 2.6  # mmol/L (CR6.2)
+SCORE2_HIGH_RISK_UNDER_70 = 0.075  # ESC 2021 (CR6.1), simplified to one cut-point below 70
+SCORE2_HIGH_RISK_70_PLUS = 0.15
+A1C_TARGET = 7.0  # % (ESC 2023, CR6.4)
+A1C_DIAGNOSTIC = 6.5  # %
+EGFR_CKD = 60.0  # KDIGO G3a
+EGFR_CKD_3B = 45.0
+ACR_A2 = 3.0  # mg/mmol (KDIGO A2)
+ACR_A3 = 30.0  # mg/mmol (KDIGO A3)
+ACR_SGLT2_CKD = 20.0  # mg/mmol (HAS via R70)
+OBESITY_BMI = 30.0
+A1C_AR1, UACR_AR1, DM_A1C_AR1 = 0.80, 0.70, 0.70  # year-to-year autocorrelations [assumption]
+A1C_PERSISTENT_SHARE, UACR_PERSISTENT_SHARE = 0.80, 0.70  # [assumption]
+SMOKING_FORMER_YEARS_AT_30 = 8.0  # former smokers at 30 quit up to this many years before [assumption]
+KIDNEY_CONSERVATIVE_DEATH_PER_YEAR = 0.25  # eGFR < 9 without dialysis [assumption]
+DIALYSIS_EGFR = (6.5, 1.5)  # latent eGFR on dialysis (mean, SD) [assumption]
+STROKE_CODED_UNSPECIFIED_SHARE = 0.5  # ischaemic strokes coded I64 / 230690007 [assumption]
+SUDDEN_SHARE_OF_CORONARY_DEATHS = 0.6  # I46.1 rather than I25.9 [assumption]
+P_REVIEW_WITHOUT_CHRONIC_CARE = 0.85  # a yearly GP visit for people without chronic care [assumption]
+REVIEW_DAYS_AFTER_EVENT = 7.0  # treatment changes at discharge [assumption]
+DYSLIPIDAEMIA_CODED_HIGH_LDL = 0.3  # LDL >= 4.9 seen, dyslipidaemia coded that year [assumption]
+STATIN_INTENSIFY_AFTER_EVENT = 0.6  # moderate -> high intensity after MI/stroke (ESC) [assumption]
+STATIN_SECONDARY_PER_YEAR = 0.12  # prior MI/stroke not on a statin [assumption]
+AF_ANTICOAGULATION_CATCH_UP = 0.10  # untreated AF started on an anticoagulant per year [assumption]
+DOAC_SHARE = 0.85  # of new anticoagulation once DOACs are available [M]
+# Second-line glucose-lowering choice weights (French class shares are [X]; [assumption] reflecting the
+# post-2020 rise of SGLT2i, R87).
+SECOND_LINE_WEIGHTS_FROM_2020 = {
+    "sglt2_inhibitor": 0.45,
+    "dpp4_inhibitor": 0.25,
+    "glp1_receptor_agonist": 0.15,
+    "sulfonylurea": 0.15,
+}
+SECOND_LINE_WEIGHTS_BEFORE_2020 = {"sulfonylurea": 0.5, "dpp4_inhibitor": 0.5, "glp1_receptor_agonist": 0.075}
+GLP1_WEIGHT_OBESE_FACTOR = 3.0
+# Fasting-state glucose from HbA1c (mmol/L) ~ 5.2 + 1.6 x (HbA1c% - 5.4): slope of the ADAG relation
+# (eAG mg/dL = 28.7 HbA1c - 46.7, Nathan DM et al. Diabetes Care 2008) scaled to fasting values [M].
+GLUCOSE_AT_A1C_5_4 = 5.2
+GLUCOSE_PER_A1C_POINT = 1.6
+FOLLOW_UP_VISIT_DAYS = (10.0, 30.0)  # GP visit after discharge [assumption]
+REGISTRATION_VISIT_DAYS = 14.0  # first visit within this many days of entry [assumption]
+ADMISSION_DAYS = {"MI": 5, "STROKE": 9, "HF": 8, "DIALYSIS": 3, "AMPUTATION": 12}  # length of stay [M]
+
 # Targets checked by tests/test_synth.py and printed by benchmarks/synth.py (not used by the simulation).
 CALIBRATION_TARGETS = {
     "mean_sbp_by_age_sex": "NCD-RisC France 2015 (R7) within about 6 mmHg, measured values",
@@ -611,4 +870,3 @@ CALIBRATION_TARGETS = {
     "egfr_lt60_65_74": "~6.5% (R21)",
     "obesity": "~17% (R19)",
 }
-

@@ -74,8 +74,9 @@ def _correlation_matrix() -> np.ndarray:
     return c
 
 
-def draw_population(rng: np.random.Generator, n: int, end_day: float, n_classes: int,
-                    n_names: tuple[int, int]) -> Population:
+def draw_population(
+    rng: np.random.Generator, n: int, end_day: float, n_classes: int, n_names: tuple[int, int]
+) -> Population:
     """Draw n patients whose records end at `end_day` (the extraction date)."""
     male = rng.random(n) < P.MALE_SHARE
     weights = np.array(P.ENTRY_AGE_BAND_WEIGHTS, dtype=float)
@@ -96,8 +97,14 @@ def draw_population(rng: np.random.Generator, n: int, end_day: float, n_classes:
     traits = chol @ rng.standard_normal((len(P.TRAITS), n))
 
     order_keys = rng.exponential(size=(n, 4))
-    weights_htn = np.array([P.HTN_CLASS_WEIGHTS["ras"], P.HTN_CLASS_WEIGHTS["calcium_channel_blocker"],
-                            P.HTN_CLASS_WEIGHTS["thiazide_diuretic"], P.HTN_CLASS_WEIGHTS["beta_blocker"]])
+    weights_htn = np.array(
+        [
+            P.HTN_CLASS_WEIGHTS["ras"],
+            P.HTN_CLASS_WEIGHTS["calcium_channel_blocker"],
+            P.HTN_CLASS_WEIGHTS["thiazide_diuretic"],
+            P.HTN_CLASS_WEIGHTS["beta_blocker"],
+        ]
+    )
     htn_order = np.argsort(order_keys / weights_htn, axis=1).astype(np.int8)
 
     return Population(

@@ -51,7 +51,9 @@ class Ev(IntEnum):
 
 
 # Flags stored per recorded year (drive visit and test frequencies in record.py).
-F_HTN, F_DM, F_CVD, F_HF, F_CKD3B, F_DIALYSIS, F_REVIEW, F_TREATED, F_OBESE, F_CKD = (1 << i for i in range(10))
+F_HTN, F_DM, F_CVD, F_HF, F_CKD3B, F_DIALYSIS, F_REVIEW, F_TREATED, F_OBESE, F_CKD = (
+    1 << i for i in range(10)
+)
 LATENT_KEYS = ("sbp", "dbp", "ldl", "hdl", "tg", "bmi", "a1c", "egfr", "luacr")
 
 
@@ -74,10 +76,18 @@ class EventLog:
     def arrays(self) -> dict[str, np.ndarray]:
         if not self.patient:
             empty = np.zeros(0)
-            return {"patient": empty.astype(np.int32), "day": empty, "kind": empty.astype(np.int8),
-                    "detail": empty.astype(np.int16)}
-        out = {"patient": np.concatenate(self.patient), "day": np.concatenate(self.day),
-               "kind": np.concatenate(self.kind), "detail": np.concatenate(self.detail)}
+            return {
+                "patient": empty.astype(np.int32),
+                "day": empty,
+                "kind": empty.astype(np.int8),
+                "detail": empty.astype(np.int16),
+            }
+        out = {
+            "patient": np.concatenate(self.patient),
+            "day": np.concatenate(self.day),
+            "kind": np.concatenate(self.kind),
+            "detail": np.concatenate(self.detail),
+        }
         order = np.lexsort((out["kind"], out["day"], out["patient"]))
         return {k: v[order] for k, v in out.items()}
 
@@ -142,7 +152,9 @@ def _initialise(rng: np.random.Generator, st: _State, pop: Population, who: np.n
     p_for = np.where(male, P.SMOKING_FORMER_AT_30["male"], P.SMOKING_FORMER_AT_30["female"])
     u = rng.random(n)
     st.smoke[who] = np.where(u < p_cur, 2, np.where(u < p_cur + p_for, 1, 0))
-    st.quit_day[who] = np.where(st.smoke[who] == 1, day - rng.uniform(0, 8, n) * DAYS_PER_YEAR, np.nan)
+    st.quit_day[who] = np.where(
+        st.smoke[who] == 1, day - rng.uniform(0, P.SMOKING_FORMER_YEARS_AT_30, n) * DAYS_PER_YEAR, np.nan
+    )
     st.egfr[who] = pop.egfr_at_30[who]
 
 
@@ -152,43 +164,78 @@ def latent_values(st: _State, pop: Population, day: float) -> dict[str, np.ndarr
     male = pop.male
     z_sbp = _z(pop, st.w, "sbp", P.SBP_PERSISTENT_SHARE)
     z_dbp = _z(pop, st.w, "dbp", P.SBP_PERSISTENT_SHARE)
-    sbp = H.by_age_sex(age, male, P.SBP_MEAN_MEN, P.SBP_MEAN_WOMEN) + H.interp(age, P.SBP_TREATMENT_CORRECTION) + H.by_age_sex(
-        age, male, P.SBP_SD_MEN, P.SBP_SD_WOMEN) * z_sbp
+    sbp = (
+        H.by_age_sex(age, male, P.SBP_MEAN_MEN, P.SBP_MEAN_WOMEN)
+        + H.interp(age, P.SBP_TREATMENT_CORRECTION)
+        + H.by_age_sex(age, male, P.SBP_SD_MEN, P.SBP_SD_WOMEN) * z_sbp
+    )
     dbp = H.by_age_sex(age, male, P.DBP_MEAN_MEN, P.DBP_MEAN_WOMEN) + P.DBP_SD * (
-        P.DBP_SBP_LOADING * z_sbp + np.sqrt(1 - P.DBP_SBP_LOADING**2) * z_dbp)
-    ldl = np.maximum(0.8, H.by_age_sex(age, male, P.LDL_MEAN_MEN, P.LDL_MEAN_WOMEN)
-                     + P.LDL_SD * _z(pop, st.w, "ldl", P.LIPID_PERSISTENT_SHARE))
+        P.DBP_SBP_LOADING * z_sbp + np.sqrt(1 - P.DBP_SBP_LOADING**2) * z_dbp
+    )
+    ldl = np.maximum(
+        0.8,
+        H.by_age_sex(age, male, P.LDL_MEAN_MEN, P.LDL_MEAN_WOMEN)
+        + P.LDL_SD * _z(pop, st.w, "ldl", P.LIPID_PERSISTENT_SHARE),
+    )
     hdl = H.by_age_sex(age, male, P.HDL_MEAN_MEN, P.HDL_MEAN_WOMEN) * np.exp(
-        P.HDL_LOG_SD * _z(pop, st.w, "hdl", P.LIPID_PERSISTENT_SHARE) - 0.5 * P.HDL_LOG_SD**2)
+        P.HDL_LOG_SD * _z(pop, st.w, "hdl", P.LIPID_PERSISTENT_SHARE) - 0.5 * P.HDL_LOG_SD**2
+    )
     tg = np.where(male, P.TG_MEDIAN_MEN, P.TG_MEDIAN_WOMEN) * np.exp(
-        P.TG_LOG_SD * _z(pop, st.w, "tg", P.LIPID_PERSISTENT_SHARE))
+        P.TG_LOG_SD * _z(pop, st.w, "tg", P.LIPID_PERSISTENT_SHARE)
+    )
     bmi = H.by_age_sex(age, male, P.BMI_MEAN_MEN, P.BMI_MEAN_WOMEN) * np.exp(
-        P.BMI_LOG_SD * _z(pop, st.w, "bmi", P.BMI_PERSISTENT_SHARE) - 0.5 * P.BMI_LOG_SD**2)
-    a1c = P.A1C_ND_MEAN_AT_30 + P.A1C_ND_SLOPE_PER_YEAR * (age - 30.0) + P.A1C_ND_SD * _z(
-        pop, st.w, "a1c", 0.8)
+        P.BMI_LOG_SD * _z(pop, st.w, "bmi", P.BMI_PERSISTENT_SHARE) - 0.5 * P.BMI_LOG_SD**2
+    )
+    a1c = (
+        P.A1C_ND_MEAN_AT_30
+        + P.A1C_ND_SLOPE_PER_YEAR * (age - 30.0)
+        + P.A1C_ND_SD * _z(pop, st.w, "a1c", P.A1C_PERSISTENT_SHARE)
+    )
     years_dm = (day - st.dm_onset_day) / DAYS_PER_YEAR
-    dm_path = 6.5 + pop.dm_onset_excess + pop.dm_drift * np.nan_to_num(years_dm) + st.dm_ar
+    dm_path = P.A1C_DIAGNOSTIC + pop.dm_onset_excess + pop.dm_drift * np.nan_to_num(years_dm) + st.dm_ar
     a1c = np.where(st.dm & (years_dm >= 0), np.maximum(a1c, dm_path), a1c)
-    luacr = np.log(P.UACR_MEDIAN) + P.UACR_LOG_SD * _z(pop, st.w, "uacr", 0.7) + st.uacr_acc
-    return {"sbp": sbp, "dbp": dbp, "ldl": ldl, "hdl": hdl, "tg": tg, "bmi": np.clip(bmi, 15.0, 60.0),
-            "a1c": np.clip(a1c, 4.0, P.A1C_MAX), "egfr": st.egfr.copy(), "luacr": luacr}
+    luacr = (
+        np.log(P.UACR_MEDIAN) + P.UACR_LOG_SD * _z(pop, st.w, "uacr", P.UACR_PERSISTENT_SHARE) + st.uacr_acc
+    )
+    return {
+        "sbp": sbp,
+        "dbp": dbp,
+        "ldl": ldl,
+        "hdl": hdl,
+        "tg": tg,
+        "bmi": np.clip(bmi, 15.0, 60.0),
+        "a1c": np.clip(a1c, 4.0, P.A1C_MAX),
+        "egfr": st.egfr.copy(),
+        "luacr": luacr,
+    }
 
 
-def treated_levels(lat: dict[str, np.ndarray], drugs: np.ndarray, adherence: np.ndarray) -> dict[str, np.ndarray]:
+def treated_levels(
+    lat: dict[str, np.ndarray], drugs: np.ndarray, adherence: np.ndarray
+) -> dict[str, np.ndarray]:
     """Risk factors on the current drugs (same function for hazards and for visit measurements)."""
     drop = D.sbp_drop(drugs, lat["sbp"], adherence)
     ldl = lat["ldl"] * D.ldl_factor(drugs, adherence)
     tg = lat["tg"] * D.tg_factor(drugs, adherence)
-    return {"sbp": lat["sbp"] - drop, "dbp": lat["dbp"] - drop * P.DBP_TO_SBP_DROP, "ldl": ldl, "tg": tg,
-            "hdl": lat["hdl"], "tc": ldl + lat["hdl"] + tg / 2.2,
-            "a1c": D.a1c_treated(lat["a1c"], drugs, adherence),
-            "uacr": np.exp(lat["luacr"] - D.log_uacr_drop(drugs, adherence)), "bmi": lat["bmi"],
-            "egfr": lat["egfr"]}
+    return {
+        "sbp": lat["sbp"] - drop,
+        "dbp": lat["dbp"] - drop * P.DBP_TO_SBP_DROP,
+        "ldl": ldl,
+        "tg": tg,
+        "hdl": lat["hdl"],
+        "tc": ldl + lat["hdl"] + tg / 2.2,
+        "a1c": D.a1c_treated(lat["a1c"], drugs, adherence),
+        "uacr": np.exp(lat["luacr"] - D.log_uacr_drop(drugs, adherence)),
+        "bmi": lat["bmi"],
+        "egfr": lat["egfr"],
+    }
 
 
 def _smoking_exposure(st: _State, day: float) -> np.ndarray:
     years = (day - st.quit_day) / DAYS_PER_YEAR
-    return np.where(st.smoke == 2, 1.0, np.where(st.smoke == 1, H.former_smoker_exposure(np.nan_to_num(years)), 0.0))
+    return np.where(
+        st.smoke == 2, 1.0, np.where(st.smoke == 1, H.former_smoker_exposure(np.nan_to_num(years)), 0.0)
+    )
 
 
 def simulate(rng: np.random.Generator, pop: Population, end_day: float) -> History:
@@ -233,7 +280,18 @@ def simulate(rng: np.random.Generator, pop: Population, end_day: float) -> Histo
     for k in LATENT_KEYS:
         latent[k][n_years] = final[k]
     exit_day = np.fmin(np.fmin(st.death_day, st.ltfu_day), end_day)
-    return History(pop=pop, year0=year0, end_day=end_day, latent=latent, smoke=smoke, drugs=drugs_hist,
-                   review_day=review_hist, flags=flags, exit_day=exit_day, death_day=st.death_day,
-                   death_cause=st.death_cause, left_practice=~np.isnan(st.ltfu_day), events=log.arrays())
-
+    return History(
+        pop=pop,
+        year0=year0,
+        end_day=end_day,
+        latent=latent,
+        smoke=smoke,
+        drugs=drugs_hist,
+        review_day=review_hist,
+        flags=flags,
+        exit_day=exit_day,
+        death_day=st.death_day,
+        death_cause=st.death_cause,
+        left_practice=~np.isnan(st.ltfu_day),
+        events=log.arrays(),
+    )

@@ -14,8 +14,19 @@ from risk.synth.codes import CAUSES
 from risk.synth.population import DAYS_PER_YEAR
 from risk.synth.simulate import Ev, History
 
-OUTCOMES = (Ev.MI, Ev.STROKE, Ev.HF, Ev.AF, Ev.DIALYSIS, Ev.RETINOPATHY, Ev.NEUROPATHY, Ev.FOOT_ULCER,
-            Ev.AMPUTATION, Ev.DX_DIABETES, Ev.DX_HYPERTENSION)
+OUTCOMES = (
+    Ev.MI,
+    Ev.STROKE,
+    Ev.HF,
+    Ev.AF,
+    Ev.DIALYSIS,
+    Ev.RETINOPATHY,
+    Ev.NEUROPATHY,
+    Ev.FOOT_ULCER,
+    Ev.AMPUTATION,
+    Ev.DX_DIABETES,
+    Ev.DX_HYPERTENSION,
+)
 
 
 @dataclass(kw_only=True, slots=True)

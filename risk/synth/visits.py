@@ -19,7 +19,18 @@ from risk.synth import hazards as H
 from risk.synth import parameters as P
 from risk.synth.population import DAYS_PER_YEAR, year_start_day
 from risk.synth.simulate import (
-    F_CKD, F_CKD3B, F_CVD, F_DM, F_HF, F_HTN, F_OBESE, F_REVIEW, F_TREATED, Ev, History, treated_levels,
+    F_CKD,
+    F_CKD3B,
+    F_CVD,
+    F_DM,
+    F_HF,
+    F_HTN,
+    F_OBESE,
+    F_REVIEW,
+    F_TREATED,
+    Ev,
+    History,
+    treated_levels,
 )
 
 ROUTINE, REVIEW, REGISTRATION, FOLLOW_UP = 0, 1, 2, 3
@@ -57,7 +68,7 @@ def make_visits(rng: np.random.Generator, h: History) -> Visits:
     entry = pop.entry_day
     starts = year_start_day(np.arange(h.year0, h.year0 + n_years + 1))
     parts_p, parts_d, parts_k = [], [], []
-    registration = entry + np.floor(rng.random(pop.n) * 14)
+    registration = entry + np.floor(rng.random(pop.n) * P.REGISTRATION_VISIT_DAYS)
     keep = registration < end
     parts_p.append(np.flatnonzero(keep))
     parts_d.append(registration[keep])
@@ -69,8 +80,13 @@ def make_visits(rng: np.random.Generator, h: History) -> Visits:
         flags = h.flags[j]
         age = pop.age_on(starts[j] + 182.0)
         rate = H.interp(age, P.VISITS_BY_AGE)
-        for flag, key in ((F_HTN, "hypertension"), (F_DM, "diabetes"), (F_CVD, "cvd"), (F_HF, "heart_failure"),
-                          (F_CKD3B, "ckd3b")):
+        for flag, key in (
+            (F_HTN, "hypertension"),
+            (F_DM, "diabetes"),
+            (F_CVD, "cvd"),
+            (F_HF, "heart_failure"),
+            (F_CKD3B, "ckd3b"),
+        ):
             rate = rate + ((flags & flag) > 0) * P.VISITS_EXTRA[key]
         counts = rng.poisson(rate * expo)
         idx = np.repeat(np.arange(pop.n), counts)
@@ -86,7 +102,7 @@ def make_visits(rng: np.random.Generator, h: History) -> Visits:
     ev = h.events
     acute = np.isin(ev["kind"], [Ev.MI, Ev.STROKE, Ev.HF, Ev.DIALYSIS, Ev.AMPUTATION])
     after = acute & (ev["day"] >= entry[ev["patient"]])
-    fu_day = np.floor(ev["day"][after] + rng.uniform(10, 30, after.sum()))
+    fu_day = np.floor(ev["day"][after] + rng.uniform(*P.FOLLOW_UP_VISIT_DAYS, after.sum()))
     fu_pat = ev["patient"][after]
     ok = fu_day < end[fu_pat]
     parts_p.append(fu_pat[ok])
@@ -159,11 +175,14 @@ def measure(rng: np.random.Generator, h: History, v: Visits) -> dict[str, Measur
     p_bp = np.where((flags & F_HTN) > 0, P.P_BP_AT_VISIT_HYPERTENSION, P.P_BP_AT_VISIT)
     bp = np.flatnonzero(at(p_bp, first))
     sigma = np.clip(P.BPV_MEDIAN_AT_55 + P.BPV_MEDIAN_PER_YEAR * (age[bp] - 55.0), 5.0, None) * np.exp(
-        P.BPV_LOG_SD * pop.bpv_z[i[bp]])
+        P.BPV_LOG_SD * pop.bpv_z[i[bp]]
+    )
     e1, e2 = rng.standard_normal(bp.size), rng.standard_normal(bp.size)
     sbp = trt["sbp"][bp] + sigma * e1
     dbp = trt["dbp"][bp] + P.NOISE["dbp_from_sbp"] * sigma * (0.6 * e1 + 0.8 * e2)
-    out["bp"] = Measured(visit=bp, value=np.clip(np.round(sbp), 70, 260), value2=np.clip(np.round(dbp), 35, 150))
+    out["bp"] = Measured(
+        visit=bp, value=np.clip(np.round(sbp), 70, 260), value2=np.clip(np.round(dbp), 35, 150)
+    )
 
     # Weight, height and BMI (BMI is computed from the recorded weight and height, as EHRs do).
     height = pop.height_cm[i]
@@ -188,11 +207,18 @@ def measure(rng: np.random.Generator, h: History, v: Visits) -> dict[str, Measur
     htn = (flags & F_HTN) > 0
     ckd = (flags & F_CKD) > 0
     treated = ((flags & F_TREATED) > 0) | dm | ((flags & F_CVD) > 0)
-    lip_rate = np.where(treated, r["lipids"]["treated_or_diabetes"], np.where(htn, r["lipids"]["hypertension"],
-                                                                               r["lipids"]["base"]))
+    lip_rate = np.where(
+        treated,
+        r["lipids"]["treated_or_diabetes"],
+        np.where(htn, r["lipids"]["hypertension"], r["lipids"]["base"]),
+    )
     lip = np.flatnonzero(at(per_visit(lip_rate), _forced(h, v, Ev.DX_DYSLIPIDAEMIA)))
-    ldl = np.clip(trt["ldl"][lip] * np.exp(P.NOISE["ldl_cv"] * rng.standard_normal(lip.size))
-                  + pop.ldl_variability[i[lip]] * rng.standard_normal(lip.size), 0.3, None)
+    ldl = np.clip(
+        trt["ldl"][lip] * np.exp(P.NOISE["ldl_cv"] * rng.standard_normal(lip.size))
+        + pop.ldl_variability[i[lip]] * rng.standard_normal(lip.size),
+        0.3,
+        None,
+    )
     hdl = trt["hdl"][lip] * np.exp(P.NOISE["hdl_cv"] * rng.standard_normal(lip.size))
     tg = trt["tg"][lip] * np.exp(P.NOISE["tg_cv"] * rng.standard_normal(lip.size))
     out["total_chol"] = Measured(visit=lip, value=ldl + hdl + tg / 2.2)
@@ -201,35 +227,65 @@ def measure(rng: np.random.Generator, h: History, v: Visits) -> dict[str, Measur
     calc = tg < P.TG_FRIEDEWALD_MAX
     out["ldl"] = Measured(visit=lip[calc], value=ldl[calc])
 
-    a1c_rate = np.where(dm, r["hba1c"]["diabetes"], np.where((flags & F_OBESE) > 0, r["hba1c"]["obese"],
-                                                             r["hba1c"]["base"]))
+    a1c_rate = np.where(
+        dm, r["hba1c"]["diabetes"], np.where((flags & F_OBESE) > 0, r["hba1c"]["obese"], r["hba1c"]["base"])
+    )
     dx_dm = _forced(h, v, Ev.DX_DIABETES)
     a1c_idx = np.flatnonzero(at(per_visit(a1c_rate), dx_dm))
     a1c = np.clip(trt["a1c"][a1c_idx] + P.NOISE["hba1c"] * rng.standard_normal(a1c_idx.size), 4.0, 15.0)
     out["hba1c"] = Measured(visit=a1c_idx, value=a1c)
 
-    cr_rate = np.maximum.reduce([np.full(n, r["creatinine"]["base"]), (age >= 65) * r["creatinine"]["age65"],
-                                 htn * r["creatinine"]["hypertension"], dm * r["creatinine"]["diabetes"],
-                                 ckd * r["creatinine"]["ckd"]])
+    cr_rate = np.maximum.reduce(
+        [
+            np.full(n, r["creatinine"]["base"]),
+            (age >= 65) * r["creatinine"]["age65"],
+            htn * r["creatinine"]["hypertension"],
+            dm * r["creatinine"]["diabetes"],
+            ckd * r["creatinine"]["ckd"],
+        ]
+    )
     cr = np.flatnonzero(at(per_visit(cr_rate), _forced(h, v, Ev.DX_CKD)))
     egfr_true = np.clip(trt["egfr"][cr] - D.egfr_acute_dip(drugs[cr], adh[cr]), 3.0, None)
     creat_mg_dl = H.creatinine_from_egfr(egfr_true, age[cr], male[cr]) * np.exp(
-        P.NOISE["creatinine_cv"] * rng.standard_normal(cr.size))
-    out["creatinine"] = Measured(visit=cr, value=np.clip(creat_mg_dl * P.UMOL_PER_MG_CREATININE, 20.0, 1500.0))
+        P.NOISE["creatinine_cv"] * rng.standard_normal(cr.size)
+    )
+    out["creatinine"] = Measured(
+        visit=cr, value=np.clip(creat_mg_dl * P.UMOL_PER_MG_CREATININE, 20.0, 1500.0)
+    )
 
     glu_from = np.union1d(lip, cr)
     glu = np.union1d(glu_from[rng.random(glu_from.size) < P.P_GLUCOSE_WITH_PANEL], np.flatnonzero(dx_dm))
     a1c_g = trt["a1c"][glu]
-    glucose = 5.2 + 1.6 * (a1c_g - 5.4) + P.NOISE["glucose"] * rng.standard_normal(glu.size)
+    glucose = (
+        P.GLUCOSE_AT_A1C_5_4
+        + P.GLUCOSE_PER_A1C_POINT * (a1c_g - 5.4)
+        + P.NOISE["glucose"] * rng.standard_normal(glu.size)
+    )
     out["glucose"] = Measured(visit=glu, value=np.clip(glucose, 3.0, 30.0))
 
-    ua_rate = np.maximum.reduce([np.full(n, r["uacr"]["base"]), htn * r["uacr"]["hypertension"],
-                                 dm * r["uacr"]["diabetes"], ckd * r["uacr"]["ckd"]])
+    ua_rate = np.maximum.reduce(
+        [
+            np.full(n, r["uacr"]["base"]),
+            htn * r["uacr"]["hypertension"],
+            dm * r["uacr"]["diabetes"],
+            ckd * r["uacr"]["ckd"],
+        ]
+    )
     ua = np.flatnonzero(at(per_visit(ua_rate)))
     uacr = trt["uacr"][ua] * np.exp(P.UACR_VISIT_LOG_SD * rng.standard_normal(ua.size))
     out["uacr"] = Measured(visit=ua, value=np.clip(uacr, 0.05, 800.0))
     return out
 
 
-__all__ = ["FOLLOW_UP", "REGISTRATION", "REVIEW", "ROUTINE", "Measured", "Visits", "make_visits", "measure",
-           "minute_of_day", "record_end"]
+__all__ = [
+    "FOLLOW_UP",
+    "REGISTRATION",
+    "REVIEW",
+    "ROUTINE",
+    "Measured",
+    "Visits",
+    "make_visits",
+    "measure",
+    "minute_of_day",
+    "record_end",
+]
