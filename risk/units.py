@@ -241,7 +241,8 @@ def _uacr_route(c: Concept, unit: str, ucum: str, q: Any) -> _Route:
 # --- public API --------------------------------------------------------------------------------------
 
 
-def _as_float(value: object) -> float | None:
+def finite_float(value: object) -> float | None:
+    """`value` as a finite float; None for booleans, non-numbers, NaN, infinities and too-large integers."""
     if isinstance(value, bool):
         return None
     try:
@@ -265,7 +266,7 @@ def to_canonical(concept: str, value: float, unit: str | None) -> Conversion:
         return Conversion(value=None, unit=CANONICAL_UNITS.get(concept, ""), problem=f"unit error: {exc}")
     if route.to_canonical is None:
         return Conversion(value=None, unit=route.unit, problem=route.problem)
-    v = _as_float(value)
+    v = finite_float(value)
     if v is None:
         return Conversion(value=None, unit=route.unit, problem=f"value {value!r} is not a finite number")
     out = route.to_canonical(v)
@@ -290,7 +291,7 @@ def from_canonical(concept: str, value: float, unit: str) -> Conversion:
         problem = (route.problem if route is not None and route.problem
                    else f"cannot display {concept} in {unit!r}")
         return Conversion(value=None, unit=str(unit), problem=problem)
-    v = _as_float(value)
+    v = finite_float(value)
     if v is None:
         return Conversion(value=None, unit=unit, problem=f"value {value!r} is not a finite number")
     return Conversion(value=route.from_canonical(v), unit=unit.strip())
@@ -317,7 +318,7 @@ def plausibility_problem(concept: str, value: float, *, reported_value: float | 
     c = MEASUREMENT_CONCEPTS.get(concept)
     if c is None or not c.numeric:
         return None
-    v = _as_float(value)
+    v = finite_float(value)
     if v is None:
         return f"{c.label_en}: value {value!r} is not a finite number"
     if c.low <= v <= c.high:
