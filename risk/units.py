@@ -88,9 +88,13 @@ def _fold_unit(unit: str) -> str:
 
 
 def _label(c: Concept) -> str:
-    """'HDL cholesterol', 'total cholesterol', 'eGFR': the English label as it reads inside a sentence."""
+    """'HDL cholesterol', 'total cholesterol', 'eGFR', 'HbA1c': the English label as it reads in a sentence.
+
+    Only a plain capitalised first word is lowered; an abbreviation (any other capital in it) is kept.
+    """
     lab = c.label_en
-    return lab if len(lab) > 1 and (lab[1].isupper() or lab[0].islower()) else lab[0].lower() + lab[1:]
+    word = re.match(r"[^\W\d_]*", lab).group()  # leading letters: 'Non' of 'Non-HDL', 'HbA' of 'HbA1c'
+    return lab[0].lower() + lab[1:] if word[1:] == word[1:].lower() else lab
 
 
 # --- routes: how to turn a value in one unit into the canonical unit, computed once per pair ------------
