@@ -143,6 +143,13 @@ def test_an_unknown_patient_id_in_a_folder_lists_some_that_exist(capsys, tmp_pat
                        "it holds 7 patients (p0, p1, p2, p3, p4, ...)")
 
 
+def test_the_same_patient_in_two_files_of_a_folder_is_multiple_patients(capsys, tmp_path):
+    write_bundle(tmp_path, healthy())
+    (tmp_path / "copy.json").write_bytes((tmp_path / "p1.json").read_bytes())
+    message = fails(capsys, tmp_path, ExitCode.MULTIPLE_PATIENTS)
+    assert message == f"patient 'p1' is in two files of {tmp_path}: copy.json and p1.json; keep one"
+
+
 def test_a_bad_as_of_date_is_a_usage_error(capsys, tmp_path):
     code = main(["inspect", str(write_bundle(tmp_path, healthy())), "--as-of", "30/06/2024"])
     assert code == ExitCode.USAGE
