@@ -15,7 +15,9 @@ import orjson
 import pytest
 
 from risk.cli import main
-from risk.errors import ExitCode
+from risk.errors import ExitCode, RecordError, SourceError
+from risk.fhir.bundle import BundleFileSource
+from risk.service import iter_records
 from tests.fhir_spec import BP, SNOMED, Code, Lab, PatientSpec, bundle, write_bundle
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -139,6 +141,13 @@ def test_an_unknown_patient_id_in_a_folder_lists_some_that_exist(capsys, tmp_pat
     message = fails(capsys, tmp_path, ExitCode.PATIENT_NOT_FOUND, "--patient", "p9")
     assert message == (f"patient 'p9' not found in bundle folder {tmp_path}: "
                        "it holds 7 patients (p0, p1, p2, p3, p4, ...)")
+
+
+def test_the_same_patient_in_two_files_of_a_folder_is_multiple_patients(capsys, tmp_path):
+    write_bundle(tmp_path, healthy())
+    (tmp_path / "copy.json").write_bytes((tmp_path / "p1.json").read_bytes())
+    message = fails(capsys, tmp_path, ExitCode.MULTIPLE_PATIENTS)
+    assert message == f"patient 'p1' is in two files of {tmp_path}: copy.json and p1.json; keep one"
 
 
 def test_a_bad_as_of_date_is_a_usage_error(capsys, tmp_path):
@@ -293,7 +302,7 @@ sys.exit(code)
 """
 
 
-@pytest.mark.slow  # about 35 s here: 6 s to write the file, 30 s to stream it (ijson, yajl2 C backend)
+@pytest.mark.slow  # 25-40 s on this shared 2-core machine: writing 500 MB, then streaming it (ijson, yajl2 C)
 def test_a_500_mb_bundle_is_streamed_with_memory_far_below_its_size(tmp_path):
     path = tmp_path / "big.json"
     n_bp = write_big_bundle(path, 500_000_000)
@@ -308,3 +317,24 @@ def test_a_500_mb_bundle_is_streamed_with_memory_far_below_its_size(tmp_path):
     sbp = next(row for row in doc["inputs"] if row["concept"] == "sbp")
     last = (n_bp - 1) * 100  # the last BP written is the latest one
     assert sbp["source_id"] == f"Observation/obs-{last}" and sbp["value"] == 100 + last % 97
+
+
+def test_a_streamed_bundle_gives_the_same_record_as_the_whole_file(tmp_path):
+    sample = ROOT / "sample_fhir" / "Josue_Sipes_7d27f180-98d6-456d-98c0-d91df32cd023.json.gz"
+    streamed_source = BundleFileSource(sample, stream_threshold=10_000)
+    assert streamed_source.streamed
+    (streamed,) = iter_records(streamed_source)
+    (whole,) = iter_records(sample)
+    assert streamed == whole and len(whole.measurements) > 400
+
+
+def test_a_streamed_bundle_still_refuses_a_second_patient_and_an_unknown_id(tmp_path):
+    b = bundle(healthy())
+    b["entry"] += bundle(healthy(id="p2"))["entry"]
+    path = write_json(tmp_path / "two.json", b)
+    with pytest.raises(SourceError) as caught:
+        list(iter_records(BundleFileSource(path, stream_threshold=100)))
+    assert caught.value.code == ExitCode.MULTIPLE_PATIENTS
+    with pytest.raises(RecordError) as caught:
+        list(iter_records(BundleFileSource(write_bundle(tmp_path, healthy()), stream_threshold=100), "p9"))
+    assert caught.value.code == ExitCode.PATIENT_NOT_FOUND
