@@ -859,6 +859,10 @@ GLUCOSE_AT_A1C_5_4 = 5.2
 GLUCOSE_PER_A1C_POINT = 1.6
 FOLLOW_UP_VISIT_DAYS = (10.0, 30.0)  # GP visit after discharge [assumption]
 REGISTRATION_VISIT_DAYS = 14.0  # first visit within this many days of entry [assumption]
+# The reading that made a diagnosis is diagnostic: at that review HbA1c >= 6.5% (+|N| x 0.5), SBP >= 140
+# (+|N| x 6 mmHg), eGFR below the stage's upper limit (- U(0.5, 3)) [assumption: values are interpolated
+# between two 1 January levels and could otherwise fall just short].
+DIAGNOSTIC_MARGIN = {"hba1c": 0.5, "sbp": 6.0, "egfr": 3.0}
 ADMISSION_DAYS = {"MI": 5, "STROKE": 9, "HF": 8, "DIALYSIS": 3, "AMPUTATION": 12}  # length of stay [M]
 
 # Targets checked by tests/test_synth.py and printed by benchmarks/synth.py (not used by the simulation).
