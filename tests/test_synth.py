@@ -491,6 +491,11 @@ def test_variability_multiplier_is_the_published_hazard_ratio_per_sd() -> None:
     )
     assert rising[0] == 1.0 and rising[2] == pytest.approx((1 / 0.63) ** 2)
     assert H.egfr_decline_multiplier(np.array([-1.0, -4.0]), P.EGFR_SLOPE_HR_KF)[1] == pytest.approx(1.17**3)
+    kidney = H.kidney_cvd_multiplier(
+        age=np.full(3, 60.0), male=np.ones(3, dtype=bool), egfr=np.array([90.0, 45.0, 90.0]),
+        uacr_mg_g=np.array([10.0, 10.0, 300.0]),
+    )
+    assert kidney[0] == pytest.approx(1.0) and kidney[1] > 1.3 and kidney[2] > 1.5
 
 
 @pytest.fixture(scope="module")

@@ -32,7 +32,7 @@ from risk.synth.simulate import (
     _State,
     treated_levels,
 )
-from risk.synth.yearly_hazards import yearly_hazards
+from risk.synth.yearly_hazards import YearHazards, yearly_hazards
 
 CKD_STAGE_CODES = (30, 35, 40, 50)  # 3a, 3b, 4, 5 (detail of Ev.DX_CKD)
 
@@ -55,8 +55,8 @@ def annual_step(
     stop: float,
     end_day: float,
     log: EventLog,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Simulate `year` for all patients; returns (review day, flags) and updates `st` in place."""
+) -> tuple[np.ndarray, np.ndarray, YearHazards]:
+    """Simulate `year` for all patients; returns (review day, flags, hazards) and updates `st` in place."""
     n, length, male, adh = pop.n, stop - start, pop.male, pop.adherence
     act = st.started & st.alive & st.present
     age = pop.age_on(start)
@@ -282,7 +282,7 @@ def annual_step(
     st.smoke = np.where(quit_now, 1, st.smoke).astype(np.int8)
     st.quit_day = np.where(quit_now, np.where(mi, t_mi, t_stroke), st.quit_day)
     advance(rng, st, pop, trt, act, age, start, stop, kf_from, dialysis, t_dial)
-    return review, flags
+    return review, flags, yh
 
 
 def _noncv_cause(rng: np.random.Generator, age: np.ndarray) -> np.ndarray:

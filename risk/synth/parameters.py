@@ -621,6 +621,30 @@ UMOL_PER_MG_CREATININE = 88.4  # CR §7
 # year would count ageing twice [derived]. KFRE (2-year risk) uses 1 year.
 TEN_YEAR_RISK_AGE_SHIFT = 5.0
 TWO_YEAR_RISK_AGE_SHIFT = 1.0
+# SCORE2 has no kidney terms although CKD raises cardiovascular risk (hence the SCORE2-CKD add-on); the
+# kidney terms of the PREVENT total-CVD model with UACR (CR2, preventr `uacr_10yr`, [V1]) are applied as
+# log-hazard ratios, centred at eGFR 90 and UACR 10 mg/g: eGFR spline below 60 (with its age interaction)
+# and above 60, ln(UACR mg/g).
+KIDNEY_CVD_TERMS = {
+    "male": {"egfr_lo": 0.3841364, "egfr_hi": 0.009384, "age_egfr_lo": -0.1321848, "ln_uacr": 0.1887974},
+    "female": {"egfr_lo": 0.4803511, "egfr_hi": 0.0434472, "age_egfr_lo": -0.1389249, "ln_uacr": 0.1793037},
+}
+KIDNEY_CVD_UACR_REFERENCE_MG_G = 10.0
+# Time course of treatment and exposure effects: CVD hazard follows a running (exponentially weighted) mean of
+# SBP and total cholesterol rather than today's value. LDL lowering cuts IHD events by 11% in year 1, 24% in
+# year 2, 33% in years 3-5 and 36% after (Law 2003, R42): time constant ~2 years [derived]; the BP effect is
+# maximal at 12 months (BPLTTC, R47): ~1 year [derived]. Usual (long-term) levels predict better than one
+# reading (regression dilution, MacMahon S et al. Lancet 1990;335:765 [M]).
+CHOLESTEROL_EXPOSURE_TIME_CONSTANT_YEARS = 2.0
+SBP_EXPOSURE_TIME_CONSTANT_YEARS = 1.0
+# Cumulative exposure ("legacy"): risk also depends on the levels of the past decade. Cumulative LDL-C raises
+# CVD risk independently of traditional risk factors (HR 1.053 per 100 mg/dL x years, CARDIA, Domanski MJ et
+# al. JACC 2020;76:1507) and of midlife LDL-C (Zhang Y et al. JAMA Cardiol 2021;6:1406); treated people keep a
+# higher risk at the same blood pressure (PREVENT antihypertensive-use term, CR2) and residual risk on statins
+# (Lieb W et al. Open Heart 2018;5:e000722). The exposure fed to SCORE2 is therefore a mix of the recent
+# running mean and a 10-year running mean [assumption: the weight and time constant].
+EXPOSURE_LONG_MEMORY_YEARS = 10.0
+EXPOSURE_LONG_MEMORY_WEIGHT = 0.5
 # Calibration of the equations to this cohort [calibrated]: SCORE2 is already calibrated to the low-risk
 # region (France); PREVENT-HF is US-derived: scaled towards first HF hospitalisation ~0.5%/yr at >=55 (R102).
 CVD_HAZARD_SCALE = 1.0
