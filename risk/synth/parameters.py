@@ -237,8 +237,9 @@ DM_INCIDENCE = (
 DM_INCIDENCE_MALE_HR = 1.35  # sex ratio of prevalence 1.45 (R13, R15) [calibrated]
 DM_INCIDENCE_BMI_LOG_HR_PER_UNIT = 0.085  # ~x2.3 per 10 kg/m2 [M]
 DM_INCIDENCE_A1C_TRAIT_LOG_HR = 0.85  # per SD of the HbA1c trait [assumption]
-# Untreated HbA1c path after onset (%): onset level 6.5 + lognormal excess (median 0.6), then drift
-# ~N(0.12, 0.08) %/yr: UKPDS conventional arm +0.1-0.2 %/yr [M, epidemiology.md §2].
+# Untreated HbA1c path after onset (%): onset level 6.5 + lognormal excess (median 0.45), then drift
+# ~N(0.08, 0.08) %/yr, below the UKPDS conventional arm (+0.1-0.2 %/yr, [M] epidemiology.md §2) because
+# that arm was partly treated; [calibrated] to a mean HbA1c of ~7.1-7.6% in treated T2D (Entred 2007, R18).
 DM_ONSET_EXCESS_MEDIAN = 0.45
 DM_ONSET_EXCESS_LOG_SD = 0.6
 DM_DRIFT_MEAN = 0.08
@@ -346,13 +347,13 @@ HTN_TITRATE_PER_YEAR = 0.08  # add a class when above target: clinical inertia [
 HTN_MAX_CLASSES = 4
 # Relative preference for the next antihypertensive class (exponential race, ACEi and ARB never together).
 # French class shares are [X] (epidemiology.md §1.2); weights are [assumption] giving RAS first in ~50%.
+# With diabetes a RAS blocker always comes first (ESC 2024 / KDIGO).
 HTN_CLASS_WEIGHTS = {
     "ras": 3.0,
     "calcium_channel_blocker": 1.5,
     "thiazide_diuretic": 1.0,
     "beta_blocker": 0.4,
 }
-HTN_CLASS_WEIGHT_RAS_DIABETES = 6.0
 ARB_SHARE_OF_RAS = 0.45  # [assumption]
 # SBP fall per standard-dose class, placebo-adjusted: 9.1 mmHg, +1.0 per 10 mmHg higher pre-treatment SBP
 # (reference ~154 mmHg), effects additive across classes (R43 [V1]); DBP falls 5.5/9.1 of that.
@@ -376,9 +377,8 @@ STATIN_AFTER_EVENT = 0.85
 STATIN_HIGH_AFTER_EVENT = 0.75
 STATIN_LDL_GE_4_9 = 0.25
 STATIN_DIABETES = 0.12
-STATIN_HIGH_RISK = (
-    0.06  # SCORE2 >= 7.5% (<70 y) or >= 15% (>=70 y) and LDL >= 2.6 (ESC 2021 thresholds, CR6.1)
-)
+# SCORE2 >= 7.5% (<70 y) or >= 15% (>=70 y) and LDL >= 2.6 (ESC 2021 thresholds, CR6.1):
+STATIN_HIGH_RISK = 0.06
 STATIN_CKD = 0.08
 STATIN_BEFORE_2000_FACTOR = 0.5
 STATIN_AGE_OVER_80_FACTOR = 0.4
