@@ -226,6 +226,7 @@ def test_some_living_patients_leave_the_practice_and_their_records_just_stop(coh
     last: dict[str, str] = {}
     for e in cohort["Encounter"]:
         last[_pid(e)] = max(last.get(_pid(e), ""), e["period"]["start"][:10])
+    assert set(last) == {p["id"] for p in cohort["Patient"]}  # everyone has at least the registration visit
     living = [p["id"] for p in cohort["Patient"] if "deceasedDateTime" not in p]
     stopped_early = sum(last[pid] < "2024-01-01" for pid in living) / len(living)
     assert 0.05 < stopped_early < 0.40  # 1.5% per year leave (parameters.LOSS_TO_FOLLOW_UP_PER_YEAR)

@@ -81,6 +81,8 @@ def annual_step(
     )
     ncv_cause = C.FIRST_NONCV_CAUSE + _noncv_cause(rng, age)
 
+    # Deaths and leaving happen once the record exists (after the registration visit window).
+    recorded_from = pop.entry_day + P.REGISTRATION_VISIT_DAYS
     death_t = np.full(n, np.inf)
     cause = np.full(n, -1, dtype=np.int16)
     for name, cause_idx in (
@@ -91,11 +93,11 @@ def annual_step(
         ("ncv", ncv_cause),
     ):
         occ, t = occurs[name]
-        valid = occ & (t >= pop.entry_day) & (t <= end_day) & (t < death_t)
+        valid = occ & (t >= recorded_from) & (t <= end_day) & (t < death_t)
         death_t = np.where(valid, t, death_t)
         cause = np.where(valid, np.broadcast_to(cause_idx, (n,)), cause).astype(np.int16)
     occ, t = occurs["ltfu"]
-    ltfu_t = np.where(occ & (t >= pop.entry_day) & (t <= end_day), t, np.inf)
+    ltfu_t = np.where(occ & (t >= recorded_from) & (t <= end_day), t, np.inf)
     dies = np.isfinite(death_t) & (death_t < ltfu_t)
     leaves = np.isfinite(ltfu_t) & ~dies
     exit_t = np.minimum(np.where(dies, death_t, np.inf), np.where(leaves, ltfu_t, np.inf))

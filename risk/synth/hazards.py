@@ -29,6 +29,17 @@ def interp(x: FloatArray | float, knots: tuple[tuple[float, float], ...]) -> Flo
     return np.interp(x, xs, ys)
 
 
+def step(x: FloatArray, bands: tuple[tuple[float, float], ...]) -> FloatArray:
+    """Value of the band whose lower bound is the largest one <= x (bands sorted by lower bound).
+
+    >>> float(step(5.7, ((0.0, 0.96), (5.0, 1.0), (5.5, 1.23), (6.0, 1.78))))
+    1.23
+    """
+    lower = np.array([b[0] for b in bands])
+    values = np.array([b[1] for b in bands])
+    return values[np.clip(np.searchsorted(lower, x, side="right") - 1, 0, len(bands) - 1)]
+
+
 def by_age_sex(
     age: FloatArray, male: FloatArray, men: tuple[float, ...], women: tuple[float, ...]
 ) -> FloatArray:

@@ -137,6 +137,10 @@ SBP_SD_WOMEN = (11.0, 11.5, 12.0, 12.5, 13.4, 15.9, 12.3, 14.6, 16.6, 18.5, 20.3
 SBP_TREATMENT_CORRECTION = ((30.0, 0.0), (45.0, 1.0), (55.0, 2.5), (65.0, 4.5), (75.0, 7.0), (85.0, 9.0))
 SBP_PERSISTENT_SHARE = 0.75  # share of between-person SBP variance that is a lifelong trait [assumption, R65]
 SBP_AR1 = 0.80  # year-to-year autocorrelation of the non-persistent part [assumption]
+# Individual SBP trajectories differ in slope around the population curve (Wills 2011, R65); person slope
+# SD 0.3 mmHg/yr around age 55 [assumption on the SD]: a rising SBP history predicts a higher future SBP.
+SBP_PERSON_SLOPE_SD = 0.3
+SBP_PERSON_SLOPE_CENTRE_AGE = 55.0
 # Mean DBP (mmHg) by age: ENNS 18-74 mean 77.8, men +3.1 [R4/R5, V1]; rise to ~55 then fall [M].
 DBP_MEAN_MEN = (76.0, 78.0, 80.0, 82.0, 83.0, 83.5, 83.0, 81.5, 80.0, 78.0, 76.0, 74.0)
 DBP_MEAN_WOMEN = (72.0, 73.5, 75.0, 77.0, 78.0, 78.5, 78.5, 77.5, 76.5, 75.0, 73.5, 72.0)
@@ -637,17 +641,27 @@ KIDNEY_CVD_UACR_REFERENCE_MG_G = 10.0
 # reading (regression dilution, MacMahon S et al. Lancet 1990;335:765 [M]).
 CHOLESTEROL_EXPOSURE_TIME_CONSTANT_YEARS = 2.0
 SBP_EXPOSURE_TIME_CONSTANT_YEARS = 1.0
-# Cumulative exposure ("legacy"): risk also depends on the levels of the past decade. Cumulative LDL-C raises
-# CVD risk independently of traditional risk factors (HR 1.053 per 100 mg/dL x years, CARDIA, Domanski MJ et
-# al. JACC 2020;76:1507) and of midlife LDL-C (Zhang Y et al. JAMA Cardiol 2021;6:1406); treated people keep a
-# higher risk at the same blood pressure (PREVENT antihypertensive-use term, CR2) and residual risk on statins
-# (Lieb W et al. Open Heart 2018;5:e000722). The exposure fed to SCORE2 is therefore a mix of the recent
-# running mean and a 10-year running mean [assumption: the weight and time constant].
+# Cumulative cholesterol exposure ("legacy"): cumulative LDL-C raises CVD risk independently of traditional
+# risk factors (HR 1.053 per 100 mg/dL x years, CARDIA, Domanski MJ et al. JACC 2020;76:1507) and of midlife
+# LDL-C (Zhang Y et al. JAMA Cardiol 2021;6:1406); residual risk on statins (Lieb W et al. Open Heart
+# 2018;5:e000722). The TC fed to SCORE2 is a mix of the recent running mean and a 10-year running mean
+# [assumption: the weight and time constant].
 EXPOSURE_LONG_MEMORY_YEARS = 10.0
 EXPOSURE_LONG_MEMORY_WEIGHT = 0.5
-# Calibration of the equations to this cohort [calibrated]: SCORE2 is already calibrated to the low-risk
-# region (France); PREVENT-HF is US-derived: scaled towards first HF hospitalisation ~0.5%/yr at >=55 (R102).
-CVD_HAZARD_SCALE = 1.0
+# Treated hypertension keeps a higher risk at the same blood pressure: PREVENT total-CVD antihypertensive-use
+# term and its interaction with (max(SBP, 110) - 130) / 20 (CR2, [V2+]), applied as log-hazard ratios.
+BP_TREATED_TERMS = {"male": (0.288879, -0.0475924), "female": (0.3151672, -0.0663612)}
+# HbA1c without diabetes (SCORE2 ignores it): CHD hazard ratios 0.96 (<5.0%), 1 (5.0-5.5), 1.23 (5.5-6.0),
+# 1.78 (6.0-6.5) adjusted for lipids, BMI and other factors; stroke similar (Selvin E et al. NEJM
+# 2010;362:800, ARIC) [V1]. Lower bounds of the bands (%) and their HR:
+NONDIABETIC_HBA1C_HR = ((0.0, 0.96), (5.0, 1.0), (5.5, 1.23), (6.0, 1.78))
+# Calibration of the equations to this cohort [calibrated]: SCORE2 is calibrated to the low-risk region
+# (France), but the multipliers above and in section 6 are not all centred on 1 (treated hypertension, kidney
+# disease, HbA1c): the SCORE2 hazard is scaled so that the observed 10-year CVD incidence at 40-69 stays
+# ~1.2 x the mean SCORE2-family prediction (the excess is undiagnosed diabetes, CKD, AF, former smokers;
+# benchmarks/synth.py --calibration prints both). PREVENT-HF is US-derived: scaled towards first HF
+# hospitalisation ~0.5%/yr at >=55 (R102).
+CVD_HAZARD_SCALE = 0.75
 HF_HAZARD_SCALE = 0.45
 # Secondary prevention: recurrent CV events after MI/stroke ~4-5%/yr in established atherothrombosis
 # (REACH2007) -> multiplier on the SCORE2 hazard [M, calibrated].

@@ -140,7 +140,7 @@ class _State:
         # running means of the exposures that drive cardiovascular risk (yearly_hazards.py)
         self.sbp_ew, self.tc_ew = f(np.nan), f(np.nan)
         self.sbp_drop_ew, self.ldl_drop_ew = f(np.nan), f(np.nan)
-        self.sbp_long, self.tc_long = f(np.nan), f(np.nan)
+        self.tc_long = f(np.nan)
         self.retino, self.neuro, self.ulcer, self.ever_ulcer, self.amputated = b(), b(), b(), b(), b()
         self.ulcer_heal = f(np.nan)
         self.drugs = np.zeros(n, dtype=np.uint32)
@@ -176,6 +176,7 @@ def latent_values(st: _State, pop: Population, day: float) -> dict[str, np.ndarr
         H.by_age_sex(age, male, P.SBP_MEAN_MEN, P.SBP_MEAN_WOMEN)
         + H.interp(age, P.SBP_TREATMENT_CORRECTION)
         + H.by_age_sex(age, male, P.SBP_SD_MEN, P.SBP_SD_WOMEN) * z_sbp
+        + pop.sbp_person_slope * (age - P.SBP_PERSON_SLOPE_CENTRE_AGE)
     )
     dbp = H.by_age_sex(age, male, P.DBP_MEAN_MEN, P.DBP_MEAN_WOMEN) + P.DBP_SD * (
         P.DBP_SBP_LOADING * z_sbp + np.sqrt(1 - P.DBP_SBP_LOADING**2) * z_dbp

@@ -88,16 +88,14 @@ def yearly_hazards(
         st.ldl_drop_ew, lat["ldl"] - trt["ldl"], P.CHOLESTEROL_EXPOSURE_TIME_CONSTANT_YEARS, act
     )
     st.sbp_ew, st.tc_ew, st.sbp_drop_ew, st.ldl_drop_ew = sbp_ew, tc_ew, sbp_drop_ew, ldl_drop_ew
-    st.sbp_long = _running_mean(st.sbp_long, sbp, P.EXPOSURE_LONG_MEMORY_YEARS, act)
     st.tc_long = _running_mean(st.tc_long, trt["tc"], P.EXPOSURE_LONG_MEMORY_YEARS, act)
     w = P.EXPOSURE_LONG_MEMORY_WEIGHT
-    sbp_exposure = (1.0 - w) * sbp_ew + w * st.sbp_long
     tc_exposure = (1.0 - w) * tc_ew + w * st.tc_long
     risk10 = H.cvd_ten_year_risk(
         age=age - P.TEN_YEAR_RISK_AGE_SHIFT,
         male=male,
         smoking=smoke_x,
-        sbp=sbp_exposure,
+        sbp=sbp_ew,
         tc=tc_exposure,
         hdl=trt["hdl"],
         diabetes=dm.astype(float),
@@ -130,6 +128,13 @@ def yearly_hazards(
     m = m * np.exp((np.log(P.CTT_RR_PER_MMOL_LDL) + beta_tc) * ldl_drop_ew)
     m = m * np.exp((np.log(P.BP_TRIAL_RR_PER_10_MMHG) / 10.0 + beta_sbp) * sbp_drop_ew)
     m = m * H.kidney_cvd_multiplier(age=age, male=male, egfr=egfr, uacr_mg_g=uacr * 8.84)
+    bp_terms = np.where(male, P.BP_TREATED_TERMS["male"][0], P.BP_TREATED_TERMS["female"][0]), np.where(
+        male, P.BP_TREATED_TERMS["male"][1], P.BP_TREATED_TERMS["female"][1]
+    )
+    on_bp_drugs = D.count(st.drugs, D.ANTIHYPERTENSIVE_BITS) > 0
+    sbp_hi = (np.maximum(sbp, 110.0) - 130.0) / 20.0
+    m = m * np.where(on_bp_drugs, np.exp(bp_terms[0] + bp_terms[1] * sbp_hi), 1.0)
+    m = m * np.where(dm, 1.0, H.step(a1c, P.NONDIABETIC_HBA1C_HR))
     m = m * np.where(prior & on["antiplatelet"], P.ANTIPLATELET_SECONDARY_RR**adh, 1.0)
     sigma = pop.bpv_sigma(age)
     s_mean, s_sd = _lognormal_mean_sd(
