@@ -83,18 +83,22 @@ def fhir_stats(folder: Path) -> None:
     import numpy as np
     import orjson
 
-    def load(rt: str) -> list[dict]:
-        path = folder / f"{rt}.ndjson"
-        return [orjson.loads(line) for line in path.read_bytes().splitlines()]
+    def load(rt: str):  # noqa: ANN202  (streams resources: the folder can be larger than memory)
+        with (folder / f"{rt}.ndjson").open("rb") as fh:
+            for line in fh:
+                yield orjson.loads(line)
 
     patients = {p["id"]: p for p in load("Patient")}
-    obs = load("Observation")
 
     def age(pid: str, when: str) -> float:
         return (date.fromisoformat(when[:10]) - date.fromisoformat(patients[pid]["birthDate"])).days / 365.25
 
     first_sbp: dict[str, tuple[float, str]] = {}
-    for o in obs:
+    units: dict[str, int] = defaultdict(int)
+    for o in load("Observation"):
+        unit = o.get("valueQuantity", {}).get("unit")
+        if unit:
+            units[unit] += 1
         if o["code"]["coding"][0]["code"] == "85354-9" and "2014" <= o["effectiveDateTime"][:4] <= "2016":
             pid = o["subject"]["reference"][8:]
             first_sbp.setdefault(pid, (o["component"][0]["valueQuantity"]["value"], o["effectiveDateTime"]))
@@ -106,11 +110,6 @@ def fhir_stats(folder: Path) -> None:
     print("mean SBP (first reading 2014-2016) by sex and age band:")
     for key in sorted(bands):
         print(f"  {key}: n={len(bands[key])} mean={np.mean(bands[key]):.1f}")
-    units: dict[str, int] = defaultdict(int)
-    for o in obs:
-        unit = o.get("valueQuantity", {}).get("unit")
-        if unit:
-            units[unit] += 1
     print("units:", dict(sorted(units.items())))
 
 

@@ -209,6 +209,29 @@ def test_every_death_has_a_coded_cause_of_death(cohort: dict) -> None:
     assert 0.10 < cv_share < 0.40  # circulatory share of deaths in France: 20.9% (R24)
 
 
+def test_a_diabetes_diagnosed_at_a_visit_has_a_diagnostic_hba1c_at_that_visit(cohort: dict) -> None:
+    a1c_at: dict[str, float] = {}
+    for o in cohort["Observation"]:
+        code = _code(o)[1]
+        if code in ("4548-4", "59261-8"):
+            value = o["valueQuantity"]["value"]
+            a1c_at[o["encounter"]["reference"]] = value if code == "4548-4" else value * 0.09148 + 2.152
+    diagnosed = [c for c in cohort["Condition"] if _code(c)[1] in ("44054006", "E11.9") and "encounter" in c]
+    assert len(diagnosed) > 30
+    for c in diagnosed:
+        assert a1c_at[c["encounter"]["reference"]] >= 6.5 - 0.05  # 48 mmol/mol, rounding of the French unit
+
+
+def test_some_living_patients_leave_the_practice_and_their_records_just_stop(cohort: dict) -> None:
+    last: dict[str, str] = {}
+    for e in cohort["Encounter"]:
+        last[_pid(e)] = max(last.get(_pid(e), ""), e["period"]["start"][:10])
+    assert set(last) == {p["id"] for p in cohort["Patient"]}  # everyone has at least the registration visit
+    living = [p["id"] for p in cohort["Patient"] if "deceasedDateTime" not in p]
+    stopped_early = sum(last[pid] < "2024-01-01" for pid in living) / len(living)
+    assert 0.05 < stopped_early < 0.40  # 1.5% per year leave (parameters.LOSS_TO_FOLLOW_UP_PER_YEAR)
+
+
 # --- French style ------------------------------------------------------------------------------------
 def test_about_thirty_percent_of_patients_are_french_style_with_g_per_litre_cim10_and_atc(
     cohort: dict,
@@ -469,6 +492,11 @@ def test_variability_multiplier_is_the_published_hazard_ratio_per_sd() -> None:
     )
     assert rising[0] == 1.0 and rising[2] == pytest.approx((1 / 0.63) ** 2)
     assert H.egfr_decline_multiplier(np.array([-1.0, -4.0]), P.EGFR_SLOPE_HR_KF)[1] == pytest.approx(1.17**3)
+    kidney = H.kidney_cvd_multiplier(
+        age=np.full(3, 60.0), male=np.ones(3, dtype=bool), egfr=np.array([90.0, 45.0, 90.0]),
+        uacr_mg_g=np.array([10.0, 10.0, 300.0]),
+    )
+    assert kidney[0] == pytest.approx(1.0) and kidney[1] > 1.3 and kidney[2] > 1.5
 
 
 @pytest.fixture(scope="module")
@@ -525,6 +553,7 @@ CONDITION_CONCEPTS = {  # our condition key -> value_sets.json concepts that may
     "ckd_stage_5": ("ckd_stage_5", "ckd"),
     "esrd": ("esrd", "ckd"),
     "lower_limb_ulcer": ("diabetic_foot_ulcer",),
+    "dialysis_dependence": ("esrd",),
     "stroke": ("stroke",),
     "stroke_ischaemic": ("stroke_ischaemic",),
     "stroke_haemorrhagic": ("stroke_haemorrhagic",),

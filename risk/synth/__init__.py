@@ -2,10 +2,17 @@
 
 `generate(n_patients=..., seed=..., out_dir=...)` writes Patient, Encounter, Observation, Condition,
 Procedure and MedicationRequest NDJSON files (optionally gzipped) plus a small `cohort_summary.json` of
-aggregate counts. Same seed and size => byte-identical files. How the cohort is built: `simulate.py`
-(yearly simulation), `events.py` (hazards), `treatment.py` (prescribing), `visits.py` (what gets measured),
-`writer.py` (FHIR). Every number, with its source: `parameters.py`. Models must learn from the FHIR files
-only; the summary holds no per-patient truth.
+aggregate counts. Same seed and size => byte-identical files. Every number, with its source: `parameters.py`.
+
+How the cohort is built (the module names follow the flow):
+- `population.py`   who the patients are (fixed traits: sex, birth, entry, adherence, variability traits...)
+- `simulate.py`     the yearly loop from age 30 to the extraction date, and the latent risk factors
+- `events.py`       one year: events drawn from `yearly_hazards.py` (published equations in `hazards.py`
+                    times the longitudinal effects), the GP review (`treatment.py`), then `progression.py`
+- `visits.py`       what gets measured at which visit; `medications.py` prescriptions and renewals
+- `writer.py`, `writer_clinical.py`, `fhir.py`, `codes.py`, `names.py`   the FHIR resources
+- `summary.py`      aggregate counts; `checks.py` calibration against the hidden truth (tests, benchmarks)
+Models must learn from the FHIR files only; the summary holds no per-patient truth.
 """
 
 from __future__ import annotations

@@ -212,7 +212,9 @@ CONDITIONS: dict[str, dict[str, Code]] = {
         "us": Code(SNOMED, "371087003", "Ulcer of foot due to diabetes mellitus (disorder)"),
         "fr": Code(ICD10, "E11.5", "Diabète sucré de type 2, avec complications circulatoires périphériques"),
     },
+    # Second codes French coders add (CIM-10 pairs): ulcer of the lower limb with E11.5, dialysis with N18.5.
     "lower_limb_ulcer": {"fr": Code(ICD10, "L97", "Ulcère du membre inférieur, non classé ailleurs")},
+    "dialysis_dependence": {"fr": Code(ICD10, "Z99.2", "Dépendance envers une dialyse rénale")},
     "amputation": {
         "us": Code(SNOMED, "429280009", "History of amputation of foot (situation)"),
         "fr": Code(ICD10, "Z89.4", "Absence acquise du pied et de la cheville"),

@@ -32,7 +32,7 @@ from risk.synth.simulate import (
     _State,
     treated_levels,
 )
-from risk.synth.yearly_hazards import yearly_hazards
+from risk.synth.yearly_hazards import YearHazards, yearly_hazards
 
 CKD_STAGE_CODES = (30, 35, 40, 50)  # 3a, 3b, 4, 5 (detail of Ev.DX_CKD)
 
@@ -55,8 +55,8 @@ def annual_step(
     stop: float,
     end_day: float,
     log: EventLog,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Simulate `year` for all patients; returns (review day, flags) and updates `st` in place."""
+) -> tuple[np.ndarray, np.ndarray, YearHazards]:
+    """Simulate `year` for all patients; returns (review day, flags, hazards) and updates `st` in place."""
     n, length, male, adh = pop.n, stop - start, pop.male, pop.adherence
     act = st.started & st.alive & st.present
     age = pop.age_on(start)
@@ -81,6 +81,8 @@ def annual_step(
     )
     ncv_cause = C.FIRST_NONCV_CAUSE + _noncv_cause(rng, age)
 
+    # Deaths and leaving happen once the record exists (after the registration visit window).
+    recorded_from = pop.entry_day + P.REGISTRATION_VISIT_DAYS
     death_t = np.full(n, np.inf)
     cause = np.full(n, -1, dtype=np.int16)
     for name, cause_idx in (
@@ -91,11 +93,11 @@ def annual_step(
         ("ncv", ncv_cause),
     ):
         occ, t = occurs[name]
-        valid = occ & (t >= pop.entry_day) & (t <= end_day) & (t < death_t)
+        valid = occ & (t >= recorded_from) & (t <= end_day) & (t < death_t)
         death_t = np.where(valid, t, death_t)
         cause = np.where(valid, np.broadcast_to(cause_idx, (n,)), cause).astype(np.int16)
     occ, t = occurs["ltfu"]
-    ltfu_t = np.where(occ & (t >= pop.entry_day) & (t <= end_day), t, np.inf)
+    ltfu_t = np.where(occ & (t >= recorded_from) & (t <= end_day), t, np.inf)
     dies = np.isfinite(death_t) & (death_t < ltfu_t)
     leaves = np.isfinite(ltfu_t) & ~dies
     exit_t = np.minimum(np.where(dies, death_t, np.inf), np.where(leaves, ltfu_t, np.inf))
@@ -282,7 +284,7 @@ def annual_step(
     st.smoke = np.where(quit_now, 1, st.smoke).astype(np.int8)
     st.quit_day = np.where(quit_now, np.where(mi, t_mi, t_stroke), st.quit_day)
     advance(rng, st, pop, trt, act, age, start, stop, kf_from, dialysis, t_dial)
-    return review, flags
+    return review, flags, yh
 
 
 def _noncv_cause(rng: np.random.Generator, age: np.ndarray) -> np.ndarray:

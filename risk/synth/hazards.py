@@ -29,6 +29,17 @@ def interp(x: FloatArray | float, knots: tuple[tuple[float, float], ...]) -> Flo
     return np.interp(x, xs, ys)
 
 
+def step(x: FloatArray, bands: tuple[tuple[float, float], ...]) -> FloatArray:
+    """Value of the band whose lower bound is the largest one <= x (bands sorted by lower bound).
+
+    >>> float(step(5.7, ((0.0, 0.96), (5.0, 1.0), (5.5, 1.23), (6.0, 1.78))))
+    1.23
+    """
+    lower = np.array([b[0] for b in bands])
+    values = np.array([b[1] for b in bands])
+    return values[np.clip(np.searchsorted(lower, x, side="right") - 1, 0, len(bands) - 1)]
+
+
 def by_age_sex(
     age: FloatArray, male: FloatArray, men: tuple[float, ...], women: tuple[float, ...]
 ) -> FloatArray:
@@ -298,6 +309,25 @@ def adherence_multiplier(
     mean = good_share * hr_good_vs_poor + (1.0 - good_share)
     good = adherence >= P.GOOD_ADHERENCE
     return np.where(treated, np.where(good, hr_good_vs_poor, 1.0) / mean, 1.0)
+
+
+def kidney_cvd_multiplier(
+    *, age: FloatArray, male: FloatArray, egfr: FloatArray, uacr_mg_g: FloatArray
+) -> FloatArray:
+    """Cardiovascular hazard ratio of kidney function and albuminuria (PREVENT total-CVD kidney terms),
+    1 at eGFR 90 and UACR 10 mg/g (parameters.KIDNEY_CVD_TERMS)."""
+    men, women = P.KIDNEY_CVD_TERMS["male"], P.KIDNEY_CVD_TERMS["female"]
+
+    def coef(name: str) -> FloatArray:
+        return np.where(male, men[name], women[name])
+
+    e = np.clip(egfr, 15.0, 150.0)
+    egfr_lo = (np.minimum(e, 60.0) - 60.0) / -15.0
+    egfr_hi = (np.maximum(e, 60.0) - 90.0) / -15.0
+    a = (np.clip(age, 30.0, 90.0) - 55.0) / 10.0
+    ln_ratio = np.log(np.clip(uacr_mg_g, 0.1, None) / P.KIDNEY_CVD_UACR_REFERENCE_MG_G)
+    return np.exp(coef("egfr_lo") * egfr_lo + coef("egfr_hi") * egfr_hi + coef("age_egfr_lo") * a * egfr_lo
+                  + coef("ln_uacr") * ln_ratio)
 
 
 def insee_qx(age: FloatArray, male: FloatArray) -> FloatArray:

@@ -137,6 +137,10 @@ SBP_SD_WOMEN = (11.0, 11.5, 12.0, 12.5, 13.4, 15.9, 12.3, 14.6, 16.6, 18.5, 20.3
 SBP_TREATMENT_CORRECTION = ((30.0, 0.0), (45.0, 1.0), (55.0, 2.5), (65.0, 4.5), (75.0, 7.0), (85.0, 9.0))
 SBP_PERSISTENT_SHARE = 0.75  # share of between-person SBP variance that is a lifelong trait [assumption, R65]
 SBP_AR1 = 0.80  # year-to-year autocorrelation of the non-persistent part [assumption]
+# Individual SBP trajectories differ in slope around the population curve (Wills 2011, R65); person slope
+# SD 0.3 mmHg/yr around age 55 [assumption on the SD]: a rising SBP history predicts a higher future SBP.
+SBP_PERSON_SLOPE_SD = 0.3
+SBP_PERSON_SLOPE_CENTRE_AGE = 55.0
 # Mean DBP (mmHg) by age: ENNS 18-74 mean 77.8, men +3.1 [R4/R5, V1]; rise to ~55 then fall [M].
 DBP_MEAN_MEN = (76.0, 78.0, 80.0, 82.0, 83.0, 83.5, 83.0, 81.5, 80.0, 78.0, 76.0, 74.0)
 DBP_MEAN_WOMEN = (72.0, 73.5, 75.0, 77.0, 78.0, 78.5, 78.5, 77.5, 76.5, 75.0, 73.5, 72.0)
@@ -237,8 +241,9 @@ DM_INCIDENCE = (
 DM_INCIDENCE_MALE_HR = 1.35  # sex ratio of prevalence 1.45 (R13, R15) [calibrated]
 DM_INCIDENCE_BMI_LOG_HR_PER_UNIT = 0.085  # ~x2.3 per 10 kg/m2 [M]
 DM_INCIDENCE_A1C_TRAIT_LOG_HR = 0.85  # per SD of the HbA1c trait [assumption]
-# Untreated HbA1c path after onset (%): onset level 6.5 + lognormal excess (median 0.6), then drift
-# ~N(0.12, 0.08) %/yr: UKPDS conventional arm +0.1-0.2 %/yr [M, epidemiology.md §2].
+# Untreated HbA1c path after onset (%): onset level 6.5 + lognormal excess (median 0.45), then drift
+# ~N(0.08, 0.08) %/yr, below the UKPDS conventional arm (+0.1-0.2 %/yr, [M] epidemiology.md §2) because
+# that arm was partly treated; [calibrated] to a mean HbA1c of ~7.1-7.6% in treated T2D (Entred 2007, R18).
 DM_ONSET_EXCESS_MEDIAN = 0.45
 DM_ONSET_EXCESS_LOG_SD = 0.6
 DM_DRIFT_MEAN = 0.08
@@ -346,13 +351,13 @@ HTN_TITRATE_PER_YEAR = 0.08  # add a class when above target: clinical inertia [
 HTN_MAX_CLASSES = 4
 # Relative preference for the next antihypertensive class (exponential race, ACEi and ARB never together).
 # French class shares are [X] (epidemiology.md §1.2); weights are [assumption] giving RAS first in ~50%.
+# With diabetes a RAS blocker always comes first (ESC 2024 / KDIGO).
 HTN_CLASS_WEIGHTS = {
     "ras": 3.0,
     "calcium_channel_blocker": 1.5,
     "thiazide_diuretic": 1.0,
     "beta_blocker": 0.4,
 }
-HTN_CLASS_WEIGHT_RAS_DIABETES = 6.0
 ARB_SHARE_OF_RAS = 0.45  # [assumption]
 # SBP fall per standard-dose class, placebo-adjusted: 9.1 mmHg, +1.0 per 10 mmHg higher pre-treatment SBP
 # (reference ~154 mmHg), effects additive across classes (R43 [V1]); DBP falls 5.5/9.1 of that.
@@ -376,9 +381,8 @@ STATIN_AFTER_EVENT = 0.85
 STATIN_HIGH_AFTER_EVENT = 0.75
 STATIN_LDL_GE_4_9 = 0.25
 STATIN_DIABETES = 0.12
-STATIN_HIGH_RISK = (
-    0.06  # SCORE2 >= 7.5% (<70 y) or >= 15% (>=70 y) and LDL >= 2.6 (ESC 2021 thresholds, CR6.1)
-)
+# SCORE2 >= 7.5% (<70 y) or >= 15% (>=70 y) and LDL >= 2.6 (ESC 2021 thresholds, CR6.1):
+STATIN_HIGH_RISK = 0.06
 STATIN_CKD = 0.08
 STATIN_BEFORE_2000_FACTOR = 0.5
 STATIN_AGE_OVER_80_FACTOR = 0.4
@@ -621,9 +625,43 @@ UMOL_PER_MG_CREATININE = 88.4  # CR §7
 # year would count ageing twice [derived]. KFRE (2-year risk) uses 1 year.
 TEN_YEAR_RISK_AGE_SHIFT = 5.0
 TWO_YEAR_RISK_AGE_SHIFT = 1.0
-# Calibration of the equations to this cohort [calibrated]: SCORE2 is already calibrated to the low-risk
-# region (France); PREVENT-HF is US-derived: scaled towards first HF hospitalisation ~0.5%/yr at >=55 (R102).
-CVD_HAZARD_SCALE = 1.0
+# SCORE2 has no kidney terms although CKD raises cardiovascular risk (hence the SCORE2-CKD add-on); the
+# kidney terms of the PREVENT total-CVD model with UACR (CR2, preventr `uacr_10yr`, [V1]) are applied as
+# log-hazard ratios, centred at eGFR 90 and UACR 10 mg/g: eGFR spline below 60 (with its age interaction)
+# and above 60, ln(UACR mg/g).
+KIDNEY_CVD_TERMS = {
+    "male": {"egfr_lo": 0.3841364, "egfr_hi": 0.009384, "age_egfr_lo": -0.1321848, "ln_uacr": 0.1887974},
+    "female": {"egfr_lo": 0.4803511, "egfr_hi": 0.0434472, "age_egfr_lo": -0.1389249, "ln_uacr": 0.1793037},
+}
+KIDNEY_CVD_UACR_REFERENCE_MG_G = 10.0
+# Time course of treatment and exposure effects: CVD hazard follows a running (exponentially weighted) mean of
+# SBP and total cholesterol rather than today's value. LDL lowering cuts IHD events by 11% in year 1, 24% in
+# year 2, 33% in years 3-5 and 36% after (Law 2003, R42): time constant ~2 years [derived]; the BP effect is
+# maximal at 12 months (BPLTTC, R47): ~1 year [derived]. Usual (long-term) levels predict better than one
+# reading (regression dilution, MacMahon S et al. Lancet 1990;335:765 [M]).
+CHOLESTEROL_EXPOSURE_TIME_CONSTANT_YEARS = 2.0
+SBP_EXPOSURE_TIME_CONSTANT_YEARS = 1.0
+# Cumulative cholesterol exposure ("legacy"): cumulative LDL-C raises CVD risk independently of traditional
+# risk factors (HR 1.053 per 100 mg/dL x years, CARDIA, Domanski MJ et al. JACC 2020;76:1507) and of midlife
+# LDL-C (Zhang Y et al. JAMA Cardiol 2021;6:1406); residual risk on statins (Lieb W et al. Open Heart
+# 2018;5:e000722). The TC fed to SCORE2 is a mix of the recent running mean and a 10-year running mean
+# [assumption: the weight and time constant].
+EXPOSURE_LONG_MEMORY_YEARS = 10.0
+EXPOSURE_LONG_MEMORY_WEIGHT = 0.5
+# Treated hypertension keeps a higher risk at the same blood pressure: PREVENT total-CVD antihypertensive-use
+# term and its interaction with (max(SBP, 110) - 130) / 20 (CR2, [V2+]), applied as log-hazard ratios.
+BP_TREATED_TERMS = {"male": (0.288879, -0.0475924), "female": (0.3151672, -0.0663612)}
+# HbA1c without diabetes (SCORE2 ignores it): CHD hazard ratios 0.96 (<5.0%), 1 (5.0-5.5), 1.23 (5.5-6.0),
+# 1.78 (6.0-6.5) adjusted for lipids, BMI and other factors; stroke similar (Selvin E et al. NEJM
+# 2010;362:800, ARIC) [V1]. Lower bounds of the bands (%) and their HR:
+NONDIABETIC_HBA1C_HR = ((0.0, 0.96), (5.0, 1.0), (5.5, 1.23), (6.0, 1.78))
+# Calibration of the equations to this cohort [calibrated]: SCORE2 is calibrated to the low-risk region
+# (France), but the multipliers above and in section 6 are not all centred on 1 (treated hypertension, kidney
+# disease, HbA1c): the SCORE2 hazard is scaled so that the observed 10-year CVD incidence at 40-69 stays
+# ~1.2 x the mean SCORE2-family prediction (the excess is undiagnosed diabetes, CKD, AF, former smokers;
+# benchmarks/synth.py --calibration prints both). PREVENT-HF is US-derived: scaled towards first HF
+# hospitalisation ~0.5%/yr at >=55 (R102).
+CVD_HAZARD_SCALE = 0.75
 HF_HAZARD_SCALE = 0.45
 # Secondary prevention: recurrent CV events after MI/stroke ~4-5%/yr in established atherothrombosis
 # (REACH2007) -> multiplier on the SCORE2 hazard [M, calibrated].
@@ -859,6 +897,10 @@ GLUCOSE_AT_A1C_5_4 = 5.2
 GLUCOSE_PER_A1C_POINT = 1.6
 FOLLOW_UP_VISIT_DAYS = (10.0, 30.0)  # GP visit after discharge [assumption]
 REGISTRATION_VISIT_DAYS = 14.0  # first visit within this many days of entry [assumption]
+# The reading that made a diagnosis is diagnostic: at that review HbA1c >= 6.5% (+|N| x 0.5), SBP >= 140
+# (+|N| x 6 mmHg), eGFR below the stage's upper limit (- U(0.5, 3)) [assumption: values are interpolated
+# between two 1 January levels and could otherwise fall just short].
+DIAGNOSTIC_MARGIN = {"hba1c": 0.5, "sbp": 6.0, "egfr": 3.0}
 ADMISSION_DAYS = {"MI": 5, "STROKE": 9, "HF": 8, "DIALYSIS": 3, "AMPUTATION": 12}  # length of stay [M]
 
 # Targets checked by tests/test_synth.py and printed by benchmarks/synth.py (not used by the simulation).

@@ -45,6 +45,7 @@ class Population:
     ldl_variability: np.ndarray  # mmol/L, SD of LDL between visits
     egfr_at_30: np.ndarray
     egfr_person_slope: np.ndarray
+    sbp_person_slope: np.ndarray  # mmHg per year around the population curve
     rapid_u: np.ndarray  # uniform: below the (diabetes-dependent) share -> declines fast once at risk
     dm_onset_excess: np.ndarray  # HbA1c %-points above 6.5 at diabetes onset
     dm_drift: np.ndarray  # %-points per year of untreated HbA1c rise after onset
@@ -128,4 +129,5 @@ def draw_population(
         arb_not_acei=rng.random(n) < P.ARB_SHARE_OF_RAS,
         product=rng.random((n, n_classes)),
         name_index=np.stack([rng.integers(0, n_names[0], n), rng.integers(0, n_names[1], n)], axis=1),
+        sbp_person_slope=P.SBP_PERSON_SLOPE_SD * rng.standard_normal(n),
     )

@@ -104,6 +104,10 @@ class History:
     drugs: np.ndarray  # (n_years + 1, n): [j] before the review of year j, [j + 1] after it
     review_day: np.ndarray  # (n_years, n)
     flags: np.ndarray  # (n_years, n)
+    # Hidden truth for calibration checks and tests only (never written): per recorded year, the annual
+    # hazard of MI + stroke + fatal CVD, and the SCORE2-family risk a GP would compute from current values.
+    cvd_hazard: np.ndarray  # (n_years, n)
+    gp_risk10: np.ndarray  # (n_years, n)
     exit_day: np.ndarray  # last day of the record: death, leaving, or the extraction date
     death_day: np.ndarray  # NaN if alive at exit
     death_cause: np.ndarray  # index into codes.CAUSES, -1 if alive
@@ -133,6 +137,10 @@ class _State:
         self.egfr_prev_below60 = b()
         self.mi, self.stroke, self.hf, self.af, self.dialysis = b(), b(), b(), b(), b()
         self.kf_target = f(np.nan)
+        # running means of the exposures that drive cardiovascular risk (yearly_hazards.py)
+        self.sbp_ew, self.tc_ew = f(np.nan), f(np.nan)
+        self.sbp_drop_ew, self.ldl_drop_ew = f(np.nan), f(np.nan)
+        self.tc_long = f(np.nan)
         self.retino, self.neuro, self.ulcer, self.ever_ulcer, self.amputated = b(), b(), b(), b(), b()
         self.ulcer_heal = f(np.nan)
         self.drugs = np.zeros(n, dtype=np.uint32)
@@ -168,6 +176,7 @@ def latent_values(st: _State, pop: Population, day: float) -> dict[str, np.ndarr
         H.by_age_sex(age, male, P.SBP_MEAN_MEN, P.SBP_MEAN_WOMEN)
         + H.interp(age, P.SBP_TREATMENT_CORRECTION)
         + H.by_age_sex(age, male, P.SBP_SD_MEN, P.SBP_SD_WOMEN) * z_sbp
+        + pop.sbp_person_slope * (age - P.SBP_PERSON_SLOPE_CENTRE_AGE)
     )
     dbp = H.by_age_sex(age, male, P.DBP_MEAN_MEN, P.DBP_MEAN_WOMEN) + P.DBP_SD * (
         P.DBP_SBP_LOADING * z_sbp + np.sqrt(1 - P.DBP_SBP_LOADING**2) * z_dbp
@@ -258,6 +267,8 @@ def simulate(rng: np.random.Generator, pop: Population, end_day: float) -> Histo
     drugs_hist = np.zeros((n_years + 1, n), dtype=np.uint32)
     review_hist = np.zeros((n_years, n))
     flags = np.zeros((n_years, n), dtype=np.uint16)
+    cvd_hazard = np.zeros((n_years, n), dtype=np.float32)
+    gp_risk10 = np.zeros((n_years, n), dtype=np.float32)
     for year in range(first_year, end_year + 1):
         start = float(year_start_day(year))
         stop = float(year_start_day(year + 1))
@@ -271,11 +282,13 @@ def simulate(rng: np.random.Generator, pop: Population, end_day: float) -> Histo
                 latent[k][j] = lat[k]
             drugs_hist[j] = st.drugs
             smoke[j] = st.smoke
-        review, year_flags = annual_step(rng, st, pop, lat, year, start, stop, end_day, log)
+        review, year_flags, truth = annual_step(rng, st, pop, lat, year, start, stop, end_day, log)
         if j >= 0:
             review_hist[j] = review
             drugs_hist[j + 1] = st.drugs
             flags[j] = year_flags
+            cvd_hazard[j] = truth.hazard["mi"] + truth.hazard["stroke"] + truth.hazard["fatal"]
+            gp_risk10[j] = truth.gp_risk10
     final = latent_values(st, pop, float(year_start_day(end_year + 1)))
     for k in LATENT_KEYS:
         latent[k][n_years] = final[k]
@@ -289,6 +302,8 @@ def simulate(rng: np.random.Generator, pop: Population, end_day: float) -> Histo
         drugs=drugs_hist,
         review_day=review_hist,
         flags=flags,
+        cvd_hazard=cvd_hazard,
+        gp_risk10=gp_risk10,
         exit_day=exit_day,
         death_day=st.death_day,
         death_cause=st.death_cause,

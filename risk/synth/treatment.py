@@ -118,6 +118,7 @@ def statins(rng: np.random.Generator, drugs: np.ndarray, r: Review) -> np.ndarra
     if not _available("statin", r.year):
         return np.zeros(n, dtype=bool)
     on = D.has(drugs, D.STATIN)
+    high_before = D.has(drugs, D.STATIN_HIGH)  # ezetimibe is added to an established high-intensity statin
     new_event = r.new_mi | r.new_stroke
     p = np.zeros(n)
     p = np.maximum(p, np.where(r.ldl >= P.LDL_VERY_HIGH, P.STATIN_LDL_GE_4_9, 0.0))
@@ -141,7 +142,7 @@ def statins(rng: np.random.Generator, drugs: np.ndarray, r: Review) -> np.ndarra
     if _available("ezetimibe", r.year):
         eze = (
             r.who
-            & D.has(drugs, D.STATIN_HIGH)
+            & high_before
             & r.prior_cvd
             & (r.ldl >= P.EZETIMIBE_SECONDARY_LDL_ABOVE)
             & ~D.has(drugs, D.EZE)

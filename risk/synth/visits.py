@@ -144,11 +144,25 @@ def _levels_at_visits(h: History, v: Visits) -> tuple[dict[str, np.ndarray], np.
 
 def _forced(h: History, v: Visits, kind: Ev) -> np.ndarray:
     """Visits that are the review at which an event of `kind` (a diagnosis) was made."""
+    return _forced_detail(h, v, kind) >= 0
+
+
+def _forced_detail(h: History, v: Visits, kind: Ev) -> np.ndarray:
+    """The event detail at the review visits where a diagnosis of `kind` was made, -1 elsewhere."""
     ev = h.events
     sel = ev["kind"] == kind
     keys = ev["patient"][sel].astype(np.int64) * 100_000 + np.floor(ev["day"][sel]).astype(np.int64)
     vkeys = v.patient.astype(np.int64) * 100_000 + v.day.astype(np.int64)
-    return np.isin(vkeys, keys) & (v.kind == REVIEW)
+    if keys.size == 0:
+        return np.full(len(v), -1, dtype=np.int16)
+    order = np.argsort(keys)
+    pos = np.searchsorted(keys[order], vkeys).clip(0, keys.size - 1)
+    hit = (keys[order][pos] == vkeys) & (v.kind == REVIEW)
+    return np.where(hit, ev["detail"][sel][order][pos], -1)
+
+
+def _at_least(rng: np.random.Generator, value: np.ndarray, floor: float, margin: float) -> np.ndarray:
+    return np.maximum(value, floor + margin * np.abs(rng.standard_normal(value.size)))
 
 
 def measure(rng: np.random.Generator, h: History, v: Visits) -> dict[str, Measured]:
@@ -179,6 +193,8 @@ def measure(rng: np.random.Generator, h: History, v: Visits) -> dict[str, Measur
     )
     e1, e2 = rng.standard_normal(bp.size), rng.standard_normal(bp.size)
     sbp = trt["sbp"][bp] + sigma * e1
+    htn_dx = _forced(h, v, Ev.DX_HYPERTENSION)[bp]
+    sbp[htn_dx] = _at_least(rng, sbp[htn_dx], P.HTN_THRESHOLD_SBP, P.DIAGNOSTIC_MARGIN["sbp"])
     dbp = trt["dbp"][bp] + P.NOISE["dbp_from_sbp"] * sigma * (0.6 * e1 + 0.8 * e2)
     out["bp"] = Measured(
         visit=bp, value=np.clip(np.round(sbp), 70, 260), value2=np.clip(np.round(dbp), 35, 150)
@@ -233,6 +249,8 @@ def measure(rng: np.random.Generator, h: History, v: Visits) -> dict[str, Measur
     dx_dm = _forced(h, v, Ev.DX_DIABETES)
     a1c_idx = np.flatnonzero(at(per_visit(a1c_rate), dx_dm))
     a1c = np.clip(trt["a1c"][a1c_idx] + P.NOISE["hba1c"] * rng.standard_normal(a1c_idx.size), 4.0, 15.0)
+    at_dx = dx_dm[a1c_idx]
+    a1c[at_dx] = _at_least(rng, a1c[at_dx], P.A1C_DIAGNOSTIC, P.DIAGNOSTIC_MARGIN["hba1c"])
     out["hba1c"] = Measured(visit=a1c_idx, value=a1c)
 
     cr_rate = np.maximum.reduce(
@@ -244,8 +262,13 @@ def measure(rng: np.random.Generator, h: History, v: Visits) -> dict[str, Measur
             ckd * r["creatinine"]["ckd"],
         ]
     )
-    cr = np.flatnonzero(at(per_visit(cr_rate), _forced(h, v, Ev.DX_CKD)))
+    ckd_stage = _forced_detail(h, v, Ev.DX_CKD)
+    cr = np.flatnonzero(at(per_visit(cr_rate), ckd_stage >= 0))
     egfr_true = np.clip(trt["egfr"][cr] - D.egfr_acute_dip(drugs[cr], adh[cr]), 3.0, None)
+    stage = ckd_stage[cr]
+    upper = np.select([stage == 30, stage == 35, stage == 40, stage == 50], [60.0, 45.0, 30.0, 15.0], np.inf)
+    margin = rng.uniform(0.5, P.DIAGNOSTIC_MARGIN["egfr"], cr.size)
+    egfr_true = np.where(stage >= 0, np.minimum(egfr_true, upper - margin), egfr_true)
     creat_mg_dl = H.creatinine_from_egfr(egfr_true, age[cr], male[cr]) * np.exp(
         P.NOISE["creatinine_cv"] * rng.standard_normal(cr.size)
     )
@@ -256,6 +279,7 @@ def measure(rng: np.random.Generator, h: History, v: Visits) -> dict[str, Measur
     glu_from = np.union1d(lip, cr)
     glu = np.union1d(glu_from[rng.random(glu_from.size) < P.P_GLUCOSE_WITH_PANEL], np.flatnonzero(dx_dm))
     a1c_g = trt["a1c"][glu]
+    a1c_g = np.where(dx_dm[glu], np.maximum(a1c_g, P.A1C_DIAGNOSTIC + 0.3), a1c_g)
     glucose = (
         P.GLUCOSE_AT_A1C_5_4
         + P.GLUCOSE_PER_A1C_POINT * (a1c_g - 5.4)

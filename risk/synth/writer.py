@@ -175,11 +175,15 @@ class ChunkWriter(ClinicalResources):
             '"code":"AMB","display":"ambulatory"},"type":[' + typ + '],"subject":{"reference":"Patient/'
         )
         pids = self.pid[v.patient]
-        lines = [
-            f'{head}{e}{mid}{p}"}},"period":{{"start":"{s}","end":"{t}"}}}}\n'
-            for e, p, s, t in zip(self.visit_ids, pids, self.visit_ts, end_ts, strict=True)
-        ]
-        self._emit("Encounter", lines)
+        for k in range(0, len(pids), BATCH):  # format and write in slices to bound memory
+            cut = slice(k, k + BATCH)
+            lines = [
+                f'{head}{e}{mid}{p}"}},"period":{{"start":"{s}","end":"{t}"}}}}\n'
+                for e, p, s, t in zip(
+                    self.visit_ids[cut], pids[cut], self.visit_ts[cut], end_ts[cut], strict=True
+                )
+            ]
+            self._emit("Encounter", lines)
 
     def _observations(self, v: Visits, measured: dict[str, Measured]) -> None:
         rows_visit, rows_order, rows_value, rows_prefix = [], [], [], []
@@ -213,11 +217,15 @@ class ChunkWriter(ClinicalResources):
         oid = self.pid[patient] + "-o" + sequence_in_group(patient).astype(str).astype(object)
         pids, eids, ts = self.pid[patient], self.visit_ids[visit], self.visit_ts[visit]
         head = '{"resourceType":"Observation","id":"'
-        lines = [
-            f'{head}{o}{pre}{p}"}},"encounter":{{"reference":"Encounter/{e}"}},"effectiveDateTime":"{t}",{val}}}\n'
-            for o, pre, p, e, t, val in zip(oid, prefix, pids, eids, ts, value, strict=True)
-        ]
-        self._emit("Observation", lines)
+        middle = '"},"encounter":{"reference":"Encounter/'
+        for k in range(0, len(oid), BATCH):
+            cut = slice(k, k + BATCH)
+            columns = (oid[cut], prefix[cut], pids[cut], eids[cut], ts[cut], value[cut])
+            lines = [
+                f'{head}{o}{pre}{p}{middle}{e}"}},"effectiveDateTime":"{t}",{val}}}\n'
+                for o, pre, p, e, t, val in zip(*columns, strict=True)
+            ]
+            self._emit("Observation", lines)
 
     def _format(
         self, concept: str, style: str, m: Measured, sel: np.ndarray, v: Visits, rng: np.random.Generator

@@ -41,6 +41,7 @@ CKD_CONDITION = {30: "ckd_stage_3", 35: "ckd_stage_3b", 40: "ckd_stage_4", 50: "
 STROKE_CONDITION = {0: "stroke_ischaemic", 1: "stroke", 2: "stroke_haemorrhagic"}
 ADMISSION_DAYS = {Ev[name]: days for name, days in P.ADMISSION_DAYS.items()}
 ACUTE = (Ev.MI, Ev.STROKE, Ev.HF, Ev.DIALYSIS, Ev.AMPUTATION)
+SECOND_FRENCH_CODE = {"diabetic_foot_ulcer": "lower_limb_ulcer", "esrd": "dialysis_dependence"}
 
 
 class ClinicalResources:
@@ -193,8 +194,9 @@ class ClinicalResources:
                 res["clinicalStatus"]["coding"][0]["code"] = "resolved"
                 res["abatementDateTime"] = abatement_ts[k]
             lines.append(orjson.dumps(res).decode() + "\n")
-            if key == "diabetic_foot_ulcer" and fr:
-                extra = dict(res, id=cid[k] + "b", code=coding(C.CONDITIONS["lower_limb_ulcer"]["fr"]))
+            second = SECOND_FRENCH_CODE.get(key)
+            if second is not None and fr:
+                extra = dict(res, id=cid[k] + "b", code=coding(C.CONDITIONS[second]["fr"]))
                 lines.append(orjson.dumps(extra).decode() + "\n")
         self._emit("Condition", lines)
 

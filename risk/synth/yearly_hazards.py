@@ -49,6 +49,13 @@ def _lognormal_mean_sd(median: np.ndarray | float, log_sd: float) -> tuple[np.nd
     return mean, mean * np.sqrt(np.expm1(log_sd**2))
 
 
+def _running_mean(previous: np.ndarray, current: np.ndarray, tau_years: float, act: np.ndarray) -> np.ndarray:
+    """Exponentially weighted mean over past years (time constant tau), started at the current value."""
+    alpha = 1.0 - np.exp(-1.0 / tau_years)
+    updated = np.where(np.isnan(previous), current, previous + alpha * (current - previous))
+    return np.where(act, updated, previous)
+
+
 def yearly_hazards(
     st: _State,
     pop: Population,
@@ -73,12 +80,23 @@ def yearly_hazards(
     prior = st.mi | st.stroke
 
     # --- cardiovascular events: SCORE2 family x longitudinal and treatment multipliers -----------------
+    # Exposure that drives risk: running means of SBP and TC and of their treatment-induced falls.
+    sbp_ew = _running_mean(st.sbp_ew, sbp, P.SBP_EXPOSURE_TIME_CONSTANT_YEARS, act)
+    tc_ew = _running_mean(st.tc_ew, trt["tc"], P.CHOLESTEROL_EXPOSURE_TIME_CONSTANT_YEARS, act)
+    sbp_drop_ew = _running_mean(st.sbp_drop_ew, lat["sbp"] - sbp, P.SBP_EXPOSURE_TIME_CONSTANT_YEARS, act)
+    ldl_drop_ew = _running_mean(
+        st.ldl_drop_ew, lat["ldl"] - trt["ldl"], P.CHOLESTEROL_EXPOSURE_TIME_CONSTANT_YEARS, act
+    )
+    st.sbp_ew, st.tc_ew, st.sbp_drop_ew, st.ldl_drop_ew = sbp_ew, tc_ew, sbp_drop_ew, ldl_drop_ew
+    st.tc_long = _running_mean(st.tc_long, trt["tc"], P.EXPOSURE_LONG_MEMORY_YEARS, act)
+    w = P.EXPOSURE_LONG_MEMORY_WEIGHT
+    tc_exposure = (1.0 - w) * tc_ew + w * st.tc_long
     risk10 = H.cvd_ten_year_risk(
         age=age - P.TEN_YEAR_RISK_AGE_SHIFT,
         male=male,
         smoking=smoke_x,
-        sbp=sbp,
-        tc=trt["tc"],
+        sbp=sbp_ew,
+        tc=tc_exposure,
         hdl=trt["hdl"],
         diabetes=dm.astype(float),
         age_at_diagnosis=age_dx,
@@ -107,8 +125,16 @@ def yearly_hazards(
     m = m * H.adherence_multiplier(adh, treated_cv, P.ADHERENCE_HR_CVD, GOOD_SHARE)
     m = m * H.egfr_decline_multiplier(st.egfr_slope, P.EGFR_SLOPE_HR_CV)
     m = m * np.where(on["glp1_receptor_agonist"], P.GLP1_HR_MACE**adh, 1.0)
-    m = m * np.exp((np.log(P.CTT_RR_PER_MMOL_LDL) + beta_tc) * (lat["ldl"] - trt["ldl"]))
-    m = m * np.exp((np.log(P.BP_TRIAL_RR_PER_10_MMHG) / 10.0 + beta_sbp) * (lat["sbp"] - sbp))
+    m = m * np.exp((np.log(P.CTT_RR_PER_MMOL_LDL) + beta_tc) * ldl_drop_ew)
+    m = m * np.exp((np.log(P.BP_TRIAL_RR_PER_10_MMHG) / 10.0 + beta_sbp) * sbp_drop_ew)
+    m = m * H.kidney_cvd_multiplier(age=age, male=male, egfr=egfr, uacr_mg_g=uacr * 8.84)
+    bp_terms = np.where(male, P.BP_TREATED_TERMS["male"][0], P.BP_TREATED_TERMS["female"][0]), np.where(
+        male, P.BP_TREATED_TERMS["male"][1], P.BP_TREATED_TERMS["female"][1]
+    )
+    on_bp_drugs = D.count(st.drugs, D.ANTIHYPERTENSIVE_BITS) > 0
+    sbp_hi = (np.maximum(sbp, 110.0) - 130.0) / 20.0
+    m = m * np.where(on_bp_drugs, np.exp(bp_terms[0] + bp_terms[1] * sbp_hi), 1.0)
+    m = m * np.where(dm, 1.0, H.step(a1c, P.NONDIABETIC_HBA1C_HR))
     m = m * np.where(prior & on["antiplatelet"], P.ANTIPLATELET_SECONDARY_RR**adh, 1.0)
     sigma = pop.bpv_sigma(age)
     s_mean, s_sd = _lognormal_mean_sd(
