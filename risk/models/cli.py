@@ -18,6 +18,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     description = args.description or (f"synthetic cohort from `risk synth` at {args.source}" if args.synthetic
                                        else f"bulk export at {args.source}")
     results = train_all(tables, Path(args.out), model_names=names, n_bootstrap=args.bootstrap,
+                        landmarks=args.landmarks,
                         description=description, synthetic=args.synthetic, progress=not args.quiet,
                         plots_dir=Path(args.out) / "plots")
     for r in results:
@@ -74,6 +75,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", default="models", help="output folder (default: models/)")
     p.add_argument("--models", help="comma-separated subset, e.g. cvd10,hf10")
     p.add_argument("--bootstrap", type=int, default=10, help="ensemble size for uncertainty intervals")
+    p.add_argument("--landmarks", type=int, default=1,
+                   help="index dates per patient for training, 2 years apart (default 1; test uses the latest)")
     p.add_argument("--synthetic", action="store_true", help="the source is a `risk synth` cohort (said in cards)")
     p.add_argument("--description", help="training data description for the model cards")
     p.add_argument("--quiet", action="store_true")

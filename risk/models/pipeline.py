@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from risk.models.card import model_card
 from risk.models.evaluate import calibration_plot, evaluate
 from risk.models.labels import extraction_date
 from risk.models.spec import MODEL_SPECS, ModelSpec
-from risk.models.train import TrainedModel, save, train, training_set
+from risk.models.train import TrainedModel, save, train, training_set, with_landmarks
 from risk.table import Tables, tables_from_records
 
 # Published equations shown beside each model (same patients, same outcome horizon).
@@ -71,7 +71,11 @@ class TrainResult:
     folder: Path
 
 
+LANDMARK_STEP_YEARS = 2.0
+
+
 def train_all(tables: Tables, out_dir: Path, *, model_names: Iterable[str] | None = None, n_bootstrap: int = 10,
+              landmarks: int = 1,
               description: str, synthetic: bool, seed: int = 20261128, progress: bool = True,
               comparators: bool = True, external: Callable[[TrainedModel], str | None] | None = None,
               plots_dir: Path | None = None) -> list[TrainResult]:
@@ -80,9 +84,13 @@ def train_all(tables: Tables, out_dir: Path, *, model_names: Iterable[str] | Non
     for name in model_names or MODEL_SPECS:
         spec = MODEL_SPECS[name]
         index_date = default_index_date(tables, spec.horizon_years)
-        if index_date not in feature_cache:
-            feature_cache[index_date] = build_features(tables, index_date)
-        ts = training_set(spec, tables, feature_cache[index_date], index_date)
+        sets = []
+        for k in range(max(1, landmarks)):
+            day = index_date - timedelta(days=round(365.25 * LANDMARK_STEP_YEARS * k))
+            if day not in feature_cache:
+                feature_cache[day] = build_features(tables, day)
+            sets.append(training_set(spec, tables, feature_cache[day], day))
+        ts = with_landmarks(sets[0], sets[1:]) if len(sets) > 1 else sets[0]
         if progress:
             feedback.err(f"{name}: {len(ts.features)} eligible patients at {index_date}, "
                          f"{int((ts.labels['status'] == 1).sum())} events; training...")
@@ -99,7 +107,8 @@ def train_all(tables: Tables, out_dir: Path, *, model_names: Iterable[str] | Non
         metrics = evaluate(features=feats, labels=ts.labels[test], targets=ts.targets[test], predicted=predicted,
                            comparators=comps)
         metrics["test_index_date"] = index_date.isoformat()
-        training = {**model.info, "n_bootstrap": n_bootstrap, "description": description, "synthetic": synthetic}
+        training = {**model.info, "n_bootstrap": n_bootstrap, "description": description, "synthetic": synthetic,
+                    "landmarks": [s.index_date.isoformat() for s in sets]}
         ext = external(model) if external else None
         card = model_card(spec, training=training, metrics=metrics, external=ext)
         folder = save(model, out_dir, training_data=training, metrics=metrics, card=card)

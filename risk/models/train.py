@@ -65,6 +65,20 @@ def training_set(spec: ModelSpec, tables: Tables, features_at_index: pd.DataFram
                        index_date=index_date)
 
 
+def with_landmarks(latest: TrainingSet, earlier: list[TrainingSet]) -> TrainingSet:
+    """Add earlier index dates (landmarks) to the training and calibration rows; the test rows stay those of the
+    latest index date only, so held-out metrics describe one prediction per patient. The split is by patient, so
+    a patient's landmarks never straddle training and test (van Houwelingen, Scand J Stat 2007: landmarking)."""
+    parts = [latest] + [
+        TrainingSet(spec=e.spec, features=e.features[keep], labels=e.labels[keep], targets=e.targets[keep],
+                    split=e.split[keep], index_date=e.index_date)
+        for e in earlier for keep in [(e.split != "test").to_numpy()]
+    ]
+    return TrainingSet(spec=latest.spec, index_date=latest.index_date,
+                       features=pd.concat([p.features for p in parts]), labels=pd.concat([p.labels for p in parts]),
+                       targets=pd.concat([p.targets for p in parts]), split=pd.concat([p.split for p in parts]))
+
+
 @dataclass(kw_only=True)
 class TrainedModel:
     spec: ModelSpec
@@ -76,7 +90,7 @@ class TrainedModel:
 
 
 def _dmatrix(ts: TrainingSet, part: str | None, features: list[str]) -> xgb.DMatrix:
-    rows = ts.split == part if part else slice(None)
+    rows = (ts.split == part).to_numpy() if part else np.ones(len(ts.split), dtype=bool)
     x = ts.features.loc[rows, features].astype(float).to_numpy()
     t = ts.targets.loc[rows]
     keep = t["weight"].to_numpy() > 0

@@ -788,6 +788,13 @@ FORMER_SMOKER_DECAY_YEARS = 10.0
 # Retinopathy: 28% at 9 years after a new diagnosis (R38) -> ~3.6%/yr at an updated mean HbA1c ~7%;
 # x1.59 per %-point (R56); -13% per 10 mmHg lower SBP for microvascular end points (UKPDS 38/36) [M].
 RETINOPATHY_BASE = 0.055
+# Duration of diagnosed diabetes is the strongest predictor of retinopathy and neuropathy after glycaemia
+# (WESDR: prevalence ~20 % before 5 y to ~60 % after 15 y of type 2 diabetes; EURODIAB: neuropathy rises with
+# duration). Hazard ratios per year, centred on a typical 8-year duration so the base rates above keep their
+# meaning [assumption, shape from WESDR/EURODIAB, not a fitted estimate].
+MICRO_REFERENCE_DURATION_YEARS = 8.0
+RETINOPATHY_HR_PER_YEAR_DIAGNOSED = 1.08
+NEUROPATHY_HR_PER_YEAR_DIAGNOSED = 1.05
 MICRO_HR_PER_10_SBP_ABOVE_140 = 1.13
 # Neuropathy: ~50% lifetime (R39), i.e. ~2%/yr; HbA1c HR 1.3 per %-point [assumption], age x1.03/yr over 60,
 # smoking 1.3 [R39 qualitative].

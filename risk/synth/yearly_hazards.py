@@ -214,9 +214,12 @@ def yearly_hazards(
     smoker = st.smoke == 2
     dmdx = st.dm_dx & act
     micro_sbp = P.MICRO_HR_PER_10_SBP_ABOVE_140 ** ((sbp - 140.0) / 10.0)
+    dm_years = np.clip((start - np.where(np.isnan(st.dm_dx_day), start, st.dm_dx_day)) / 365.25, 0.0, 40.0)
+    duration_centred = dm_years - P.MICRO_REFERENCE_DURATION_YEARS
     h_ret = np.where(
         dmdx & ~st.retino,
         P.RETINOPATHY_BASE
+        * P.RETINOPATHY_HR_PER_YEAR_DIAGNOSED ** duration_centred
         * micro_sbp
         * H.updated_mean_a1c_multiplier(updated_mean, P.UKPDS_HR_PER_A1C_POINT["microvascular"]),
         0.0,
@@ -224,6 +227,7 @@ def yearly_hazards(
     h_neu = np.where(
         dmdx & ~st.neuro,
         P.NEUROPATHY_BASE
+        * P.NEUROPATHY_HR_PER_YEAR_DIAGNOSED ** duration_centred
         * P.NEUROPATHY_HR_PER_A1C_POINT ** (updated_mean - 7.0)
         * P.NEUROPATHY_HR_AGE_PER_YEAR_OVER_60 ** np.clip(age - 60.0, 0.0, None)
         * np.where(smoker, P.NEUROPATHY_HR_SMOKING, 1.0),
