@@ -1,0 +1,143 @@
+"""The patient's values behind each explained factor, in French or English, in the lab's units, with dates.
+
+risk.explain computes the factors (exact, additive, in percentage points); this module only words them for a
+reader: "LDL-cholestérol 1,98 g/L (5,12 mmol/L) (07/07/2026)". Text first: clinicians trust a one-line summary
+more than a chart (product.md section 5).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import pandas as pd
+
+from risk.concepts import MEASUREMENT_CONCEPTS
+from risk.explain import Explanation, Factor
+from risk.i18n import fmt_date, fmt_number
+from risk.lab_units import LabUnit, value_text
+from risk.models.spec import FACTOR_OF
+
+NON_MODIFIABLE = frozenset({"age", "sex", "history"})
+
+
+def _num(row: pd.Series, key: str) -> float | None:
+    v = row.get(key)
+    if v is None or pd.isna(v):
+        return None
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def feature_text(feature: str, row: pd.Series, lang: str, units: Mapping[str, LabUnit] | None = None) -> str | None:
+    """One feature of this patient in words, or None when it has no value worth saying."""
+    value = _num(row, feature)
+    if value is None:
+        return None
+    fr = lang == "fr"
+    if feature in MEASUREMENT_CONCEPTS:
+        spec = MEASUREMENT_CONCEPTS[feature]
+        when = row.get(f"{feature}_date")
+        day = f" ({fmt_date(pd.Timestamp(when).date(), lang)})" if when is not None and not pd.isna(when) else ""
+        label = spec.label_fr if fr else spec.label_en
+        return f"{label} {value_text(feature, value, (units or {}).get(feature), lang)}{day}"
+
+    def n(x: float, d: int = 0) -> str:
+        return fmt_number(x, lang, d)
+
+    flags = {
+        "smoking_current": ("current smoker", "fumeur actuel"), "smoking_former": ("former smoker", "ancien fumeur"),
+        "diabetes_any": ("diabetes", "diabète"), "hypertension": ("hypertension", "hypertension"),
+        "af": ("atrial fibrillation", "fibrillation atriale"), "on_statin": ("on a statin", "sous statine"),
+        "on_antihypertensive": ("on BP treatment", "sous antihypertenseur"),
+        "rx_antiplatelet": ("on antiplatelet", "sous antiagrégant"),
+        "rx_metformin": ("on metformin", "sous metformine"),
+        "rx_insulin": ("on insulin", "sous insuline"), "rx_sglt2_inhibitor": ("on SGLT2 inhibitor", "sous iSGLT2"),
+        "rx_glp1_receptor_agonist": ("on GLP-1 RA", "sous AR GLP-1"),
+        "prior_mi": ("prior MI", "antécédent d'infarctus"), "prior_stroke": ("prior stroke", "antécédent d'AVC"),
+        "prior_tia": ("prior TIA", "antécédent d'AIT"), "prior_pad": ("PAD", "AOMI"),
+        "prior_chd": ("coronary disease", "maladie coronarienne"),
+        "prior_hf": ("heart failure", "insuffisance cardiaque"),
+        "established_cvd": ("established CVD", "maladie CV avérée"),
+        "dx_diabetic_retinopathy": ("diabetic retinopathy", "rétinopathie diabétique"),
+        "dx_diabetic_neuropathy": ("diabetic neuropathy", "neuropathie diabétique"),
+        "dx_diabetic_nephropathy": ("diabetic kidney disease", "néphropathie diabétique"),
+        "dx_diabetic_foot_ulcer": ("foot ulcer", "ulcère du pied"), "dx_amputation": ("amputation", "amputation"),
+    }
+    if feature in flags:
+        return flags[feature][1 if fr else 0] if value >= 1 else None
+    texts = {
+        "age": (f"age {n(value)}", f"âge {n(value)} ans"),
+        "sex_male": ("male" if value == 1 else "female", "homme" if value == 1 else "femme"),
+        "diabetes_years": (f"diabetes for {n(value)} years", f"diabète depuis {n(value)} ans"),
+        "ckd_stage": (f"CKD stage {n(value)}", f"MRC stade {n(value)}") if value >= 1 else (None, None),
+        "n_antihypertensive_classes": (f"{n(value)} BP drug classes", f"{n(value)} classes d'antihypertenseurs"),
+        "sbp_sd": (f"SBP variability {n(value)} mmHg (SD, 3 y)", f"variabilité de la PAS {n(value)} mmHg (ET, 3 ans)"),
+        "sbp_mean3": (f"mean of last 3 SBP {n(value)} mmHg", f"moyenne des 3 dernières PAS {n(value)} mmHg"),
+        "hba1c_slope": (f"HbA1c {'+' if value >= 0 else ''}{n(value, 1)} mmol/mol per year",
+                        f"HbA1c {'+' if value >= 0 else ''}{n(value, 1)} mmol/mol par an"),
+        "egfr_slope": (f"eGFR {'+' if value >= 0 else ''}{n(value, 1)} mL/min/1.73 m² per year",
+                       f"DFGe {'+' if value >= 0 else ''}{n(value, 1)} mL/min/1,73 m² par an"),
+        "sbp_slope": (f"SBP {'+' if value >= 0 else ''}{n(value, 1)} mmHg per year",
+                      f"PAS {'+' if value >= 0 else ''}{n(value, 1)} mmHg par an"),
+        "ldl_slope": (f"LDL {'+' if value >= 0 else ''}{n(value, 2)} mmol/L per year",
+                      f"LDL {'+' if value >= 0 else ''}{n(value, 2)} mmol/L par an"),
+        "bmi_slope": (f"BMI {'+' if value >= 0 else ''}{n(value, 1)} kg/m² per year",
+                      f"IMC {'+' if value >= 0 else ''}{n(value, 1)} kg/m² par an"),
+        "weight_change_1y": (f"weight change {'+' if value >= 0 else ''}{n(value, 1)} kg in a year",
+                             f"variation de poids {'+' if value >= 0 else ''}{n(value, 1)} kg en un an"),
+        "visits_1y": (f"{n(value)} visits in the last year", f"{n(value)} consultations l'an dernier"),
+        "visits_5y": (f"{n(value)} visits in 5 years", f"{n(value)} consultations en 5 ans"),
+    }
+    if feature in texts:
+        return texts[feature][1 if fr else 0]
+    if feature.endswith("_days"):
+        base = feature[:-5]
+        if base in MEASUREMENT_CONCEPTS:
+            spec = MEASUREMENT_CONCEPTS[base]
+            return (f"{spec.label_fr} datant de {n(value)} jours" if fr
+                    else f"{spec.label_en} {n(value)} days old")
+    return None
+
+
+def factor_evidence(factor: Factor, expl: Explanation, row: pd.Series, lang: str,
+                    units: Mapping[str, LabUnit] | None = None, *, limit: int = 3) -> list[str]:
+    """Values of the factor's features, those that moved the risk most first."""
+    members = [f for f, v in expl.feature_shap.items() if FACTOR_OF.get(f, "history") == factor.key
+               and abs(v) > 1e-6]
+    members.sort(key=lambda f: -abs(expl.feature_shap[f]))
+    texts = []
+    for f in members:
+        t = feature_text(f, row, lang, units)
+        if t and t not in texts:
+            texts.append(t)
+        if len(texts) >= limit:
+            break
+    return texts
+
+
+def summary(expl: Explanation, row: pd.Series, lang: str, units: Mapping[str, LabUnit] | None = None,
+            *, top: int = 3) -> str:
+    """One line: the factors that raise the risk most, with their values."""
+    drivers = [f for f in expl.factors if f.points > 0.05][:top]
+    if not drivers:
+        return ("Aucun facteur n'élève ce risque au-dessus de la moyenne." if lang == "fr"
+                else "No factor raises this risk above average.")
+    parts = []
+    for f in drivers:
+        ev = factor_evidence(f, expl, row, lang, units, limit=1)
+        label = f.label_fr if lang == "fr" else f.label_en
+        pts = fmt_number(f.points, lang, 1)
+        parts.append(f"{label} (+{pts} pts{': ' + ev[0] if ev else ''})" if lang == "en"
+                     else f"{label} (+{pts} pts{' : ' + ev[0] if ev else ''})")
+    return ("Principaux facteurs : " if lang == "fr" else "Main drivers: ") + "; ".join(parts)
+
+
+def is_modifiable(factor: Factor) -> bool:
+    return factor.key not in NON_MODIFIABLE
+
+
+def finite(x: float | None) -> bool:
+    return x is not None and not math.isnan(x)
