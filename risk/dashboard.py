@@ -9,14 +9,17 @@ import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from risk.assessment import Assessment, assess
 from risk.lab_units import LabUnit, from_lab, to_lab
 from risk.models.registry import DEFAULT_MODELS_DIR, LoadedModel
+from risk.record import PatientRecord
 from risk.service import PatientView
 from risk.whatif import apply
 
@@ -120,28 +123,35 @@ def whatif_controls(row: pd.Series, units: Mapping[str, LabUnit]) -> list[Contro
         lo_s, _ = to_lab(key, lo, units.get(key))
         hi_s, _ = to_lab(key, hi, units.get(key))
         scale = (hi_s - lo_s) / (hi - lo)
-        s = step * scale
-        s = float(f"{s:.1g}")  # 0.05 mmol/L LDL -> 0.02 g/L; 1 mmol/mol HbA1c -> 0.09 % -> 0.1 %
-        out.append(Control(key=key, concept=key, value=round(shown / s) * s, low=round(min(lo_s, shown) / s) * s,
-                           high=round(max(hi_s, shown) / s) * s, step=s, unit=unit))
+        # A power of ten in the lab's unit: 0.05 mmol/L LDL -> 0.01 g/L, 1 mmol/mol HbA1c -> 0.01 % (a lab's
+        # own resolution), so that the patient's value sits exactly on the slider.
+        s = 10.0 ** math.floor(math.log10(step * scale))
+        digits = max(0, -int(math.floor(math.log10(s))))
+        out.append(Control(key=key, concept=key, value=round(shown, digits), low=round(min(lo_s, shown), digits),
+                           high=round(max(hi_s, shown), digits), step=s, unit=unit))
     if _val(row, "smoking_current") == 1:
         out.append(Control(key="smoking", concept="smoking_status", value=1.0, low=0.0, high=1.0, step=1.0, unit=""))
     return out
 
 
-def changes_from_controls(row: pd.Series, values: Mapping[str, float], units: Mapping[str, LabUnit]
-                          ) -> dict[str, float]:
-    """Feature edits for control values (same edits as risk.whatif.scenarios: LDL moves TC and non-HDL too)."""
+def changes_from_controls(row: pd.Series, values: Mapping[str, float], units: Mapping[str, LabUnit],
+                          controls: list[Control] | None = None) -> dict[str, float]:
+    """Feature edits for control values (same edits as risk.whatif.scenarios: LDL moves TC and non-HDL too).
+
+    A control left at the patient's value (as shown, i.e. rounded to the lab's resolution) changes nothing.
+    """
+    start = {c.key: c for c in controls or whatif_controls(row, units)}
     changes: dict[str, float] = {}
     for key, shown in values.items():
         if key == "smoking":
             if shown < 0.5:
                 changes.update({"smoking_current": 0.0, "smoking_former": 1.0})
             continue
+        c = start.get(key)
+        if c is not None and abs(float(shown) - c.value) < c.step / 2:
+            continue
         new = from_lab(key, float(shown), units.get(key))
         old = _val(row, key)
-        if old is not None and math.isclose(new, old, rel_tol=0, abs_tol=1e-9):
-            continue
         changes[key] = new
         if key == "sbp":
             changes["sbp_mean3"] = new
@@ -212,3 +222,24 @@ def headline(a: Assessment) -> Headline | None:
             return Headline(name=name, risk=r.risk, interval=r.interval, outcome_en=spec.title_en.split(" of ", 1)[-1],
                             outcome_fr=spec.title_fr.split(" de ", 1)[-1], years=r.horizon_years, is_model=True)
     return None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PatientResult:
+    """Everything the patient page shows, computed once per (patient, index date)."""
+
+    assessment: Assessment
+    units: dict[str, LabUnit]
+    peers: dict[str, Any]  # name -> risk.compare.PeerRisk
+    headline: Headline | None
+
+
+def patient_result(record: PatientRecord, as_of: date, models: Mapping[str, LoadedModel],
+                   settings: Settings) -> PatientResult:
+    from risk.compare import healthy_peer
+    from risk.lab_units import lab_units
+    from risk.service import patient_view
+
+    a = full_assessment(patient_view(record, as_of), models, settings)
+    peers = healthy_peer(a.features_frame, models, current_risks(a), region=settings.region)
+    return PatientResult(assessment=a, units=lab_units(record), peers=peers, headline=headline(a))

@@ -66,8 +66,14 @@ def feature_text(feature: str, row: pd.Series, lang: str, units: Mapping[str, La
         "dx_diabetic_nephropathy": ("diabetic kidney disease", "néphropathie diabétique"),
         "dx_diabetic_foot_ulcer": ("foot ulcer", "ulcère du pied"), "dx_amputation": ("amputation", "amputation"),
     }
+    absent = {"smoking_current": ("not a current smoker", "non-fumeur actuel"),
+              "diabetes_any": ("no diabetes", "pas de diabète"), "hypertension": ("no hypertension", "pas d'HTA"),
+              "on_statin": ("no statin", "pas de statine"),
+              "on_antihypertensive": ("no BP treatment", "pas d'antihypertenseur")}
     if feature in flags:
-        return flags[feature][1 if fr else 0] if value >= 1 else None
+        if value >= 1:
+            return flags[feature][1 if fr else 0]
+        return absent[feature][1 if fr else 0] if feature in absent else None
     texts = {
         "age": (f"age {n(value)}", f"âge {n(value)} ans"),
         "sex_male": ("male" if value == 1 else "female", "homme" if value == 1 else "femme"),

@@ -27,7 +27,8 @@ class LabUnit:
     canonical: bool  # True when it is the library's canonical unit
 
 
-def _display(unit: str) -> str:
+def display_unit(unit: str) -> str:
+    """UCUM spelled for reading: mm[Hg] -> mmHg, umol/L -> µmol/L, kg/m2 -> kg/m²."""
     return {"mm[Hg]": "mmHg", "umol/L": "µmol/L", "kg/m2": "kg/m²", "mL/min/{1.73_m2}": "mL/min/1.73 m²"}.get(
         unit, unit)
 
@@ -63,7 +64,7 @@ def to_lab(concept: str, value: float, unit: LabUnit | None) -> tuple[float, str
     conv = from_canonical(concept, value, unit.unit)
     if conv.value is None:
         return value, spec.display_unit
-    return conv.value, _display(unit.unit)
+    return conv.value, display_unit(unit.unit)
 
 
 def from_lab(concept: str, value: float, unit: LabUnit | None) -> float:

@@ -53,20 +53,27 @@ DRUG_CLASSES: dict[str, tuple[str, str]] = {
 }
 
 MODEL_SHORT: dict[str, tuple[str, str]] = {
-    "cvd10": ("CVD 10 y (model)", "MCV 10 ans (modèle)"),
-    "hf10": ("Heart failure 10 y (model)", "Insuffisance cardiaque 10 ans (modèle)"),
-    "ckd5": ("CKD progression 5 y (model)", "Progression MRC 5 ans (modèle)"),
-    "retinopathy5": ("Retinopathy 5 y (model)", "Rétinopathie 5 ans (modèle)"),
-    "foot5": ("Neuropathy / foot 5 y (model)", "Neuropathie / pied 5 ans (modèle)"),
+    "cvd10": ("CVD 10 y", "MCV 10 ans"),
+    "hf10": ("Heart failure 10 y", "Insuff. cardiaque 10 ans"),
+    "ckd5": ("CKD progression 5 y", "Progression MRC 5 ans"),
+    "retinopathy5": ("Retinopathy 5 y", "Rétinopathie 5 ans"),
+    "foot5": ("Neuropathy / foot 5 y", "Neuropathie / pied 5 ans"),
+}
+MODEL_POPULATION_FR: dict[str, str] = {  # French of risk.models.spec.ModelSpec.population
+    "cvd10": "adultes de 40 à 89 ans sans maladie cardiovasculaire avérée (prévention primaire)",
+    "hf10": "adultes de 40 à 89 ans sans insuffisance cardiaque",
+    "ckd5": "adultes diabétiques de 40 à 89 ans, sans suppléance rénale",
+    "retinopathy5": "adultes diabétiques de 40 à 89 ans sans rétinopathie diabétique",
+    "foot5": "adultes diabétiques de 40 à 89 ans sans neuropathie, ulcère du pied ni amputation",
 }
 EQUATION_SHORT: dict[str, tuple[str, str]] = {
     "score2": ("SCORE2 / SCORE2-OP", "SCORE2 / SCORE2-OP"),
     "score2_diabetes": ("SCORE2-Diabetes", "SCORE2-Diabetes"),
-    "prevent_cvd": ("PREVENT total CVD 10 y", "PREVENT MCV totale 10 ans"),
+    "prevent_cvd": ("PREVENT CVD 10 y", "PREVENT MCV 10 ans"),
     "prevent_ascvd": ("PREVENT ASCVD 10 y", "PREVENT MCVAS 10 ans"),
-    "prevent_hf": ("PREVENT heart failure 10 y", "PREVENT insuffisance cardiaque 10 ans"),
-    "kfre_5y": ("KFRE kidney failure 5 y", "KFRE insuffisance rénale 5 ans"),
-    "kfre_2y": ("KFRE kidney failure 2 y", "KFRE insuffisance rénale 2 ans"),
+    "prevent_hf": ("PREVENT heart failure 10 y", "PREVENT IC 10 ans"),
+    "kfre_5y": ("KFRE kidney failure 5 y", "KFRE IRT 5 ans"),
+    "kfre_2y": ("KFRE kidney failure 2 y", "KFRE IRT 2 ans"),
 }
 EQUATION_OUTCOME: dict[str, tuple[str, str]] = {
     "score2": ("10-year fatal and non-fatal myocardial infarction and stroke",

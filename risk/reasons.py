@@ -154,6 +154,38 @@ def _op_diabetes(m: re.Match[str]) -> str:
             "SCORE2-Diabetes ne couvre que 40 à 69 ans")
 
 
+@_template(r"^(.+) is outside the plausible range (.+); check the unit(.*)$")
+def _implausible(m: re.Match[str]) -> str:
+    tail = terms(m[3]).replace("(reported ", "(valeur transmise ").replace("no unit", "sans unité")
+    return f"{_measure(m[1])} est hors de la plage plausible {terms(m[2])} ; vérifier l'unité{tail}"
+
+
+@_template(r"^(.+) dated (\S+) is in the future; not used$")
+def _future(m: re.Match[str]) -> str:
+    return f"{_measure(m[1])} : valeur datée du {terms(m[2])}, dans le futur ; non utilisée"
+
+
+@_template(r"^(.+) dated (\S+) is before birth \((\S+)\); not used$")
+def _before_birth(m: re.Match[str]) -> str:
+    return f"{_measure(m[1])} : valeur datée du {terms(m[2])}, avant la naissance ({terms(m[3])}) ; non utilisée"
+
+
+@_template(r"^(.+) has no usable effective date; not used$")
+def _no_date(m: re.Match[str]) -> str:
+    return f"{_measure(m[1])} : pas de date utilisable ; non utilisée"
+
+
+def _measure(text: str) -> str:
+    """'HDL cholesterol 41 mmol/L' -> 'HDL-cholestérol 41 mmol/L' using the concept labels."""
+    from risk.concepts import MEASUREMENT_CONCEPTS
+
+    for spec in sorted(MEASUREMENT_CONCEPTS.values(), key=lambda c: -len(c.label_en)):
+        for label in (spec.label_en, spec.label_en[:1].lower() + spec.label_en[1:]):
+            if text.startswith(label):
+                return terms(spec.label_fr + text[len(label):])
+    return terms(text)
+
+
 @_template(r"^(.+?) not applicable: (.+)$")
 def _not_applicable(m: re.Match[str]) -> str:
     return f"{terms(m[1])} non applicable : {terms(m[2])}"
