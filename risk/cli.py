@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -164,6 +165,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return ExitCode.OK
     except MemoryError:
         feedback.err("risk: error: out of memory; use `risk panel` on large exports")
+        return int(ExitCode.INTERNAL)
+    except Exception as exc:  # last line of defence: one line, no traceback (set RISK_DEBUG=1 to see it)
+        if os.environ.get("RISK_DEBUG"):
+            raise
+        feedback.err(f"risk: internal error ({type(exc).__name__}): {exc}; please report it (RISK_DEBUG=1 "
+                     "shows the traceback)")
         return int(ExitCode.INTERNAL)
 
 

@@ -393,9 +393,14 @@ def _name(patient: dict) -> str | None:
 def build_record(patient: dict, resources: Iterable[dict], *, now: datetime | None = None,
                  source: str | None = None) -> PatientRecord:
     """Build one patient's record; dates in the future or before birth become issues, duplicates are merged."""
+    return finalise_record(patient, flatten(resources), now=now, source=source)
+
+
+def finalise_record(patient: dict, flat: Flat, *, now: datetime | None = None,
+                    source: str | None = None) -> PatientRecord:
+    """Second half of `build_record`, shared with the streaming bulk path (risk.bulk)."""
     pid, sex, deceased, name, birth = patient_demographics(patient)
     now = now or datetime.now(UTC)
-    flat = flatten(resources)
     issues = list(flat.issues)
     birth_dt = datetime(birth.year, birth.month, birth.day, tzinfo=UTC)  # type: ignore[attr-defined]
 

@@ -47,7 +47,8 @@ def assessment_text(a: Assessment, *, lang: str = "en") -> str:
             warn = f"  ⚠ {'; '.join(res.warnings)}" if getattr(res, "warnings", None) else ""
             lines.append(f"  {name:<16} {pct(res.risk, lang):>8}{warn}")
     if a.risk_category is not None:
-        lines += ["", f"{t['category']}: {_text(a.risk_category, lang)}"]
+        c = a.risk_category
+        lines += ["", f"{t['category']}: {getattr(c, f'label_{lang}')} — {getattr(c, f'reason_{lang}')}"]
     for name, e in a.explanations.items():
         lines += ["", f"{t['drivers']} {name}: {e.summary(lang)}"]
         for f in e.factors[:6]:
@@ -60,7 +61,7 @@ def assessment_text(a: Assessment, *, lang: str = "en") -> str:
             label = w.scenario.label_fr if lang == "fr" else w.scenario.label_en
             after = ", ".join(f"{k} {pct(v[0], lang)}" for k, v in w.models.items())
             eq = ", ".join(f"{k} {pct(v, lang)}" for k, v in w.equations.items())
-            lines.append(f"  {label}: {after}{'; ' + eq if eq else ''}")
+            lines.append(f"  {label}: " + "; ".join(part for part in (after, eq) if part))
     for key, items in (("steps", a.next_steps), ("gaps", a.care_gaps), ("alerts", a.alerts)):
         lines += ["", t[key] + ":"]
         lines += [f"  - {_text(s, lang)}" + (f"  [{s.guideline}]" if getattr(s, "guideline", None) else "")

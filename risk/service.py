@@ -45,6 +45,13 @@ def iter_records(source: Source | str | Path, patient_id: str | None = None) -> 
     if patient_id is not None:
         yield record_from_resources(src.patient(patient_id), source=label)
         return
+    from risk.fhir.ndjson import NdjsonSource
+
+    if isinstance(src, NdjsonSource):  # bulk export: one streaming pass, compact per-patient state
+        from risk.bulk import stream_records
+
+        yield from stream_records(src, label=label)
+        return
     for pr in src.iter_patients():
         yield record_from_resources(pr, source=label)
 

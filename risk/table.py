@@ -49,7 +49,7 @@ def tables_from_records(records: Iterable[PatientRecord]) -> Tables:
         encs.extend((pid, e.time) for e in r.encounters)
     patients = pd.DataFrame(pat_rows, columns=["patient_id", "sex", "birth_date", "deceased"]).set_index(
         "patient_id")
-    patients["deceased"] = _ts(list(patients["deceased"]))
+    patients["deceased"] = _ts(list(patients["deceased"])).to_numpy()
     m = pd.DataFrame(meas, columns=MEASUREMENT_COLUMNS)
     m["time"] = _ts(list(m["time"]))
     m["value"] = m["value"].astype(float)

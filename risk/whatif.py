@@ -121,20 +121,23 @@ def what_if(features_row: pd.DataFrame, models: Mapping[str, LoadedModel], curre
     from risk.equations.applicability import reference_scores
 
     row = features_row.iloc[0]
-    results = []
+    plans = scenarios(row)
+    if not plans:
+        return []
+    # One batch per model: every scenario is a row, scored in a single call.
+    edited = pd.concat([apply(features_row, sc.changes) for sc in plans], ignore_index=True)
+    by_model = {name: models[name].predict(edited) for name, risk in current.items()
+                if name in models and risk is not None}
     base_eq = reference_scores(row.to_dict(), region=region) if equations else {}
-    for sc in scenarios(row):
-        edited = apply(features_row, sc.changes)
-        model_out = {}
-        for name, risk in current.items():
-            if name in models and risk is not None:
-                p = models[name].predict(edited)
-                model_out[name] = (float(p.risk[0]), float(p.low[0]), float(p.high[0]))
+    reference = current.get("cvd10") or next((v for v in current.values() if v is not None), None)
+    results = []
+    for i, sc in enumerate(plans):
+        model_out = {name: (float(p.risk[i]), float(p.low[i]), float(p.high[i])) for name, p in by_model.items()}
         eq_out = {}
         if equations:
-            after = reference_scores(edited.iloc[0].to_dict(), region=region)
-            eq_out = {k: float(v.risk) for k, v in after.items() if v.risk is not None and base_eq[k].risk is not None}
-        reference = current.get("cvd10") or next((v for v in current.values() if v is not None), None)
+            after = reference_scores(edited.iloc[i].to_dict(), region=region)
+            eq_out = {k: float(v.risk) for k, v in after.items()
+                      if v.risk is not None and base_eq[k].risk is not None}
         trials = trial_estimates(row, sc, reference) if reference is not None else []
         results.append(WhatIfResult(scenario=sc, models=model_out, equations=eq_out, trial_estimates=trials))
     return results

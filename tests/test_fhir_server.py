@@ -20,8 +20,6 @@ from risk.fhir.bundle import BundleFileSource
 from risk.fhir.server import PATIENT_RESOURCE_TYPES, ServerSource
 from tests.conftest_server import FhirTestServer
 
-pytestmark = pytest.mark.server
-
 
 def _counts(resources: list[dict]) -> Counter:
     return Counter(r["resourceType"] for r in resources if r["resourceType"] in PATIENT_RESOURCE_TYPES)
@@ -29,9 +27,10 @@ def _counts(resources: list[dict]) -> Counter:
 
 def _first(server: FhirTestServer):
     path, server_id = next(iter(server.loaded.items()))
-    return BundleFileSource(path).iter_patients().__next__(), server_id
+    return next(BundleFileSource(path).iter_patients()), server_id
 
 
+@pytest.mark.server
 def test_server_patient_has_the_same_resources_as_the_bundle_it_was_loaded_from(fhir_server):
     source = ServerSource(fhir_server.url, token=fhir_server.token)
     for path, server_id in fhir_server.loaded.items():
@@ -44,6 +43,7 @@ def test_server_patient_has_the_same_resources_as_the_bundle_it_was_loaded_from(
         assert all(type(r) is dict for r in from_server.resources)  # plain dicts, not fhirpy objects
 
 
+@pytest.mark.server
 def test_small_pages_are_followed_to_the_last_one(fhir_server):
     from_file, server_id = _first(fhir_server)
     paged = ServerSource(fhir_server.url, token=fhir_server.token, page_size=5).patient(server_id)
@@ -53,6 +53,7 @@ def test_small_pages_are_followed_to_the_last_one(fhir_server):
     assert _counts(paged.resources) == _counts(from_file.resources)
 
 
+@pytest.mark.server
 def test_patient_ids_are_listed_across_pages_and_capped_by_max_patients(fhir_server):
     listed = ServerSource(fhir_server.url, token=fhir_server.token, page_size=1).patient_ids()
     assert set(fhir_server.loaded.values()) <= set(listed)
@@ -61,6 +62,7 @@ def test_patient_ids_are_listed_across_pages_and_capped_by_max_patients(fhir_ser
     assert len(capped) == 2
 
 
+@pytest.mark.server
 def test_open_source_with_a_url_reads_the_server_and_never_shows_the_token(fhir_server):
     source = open_source(fhir_server.url + "/", token=fhir_server.token, timeout=10)
     assert isinstance(source, ServerSource)
@@ -70,6 +72,7 @@ def test_open_source_with_a_url_reads_the_server_and_never_shows_the_token(fhir_
         assert fhir_server.token not in repr(source) + source.description
 
 
+@pytest.mark.server
 def test_unknown_patient_on_the_server_names_the_id_and_how_many_exist(fhir_server):
     source = ServerSource(fhir_server.url, token=fhir_server.token)
     with pytest.raises(RecordError) as caught:
@@ -80,6 +83,7 @@ def test_unknown_patient_on_the_server_names_the_id_and_how_many_exist(fhir_serv
     assert "it holds" in message and "patients" in message
 
 
+@pytest.mark.server
 def test_an_invalid_id_is_refused_before_any_request_is_made(fhir_server):
     with pytest.raises(RecordError) as caught:
         ServerSource(fhir_server.url, token=fhir_server.token).patient("../metadata")
@@ -87,6 +91,7 @@ def test_an_invalid_id_is_refused_before_any_request_is_made(fhir_server):
     assert "not a valid FHIR patient id" in caught.value.message
 
 
+@pytest.mark.server
 def test_the_bearer_token_is_required_and_checked_by_the_server(fhir_server):
     if not fhir_server.token:
         pytest.skip("the external test server does not require a token")
@@ -99,12 +104,14 @@ def test_the_bearer_token_is_required_and_checked_by_the_server(fhir_server):
         assert "wrong-token-123" not in caught.value.message
 
 
+@pytest.mark.server
 def test_iter_patients_on_a_server_yields_every_listed_patient(fhir_server):
     source = ServerSource(fhir_server.url, token=fhir_server.token, max_patients=2)
     patients = list(source.iter_patients())
     assert [p.patient_id for p in patients] == source.patient_ids()
 
 
+@pytest.mark.server
 def test_the_sync_api_also_works_inside_a_running_event_loop(fhir_server):
     server_id = next(iter(fhir_server.loaded.values()))
 

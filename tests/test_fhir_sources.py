@@ -1,101 +1,34 @@
-"""File sources: bundle files and folders, bulk-export NDJSON, and every kind of bad input.
-
-Bad files are written with tmp_path; each failure must be one clear line with its own exit code.
-"""
+"""File sources on good input: bundle files of every type, folders of bundles, bulk-export NDJSON, and
+open_source's choice of source. Files are written with tmp_path."""
 
 from __future__ import annotations
 
-import gzip
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import orjson
 import pytest
 
-from risk.errors import ExitCode, RecordError, RiskError, SourceError
-from risk.fhir import PatientResources, Source, open_source
+from risk.errors import ExitCode, RecordError, SourceError
+from risk.fhir import open_source
 from risk.fhir.bundle import BundleFileSource, BundleFolderSource
 from risk.fhir.ndjson import NdjsonSource
 from risk.fhir.server import ServerSource
+from tests.fhir_factories import (
+    PATIENT_UUID,
+    bundle,
+    entry,
+    fails,
+    ids,
+    observation,
+    patient,
+    read_all,
+    synthea_like,
+    write,
+    write_ndjson,
+)
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 BULK_10 = SHARED / "fhir_samples" / "smart-sample-bulk-fhir-datasets" / "10-patients"
-
-PATIENT_UUID = "urn:uuid:0b6e0c1c-5d0a-4f1e-9b53-1e0d5c1f2a01"
-
-
-def patient(pid: str = "p1", **extra: Any) -> dict:
-    return {"resourceType": "Patient", "id": pid, "birthDate": "1958-03-14", "gender": "female", **extra}
-
-
-def observation(oid: str, ref: str, key: str = "subject") -> dict:
-    return {
-        "resourceType": "Observation",
-        "id": oid,
-        "status": "final",
-        "code": {"coding": [{"system": "http://loinc.org", "code": "2093-3"}]},
-        key: {"reference": ref},
-        "valueQuantity": {"value": 2.1, "unit": "g/L", "system": "http://unitsofmeasure.org", "code": "g/L"},
-    }
-
-
-def bundle(entries: list[dict], btype: str = "transaction") -> dict:
-    return {"resourceType": "Bundle", "type": btype, "entry": entries}
-
-
-def entry(resource: dict, full_url: str | None = None, **extra: Any) -> dict:
-    item: dict[str, Any] = {"resource": resource, **extra}
-    if full_url:
-        item["fullUrl"] = full_url
-    return item
-
-
-def synthea_like(pid: str = "p1", n_obs: int = 3) -> dict:
-    """A transaction bundle as Synthea writes it: urn:uuid fullUrls and references, Patient first."""
-    uuid = f"urn:uuid:{pid}"
-    entries = [entry(patient(pid), uuid, request={"method": "POST", "url": "Patient"})]
-    entries.append(entry({"resourceType": "Organization", "id": f"org-{pid}"}, f"urn:uuid:org-{pid}"))
-    for i in range(n_obs):
-        entries.append(entry(observation(f"{pid}-o{i}", uuid), f"urn:uuid:{pid}-o{i}"))
-    entries.append(
-        entry({"resourceType": "Immunization", "id": f"{pid}-imm", "patient": {"reference": uuid}})
-    )
-    return bundle(entries)
-
-
-def write(path: Path, obj: Any, *, gz: bool = False) -> Path:
-    data = orjson.dumps(obj, option=orjson.OPT_INDENT_2)
-    path.write_bytes(gzip.compress(data) if gz else data)
-    return path
-
-
-def write_ndjson(path: Path, resources: list[dict], *, gz: bool = False) -> Path:
-    data = b"".join(orjson.dumps(r) + b"\n" for r in resources)
-    path.write_bytes(gzip.compress(data) if gz else data)
-    return path
-
-
-def ids(pr: PatientResources) -> set[tuple[str, str]]:
-    return {(r["resourceType"], r["id"]) for r in pr.resources}
-
-
-def list_ids(source: Source) -> list[str]:
-    return source.patient_ids()
-
-
-def read_all(source: Source) -> list[PatientResources]:
-    return list(source.iter_patients())
-
-
-def fails(spec: Path | str, code: ExitCode, read: Callable[[Source], object] = list_ids) -> str:
-    """The one-line message of the error that opening and reading `spec` gives."""
-    with pytest.raises(RiskError) as caught:
-        read(open_source(spec))
-    assert caught.value.code == code, caught.value.message
-    message = caught.value.message
-    assert "\n" not in message and "Traceback" not in message
-    return message
 
 
 # -- bundle files -----------------------------------------------------------------------------------
@@ -394,148 +327,3 @@ def test_a_missing_path_is_file_not_found(tmp_path):
 def test_a_folder_without_fhir_files_is_file_not_found(tmp_path):
     (tmp_path / "notes.txt").write_text("hello")
     assert "no FHIR files in folder" in fails(tmp_path, ExitCode.FILE_NOT_FOUND)
-
-
-# -- bad bundle files: one clear line and a named exit code each -----------------------------------
-
-
-def test_an_empty_file_is_empty_file(tmp_path):
-    (tmp_path / "e.json").write_bytes(b"")
-    assert fails(tmp_path / "e.json", ExitCode.EMPTY_FILE) == (
-        f"{tmp_path / 'e.json'} is empty: expected a FHIR Bundle or Patient resource"
-    )
-    (tmp_path / "w.json").write_bytes(b"  \n\t\n")
-    fails(tmp_path / "w.json", ExitCode.EMPTY_FILE)
-
-
-def test_a_gzip_of_nothing_is_empty_file(tmp_path):
-    (tmp_path / "e.json.gz").write_bytes(gzip.compress(b""))
-    assert "is empty once decompressed" in fails(tmp_path / "e.json.gz", ExitCode.EMPTY_FILE)
-
-
-def test_invalid_json_says_where_it_breaks(tmp_path):
-    (tmp_path / "bad.json").write_text('{\n  "resourceType": "Bundle",\n  "type": transaction\n}\n')
-    message = fails(tmp_path / "bad.json", ExitCode.INVALID_JSON)
-    assert message.startswith(f"invalid JSON in {tmp_path / 'bad.json'} at line 3, column 11: ")
-
-
-def test_invalid_json_inside_a_folder_says_which_file_and_where(tmp_path):
-    write(tmp_path / "a.json", synthea_like("pa"))
-    (tmp_path / "b.json").write_text('{"resourceType": "Bundle", "entry": [}')
-    message = fails(tmp_path, ExitCode.INVALID_JSON)
-    assert message.startswith(f"invalid JSON in {tmp_path / 'b.json'} at line 1, column 38")
-
-
-@pytest.mark.parametrize(
-    ("content", "reason"),
-    [
-        (lambda data: data[: len(data) // 2], "it is truncated"),
-        (lambda data: b"\x1f\x8b" + b"\x00" * 40, "its header is not gzip"),
-        (
-            lambda data: data[:20] + bytes(b ^ 0x55 for b in data[20:60]) + data[60:],
-            "its compressed data is damaged",
-        ),
-    ],
-    ids=["truncated", "bad-header", "damaged"],
-)
-def test_a_corrupt_gzip_is_corrupt_gzip(tmp_path, content, reason):
-    data = gzip.compress(orjson.dumps(synthea_like("p1", n_obs=50)))
-    (tmp_path / "c.json.gz").write_bytes(content(data))
-    message = fails(tmp_path / "c.json.gz", ExitCode.CORRUPT_GZIP)
-    assert (
-        message
-        == f"{tmp_path / 'c.json.gz'} is not a readable gzip file ({reason}): re-download or re-compress it"
-    )
-
-
-def test_a_file_named_gz_that_is_not_gzip_is_corrupt_gzip(tmp_path):
-    write(tmp_path / "p.json.gz", synthea_like("p1"))
-    assert "is named .gz but is not gzip-compressed" in fails(tmp_path / "p.json.gz", ExitCode.CORRUPT_GZIP)
-
-
-@pytest.mark.parametrize(
-    ("obj", "kind"),
-    [
-        ([1, 2, 3], "a JSON list"),
-        ({"name": "Dupont", "dob": "1950-01-01"}, "an object without resourceType"),
-        ("Bundle", "a JSON str"),
-    ],
-)
-def test_json_that_is_not_fhir_is_not_fhir(tmp_path, obj, kind):
-    message = fails(write(tmp_path / "x.json", obj), ExitCode.NOT_FHIR)
-    assert (
-        message
-        == f"{tmp_path / 'x.json'} is JSON but not FHIR ({kind}): expected a FHIR Bundle or Patient resource"
-    )
-
-
-def test_a_lone_observation_file_is_an_unexpected_resource_type(tmp_path):
-    message = fails(
-        write(tmp_path / "o.json", observation("o1", "Patient/p1")), ExitCode.UNEXPECTED_RESOURCE_TYPE
-    )
-    expected = "holds a single Observation: expected a Bundle with one Patient, or a Patient"
-    assert message == f"{tmp_path / 'o.json'} {expected}"
-
-
-def test_an_operation_outcome_file_is_an_unexpected_resource_type_and_its_text_is_not_echoed(tmp_path):
-    outcome = {
-        "resourceType": "OperationOutcome",
-        "issue": [
-            {"severity": "error", "code": "processing", "diagnostics": "Patient DUPONT Marie: invalid"}
-        ],
-    }
-    message = fails(write(tmp_path / "oo.json", outcome), ExitCode.UNEXPECTED_RESOURCE_TYPE)
-    assert "is an OperationOutcome (an error report from a FHIR server), not patient data" in message
-    assert "DUPONT" not in message
-
-
-def test_a_history_bundle_is_an_unsupported_bundle_type(tmp_path):
-    message = fails(
-        write(tmp_path / "h.json", bundle([entry(patient())], "history")), ExitCode.UNSUPPORTED_BUNDLE_TYPE
-    )
-    assert message == (
-        f"{tmp_path / 'h.json'} is a 'history' Bundle: expected a transaction, batch, collection, "
-        "searchset, document Bundle"
-    )
-
-
-def test_a_bundle_without_a_patient_is_no_patient(tmp_path):
-    message = fails(
-        write(tmp_path / "n.json", bundle([entry(observation("o1", "Patient/p1"))])), ExitCode.NO_PATIENT
-    )
-    assert (
-        message
-        == f"{tmp_path / 'n.json'} holds no Patient resource: a bundle file must hold exactly one patient"
-    )
-    fails(write(tmp_path / "empty.json", bundle([])), ExitCode.NO_PATIENT)
-
-
-def test_a_bundle_with_two_patients_is_multiple_patients(tmp_path):
-    two = bundle([entry(patient("p1")), entry(observation("o1", "Patient/p1")), entry(patient("p2"))])
-    message = fails(write(tmp_path / "two.json", two), ExitCode.MULTIPLE_PATIENTS)
-    assert message.startswith(
-        f"{tmp_path / 'two.json'} holds more than one Patient (a second one at entry 2)"
-    )
-
-
-def test_an_entry_that_is_not_a_resource_is_not_fhir(tmp_path):
-    broken = bundle([entry(patient("p1")), {"resource": {"id": "x"}}])
-    message = fails(write(tmp_path / "b.json", broken), ExitCode.NOT_FHIR)
-    assert (
-        message == f"entry 1 of the Bundle in {tmp_path / 'b.json'} is not a FHIR resource (no resourceType)"
-    )
-
-
-def test_a_patient_with_an_invalid_id_is_not_fhir(tmp_path):
-    message = fails(write(tmp_path / "p.json", patient("has space")), ExitCode.NOT_FHIR)
-    assert "has an invalid id 'has space'" in message
-
-
-def test_an_unknown_patient_id_in_a_bundle_file_names_the_one_it_holds(tmp_path):
-    with pytest.raises(RecordError) as caught:
-        open_source(write(tmp_path / "p.json", synthea_like("p1"))).patient("p2")
-    assert caught.value.code == ExitCode.PATIENT_NOT_FOUND
-    assert (
-        caught.value.message
-        == f"patient 'p2' not found in bundle file {tmp_path / 'p.json'}: it holds 1 patient (p1)"
-    )

@@ -156,3 +156,22 @@ def test_all_449_smart_patients_have_the_same_resources_in_their_bundles_and_in_
         sum(compared.values())
         == 74_912 + 14_076 + 10_894 + 5_859 + 4_494 + 4_057 + 3_780 + 1_442 + 1_147 + 311 + 161
     )
+
+
+@pytest.mark.parametrize(
+    ("document", "kind"),
+    [
+        ([{"resourceType": "Observation"}] * 40_000, "a JSON array"),
+        ({"items": list(range(400_000))}, "an object"),
+    ],
+    ids=["array", "object"],
+)
+def test_a_streamed_file_that_is_not_fhir_is_not_fhir(tmp_path, document, kind):
+    path = tmp_path / "not-fhir.json"
+    path.write_bytes(orjson.dumps(document))
+    source = BundleFileSource(path, stream_threshold=THRESHOLD)
+    assert source.streamed
+    with pytest.raises(SourceError) as caught:
+        source.patient_ids()
+    assert caught.value.code == ExitCode.NOT_FHIR
+    assert caught.value.message.startswith(f"{path} is JSON but not FHIR ({kind}")

@@ -16,6 +16,7 @@ from risk.errors import ExitCode, SourceError
 from risk.fhir.base import PatientResources, Source
 from risk.fhir.reading import (
     STREAM_THRESHOLD_BYTES,
+    gc_paused,
     iter_json_items,
     json_header,
     loads,
@@ -34,11 +35,23 @@ def is_bundle_name(name: str) -> bool:
     return name.lower().endswith(BUNDLE_SUFFIXES)
 
 
+def _json_kind(value: Any) -> str:
+    kinds = {
+        list: "array",
+        str: "string",
+        bool: "boolean",
+        int: "number",
+        float: "number",
+        type(None): "null",
+    }
+    return kinds.get(type(value), type(value).__name__)
+
+
 def _check_top_level(obj: Any, where: str) -> str:
     """The top-level resourceType if this file is something a bundle source can read, else a clear error."""
     rtype = obj.get("resourceType") if isinstance(obj, dict) else None
     if not isinstance(rtype, str):
-        kind = "an object without resourceType" if isinstance(obj, dict) else f"a JSON {type(obj).__name__}"
+        kind = "an object without resourceType" if isinstance(obj, dict) else f"a JSON {_json_kind(obj)}"
         raise SourceError(
             f"{where} is JSON but not FHIR ({kind}): expected a FHIR Bundle or Patient resource",
             ExitCode.NOT_FHIR,
@@ -50,14 +63,15 @@ def _check_top_level(obj: Any, where: str) -> str:
         )
     if rtype not in ("Bundle", "Patient"):
         raise SourceError(
-            f"{where} holds a single {rtype}: expected a Bundle with one Patient, or a Patient",
+            f"{where} holds a single {rtype[:64]}: expected a Bundle with one Patient, or a Patient",
             ExitCode.UNEXPECTED_RESOURCE_TYPE,
         )
     if rtype == "Bundle":
         btype = obj.get("type")
         if btype is not None and btype not in ACCEPTED_BUNDLE_TYPES:
+            accepted = ", ".join(ACCEPTED_BUNDLE_TYPES[:-1]) + " or " + ACCEPTED_BUNDLE_TYPES[-1]
             raise SourceError(
-                f"{where} is a '{btype}' Bundle: expected a {', '.join(ACCEPTED_BUNDLE_TYPES)} Bundle",
+                f"{where} is a '{str(btype)[:40]}' Bundle: expected a {accepted} Bundle",
                 ExitCode.UNSUPPORTED_BUNDLE_TYPE,
             )
     return rtype
@@ -95,6 +109,7 @@ def walk_entries(entries: Iterable[Any], where: str) -> Iterator[tuple[Resource,
     the Patient's fullUrl is known.
     """
     patient_refs: dict[str, str] = {}  # the Patient's fullUrl -> "Patient/<id>"
+    resolved: dict[str, str | None] = {}  # reference -> patient id, once patient_refs is complete
     patient_id: str | None = None
     pending: list[Resource] = []
     for index, entry in enumerate(entries):
@@ -127,12 +142,12 @@ def walk_entries(entries: Iterable[Any], where: str) -> Iterator[tuple[Resource,
                 patient_refs[full_url] = "Patient/" + patient_id
             yield resource, None
             for waiting in pending:
-                yield waiting, link_to_patient(waiting, patient_refs)
+                yield waiting, link_to_patient(waiting, patient_refs, cache=resolved)
             pending.clear()
         elif patient_id is None:
             pending.append(resource)
         else:
-            yield resource, link_to_patient(resource, patient_refs)
+            yield resource, link_to_patient(resource, patient_refs, cache=resolved)
     if patient_id is None:
         raise SourceError(
             f"{where} holds no Patient resource: a bundle file must hold exactly one patient",
@@ -196,7 +211,8 @@ class BundleFileSource(Source):
 
     def _load(self) -> PatientResources:
         if self._loaded is None:
-            self._loaded = collect_patient(self._pairs())
+            with gc_paused():  # one bundle's ~100k parsed objects: see gc_paused
+                self._loaded = collect_patient(self._pairs())
         return self._loaded
 
     def patient_ids(self) -> list[str]:

@@ -19,7 +19,7 @@ import orjson
 
 from risk.errors import ExitCode, SourceError
 from risk.fhir.base import PatientResources, Source
-from risk.fhir.reading import UTF8_BOM, iter_lines, json_error
+from risk.fhir.reading import UTF8_BOM, gc_paused, iter_lines, json_error
 from risk.fhir.references import is_valid_id, link_to_patient
 
 log = logging.getLogger(__name__)
@@ -127,16 +127,17 @@ class NdjsonSource(Source):
     def iter_patients(self) -> Iterator[PatientResources]:
         patients: dict[str, Resource] = {}
         by_patient: dict[str, list[Resource]] = defaultdict(list)
-        for resource in self._read(self.files):
-            if resource["resourceType"] == "Patient":
-                pid = self._checked_id(resource)
-                if pid in patients:
-                    raise self._duplicate(pid)
-                patients[pid] = resource
-            else:
-                pid = link_to_patient(resource)
-                if pid is not None:
-                    by_patient[pid].append(resource)
+        with gc_paused():  # the whole export piles up here before the first yield
+            for resource in self._read(self.files):
+                if resource["resourceType"] == "Patient":
+                    pid = self._checked_id(resource)
+                    if pid in patients:
+                        raise self._duplicate(pid)
+                    patients[pid] = resource
+                else:
+                    pid = link_to_patient(resource)
+                    if pid is not None:
+                        by_patient[pid].append(resource)
         orphans = sum(len(v) for k, v in by_patient.items() if k not in patients)
         if orphans:
             log.warning("%d resources in the bulk export point to patients that are not in it", orphans)

@@ -9,6 +9,7 @@ position, never the content (a parser's excerpt of the text could be patient dat
 
 from __future__ import annotations
 
+import gc
 import gzip
 import io
 import os
@@ -28,6 +29,23 @@ UTF8_BOM = b"\xef\xbb\xbf"
 STREAM_THRESHOLD_BYTES = 50_000_000  # above this (uncompressed), bundles are streamed entry by entry
 _READ_BUFFER = 1 << 18
 _GZIP_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while many parsed resources pile up in memory.
+
+    Parsed JSON holds no reference cycles, so the collector frees nothing; it would only rescan every
+    live resource again and again (grouping the 449-patient export took 2.6x longer with it on).
+    Never hold it across a `yield`: the caller's code would run with it paused.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def is_gzip(path: Path) -> bool:
@@ -86,20 +104,34 @@ def open_binary(path: Path) -> Iterator[IO[bytes]]:
         raw.close()
 
 
+def gunzip(data: bytes) -> bytes:
+    """gzip.decompress, faster: zlib checks the CRC while inflating instead of in a second pass."""
+    inflater = zlib.decompressobj(wbits=31)
+    try:
+        out = inflater.decompress(data)
+    except zlib.error:
+        return gzip.decompress(data)  # raises the precise error (bad header, damaged data)
+    if not inflater.eof:
+        raise EOFError("truncated gzip")
+    if inflater.unused_data.strip(b"\x00"):
+        return gzip.decompress(data)  # several gzip members, concatenated
+    return out
+
+
 def read_bytes(path: Path) -> bytes:
     """The whole (decompressed) content; EMPTY_FILE when there is nothing but whitespace."""
     with _open_raw(path) as raw:
         data = raw.read()
-    if not data.strip():
+    if not data or data.isspace():  # (no copy, unlike strip)
         raise SourceError(f"{path} is empty: expected a FHIR Bundle or Patient resource", ExitCode.EMPTY_FILE)
     gzipped = data[:2] == GZIP_MAGIC
     _check_gzip_name(path, gzipped)
     if gzipped:
         try:
-            data = gzip.decompress(data)
+            data = gunzip(data)
         except _GZIP_ERRORS as exc:
             raise gzip_error(path, exc) from None
-        if not data.strip():
+        if not data or data.isspace():
             raise SourceError(
                 f"{path} is empty once decompressed: expected a FHIR Bundle or Patient resource",
                 ExitCode.EMPTY_FILE,
@@ -165,11 +197,11 @@ def iter_json_items(path: Path, prefix: str) -> Iterator[Any]:
             raise gzip_error(path, exc) from None
 
 
-def json_header(path: Path) -> dict[str, Any]:
+def json_header(path: Path) -> Any:
     """Top-level `resourceType` and `type` of a (possibly huge) JSON file, read without parsing `entry`.
 
-    Returns {} for valid JSON that is not an object. Keys written after `entry` (legal, but unusual) are
-    found by a second, C-speed pass.
+    For JSON that is not an object, returns the value ([] for an array) so the caller can say what it is.
+    Keys written after `entry` (legal, but unusual) are found by a second, C-speed pass.
     """
     header: dict[str, Any] = {}
     wanted = ("resourceType", "type")
@@ -182,7 +214,7 @@ def json_header(path: Path) -> dict[str, Any]:
                     f"{path} is empty: expected a FHIR Bundle or Patient resource", ExitCode.EMPTY_FILE
                 )
             if first[1] != "start_map":
-                return {}
+                return [] if first[1] == "start_array" else first[2]
             for prefix, event, value in events:
                 if prefix in wanted and event == "string":
                     header[prefix] = value

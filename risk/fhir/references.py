@@ -97,11 +97,17 @@ def patient_id_from_reference(ref: str, fullurl_map: Mapping[str, str] | None = 
     return resolved[1]
 
 
-def link_to_patient(resource: dict[str, Any], fullurl_map: Mapping[str, str] | None = None) -> str | None:
+def link_to_patient(
+    resource: dict[str, Any],
+    fullurl_map: Mapping[str, str] | None = None,
+    *,
+    cache: dict[str, str | None] | None = None,
+) -> str | None:
     """Rewrite the resource's `subject`/`patient` references to `Patient/<id>`; return that patient id.
 
     Mutates `resource` in place (sources own the freshly parsed dicts). Returns the id from the first
-    element that resolves to a Patient, or None when the resource is not about a patient.
+    element that resolves to a Patient, or None when the resource is not about a patient. `cache`
+    (reference -> patient id, valid for one `fullurl_map`) saves resolving the same reference again.
 
     >>> obs = {"resourceType": "Observation", "subject": {"reference": "urn:uuid:a1"}}
     >>> link_to_patient(obs, {"urn:uuid:a1": "Patient/p1"}), obs["subject"]["reference"]
@@ -120,7 +126,12 @@ def link_to_patient(resource: dict[str, Any], fullurl_map: Mapping[str, str] | N
             ref = ref_obj.get("reference")
             if not isinstance(ref, str):
                 continue
-            patient_id = patient_id_from_reference(ref, fullurl_map)
+            if cache is None:
+                patient_id = patient_id_from_reference(ref, fullurl_map)
+            elif ref in cache:
+                patient_id = cache[ref]
+            else:
+                patient_id = cache[ref] = patient_id_from_reference(ref, fullurl_map)
             if patient_id is None:
                 continue
             canonical = "Patient/" + patient_id

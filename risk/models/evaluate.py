@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from lifelines.utils import concordance_index
+from scipy.special import expit
 from sklearn.metrics import roc_auc_score
 
 AGE_BANDS = [(40, 50), (50, 60), (60, 70), (70, 80), (80, 90)]
@@ -44,7 +45,7 @@ def calibration_slope_intercept(y: np.ndarray, w: np.ndarray, p: np.ndarray) -> 
     _, slope = _platt(lp, y[keep], w[keep])
     a = 0.0
     for _ in range(50):
-        q = 1 / (1 + np.exp(-(a + lp)))
+        q = expit(a + lp)
         g = np.sum(w[keep] * (q - y[keep]))
         h = np.sum(w[keep] * q * (1 - q))
         a -= g / max(h, 1e-12)

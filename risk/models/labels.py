@@ -9,6 +9,7 @@ patient who left the practice is censored when their record stops.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,15 +36,24 @@ A3_UACR_MG_MMOL = 30.0
 
 
 def _first_after(df: pd.DataFrame, time_col: str, index_time: pd.Series,
-                 keep: Callable[[pd.DataFrame], pd.Series] | None = None) -> pd.Series:
+                 keep: Callable[[pd.DataFrame], Any] | None = None) -> pd.Series:
     t0 = index_time.reindex(df["patient_id"]).to_numpy()
     sub = df[df[time_col].to_numpy() > t0]
     if keep is not None and not sub.empty:
-        sub = sub[keep(sub).to_numpy()]
+        sub = sub[np.asarray(keep(sub))]
     return sub.groupby("patient_id")[time_col].min()
 
 
-def end_of_followup(tables: Tables) -> pd.Series:
+# A patient whose record is active within this window before the extraction date is taken as followed up to
+# the extraction date (still registered with the practice); a record that stops earlier is lost to follow-up
+# and censored at its last activity. Same convention as registration-based primary-care cohorts (QRISK3 uses
+# the registration end date; we infer it from activity since FHIR exports carry no registration period).
+ACTIVE_WINDOW = pd.Timedelta(days=548)
+# Follow-up within this margin of the horizon counts as complete (calendar rounding of index and extract dates).
+HORIZON_TOLERANCE_YEARS = 30 / 365.25
+
+
+def last_activity(tables: Tables) -> pd.Series:
     """Latest dated activity per patient (measurement, encounter, diagnosis, prescription)."""
     parts = [
         tables.measurements.groupby("patient_id")["time"].max(),
@@ -51,9 +61,22 @@ def end_of_followup(tables: Tables) -> pd.Series:
         tables.diagnoses.dropna(subset=["onset"]).groupby("patient_id")["onset"].max(),
         tables.medications.dropna(subset=["start"]).groupby("patient_id")["start"].max(),
     ]
-    last = pd.concat(parts, axis=1).max(axis=1).reindex(tables.patients.index)
+    return pd.concat(parts, axis=1).max(axis=1).reindex(tables.patients.index)
+
+
+def extraction_date(tables: Tables) -> pd.Timestamp:
+    """The data extraction date: the latest activity or death anywhere in the source."""
+    return max(last_activity(tables).max(), tables.patients["deceased"].max() if tables.patients[
+        "deceased"].notna().any() else pd.Timestamp.min)
+
+
+def end_of_followup(tables: Tables) -> pd.Series:
+    """Death, else the extraction date for records active in the last ACTIVE_WINDOW, else the last activity."""
+    last = last_activity(tables)
+    extract = extraction_date(tables)
+    end = last.where(last < extract - ACTIVE_WINDOW, extract)
     death = tables.patients["deceased"]
-    return death.where(death.notna(), last)
+    return death.where(death.notna(), end)
 
 
 def label(tables: Tables, outcome: str, index_date, horizon_years: float,
@@ -109,7 +132,7 @@ def ipcw_targets(labels: pd.DataFrame, horizon_years: float) -> pd.DataFrame:
     This estimates the cumulative incidence with death as a competing risk, which is what a GP is told.
     """
     t, s = labels["time"].to_numpy(), labels["status"].to_numpy()
-    known = (s > 0) | (t >= horizon_years - 1e-9)
+    known = (s > 0) | (t >= horizon_years - HORIZON_TOLERANCE_YEARS)
     y = (s == 1).astype(int)
     g = _censoring_survival(t, s)
     eval_t = np.minimum(t, horizon_years)

@@ -18,7 +18,7 @@ from risk import feedback
 from risk.features import build_features
 from risk.models.card import model_card
 from risk.models.evaluate import calibration_plot, evaluate
-from risk.models.labels import end_of_followup
+from risk.models.labels import extraction_date
 from risk.models.spec import MODEL_SPECS, ModelSpec
 from risk.models.train import TrainedModel, save, train, training_set
 from risk.table import Tables, tables_from_records
@@ -42,8 +42,7 @@ def load_tables(source: str | Path, *, progress: bool = True) -> Tables:
 
 def default_index_date(tables: Tables, horizon_years: float) -> date:
     """The latest follow-up in the source minus the horizon: the latest index with complete follow-up."""
-    end = end_of_followup(tables).max()
-    return (end - pd.Timedelta(days=365.25 * horizon_years)).date()
+    return (extraction_date(tables) - pd.Timedelta(days=365.25 * horizon_years)).date()
 
 
 def equation_risks(features: pd.DataFrame, names: Iterable[str]) -> dict[str, np.ndarray]:

@@ -96,16 +96,20 @@ class LoadedModel:
         return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
     def matrix(self, features: pd.DataFrame) -> xgb.DMatrix:
-        x = features.reindex(columns=self.features).astype(float)
-        return xgb.DMatrix(x.to_numpy(), feature_names=self.features, missing=np.nan)
+        return xgb.DMatrix(self.array(features), feature_names=self.features, missing=np.nan, nthread=1)
 
-    def predict(self, features: pd.DataFrame, dmatrix: xgb.DMatrix | None = None) -> Prediction:
-        dm = dmatrix if dmatrix is not None else self.matrix(features)
+    def array(self, features: pd.DataFrame) -> np.ndarray:
+        return features.reindex(columns=self.features).astype(float).to_numpy()
+
+    def predict(self, features: pd.DataFrame) -> Prediction:
+        """Calibrated risk with its interval; `inplace_predict` skips DMatrix construction (fast for one row)."""
+        x = self.array(features)
         a, b = self.calibration
-        margin = a + b * self.booster.predict(dm, output_margin=True)
+        margin = a + b * self.booster.inplace_predict(x, predict_type="margin", missing=np.nan)
         risk = 1.0 / (1.0 + np.exp(-margin))
         if self.ensemble:
-            members = np.vstack([a + b * m.predict(dm, output_margin=True) for m in self.ensemble])
+            members = np.vstack([a + b * m.inplace_predict(x, predict_type="margin", missing=np.nan)
+                                 for m in self.ensemble])
             # Interval on the log-odds scale centred on the main model: +-1.645 SD of the bootstrap members.
             sd = members.std(axis=0, ddof=1) if len(self.ensemble) > 1 else np.zeros_like(margin)
             low, high = (1.0 / (1.0 + np.exp(-(margin + k * 1.645 * sd))) for k in (-1, 1))

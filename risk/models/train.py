@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import xgboost as xgb
+from scipy.special import expit
 
 from risk.models.labels import ipcw_targets, label
 from risk.models.registry import write_checksums
@@ -87,7 +88,7 @@ def _platt(margin: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[float, flo
     """Weighted logistic recalibration logit(p) = a + b * margin (Newton iterations; Platt 1999)."""
     a, b = 0.0, 1.0
     for _ in range(50):
-        p = 1 / (1 + np.exp(-(a + b * margin)))
+        p = expit(a + b * margin)
         g = np.array([np.sum(w * (p - y)), np.sum(w * (p - y) * margin)])
         h = p * (1 - p) * w
         hess = np.array([[h.sum(), (h * margin).sum()], [(h * margin).sum(), (h * margin**2).sum()]])

@@ -1,0 +1,327 @@
+"""The patient's cardiovascular risk category and the threshold set in force, with the reason in words.
+
+Order of precedence (ESC 2021 prevention, ESC 2023 diabetes; thresholds.json):
+1. established atherosclerotic CVD -> very high, no score;
+2. type 2 diabetes: severe target-organ damage -> very high; else SCORE2-Diabetes (40-69 y, ESC 2023
+   cut-points 5/10/20 %); at >=70 y SCORE2-OP (it includes diabetes) read with the set's thresholds
+   [project choice];
+3. chronic kidney disease: KDIGO orange -> high, red -> very high, no score [M];
+4. apparently healthy: SCORE2 (40-69) / SCORE2-OP (>=70) with the set's thresholds (ESC 2021 age-specific, or
+   ESC/EAS 2025 age-agnostic), raised to at least high by a markedly elevated single risk factor.
+A category that cannot be determined is "unknown" and says what is missing; it is never guessed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from risk.advise import kidney
+from risk.advise.conditions import markedly_elevated, severe_target_organ_damage
+from risk.advise.data import GUIDELINE_SETS, Guideline, guidelines, message, text, thresholds
+from risk.advise.inputs import Features, score_trigger, validated_risks
+from risk.advise.model import AdviceInputError, RiskCategory, TriggerInput
+from risk.advise.wording import category_label, cutoff_text, input_label, join
+from risk.i18n import Text
+
+REGIONS = ("low", "moderate", "high", "very_high")
+RANK = {"unknown": -1, "low": 0, "low_moderate": 1, "moderate": 1, "high": 2, "very_high": 3}
+
+SCORE2_INPUTS = ("age", "sex_male", "smoking_current", "sbp", "total_chol", "hdl")
+SCORE2_OP_INPUTS = (*SCORE2_INPUTS, "diabetes_any")
+SCORE2_DIABETES_INPUTS = (*SCORE2_INPUTS, "age_at_diabetes", "hba1c", "egfr")
+
+
+def check_guideline_set(guideline_set: str) -> dict[str, Any]:
+    if guideline_set not in GUIDELINE_SETS:
+        raise AdviceInputError(
+            f"unknown guideline set {guideline_set!r}: use one of {', '.join(GUIDELINE_SETS)}"
+        )
+    return thresholds()["guideline_sets"][guideline_set]
+
+
+def check_region(region: str) -> str:
+    if region not in REGIONS:
+        raise AdviceInputError(f"unknown SCORE2 risk region {region!r}: use one of {', '.join(REGIONS)}")
+    return region
+
+
+def band_for(set_key: str, age: float) -> dict[str, Any]:
+    for band in thresholds()["risk_threshold_sets"][set_key]["age_bands"]:
+        if band["min_age"] <= age < band["below_age"]:
+            return band
+    raise AdviceInputError(f"age {age} is outside every band of threshold set {set_key!r}")
+
+
+def categorise(set_key: str, age: float, risk: float) -> str:
+    """Category of a 10-year risk (fraction) in a threshold set; a cut-point is in the higher category."""
+    cats = thresholds()["risk_threshold_sets"][set_key]["categories"]
+    cuts = band_for(set_key, age)["cutoffs"]
+    index = sum(1 for c in cuts if risk >= c)
+    return cats[index]
+
+
+def missing_inputs(f: Features, names: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(n for n in names if f.num(n) is None)
+
+
+def _result(
+    *,
+    category: str,
+    basis: str,
+    reason: Text,
+    guideline: Guideline,
+    guideline_set: str,
+    region: str,
+    threshold_set: str = "",
+    klass: str = "not graded",
+    level: str = "not graded",
+    score_name: str | None = None,
+    score_value: float | None = None,
+    thresholds_used: tuple[float, ...] = (),
+    triggered_by: tuple[TriggerInput, ...] = (),
+    missing: tuple[str, ...] = (),
+) -> RiskCategory:
+    label = category_label(category)
+    return RiskCategory(
+        category=category,
+        label_en=label.en,
+        label_fr=label.fr,
+        basis=basis,
+        guideline_set=guideline_set,
+        threshold_set=threshold_set,
+        reason_en=reason.en,
+        reason_fr=reason.fr,
+        guideline=guideline.short,
+        year=guideline.year,
+        reference=guideline.citation,
+        recommendation_class=klass,
+        evidence_level=level,
+        score_name=score_name,
+        score_value=score_value,
+        thresholds=thresholds_used,
+        region=region,
+        triggered_by=triggered_by,
+        missing=missing,
+    )
+
+
+def _score_category(
+    f: Features,
+    *,
+    score_name: str,
+    risk: float | None,
+    set_key: str,
+    age: float,
+    reason_key: str,
+    guideline_set: str,
+    region: str,
+    needed: tuple[str, ...],
+    set_label: Text,
+) -> RiskCategory:
+    """Category from a score with a threshold set, or "unknown" naming what is missing."""
+    g = guidelines()
+    set_guideline = g[thresholds()["risk_threshold_sets"][set_key]["guideline"]]
+    score_label = message(f"score.{score_name}")
+    if risk is None:
+        missing = missing_inputs(f, needed)
+        why = (
+            message("reason.missing_list", missing=join([input_label(m) for m in missing]))
+            if missing
+            else message("reason.missing_none")
+        )
+        return _result(
+            category="unknown",
+            basis="not_computable",
+            guideline=set_guideline,
+            reason=message("reason.unknown_score_missing", score_label=score_label, missing=why),
+            guideline_set=guideline_set,
+            region=region,
+            score_name=score_name,
+            missing=missing,
+            triggered_by=(score_trigger(score_name, None),),
+        )
+    band = band_for(set_key, age)
+    category = categorise(set_key, age, risk)
+    reason = message(
+        reason_key,
+        score_label=score_label,
+        score=risk,
+        region=message(f"region.{region}"),
+        set_label=set_label,
+        band=text(band["label"]),
+        cutoffs=cutoff_text(set_key, band),
+    )
+    is_diabetes_score = score_name == "score2_diabetes"
+    return _result(
+        category=category,
+        basis="score",
+        reason=reason,
+        guideline=set_guideline,
+        guideline_set=guideline_set,
+        region=region,
+        threshold_set=set_key,
+        klass="I",
+        level="B",  # SCORE2/-OP (ESC 2021) and SCORE2-Diabetes (ESC 2023): I B
+        score_name=score_name,
+        score_value=risk,
+        thresholds_used=tuple(band["cutoffs"]),
+        triggered_by=(score_trigger(score_name, risk), f.trigger("age"))
+        + ((f.trigger("diabetes_t2", ""),) if is_diabetes_score else ()),
+    )
+
+
+def risk_category(
+    features: Mapping[str, Any],
+    scores: Mapping[str, Any] | None,
+    guideline_set: str = "esc2021",
+    *,
+    region: str = "low",
+) -> RiskCategory:
+    """Which ESC risk category applies, which threshold set is in force and why (pure)."""
+    set_cfg = check_guideline_set(guideline_set)
+    check_region(region)
+    f = Features(features)
+    risks = validated_risks(scores, what="score")
+    g = guidelines()
+    set_label = text(set_cfg["label"])
+    common = {"guideline_set": guideline_set, "region": region}
+
+    if f.yes("established_cvd"):
+        guideline = g["esc2021_prevention"] if guideline_set == "esc2021" else g["esc_eas2025_lipids"]
+        return _result(
+            category="very_high",
+            basis="established_cvd",
+            guideline=guideline,
+            reason=message("reason.established_cvd"),
+            triggered_by=(f.trigger("established_cvd", ""),),
+            **common,
+        )
+
+    age = f.num("age")
+    ages = thresholds()["score_ages"]
+    if f.yes("diabetes_t2"):
+        tod, used = severe_target_organ_damage(f)
+        if tod:
+            return _result(
+                category="very_high",
+                basis="diabetes_target_organ_damage",
+                guideline=g["esc2023_diabetes"],
+                reason=message("reason.diabetes_tod", tod=join(tod)),
+                triggered_by=(f.trigger("diabetes_t2", ""), *used),
+                **common,
+            )
+        if age is None:
+            return _unknown("reason.unknown_no_age", g["esc2023_diabetes"], ("age",), **common)
+        if age < ages["score2_diabetes_min"]:
+            return _unknown("reason.unknown_t2d_under_40", g["esc2023_diabetes"], (), age=age, **common)
+        if age < ages["score2_diabetes_below"]:
+            return _score_category(
+                f,
+                score_name="score2_diabetes",
+                risk=risks.get("score2_diabetes"),
+                set_key="esc2023_score2_diabetes",
+                age=age,
+                reason_key="reason.score2_diabetes",
+                needed=SCORE2_DIABETES_INPUTS,
+                set_label=set_label,
+                **common,
+            )
+        name = "score2_op" if risks.get("score2_op") is not None else "score2"
+        return _score_category(
+            f,
+            score_name="score2_op",
+            risk=risks.get(name),
+            set_key=set_cfg["risk_thresholds"],
+            age=age,
+            reason_key="reason.score2_op_diabetes",
+            needed=SCORE2_OP_INPUTS,
+            set_label=set_label,
+            **common,
+        )
+    if f.yes("diabetes_t1"):
+        return _unknown("reason.unknown_t1d", g["esc2023_diabetes"], (), **common)
+    if f.yes("diabetes_any"):
+        return _unknown("reason.unknown_diabetes_type", g["esc2023_diabetes"], (), **common)
+
+    ks = kidney.stage(f)
+    esc_from_colour = thresholds()["kdigo"]["esc_category_from_colour"]
+    if ks.colour in esc_from_colour:
+        category = esc_from_colour[ks.colour]
+        colour = text(thresholds()["kdigo"]["colour_labels"][ks.colour])
+        reason = message("reason.ckd", stage=ks.label, colour=colour, category=category_label(category))
+        if ks.albuminuria is None:
+            note = message("note.uacr_unknown")
+            reason = Text(en=reason.en + note.en, fr=reason.fr + note.fr)
+        used = (f.trigger("egfr"),) + ((f.trigger("uacr"),) if ks.albuminuria else ())
+        return _result(
+            category=category,
+            basis="ckd",
+            guideline=g["esc2021_prevention"],
+            reason=reason,
+            triggered_by=used,
+            **common,
+        )
+
+    if age is None:
+        return _unknown("reason.unknown_no_age", g["esc2021_prevention"], ("age",), **common)
+    if age < ages["score2_min"]:
+        return _unknown("reason.unknown_under_40", g["esc2021_prevention"], (), age=age, **common)
+    if age >= ages["score2_op_min"]:
+        name = "score2_op"
+        risk = risks.get("score2_op") if risks.get("score2_op") is not None else risks.get("score2")
+        needed = SCORE2_OP_INPUTS
+    else:
+        name, risk, needed = "score2", risks.get("score2"), SCORE2_INPUTS
+    result = _score_category(
+        f,
+        score_name=name,
+        risk=risk,
+        set_key=set_cfg["risk_thresholds"],
+        age=age,
+        reason_key="reason.score",
+        needed=needed,
+        set_label=set_label,
+        **common,
+    )
+    factor, used = markedly_elevated(f)
+    if factor is not None and RANK[result.category] < RANK["high"]:
+        extra = message("reason.markedly_elevated", factor=factor)
+        reason = Text(
+            en=f"{result.reason_en} {extra.en}".strip(), fr=f"{result.reason_fr} {extra.fr}".strip()
+        )
+        return _result(
+            category="high",
+            basis="markedly_elevated",
+            guideline=g["esc2021_prevention"],
+            reason=reason,
+            score_name=result.score_name,
+            score_value=result.score_value,
+            threshold_set=result.threshold_set,
+            thresholds_used=result.thresholds,
+            triggered_by=(*result.triggered_by, *used),
+            missing=result.missing,
+            **common,
+        )
+    return result
+
+
+def _unknown(
+    key: str,
+    guideline: Guideline,
+    missing: tuple[str, ...],
+    *,
+    guideline_set: str,
+    region: str,
+    **params: Any,
+) -> RiskCategory:
+    reason = message(key, **params)
+    return _result(
+        category="unknown",
+        basis="not_computable",
+        guideline=guideline,
+        reason=reason,
+        guideline_set=guideline_set,
+        region=region,
+        missing=missing,
+    )

@@ -1,0 +1,55 @@
+"""Findings that set a risk category without a score (ESC 2023 severe target-organ damage in type 2
+diabetes, ESC 2021 markedly elevated single risk factor); thresholds in thresholds.json."""
+
+from __future__ import annotations
+
+from risk.advise.data import message, thresholds
+from risk.advise.inputs import Features
+from risk.advise.model import TriggerInput
+from risk.advise.wording import bp_text
+from risk.i18n import Text
+
+
+def severe_target_organ_damage(f: Features) -> tuple[list[Text], list[TriggerInput]]:
+    """ESC 2023 severe target-organ damage in type 2 diabetes (thresholds.json "diabetes")."""
+    d = thresholds()["diabetes"]
+    egfr, uacr = f.num("egfr"), f.num("uacr")
+    found: list[Text] = []
+    used: list[TriggerInput] = []
+    if egfr is not None and egfr < d["tod_egfr_below"]:
+        found.append(message("tod.egfr_below_45", egfr=egfr))
+        used.append(f.trigger("egfr"))
+    elif (
+        egfr is not None
+        and uacr is not None
+        and egfr < d["tod_egfr_albuminuria_below"]
+        and d["tod_uacr_micro"] <= uacr <= d["tod_uacr_proteinuria_above"]
+    ):
+        found.append(message("tod.egfr_45_59_albuminuria", egfr=egfr, uacr=uacr))
+        used += [f.trigger("egfr"), f.trigger("uacr")]
+    if uacr is not None and uacr > d["tod_uacr_proteinuria_above"]:
+        found.append(message("tod.proteinuria", uacr=uacr))
+        used.append(f.trigger("uacr"))
+    sites = [
+        k
+        for k in ("dx_diabetic_retinopathy", "dx_diabetic_neuropathy", "dx_diabetic_nephropathy")
+        if f.yes(k)
+    ]
+    if uacr is not None and uacr >= d["tod_uacr_micro"] and "dx_diabetic_nephropathy" not in sites:
+        sites.append("uacr")  # albuminuria counts as the kidney site
+    if len(sites) >= d["tod_microvascular_sites"]:
+        found.append(message("tod.microvascular", n=len(sites)))
+        used += [f.trigger(k, "") for k in sites if k != "uacr"]
+    return found, used
+
+
+def markedly_elevated(f: Features) -> tuple[Text | None, list[TriggerInput]]:
+    m = thresholds()["markedly_elevated"]
+    ldl, tc, sbp, dbp = f.num("ldl"), f.num("total_chol"), f.num("sbp"), f.num("dbp")
+    if ldl is not None and ldl > m["ldl_above"]:
+        return message("factor.ldl", ldl=ldl), [f.trigger("ldl")]
+    if tc is not None and tc > m["total_chol_above"]:
+        return message("factor.total_chol", tc=tc), [f.trigger("total_chol")]
+    if (sbp is not None and sbp >= m["sbp_at_least"]) or (dbp is not None and dbp >= m["dbp_at_least"]):
+        return message("factor.bp", bp=bp_text(f)), [f.trigger("sbp"), f.trigger("dbp")]
+    return None, []

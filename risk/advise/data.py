@@ -1,0 +1,152 @@
+"""Loads the advice data files shipped in the package (rules, thresholds, guidelines, intervals, messages).
+
+Loaded once and checked on import: a rule without a citation, a class, a level or one of its two languages is
+a packaging error and must fail loudly, never produce an uncited step.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from risk.i18n import Catalogue, Text, render
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Guideline:
+    key: str
+    short: str
+    year: int
+    reference: str
+    doi: str
+    confidence: str
+
+    @property
+    def citation(self) -> str:
+        return f"{self.reference}. doi:{self.doi}" if self.doi else self.reference
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Rule:
+    id: str
+    category: str
+    priority: int
+    guideline: Guideline
+    recommendation_class: str
+    evidence_level: str
+    confidence: str
+    sets: tuple[str, ...]
+    suppressed_by: tuple[str, ...]
+    texts: dict[str, Text]
+
+
+GUIDELINE_SETS = ("esc2021", "esc_eas2025")
+CATEGORIES = (
+    "risk_assessment",
+    "lipids",
+    "blood_pressure",
+    "smoking",
+    "antithrombotic",
+    "diabetes",
+    "kidney",
+)
+
+
+def _load(name: str) -> Any:
+    return json.loads(resources.files("risk.advise").joinpath(name).read_text(encoding="utf-8"))
+
+
+@cache
+def guidelines() -> dict[str, Guideline]:
+    return {
+        key: Guideline(
+            key=key,
+            short=v["short"],
+            year=int(v["year"]),
+            reference=v["reference"],
+            doi=v.get("doi", ""),
+            confidence=v["confidence"],
+        )
+        for key, v in _load("guidelines.json").items()
+        if not key.startswith("_")
+    }
+
+
+@cache
+def thresholds() -> dict[str, Any]:
+    return _load("thresholds.json")
+
+
+@cache
+def messages() -> Catalogue:
+    return Catalogue.from_resource("risk.advise", "messages.json")
+
+
+@cache
+def care_gap_definitions() -> list[dict[str, Any]]:
+    return _load("care_gaps.json")["gaps"]
+
+
+@cache
+def alert_definitions() -> dict[str, dict[str, Any]]:
+    return {a["id"]: a for a in _load("alerts.json")["alerts"]}
+
+
+@cache
+def rules() -> tuple[Rule, ...]:
+    known = guidelines()
+    out: list[Rule] = []
+    seen: set[str] = set()
+    for raw in _load("rules.json")["rules"]:
+        rid = raw["id"]
+        if rid in seen:
+            raise ValueError(f"rules.json: duplicate rule id {rid!r}")
+        seen.add(rid)
+        if raw["guideline"] not in known:
+            raise ValueError(f"rules.json: rule {rid!r} cites unknown guideline {raw['guideline']!r}")
+        if raw["category"] not in CATEGORIES:
+            raise ValueError(f"rules.json: rule {rid!r} has unknown category {raw['category']!r}")
+        for key in ("class", "level", "confidence"):
+            if not str(raw.get(key, "")).strip():
+                raise ValueError(f"rules.json: rule {rid!r} lacks {key!r}")
+        sets = tuple(raw.get("sets", GUIDELINE_SETS))
+        if not set(sets) <= set(GUIDELINE_SETS):
+            raise ValueError(f"rules.json: rule {rid!r} names an unknown guideline set in {sets}")
+        texts = {
+            name: Text.from_mapping(t, where=f"rules.json:{rid}:{name}") for name, t in raw["texts"].items()
+        }
+        if "default" not in texts:
+            raise ValueError(f"rules.json: rule {rid!r} has no default text")
+        out.append(
+            Rule(
+                id=rid,
+                category=raw["category"],
+                priority=int(raw["priority"]),
+                guideline=known[raw["guideline"]],
+                recommendation_class=str(raw["class"]),
+                evidence_level=str(raw["level"]),
+                confidence=str(raw["confidence"]),
+                sets=sets,
+                suppressed_by=tuple(raw.get("suppressed_by", ())),
+                texts=texts,
+            )
+        )
+    for rule in out:
+        unknown = set(rule.suppressed_by) - seen
+        if unknown:
+            raise ValueError(f"rules.json: rule {rule.id!r} is suppressed by unknown rules {sorted(unknown)}")
+    return tuple(out)
+
+
+def message(key: str, **params: Any) -> Text:
+    """A catalogue message rendered in both languages (values formatted per language)."""
+    template = messages()[key]
+    return Text(en=render(template.en, "en", **params), fr=render(template.fr, "fr", **params))
+
+
+def text(data: dict[str, str]) -> Text:
+    """A bilingual label from a thresholds/care-gap JSON object."""
+    return Text.from_mapping(data)

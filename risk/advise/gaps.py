@@ -1,0 +1,212 @@
+"""Care gaps: tests, exams and screenings that are due, overdue, or have no record at all (pure).
+
+Intervals and their sources are in care_gaps.json; this module holds the conditions that select a schedule
+(the shortest applicable interval wins) and the date arithmetic. A gap whose evidence the record cannot carry
+(no ``last_<concept>_days`` column at all) is not reported; a gap with no evidence in the record says
+"no record" and never claims to be overdue since a date.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Callable, Mapping
+from datetime import date, timedelta
+from typing import Any
+
+from risk.advise import kidney
+from risk.advise.data import care_gap_definitions, message, text, thresholds
+from risk.advise.inputs import Features, to_date
+from risk.advise.model import AdviceInputError, CareGap
+from risk.concepts import MEASUREMENT_CONCEPTS
+from risk.i18n import Text, render
+
+Condition = Callable[[Features, kidney.KidneyStage], bool]
+
+
+def add_months(day: date, months: int) -> date:
+    """Calendar months later, clamped to the month's last day (31 Jan + 1 month = 28/29 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _diabetes(f: Features) -> bool:
+    return f.yes("diabetes_any") or f.yes("diabetes_t2") or f.yes("diabetes_t1")
+
+
+def _diabetes_screen_eligible(f: Features) -> bool:
+    """ADA: kidney and eye screening in type 2 diabetes from diagnosis, in type 1 from 5 years' duration."""
+    if not _diabetes(f):
+        return False
+    if f.yes("diabetes_t1") and not f.yes("diabetes_t2"):
+        years = f.num("diabetes_years")
+        return years is not None and years >= 5
+    return True
+
+
+def _age_between(f: Features, low: float, below: float) -> bool:
+    age = f.num("age")
+    return age is not None and low <= age < below
+
+
+def _woman(f: Features) -> bool:
+    return f.flag("sex_male") is False
+
+
+def _hypertension(f: Features) -> bool:
+    return f.yes("hypertension") or f.yes("on_antihypertensive")
+
+
+def _retina_low_risk(f: Features) -> bool:
+    hba1c, sbp, dbp = f.num("hba1c"), f.num("sbp"), f.num("dbp")
+    return (
+        not f.yes("rx_insulin")
+        and not f.yes("dx_diabetic_retinopathy")
+        and hba1c is not None
+        and hba1c <= thresholds()["diabetes"]["hba1c_target"]
+        and sbp is not None
+        and sbp < 140
+        and (dbp is None or dbp < 90)
+    )
+
+
+def _age_at_last_cervical(f: Features) -> float | None:
+    age, days = f.num("age"), f.num("last_cervical_screening_days")
+    return None if age is None or days is None else age - days / 365.25
+
+
+def _cervical_cytology(f: Features) -> bool:
+    """Cytology every 3 years from 25; the first HPV test comes 3 years after the last cytology."""
+    if not _woman(f) or not _age_between(f, 25, 66):
+        return False
+    age_at_last = _age_at_last_cervical(f)
+    if age_at_last is not None:
+        return age_at_last < 30
+    return _age_between(f, 25, 30)
+
+
+def _bp_screen_low(f: Features) -> bool:
+    sbp, dbp = f.num("sbp"), f.num("dbp")
+    return sbp is not None and dbp is not None and sbp < 120 and dbp < 70
+
+
+CONDITIONS: dict[str, Condition] = {
+    "diabetes": lambda f, k: _diabetes(f),
+    "diabetes_hba1c_above_target": lambda f, k: (
+        _diabetes(f) and (f.num("hba1c") or 0.0) > thresholds()["diabetes"]["hba1c_target"]
+    ),
+    "on_lipid_lowering": lambda f, k: f.yes("on_lipid_lowering") or f.yes("on_statin"),
+    "hypertension": lambda f, k: _hypertension(f),
+    "adult_risk_assessment": lambda f, k: (
+        (f.flag("sex_male") is True and _age_between(f, 40, 200)) or (_woman(f) and _age_between(f, 50, 200))
+    ),
+    "ckd_heat_map": lambda f, k: k.ckd,
+    "diabetes_kidney_screen": lambda f, k: _diabetes_screen_eligible(f),
+    "diabetes_retina_standard": lambda f, k: _diabetes_screen_eligible(f) and not _retina_low_risk(f),
+    "diabetes_retina_low_risk": lambda f, k: _diabetes_screen_eligible(f) and _retina_low_risk(f),
+    "diabetes_foot_high_risk": lambda f, k: (
+        _diabetes(f) and (f.yes("dx_diabetic_foot_ulcer") or f.yes("dx_amputation"))
+    ),
+    "diabetes_foot_neuropathy": lambda f, k: _diabetes(f) and f.yes("dx_diabetic_neuropathy"),
+    "bp_follow_up": lambda f, k: _hypertension(f) or _diabetes(f),
+    "adult_bp_screen_yearly": lambda f, k: (
+        _age_between(f, 18, 200) and (_age_between(f, 40, 200) or not _bp_screen_low(f))
+    ),
+    "adult_bp_screen_3y": lambda f, k: _age_between(f, 18, 40) and _bp_screen_low(f),
+    "age_50_74": lambda f, k: _age_between(f, 50, 75),
+    "woman_50_74": lambda f, k: _woman(f) and _age_between(f, 50, 75),
+    "cervical_cytology": lambda f, k: _cervical_cytology(f),
+    "cervical_hpv": lambda f, k: _woman(f) and _age_between(f, 30, 66) and not _cervical_cytology(f),
+}
+
+
+def _months(schedule: dict[str, Any], ks: kidney.KidneyStage) -> int:
+    if schedule["months"] == "kdigo":
+        return 12 // (ks.times_per_year or 1)  # 1 -> 12, 2 -> 6, 3 -> 4, 4+ -> 3 months
+    return int(schedule["months"])
+
+
+def _last_evidence(f: Features, evidence: list[str], reference: date) -> tuple[bool, date | None]:
+    """(the record can tell, latest date of evidence or None)."""
+    can_tell = False
+    latest: date | None = None
+    for name in evidence:
+        if name in MEASUREMENT_CONCEPTS:
+            can_tell = True
+            when = f.date_of(name)
+            if when is None and (days := f.num(f"{name}_days")) is not None:
+                when = reference - timedelta(days=days)
+        else:
+            column = f"last_{name}_days"
+            if not f.has(column):
+                continue
+            can_tell = True
+            days = f.num(column)
+            when = None if days is None else reference - timedelta(days=days)
+        if when is not None and (latest is None or when > latest):
+            latest = when
+    return can_tell, latest
+
+
+def _interval_text(months: int) -> Text:
+    if months % 12 == 0:
+        return message("interval.year") if months == 12 else message("interval.years", n=months // 12)
+    return message("interval.months", n=months)
+
+
+def _capitalised(s: str) -> str:
+    return s[:1].upper() + s[1:]
+
+
+def care_gaps(features: Mapping[str, Any], *, as_of: date, horizon_days: int = 0) -> list[CareGap]:
+    """Gaps due at ``as_of`` (or within ``horizon_days``), most overdue first, then the no-record ones."""
+    as_of_day = to_date(as_of)
+    if as_of_day is None:
+        raise AdviceInputError("care_gaps needs an as_of date")
+    f = Features(features)
+    reference = f.as_of or as_of_day  # *_days columns count back from the features' own index date
+    ks = kidney.stage(f)
+    gaps: list[CareGap] = []
+    for gap in care_gap_definitions():
+        applicable = [s for s in gap["schedules"] if CONDITIONS[s["when"]](f, ks)]
+        if not applicable:
+            continue
+        schedule = min(applicable, key=lambda s: _months(s, ks))
+        months = _months(schedule, ks)
+        can_tell, last = _last_evidence(f, gap["evidence"], reference)
+        if not can_tell:
+            continue
+        params = {
+            "name": text(gap["name"]),
+            "interval": _interval_text(months),
+            "reason": Text(
+                **{
+                    lang: render(text(schedule["reason"]).get(lang), lang, stage=ks.label)
+                    for lang in ("en", "fr")
+                }
+            ),
+        }
+        if last is None:
+            key, due, overdue = "gap.no_record", as_of_day, None
+        else:
+            due = add_months(last, months)
+            overdue = (as_of_day - due).days
+            if overdue < -horizon_days:
+                continue
+            key = "gap.overdue" if overdue >= 0 else "gap.upcoming"
+            params |= {"due": due, "last": last}
+        msg = message(key, **params)
+        gaps.append(
+            CareGap(
+                id=gap["id"],
+                text_en=_capitalised(msg.en),
+                text_fr=_capitalised(msg.fr),
+                last_done=last,
+                due=due,
+                overdue_days=overdue,
+                interval_months=months,
+                guideline=schedule["guideline"],
+            )
+        )
+    gaps.sort(key=lambda g: (g.overdue_days is None, -(g.overdue_days or 0)))
+    return gaps

@@ -1,0 +1,71 @@
+"""KDIGO CKD staging: GFR and albuminuria categories, heat-map colour and monitoring frequency.
+
+Source: KDIGO 2012 heat map, retained in KDIGO 2024 (thresholds.json "kdigo"; clinical_reference.md 6.6, [M]:
+the 2024 figure may differ slightly in the monitoring numbers). Albuminuria uses UACR in mg/mmol
+(A1 <3, A2 3-30, A3 >30). When UACR is unknown the staging is the lowest cell the known eGFR allows
+(albuminuria taken as A1) and says so: that under-estimates, never over-states, the kidney risk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from risk.advise.data import thresholds
+from risk.advise.inputs import Features
+
+_ORDER = {"green": 0, "yellow": 1, "orange": 2, "red": 3}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class KidneyStage:
+    gfr: str | None  # G1..G5, None when eGFR unknown
+    albuminuria: str | None  # A1..A3, None when UACR unknown
+    colour: str | None  # green, yellow, orange, red (None when eGFR unknown)
+    times_per_year: int | None  # KDIGO monitoring frequency; 4 means "4 or more"
+    ckd: bool  # CKD present: eGFR <60, UACR >=3 mg/mmol, or a recorded CKD diagnosis / stage
+
+    @property
+    def label(self) -> str:
+        return f"{self.gfr or 'G?'}{self.albuminuria or 'A?'}"
+
+
+def gfr_category(egfr: float) -> str:
+    for row in thresholds()["kdigo"]["gfr"]:
+        if egfr >= row["min"]:
+            return row["category"]
+    raise ValueError(f"eGFR {egfr} is negative")
+
+
+def albuminuria_category(uacr_mg_mmol: float) -> str:
+    rows = thresholds()["kdigo"]["albuminuria"]
+    if uacr_mg_mmol < rows[0]["below"]:
+        return rows[0]["category"]
+    if uacr_mg_mmol <= rows[1]["below_or_equal"]:
+        return rows[1]["category"]
+    return rows[2]["category"]
+
+
+def heat_map(gfr: str, albuminuria: str) -> tuple[str, int]:
+    colour, times = thresholds()["kdigo"]["heat_map"][gfr][albuminuria]
+    return colour, int(times)
+
+
+def colour_rank(colour: str | None) -> int:
+    return -1 if colour is None else _ORDER[colour]
+
+
+def stage(f: Features) -> KidneyStage:
+    egfr, uacr = f.num("egfr"), f.num("uacr")
+    g = gfr_category(egfr) if egfr is not None else None
+    a = albuminuria_category(uacr) if uacr is not None else None
+    colour = times = None
+    if g is not None:
+        colour, times = heat_map(g, a or "A1")
+    ckd_stage = f.num("ckd_stage") or 0.0
+    ckd = (
+        (egfr is not None and egfr < 60.0)
+        or (uacr is not None and uacr >= 3.0)
+        or ckd_stage >= 1.0
+        or f.yes("dx_ckd")
+    )
+    return KidneyStage(gfr=g, albuminuria=a, colour=colour, times_per_year=times, ckd=bool(ckd))

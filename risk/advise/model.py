@@ -1,0 +1,110 @@
+"""What the advice layer returns: next steps, care gaps, weak-signal alerts and the risk category.
+
+Every output carries its source (guideline, year, class and level, or the rationale of a project threshold)
+and the inputs that produced it with their value, unit and date, so that a clinician can check it in seconds
+and a CDS Hooks card or a FHIR Task can be built from it without going back to the record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from risk.errors import ExitCode, RiskError
+
+
+class AdviceInputError(RiskError):
+    """Input the advice layer cannot use safely (e.g. a risk in percent instead of a fraction)."""
+
+    code = ExitCode.INTERNAL
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TriggerInput:
+    """One input behind a step: a feature, a score or a model prediction."""
+
+    name: str  # feature column or score name, e.g. "ldl", "score2", "established_cvd"
+    value: float | None  # None = missing (shown as "not recorded"); flags are 1.0 / 0.0
+    unit: str  # display unit ("mmol/L", "%", "" for flags)
+    date: date | None = None  # date of the measurement when known
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class NextStep:
+    """A guideline-linked action for this patient, or one already in place (``already_done``)."""
+
+    id: str  # rule id in rules.json
+    category: str  # risk_assessment, lipids, blood_pressure, smoking, antithrombotic, diabetes, kidney
+    priority: int  # 1 act now, 2 optimise, 3 assess / lifestyle / monitor
+    text_en: str
+    text_fr: str
+    guideline: str  # short name, e.g. "ESC 2021 CVD prevention"
+    year: int
+    recommendation_class: str  # ESC I/IIa/IIb/III; KDIGO 1/2; "PP" = practice point (not graded)
+    evidence_level: str  # ESC A/B/C; KDIGO A-D; "not graded"
+    triggered_by: tuple[TriggerInput, ...]
+    already_done: bool = False  # the patient already receives it: shown, never offered again
+    reference: str = ""  # full citation with DOI
+    confidence: str = ""  # V2+ / V1 / M: how well the grading was checked (M = verify in the PDF)
+    context: tuple[TriggerInput, ...] = ()  # model predictions shown beside the step; they never trigger it
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CareGap:
+    """A test, exam or screening that is due or overdue, or has no record at all."""
+
+    id: str  # hba1c, lipids, egfr, uacr, retinal_exam, foot_exam, bp, colorectal_screening, ...
+    text_en: str
+    text_fr: str
+    last_done: date | None  # None: no record in the file (never claimed overdue since a date)
+    due: date  # when it fell or falls due (as_of when there is no record)
+    overdue_days: int | None  # days past due at as_of (negative: due in the future); None without record
+    interval_months: int
+    guideline: str  # source of the interval, e.g. "ADA Standards of Care 2025 s.6; HAS 2014"
+
+    @property
+    def no_record(self) -> bool:
+        return self.last_done is None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Alert:
+    """A weak signal in a trend that deserves a look before it crosses a guideline threshold."""
+
+    id: str
+    text_en: str
+    text_fr: str
+    value: float  # the signal (slope per year, fraction of weight lost)
+    unit: str
+    window: str  # ISO 8601 duration of the look-back, e.g. "P3Y"
+    guideline_or_rationale: str
+    triggered_by: tuple[TriggerInput, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RiskCategory:
+    """Which cardiovascular risk category applies, on what basis, and which threshold set is in force."""
+
+    category: str  # low, moderate, low_moderate, high, very_high, unknown
+    label_en: str
+    label_fr: str
+    basis: str  # established_cvd, diabetes_target_organ_damage, ckd, score, markedly_elevated, not_computable
+    guideline_set: str  # esc2021 or esc_eas2025
+    threshold_set: str  # esc2021_age_specific, esc_eas2025, esc2023_score2_diabetes, or "" when no score used
+    reason_en: str  # why this category and why this threshold set, in words
+    reason_fr: str
+    guideline: str
+    year: int
+    reference: str
+    recommendation_class: str = "not graded"
+    evidence_level: str = "not graded"
+    score_name: str | None = None  # score2, score2_op, score2_diabetes
+    score_value: float | None = None  # fraction 0-1
+    thresholds: tuple[float, ...] = ()  # cut-points of the set in force (fractions)
+    region: str = "low"
+    triggered_by: tuple[TriggerInput, ...] = ()
+    missing: tuple[str, ...] = field(default=())  # inputs that would be needed when not computable
+
+    @property
+    def known(self) -> bool:
+        return self.category != "unknown"

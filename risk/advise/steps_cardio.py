@@ -1,0 +1,349 @@
+"""When the cardiovascular steps fire: risk estimation, lipids, blood pressure, smoking, antiplatelet.
+
+Texts, citations and classes are in rules.json; thresholds in thresholds.json. A treated patient is never
+offered the same treatment again: the step is returned with ``already_done`` and the next move (intensify,
+add-on) is a separate step.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from risk.advise.category import band_for, categorise
+from risk.advise.data import message, text, thresholds
+from risk.advise.inputs import score_trigger
+from risk.advise.model import TriggerInput
+from risk.advise.registry import Context, Firing, rule
+from risk.advise.wording import bp_text, category_label, input_label, join
+from risk.i18n import Text
+
+HIGH = ("high", "very_high")
+ANTICOAGULANTS = ("rx_anticoagulant_vka", "rx_anticoagulant_doac", "rx_anticoagulant_parenteral")
+
+
+# ---------------------------------------------------------------- risk estimation
+
+
+def _estimate(ctx: Context, score_names: tuple[str, ...]) -> Firing | None:
+    """Done (with the score) when available, else the action naming what is missing."""
+    risk = next((ctx.scores[n] for n in score_names if ctx.scores.get(n) is not None), None)
+    age = ctx.f.num("age")
+    shown = score_names[0]
+    if risk is None:
+        missing = ctx.category.missing
+        if not missing:
+            return Firing(triggered_by=(score_trigger(shown, None),), variant="failed")
+        return Firing(
+            triggered_by=tuple(
+                ctx.f.trigger(m, "")
+                if m in ("sex_male", "smoking_current", "diabetes_any")
+                else ctx.f.trigger(m)
+                for m in missing
+            ),
+            params={"missing": join([input_label(m) for m in missing])},
+        )
+    params: dict[str, Any] = {"score": risk, "region": message(f"region.{ctx.region}")}
+    if shown == "score2_diabetes":
+        params["category"] = category_label(categorise("esc2023_score2_diabetes", age or 0.0, risk))
+    else:
+        set_key = thresholds()["guideline_sets"][ctx.guideline_set]["risk_thresholds"]
+        params["category"] = category_label(categorise(set_key, age or 0.0, risk))
+        params["band"] = text(band_for(set_key, age or 0.0)["label"])
+    return Firing(
+        triggered_by=(score_trigger(shown, risk), ctx.f.trigger("age")), params=params, already_done=True
+    )
+
+
+@rule("risk_estimate_score2")
+def _score2(ctx: Context) -> Firing | None:
+    age = ctx.f.num("age")
+    if not ctx.apparently_healthy or age is None or not 40 <= age < 70:
+        return None
+    return _estimate(ctx, ("score2",))
+
+
+@rule("risk_estimate_score2_op")
+def _score2_op(ctx: Context) -> Firing | None:
+    age = ctx.f.num("age")
+    if not ctx.apparently_healthy or age is None or age < 70:
+        return None
+    return _estimate(ctx, ("score2_op", "score2"))
+
+
+@rule("risk_estimate_score2_diabetes")
+def _score2_diabetes(ctx: Context) -> Firing | None:
+    age = ctx.f.num("age")
+    if (
+        not ctx.t2d
+        or ctx.cvd
+        or ctx.category.basis == "diabetes_target_organ_damage"
+        or age is None
+        or not 40 <= age < 70
+    ):
+        return None
+    return _estimate(ctx, ("score2_diabetes",))
+
+
+# ---------------------------------------------------------------- lipids
+
+
+def _lipid_params(ctx: Context, goal: float, ldl: float | None) -> dict[str, Any]:
+    per_g = thresholds()["mmol_per_g_ldl"]
+    params: dict[str, Any] = {
+        "goal": goal,
+        "goal_gl": goal / per_g,
+        "category": category_label(ctx.category.category),
+    }
+    if ldl is not None:
+        params |= {"ldl": ldl, "ldl_gl": ldl / per_g}
+    return params
+
+
+def _older_primary(ctx: Context) -> bool:
+    age = ctx.f.num("age")
+    return age is not None and age >= 70 and ctx.apparently_healthy
+
+
+@rule("statin_start")
+def _statin_start(ctx: Context) -> Firing | None:
+    if ctx.category.category not in HIGH or _older_primary(ctx):
+        return None
+    goal = ctx.ldl_goal()
+    assert goal is not None  # every known category has a goal in thresholds.json
+    ldl = ctx.f.num("ldl")
+    on_statin = ctx.f.yes("on_statin")
+    triggers = (*ctx.category_triggers(), ctx.f.trigger("ldl"), ctx.f.trigger("on_statin", ""))
+    params = _lipid_params(ctx, goal, ldl)
+    if on_statin:
+        return Firing(triggered_by=triggers, params=params, already_done=True)
+    if ldl is None:
+        # ESC 2021: high-intensity statin for all patients with ASCVD; otherwise LDL-C is needed first.
+        return Firing(triggered_by=triggers, params=params, variant="no_ldl") if ctx.cvd else None
+    if ldl >= goal or ctx.cvd:
+        return Firing(triggered_by=triggers, params=params)
+    return None
+
+
+@rule("statin_start_older_primary")
+def _statin_older(ctx: Context) -> Firing | None:
+    if ctx.category.category not in HIGH or not _older_primary(ctx):
+        return None
+    goal = ctx.ldl_goal()
+    assert goal is not None
+    ldl = ctx.f.num("ldl")
+    triggers = (*ctx.category_triggers(), ctx.f.trigger("ldl"), ctx.f.trigger("on_statin", ""))
+    if ctx.f.yes("on_statin"):
+        return Firing(triggered_by=triggers, params=_lipid_params(ctx, goal, ldl), already_done=True)
+    if ldl is not None and ldl >= goal:
+        return Firing(triggered_by=triggers, params=_lipid_params(ctx, goal, ldl))
+    return None
+
+
+def _above_goal_on_statin(ctx: Context) -> tuple[float, float] | None:
+    goal, ldl = ctx.ldl_goal(), ctx.f.num("ldl")
+    if goal is None or ldl is None or not ctx.f.yes("on_statin") or ldl < goal:
+        return None
+    return ldl, goal
+
+
+@rule("statin_intensify")
+def _statin_intensify(ctx: Context) -> Firing | None:
+    above = _above_goal_on_statin(ctx)
+    if above is None:
+        return None
+    ldl, goal = above
+    return Firing(
+        triggered_by=(ctx.f.trigger("ldl"), ctx.f.trigger("on_statin", "")),
+        params=_lipid_params(ctx, goal, ldl),
+    )
+
+
+@rule("ezetimibe_add")
+def _ezetimibe(ctx: Context) -> Firing | None:
+    above = _above_goal_on_statin(ctx)
+    if above is None:
+        return None
+    ldl, goal = above
+    return Firing(
+        triggered_by=(ctx.f.trigger("ldl"), ctx.f.trigger("rx_ezetimibe", "")),
+        params=_lipid_params(ctx, goal, ldl),
+        already_done=ctx.f.yes("rx_ezetimibe"),
+    )
+
+
+@rule("pcsk9_add")
+def _pcsk9(ctx: Context) -> Firing | None:
+    above = _above_goal_on_statin(ctx)
+    if above is None or not ctx.cvd or not ctx.f.yes("rx_ezetimibe"):
+        return None
+    ldl, goal = above
+    return Firing(
+        triggered_by=(
+            ctx.f.trigger("established_cvd", ""),
+            ctx.f.trigger("ldl"),
+            ctx.f.trigger("rx_ezetimibe", ""),
+        ),
+        params=_lipid_params(ctx, goal, ldl),
+        already_done=ctx.f.yes("rx_pcsk9_inhibitor"),
+    )
+
+
+@rule("lipid_lifestyle")
+def _lipid_lifestyle(ctx: Context) -> Firing | None:
+    goal, ldl = ctx.ldl_goal(), ctx.f.num("ldl")
+    if (
+        ctx.category.category in HIGH
+        or goal is None
+        or ldl is None
+        or ldl < goal
+        or ctx.f.yes("on_lipid_lowering")
+        or ctx.f.yes("on_statin")
+    ):
+        return None
+    return Firing(
+        triggered_by=(*ctx.category_triggers(), ctx.f.trigger("ldl")), params=_lipid_params(ctx, goal, ldl)
+    )
+
+
+# ---------------------------------------------------------------- blood pressure
+
+
+def _bp(ctx: Context) -> tuple[int, int | None] | None:
+    """Latest office BP in whole mmHg (how it is measured and how targets are written)."""
+    sbp, dbp = ctx.f.num("sbp"), ctx.f.num("dbp")
+    if sbp is None:
+        return None
+    return round(sbp), (round(dbp) if dbp is not None else None)
+
+
+def _bp_triggers(ctx: Context) -> tuple[TriggerInput, ...]:
+    return (ctx.f.trigger("sbp"), ctx.f.trigger("dbp"), ctx.f.trigger("on_antihypertensive", ""))
+
+
+def _at_least(bp: tuple[int, int | None], limits: dict[str, float]) -> bool:
+    sbp, dbp = bp
+    return sbp >= limits["sbp"] or (dbp is not None and dbp >= limits["dbp"])
+
+
+def _conditions(ctx: Context) -> list[Text]:
+    out = []
+    if ctx.cvd:
+        out.append(message("cond.cvd"))
+    if ctx.kidney.ckd:
+        out.append(message("cond.ckd"))
+    if ctx.diabetes:
+        out.append(message("cond.diabetes"))
+    return out
+
+
+def _untreated_bp(ctx: Context) -> tuple[int, int | None] | None:
+    return None if ctx.f.yes("on_antihypertensive") else _bp(ctx)
+
+
+@rule("bp_drug_start_esc2021")
+def _bp_start_2021(ctx: Context) -> Firing | None:
+    bp = _untreated_bp(ctx)
+    cfg = thresholds()["bp"]["esc2021"]
+    if bp is None or not _at_least(bp, cfg["grade1"]):
+        return None
+    if _at_least(bp, cfg["grade2"]):
+        reason = message("bp.grade2")
+    elif ctx.category.category in HIGH:
+        reason = message("bp.grade1_risk", category=category_label(ctx.category.category))
+    elif conditions := _conditions(ctx):
+        reason = message("bp.grade1_condition", conditions=join(conditions))
+    else:
+        return None
+    return Firing(
+        triggered_by=(*_bp_triggers(ctx), *ctx.category_triggers()),
+        params={"bp": bp_text(ctx.f), "reason": reason},
+    )
+
+
+@rule("bp_lifestyle_first_esc2021")
+def _bp_lifestyle_2021(ctx: Context) -> Firing | None:
+    bp = _untreated_bp(ctx)
+    cfg = thresholds()["bp"]["esc2021"]
+    if (
+        bp is None
+        or not _at_least(bp, cfg["grade1"])
+        or _at_least(bp, cfg["grade2"])
+        or ctx.category.category in HIGH
+        or _conditions(ctx)
+    ):
+        return None
+    return Firing(triggered_by=(*_bp_triggers(ctx), *ctx.category_triggers()), params={"bp": bp_text(ctx.f)})
+
+
+def _above_target(ctx: Context, key: str) -> Firing | None:
+    bp, age = _bp(ctx), ctx.f.num("age")
+    if bp is None or age is None or not ctx.f.yes("on_antihypertensive"):
+        return None
+    target = next(t for t in thresholds()["bp"][key]["targets"] if t["min_age"] <= age < t["below_age"])
+    sbp, dbp = bp
+    above = sbp > target["sbp_max"] or (dbp is not None and dbp > target["dbp_max"])
+    return Firing(
+        triggered_by=(*_bp_triggers(ctx), ctx.f.trigger("age")),
+        params={"bp": bp_text(ctx.f), "target": text(target["label"])},
+        already_done=not above,
+    )
+
+
+@rule("bp_above_target_esc2021")
+def _bp_target_2021(ctx: Context) -> Firing | None:
+    return _above_target(ctx, "esc2021")
+
+
+@rule("bp_above_target_esc2024")
+def _bp_target_2024(ctx: Context) -> Firing | None:
+    return _above_target(ctx, "esc2024")
+
+
+@rule("bp_drug_start_esc2024")
+def _bp_start_2024(ctx: Context) -> Firing | None:
+    bp = _untreated_bp(ctx)
+    if bp is None or not _at_least(bp, thresholds()["bp"]["esc2024"]["hypertension"]):
+        return None
+    return Firing(triggered_by=_bp_triggers(ctx), params={"bp": bp_text(ctx.f)})
+
+
+@rule("bp_elevated_esc2024")
+def _bp_elevated_2024(ctx: Context) -> Firing | None:
+    cfg = thresholds()["bp"]["esc2024"]
+    bp = _untreated_bp(ctx)
+    if bp is None or _at_least(bp, cfg["hypertension"]) or not _at_least(bp, cfg["elevated_treat"]):
+        return None
+    risk = ctx.category.score_value
+    if conditions := _conditions(ctx):
+        reason = join(conditions)
+    elif risk is not None and risk >= cfg["elevated_treat"]["risk"]:
+        reason = message("bp.risk_10", score=risk)
+    else:
+        return None
+    return Firing(
+        triggered_by=(*_bp_triggers(ctx), *ctx.category_triggers()),
+        params={"bp": bp_text(ctx.f), "reason": reason},
+    )
+
+
+# ---------------------------------------------------------------- smoking and antiplatelet
+
+
+def _smoker(ctx: Context) -> Firing | None:
+    if not ctx.f.yes("smoking_current"):
+        return None
+    return Firing(triggered_by=(ctx.f.trigger("smoking_current", "", date_key="smoking"),))
+
+
+rule("smoking_cessation")(_smoker)
+rule("smoking_cessation_support")(_smoker)
+
+
+@rule("antiplatelet_secondary")
+def _antiplatelet(ctx: Context) -> Firing | None:
+    if not ctx.cvd or ctx.f.yes("dx_stroke_haemorrhagic") or any(ctx.f.yes(k) for k in ANTICOAGULANTS):
+        return None  # anticoagulated patients: the antithrombotic plan is a specialist decision
+    return Firing(
+        triggered_by=(ctx.f.trigger("established_cvd", ""), ctx.f.trigger("rx_antiplatelet", "")),
+        already_done=ctx.f.yes("rx_antiplatelet"),
+    )

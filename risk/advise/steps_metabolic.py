@@ -1,0 +1,229 @@
+"""When the diabetes and kidney steps fire: ESC 2023 (SGLT2i, GLP-1 RA, finerenone, HbA1c), KDIGO (RAS
+blockade in albuminuria, heat-map monitoring, nephrology referral incl. KFRE).
+
+Texts, citations and classes are in rules.json; thresholds in thresholds.json.
+"""
+
+from __future__ import annotations
+
+from risk.advise.data import message, text, thresholds
+from risk.advise.inputs import score_trigger
+from risk.advise.registry import Context, Firing, rule
+from risk.advise.wording import bp_text, category_label, join
+from risk.i18n import Text
+
+HIGH = ("high", "very_high")
+
+
+# ---------------------------------------------------------------- diabetes (ESC 2023)
+
+
+@rule("sglt2i_t2d")
+def _sglt2i(ctx: Context) -> Firing | None:
+    if not ctx.t2d:
+        return None
+    d = thresholds()["diabetes"]
+    egfr = ctx.f.num("egfr")
+    if egfr is not None and egfr < d["sglt2i_min_egfr"]:
+        return None  # not started below eGFR 20
+    indications: list[Text] = []
+    triggers = [ctx.f.trigger("diabetes_t2", "")]
+    if ctx.cvd:
+        indications.append(message("ind.ascvd"))
+        triggers.append(ctx.f.trigger("established_cvd", ""))
+    if ctx.kidney.ckd and egfr is not None:
+        indications.append(message("ind.ckd"))
+        triggers += [ctx.f.trigger("egfr"), ctx.f.trigger("uacr")]
+    if ctx.f.yes("prior_hf"):
+        indications.append(message("ind.hf"))
+        triggers.append(ctx.f.trigger("prior_hf", ""))
+    if not indications:
+        return None
+    triggers.append(ctx.f.trigger("rx_sglt2_inhibitor", ""))
+    return Firing(
+        triggered_by=tuple(triggers),
+        params={"indications": join(indications)},
+        already_done=ctx.f.yes("rx_sglt2_inhibitor"),
+    )
+
+
+@rule("glp1ra_t2d_ascvd")
+def _glp1ra(ctx: Context) -> Firing | None:
+    if not (ctx.t2d and ctx.cvd):
+        return None
+    return Firing(
+        triggered_by=(
+            ctx.f.trigger("diabetes_t2", ""),
+            ctx.f.trigger("established_cvd", ""),
+            ctx.f.trigger("rx_glp1_receptor_agonist", ""),
+        ),
+        already_done=ctx.f.yes("rx_glp1_receptor_agonist"),
+    )
+
+
+@rule("sglt2i_or_glp1ra_high_risk")
+def _sglt2i_or_glp1ra(ctx: Context) -> Firing | None:
+    c = ctx.category
+    if not ctx.t2d or ctx.cvd or c.score_name != "score2_diabetes" or c.category not in HIGH:
+        return None
+    on_either = ctx.f.yes("rx_sglt2_inhibitor") or ctx.f.yes("rx_glp1_receptor_agonist")
+    return Firing(
+        triggered_by=(
+            score_trigger("score2_diabetes", c.score_value),
+            ctx.f.trigger("rx_sglt2_inhibitor", ""),
+            ctx.f.trigger("rx_glp1_receptor_agonist", ""),
+        ),
+        params={"score": c.score_value, "category": category_label(c.category)},
+        already_done=on_either,
+    )
+
+
+@rule("finerenone_t2d_ckd")
+def _finerenone(ctx: Context) -> Firing | None:
+    d = thresholds()["diabetes"]
+    egfr, uacr = ctx.f.num("egfr"), ctx.f.num("uacr")
+    if not ctx.t2d or egfr is None or uacr is None or egfr < d["finerenone_min_egfr"]:
+        return None
+    if egfr <= d["finerenone_egfr_split"]:
+        indicated = uacr >= d["finerenone_uacr_low_egfr"]
+    else:
+        indicated = uacr >= d["finerenone_uacr_high_egfr"]
+    if not indicated:
+        return None
+    return Firing(
+        triggered_by=(
+            ctx.f.trigger("diabetes_t2", ""),
+            ctx.f.trigger("egfr"),
+            ctx.f.trigger("uacr"),
+            ctx.f.trigger("rx_mineralocorticoid_antagonist", ""),
+        ),
+        params={"egfr": egfr, "uacr": uacr},
+        already_done=ctx.f.yes("rx_mineralocorticoid_antagonist"),
+    )
+
+
+@rule("ras_blockade_diabetes_albuminuria")
+def _ras_blockade(ctx: Context) -> Firing | None:
+    uacr = ctx.f.num("uacr")
+    if not ctx.diabetes or uacr is None or uacr < thresholds()["kdigo"]["albuminuria"][0]["below"]:
+        return None
+    sbp, dbp = ctx.f.num("sbp"), ctx.f.num("dbp")
+    hypertension = (
+        ctx.f.yes("hypertension")
+        or ctx.f.yes("on_antihypertensive")
+        or (sbp is not None and sbp >= 140)
+        or (dbp is not None and dbp >= 90)
+    )
+    if not hypertension:
+        return None
+    on_ras = ctx.f.yes("rx_ace_inhibitor") or ctx.f.yes("rx_arb")
+    return Firing(
+        triggered_by=(
+            ctx.f.trigger("uacr"),
+            ctx.f.trigger("hypertension", ""),
+            ctx.f.trigger("sbp"),
+            ctx.f.trigger("rx_ace_inhibitor", ""),
+            ctx.f.trigger("rx_arb", ""),
+        ),
+        params={"uacr": uacr},
+        already_done=on_ras,
+    )
+
+
+@rule("hba1c_above_target")
+def _hba1c(ctx: Context) -> Firing | None:
+    hba1c = ctx.f.num("hba1c")
+    target = thresholds()["diabetes"]["hba1c_target"]
+    if not ctx.t2d or hba1c is None or hba1c <= target:
+        return None
+    conv = thresholds()["hba1c_percent"]
+    return Firing(
+        triggered_by=(ctx.f.trigger("hba1c"),),
+        params={"hba1c": hba1c, "pct": conv["slope"] * hba1c + conv["intercept"]},
+    )
+
+
+# ---------------------------------------------------------------- kidney (KDIGO)
+
+
+@rule("kidney_monitoring")
+def _kidney_monitoring(ctx: Context) -> Firing | None:
+    ks = ctx.kidney
+    if not ks.ckd or ks.colour is None or ks.times_per_year is None:
+        return None
+    colour = text(thresholds()["kdigo"]["colour_labels"][ks.colour])
+    return Firing(
+        triggered_by=(ctx.f.trigger("egfr"), ctx.f.trigger("uacr")),
+        params={"times": message(f"times.{ks.times_per_year}"), "stage": ks.label, "colour": colour},
+        variant="no_uacr" if ks.albuminuria is None else "default",
+    )
+
+
+def _kfre(ctx: Context) -> float | None:
+    return ctx.scores.get("kfre_5y")
+
+
+def _under_kidney_care(ctx: Context) -> bool:
+    return ctx.f.yes("dx_esrd") or ctx.f.yes("dx_kidney_transplant")
+
+
+@rule("nephrology_referral")
+def _nephrology(ctx: Context) -> Firing | None:
+    if _under_kidney_care(ctx):
+        return None
+    k = thresholds()["kdigo"]
+    egfr, uacr, slope = ctx.f.num("egfr"), ctx.f.num("uacr"), ctx.f.num("egfr_slope")
+    reasons: list[Text] = []
+    triggers = []
+    if egfr is not None and egfr < k["referral_egfr_below"]:
+        reasons.append(message("ref.egfr_below_30", egfr=egfr))
+        triggers.append(ctx.f.trigger("egfr"))
+    if uacr is not None and uacr >= k["referral_uacr_at_least"]:
+        reasons.append(message("ref.uacr_a3", uacr=uacr))
+        triggers.append(ctx.f.trigger("uacr"))
+    if ctx.kidney.ckd and slope is not None and -slope > k["rapid_decline_per_year"]:
+        reasons.append(message("ref.rapid_decline", decline=-slope))
+        triggers.append(ctx.f.trigger("egfr_slope", date_key="egfr"))
+    n_classes, sbp = ctx.f.num("n_antihypertensive_classes"), ctx.f.num("sbp")
+    if (
+        ctx.kidney.ckd
+        and n_classes is not None
+        and n_classes >= k["refractory_hypertension_classes"]
+        and sbp is not None
+        and sbp >= k["refractory_sbp"]
+    ):
+        reasons.append(message("ref.refractory_htn", bp=bp_text(ctx.f), n=int(n_classes)))
+        triggers += [ctx.f.trigger("sbp"), ctx.f.trigger("n_antihypertensive_classes")]
+    if not reasons:
+        return None
+    kfre = _kfre(ctx)
+    if kfre is not None and kfre >= thresholds()["kfre"]["refer_at_least"]:
+        reasons.append(message("ref.kfre", kfre=kfre))
+        triggers.append(score_trigger("kfre_5y", kfre))
+    return Firing(triggered_by=tuple(triggers), params={"reasons": join(reasons)})
+
+
+@rule("nephrology_referral_kfre")
+def _nephrology_kfre(ctx: Context) -> Firing | None:
+    kfre = _kfre(ctx)
+    if _under_kidney_care(ctx) or kfre is None or kfre < thresholds()["kfre"]["refer_at_least"]:
+        return None
+    return Firing(
+        triggered_by=(score_trigger("kfre_5y", kfre), ctx.f.trigger("egfr"), ctx.f.trigger("uacr")),
+        params={"kfre": kfre},
+    )
+
+
+@rule("nephrology_referral_consider_kfre")
+def _nephrology_consider_kfre(ctx: Context) -> Firing | None:
+    kfre, cfg = _kfre(ctx), thresholds()["kfre"]
+    if (
+        _under_kidney_care(ctx)
+        or kfre is None
+        or not cfg["consider_at_least"] <= kfre < cfg["refer_at_least"]
+    ):
+        return None
+    return Firing(
+        triggered_by=(score_trigger("kfre_5y", kfre), ctx.f.trigger("egfr"), ctx.f.trigger("uacr")),
+        params={"kfre": kfre},
+    )

@@ -1,0 +1,690 @@
+"""Clinical scenarios for the advice tests, written as small patient records, not as feature columns.
+
+Each ``Scenario`` is what a FHIR bundle would hold: age and sex, dated measurements in canonical units
+(``Obs``), diagnoses with their onset, active medication classes, dated care evidence, smoking status, plus
+the reference scores the equations would return. ``scenario_features`` turns it into a features row following
+the risk/features.py contract (the same latest-value, least-squares-slope and summary-flag definitions),
+so the tests run now; once records land, a FHIR builder can turn the same ``Scenario`` into a bundle
+(Patient.birthDate = as_of - age, Observation.effectiveDateTime = as_of - days_ago, Condition.onsetDateTime =
+as_of - years, MedicationStatement active, Procedure for evidence) and the tests can compare both paths.
+
+Scores are the values the tests *assume* the equations give (they are inputs to the advice layer here). A
+FHIR-built version should compute them with risk.equations and check the expected category still holds, or
+inject them as here.
+
+``make_features(**columns)`` is the lower layer: one contract row with everything missing (NaN) or absent (0),
+then the columns given; a measurement given without a date is dated 30 days before ``as_of``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import pandas as pd
+
+from risk.concepts import (
+    ANTIHYPERTENSIVE_CLASSES,
+    CARE_EVIDENCE_CONCEPTS,
+    DIAGNOSIS_CONCEPTS,
+    GLUCOSE_LOWERING_CLASSES,
+    LIPID_LOWERING_CLASSES,
+    MEASUREMENT_CONCEPTS,
+    MEDICATION_CONCEPTS,
+)
+
+AS_OF = date(2025, 6, 30)
+NAN = float("nan")
+NUMERIC_CONCEPTS = [c for c, spec in MEASUREMENT_CONCEPTS.items() if spec.numeric]
+SLOPE_YEARS = 3.0  # features contract: least squares over the last 3 years
+
+
+@dataclass(frozen=True)
+class Score:
+    """Stand-in for a score or model result: only ``.risk`` (fraction 0-1, or None) is read by advice."""
+
+    risk: float | None
+    reason: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Obs:
+    concept: str  # measurement concept name (risk.concepts)
+    value: float  # canonical unit
+    days_ago: int = 30
+
+
+def series(concept: str, *points: tuple[int, float]) -> tuple[Obs, ...]:
+    """``series("hba1c", (730, 50), (365, 56), (0, 62))``: values by days before as_of."""
+    return tuple(Obs(concept=concept, value=v, days_ago=d) for d, v in points)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Scenario:
+    name: str
+    story: str
+    age: float
+    sex_male: int | None = 1
+    observations: tuple[Obs, ...] = ()
+    smoking: str | None = "never"  # current, former, never; None = not recorded
+    diagnoses: Mapping[str, float] = field(default_factory=dict)  # concept -> years since onset
+    medications: tuple[str, ...] = ()  # medication classes active at as_of
+    evidence: Mapping[str, int | None] = field(
+        default_factory=dict
+    )  # care evidence -> days ago (None: never)
+    scores: Mapping[str, float | None] = field(default_factory=dict)
+    models: Mapping[str, float] = field(default_factory=dict)
+    as_of: date = AS_OF
+    guideline_set: str = "esc2021"
+    # expectations
+    expect_category: str | None = None
+    expect_steps: tuple[str, ...] = ()  # offered (not done)
+    expect_done: tuple[str, ...] = ()  # shown as already in place
+    expect_absent: tuple[str, ...] = ()  # must not appear at all
+
+
+def make_features(as_of: date = AS_OF, **columns: Any) -> dict[str, Any]:
+    """One features row per the contract: measurements NaN, flags 0, then ``columns``."""
+    ts = pd.Timestamp(as_of)
+    row: dict[str, Any] = {"age": 55.0, "sex_male": 1, "as_of": ts}
+    for c in NUMERIC_CONCEPTS:
+        row |= {c: NAN, f"{c}_date": pd.NaT, f"{c}_days": NAN, f"{c}_derived": 0}
+    row |= {"smoking_current": 0, "smoking_former": 0, "smoking_date": ts - pd.Timedelta(days=30)}
+    row |= {
+        k: NAN
+        for k in (
+            "sbp_mean3",
+            "sbp_sd",
+            "sbp_slope",
+            "hba1c_slope",
+            "egfr_slope",
+            "bmi_slope",
+            "weight_change_1y",
+            "diabetes_years",
+            "age_at_diabetes",
+        )
+    }
+    row |= {f"dx_{c}": 0 for c in DIAGNOSIS_CONCEPTS}
+    row |= {
+        k: 0
+        for k in (
+            "diabetes_t2",
+            "diabetes_t1",
+            "diabetes_any",
+            "prior_mi",
+            "prior_stroke",
+            "prior_tia",
+            "prior_pad",
+            "prior_hf",
+            "prior_chd",
+            "established_cvd",
+            "ckd_stage",
+            "hypertension",
+            "af",
+        )
+    }
+    row |= {f"rx_{c}": 0 for c in MEDICATION_CONCEPTS}
+    row |= {
+        k: 0
+        for k in (
+            "on_statin",
+            "on_antihypertensive",
+            "on_lipid_lowering",
+            "on_glucose_lowering",
+            "n_antihypertensive_classes",
+            "visits_1y",
+            "visits_5y",
+        )
+    }
+    row |= {f"last_{c}_days": NAN for c in CARE_EVIDENCE_CONCEPTS}
+    for key, value in columns.items():
+        row[key] = value
+        if key in NUMERIC_CONCEPTS and f"{key}_date" not in columns and not _missing(value):
+            row[f"{key}_date"] = ts - pd.Timedelta(days=30)
+            row[f"{key}_days"] = 30.0
+    return row
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _slope_per_year(points: list[tuple[int, float]]) -> float:
+    if len(points) < 2:
+        return NAN
+    xs = [-d / 365.25 for d, _ in points]
+    ys = [v for _, v in points]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    sxx = sum((x - mx) ** 2 for x in xs)
+    if sxx == 0:
+        return NAN
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sxx
+
+
+def _ckd_stage(dx: Mapping[str, float], egfr: float, uacr: float) -> int:
+    for n in (5, 4, 3, 2, 1):
+        if f"ckd_stage_{n}" in dx:
+            return n
+    if not _missing(egfr):
+        if egfr < 15:
+            return 5
+        if egfr < 30:
+            return 4
+        if egfr < 60:
+            return 3
+        if not _missing(uacr) and uacr >= 3:
+            return 2 if egfr < 90 else 1
+    return 0
+
+
+def scenario_features(s: Scenario) -> dict[str, Any]:
+    """The features row the contract would give for this scenario's record at ``s.as_of``."""
+    ts = pd.Timestamp(s.as_of)
+    cols: dict[str, Any] = {"age": float(s.age), "sex_male": NAN if s.sex_male is None else s.sex_male}
+    by_concept: dict[str, list[tuple[int, float]]] = {}
+    for o in s.observations:
+        if o.concept not in NUMERIC_CONCEPTS:
+            raise ValueError(f"unknown measurement concept {o.concept!r} in scenario {s.name}")
+        if o.days_ago >= 0:  # nothing after as_of
+            by_concept.setdefault(o.concept, []).append((o.days_ago, o.value))
+    for concept, points in by_concept.items():
+        points.sort()  # most recent first
+        days, value = points[0]
+        cols |= {
+            concept: value,
+            f"{concept}_date": ts - pd.Timedelta(days=days),
+            f"{concept}_days": float(days),
+        }
+    recent = lambda c: [p for p in by_concept.get(c, []) if p[0] <= SLOPE_YEARS * 365.25]  # noqa: E731
+    for c in ("hba1c", "egfr", "sbp", "bmi"):
+        cols[f"{c}_slope"] = _slope_per_year(recent(c))
+    sbp = by_concept.get("sbp", [])
+    if sbp:
+        last3 = [v for _, v in sbp[:3]]
+        cols["sbp_mean3"] = sum(last3) / len(last3)
+        if len(recent("sbp")) >= 2:
+            cols["sbp_sd"] = pd.Series([v for _, v in recent("sbp")]).std()
+    weights = by_concept.get("weight", [])
+    if len(weights) >= 2:
+        latest_day, latest = weights[0]
+        earlier = [p for p in weights[1:] if 270 <= p[0] - latest_day <= 455]
+        if earlier:
+            _, before = min(earlier, key=lambda p: abs(p[0] - latest_day - 365))
+            cols["weight_change_1y"] = latest - before
+
+    cols |= (
+        {"smoking_current": NAN, "smoking_former": NAN}
+        if s.smoking is None
+        else {"smoking_current": int(s.smoking == "current"), "smoking_former": int(s.smoking == "former")}
+    )
+
+    dx = dict(s.diagnoses)
+    unknown = set(dx) - set(DIAGNOSIS_CONCEPTS)
+    if unknown:
+        raise ValueError(f"unknown diagnosis concepts {sorted(unknown)} in scenario {s.name}")
+    cols |= {f"dx_{c}": 1 for c in dx}
+    has = lambda *names: int(any(n in dx for n in names))  # noqa: E731
+    cols |= {
+        "diabetes_t2": has("diabetes_type2"),
+        "diabetes_t1": has("diabetes_type1"),
+        "diabetes_any": has("diabetes_any", "diabetes_type1", "diabetes_type2"),
+        "prior_mi": has("myocardial_infarction", "myocardial_infarction_history"),
+        "prior_stroke": has("stroke", "stroke_ischaemic", "stroke_haemorrhagic"),
+        "prior_tia": has("tia"),
+        "prior_pad": has("peripheral_arterial_disease"),
+        "prior_hf": has("heart_failure"),
+        "prior_chd": has(
+            "coronary_heart_disease",
+            "coronary_revascularisation",
+            "myocardial_infarction",
+            "myocardial_infarction_history",
+        ),
+        "hypertension": has("hypertension"),
+        "af": has("atrial_fibrillation"),
+    }
+    cols["established_cvd"] = int(
+        any(cols[k] for k in ("prior_mi", "prior_stroke", "prior_tia", "prior_pad", "prior_chd"))
+    )
+    diabetes_onsets = [dx[n] for n in ("diabetes_type2", "diabetes_type1", "diabetes_any") if n in dx]
+    if diabetes_onsets:
+        years = max(diabetes_onsets)
+        cols |= {"diabetes_years": float(years), "age_at_diabetes": float(s.age - years)}
+    cols["ckd_stage"] = _ckd_stage(dx, cols.get("egfr", NAN), cols.get("uacr", NAN))
+
+    meds = set(s.medications)
+    unknown = meds - set(MEDICATION_CONCEPTS)
+    if unknown:
+        raise ValueError(f"unknown medication classes {sorted(unknown)} in scenario {s.name}")
+    cols |= {f"rx_{m}": 1 for m in meds}
+    cols |= {
+        "on_statin": int("statin" in meds),
+        "on_lipid_lowering": int(bool(meds & LIPID_LOWERING_CLASSES)),
+        "on_antihypertensive": int(bool(meds & ANTIHYPERTENSIVE_CLASSES)),
+        "on_glucose_lowering": int(bool(meds & GLUCOSE_LOWERING_CLASSES)),
+        "n_antihypertensive_classes": len(meds & ANTIHYPERTENSIVE_CLASSES),
+    }
+    for concept, days in s.evidence.items():
+        if concept not in CARE_EVIDENCE_CONCEPTS:
+            raise ValueError(f"unknown care evidence {concept!r} in scenario {s.name}")
+        cols[f"last_{concept}_days"] = NAN if days is None else float(days)
+    row = make_features(s.as_of, **cols)
+    for concept in by_concept:  # keep the real dates (make_features only dates undated values)
+        row[f"{concept}_date"], row[f"{concept}_days"] = cols[f"{concept}_date"], cols[f"{concept}_days"]
+    return row
+
+
+def scores_for(s: Scenario) -> dict[str, Score]:
+    return {name: Score(risk) for name, risk in s.scores.items()}
+
+
+def models_for(s: Scenario) -> dict[str, Score]:
+    return {name: Score(risk) for name, risk in s.models.items()}
+
+
+def days_before(as_of: date, days: int) -> date:
+    return as_of - timedelta(days=days)
+
+
+LIPIDS_55 = (Obs(concept="total_chol", value=6.2), Obs(concept="hdl", value=1.1))
+
+SCENARIOS: dict[str, Scenario] = {
+    s.name: s
+    for s in [
+        Scenario(
+            name="primary_high_risk_untreated_smoker",
+            story=(
+                "55-year-old man who smokes, BP 150/92, LDL-C 4.2 mmol/L,"
+                " SCORE2 8 %: high risk for age 50-69."
+            ),
+            age=55,
+            smoking="current",
+            observations=(
+                Obs(concept="sbp", value=150),
+                Obs(concept="dbp", value=92),
+                Obs(concept="ldl", value=4.2),
+                *LIPIDS_55,
+            ),
+            scores={"score2": 0.08},
+            expect_category="high",
+            expect_steps=(
+                "statin_start",
+                "bp_drug_start_esc2021",
+                "smoking_cessation",
+                "smoking_cessation_support",
+            ),
+            expect_done=("risk_estimate_score2",),
+            expect_absent=("statin_intensify", "ezetimibe_add", "lipid_lifestyle", "antiplatelet_secondary"),
+        ),
+        Scenario(
+            name="primary_high_risk_on_statin_above_goal",
+            story=(
+                "58-year-old woman on a statin, LDL-C 2.6 mmol/L, SCORE2 7 %: high risk, above the 1.8 goal."
+            ),
+            age=58,
+            sex_male=0,
+            medications=("statin",),
+            observations=(
+                Obs(concept="ldl", value=2.6),
+                Obs(concept="sbp", value=124),
+                Obs(concept="dbp", value=76),
+                *LIPIDS_55,
+            ),
+            scores={"score2": 0.07},
+            expect_category="high",
+            expect_steps=("statin_intensify", "ezetimibe_add"),
+            expect_done=("statin_start", "risk_estimate_score2"),
+            expect_absent=("pcsk9_add", "lipid_lifestyle"),
+        ),
+        Scenario(
+            name="primary_on_statin_and_ezetimibe_above_goal",
+            story=(
+                "60-year-old man on statin + ezetimibe, LDL-C 2.2, SCORE2 9 %: ezetimibe not offered again."
+            ),
+            age=60,
+            medications=("statin", "ezetimibe"),
+            observations=(Obs(concept="ldl", value=2.2), *LIPIDS_55),
+            scores={"score2": 0.09},
+            expect_category="high",
+            expect_steps=("statin_intensify",),
+            expect_done=("statin_start", "ezetimibe_add"),
+            expect_absent=("pcsk9_add",),
+        ),
+        Scenario(
+            name="primary_at_goal_on_statin",
+            story="62-year-old man on a statin with LDL-C 1.5 mmol/L at high risk: at goal, nothing to add.",
+            age=62,
+            medications=("statin",),
+            observations=(Obs(concept="ldl", value=1.5), *LIPIDS_55),
+            scores={"score2": 0.06},
+            expect_category="high",
+            expect_done=("statin_start",),
+            expect_absent=("statin_intensify", "ezetimibe_add"),
+        ),
+        Scenario(
+            name="secondary_prevention_untreated",
+            story=(
+                "64-year-old man after a myocardial infarction, LDL-C 2.9,"
+                " no treatment: very high risk, no score."
+            ),
+            age=64,
+            diagnoses={"myocardial_infarction": 2},
+            observations=(Obs(concept="ldl", value=2.9), *LIPIDS_55),
+            expect_category="very_high",
+            expect_steps=("statin_start", "antiplatelet_secondary"),
+            expect_absent=("risk_estimate_score2", "risk_estimate_score2_op", "statin_start_older_primary"),
+        ),
+        Scenario(
+            name="secondary_prevention_without_ldl",
+            story=(
+                "70-year-old woman after an ischaemic stroke,"
+                " no lipid result: statin offered and LDL-C requested."
+            ),
+            age=70,
+            sex_male=0,
+            diagnoses={"stroke_ischaemic": 1},
+            expect_category="very_high",
+            expect_steps=("statin_start", "antiplatelet_secondary"),
+            expect_absent=("statin_start_older_primary", "risk_estimate_score2_op"),
+        ),
+        Scenario(
+            name="secondary_prevention_full_lipid_therapy_above_goal",
+            story=(
+                "67-year-old man with coronary disease on statin + ezetimibe,"
+                " LDL-C 1.9: PCSK9 inhibitor next."
+            ),
+            age=67,
+            diagnoses={"coronary_heart_disease": 5},
+            medications=("statin", "ezetimibe", "antiplatelet"),
+            observations=(Obs(concept="ldl", value=1.9),),
+            expect_category="very_high",
+            expect_steps=("statin_intensify", "pcsk9_add"),
+            expect_done=("statin_start", "ezetimibe_add", "antiplatelet_secondary"),
+        ),
+        Scenario(
+            name="secondary_prevention_anticoagulated",
+            story="75-year-old man with PAD and atrial fibrillation on a DOAC: no aspirin step.",
+            age=75,
+            diagnoses={"peripheral_arterial_disease": 3, "atrial_fibrillation": 2},
+            medications=("anticoagulant_doac", "statin"),
+            observations=(Obs(concept="ldl", value=1.2),),
+            expect_category="very_high",
+            expect_done=("statin_start",),
+            expect_absent=("antiplatelet_secondary", "statin_intensify"),
+        ),
+        Scenario(
+            name="t2d_with_ascvd_untreated",
+            story="66-year-old man with type 2 diabetes and prior MI, HbA1c 64 mmol/mol, eGFR 70, UACR 1.",
+            age=66,
+            diagnoses={"diabetes_type2": 8, "myocardial_infarction_history": 3},
+            medications=("metformin", "statin", "antiplatelet"),
+            observations=(
+                Obs(concept="hba1c", value=64),
+                Obs(concept="egfr", value=70),
+                Obs(concept="uacr", value=1.0),
+                Obs(concept="ldl", value=1.3),
+            ),
+            expect_category="very_high",
+            expect_steps=("sglt2i_t2d", "glp1ra_t2d_ascvd", "hba1c_above_target"),
+            expect_done=("statin_start", "antiplatelet_secondary"),
+            expect_absent=(
+                "sglt2i_or_glp1ra_high_risk",
+                "risk_estimate_score2_diabetes",
+                "finerenone_t2d_ckd",
+            ),
+        ),
+        Scenario(
+            name="t2d_with_ascvd_on_sglt2i_and_glp1ra",
+            story="Same patient already on an SGLT2 inhibitor and a GLP-1 RA: neither is offered again.",
+            age=66,
+            diagnoses={"diabetes_type2": 8, "myocardial_infarction_history": 3},
+            medications=("metformin", "sglt2_inhibitor", "glp1_receptor_agonist", "statin", "antiplatelet"),
+            observations=(
+                Obs(concept="hba1c", value=50),
+                Obs(concept="egfr", value=70),
+                Obs(concept="uacr", value=1.0),
+                Obs(concept="ldl", value=1.3),
+            ),
+            expect_category="very_high",
+            expect_done=("sglt2i_t2d", "glp1ra_t2d_ascvd"),
+            expect_absent=("hba1c_above_target",),
+        ),
+        Scenario(
+            name="t2d_with_ckd_on_ace_inhibitor",
+            story=(
+                "68-year-old woman, type 2 diabetes, hypertension on an ACE inhibitor,"
+                " eGFR 48, UACR 12 mg/mmol."
+            ),
+            age=68,
+            sex_male=0,
+            diagnoses={"diabetes_type2": 12, "hypertension": 10},
+            medications=("metformin", "ace_inhibitor"),
+            observations=(
+                Obs(concept="egfr", value=48),
+                Obs(concept="uacr", value=12),
+                Obs(concept="hba1c", value=52),
+                Obs(concept="sbp", value=128),
+                Obs(concept="dbp", value=74),
+            ),
+            expect_category="very_high",
+            expect_steps=("sglt2i_t2d", "finerenone_t2d_ckd", "kidney_monitoring"),
+            expect_done=("ras_blockade_diabetes_albuminuria", "bp_above_target_esc2021"),
+            expect_absent=("nephrology_referral", "glp1ra_t2d_ascvd", "risk_estimate_score2_diabetes"),
+        ),
+        Scenario(
+            name="t2d_high_score_without_organ_damage",
+            story=(
+                "60-year-old man, type 2 diabetes for 5 years, eGFR 85, UACR 1,"
+                " SCORE2-Diabetes 14 %: high risk."
+            ),
+            age=60,
+            diagnoses={"diabetes_type2": 5},
+            medications=("metformin",),
+            observations=(
+                Obs(concept="hba1c", value=50),
+                Obs(concept="egfr", value=85),
+                Obs(concept="uacr", value=1.0),
+                Obs(concept="ldl", value=2.4),
+                *LIPIDS_55,
+            ),
+            scores={"score2_diabetes": 0.14},
+            expect_category="high",
+            expect_steps=("sglt2i_or_glp1ra_high_risk", "statin_start"),
+            expect_done=("risk_estimate_score2_diabetes",),
+            expect_absent=("sglt2i_t2d", "glp1ra_t2d_ascvd", "risk_estimate_score2"),
+        ),
+        Scenario(
+            name="t2d_score_not_computable",
+            story=(
+                "52-year-old woman with type 2 diabetes and no HbA1c on file: SCORE2-Diabetes "
+                "cannot be computed."
+            ),
+            age=52,
+            sex_male=0,
+            diagnoses={"diabetes_type2": 2},
+            observations=(Obs(concept="egfr", value=95), Obs(concept="sbp", value=126), *LIPIDS_55),
+            scores={"score2_diabetes": None},
+            expect_category="unknown",
+            expect_steps=("risk_estimate_score2_diabetes",),
+        ),
+        Scenario(
+            name="t2d_albuminuria_hypertension_without_ras",
+            story="59-year-old man, type 2 diabetes, BP 146/88 untreated, UACR 8 mg/mmol, eGFR 75.",
+            age=59,
+            diagnoses={"diabetes_type2": 6},
+            medications=("metformin",),
+            observations=(
+                Obs(concept="uacr", value=8),
+                Obs(concept="egfr", value=75),
+                Obs(concept="sbp", value=146),
+                Obs(concept="dbp", value=88),
+                Obs(concept="hba1c", value=55),
+            ),
+            scores={"score2_diabetes": 0.09},
+            expect_category="moderate",
+            expect_steps=(
+                "ras_blockade_diabetes_albuminuria",
+                "bp_drug_start_esc2021",
+                "sglt2i_t2d",
+                "hba1c_above_target",
+            ),
+            expect_absent=("finerenone_t2d_ckd", "bp_lifestyle_first_esc2021"),
+        ),
+        Scenario(
+            name="ckd_g4_a3_referral",
+            story=(
+                "72-year-old man without diabetes, eGFR 25 and UACR 40 mg/mmol: refer,"
+                " monitor 4+ times a year."
+            ),
+            age=72,
+            observations=(
+                Obs(concept="egfr", value=25),
+                Obs(concept="uacr", value=40),
+                Obs(concept="ldl", value=3.1),
+            ),
+            expect_category="very_high",
+            expect_steps=("nephrology_referral", "kidney_monitoring", "statin_start"),
+            expect_absent=(
+                "nephrology_referral_kfre",
+                "risk_estimate_score2_op",
+                "statin_start_older_primary",
+            ),
+        ),
+        Scenario(
+            name="ckd_referral_by_kfre",
+            story="63-year-old woman, eGFR 40, UACR 10 mg/mmol, 5-year KFRE 6 %: referral on risk alone.",
+            age=63,
+            sex_male=0,
+            observations=(Obs(concept="egfr", value=40), Obs(concept="uacr", value=10)),
+            scores={"kfre_5y": 0.06},
+            expect_category="very_high",
+            expect_steps=("nephrology_referral_kfre", "kidney_monitoring"),
+            expect_absent=("nephrology_referral", "nephrology_referral_consider_kfre"),
+        ),
+        Scenario(
+            name="ckd_rapid_decline",
+            story="61-year-old man, eGFR 70 -> 52 over two years (about -9 per year), UACR 4: refer.",
+            age=61,
+            observations=(*series("egfr", (730, 70), (365, 61), (0, 52)), Obs(concept="uacr", value=4)),
+            expect_steps=("nephrology_referral", "kidney_monitoring"),
+        ),
+        Scenario(
+            name="grade1_hypertension_low_risk",
+            story="45-year-old woman, BP 145/88, SCORE2 1 %: lifestyle first under ESC 2021.",
+            age=45,
+            sex_male=0,
+            observations=(Obs(concept="sbp", value=145), Obs(concept="dbp", value=88), *LIPIDS_55),
+            scores={"score2": 0.01},
+            expect_category="low_moderate",
+            expect_steps=("bp_lifestyle_first_esc2021",),
+            expect_done=("risk_estimate_score2",),
+            expect_absent=("bp_drug_start_esc2021", "bp_drug_start_esc2024", "statin_start"),
+        ),
+        Scenario(
+            name="grade1_hypertension_low_risk_2025",
+            story="Same woman read with the 2025 set: ESC 2024 treats confirmed BP >=140/90 at any risk.",
+            age=45,
+            sex_male=0,
+            observations=(Obs(concept="sbp", value=145), Obs(concept="dbp", value=88), *LIPIDS_55),
+            scores={"score2": 0.01},
+            guideline_set="esc_eas2025",
+            expect_category="low",
+            expect_steps=("bp_drug_start_esc2024",),
+            expect_absent=("bp_lifestyle_first_esc2021", "bp_drug_start_esc2021", "bp_elevated_esc2024"),
+        ),
+        Scenario(
+            name="treated_hypertension_above_target",
+            story="60-year-old man on an ACE inhibitor and a CCB, BP 142/84: above the 120-130 target.",
+            age=60,
+            medications=("ace_inhibitor", "calcium_channel_blocker"),
+            observations=(Obs(concept="sbp", value=142), Obs(concept="dbp", value=84), *LIPIDS_55),
+            scores={"score2": 0.04},
+            expect_steps=("bp_above_target_esc2021",),
+            expect_absent=("bp_drug_start_esc2021", "bp_lifestyle_first_esc2021"),
+        ),
+        Scenario(
+            name="older_primary_prevention_high_risk",
+            story="74-year-old woman, SCORE2-OP 16 %, LDL-C 3.5, no CVD: statin may be considered (IIb).",
+            age=74,
+            sex_male=0,
+            observations=(Obs(concept="ldl", value=3.5), *LIPIDS_55),
+            scores={"score2": 0.16},
+            expect_category="very_high",
+            expect_steps=("statin_start_older_primary",),
+            expect_done=("risk_estimate_score2_op",),
+            expect_absent=("statin_start", "risk_estimate_score2"),
+        ),
+        Scenario(
+            name="elevated_bp_high_risk_2025",
+            story="62-year-old man, BP 134/84, SCORE2 12 %: ESC 2024 elevated BP with risk >=10 %.",
+            age=62,
+            observations=(Obs(concept="sbp", value=134), Obs(concept="dbp", value=84), *LIPIDS_55),
+            scores={"score2": 0.12},
+            guideline_set="esc_eas2025",
+            expect_category="high",
+            expect_steps=("bp_elevated_esc2024",),
+            expect_absent=("bp_drug_start_esc2024",),
+        ),
+        Scenario(
+            name="treated_hypertension_2025",
+            story="63-year-old man on an ARB, BP 132/78: above the ESC 2024 target of 120-129 mmHg.",
+            age=63,
+            medications=("arb",),
+            guideline_set="esc_eas2025",
+            observations=(Obs(concept="sbp", value=132), Obs(concept="dbp", value=78), *LIPIDS_55),
+            scores={"score2": 0.05},
+            expect_category="moderate",
+            expect_steps=("bp_above_target_esc2024",),
+            expect_absent=("bp_above_target_esc2021", "bp_drug_start_esc2024"),
+        ),
+        Scenario(
+            name="moderate_risk_lipid_lifestyle_2025",
+            story=(
+                "52-year-old woman, SCORE2 3 %, LDL-C 3.4 mmol/L,"
+                " untreated: moderate risk (2025), lifestyle first."
+            ),
+            age=52,
+            sex_male=0,
+            guideline_set="esc_eas2025",
+            observations=(
+                Obs(concept="ldl", value=3.4),
+                Obs(concept="sbp", value=122),
+                Obs(concept="dbp", value=76),
+                *LIPIDS_55,
+            ),
+            scores={"score2": 0.03},
+            expect_category="moderate",
+            expect_steps=("lipid_lifestyle",),
+            expect_absent=("statin_start", "bp_elevated_esc2024"),
+        ),
+        Scenario(
+            name="ckd_consider_referral_by_kfre",
+            story="66-year-old woman, eGFR 38, UACR 2 mg/mmol, 5-year KFRE 4 %: consider referral.",
+            age=66,
+            sex_male=0,
+            observations=(Obs(concept="egfr", value=38), Obs(concept="uacr", value=2)),
+            scores={"kfre_5y": 0.04},
+            expect_category="high",
+            expect_steps=("nephrology_referral_consider_kfre", "kidney_monitoring"),
+            expect_absent=("nephrology_referral", "nephrology_referral_kfre"),
+        ),
+        Scenario(
+            name="markedly_elevated_ldl",
+            story=(
+                "45-year-old man, LDL-C 5.2 mmol/L,"
+                " SCORE2 1 %: a markedly elevated factor makes him high risk."
+            ),
+            age=45,
+            observations=(
+                Obs(concept="ldl", value=5.2),
+                Obs(concept="total_chol", value=7.4),
+                Obs(concept="hdl", value=1.3),
+            ),
+            scores={"score2": 0.01},
+            expect_category="high",
+            expect_steps=("statin_start",),
+        ),
+    ]
+}

@@ -1,0 +1,140 @@
+"""The shipped models on the sample patients: scores, exact explanations, what-if, advice, and `risk score`."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pytest
+import shap
+import xgboost as xgb
+
+from risk.assessment import assess, assessment_json
+from risk.cli import main
+from risk.models.registry import load_all
+from risk.service import iter_records, patient_view
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "sample_fhir"
+AS_OF = date(2026, 11, 28)
+MODEL_NAMES = ("cvd10", "hf10", "ckd5", "retinopathy5", "foot5")
+
+
+@pytest.fixture(scope="module")
+def models():
+    found = load_all()
+    assert set(found) == set(MODEL_NAMES), "the five shipped models must be installed in models/"
+    return found
+
+
+@pytest.fixture(scope="module")
+def assessments(models):
+    out = {}
+    for path in sorted(SAMPLES.glob("*.json*")):
+        for record in iter_records(path):
+            out[record.patient_id] = assess(patient_view(record, AS_OF), models)
+    return out
+
+
+def test_every_model_is_computed_for_some_sample_patient(assessments):
+    for name in MODEL_NAMES:
+        assert any(a.scores.models[name].risk is not None for a in assessments.values()), name
+
+
+def test_grouped_factors_sum_to_the_displayed_risk_for_every_sample_patient_and_model(assessments):
+    checked = 0
+    for a in assessments.values():
+        for name, expl in a.explanations.items():
+            shown = a.scores.models[name].risk * 100
+            total = expl.base_risk * 100 + sum(f.points for f in expl.factors)
+            assert total == pytest.approx(shown, abs=0.1), (a.view.record.patient_id, name)
+            checked += 1
+    assert checked >= 15
+
+
+def test_contributions_equal_shap_tree_explainer_for_every_model_on_the_samples(assessments, models):
+    for name, model in models.items():
+        frames = [a.features_frame for a in assessments.values() if a.scores.models[name].risk is not None]
+        if not frames:
+            continue
+        import pandas as pd
+
+        x = pd.concat(frames)
+        ours = model.contributions(x)
+        a_cal, b_cal = model.calibration
+        explainer = shap.TreeExplainer(model.booster)
+        dm = xgb.DMatrix(x.reindex(columns=model.features).astype(float).to_numpy(), feature_names=model.features,
+                         missing=np.nan)
+        np.testing.assert_allclose(ours[:, :-1], b_cal * np.asarray(explainer.shap_values(dm)), atol=1e-4)
+
+
+def test_stopping_smoking_lowers_every_model_and_equation_that_uses_smoking(assessments):
+    smokers = [a for a in assessments.values() if a.view.features.get("smoking_current") == 1]
+    assert smokers, "the sample set must contain a current smoker"
+    for a in smokers:
+        scenario = next(w for w in a.what_if if w.scenario.key == "smoking")
+        for name, (after, _, _) in scenario.models.items():
+            assert after < a.scores.models[name].risk, name
+        for name, after in scenario.equations.items():
+            if name.startswith(("score2", "prevent")):
+                assert after < a.scores.equations[name].risk, name
+
+
+def test_a_patient_on_a_statin_is_not_offered_a_statin_again(assessments):
+    treated = [a for a in assessments.values() if a.view.features.get("on_statin") == 1]
+    assert treated
+    for a in treated:
+        offered = [s for s in a.next_steps if s.id == "statin_start" and not s.already_done]
+        assert not offered, a.view.record.patient_id
+
+
+def test_risk_score_json_has_the_published_shape():
+    out = _run(["score", str(SAMPLES / "fr-jean-pierre-martin.json"), "--as-of", "2026-11-28", "--format", "json"])
+    doc = json.loads(out)
+    assert set(doc) >= {"patient_id", "as_of", "models", "equations", "inputs", "issues", "factors", "what_if",
+                        "next_steps", "care_gaps", "alerts"}
+    assert doc["patient_id"] == "fr-jean-pierre-martin" and doc["as_of"] == "2026-11-28"
+    cvd = doc["models"]["cvd10"]
+    assert 0 < cvd["risk"] < 1 and cvd["interval"][0] <= cvd["risk"] <= cvd["interval"][1]
+    assert doc["equations"]["score2"] == {"risk": None, "reason": doc["equations"]["score2"]["reason"]}
+    assert "diabetes" in doc["equations"]["score2"]["reason"]
+    assert 0.05 < doc["equations"]["score2_diabetes"]["risk"] < 0.5
+    assert set(doc["equations"]) == {"score2", "score2_diabetes", "prevent_cvd", "prevent_ascvd", "prevent_hf",
+                                     "kfre_5y"}
+
+
+def test_risk_score_text_in_french_uses_french_wording_and_decimal_comma():
+    out = _run(["score", str(SAMPLES / "fr-jean-pierre-martin.json"), "--as-of", "2026-11-28", "--lang", "fr"])
+    assert "Prochaines étapes" in out and "Équations publiées" in out
+    assert "score2_diabetes" in out and "," in out.split("score2_diabetes")[1].splitlines()[0]
+
+
+def test_risk_panel_writes_one_row_per_patient(tmp_path):
+    out = tmp_path / "scores.csv"
+    _run(["panel", str(SAMPLES), "--out", str(out), "--as-of", "2026-11-28", "--quiet"])
+    import pandas as pd
+
+    df = pd.read_csv(out)
+    assert list(df.columns) == ["patient_id", *MODEL_NAMES, "score2", "score2_diabetes", "prevent_cvd",
+                                "prevent_ascvd", "prevent_hf", "kfre_5y"]
+    assert len(df) == len(list(SAMPLES.glob("*.json*")))
+    jpm = df.set_index("patient_id").loc["fr-jean-pierre-martin"]
+    assert np.isnan(jpm["score2"]) and 0 < jpm["score2_diabetes"] < 1 and 0 < jpm["cvd10"] < 1
+
+
+def _run(argv: list[str]) -> str:
+    import contextlib
+    import io
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        code = main(argv)
+    assert code == 0, buf.getvalue()
+    return buf.getvalue()
+
+
+def test_assessment_json_is_serialisable_for_every_sample(assessments):
+    for a in assessments.values():
+        json.dumps(assessment_json(a), default=str)
