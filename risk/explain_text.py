@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from datetime import date
 
 import pandas as pd
 
@@ -70,10 +71,10 @@ def feature_text(feature: str, row: pd.Series, lang: str, units: Mapping[str, La
               "diabetes_any": ("no diabetes", "pas de diabète"), "hypertension": ("no hypertension", "pas d'HTA"),
               "on_statin": ("no statin", "pas de statine"),
               "on_antihypertensive": ("no BP treatment", "pas d'antihypertenseur")}
-    if feature in flags:
-        if value >= 1:
-            return flags[feature][1 if fr else 0]
-        return absent[feature][1 if fr else 0] if feature in absent else None
+    if feature in flags and value >= 1:
+        return flags[feature][1 if fr else 0]
+    if feature in absent and value < 1:
+        return absent[feature][1 if fr else 0]
     texts = {
         "age": (f"age {n(value)}", f"âge {n(value)} ans"),
         "sex_male": ("male" if value == 1 else "female", "homme" if value == 1 else "femme"),
@@ -99,6 +100,17 @@ def feature_text(feature: str, row: pd.Series, lang: str, units: Mapping[str, La
     }
     if feature in texts:
         return texts[feature][1 if fr else 0]
+    from risk.labels import DRUG_CLASSES, KEY_CONDITIONS
+
+    if feature in KEY_CONDITIONS and value >= 1:
+        return KEY_CONDITIONS[feature][1 if fr else 0]
+    if feature.startswith("rx_") and feature[3:] in DRUG_CLASSES:
+        en, fr_label = DRUG_CLASSES[feature[3:]]
+        if value >= 1:
+            return f"sous {fr_label}" if fr else f"on {en}"
+        return f"pas de {fr_label}" if fr else f"no {en}"
+    if feature in flags or feature in KEY_CONDITIONS:
+        return None  # a condition the patient does not have says nothing worth showing
     if feature.endswith("_days"):
         base = feature[:-5]
         if base in MEASUREMENT_CONCEPTS:
@@ -147,3 +159,26 @@ def is_modifiable(factor: Factor) -> bool:
 
 def finite(x: float | None) -> bool:
     return x is not None and not math.isnan(x)
+
+
+def trigger_text(name: str, value: float | None, unit: str, when: date | None, lang: str,
+                 units: Mapping[str, LabUnit] | None = None) -> str:
+    """One input behind a guideline step ('LDL-cholestérol 1,05 g/L (2,72 mmol/L) (14/09/2026)')."""
+    if value is None:
+        spec = MEASUREMENT_CONCEPTS.get(name)
+        label = (spec.label_fr if lang == "fr" else spec.label_en) if spec else name
+        return f"{label} : non renseigné" if lang == "fr" else f"{label}: not recorded"
+    if name in MEASUREMENT_CONCEPTS and MEASUREMENT_CONCEPTS[name].numeric:
+        spec = MEASUREMENT_CONCEPTS[name]
+        day = f" ({fmt_date(when, lang)})" if when else ""
+        label = spec.label_fr if lang == "fr" else spec.label_en
+        return f"{label} {value_text(name, value, (units or {}).get(name), lang)}{day}"
+    text = feature_text(name, pd.Series({name: value}), lang, units)
+    if text:
+        return text
+    from risk.labels import KEY_CONDITIONS
+
+    if name in KEY_CONDITIONS and value == 0:
+        label = KEY_CONDITIONS[name][1 if lang == "fr" else 0]
+        return f"{label} : non" if lang == "fr" else f"{label}: no"
+    return f"{name} {fmt_number(value, lang, 2)} {unit}".strip()

@@ -9,7 +9,6 @@ for deciles to mean something; otherwise the reason is given (product.md section
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import numpy as np
@@ -53,9 +52,7 @@ def local_calibration(records: list[PatientRecord], name: str, model: LoadedMode
 def calibration_on_tables(tables: Tables, name: str, model: LoadedModel, *, min_patients: int = MIN_PATIENTS,
                           min_events: int = MIN_EVENTS) -> LocalCalibration:
     spec = MODEL_SPECS[name]
-    # One day earlier than "latest follow-up minus horizon": a patient followed to the very last day then
-    # reaches the full horizon instead of missing it by the hours of the index day.
-    index_date = default_index_date(tables, spec.horizon_years) - timedelta(days=1)
+    index_date = default_index_date(tables, spec.horizon_years)  # same labelling as training
     ts = training_set(spec, tables, build_features(tables, index_date), index_date)
     n = len(ts.features)
     events = int((ts.labels["status"] == 1).sum())

@@ -15,12 +15,12 @@ from risk.dashboard import (
     synthetic_models,
     whatif_controls,
 )
-from risk.explain_text import factor_evidence, is_modifiable, summary
+from risk.explain_text import factor_evidence, is_modifiable, summary, trigger_text
 from risk.history import input_trends, risk_history
 from risk.labels import EQUATION_SHORT, MODEL_SHORT, pick
 from risk.reasons import localise
 from risk.views import charts
-from risk.views.common import day, lang, log, log_once, num, pct, session_cache, settings, tx
+from risk.views.common import lang, log, log_once, num, pct, session_cache, settings, tx
 from risk.views.tables import inputs_frame, issues_frame
 
 SHOWN_EQUATIONS = ("score2", "score2_diabetes", "prevent_cvd", "prevent_ascvd", "prevent_hf", "kfre_5y", "kfre_2y")
@@ -251,9 +251,8 @@ def plan(result: PatientResult) -> None:
                           y=str(s.year), c=s.recommendation_class, l=s.evidence_level)
                        + (f" · {s.reference}" if s.reference else ""))
             if s.triggered_by:
-                st.caption(tx("Because: ", "Parce que : ") + "; ".join(
-                    f"{t.name} {'—' if t.value is None else num(t.value, 2)} {t.unit}".strip()
-                    + (f" ({day(t.date)})" if t.date else "") for t in s.triggered_by))
+                st.caption(tx("Based on: ", "Sur la base de : ") + "; ".join(
+                    trigger_text(t.name, t.value, t.unit, t.date, lang(), result.units) for t in s.triggered_by))
     if done:
         with st.expander(tx("Already in place ({n})", "Déjà en place ({n})", n=len(done))):
             for s in done:
