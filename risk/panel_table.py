@@ -125,6 +125,9 @@ def score_panel(records: Iterable[PatientRecord], models: Mapping[str, LoadedMod
             progress(i + 1)
     table = pd.DataFrame(rows)
     if not table.empty:
+        numeric = ["age", "risk", "cvd10", "score2", "score2_diabetes", "prevent_cvd", "kfre_5y", "retinopathy5",
+                   "ckd5", "foot5", "hf10"]
+        table[numeric] = table[numeric].apply(pd.to_numeric, errors="coerce")
         table["band_rank"] = table["band"].map({b: i for i, b in enumerate(BAND_ORDER)})
         table = table.sort_values(["band_rank", "risk"], ascending=[True, False], na_position="last")
         table = table.drop(columns="band_rank").reset_index(drop=True)

@@ -53,7 +53,7 @@ def model_section(name: str, loaded: dict) -> None:
                    c=str(m.get("created", "?"))[:10], x=str(m.get("xgboost", "?")),
                    cal=str(m.get("calibration", {}).get("method", "?"))))
     if m.get("synthetic"):
-        st.error(tx("Trained on synthetic data: demonstration only, not for clinical use.",
+        st.warning(tx("Trained on synthetic data: demonstration only, not for clinical use.",
                     "Entraîné sur des données synthétiques : démonstration seulement, pas d'usage clinique."))
     left, right = st.columns(2)
     with left:

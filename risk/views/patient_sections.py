@@ -237,8 +237,9 @@ def plan(result: PatientResult) -> None:
     fr = lang() == "fr"
     if a.risk_category is not None:
         c = a.risk_category
-        st.markdown(f"**{tx('Risk category', 'Catégorie de risque')}: {c.label_fr if fr else c.label_en}** — "
-                    f"{c.reason_fr if fr else c.reason_en} _({c.guideline} {c.year})_")
+        st.markdown(tx("**Risk category: {c}** — {r} _({g} {y})_", "**Catégorie de risque : {c}** — {r} _({g} {y})_",
+                       c=c.label_fr if fr else c.label_en, r=c.reason_fr if fr else c.reason_en, g=c.guideline,
+                       y=str(c.year)))
     st.markdown("##### " + tx("Next steps", "Prochaines étapes"))
     todo = [s for s in a.next_steps if not s.already_done]
     done = [s for s in a.next_steps if s.already_done]
