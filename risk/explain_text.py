@@ -76,7 +76,7 @@ def feature_text(feature: str, row: pd.Series, lang: str, units: Mapping[str, La
     if feature in absent and value < 1:
         return absent[feature][1 if fr else 0]
     texts = {
-        "age": (f"age {n(value)}", f"âge {n(value)} ans"),
+        "age": (f"age {int(value)}", f"âge {int(value)} ans"),  # completed years
         "sex_male": ("male" if value == 1 else "female", "homme" if value == 1 else "femme"),
         "diabetes_years": (f"diabetes for {n(value)} years", f"diabète depuis {n(value)} ans"),
         "ckd_stage": (f"CKD stage {n(value)}", f"MRC stade {n(value)}") if value >= 1 else (None, None),

@@ -147,7 +147,7 @@ def report_pdf(a: Assessment, *, lang: str = "fr", peers: Mapping[str, PeerRisk]
         pdf.para(_t("demo", lang), 9, bold=True)
         pdf.set_text_color(0, 0, 0)
     who = (f"{r.name or r.patient_id} - {pick(SEX.get(r.sex, (r.sex, r.sex)), lang)}, {_t('age', lang)} "
-           f"{fmt_number(r.age_on(a.view.as_of), lang, 0)} - {_t('on', lang)} {fmt_date(today or a.view.as_of, lang)}")
+           f"{int(r.age_on(a.view.as_of))} - {_t('on', lang)} {fmt_date(today or a.view.as_of, lang)}")
     pdf.para(who, 10, bold=True)
     conds, meds = key_conditions(row, lang), treatments(row, lang)
     pdf.para(f"{_t('conditions', lang)}: {', '.join(conds) or _t('none', lang)}. "

@@ -95,7 +95,7 @@ def test_a_model_that_is_not_installed_says_why_it_is_not_computed(app_env, monk
 
 def test_missing_egfr_and_bad_values_are_explained_not_hidden(app_env):
     at = app(patient=KARIM)
-    at.sidebar.radio(key="lang").set_value("en").run()
+    at.sidebar.radio(key="lang_choice").set_value("en").run()
     no_failure(at)
     assert metrics(at)["PREVENT CVD 10 y"] == "—"
     assert "Not computed because: PREVENT 10-year total CVD: eGFR missing" in captions(at)
@@ -107,7 +107,7 @@ def test_missing_egfr_and_bad_values_are_explained_not_hidden(app_env):
 def test_language_switch_turns_labels_dates_and_numbers_to_english(app_env):
     at = app(patient=JP)
     assert "MCV 10 ans" in metrics(at) and [t.label for t in at.tabs][:2] == ["Pourquoi ce risque", "Et si"]
-    at.sidebar.radio(key="lang").set_value("en").run()
+    at.sidebar.radio(key="lang_choice").set_value("en").run()
     no_failure(at)
     shown = metrics(at)
     assert "CVD 10 y" in shown and "MCV 10 ans" not in shown
@@ -121,10 +121,10 @@ def test_language_switch_turns_labels_dates_and_numbers_to_english(app_env):
 def test_choosing_a_patient_in_the_list_puts_it_in_the_url(app_env):
     at = app()
     assert "Choisissez un patient" in at.info[-1].value
-    options = at.selectbox(key="patient_select").options  # "Name — sex, birth date", by family name
+    options = at.selectbox(key="patient_select_fr").options  # "Name — sex, birth date", by family name
     families = [o.split(" — ")[0].split()[-1] for o in options]
     assert len(options) == 15 and families == sorted(families)
-    at.selectbox(key="patient_select").set_value(KARIM).run()
+    at.selectbox(key="patient_select_fr").set_value(KARIM).run()
     no_failure(at)
     assert at.query_params["patient"] == KARIM
     assert at.title[0].value == "Karim Benali"
@@ -188,7 +188,7 @@ def test_no_page_shows_an_exception_for_any_sample_patient(app_env, pid):
     carded = {m.label for m in at.metric} & every
     out_of_scope = {label for label in every if any(f"**{label}** —" in m.value for m in at.markdown)}
     assert carded | out_of_scope == every  # each model and equation: a card, or "not applicable" with its reason
-    at.sidebar.radio(key="lang").set_value("en").run()
+    at.sidebar.radio(key="lang_choice").set_value("en").run()
     no_failure(at)
 
 
@@ -214,13 +214,13 @@ def test_panel_scores_the_samples_and_ranks_them_by_band_then_risk(app_env, trai
 
 def test_panel_filters_restrict_the_rows(app_env, trained_models):
     at = panel_app()
-    at.multiselect(key="f_cond").set_value(["diabetes_any"]).run()
+    at.multiselect(key="f_cond_fr").set_value(["diabetes_any"]).run()
     table = frame(at, "Catégorie")
     expected = filter_panel(score_panel(iter_records(SAMPLES), trained_models, as_of=date.today()).table,
                             conditions=["diabetes_any"])
     assert list(table["Nom"]) == list(expected["name"]) and 0 < len(table) < 15
     assert all("diabète" in c for c in table["Antécédents"])
-    at.multiselect(key="f_sex").set_value(["female"]).run()
+    at.multiselect(key="f_sex_fr").set_value(["female"]).run()
     assert set(frame(at, "Catégorie")["Sexe"]) <= {"F"}
 
 
@@ -243,11 +243,11 @@ def test_worklist_status_is_saved_and_survives_a_new_session(app_env):
     at.session_state["panel_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
     at.run()
     form_radio = next(r for r in at.radio if r.key and r.key.startswith("wl_status_"))
-    pid = form_radio.key.removeprefix("wl_status_")
+    pid = form_radio.key.removeprefix("wl_status_").removesuffix("_fr")
     form_radio.set_value("dismissed")
     at.button[-1].click().run()  # "Enregistrer" without a reason
     assert "needs a reason" in at.error[0].value
-    at.radio(key=f"wl_status_{pid}").set_value("dismissed")
+    at.radio(key=f"wl_status_{pid}_fr").set_value("dismissed")
     at.text_input(key=f"wl_reason_{pid}").set_value("suivi par un cardiologue")
     next(b for b in at.button if b.label == "Enregistrer").click().run()
     assert not at.exception
@@ -259,7 +259,7 @@ def test_worklist_status_is_saved_and_survives_a_new_session(app_env):
 
 def test_panel_from_a_bulk_export_folder_outside_the_allowed_roots_is_refused(app_env):
     at = app()
-    at.sidebar.radio(key="source_kind").set_value("bulk").run()
+    at.sidebar.radio(key="source_kind_choice_fr").set_value("bulk").run()
     at.sidebar.text_input(key="bulk_folder").set_value(str(SAMPLES)).run()
     assert "hors des dossiers autorisés" in at.sidebar.error[0].value
     assert not at.exception
@@ -270,7 +270,7 @@ def test_a_broken_bulk_export_shows_its_error_message_not_a_traceback(app_env):
     folder.mkdir()
     (folder / "Patient.ndjson").write_text('{"resourceType": "Patient", "id": "p1"\n', encoding="utf-8")
     at = app()
-    at.sidebar.radio(key="source_kind").set_value("bulk").run()
+    at.sidebar.radio(key="source_kind_choice_fr").set_value("bulk").run()
     at.sidebar.text_input(key="bulk_folder").set_value(str(folder)).run()
     assert not at.exception
     assert at.error and "Patient.ndjson" in at.error[0].value
@@ -282,7 +282,7 @@ def test_panel_scores_a_bulk_export_folder(app_env, monkeypatch):
     bulk = SHARED / "fhir_samples" / "smart-sample-bulk-fhir-datasets" / "10-patients"
     monkeypatch.setenv("RISK_BULK_DIRS", str(bulk.parent))
     at = app()
-    at.sidebar.radio(key="source_kind").set_value("bulk").run()
+    at.sidebar.radio(key="source_kind_choice_fr").set_value("bulk").run()
     at.sidebar.text_input(key="bulk_folder").set_value(str(bulk)).run()
     at.switch_page("risk/views/panel.py").run()
     at.button(key="score_panel").click().run()
@@ -315,7 +315,7 @@ def test_local_calibration_on_the_sample_panel_says_why_it_is_not_shown(app_env)
 def test_about_page_states_the_intended_purpose_and_the_sample_data_licence(app_env):
     at = app()
     at.switch_page("risk/views/about.py").run()
-    at.sidebar.radio(key="lang").set_value("en").run()
+    at.sidebar.radio(key="lang_choice").set_value("en").run()
     no_failure(at)
     assert "not a certified medical device" in at.warning[0].value
     text = "\n".join(m.value for m in at.markdown)

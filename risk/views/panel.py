@@ -26,8 +26,13 @@ from risk.views.common import (
 )
 from risk.worklist import MAX_SNOOZE_DAYS, STATUSES, Worklist, WorklistError, db_path
 
+NAME_WIDTH, AGE_WIDTH = 170, 60  # pixels; fixed so that the table reads the same on every screen
 STATUS_LABELS = {"todo": ("to do", "à faire"), "done": ("done", "fait"), "snoozed": ("snoozed", "reporté"),
                  "dismissed": ("dismissed", "écarté")}
+
+
+def ANY() -> str:  # noqa: N802 (a constant that depends on the language)
+    return tx("Any", "Tous")
 
 
 def _pick(pair: tuple[str, str]) -> str:
@@ -78,7 +83,7 @@ def display_frame(table: pd.DataFrame) -> pd.DataFrame:
     basis = {"cvd10": tx("model", "modèle"), "score2": "SCORE2", "score2_diabetes": "SCORE2-Diabetes", "": "—"}
     return pd.DataFrame({
         tx("Name", "Nom"): table["name"].where(table["name"] != "", table["patient_id"]),
-        tx("Age", "Âge"): table["age"].round(0).astype(int),
+        tx("Age", "Âge"): table["age"].astype(int),  # completed years
         tx("Sex", "Sexe"): table["sex"].map({"male": tx("M", "H"), "female": "F"}).fillna("?"),
         tx("10-y CVD risk (%)", "Risque CV 10 ans (%)"): (table["risk"] * 100).round(1),
         tx("Risk from", "Calculé par"): table["risk_basis"].map(basis).fillna("—"),
@@ -96,16 +101,18 @@ def filters(table: pd.DataFrame) -> pd.DataFrame:
         lo, hi = int(table["age"].min()), int(table["age"].max()) + 1
         age = c1.slider(tx("Age", "Âge"), min_value=lo, max_value=max(hi, lo + 1), value=(lo, max(hi, lo + 1)),
                         key="f_age")
-        sexes = c1.multiselect(tx("Sex", "Sexe"), ["female", "male"], key="f_sex",
+        sexes = c1.multiselect(tx("Sex", "Sexe"), ["female", "male"], placeholder=ANY(), key=f"f_sex_{lang()}",
                                format_func=lambda s: {"male": tx("male", "homme"), "female": tx("female", "femme")}[s])
-        bands = c2.multiselect(tx("Risk band", "Catégorie de risque"), list(BAND_ORDER), key="f_band",
-                               format_func=lambda b: _pick(BAND_LABELS[b]))
+        bands = c2.multiselect(tx("Risk band", "Catégorie de risque"), list(BAND_ORDER), placeholder=ANY(),
+                               key=f"f_band_{lang()}", format_func=lambda b: _pick(BAND_LABELS[b]))
         conditions = c2.multiselect(tx("Conditions (all of)", "Antécédents (tous)"), list(CONDITION_FILTERS),
-                                    key="f_cond", format_func=lambda c: _pick(CONDITION_FILTERS[c]))
+                                    placeholder=ANY(),
+                                    key=f"f_cond_{lang()}", format_func=lambda c: _pick(CONDITION_FILTERS[c]))
         gap_only = c3.checkbox(tx("Only patients with a care gap", "Seulement les patients avec un examen en retard"),
                                key="f_gap")
         statuses = c3.multiselect(tx("Worklist status", "Statut dans la liste de travail"), list(STATUSES),
-                                  key="f_status", format_func=lambda s: _pick(STATUS_LABELS[s]))
+                                  placeholder=ANY(),
+                                  key=f"f_status_{lang()}", format_func=lambda s: _pick(STATUS_LABELS[s]))
     return filter_panel(table, age=age, sexes=sexes, bands=bands, conditions=conditions, care_gap_only=gap_only,
                         statuses=statuses)
 
@@ -125,11 +132,12 @@ def worklist_form(pid: str, name: str) -> None:
     with st.form(f"wl_{pid}", clear_on_submit=False):
         st.markdown(tx("**Worklist** — {n}: currently *{s}*", "**Liste de travail** — {n} : actuellement *{s}*",
                        n=name, s=status_text(current)))
-        status = st.radio(tx("Status", "Statut"), list(STATUSES), horizontal=True, key=f"wl_status_{pid}",
+        status = st.radio(tx("Status", "Statut"), list(STATUSES), horizontal=True, key=f"wl_status_{pid}_{lang()}",
                           index=list(STATUSES).index(current.status), format_func=lambda s: _pick(STATUS_LABELS[s]))
         until = st.date_input(tx("Snoozed until", "Reporté jusqu'au"), value=date.today() + timedelta(days=30),
                               min_value=date.today() + timedelta(days=1),
-                              max_value=date.today() + timedelta(days=MAX_SNOOZE_DAYS), key=f"wl_until_{pid}")
+                              max_value=date.today() + timedelta(days=MAX_SNOOZE_DAYS), key=f"wl_until_{pid}",
+                              format="DD/MM/YYYY" if lang() == "fr" else "YYYY-MM-DD")
         reason = st.text_input(tx("Reason (required to dismiss)", "Motif (obligatoire pour écarter)"),
                                key=f"wl_reason_{pid}")
         if st.form_submit_button(tx("Save", "Enregistrer")):
@@ -181,6 +189,8 @@ def page() -> None:
                       "ligne pour la fiche de suivi et le dossier.", n=len(shown), t=len(table)))
         event = st.dataframe(display_frame(shown), key="panel_table", on_select="rerun", selection_mode="single-row",
                              hide_index=True, width="stretch", column_config={
+                                 tx("Name", "Nom"): st.column_config.TextColumn(width=NAME_WIDTH),
+                                 tx("Age", "Âge"): st.column_config.NumberColumn(width=AGE_WIDTH),
                                  tx("10-y CVD risk (%)", "Risque CV 10 ans (%)"): st.column_config.ProgressColumn(
                                      format="%.1f", min_value=0, max_value=50)})
         csv = display_frame(shown).to_csv(index=False).encode("utf-8-sig")

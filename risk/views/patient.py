@@ -19,7 +19,6 @@ from risk.views.common import (
     log_once,
     model_banner,
     models,
-    num,
     open_current,
     session_cache,
     settings,
@@ -61,7 +60,7 @@ def choose_patient() -> str | None:
         return f"{e.name or pid} — {sex}, {day(e.birth_date)}"
 
     chosen = st.selectbox(tx("Patient", "Patient"), list(by_id), index=list(by_id).index(wanted) if wanted else None,
-                          format_func=label, key="patient_select",
+                          format_func=label, key=f"patient_select_{lang()}",
                           placeholder=tx("Choose a patient...", "Choisir un patient..."))
     if chosen and chosen != st.query_params.get("patient"):
         st.query_params["patient"] = chosen
@@ -92,7 +91,7 @@ def header(record: PatientRecord, result: PatientResult) -> None:
     st.title(record.name or record.patient_id)
     st.caption(tx("{sex}, {age} years (born {born}) · id {pid} · source {src}",
                   "{sex}, {age} ans (né(e) le {born}) · id {pid} · source {src}", sex=sex,
-                  age=num(record.age_on(result.assessment.view.as_of)), born=day(record.birth_date),
+                  age=str(int(record.age_on(result.assessment.view.as_of))), born=day(record.birth_date),
                   pid=record.patient_id, src=current_source().label))
     conds, meds = key_conditions(row, lang()), treatments(row, lang())
     st.markdown(tx("**Conditions:** ", "**Antécédents :** ") + (" ".join(f":red-badge[{c}]" for c in conds)

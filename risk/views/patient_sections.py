@@ -85,8 +85,8 @@ def explanation(result: PatientResult) -> None:
         return
     names = list(a.explanations)
     default = names.index("cvd10") if "cvd10" in names else 0
-    name = st.selectbox(tx("Explain", "Expliquer"), names, index=default, format_func=_label, key="explain_model") \
-        if len(names) > 1 else names[0]
+    name = st.selectbox(tx("Explain", "Expliquer"), names, index=default, format_func=_label,
+                        key=f"explain_model_{lang()}") if len(names) > 1 else names[0]
     expl = a.explanations[name]
     row = a.view.features
     st.markdown("**" + summary(expl, row, lang(), result.units) + "**")
@@ -185,6 +185,13 @@ def what_if(result: PatientResult, loaded: dict) -> None:
     after = rescore(a, loaded, changes, region=settings().region) if changes else None
     if changes:
         log_once("what_if", pid)
+    h = result.headline
+    if h is not None:
+        new = (after.models.get(h.name, (h.risk,))[0] if h.is_model else after.equations.get(h.name, h.risk)) \
+            if after else h.risk
+        st.metric(tx("{n} with the changes", "{n} avec les changements", n=_label(h.name)), pct(new),
+                  delta=None if abs(new - h.risk) < 5e-4 else f"{'+' if new > h.risk else '-'}"  # ASCII: Streamlit
+                  f"{num(abs(new - h.risk) * 100, 1)} pts", delta_color="inverse")  # reads the sign for the arrow
     rows = []
     for name, r in a.scores.models.items():
         if r.risk is None:

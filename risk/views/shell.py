@@ -20,11 +20,20 @@ from risk.views.common import (
 SOURCE_KINDS = ("sample", "upload", "server", "bulk")
 
 
+def _persist(widget_key: str, state_key: str) -> None:
+    st.session_state[state_key] = st.session_state[widget_key]
+
+
 def language_toggle() -> None:
+    """The choice lives in session_state["lang"], not in the widget's own state: Streamlit drops a widget's
+    state when a page switch interrupts a run, and the language must survive opening a patient from the panel.
+    Widgets whose option labels depend on the language carry the language in their key: a keyed widget keeps
+    its first labels otherwise (seen in chromium with Streamlit 1.67)."""
     options = {"fr": "Français", "en": "English"}
-    lang()  # default from RISK_LANG
-    st.sidebar.radio("Langue / Language", list(options), format_func=options.__getitem__, key="lang",
-                     horizontal=True)
+    current = lang()  # default from RISK_LANG
+    st.sidebar.radio("Langue / Language", list(options), index=list(options).index(current),
+                     format_func=options.__getitem__, key="lang_choice", horizontal=True,
+                     on_change=_persist, args=("lang_choice", "lang"))
 
 
 def _kind_label(kind: str) -> str:
@@ -39,8 +48,13 @@ def _kind_label(kind: str) -> str:
 def source_chooser() -> None:
     st.sidebar.subheader(tx("Data source", "Source des données"))
     current = current_source()
-    kind = st.sidebar.radio(tx("Read patients from", "Lire les patients depuis"), SOURCE_KINDS,
-                            index=SOURCE_KINDS.index(current.kind), format_func=_kind_label, key="source_kind")
+    if "source_kind" not in st.session_state:
+        st.session_state["source_kind"] = current.kind
+    st.sidebar.radio(tx("Read patients from", "Lire les patients depuis"), SOURCE_KINDS,
+                     index=SOURCE_KINDS.index(st.session_state["source_kind"]), format_func=_kind_label,
+                     key=f"source_kind_choice_{lang()}", on_change=_persist,
+                     args=(f"source_kind_choice_{lang()}", "source_kind"))
+    kind = st.session_state["source_kind"]
     if kind == "sample":
         set_source(sample_source())
     elif kind == "upload":
