@@ -108,7 +108,7 @@ def feature_text(feature: str, row: pd.Series, lang: str, units: Mapping[str, La
         en, fr_label = DRUG_CLASSES[feature[3:]]
         if value >= 1:
             return f"sous {fr_label}" if fr else f"on {en}"
-        return f"pas de {fr_label}" if fr else f"no {en}"
+        return _pas_de(fr_label) if fr else f"no {en}"
     if feature in flags or feature in KEY_CONDITIONS:
         return None  # a condition the patient does not have says nothing worth showing
     if feature.endswith("_days"):
@@ -118,6 +118,11 @@ def feature_text(feature: str, row: pd.Series, lang: str, units: Mapping[str, La
             return (f"{spec.label_fr} datant de {n(value)} jours" if fr
                     else f"{spec.label_en} {n(value)} days old")
     return None
+
+
+def _pas_de(label: str) -> str:
+    """French negation with elision: 'pas d'ézétimibe', 'pas de statine'."""
+    return f"pas d'{label}" if label[:1].lower() in "aeéèêiîoôuy" else f"pas de {label}"
 
 
 def factor_evidence(factor: Factor, expl: Explanation, row: pd.Series, lang: str,

@@ -34,6 +34,12 @@ def app(**query: str) -> AppTest:
     return at.run()
 
 
+def open_tab(at: AppTest, label: str, lang: str = "fr") -> AppTest:
+    """Only the open tab of the patient page runs: open another one as a click would."""
+    at.session_state[f"patient_tab_{lang}"] = label
+    return at.run()
+
+
 def frame(at: AppTest, column: str) -> pd.DataFrame:
     """The displayed table that has `column` (plain st.dataframe elements carry no key in AppTest)."""
     found = [d.value for d in at.dataframe if column in d.value.columns]
@@ -58,7 +64,7 @@ def no_failure(at: AppTest) -> None:
 
 
 def test_patient_in_the_url_opens_that_patient_with_sbp_value_date_and_lab_units(app_env):
-    at = app(patient=JP)
+    at = open_tab(app(patient=JP), "Données utilisées")
     no_failure(at)
     assert at.title[0].value == "Jean-Pierre Martin"
     inputs = frame(at, "Donnée").set_index("Donnée")
@@ -96,6 +102,7 @@ def test_a_model_that_is_not_installed_says_why_it_is_not_computed(app_env, monk
 def test_missing_egfr_and_bad_values_are_explained_not_hidden(app_env):
     at = app(patient=KARIM)
     at.sidebar.radio(key="lang_choice").set_value("en").run()
+    open_tab(at, "Data used", "en")
     no_failure(at)
     assert metrics(at)["PREVENT CVD 10 y"] == "—"
     assert "Not computed because: PREVENT 10-year total CVD: eGFR missing" in captions(at)
@@ -113,7 +120,7 @@ def test_language_switch_turns_labels_dates_and_numbers_to_english(app_env):
     assert "CVD 10 y" in shown and "MCV 10 ans" not in shown
     assert "." in shown["CVD 10 y"] and "," not in shown["CVD 10 y"]
     assert [t.label for t in at.tabs][:2] == ["Why this risk", "What if"]
-    inputs = frame(at, "Input").set_index("Input")
+    inputs = frame(open_tab(at, "Data used", "en"), "Input").set_index("Input")
     assert inputs.loc["Systolic BP", "Date"] == "14 Sep 2026"
     assert inputs.loc["LDL cholesterol", "As reported by the lab"] == "1.05 g/L"
 
@@ -139,7 +146,7 @@ def test_an_unknown_patient_in_the_url_is_reported_in_words(app_env):
 def test_moving_the_sbp_slider_rescores_models_and_equations_live(app_env, trained_models):
     from risk.dashboard import rescore
 
-    at = app(patient=JP)
+    at = open_tab(app(patient=JP), "Et si")
     before = frame(at, "Avec les changements").set_index("Résultat")
     assert (before["Variation"] == "=").all()
     at.slider(key=f"wi_sbp_{JP}").set_value(120).run()
@@ -154,7 +161,7 @@ def test_moving_the_sbp_slider_rescores_models_and_equations_live(app_env, train
 
 
 def test_plan_tab_lists_guideline_steps_with_class_and_level(app_env):
-    at = app(patient=JP)
+    at = open_tab(app(patient=JP), "Conduite à tenir")
     text = "\n".join(m.value for m in at.markdown) + captions(at)
     assert "Catégorie de risque : très élevé" in text.replace("\u00a0", " ")
     assert "ESC 2023 CVD in diabetes 2023 — classe I, niveau A" in text

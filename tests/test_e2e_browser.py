@@ -128,7 +128,8 @@ def journey(page, expect, app_url: str) -> None:  # noqa: ANN001 (playwright Pag
     shot(page, "1_patient_en")
 
     # what if: systolic BP down with the keyboard on the slider
-    page.get_by_role("tab", name="What if").click()
+    page.get_by_role("tab", name="What if").click()  # only the open tab runs: this reruns the page
+    wait_idle(page)
     before = metric_value(page, "CVD 10 y with the changes")
     assert before == risk
     thumb = page.get_by_role("slider").first
@@ -177,10 +178,12 @@ def journey(page, expect, app_url: str) -> None:  # noqa: ANN001 (playwright Pag
     wait_idle(page)
     expect(page.get_by_role("heading", name="Fabian Murray")).to_be_visible()
     assert "patient=" in page.url
+    wait_idle(page)
     shot(page, "6_opened_from_panel")
 
     # report
     page.get_by_role("tab", name="Compte rendu et export").click()
+    wait_idle(page)
     with page.expect_download() as info:
         page.get_by_role("button", name="Compte rendu imprimable (PDF)").click()
     pdf = ARTIFACTS / "e2e_report.pdf"

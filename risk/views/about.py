@@ -39,7 +39,9 @@ def page() -> None:
     st.markdown(tx(
         "Risk region: **{r}** (ESC SCORE2; France is a low-risk region). Guideline set: **{g}**.",
         "Région de risque : **{r}** (ESC SCORE2 ; la France est une région à bas risque). Recommandations : **{g}**.",
-        r=settings().region, g=settings().guideline_set))
+        r=tx(settings().region, {"low": "faible", "moderate": "modéré", "high": "élevé",
+                                 "very_high": "très élevé"}.get(settings().region, settings().region)),
+        g=settings().guideline_set))
 
     st.header(tx("Data sources and licences", "Sources de données et licences"))
     st.markdown(tx(

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import streamlit as st
 
 from risk.labels import MODEL_POPULATION_FR, MODEL_SHORT, pick
 from risk.models.spec import MODEL_SPECS
 from risk.monitoring import local_calibration
 from risk.views import charts
-from risk.views.common import lang, log_once, model_banner, models, num, session_cache, tx, user_errors
+from risk.views.common import day, lang, log_once, model_banner, models, num, session_cache, tx, user_errors
 
 
 def _ci(block: dict, key: str) -> str:
@@ -20,6 +22,13 @@ def _ci(block: dict, key: str) -> str:
     if ci:
         text += f" ({num(ci[0], 3)}–{num(ci[1], 3)})"
     return text
+
+
+def _created(value: object) -> str:
+    try:
+        return day(date.fromisoformat(str(value)[:10]))
+    except ValueError:
+        return "?"
 
 
 def metrics_table(metrics: dict) -> list[dict]:
@@ -50,7 +59,7 @@ def model_section(name: str, loaded: dict) -> None:
     m = model.manifest
     st.markdown(tx("Version **{v}**, created {c}, XGBoost {x}, calibration {cal}",
                    "Version **{v}**, créé le {c}, XGBoost {x}, calibration {cal}", v=str(m.get("version", "?")),
-                   c=str(m.get("created", "?"))[:10], x=str(m.get("xgboost", "?")),
+                   c=_created(m.get("created")), x=str(m.get("xgboost", "?")),
                    cal=str(m.get("calibration", {}).get("method", "?"))))
     if m.get("synthetic"):
         st.warning(tx("Trained on synthetic data: demonstration only, not for clinical use.",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -33,6 +34,12 @@ STATUS_LABELS = {"todo": ("to do", "à faire"), "done": ("done", "fait"), "snooz
 
 def ANY() -> str:  # noqa: N802 (a constant that depends on the language)
     return tx("Any", "Tous")
+
+
+def fixed(labels: dict[str, tuple[str, str]]) -> Callable[[str], str]:
+    """A format_func bound to the language of this run (Streamlit may call it outside the run)."""
+    index = 1 if lang() == "fr" else 0
+    return lambda key: labels[key][index]
 
 
 def _pick(pair: tuple[str, str]) -> str:
@@ -102,17 +109,17 @@ def filters(table: pd.DataFrame) -> pd.DataFrame:
         age = c1.slider(tx("Age", "Âge"), min_value=lo, max_value=max(hi, lo + 1), value=(lo, max(hi, lo + 1)),
                         key="f_age")
         sexes = c1.multiselect(tx("Sex", "Sexe"), ["female", "male"], placeholder=ANY(), key=f"f_sex_{lang()}",
-                               format_func=lambda s: {"male": tx("male", "homme"), "female": tx("female", "femme")}[s])
+                               format_func=fixed({"male": ("male", "homme"), "female": ("female", "femme")}))
         bands = c2.multiselect(tx("Risk band", "Catégorie de risque"), list(BAND_ORDER), placeholder=ANY(),
-                               key=f"f_band_{lang()}", format_func=lambda b: _pick(BAND_LABELS[b]))
+                               key=f"f_band_{lang()}", format_func=fixed(BAND_LABELS))
         conditions = c2.multiselect(tx("Conditions (all of)", "Antécédents (tous)"), list(CONDITION_FILTERS),
                                     placeholder=ANY(),
-                                    key=f"f_cond_{lang()}", format_func=lambda c: _pick(CONDITION_FILTERS[c]))
+                                    key=f"f_cond_{lang()}", format_func=fixed(CONDITION_FILTERS))
         gap_only = c3.checkbox(tx("Only patients with a care gap", "Seulement les patients avec un examen en retard"),
                                key="f_gap")
         statuses = c3.multiselect(tx("Worklist status", "Statut dans la liste de travail"), list(STATUSES),
                                   placeholder=ANY(),
-                                  key=f"f_status_{lang()}", format_func=lambda s: _pick(STATUS_LABELS[s]))
+                                  key=f"f_status_{lang()}", format_func=fixed(STATUS_LABELS))
     return filter_panel(table, age=age, sexes=sexes, bands=bands, conditions=conditions, care_gap_only=gap_only,
                         statuses=statuses)
 
@@ -133,7 +140,7 @@ def worklist_form(pid: str, name: str) -> None:
         st.markdown(tx("**Worklist** — {n}: currently *{s}*", "**Liste de travail** — {n} : actuellement *{s}*",
                        n=name, s=status_text(current)))
         status = st.radio(tx("Status", "Statut"), list(STATUSES), horizontal=True, key=f"wl_status_{pid}_{lang()}",
-                          index=list(STATUSES).index(current.status), format_func=lambda s: _pick(STATUS_LABELS[s]))
+                          index=list(STATUSES).index(current.status), format_func=fixed(STATUS_LABELS))
         until = st.date_input(tx("Snoozed until", "Reporté jusqu'au"), value=date.today() + timedelta(days=30),
                               min_value=date.today() + timedelta(days=1),
                               max_value=date.today() + timedelta(days=MAX_SNOOZE_DAYS), key=f"wl_until_{pid}",

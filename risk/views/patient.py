@@ -7,7 +7,8 @@ from datetime import date
 import streamlit as st
 
 from risk.dashboard import PatientResult, patient_result
-from risk.directory import patient_directory
+from risk.directory import Entry, patient_directory
+from risk.errors import ExitCode, RecordError
 from risk.labels import SEX, key_conditions, pick, treatments
 from risk.record import PatientRecord
 from risk.service import iter_records
@@ -36,34 +37,31 @@ def _directory() -> list:
     return cache[key]
 
 
-def choose_patient() -> str | None:
+def _entry_label(e: Entry) -> str:
+    if e.problem:
+        return f"{e.patient_id} — {e.problem}"
+    sex = pick(SEX.get(e.sex or "", ("?", "?")), lang())
+    return f"{e.name or e.patient_id} — {sex}, {day(e.birth_date)}"
+
+
+def choose_patient(shown: str | None) -> str | None:
+    """The patient list (or an id field for a server); a new choice goes into the URL and reruns."""
     wanted = st.query_params.get("patient")
     if current_source().kind == "server":
         pid = st.text_input(tx("Patient id on the FHIR server", "Identifiant du patient sur le serveur FHIR"),
                             value=wanted or "", key="patient_id_input").strip()
-        if pid and pid != wanted:
-            st.query_params["patient"] = pid
-        return pid or None
-    entries = _directory()
-    by_id = {e.patient_id: e for e in entries}
-    if wanted and wanted not in by_id:
-        st.error(tx("Patient {p} is not in the current data source ({s}).",
-                    "Le patient {p} n'est pas dans la source de données actuelle ({s}).", p=wanted,
-                    s=current_source().label))
-        wanted = None
+        chosen = pid or None
+    else:
+        by_id = {e.patient_id: e for e in _directory()}
+        labels = {pid: _entry_label(e) for pid, e in by_id.items()}  # formatted now, in this run's language
 
-    def label(pid: str) -> str:
-        e = by_id[pid]
-        if e.problem:
-            return f"{pid} — {e.problem}"
-        sex = pick(SEX.get(e.sex or "", ("?", "?")), lang())
-        return f"{e.name or pid} — {sex}, {day(e.birth_date)}"
-
-    chosen = st.selectbox(tx("Patient", "Patient"), list(by_id), index=list(by_id).index(wanted) if wanted else None,
-                          format_func=label, key=f"patient_select_{lang()}",
-                          placeholder=tx("Choose a patient...", "Choisir un patient..."))
-    if chosen and chosen != st.query_params.get("patient"):
+        ids = list(by_id)
+        chosen = st.selectbox(tx("Patient", "Patient"), ids, index=ids.index(shown) if shown in by_id else None,
+                              format_func=labels.__getitem__, key=f"patient_select_{lang()}",
+                              placeholder=tx("Choose a patient...", "Choisir un patient..."))
+    if chosen and chosen != shown:
         st.query_params["patient"] = chosen
+        st.rerun()
     return chosen
 
 
@@ -100,39 +98,55 @@ def header(record: PatientRecord, result: PatientResult) -> None:
                                                                 or tx("none recorded", "aucun enregistré")))
 
 
+TABS = (("why", "Why this risk", "Pourquoi ce risque"), ("what_if", "What if", "Et si"),
+        ("plan", "Plan", "Conduite à tenir"), ("data", "Data used", "Données utilisées"),
+        ("trends", "Trends", "Évolution"), ("report", "Report and export", "Compte rendu et export"))
+
+
+def show_patient(record: PatientRecord, loaded: dict) -> None:
+    as_of = st.sidebar.date_input(tx("Assessment date", "Date d'évaluation"), value=date.today(),
+                                  max_value=date.today(), format="DD/MM/YYYY" if lang() == "fr" else "YYYY-MM-DD",
+                                  key="as_of")
+    result = load_result(record, as_of, loaded)
+    log_once("view_patient", record.patient_id)
+    header(record, result)
+    sections.score_cards(result)
+    # Only the open tab runs (st.tabs tracks its state): the risk shows sooner and a slider moves faster.
+    tabs = dict(zip([k for k, _, _ in TABS], st.tabs([tx(en, fr) for _, en, fr in TABS], key=f"patient_tab_{lang()}",
+                                                       on_change="rerun"), strict=True))
+    render = {"why": lambda: (sections.explanation(result), sections.peer_comparison(result)),
+              "what_if": lambda: sections.what_if(result, loaded), "plan": lambda: sections.plan(result),
+              "data": lambda: sections.inputs(result), "trends": lambda: sections.trends(result, loaded),
+              "report": lambda: sections.downloads(result, loaded)}
+    for key, tab in tabs.items():
+        if tab.open:
+            with tab:
+                render[key]()
+
+
 def page() -> None:
     loaded = models()
     model_banner(loaded)
+    picker = st.container()  # filled last: the patient list is read after the risk is on screen
+    wanted = st.query_params.get("patient")
+    record = None
     with user_errors():
-        pid = choose_patient()
-        if not pid:
+        if wanted:
+            try:
+                record = load_record(wanted)
+            except RecordError as exc:
+                if exc.code != ExitCode.PATIENT_NOT_FOUND:
+                    raise  # e.g. no usable birth date: user_errors shows the library's message
+                st.error(tx("Patient {p} is not in the current data source ({s}).",
+                            "Le patient {p} n'est pas dans la source de données actuelle ({s}).", p=wanted,
+                            s=current_source().label))
+        if record is not None:
+            show_patient(record, loaded)
+    with picker, user_errors():
+        chosen = choose_patient(record.patient_id if record is not None else None)
+        if record is None and not chosen:
             st.info(tx("Choose a patient to see the risk assessment.",
                        "Choisissez un patient pour voir l'évaluation du risque."))
-            return
-        record = load_record(pid)
-        as_of = st.sidebar.date_input(tx("Assessment date", "Date d'évaluation"), value=date.today(),
-                                      max_value=date.today(), format="DD/MM/YYYY" if lang() == "fr" else "YYYY-MM-DD",
-                                      key="as_of")
-        result = load_result(record, as_of, loaded)
-        log_once("view_patient", pid)
-        header(record, result)
-        sections.score_cards(result)
-        tabs = st.tabs([tx("Why this risk", "Pourquoi ce risque"), tx("What if", "Et si"),
-                        tx("Plan", "Conduite à tenir"), tx("Data used", "Données utilisées"),
-                        tx("Trends", "Évolution"), tx("Report and export", "Compte rendu et export")])
-        with tabs[0]:
-            sections.explanation(result)
-            sections.peer_comparison(result)
-        with tabs[1]:
-            sections.what_if(result, loaded)
-        with tabs[2]:
-            sections.plan(result)
-        with tabs[3]:
-            sections.inputs(result)
-        with tabs[4]:
-            sections.trends(result, loaded)
-        with tabs[5]:
-            sections.downloads(result, loaded)
 
 
 if __name__ == "__main__":

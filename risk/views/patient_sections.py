@@ -85,7 +85,8 @@ def explanation(result: PatientResult) -> None:
         return
     names = list(a.explanations)
     default = names.index("cvd10") if "cvd10" in names else 0
-    name = st.selectbox(tx("Explain", "Expliquer"), names, index=default, format_func=_label,
+    labels = {n: _label(n) for n in names}
+    name = st.selectbox(tx("Explain", "Expliquer"), names, index=default, format_func=labels.__getitem__,
                         key=f"explain_model_{lang()}") if len(names) > 1 else names[0]
     expl = a.explanations[name]
     row = a.view.features

@@ -50,8 +50,9 @@ def source_chooser() -> None:
     current = current_source()
     if "source_kind" not in st.session_state:
         st.session_state["source_kind"] = current.kind
+    labels = {k: _kind_label(k) for k in SOURCE_KINDS}  # formatted in this run's language
     st.sidebar.radio(tx("Read patients from", "Lire les patients depuis"), SOURCE_KINDS,
-                     index=SOURCE_KINDS.index(st.session_state["source_kind"]), format_func=_kind_label,
+                     index=SOURCE_KINDS.index(st.session_state["source_kind"]), format_func=labels.__getitem__,
                      key=f"source_kind_choice_{lang()}", on_change=_persist,
                      args=(f"source_kind_choice_{lang()}", "source_kind"))
     kind = st.session_state["source_kind"]
