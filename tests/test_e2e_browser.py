@@ -191,3 +191,33 @@ def journey(page, expect, app_url: str) -> None:  # noqa: ANN001 (playwright Pag
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF") and len(data) > 5000
     shot(page, "7_report_tab")
+
+
+def test_uploaded_bundle_opens_its_patient_and_a_broken_one_says_why(app_url, browser, tmp_path):
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=60_000)
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"resourceType": "Bundle", "type": "collection", "entry": [', encoding="utf-8")
+    page = browser.new_page(viewport={"width": 1400, "height": 1400})
+    try:
+        page.goto(app_url)
+        wait_idle(page)
+        page.get_by_text("Upload a FHIR bundle", exact=True).click()
+        wait_idle(page)
+        upload = page.get_by_test_id("stFileUploaderDropzoneInput")
+        upload.set_input_files(str(broken))
+        wait_idle(page)
+        alert = page.get_by_test_id("stAlertContentError").first
+        expect(alert).to_contain_text("invalid JSON in broken.json at line 1")  # the user's file name, no temp path
+        expect(page.get_by_test_id("stException")).to_have_count(0)
+        shot(page, "upload_broken")
+        upload.set_input_files(str(REPO / "sample_fhir" / "fr-sophie-laurent.json"))
+        wait_idle(page)
+        expect(page.get_by_role("heading", name="Sophie Laurent")).to_be_visible()  # a one-patient bundle opens
+        shot(page, "upload_ok")
+    except Exception:
+        shot(page, "upload_failure")
+        raise
+    finally:
+        page.close()

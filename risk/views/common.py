@@ -190,7 +190,8 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except RiskError as exc:
-        st.error(exc.message, icon="🚫")
+        source = current_source()  # an upload lives in a server temp folder: name it as the user knows it
+        st.error(exc.message.replace(source.location, source.label), icon=":material/error:")
 
 
 def guarded(fn: Callable[[], None]) -> None:

@@ -56,6 +56,9 @@ def choose_patient(shown: str | None) -> str | None:
         labels = {pid: _entry_label(e) for pid, e in by_id.items()}  # formatted now, in this run's language
 
         ids = list(by_id)
+        if len(ids) == 1 and shown is None and not by_id[ids[0]].problem:  # an uploaded bundle: open it
+            st.query_params["patient"] = ids[0]
+            st.rerun()
         chosen = st.selectbox(tx("Patient", "Patient"), ids, index=ids.index(shown) if shown in by_id else None,
                               format_func=labels.__getitem__, key=f"patient_select_{lang()}",
                               placeholder=tx("Choose a patient...", "Choisir un patient..."))
