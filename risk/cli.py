@@ -154,7 +154,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.handler(args))
+        handler = getattr(args, "handler", None) or args.func  # plugins may use either name
+        return int(handler(args))
     except RiskError as exc:
         feedback.err(f"risk: error: {exc.message}")
         return int(exc.code)

@@ -10,9 +10,8 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 
 
-@lru_cache(maxsize=65536)
-def parse_fhir_datetime(text: str | None) -> datetime | None:
-    """Parse a FHIR date/dateTime/instant.
+def parse_fhir_datetime(text: object) -> datetime | None:
+    """Parse a FHIR date/dateTime/instant; anything that is not a string (a list, a number...) gives None.
 
     >>> parse_fhir_datetime("2020-03-02T10:00:00+02:00").isoformat()
     '2020-03-02T08:00:00+00:00'
@@ -20,9 +19,16 @@ def parse_fhir_datetime(text: str | None) -> datetime | None:
     '2020-03-01T00:00:00+00:00'
     >>> parse_fhir_datetime("not a date") is None
     True
+    >>> parse_fhir_datetime(["2020-03-02"]) is None
+    True
     """
     if not text or not isinstance(text, str):
         return None
+    return _parse_text(text)
+
+
+@lru_cache(maxsize=65536)  # Synthea repeats each encounter's instant on all of its resources
+def _parse_text(text: str) -> datetime | None:
     s = text.strip()
     try:
         if len(s) == 4:
@@ -33,14 +39,14 @@ def parse_fhir_datetime(text: str | None) -> datetime | None:
             d = date.fromisoformat(s)
             return datetime(d.year, d.month, d.day, tzinfo=UTC)
         dt = datetime.fromisoformat(s)
-    except ValueError:
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=UTC)
+        return dt.astimezone(UTC)
+    except (ValueError, OverflowError):  # OverflowError: year 1 or 9999 shifted out of range by its offset
         return None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(UTC)
 
 
-def parse_fhir_date(text: str | None) -> date | None:
+def parse_fhir_date(text: object) -> date | None:
     dt = parse_fhir_datetime(text)
     return dt.date() if dt else None
 

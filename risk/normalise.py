@@ -50,11 +50,27 @@ class Flat:
     issues: list[DataIssue] = field(default_factory=list)
 
 
-def _codings(codeable: dict | None) -> list[dict]:
+def _codings(codeable: object) -> list[dict]:
+    """The codings of a CodeableConcept whose code, if any, is a string (anything else cannot be looked up)."""
     if not isinstance(codeable, dict):
         return []
     codings = codeable.get("coding")
-    return [c for c in codings if isinstance(c, dict)] if isinstance(codings, list) else []
+    if not isinstance(codings, list):
+        return []
+    return [c for c in codings if isinstance(c, dict) and isinstance(c.get("code"), str | None)]
+
+
+def _text(value: object) -> str | None:
+    """A string field, or None when the source put something else there (a list, a number, an object)."""
+    return value if isinstance(value, str) else None
+
+
+def _system(coding: dict) -> str | None:
+    return _text(coding.get("system"))
+
+
+def _status(resource: dict) -> str | None:
+    return _text(resource.get("status"))
 
 
 def _code_str(coding: dict) -> str:
@@ -65,9 +81,9 @@ def _status_code(value: object) -> str | None:
     """Condition clinical/verification status is a CodeableConcept; other statuses are plain codes."""
     if isinstance(value, str):
         return value
-    for c in _codings(value if isinstance(value, dict) else None):
-        if c.get("code"):
-            return str(c["code"])
+    for c in _codings(value):
+        if isinstance(c.get("code"), str):
+            return c["code"]
     return None
 
 
@@ -86,7 +102,7 @@ def _observation_concept(codeable: dict | None) -> tuple[str | None, dict | None
         code = coding.get("code")
         if not isinstance(code, str):
             continue
-        concept = terminology.observation_concept(coding.get("system"), code)
+        concept = terminology.observation_concept(_system(coding), code)
         if concept:
             return concept, coding
     return None, None
@@ -103,14 +119,19 @@ def _quantity_measurement(
     raw = quantity.get("value")
     if isinstance(raw, bool) or not isinstance(raw, int | float):
         try:
-            raw = float(str(raw).replace(",", "."))
+            raw = float(str(raw).replace(",", "."))  # a valueString "7,2" (French decimal comma) is 7.2
         except ValueError:
             out.issues.append(DataIssue(kind=IssueKind.NON_NUMERIC, concept=concept, time=when,
                                         source_id=source_id, message=f"{label}: value {raw!r} is not a number"))
             return
-    unit = quantity.get("code") or quantity.get("unit")
-    shown_unit = quantity.get("unit") or quantity.get("code")
-    conv = units.to_canonical(concept, float(raw), unit if isinstance(unit, str) else None)
+    number = units.finite_float(raw)
+    if number is None:  # "NaN", "Infinity", 1e999
+        out.issues.append(DataIssue(kind=IssueKind.NON_NUMERIC, concept=concept, time=when, source_id=source_id,
+                                    message=f"{label}: value {raw!r} is not a finite number"))
+        return
+    unit = _text(quantity.get("code")) or _text(quantity.get("unit"))
+    shown_unit = _text(quantity.get("unit")) or _text(quantity.get("code"))
+    conv = units.to_canonical(concept, number, unit)
     if conv.value is None:
         kind = IssueKind.MISSING_UNIT if not unit else IssueKind.UNKNOWN_UNIT
         out.issues.append(DataIssue(kind=kind, concept=concept, time=when, source_id=source_id,
@@ -119,11 +140,11 @@ def _quantity_measurement(
     problem = units.plausibility_problem(concept, conv.value)
     if problem:
         out.issues.append(DataIssue(kind=IssueKind.IMPLAUSIBLE, concept=concept, time=when, source_id=source_id,
-                                    message=f"{problem} (reported {raw:g} {shown_unit or 'no unit'})"))
+                                    message=f"{problem} (reported {number:g} {shown_unit or 'no unit'})"))
         return
     out.measurements.append(Measurement(
         concept=concept, value=conv.value, unit=conv.unit, time=when, original_value=raw,
-        original_unit=shown_unit if isinstance(shown_unit, str) else None, code=_code_str(coding),
+        original_unit=shown_unit, code=_code_str(coding),
         source_id=source_id, text=conv.note,
     ))
 
@@ -133,16 +154,16 @@ def _smoking(*, resource: dict, when: datetime, coding: dict, source_id: str, ou
     for c in _codings(answer):
         code = c.get("code")
         if isinstance(code, str):
-            status = terminology.smoking_answer(c.get("system"), code)
+            status = terminology.smoking_answer(_system(c), code)
             if status is not None:
                 out.measurements.append(Measurement(
                     concept="smoking_status", value=float(status), unit="{status}", time=when,
-                    original_value=c.get("display") or code, code=_code_str(coding), source_id=source_id,
+                    original_value=_text(c.get("display")) or code, code=_code_str(coding), source_id=source_id,
                     text=SMOKING_LABELS[status][0],
                 ))
                 return
-    shown = (answer or {}).get("text") if isinstance(answer, dict) else None
-    shown = shown or next((c.get("display") or c.get("code") for c in _codings(answer)), None)
+    shown = _text(answer.get("text")) if isinstance(answer, dict) else None
+    shown = shown or next((_text(c.get("display")) or _text(c.get("code")) for c in _codings(answer)), None)
     out.issues.append(DataIssue(kind=IssueKind.UNKNOWN_CODE, concept="smoking_status", time=when,
                                 source_id=source_id,
                                 message=f"Smoking status answer {shown!r} is not a known never/former/current code"))
@@ -150,7 +171,7 @@ def _smoking(*, resource: dict, when: datetime, coding: dict, source_id: str, ou
 
 def flatten_observation(resource: dict, out: Flat) -> None:
     source_id = f"Observation/{resource.get('id')}"
-    if resource.get("status") in EXCLUDED_OBSERVATION_STATUS:
+    if _status(resource) in EXCLUDED_OBSERVATION_STATUS:
         return
     code = resource.get("code")
     if any(c.get("code") == CAUSE_OF_DEATH for c in _codings(code)):
@@ -192,12 +213,12 @@ def _cause_of_death(resource: dict, source_id: str, out: Flat) -> None:
     """A coded cause of death becomes a `cv_death` or `death_other` event (outcome labelling reads them)."""
     when = _effective(resource)
     for c in _codings(resource.get("valueCodeableConcept")):
-        system, code = c.get("system") or "", str(c.get("code") or "")
+        system, code = _system(c) or "", _text(c.get("code")) or ""
         cv = (("icd-10" in system or "cim" in system.lower()) and code[:1].upper() == "I") or (
             "snomed" in system and (code in CV_DEATH_SNOMED or terminology.condition_concepts(system, code)
                                     & CV_DEATH_CONCEPTS))
         out.diagnoses.append(Diagnosis(concept="cv_death" if cv else "death_other", onset=when,
-                                       code=_code_str(c), display=c.get("display"), source_id=source_id,
+                                       code=_code_str(c), display=_text(c.get("display")), source_id=source_id,
                                        resource_type="Observation"))
         return
 
@@ -212,9 +233,9 @@ def flatten_condition(resource: dict, out: Flat) -> None:
         code = coding.get("code")
         if not isinstance(code, str):
             continue
-        if terminology.is_social_finding(coding.get("system"), code, coding.get("display")):
+        if terminology.is_social_finding(_system(coding), code, _text(coding.get("display"))):
             return
-        found = terminology.condition_concepts(coding.get("system"), code)
+        found = terminology.condition_concepts(_system(coding), code)
         if found:
             concepts |= found
             matched = matched or coding
@@ -226,7 +247,7 @@ def flatten_condition(resource: dict, out: Flat) -> None:
     if onset is None:
         onset = parse_fhir_datetime(resource.get("recordedDate"))
     abatement = parse_fhir_datetime(resource.get("abatementDateTime"))
-    display = matched.get("display") or (resource.get("code") or {}).get("text")
+    display = _text(matched.get("display")) or _text(resource["code"].get("text"))
     if onset is None:
         out.issues.append(DataIssue(kind=IssueKind.NO_DATE, source_id=source_id, concept=sorted(concepts)[0],
                                     message=f"Condition {display!r} has no onset or recorded date; "
@@ -239,15 +260,18 @@ def flatten_condition(resource: dict, out: Flat) -> None:
 def flatten_procedure(resource: dict, out: Flat) -> None:
     rtype = resource.get("resourceType", "Procedure")
     source_id = f"{rtype}/{resource.get('id')}"
-    if resource.get("status") in {"entered-in-error", "not-done"}:
+    if _status(resource) in {"entered-in-error", "not-done"}:
         return
-    code_field = resource.get("code") if rtype != "ImagingStudy" else (resource.get("procedureCode") or [{}])[0]
+    code_field = resource.get("code")
+    if rtype == "ImagingStudy":
+        codes = resource.get("procedureCode")
+        code_field = codes[0] if isinstance(codes, list) and codes else None
     concepts: set[str] = set()
     matched: dict | None = None
     for coding in _codings(code_field):
         code = coding.get("code")
         if isinstance(code, str):
-            found = terminology.procedure_concepts(coding.get("system"), code)
+            found = terminology.procedure_concepts(_system(coding), code)
             if found:
                 concepts |= found
                 matched = matched or coding
@@ -264,14 +288,14 @@ def flatten_procedure(resource: dict, out: Flat) -> None:
         return
     for concept in sorted(concepts):
         out.diagnoses.append(Diagnosis(concept=concept, onset=when, code=_code_str(matched),
-                                       display=matched.get("display"), source_id=source_id,
+                                       display=_text(matched.get("display")), source_id=source_id,
                                        resource_type=rtype))
 
 
 def flatten_medication(resource: dict, out: Flat) -> None:
     rtype = resource.get("resourceType", "MedicationRequest")
     source_id = f"{rtype}/{resource.get('id')}"
-    status = resource.get("status")
+    status = _status(resource)
     if status in EXCLUDED_MED_STATUS:
         return
     med = resource.get("medicationCodeableConcept")
@@ -279,11 +303,11 @@ def flatten_medication(resource: dict, out: Flat) -> None:
         med = _contained_medication(resource)
     classes: set[str] = set()
     matched: dict | None = None
-    text = med.get("text") if isinstance(med, dict) else None
+    text = _text(med.get("text")) if isinstance(med, dict) else None
     for coding in _codings(med):
         code = coding.get("code")
         if isinstance(code, str):
-            found = terminology.medication_classes(coding.get("system"), code, coding.get("display") or text)
+            found = terminology.medication_classes(_system(coding), code, _text(coding.get("display")) or text)
             if found:
                 classes |= found
                 matched = matched or coding
@@ -313,28 +337,29 @@ def flatten_medication(resource: dict, out: Flat) -> None:
     for concept in sorted(classes):
         out.medications.append(Medication(concept=concept, start=start, end=end, status=status,
                                           code=_code_str(matched) if "system" in matched else None,
-                                          display=matched.get("display"), source_id=source_id))
+                                          display=_text(matched.get("display")), source_id=source_id))
 
 
 def _contained_medication(resource: dict) -> dict | None:
     ref = resource["medicationReference"].get("reference", "")
-    if isinstance(ref, str) and ref.startswith("#"):
-        for c in resource.get("contained") or []:
+    contained = resource.get("contained")
+    if isinstance(ref, str) and ref.startswith("#") and isinstance(contained, list):
+        for c in contained:
             if isinstance(c, dict) and c.get("id") == ref[1:] and c.get("resourceType") == "Medication":
                 return c.get("code")
-    return {"text": resource["medicationReference"].get("display")} if resource["medicationReference"].get(
-        "display") else None
+    display = _text(resource["medicationReference"].get("display"))
+    return {"text": display} if display else None
 
 
 def flatten_encounter(resource: dict, out: Flat) -> None:
-    if resource.get("status") in {"entered-in-error", "cancelled", "planned"}:
+    if _status(resource) in {"entered-in-error", "cancelled", "planned"}:
         return
     period = resource.get("period") if isinstance(resource.get("period"), dict) else {}
     when = parse_fhir_datetime(period.get("start") or period.get("end"))
     if when is None:
         return
     cls = resource.get("class")
-    kind = cls.get("code") if isinstance(cls, dict) else None
+    kind = _text(cls.get("code")) if isinstance(cls, dict) else None
     out.encounters.append(Encounter(time=when, kind=kind, source_id=f"Encounter/{resource.get('id')}"))
 
 
@@ -354,7 +379,8 @@ def flatten(resources: Iterable[dict], out: Flat | None = None) -> Flat:
     """Flatten resources of one patient (any order, any irrelevant types ignored)."""
     out = out or Flat()
     for resource in resources:
-        fn = FLATTENERS.get(resource.get("resourceType", "")) if isinstance(resource, dict) else None
+        rtype = resource.get("resourceType") if isinstance(resource, dict) else None
+        fn = FLATTENERS.get(rtype) if isinstance(rtype, str) else None
         if fn is not None:
             fn(resource, out)
     return out
@@ -362,8 +388,10 @@ def flatten(resources: Iterable[dict], out: Flat | None = None) -> Flat:
 
 def patient_demographics(patient: dict) -> tuple[str, str, datetime | None, str | None, object]:
     """(id, sex, deceased, name, birth_date) from a Patient resource; raises RecordError when unusable."""
+    if not isinstance(patient, dict):
+        raise RecordError("The Patient resource is not a JSON object", ExitCode.NOT_FHIR)
     pid = patient.get("id")
-    if not pid:
+    if not pid or not isinstance(pid, str):
         raise RecordError("The Patient resource has no id", ExitCode.MISSING_DEMOGRAPHICS)
     birth = parse_fhir_date(patient.get("birthDate"))
     gender = patient.get("gender")
@@ -374,16 +402,18 @@ def patient_demographics(patient: dict) -> tuple[str, str, datetime | None, str 
         raise RecordError(f"Patient {pid} has no usable sex (gender={gender!r}); the risk equations and "
                           "models are sex-specific", ExitCode.MISSING_DEMOGRAPHICS)
     deceased = parse_fhir_datetime(patient.get("deceasedDateTime"))
-    return str(pid), gender, deceased, _name(patient), birth
+    return pid, gender, deceased, _name(patient), birth
 
 
 def _name(patient: dict) -> str | None:
-    for n in patient.get("name") or []:
+    names = patient.get("name")
+    for n in names if isinstance(names, list) else []:
         if isinstance(n, dict):
-            if n.get("text"):
-                return str(n["text"])
-            given = " ".join(g for g in n.get("given") or [] if isinstance(g, str))
-            family = n.get("family") if isinstance(n.get("family"), str) else ""
+            if _text(n.get("text")):
+                return n["text"]
+            given = n.get("given")
+            given = " ".join(g for g in given if isinstance(g, str)) if isinstance(given, list) else ""
+            family = _text(n.get("family")) or ""
             full = f"{given} {family}".strip()
             if full:
                 return full
@@ -392,7 +422,12 @@ def _name(patient: dict) -> str | None:
 
 def build_record(patient: dict, resources: Iterable[dict], *, now: datetime | None = None,
                  source: str | None = None) -> PatientRecord:
-    """Build one patient's record; dates in the future or before birth become issues, duplicates are merged."""
+    """Build one patient's record; dates in the future or before birth become issues, duplicates are merged.
+
+    The record does not depend on the order of `resources` (a bundle, a bulk export and a server list them
+    differently): every list is sorted on a complete key, so that ties (two values at the same instant) and
+    the choice of which duplicate is kept are the same whatever the source.
+    """
     return finalise_record(patient, flatten(resources), now=now, source=source)
 
 
@@ -419,7 +454,8 @@ def finalise_record(patient: dict, flat: Flat, *, now: datetime | None = None,
 
     measurements: list[Measurement] = []
     seen: dict[tuple[str, datetime, float], Measurement] = {}
-    for m in sorted(flat.measurements, key=lambda m: (m.time, m.concept)):
+    for m in sorted(flat.measurements, key=lambda m: (m.time, m.concept, m.source_id or "", m.value,
+                                                       m.code or "", m.original_unit or "")):
         if not in_time(m.time, MEASUREMENT_CONCEPTS[m.concept].label_en, m.source_id, m.concept):
             continue
         key = (m.concept, m.time, round(m.value, 6))
@@ -433,12 +469,14 @@ def finalise_record(patient: dict, flat: Flat, *, now: datetime | None = None,
         measurements.append(m)
     diagnoses = tuple(sorted(
         (d for d in flat.diagnoses if in_time(d.onset, d.display or d.concept, d.source_id, d.concept)),
-        key=lambda d: (d.onset or birth_dt, d.concept)))
+        key=lambda d: (d.onset or birth_dt, d.concept, d.source_id or "", d.code or "")))
     medications = tuple(sorted(
         (m for m in flat.medications if in_time(m.start, m.display or m.concept, m.source_id, m.concept)),
-        key=lambda m: (m.start or birth_dt, m.concept)))
+        key=lambda m: (m.start or birth_dt, m.concept, m.source_id or "", m.code or "")))
     encounters = tuple(sorted((e for e in flat.encounters if e.time <= now and e.time >= birth_dt),
-                              key=lambda e: e.time))
+                              key=lambda e: (e.time, e.source_id or "", e.kind or "")))
+    issues.sort(key=lambda i: (i.time is not None, i.time or birth_dt, i.source_id or "", i.kind,
+                               i.concept or "", i.message))
     return PatientRecord(
         patient_id=pid, sex=sex, birth_date=birth, name=name, deceased=deceased,  # type: ignore[arg-type]
         measurements=tuple(measurements), diagnoses=diagnoses, medications=medications, encounters=encounters,

@@ -42,18 +42,16 @@ def iter_records(source: Source | str | Path, patient_id: str | None = None) -> 
     src = open_source(source, token=os.environ.get("RISK_FHIR_TOKEN") or None) if isinstance(
         source, str | Path) else source
     label = str(source) if isinstance(source, str | Path) else None
-    if patient_id is not None:
-        yield record_from_resources(src.patient(patient_id), source=label)
-        return
     from risk.fhir.ndjson import NdjsonSource
 
-    if isinstance(src, NdjsonSource):  # bulk export: one streaming pass, compact per-patient state
+    if patient_id is None and isinstance(src, NdjsonSource):  # bulk export: one pass, compact state
         from risk.bulk import stream_records
 
         yield from stream_records(src, label=label)
         return
-    for pr in src.iter_patients():
-        yield record_from_resources(pr, source=label)
+    # Resources are flattened as they are read: a bundle too large to parse whole is never held whole.
+    for patient, resources in src.stream_patients(patient_id):
+        yield build_record(patient, resources, now=datetime.now(UTC), source=label)
 
 
 def patient_view(record: PatientRecord, as_of: date | None = None) -> PatientView:

@@ -88,9 +88,13 @@ def _fold_unit(unit: str) -> str:
 
 
 def _label(c: Concept) -> str:
-    """'HDL cholesterol', 'total cholesterol', 'eGFR': the English label as it reads inside a sentence."""
+    """'HDL cholesterol', 'total cholesterol', 'eGFR', 'HbA1c': the English label as it reads in a sentence.
+
+    Only a plain capitalised first word is lowered; an abbreviation (any other capital in it) is kept.
+    """
     lab = c.label_en
-    return lab if len(lab) > 1 and (lab[1].isupper() or lab[0].islower()) else lab[0].lower() + lab[1:]
+    word = re.match(r"[^\W\d_]*", lab).group()  # leading letters: 'Non' of 'Non-HDL', 'HbA' of 'HbA1c'
+    return lab[0].lower() + lab[1:] if word[1:] == word[1:].lower() else lab
 
 
 # --- routes: how to turn a value in one unit into the canonical unit, computed once per pair ------------
@@ -241,7 +245,8 @@ def _uacr_route(c: Concept, unit: str, ucum: str, q: Any) -> _Route:
 # --- public API --------------------------------------------------------------------------------------
 
 
-def _as_float(value: object) -> float | None:
+def finite_float(value: object) -> float | None:
+    """`value` as a finite float; None for booleans, non-numbers, NaN, infinities and too-large integers."""
     if isinstance(value, bool):
         return None
     try:
@@ -265,7 +270,7 @@ def to_canonical(concept: str, value: float, unit: str | None) -> Conversion:
         return Conversion(value=None, unit=CANONICAL_UNITS.get(concept, ""), problem=f"unit error: {exc}")
     if route.to_canonical is None:
         return Conversion(value=None, unit=route.unit, problem=route.problem)
-    v = _as_float(value)
+    v = finite_float(value)
     if v is None:
         return Conversion(value=None, unit=route.unit, problem=f"value {value!r} is not a finite number")
     out = route.to_canonical(v)
@@ -290,7 +295,7 @@ def from_canonical(concept: str, value: float, unit: str) -> Conversion:
         problem = (route.problem if route is not None and route.problem
                    else f"cannot display {concept} in {unit!r}")
         return Conversion(value=None, unit=str(unit), problem=problem)
-    v = _as_float(value)
+    v = finite_float(value)
     if v is None:
         return Conversion(value=None, unit=unit, problem=f"value {value!r} is not a finite number")
     return Conversion(value=route.from_canonical(v), unit=unit.strip())
@@ -317,7 +322,7 @@ def plausibility_problem(concept: str, value: float, *, reported_value: float | 
     c = MEASUREMENT_CONCEPTS.get(concept)
     if c is None or not c.numeric:
         return None
-    v = _as_float(value)
+    v = finite_float(value)
     if v is None:
         return f"{c.label_en}: value {value!r} is not a finite number"
     if c.low <= v <= c.high:

@@ -102,13 +102,34 @@ def card_text(result: dict) -> str:
     )
 
 
+def update_card(folder: Path, result: dict) -> None:
+    """Write the figure into the model folder (external_nafld.json + the card) and re-seal the checksums."""
+    import json
+
+    from risk.models.card import model_card
+    from risk.models.registry import write_checksums
+    from risk.models.spec import MODEL_SPECS
+
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+    (folder / "external_nafld.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    card = model_card(MODEL_SPECS[manifest["name"]], training=manifest["training"], metrics=metrics,
+                      external=card_text(result))
+    (folder / "card.md").write_text(card, encoding="utf-8")
+    write_checksums(folder)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--csv", default=str(DEFAULT_CSV))
     ap.add_argument("--models-dir", default=str(ROOT / "models"))
+    ap.add_argument("--update-card", action="store_true", help="write the result into models/cvd10/card.md")
     args = ap.parse_args()
     result = run(Path(args.csv), Path(args.models_dir))
     print(card_text(result))
+    if args.update_card:
+        update_card(Path(args.models_dir) / "cvd10", result)
+        print(f"updated {Path(args.models_dir) / 'cvd10' / 'card.md'} and its checksums")
 
 
 if __name__ == "__main__":

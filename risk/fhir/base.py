@@ -7,7 +7,7 @@ Every source yields plain FHIR resources (dicts) whose `subject`/`patient` refer
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -48,6 +48,19 @@ class Source(ABC):
         """Every patient with their resources, one at a time."""
         for patient_id in self.patient_ids():
             yield self.patient(patient_id)
+
+    def stream_patients(
+        self, patient_id: str | None = None
+    ) -> Iterator[tuple[dict[str, Any], Iterable[dict[str, Any]]]]:
+        """(Patient, its resources) for `patient_id`, or for each patient: what a record is built from.
+
+        The resources may be a one-shot stream, read from the file as they are consumed (a bundle too large
+        to parse whole is never collected): consume them before asking for the next patient. By default,
+        the list that `patient` / `iter_patients` collect.
+        """
+        found = [self.patient(patient_id)] if patient_id is not None else self.iter_patients()
+        for pr in found:
+            yield pr.patient, pr.resources
 
     @abstractmethod
     def iter_resources(self) -> Iterator[dict[str, Any]]:

@@ -227,6 +227,18 @@ class BundleFileSource(Source):
     def iter_patients(self) -> Iterator[PatientResources]:
         yield self._load()
 
+    def stream_patients(self, patient_id: str | None = None) -> Iterator[tuple[Resource, Iterable[Resource]]]:
+        """A streamed file gives its Patient, then its resources one entry at a time as they are read."""
+        if self._loaded is not None or not self.streamed:
+            yield from super().stream_patients(patient_id)
+            return
+        pairs = self._pairs()
+        patient, _ = next(pairs)  # walk_entries gives the Patient first, or raises NO_PATIENT
+        pid = patient_id_of(patient, None, str(self.path))
+        if patient_id is not None and patient_id != pid:
+            raise self._patient_not_found(patient_id, [pid])
+        yield patient, (resource for resource, linked in pairs if linked == pid)
+
     def iter_resources(self) -> Iterator[Resource]:
         if self._loaded is not None:
             yield self._loaded.patient
@@ -304,6 +316,19 @@ class BundleFolderSource(Source):
             loaded = self._file_source(path)._load()
             self._register(seen, loaded.patient_id, path)
             yield loaded
+
+    def stream_patients(self, patient_id: str | None = None) -> Iterator[tuple[Resource, Iterable[Resource]]]:
+        if patient_id is not None:
+            index = self._patient_index()
+            if patient_id not in index:
+                raise self._patient_not_found(patient_id, list(index))
+            yield from self._file_source(index[patient_id]).stream_patients(patient_id)
+            return
+        seen: dict[str, Path] = {}
+        for path in self.files:
+            for patient, resources in self._file_source(path).stream_patients():
+                self._register(seen, str(patient["id"]), path)
+                yield patient, resources
 
     def iter_resources(self) -> Iterator[Resource]:
         for path in self.files:

@@ -106,9 +106,13 @@ def metric_block(time: np.ndarray, status: np.ndarray, y: np.ndarray, w: np.ndar
     return out
 
 
+# Decision thresholds: ESC 2021 SCORE2 category cut-points (2.5, 5, 7.5, 10, 20 %, age-dependent).
+THRESHOLDS = (0.025, 0.05, 0.075, 0.10, 0.20)
+
+
 def evaluate(*, features: pd.DataFrame, labels: pd.DataFrame, targets: pd.DataFrame, predicted: np.ndarray,
-             comparators: Mapping[str, np.ndarray] | None = None, thresholds: tuple[float, ...] = (0.05, 0.10,
-             0.20)) -> dict[str, Any]:
+             comparators: Mapping[str, np.ndarray] | None = None,
+             thresholds: tuple[float, ...] = THRESHOLDS) -> dict[str, Any]:
     """Overall, subgroup, decision-curve and comparator metrics on held-out patients."""
     t, s = labels["time"].to_numpy(), labels["status"].to_numpy()
     y, w = targets["y"].to_numpy(), targets["weight"].to_numpy()
@@ -156,4 +160,20 @@ def calibration_plot(y: np.ndarray, w: np.ndarray, p: np.ndarray, *, title: str,
                       width=560, height=480)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.write_html(str(path), include_plotlyjs="cdn")
+    _try_png(fig, path.with_suffix(".png"))
     return path
+
+
+def _try_png(fig, path: Path) -> None:  # noqa: ANN001
+    """PNG through kaleido, which needs a Chrome/Chromium; skipped (HTML only) when none is installed."""
+    import os
+    import shutil
+
+    browser = os.environ.get("BROWSER_PATH") or shutil.which("chromium") or shutil.which("google-chrome")
+    if not browser:
+        return
+    os.environ.setdefault("BROWSER_PATH", browser)
+    try:
+        fig.write_image(str(path))
+    except Exception:  # noqa: BLE001 (a missing PNG must never fail an evaluation; the HTML is written)
+        return

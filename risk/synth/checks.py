@@ -1,0 +1,189 @@
+"""Calibration checks on the simulated truth (for benchmarks and tests; models never see these numbers).
+
+`cross_section` describes the people in the practice on one day (prevalences, treated levels), `rates` the
+incidence of events per 1000 person-years over the recorded window. Compare with
+`parameters.CALIBRATION_TARGETS`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+
+from risk.synth import drugs as D
+from risk.synth import hazards as H
+from risk.synth.codes import CAUSES
+from risk.synth.population import DAYS_PER_YEAR, day_number, year_start_day
+from risk.synth.simulate import F_DM, F_HTN, Ev, History, treated_levels
+
+AGE_BANDS = ((30, 45), (45, 65), (65, 75), (75, 85), (85, 120))
+
+
+def cross_section(h: History, on: date = date(2015, 7, 1)) -> dict[str, object]:
+    """Prevalences among patients in the practice on `on` (by 1 January of that year for latent values)."""
+    day = float(day_number(on))
+    j = on.year - h.year0
+    pop = h.pop
+    inside = (pop.entry_day <= day) & (h.exit_day > day)
+    age = pop.age_on(day)
+    lat = {k: v[j].astype(float) for k, v in h.latent.items()}
+    drugs = h.drugs[j + 1]
+    trt = treated_levels(lat, drugs, pop.adherence)
+    flags = h.flags[j]
+    ev = h.events
+    onset = np.full(pop.n, np.inf)
+    sel = ev["kind"] == Ev.DIABETES_ONSET
+    onset[ev["patient"][sel]] = ev["day"][sel]
+    out: dict[str, object] = {"n_inside": int(inside.sum())}
+    bands = {}
+    for lo, hi in AGE_BANDS:
+        for sex, male in (("men", True), ("women", False)):
+            m = inside & (age >= lo) & (age < hi) & (pop.male == male)
+            if m.sum() < 20:
+                continue
+            bands[f"{sex} {lo}-{hi}"] = {
+                "n": int(m.sum()),
+                "sbp_latent_treated": round(float(trt["sbp"][m].mean()), 1),
+                "ncd_risc_mean": round(float(H.by_age_sex(age[m], pop.male[m], *_sbp_tables()).mean()), 1),
+                "diabetes_diagnosed": round(float((flags[m] & F_DM > 0).mean()), 3),
+                "diabetes_true": round(float((onset[m] <= day).mean()), 3),
+                "hypertension_aware": round(float((flags[m] & F_HTN > 0).mean()), 3),
+                "bp_raised_or_treated": round(
+                    float(
+                        (
+                            (trt["sbp"][m] >= 140)
+                            | (trt["dbp"][m] >= 90)
+                            | (D.count(drugs[m], D.ANTIHYPERTENSIVE_BITS) > 0)
+                        ).mean()
+                    ),
+                    3,
+                ),
+                "statin": round(float(D.has(drugs[m], D.STATIN).mean()), 3),
+                "obese": round(float((trt["bmi"][m] >= 30).mean()), 3),
+                "egfr_lt60": round(float((trt["egfr"][m] < 60).mean()), 3),
+                "smoking_current": round(float((h.smoke[j][m] == 2).mean()), 3),
+                "ldl": round(float(trt["ldl"][m].mean()), 2),
+                "hba1c_diabetics": round(float(trt["a1c"][m & (onset <= day)].mean()), 2)
+                if (m & (onset <= day)).any()
+                else None,
+            }
+    out["bands"] = bands
+    adult = inside & (age < 75)
+    out["smoking_current_30_74"] = round(float((h.smoke[j][adult] == 2).mean()), 3)
+    out["obesity_30_74"] = round(float((trt["bmi"][adult] >= 30).mean()), 3)
+    true_dm = inside & (onset <= day)
+    out["undiagnosed_share_of_diabetes"] = (
+        round(float(1 - (flags[true_dm] & F_DM > 0).mean()), 3) if true_dm.any() else None
+    )
+    htn = (
+        inside
+        & (age < 75)
+        & ((trt["sbp"] >= 140) | (trt["dbp"] >= 90) | (D.count(drugs, D.ANTIHYPERTENSIVE_BITS) > 0))
+    )
+    treated = htn & (D.count(drugs, D.ANTIHYPERTENSIVE_BITS) > 0)
+    out["hypertension_30_74"] = round(float(htn.sum() / max(adult.sum(), 1)), 3)
+    out["hypertension_aware_share"] = round(float((flags[htn] & F_HTN > 0).mean()), 3) if htn.any() else None
+    out["hypertension_treated_share"] = round(float(treated.sum() / max(htn.sum(), 1)), 3)
+    out["treated_controlled_share"] = (
+        round(float((trt["sbp"][treated] < 140).mean()), 3) if treated.any() else None
+    )
+    a = pop.adherence
+    out["adherence_mean"] = round(float(a.mean()), 3)
+    out["adherence_good_share"] = round(float((a >= 0.8).mean()), 3)
+    return out
+
+
+def _sbp_tables() -> tuple[tuple[float, ...], tuple[float, ...]]:
+    from risk.synth import parameters as P
+
+    return P.SBP_MEAN_MEN, P.SBP_MEAN_WOMEN
+
+
+def rates(h: History) -> dict[str, object]:
+    """Events per 1000 person-years in the recorded window, overall and by age band at the event."""
+    pop = h.pop
+    ev = h.events
+    start = pop.entry_day
+    stop = h.exit_day
+    in_window = (ev["day"] >= start[ev["patient"]]) & (ev["day"] <= stop[ev["patient"]])
+    years = np.clip(stop - start, 0, None) / DAYS_PER_YEAR
+    out: dict[str, object] = {"person_years": round(float(years.sum()), 1)}
+    for kind in (
+        Ev.MI,
+        Ev.STROKE,
+        Ev.HF,
+        Ev.AF,
+        Ev.DIALYSIS,
+        Ev.DEATH,
+        Ev.RETINOPATHY,
+        Ev.NEUROPATHY,
+        Ev.FOOT_ULCER,
+        Ev.AMPUTATION,
+        Ev.LEFT_PRACTICE,
+    ):
+        k = in_window & (ev["kind"] == kind)
+        out[kind.name.lower() + "_per_1000py"] = round(float(k.sum() / years.sum() * 1000), 2)
+    deaths = in_window & (ev["kind"] == Ev.DEATH)
+    cv = np.array([CAUSES[c][2] for c in ev["detail"][deaths]], dtype=bool)
+    out["cv_death_share"] = round(float(cv.mean()), 3) if deaths.any() else None
+    # Expected deaths from INSEE over the same person-time (yearly steps).
+    expected = 0.0
+    for y0 in range(h.year0, h.year0 + h.smoke.shape[0]):
+        a, b = float(year_start_day(y0)), float(year_start_day(y0 + 1))
+        t = np.clip(np.minimum(stop, b) - np.maximum(start, a), 0, None) / DAYS_PER_YEAR
+        expected += float((t * H.insee_qx(pop.age_on(a), pop.male)).sum())
+    out["deaths_observed_over_insee_expected"] = round(float(deaths.sum() / max(expected, 1e-9)), 3)
+    return out
+
+
+def ten_year_cvd(
+    h: History, baseline: date = date(2012, 1, 1), ages: tuple[float, float] = (40.0, 70.0)
+) -> dict[str, float]:
+    """Cumulative incidence of MI, stroke or CV death over up to 10 years from `baseline` in people aged
+    40-69 without prior MI/stroke, in the practice at baseline (Kaplan-Meier with leaving as censoring)."""
+    pop = h.pop
+    day0 = float(day_number(baseline))
+    age = pop.age_on(day0)
+    ev = h.events
+    prior = np.zeros(pop.n, dtype=bool)
+    first = np.full(pop.n, np.inf)
+    cvd = (
+        (ev["kind"] == Ev.MI)
+        | (ev["kind"] == Ev.STROKE)
+        | ((ev["kind"] == Ev.DEATH) & np.isin(ev["detail"], [i for i, c in enumerate(CAUSES) if c[2]]))
+    )
+    before = cvd & (ev["day"] < day0)
+    prior[ev["patient"][before]] = True
+    after = cvd & (ev["day"] >= day0)
+    np.minimum.at(first, ev["patient"][after], ev["day"][after])
+    cohort = (pop.entry_day <= day0) & (h.exit_day > day0) & (age >= ages[0]) & (age < ages[1]) & ~prior
+    horizon = day0 + 10 * DAYS_PER_YEAR
+    t_event = first[cohort]
+    t_censor = np.minimum(h.exit_day[cohort], horizon)
+    event = t_event <= t_censor
+    time = np.where(event, t_event, t_censor)
+    order = np.argsort(time)
+    time, event = time[order], event[order]
+    at_risk = len(time) - np.arange(len(time))
+    surv = np.cumprod(np.where(event, 1 - 1 / at_risk, 1.0))
+    cum = 1 - (surv[-1] if len(surv) else 1.0)
+    return {
+        "n": int(cohort.sum()),
+        "events": int(event.sum()),
+        "cumulative_incidence_10y": round(float(cum), 4),
+        "men": _km_share(h, cohort & pop.male, first, day0, horizon),
+        "women": _km_share(h, cohort & ~pop.male, first, day0, horizon),
+    }
+
+
+def _km_share(h: History, cohort: np.ndarray, first: np.ndarray, day0: float, horizon: float) -> float:
+    t_event = first[cohort]
+    t_censor = np.minimum(h.exit_day[cohort], horizon)
+    event = t_event <= t_censor
+    time = np.where(event, t_event, t_censor)
+    order = np.argsort(time)
+    event = event[order]
+    at_risk = len(event) - np.arange(len(event))
+    surv = np.cumprod(np.where(event, 1 - 1 / at_risk, 1.0))
+    return round(float(1 - (surv[-1] if len(surv) else 1.0)), 4)

@@ -1,0 +1,297 @@
+"""Year-by-year simulation of every patient at once (numpy arrays, one entry per patient).
+
+Each patient is simulated from age 30 (unrecorded history, so that people enter the practice with their
+diagnoses, drugs and past events) to the extraction date; only the years from the entry date on are
+written as FHIR. Deaths and leaving the practice can only happen once the record has started (the cohort is,
+by construction, people alive and registered at entry).
+
+One calendar year = one step:
+1. latent risk factors at 1 January (lifelong trait + slow year-to-year wandering around the French age and
+   sex means of parameters section 2; HbA1c, eGFR and albuminuria carry their own disease processes);
+2. annual hazards from the published equations plus the longitudinal effects (`hazards.py`), events drawn
+   with their day in the year;
+3. the yearly GP review: diagnoses and prescribing (`treatment.py`), after any acute event;
+4. processes advance to next 1 January.
+The recorded years are stored (latent values at each 1 January, drugs before/after each review, review day,
+flags) for `record.py` to turn into visits and measurements.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+import numpy as np
+
+from risk.synth import drugs as D
+from risk.synth import hazards as H
+from risk.synth import parameters as P
+from risk.synth.population import DAYS_PER_YEAR, Population, year_start_day
+
+
+class Ev(IntEnum):
+    MI = 1
+    STROKE = 2  # detail: 0 ischaemic coded precisely, 1 ischaemic coded as unspecified stroke, 2 haemorrhagic
+    HF = 3
+    AF = 4
+    DIALYSIS = 5  # kidney failure: start of dialysis
+    RETINOPATHY = 6
+    NEUROPATHY = 7
+    FOOT_ULCER = 8
+    AMPUTATION = 9
+    DEATH = 10  # detail: index into codes.CAUSES
+    LEFT_PRACTICE = 11
+    DX_HYPERTENSION = 12
+    DX_DIABETES = 13
+    DX_DYSLIPIDAEMIA = 14
+    DX_CKD = 15  # detail: 3, 31 (3b), 4, 5
+    PCI = 16
+    ULCER_HEALED = 17
+    DIABETES_ONSET = 18  # hidden truth: never written to FHIR
+
+
+# Flags stored per recorded year (drive visit and test frequencies in record.py).
+F_HTN, F_DM, F_CVD, F_HF, F_CKD3B, F_DIALYSIS, F_REVIEW, F_TREATED, F_OBESE, F_CKD = (
+    1 << i for i in range(10)
+)
+LATENT_KEYS = ("sbp", "dbp", "ldl", "hdl", "tg", "bmi", "a1c", "egfr", "luacr")
+
+
+@dataclass(kw_only=True, slots=True)
+class EventLog:
+    patient: list[np.ndarray] = field(default_factory=list)
+    day: list[np.ndarray] = field(default_factory=list)
+    kind: list[np.ndarray] = field(default_factory=list)
+    detail: list[np.ndarray] = field(default_factory=list)
+
+    def add(self, kind: Ev, who: np.ndarray, day: np.ndarray | float, detail: np.ndarray | int = 0) -> None:
+        idx = np.flatnonzero(who)
+        if idx.size == 0:
+            return
+        self.patient.append(idx.astype(np.int32))
+        self.day.append(np.broadcast_to(np.asarray(day, dtype=float), who.shape)[idx].copy())
+        self.kind.append(np.full(idx.size, int(kind), dtype=np.int8))
+        self.detail.append(np.broadcast_to(np.asarray(detail, dtype=np.int16), who.shape)[idx].copy())
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        if not self.patient:
+            empty = np.zeros(0)
+            return {
+                "patient": empty.astype(np.int32),
+                "day": empty,
+                "kind": empty.astype(np.int8),
+                "detail": empty.astype(np.int16),
+            }
+        out = {
+            "patient": np.concatenate(self.patient),
+            "day": np.concatenate(self.day),
+            "kind": np.concatenate(self.kind),
+            "detail": np.concatenate(self.detail),
+        }
+        order = np.lexsort((out["kind"], out["day"], out["patient"]))
+        return {k: v[order] for k, v in out.items()}
+
+
+@dataclass(kw_only=True, slots=True)
+class History:
+    """What the simulation hands to the record writer (and, for tests only, the hidden truth)."""
+
+    pop: Population
+    year0: int  # calendar year of stored index 0
+    end_day: float  # extraction date (day number, inclusive)
+    latent: dict[str, np.ndarray]  # (n_years + 1, n) at each 1 January, untreated (eGFR: actual)
+    smoke: np.ndarray  # (n_years, n) 0 never, 1 former, 2 current during the year
+    drugs: np.ndarray  # (n_years + 1, n): [j] before the review of year j, [j + 1] after it
+    review_day: np.ndarray  # (n_years, n)
+    flags: np.ndarray  # (n_years, n)
+    exit_day: np.ndarray  # last day of the record: death, leaving, or the extraction date
+    death_day: np.ndarray  # NaN if alive at exit
+    death_cause: np.ndarray  # index into codes.CAUSES, -1 if alive
+    left_practice: np.ndarray  # bool
+    events: dict[str, np.ndarray]
+
+
+def _z(pop: Population, w: dict[str, np.ndarray], name: str, persistent: float) -> np.ndarray:
+    return np.sqrt(persistent) * pop.trait(name) + np.sqrt(1.0 - persistent) * w[name]
+
+
+class _State:
+    """Mutable per-patient state (all arrays of length n)."""
+
+    def __init__(self, n: int) -> None:
+        f = lambda v=0.0: np.full(n, v)  # noqa: E731
+        b = lambda: np.zeros(n, dtype=bool)  # noqa: E731
+        self.started, self.alive, self.present = b(), np.ones(n, dtype=bool), np.ones(n, dtype=bool)
+        self.smoke = np.zeros(n, dtype=np.int8)
+        self.quit_day = f(np.nan)
+        self.w = {name: f() for name in P.TRAITS}
+        self.dm_ar = f()
+        self.egfr, self.egfr_slope, self.uacr_acc = f(), f(), f()
+        self.dm, self.dm_dx, self.htn_dx, self.dyslip_dx = b(), b(), b(), b()
+        self.dm_onset_day, self.dm_dx_day, self.a1c_sum, self.a1c_n = f(np.nan), f(np.nan), f(), f()
+        self.ckd_coded = np.zeros(n, dtype=np.int8)
+        self.egfr_prev_below60 = b()
+        self.mi, self.stroke, self.hf, self.af, self.dialysis = b(), b(), b(), b(), b()
+        self.kf_target = f(np.nan)
+        self.retino, self.neuro, self.ulcer, self.ever_ulcer, self.amputated = b(), b(), b(), b(), b()
+        self.ulcer_heal = f(np.nan)
+        self.drugs = np.zeros(n, dtype=np.uint32)
+        self.death_day, self.ltfu_day = f(np.nan), f(np.nan)
+        self.death_cause = np.full(n, -1, dtype=np.int16)
+
+
+def _initialise(rng: np.random.Generator, st: _State, pop: Population, who: np.ndarray, day: float) -> None:
+    n = int(who.sum())
+    st.started[who] = True
+    for name in P.TRAITS:
+        st.w[name][who] = rng.standard_normal(n)
+    male = pop.male[who]
+    birth_year = 1970.0 + pop.birth_day[who] / DAYS_PER_YEAR
+    p_cur = np.where(male, P.SMOKING_CURRENT_AT_30["male"], P.SMOKING_CURRENT_AT_30["female"])
+    p_cur = np.where(~male & (birth_year < 1950), p_cur * P.SMOKING_WOMEN_BORN_BEFORE_1950_FACTOR, p_cur)
+    p_for = np.where(male, P.SMOKING_FORMER_AT_30["male"], P.SMOKING_FORMER_AT_30["female"])
+    u = rng.random(n)
+    st.smoke[who] = np.where(u < p_cur, 2, np.where(u < p_cur + p_for, 1, 0))
+    st.quit_day[who] = np.where(
+        st.smoke[who] == 1, day - rng.uniform(0, P.SMOKING_FORMER_YEARS_AT_30, n) * DAYS_PER_YEAR, np.nan
+    )
+    st.egfr[who] = pop.egfr_at_30[who]
+
+
+def latent_values(st: _State, pop: Population, day: float) -> dict[str, np.ndarray]:
+    """Untreated latent risk factors of every patient on `day` (eGFR is the actual one)."""
+    age = pop.age_on(day)
+    male = pop.male
+    z_sbp = _z(pop, st.w, "sbp", P.SBP_PERSISTENT_SHARE)
+    z_dbp = _z(pop, st.w, "dbp", P.SBP_PERSISTENT_SHARE)
+    sbp = (
+        H.by_age_sex(age, male, P.SBP_MEAN_MEN, P.SBP_MEAN_WOMEN)
+        + H.interp(age, P.SBP_TREATMENT_CORRECTION)
+        + H.by_age_sex(age, male, P.SBP_SD_MEN, P.SBP_SD_WOMEN) * z_sbp
+    )
+    dbp = H.by_age_sex(age, male, P.DBP_MEAN_MEN, P.DBP_MEAN_WOMEN) + P.DBP_SD * (
+        P.DBP_SBP_LOADING * z_sbp + np.sqrt(1 - P.DBP_SBP_LOADING**2) * z_dbp
+    )
+    ldl = np.maximum(
+        0.8,
+        H.by_age_sex(age, male, P.LDL_MEAN_MEN, P.LDL_MEAN_WOMEN)
+        + P.LDL_SD * _z(pop, st.w, "ldl", P.LIPID_PERSISTENT_SHARE),
+    )
+    hdl = H.by_age_sex(age, male, P.HDL_MEAN_MEN, P.HDL_MEAN_WOMEN) * np.exp(
+        P.HDL_LOG_SD * _z(pop, st.w, "hdl", P.LIPID_PERSISTENT_SHARE) - 0.5 * P.HDL_LOG_SD**2
+    )
+    tg = np.where(male, P.TG_MEDIAN_MEN, P.TG_MEDIAN_WOMEN) * np.exp(
+        P.TG_LOG_SD * _z(pop, st.w, "tg", P.LIPID_PERSISTENT_SHARE)
+    )
+    bmi = H.by_age_sex(age, male, P.BMI_MEAN_MEN, P.BMI_MEAN_WOMEN) * np.exp(
+        P.BMI_LOG_SD * _z(pop, st.w, "bmi", P.BMI_PERSISTENT_SHARE) - 0.5 * P.BMI_LOG_SD**2
+    )
+    a1c = (
+        P.A1C_ND_MEAN_AT_30
+        + P.A1C_ND_SLOPE_PER_YEAR * (age - 30.0)
+        + P.A1C_ND_SD * _z(pop, st.w, "a1c", P.A1C_PERSISTENT_SHARE)
+    )
+    years_dm = (day - st.dm_onset_day) / DAYS_PER_YEAR
+    dm_path = P.A1C_DIAGNOSTIC + pop.dm_onset_excess + pop.dm_drift * np.nan_to_num(years_dm) + st.dm_ar
+    a1c = np.where(st.dm & (years_dm >= 0), np.maximum(a1c, dm_path), a1c)
+    luacr = (
+        np.log(P.UACR_MEDIAN) + P.UACR_LOG_SD * _z(pop, st.w, "uacr", P.UACR_PERSISTENT_SHARE) + st.uacr_acc
+    )
+    return {
+        "sbp": sbp,
+        "dbp": dbp,
+        "ldl": ldl,
+        "hdl": hdl,
+        "tg": tg,
+        "bmi": np.clip(bmi, 15.0, 60.0),
+        "a1c": np.clip(a1c, 4.0, P.A1C_MAX),
+        "egfr": st.egfr.copy(),
+        "luacr": luacr,
+    }
+
+
+def treated_levels(
+    lat: dict[str, np.ndarray], drugs: np.ndarray, adherence: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Risk factors on the current drugs (same function for hazards and for visit measurements)."""
+    drop = D.sbp_drop(drugs, lat["sbp"], adherence)
+    ldl = lat["ldl"] * D.ldl_factor(drugs, adherence)
+    tg = lat["tg"] * D.tg_factor(drugs, adherence)
+    return {
+        "sbp": lat["sbp"] - drop,
+        "dbp": lat["dbp"] - drop * P.DBP_TO_SBP_DROP,
+        "ldl": ldl,
+        "tg": tg,
+        "hdl": lat["hdl"],
+        "tc": ldl + lat["hdl"] + tg / 2.2,
+        "a1c": D.a1c_treated(lat["a1c"], drugs, adherence),
+        "uacr": np.exp(lat["luacr"] - D.log_uacr_drop(drugs, adherence)),
+        "bmi": lat["bmi"],
+        "egfr": lat["egfr"],
+    }
+
+
+def _smoking_exposure(st: _State, day: float) -> np.ndarray:
+    years = (day - st.quit_day) / DAYS_PER_YEAR
+    return np.where(
+        st.smoke == 2, 1.0, np.where(st.smoke == 1, H.former_smoker_exposure(np.nan_to_num(years)), 0.0)
+    )
+
+
+def simulate(rng: np.random.Generator, pop: Population, end_day: float) -> History:
+    """Run the cohort from the earliest activation to the extraction date `end_day` (inclusive)."""
+    from risk.synth.events import annual_step  # local import: events imports this module
+
+    n = pop.n
+    end_year = int(1970 + np.floor((end_day + 0.5) / DAYS_PER_YEAR))
+    while year_start_day(end_year + 1) <= end_day:
+        end_year += 1
+    while year_start_day(end_year) > end_day:
+        end_year -= 1
+    year0 = end_year - int(np.ceil(P.HISTORY_YEARS_RANGE[1])) - 1
+    n_years = end_year - year0 + 1
+    first_year = int(1970 + np.floor(pop.activation_day.min() / DAYS_PER_YEAR))
+    st = _State(n)
+    log = EventLog()
+    latent = {k: np.zeros((n_years + 1, n), dtype=np.float32) for k in LATENT_KEYS}
+    smoke = np.zeros((n_years, n), dtype=np.int8)
+    drugs_hist = np.zeros((n_years + 1, n), dtype=np.uint32)
+    review_hist = np.zeros((n_years, n))
+    flags = np.zeros((n_years, n), dtype=np.uint16)
+    for year in range(first_year, end_year + 1):
+        start = float(year_start_day(year))
+        stop = float(year_start_day(year + 1))
+        new = ~st.started & (pop.activation_day < stop)
+        if new.any():
+            _initialise(rng, st, pop, new, start)
+        lat = latent_values(st, pop, start)
+        j = year - year0
+        if j >= 0:
+            for k in LATENT_KEYS:
+                latent[k][j] = lat[k]
+            drugs_hist[j] = st.drugs
+            smoke[j] = st.smoke
+        review, year_flags = annual_step(rng, st, pop, lat, year, start, stop, end_day, log)
+        if j >= 0:
+            review_hist[j] = review
+            drugs_hist[j + 1] = st.drugs
+            flags[j] = year_flags
+    final = latent_values(st, pop, float(year_start_day(end_year + 1)))
+    for k in LATENT_KEYS:
+        latent[k][n_years] = final[k]
+    exit_day = np.fmin(np.fmin(st.death_day, st.ltfu_day), end_day)
+    return History(
+        pop=pop,
+        year0=year0,
+        end_day=end_day,
+        latent=latent,
+        smoke=smoke,
+        drugs=drugs_hist,
+        review_day=review_hist,
+        flags=flags,
+        exit_day=exit_day,
+        death_day=st.death_day,
+        death_cause=st.death_cause,
+        left_practice=~np.isnan(st.ltfu_day),
+        events=log.arrays(),
+    )

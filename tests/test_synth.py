@@ -1,0 +1,597 @@
+"""Tests of the synthetic cohort generator (risk.synth): FHIR validity, determinism, realism, hazards.
+
+The cohort statistics are computed from the written FHIR files, the way the models will see them; only the
+hazard tests look at the simulation's hidden truth. Targets and their sources: risk/synth/parameters.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import re
+from collections import Counter, defaultdict
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import orjson
+import pytest
+
+from risk.synth import RESOURCE_TYPES, generate, simulate_cohort
+from risk.synth import codes as C
+from risk.synth import hazards as H
+from risk.synth import parameters as P
+from risk.synth.cli import register
+from risk.synth.simulate import Ev
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+REFERENCE = SHARED / "reference"
+TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")
+CV_ICD = ("I",)
+
+
+# --- fixtures -----------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def cohort(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict]]:
+    out = tmp_path_factory.mktemp("synth2000")
+    generate(n_patients=2000, seed=11, out_dir=out, progress=False)
+    data = {
+        rt: [orjson.loads(line) for line in (out / f"{rt}.ndjson").read_bytes().splitlines()]
+        for rt in RESOURCE_TYPES
+    }
+    data["_dir"] = out  # type: ignore[assignment]
+    return data
+
+
+def _pid(resource: dict) -> str:
+    return resource["subject"]["reference"].split("/", 1)[1]
+
+
+def _age(birth: str, when: str) -> float:
+    return (date.fromisoformat(when[:10]) - date.fromisoformat(birth)).days / 365.25
+
+
+def _code(resource: dict, key: str = "code") -> tuple[str, str]:
+    c = resource[key]["coding"][0]
+    return c["system"], c["code"]
+
+
+def _in_practice(cohort: dict, on: str) -> dict[str, dict]:
+    """Patients with a record before `on` and still followed after it (alive, record continues)."""
+    first: dict[str, str] = {}
+    last: dict[str, str] = {}
+    for enc in cohort["Encounter"]:
+        pid, start = _pid(enc), enc["period"]["start"][:10]
+        first[pid] = min(first.get(pid, start), start)
+        last[pid] = max(last.get(pid, start), start)
+    out = {}
+    for p in cohort["Patient"]:
+        died = p.get("deceasedDateTime", "9999")[:10]
+        if first.get(p["id"], "9999") <= on < min(died, last.get(p["id"], "0000")):
+            out[p["id"]] = p
+    return out
+
+
+# --- determinism and format ---------------------------------------------------------------------------
+def test_same_seed_gives_byte_identical_files_and_another_seed_differs(tmp_path: Path) -> None:
+    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    generate(n_patients=150, seed=3, out_dir=a, progress=False)
+    generate(n_patients=150, seed=3, out_dir=b, progress=False)
+    generate(n_patients=150, seed=4, out_dir=c, progress=False)
+    for rt in RESOURCE_TYPES:
+        assert (a / f"{rt}.ndjson").read_bytes() == (b / f"{rt}.ndjson").read_bytes(), rt
+    assert (a / "Observation.ndjson").read_bytes() != (c / "Observation.ndjson").read_bytes()
+
+
+def test_gzip_output_is_deterministic_and_decompresses_to_the_plain_files(tmp_path: Path) -> None:
+    generate(n_patients=80, seed=5, out_dir=tmp_path / "plain", progress=False)
+    generate(n_patients=80, seed=5, out_dir=tmp_path / "gz1", gzip=True, progress=False)
+    generate(n_patients=80, seed=5, out_dir=tmp_path / "gz2", gzip=True, progress=False)
+    for rt in RESOURCE_TYPES:
+        z1 = (tmp_path / "gz1" / f"{rt}.ndjson.gz").read_bytes()
+        assert z1 == (tmp_path / "gz2" / f"{rt}.ndjson.gz").read_bytes()
+        assert gzip.decompress(z1) == (tmp_path / "plain" / f"{rt}.ndjson").read_bytes()
+
+
+def test_every_line_is_a_resource_of_its_file_type_with_a_unique_id(cohort: dict) -> None:
+    for rt in RESOURCE_TYPES:
+        resources = cohort[rt]
+        assert resources, rt
+        assert {r["resourceType"] for r in resources} == {rt}
+        ids = [r["id"] for r in resources]
+        assert len(ids) == len(set(ids)), f"duplicate {rt} ids"
+        assert all(re.fullmatch(r"[A-Za-z0-9\-.]{1,64}", i) for i in ids)
+
+
+def test_every_reference_resolves_within_the_export(cohort: dict) -> None:
+    known = {f"{rt}/{r['id']}" for rt in RESOURCE_TYPES for r in cohort[rt]}
+    refs: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k == "reference":
+                    refs.append(v)
+                else:
+                    walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    for rt in RESOURCE_TYPES:
+        for r in cohort[rt]:
+            walk(r)
+    assert len(refs) > 100_000
+    missing = [r for r in refs if r not in known]
+    assert missing == []
+
+
+def test_resources_have_the_required_r4_elements_and_timezones(cohort: dict) -> None:
+    for o in cohort["Observation"]:
+        assert o["status"] == "final" and "code" in o and o["subject"]
+        assert TIMESTAMP.match(o["effectiveDateTime"])
+        assert ("valueQuantity" in o) ^ ("valueCodeableConcept" in o) ^ ("component" in o)
+    for m in cohort["MedicationRequest"]:
+        assert m["status"] in {"active", "stopped", "completed"} and m["intent"] == "order"
+        assert TIMESTAMP.match(m["authoredOn"])
+        period = m["dispenseRequest"]["validityPeriod"]
+        assert period["start"] <= period["end"]
+    for c in cohort["Condition"]:
+        assert c["clinicalStatus"]["coding"][0]["code"] in {"active", "resolved"}
+        assert c["verificationStatus"]["coding"][0]["code"] == "confirmed"
+        assert c["category"][0]["coding"][0]["code"] in {"problem-list-item", "encounter-diagnosis"}
+        assert TIMESTAMP.match(c["onsetDateTime"])
+        if "abatementDateTime" in c:
+            assert c["abatementDateTime"] > c["onsetDateTime"]
+    classes = Counter(e["class"]["code"] for e in cohort["Encounter"])
+    assert classes["AMB"] > 10 * classes["IMP"] > 0
+    for e in cohort["Encounter"]:
+        assert TIMESTAMP.match(e["period"]["start"]) and e["period"]["start"] <= e["period"]["end"]
+    for p in cohort["Procedure"]:
+        assert p["status"] == "completed" and TIMESTAMP.match(p["performedDateTime"])
+
+
+def test_units_are_the_ucum_codes_of_the_specification(cohort: dict) -> None:
+    units = Counter()
+    for o in cohort["Observation"]:
+        q = o.get("valueQuantity")
+        if q and "unit" in q:
+            assert q["system"] == "http://unitsofmeasure.org" and q["code"] == q["unit"]
+            units[q["unit"]] += 1
+        for comp in o.get("component", []):
+            assert comp["valueQuantity"]["code"] == "mm[Hg]"
+    expected = {
+        "mg/dL",
+        "g/L",
+        "%",
+        "mmol/mol",
+        "mL/min/{1.73_m2}",
+        "mg/g",
+        "mg/mmol",
+        "kg",
+        "cm",
+        "kg/m2",
+        "umol/L",
+    }
+    assert expected <= set(units)
+    assert set(units) <= expected | {"mmol/L"}  # mmol/L only as a deliberate mislabelling defect
+    assert units["mmol/L"] < 0.01 * units["g/L"]
+
+
+def test_no_record_is_dated_after_the_patients_death(cohort: dict) -> None:
+    death = {p["id"]: p["deceasedDateTime"][:10] for p in cohort["Patient"] if "deceasedDateTime" in p}
+    assert 0.05 < len(death) / len(cohort["Patient"]) < 0.35
+    for rt, key in (
+        ("Observation", "effectiveDateTime"),
+        ("Condition", "onsetDateTime"),
+        ("Procedure", "performedDateTime"),
+        ("MedicationRequest", "authoredOn"),
+    ):
+        for r in cohort[rt]:
+            d = death.get(_pid(r))
+            assert d is None or r[key][:10] <= d, (rt, r["id"])
+    for e in cohort["Encounter"]:
+        d = death.get(_pid(e))
+        assert d is None or e["period"]["start"][:10] <= d
+
+
+def test_every_death_has_a_coded_cause_of_death(cohort: dict) -> None:
+    dead = {p["id"] for p in cohort["Patient"] if "deceasedDateTime" in p}
+    causes = {}
+    for o in cohort["Observation"]:
+        if _code(o) == (C.LOINC, "69453-9"):
+            system, code = _code(o, "valueCodeableConcept")
+            assert system == C.ICD10 and re.fullmatch(r"[A-Z]\d\d(\.\d)?", code)
+            causes[_pid(o)] = code
+    assert set(causes) == dead
+    cv_share = sum(c.startswith(CV_ICD) for c in causes.values()) / len(causes)
+    assert 0.10 < cv_share < 0.40  # circulatory share of deaths in France: 20.9% (R24)
+
+
+# --- French style ------------------------------------------------------------------------------------
+def test_about_thirty_percent_of_patients_are_french_style_with_g_per_litre_cim10_and_atc(
+    cohort: dict,
+) -> None:
+    french = {p["id"] for p in cohort["Patient"] if p.get("communication")}
+    assert 0.25 < len(french) / len(cohort["Patient"]) < 0.35
+    lipid_units: dict[bool, Counter] = defaultdict(Counter)
+    for o in cohort["Observation"]:
+        if _code(o)[1] in ("2093-3", "2085-9", "2571-8") and "unit" in o["valueQuantity"]:
+            lipid_units[_pid(o) in french][o["valueQuantity"]["unit"]] += 1
+    assert lipid_units[True].most_common(1)[0][0] == "g/L"
+    assert lipid_units[False].most_common(1)[0][0] == "mg/dL"
+    for c in cohort["Condition"]:
+        system, code = _code(c)
+        if _pid(c) in french:
+            assert system == C.ICD10 and re.fullmatch(r"[A-Z]\d\d(\.\d)?", code)
+        else:
+            assert system == C.SNOMED
+    for m in cohort["MedicationRequest"]:
+        system, _ = _code(m, "medicationCodeableConcept")
+        assert system == (C.ATC if _pid(m) in french else C.RXNORM)
+    fr_codes = {_code(c)[1] for c in cohort["Condition"] if _pid(c) in french}
+    assert {"I10", "E11.9", "E78.5"} <= fr_codes
+
+
+def test_french_lab_values_are_plausible_in_their_own_units(cohort: dict) -> None:
+    french = {p["id"] for p in cohort["Patient"] if p.get("communication")}
+    values: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for o in cohort["Observation"]:
+        q = o.get("valueQuantity")
+        if q and "unit" in q and _pid(o) in french:
+            values[(_code(o)[1], q["unit"])].append(q["value"])
+    assert 1.6 < np.median(values[("2093-3", "g/L")]) < 2.4  # total cholesterol ~2 g/L
+    assert 0.8 < np.median(values[("2345-7", "g/L")]) < 1.2  # glucose ~1 g/L
+    assert 60 < np.median(values[("14682-9", "umol/L")]) < 100  # creatinine
+    assert 36 < np.median(values[("59261-8", "mmol/mol")]) < 60  # HbA1c
+    assert 0.2 < np.median(values[("14585-4", "mg/mmol")]) < 10
+
+
+def test_reported_egfr_is_the_ckd_epi_2021_value_of_the_reported_creatinine(cohort: dict) -> None:
+    births = {p["id"]: (p["birthDate"], p["gender"] == "male") for p in cohort["Patient"]}
+    by_encounter: dict[str, dict[str, dict]] = defaultdict(dict)
+    for o in cohort["Observation"]:
+        if _code(o)[1] in ("2160-0", "14682-9", "98979-8"):
+            by_encounter[o["encounter"]["reference"]][_code(o)[1]] = o
+    checked = 0
+    for obs in by_encounter.values():
+        egfr = obs.get("98979-8")
+        creat = obs.get("2160-0") or obs.get("14682-9")
+        if egfr is None or creat is None:
+            continue
+        q = creat["valueQuantity"]
+        if q.get("unit") not in ("mg/dL", "umol/L") or (q["unit"] == "umol/L") != (
+            _code(creat)[1] == "14682-9"
+        ):
+            continue  # a deliberate unit defect
+        mg_dl = q["value"] / P.UMOL_PER_MG_CREATININE if q["unit"] == "umol/L" else q["value"]
+        if (q["unit"] == "umol/L" and q["value"] < 15) or (q["unit"] == "mg/dL" and q["value"] > 20):
+            continue  # unit-swap defect
+        birth, male = births[_pid(creat)]
+        expected = H.ckd_epi_2021(
+            np.array([mg_dl]), np.array([_age(birth, creat["effectiveDateTime"])]), np.array([male])
+        )[0]
+        assert abs(egfr["valueQuantity"]["value"] - expected) <= 1.0
+        checked += 1
+    assert checked > 1000
+
+
+def test_data_quality_defects_are_rare_and_of_the_documented_kinds(cohort: dict) -> None:
+    summary = json.loads((cohort["_dir"] / "cohort_summary.json").read_text())
+    defects = summary["data_quality_defects"]
+    assert set(defects) <= set(P.DEFECT_KINDS) and sum(defects.values()) > 0
+    missing = [o for o in cohort["Observation"] if "valueQuantity" in o and "unit" not in o["valueQuantity"]]
+    assert len(missing) == defects["missing_unit"]
+    labs = sum(
+        1
+        for o in cohort["Observation"]
+        if _code(o)[1] in ("2093-3", "2085-9", "18262-6", "13457-7", "2571-8", "2345-7", "2160-0", "14682-9")
+    )
+    assert 0.002 < sum(defects.values()) / labs < 0.01
+
+
+# --- realism (computed from the FHIR files) ------------------------------------------------------------
+def test_mean_measured_sbp_by_age_band_matches_ncd_risc_france(cohort: dict) -> None:
+    births = {p["id"]: (p["birthDate"], p["gender"]) for p in cohort["Patient"]}
+    first: dict[str, tuple[float, str]] = {}
+    for o in cohort["Observation"]:
+        if _code(o)[1] == "85354-9" and "2014-01-01" <= o["effectiveDateTime"][:10] < "2017-01-01":
+            pid = _pid(o)
+            if pid not in first:
+                first[pid] = (o["component"][0]["valueQuantity"]["value"], o["effectiveDateTime"])
+    bands: dict[tuple[str, int], list[float]] = defaultdict(list)
+    for pid, (sbp, when) in first.items():
+        birth, sex = births[pid]
+        age = _age(birth, when)
+        if 40 <= age < 80:
+            bands[(sex, int(age // 10) * 10)].append(sbp)
+    for (sex, lo), values in bands.items():
+        ref = H.by_age_sex(np.array([lo + 5.0]), np.array([sex == "male"]), P.SBP_MEAN_MEN, P.SBP_MEAN_WOMEN)[
+            0
+        ]
+        assert len(values) > 50
+        assert abs(np.mean(values) - ref) < 7.0, (sex, lo, np.mean(values), ref)
+
+
+def test_diabetes_prevalence_by_age_matches_french_treated_diabetes(cohort: dict) -> None:
+    on = "2015-07-01"
+    inside = _in_practice(cohort, on)
+    t2d = {
+        _pid(c)
+        for c in cohort["Condition"]
+        if _code(c)[1] in ("44054006", "E11.9") and c["onsetDateTime"][:10] <= on
+    }
+    for lo, hi, low, high in ((45, 65, 0.03, 0.11), (65, 75, 0.08, 0.22)):
+        group = [pid for pid, p in inside.items() if lo <= _age(p["birthDate"], on) < hi]
+        share = sum(pid in t2d for pid in group) / len(group)
+        assert low < share < high, (lo, hi, share)  # R14: 6.3% at 45-64, 14.2% at 65-74
+
+
+def test_current_smoking_prevalence_is_french(cohort: dict) -> None:
+    on = "2015-07-01"
+    inside = _in_practice(cohort, on)
+    latest: dict[str, tuple[str, str]] = {}
+    for o in cohort["Observation"]:
+        if _code(o)[1] == "72166-2" and o["effectiveDateTime"][:10] <= on:
+            pid = _pid(o)
+            if pid in inside and (pid not in latest or o["effectiveDateTime"] > latest[pid][0]):
+                latest[pid] = (o["effectiveDateTime"], _code(o, "valueCodeableConcept")[1])
+    adults = [pid for pid in latest if _age(inside[pid]["birthDate"], on) < 75]
+    current = sum(latest[pid][1] == "449868002" for pid in adults) / len(adults)
+    assert 0.15 < current < 0.32  # daily smoking ~24% at 18-75 (R22)
+
+
+def test_ten_year_cvd_incidence_at_40_69_is_in_the_low_risk_region_range(cohort: dict) -> None:
+    """Kaplan-Meier from the FHIR timeline: MI or stroke condition, or cardiovascular cause of death."""
+    baseline = "2012-01-01"
+    horizon = "2022-01-01"
+    inside = _in_practice(cohort, baseline)
+    events: dict[str, list[str]] = defaultdict(list)
+    for c in cohort["Condition"]:
+        if _code(c)[1] in (
+            "22298006",
+            "I21.9",
+            "230690007",
+            "422504002",
+            "274100004",
+            "I63.9",
+            "I64",
+            "I61.9",
+        ):
+            events[_pid(c)].append(c["onsetDateTime"][:10])
+    for o in cohort["Observation"]:
+        if _code(o)[1] == "69453-9" and _code(o, "valueCodeableConcept")[1].startswith("I"):
+            events[_pid(o)].append(o["effectiveDateTime"][:10])
+    last = defaultdict(str)
+    for rt, key in (("Observation", "effectiveDateTime"), ("Encounter", None)):
+        for r in cohort[rt]:
+            when = (r["period"]["start"] if key is None else r[key])[:10]
+            last[_pid(r)] = max(last[_pid(r)], when)
+    times, flags = [], []
+    for pid, p in inside.items():
+        if not 40 <= _age(p["birthDate"], baseline) < 70 or any(e < baseline for e in events[pid]):
+            continue
+        after = sorted(e for e in events[pid] if baseline <= e < horizon)
+        if after:
+            times.append(after[0])
+            flags.append(True)
+        else:
+            times.append(min(last[pid], horizon))
+            flags.append(False)
+    order = np.argsort(times, kind="stable")
+    flags_sorted = np.array(flags)[order]
+    at_risk = len(flags_sorted) - np.arange(len(flags_sorted))
+    incidence = 1 - np.prod(np.where(flags_sorted, 1 - 1 / at_risk, 1.0))
+    assert len(times) > 600
+    assert 0.015 < incidence < 0.10, incidence  # SCORE2 low-risk region: a few % over 10 years
+
+
+# --- hazards: published equations and the longitudinal effects ----------------------------------------
+def _examples(equation: str) -> list[dict]:
+    return [
+        e
+        for e in json.loads((REFERENCE / "published_examples.json").read_text())
+        if e["equation"] == equation and e["inputs"].get("risk_region", "low") == "low"
+    ]
+
+
+def test_hazard_equations_reproduce_the_published_examples() -> None:
+    checked = 0
+    for e in _examples("SCORE2") + _examples("SCORE2-OP") + _examples("SCORE2-Diabetes"):
+        x = e["inputs"]
+        args = dict(
+            age=np.array([float(x["age_years"])]),
+            male=np.array([x["sex"] == "male"]),
+            smoking=np.array([float(x["current_smoker"])]),
+            sbp=np.array([float(x["sbp_mmHg"])]),
+            tc=np.array([float(x["total_chol_mmol_L"])]),
+            hdl=np.array([float(x["hdl_chol_mmol_L"])]),
+        )
+        if e["equation"] == "SCORE2":
+            risk = H.score2(**args)[0]
+        elif e["equation"] == "SCORE2-OP":
+            risk = H.score2_op(**args, diabetes=np.array([float(x["diabetes"])]))[0]
+        else:
+            risk = H.score2_diabetes(
+                **args,
+                age_at_diagnosis=np.array([float(x["age_at_diabetes_diagnosis_years"])]),
+                hba1c_mmol_mol=np.array([float(x["hba1c_mmol_mol"])]),
+                egfr=np.array([float(x["egfr_ckdepi_mL_min_1_73m2"])]),
+            )[0]
+        assert abs(100 * risk - e["expected"]) <= e["tolerance"] + 0.05, e["id"]
+        checked += 1
+    hf = next(
+        e
+        for e in json.loads((REFERENCE / "published_examples.json").read_text())
+        if e["equation"] == "PREVENT" and "heart failure" in e["outcome"]
+    )
+    x = hf["inputs"]
+    risk = H.prevent_hf_ten_year(
+        age=np.array([x["age_years"]]),
+        male=np.array([x["sex"] == "male"]),
+        sbp=np.array([x["sbp_mmHg"]]),
+        diabetes=np.array([float(x["diabetes"])]),
+        smoking=np.array([float(x["current_smoker"])]),
+        bmi=np.array([x["bmi_kg_m2"]]),
+        egfr=np.array([x["egfr_ckdepi2021_mL_min_1_73m2"]]),
+        bp_treated=np.array([float(x["on_antihypertensive"])]),
+    )[0]
+    assert abs(100 * risk - hf["expected"]) <= hf["tolerance"] + 0.05
+    kfre = next(e for e in _examples("KFRE") if e["inputs"]["horizon_years"] == 2)
+    x = kfre["inputs"]
+    hazard = H.kfre_annual_hazard(
+        age=np.array([x["age_years"]]),
+        male=np.array([x["sex"] == "male"]),
+        egfr=np.array([x["egfr_mL_min_1_73m2"]]),
+        uacr_mg_g=np.array([x["uacr_mg_g"]]),
+    )[0]
+    assert abs(100 * (1 - np.exp(-2 * hazard)) - kfre["expected"]) <= kfre["tolerance"] + 0.01
+    for e in _examples("CKD-EPI-2021-creatinine"):
+        x = e["inputs"]
+        egfr = H.ckd_epi_2021(
+            np.array([x["creatinine_mg_dL"]]), np.array([x["age_years"]]), np.array([x["sex"] == "male"])
+        )[0]
+        assert abs(egfr - e["expected"]) <= e["tolerance"] + 0.05
+        back = H.creatinine_from_egfr(
+            np.array([egfr]), np.array([x["age_years"]]), np.array([x["sex"] == "male"])
+        )
+        assert back[0] == pytest.approx(x["creatinine_mg_dL"], rel=1e-9)
+    assert checked >= 12
+
+
+def test_variability_multiplier_is_the_published_hazard_ratio_per_sd() -> None:
+    low, mean, high = H.per_sd_multiplier(np.array([-1.0, 0.0, 1.0]), 0.0, 1.0, P.BPV_HR_PER_SD["stroke"])
+    assert high / mean == pytest.approx(P.BPV_HR_PER_SD["stroke"])
+    assert mean / low == pytest.approx(P.BPV_HR_PER_SD["stroke"])
+    rising = H.updated_mean_a1c_multiplier(
+        np.array([7.0, 8.0, 9.0]), P.UKPDS_HR_PER_A1C_POINT["microvascular"]
+    )
+    assert rising[0] == 1.0 and rising[2] == pytest.approx((1 / 0.63) ** 2)
+    assert H.egfr_decline_multiplier(np.array([-1.0, -4.0]), P.EGFR_SLOPE_HR_KF)[1] == pytest.approx(1.17**3)
+
+
+@pytest.fixture(scope="module")
+def truth() -> list:
+    return simulate_cohort(n_patients=20_000, seed=21)
+
+
+def _event_rate_by_quintile(
+    histories: list, trait: str, kinds: tuple[Ev, ...], who: str = "all"
+) -> np.ndarray:
+    counts, years = np.zeros(5), np.zeros(5)
+    for h in histories:
+        pop, ev = h.pop, h.events
+        value = getattr(pop, trait)
+        quintile = np.searchsorted(np.quantile(value, [0.2, 0.4, 0.6, 0.8]), value)
+        start = pop.activation_day
+        if who == "diabetic":
+            onset = np.full(pop.n, np.nan)
+            sel = ev["kind"] == Ev.DX_DIABETES
+            onset[ev["patient"][sel]] = ev["day"][sel]
+            start = onset
+        stop = h.exit_day
+        at_risk = ~np.isnan(start) & (stop > start)
+        hit = (
+            np.isin(ev["kind"], kinds)
+            & at_risk[ev["patient"]]
+            & (ev["day"] >= np.nan_to_num(start)[ev["patient"]])
+        )
+        counts += np.bincount(quintile[ev["patient"][hit]], minlength=5)
+        years += np.bincount(quintile[at_risk], weights=(stop - start)[at_risk], minlength=5)
+    return counts / years
+
+
+def test_high_sbp_variability_patients_have_more_cardiovascular_events(truth: list) -> None:
+    rate = _event_rate_by_quintile(truth, "bpv_z", (Ev.MI, Ev.STROKE))
+    assert rate[4] / rate[0] > 1.2  # ~1.1-1.2 per SD, the extreme quintiles are ~2.8 SD apart
+
+
+def test_faster_hba1c_rise_means_more_diabetic_retinopathy(truth: list) -> None:
+    rate = _event_rate_by_quintile(truth, "dm_drift", (Ev.RETINOPATHY,), who="diabetic")
+    assert rate[4] / rate[0] > 1.2
+
+
+def test_fast_egfr_decliners_reach_dialysis_more_often(truth: list) -> None:
+    rate = _event_rate_by_quintile(truth, "egfr_person_slope", (Ev.DIALYSIS,))
+    assert rate[0] > 2 * rate[4]  # the most negative person slopes are in the first quintile
+
+
+# --- codes and CLI --------------------------------------------------------------------------------------
+CONDITION_CONCEPTS = {  # our condition key -> value_sets.json concepts that may hold its codes
+    "ckd_stage_3": ("ckd_stage_3", "ckd"),
+    "ckd_stage_3b": ("ckd_stage_3", "ckd"),
+    "ckd_stage_4": ("ckd_stage_4", "ckd"),
+    "ckd_stage_5": ("ckd_stage_5", "ckd"),
+    "esrd": ("esrd", "ckd"),
+    "lower_limb_ulcer": ("diabetic_foot_ulcer",),
+    "stroke": ("stroke",),
+    "stroke_ischaemic": ("stroke_ischaemic",),
+    "stroke_haemorrhagic": ("stroke_haemorrhagic",),
+}
+
+
+def _in_value_set(vs: dict, concept: str, system: str, code: str) -> bool:
+    """Exact match for LOINC, SNOMED CT and RxNorm; prefix match for ATC and ICD-10 (value_sets.md rules)."""
+    for row in vs.get(concept, []):
+        if row["system"] != system:
+            continue
+        if row["code"] == code:
+            return True
+        if system in (C.ATC, C.ICD10):
+            for token in row["code"].split(" + "):
+                listed = token.split("-")[0].replace("E1x", "E11").replace(".", "")
+                if code.replace(".", "").startswith(listed):
+                    return True
+    return False
+
+
+def test_every_emitted_code_is_in_the_shared_value_sets_under_its_concept() -> None:
+    vs = json.loads((REFERENCE / "value_sets.json").read_text())
+    for key, styles in C.CONDITIONS.items():
+        for code in styles.values():
+            concepts = CONDITION_CONCEPTS.get(key, (key,))
+            assert any(_in_value_set(vs, c, code.system, code.code) for c in concepts), (key, code)
+    for drug_class, products in C.PRODUCTS.items():
+        concept = "statin" if drug_class == "statin_high" else drug_class
+        for product in products:
+            assert _in_value_set(vs, concept, C.ATC, product.fr.code), product.fr
+            assert _in_value_set(vs, concept, C.RXNORM, product.us.code), product.us
+    names = {"total_chol": "total_cholesterol", "hdl": "hdl_cholesterol", "ldl": "ldl_cholesterol"}
+    for concept, styles in C.OBSERVATIONS.items():
+        for spec in styles.values():
+            assert _in_value_set(vs, names.get(concept, concept), C.LOINC, spec.code.code), spec.code
+    for name, code in (
+        ("bp_panel", C.BP_PANEL),
+        ("sbp", C.SBP),
+        ("dbp", C.DBP),
+        ("smoking_status", C.SMOKING_STATUS),
+    ):
+        assert _in_value_set(vs, name, C.LOINC, code.code)
+    answers = ("smoking_status_answer_never", "smoking_status_answer_former", "smoking_status_answer_current")
+    for status, answer in C.SMOKING_ANSWERS.items():
+        assert _in_value_set(vs, answers[status], C.SNOMED, answer.code)
+    procedures = {
+        "dialysis": "esrd",
+        "amputation": "amputation",
+        "pci": "coronary_revascularisation",
+        "eye_exam": "caregap_diabetic_eye_exam",
+        "foot_exam": "caregap_diabetic_foot_exam",
+    }
+    for key, code in C.PROCEDURES.items():
+        assert _in_value_set(vs, procedures[key], C.SNOMED, code.code), key
+
+
+def test_cli_synth_subcommand_writes_a_gzipped_bulk_export(tmp_path: Path) -> None:
+    parser = argparse.ArgumentParser(prog="risk")
+    register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(
+        ["synth", "--patients", "40", "--seed", "9", "--out", str(tmp_path), "--gzip", "--no-progress"]
+    )
+    assert args.func(args) == 0
+    for rt in RESOURCE_TYPES:
+        assert (tmp_path / f"{rt}.ndjson.gz").stat().st_size > 0
+    summary = json.loads((tmp_path / "cohort_summary.json").read_text())
+    assert summary["n_patients"] == 40 and summary["resource_counts"]["Patient"] == 40
+    with pytest.raises(SystemExit):
+        parser.parse_args(["synth", "--patients", "0", "--out", str(tmp_path)])
