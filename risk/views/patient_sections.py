@@ -211,7 +211,7 @@ def what_if(result: PatientResult, loaded: dict) -> None:
                      tx("With the changes", "Avec les changements"): pct(new_eq),
                      tx("90 % interval", "Intervalle à 90 %"): "",
                      tx("Change", "Variation"): _delta(float(e.risk), new_eq)})
-    st.dataframe(rows, hide_index=True, width="stretch", key="whatif_table")
+    st.dataframe(rows, hide_index=True, width="stretch", key="whatif_table", height=36 * (len(rows) + 1) + 3)
     if not a.what_if:
         return
     st.markdown("##### " + tx("At guideline targets", "Aux cibles des recommandations"))
@@ -224,7 +224,7 @@ def what_if(result: PatientResult, loaded: dict) -> None:
             v = w.models[n][0] if n in w.models else w.equations.get(n)
             line[_label(n)] = pct(v) if v is not None else ""
         table.append(line)
-    st.dataframe(table, hide_index=True, width="stretch", key="scenario_table")
+    st.dataframe(table, hide_index=True, width="stretch", key="scenario_table", height=36 * (len(table) + 1) + 3)
     estimates = [t for w in a.what_if if w.scenario.key != "all" for t in w.trial_estimates]
     if estimates:
         st.markdown("##### " + tx("Trial-based estimates (applied to the headline risk)",
