@@ -15,6 +15,7 @@ import pandas as pd
 
 from risk.concepts import MEASUREMENT_CONCEPTS, SMOKING_LABELS, STALE_AFTER_DAYS
 from risk.fhirtime import to_utc_datetime
+from risk.lab_units import is_identity
 from risk.record import DataIssue, PatientRecord
 
 DERIVED_FROM = {
@@ -73,7 +74,8 @@ def input_rows(record: PatientRecord, as_of: date, derived_latest: pd.DataFrame 
         rows.append(InputRow(
             concept=concept, label=spec.label_en, value=m.value, unit=spec.display_unit, date=when,
             days_old=days, original_value=m.original_value, original_unit=m.original_unit, source_id=m.source_id,
-            derived=False, converted=m.converted and concept != "smoking_status",
+            derived=False, converted=m.converted and concept != "smoking_status"
+            and not is_identity(concept, m.original_unit),  # 'mmHg' is mm[Hg]: nothing was converted
             stale=days > STALE_AFTER_DAYS.get(concept, 365), text=text,
         ))
     return rows

@@ -1,0 +1,87 @@
+"""Display tables (pandas) built from library results, with column names in the user's language."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+
+from risk.concepts import MEASUREMENT_CONCEPTS, SMOKING_LABELS
+from risk.i18n import fmt_date, fmt_number
+from risk.inputs import InputRow
+from risk.lab_units import LabUnit, decimals, display_unit, unit_text
+from risk.reasons import localise
+from risk.record import DataIssue
+
+ISSUE_KINDS = {
+    "unknown_unit": ("unknown unit", "unité inconnue"), "missing_unit": ("missing unit", "unité absente"),
+    "implausible_value": ("implausible value", "valeur invraisemblable"),
+    "non_numeric_value": ("not a number", "valeur non numérique"), "future_date": ("date in the future", "date future"),
+    "before_birth": ("before birth", "avant la naissance"), "no_date": ("no date", "sans date"),
+    "duplicate": ("duplicate", "doublon"), "unknown_code": ("unknown code", "code inconnu"),
+    "bad_reference": ("broken reference", "référence cassée"), "invalid_resource": ("invalid resource",
+                                                                                      "ressource invalide"),
+    "status_excluded": ("excluded by status", "exclu par son statut"),
+}
+
+
+DERIVED_FROM = {  # risk.inputs.DERIVED_FROM in both languages
+    "non_hdl": ("total cholesterol − HDL (same day)", "cholestérol total − HDL (même jour)"),
+    "bmi": ("weight / height²", "poids / taille²"),
+    "egfr": ("CKD-EPI 2021 from creatinine", "CKD-EPI 2021 à partir de la créatinine"),
+}
+
+
+def _l(lang: str, en: str, fr: str) -> str:
+    return fr if lang == "fr" else en
+
+
+def inputs_frame(rows: Sequence[InputRow], lang: str, units: Mapping[str, LabUnit] | None = None) -> pd.DataFrame:
+    """One line per input: value in canonical unit, value as the lab reported it, date, age, source, flags."""
+    out = []
+    for r in rows:
+        spec = MEASUREMENT_CONCEPTS[r.concept]
+        if r.concept == "smoking_status":
+            value = SMOKING_LABELS[int(r.value)][1 if lang == "fr" else 0]
+            reported = ""
+        else:
+            value = f"{fmt_number(r.value, lang, decimals(spec.unit))} {unit_text(spec.display_unit, lang)}"
+            if r.original_value is not None and r.original_unit:
+                try:
+                    shown = fmt_number(float(r.original_value), lang, 2).rstrip("0").rstrip(",.")
+                except (TypeError, ValueError):
+                    shown = str(r.original_value)
+                reported = f"{shown} {unit_text(display_unit(r.original_unit), lang)}"
+            else:
+                reported = (_l(lang, "computed: ", "calculé : ") + DERIVED_FROM[r.concept][1 if lang == "fr" else 0]
+                            if r.derived and r.concept in DERIVED_FROM else "")
+        flags = []
+        if r.stale:
+            flags.append(_l(lang, "stale", "ancien"))
+        if r.derived:
+            flags.append(_l(lang, "derived", "calculé"))
+        if r.converted:
+            flags.append(_l(lang, "converted", "converti"))
+        out.append({
+            _l(lang, "Input", "Donnée"): spec.label_fr if lang == "fr" else spec.label_en,
+            _l(lang, "Value", "Valeur"): value,
+            _l(lang, "As reported by the lab", "Telle que transmise par le labo"): reported,
+            _l(lang, "Date", "Date"): fmt_date(r.date, lang),
+            _l(lang, "Age (days)", "Ancienneté (jours)"): r.days_old,
+            _l(lang, "Flags", "Indicateurs"): ", ".join(flags),
+            _l(lang, "Source", "Source"): r.source_id or "",
+        })
+    return pd.DataFrame(out)
+
+
+def issues_frame(issues: Sequence[DataIssue], lang: str) -> pd.DataFrame:
+    out = []
+    for i in issues:
+        kind = ISSUE_KINDS.get(str(i.kind), (str(i.kind), str(i.kind)))
+        out.append({
+            _l(lang, "Problem", "Problème"): kind[1 if lang == "fr" else 0],
+            _l(lang, "Detail", "Détail"): localise(i.message, lang),
+            _l(lang, "Date", "Date"): fmt_date(i.time.date(), lang) if i.time else "",
+            _l(lang, "Source", "Source"): i.source_id or "",
+        })
+    return pd.DataFrame(out)

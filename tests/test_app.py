@@ -1,0 +1,338 @@
+"""The Streamlit pages, headless (streamlit.testing.v1.AppTest): what a GP sees, in French and English."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from risk import audit
+from risk.dashboard import Settings, patient_result
+from risk.fhir import open_source
+from risk.i18n import fmt_percent
+from risk.labels import EQUATION_SHORT, MODEL_SHORT
+from risk.panel_table import filter_panel, score_panel
+from risk.service import iter_records
+from tests.app_fixtures import REPO, SAMPLES, SHARED
+
+MODEL_SHORT_FR = [v[1] for v in MODEL_SHORT.values()]
+EQUATION_SHORT_FR = [EQUATION_SHORT[k][1] for k in ("score2", "score2_diabetes", "prevent_cvd", "prevent_ascvd",
+                                                     "prevent_hf", "kfre_5y", "kfre_2y")]
+TIMEOUT = 120  # first run imports xgboost/pandas and reads the samples
+JP = "fr-jean-pierre-martin"
+KARIM = "fr-karim-benali"  # sample with an implausible HDL and a cholesterol dated 2031 (sample_fhir/README.md)
+SAMPLE_IDS = sorted(r.patient_id for r in iter_records(SAMPLES))
+
+
+def app(**query: str) -> AppTest:
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=TIMEOUT)
+    for k, v in query.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def open_tab(at: AppTest, label: str, lang: str = "fr") -> AppTest:
+    """Only the open tab of the patient page runs: open another one as a click would."""
+    at.session_state[f"patient_tab_{lang}"] = label
+    return at.run()
+
+
+def frame(at: AppTest, column: str) -> pd.DataFrame:
+    """The displayed table that has `column` (plain st.dataframe elements carry no key in AppTest)."""
+    found = [d.value for d in at.dataframe if column in d.value.columns]
+    assert found, f"no table with a column {column!r}; tables: {[list(d.value.columns) for d in at.dataframe]}"
+    return found[0]
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def captions(at: AppTest) -> str:
+    return "\n".join(c.value for c in at.caption)
+
+
+def no_failure(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+# --- patient page -----------------------------------------------------------------------------------------
+
+
+def test_patient_in_the_url_opens_that_patient_with_sbp_value_date_and_lab_units(app_env):
+    at = open_tab(app(patient=JP), "Données utilisées")
+    no_failure(at)
+    assert at.title[0].value == "Jean-Pierre Martin"
+    inputs = frame(at, "Donnée").set_index("Donnée")
+    assert inputs.loc["PA systolique", "Valeur"] == "154 mmHg"
+    assert inputs.loc["PA systolique", "Date"] == "14/09/2026"
+    assert inputs.loc["Cholestérol total", "Telle que transmise par le labo"] == "1,81 g/L"
+    assert inputs.loc["Cholestérol total", "Valeur"] == "4,68 mmol/L"
+    assert "converti" in inputs.loc["Cholestérol total", "Indicateurs"]
+    assert "calculé" in inputs.loc["Cholestérol non-HDL", "Indicateurs"]
+    assert inputs.loc["PA systolique", "Source"] == "Observation/6187efa1-bdbf-50ff-a137-531ce52b96ed"
+
+
+def test_model_and_equation_cards_show_the_library_risks_with_the_model_interval(app_env, trained_models):
+    at = app(patient=JP)
+    expected = patient_result(next(iter_records(SAMPLES, JP)), date.today(), trained_models, Settings()).assessment
+    shown = metrics(at)
+    cvd = expected.scores.models["cvd10"]
+    assert shown["MCV 10 ans"] == fmt_percent(cvd.risk, "fr", 1)
+    assert shown["SCORE2-Diabetes"] == fmt_percent(float(expected.scores.equations["score2_diabetes"].risk), "fr", 1)
+    lo, hi = cvd.interval
+    assert f"intervalle à 90\u202f% {fmt_percent(lo, 'fr', 1)} – {fmt_percent(hi, 'fr', 1)}" in captions(at)
+    assert "Modèles de démonstration, pas d'usage clinique" in at.warning[0].value
+
+
+def test_a_model_that_is_not_installed_says_why_it_is_not_computed(app_env, monkeypatch, tmp_path):
+    monkeypatch.setenv("RISK_MODELS_DIR", str(tmp_path / "no-models"))
+    at = app(patient=JP)
+    no_failure(at)
+    assert metrics(at)["MCV 10 ans"] == "—"
+    assert "Non calculé car\u00a0: modèle cvd10 non installé (lancer `risk train`)" in captions(at)
+    assert "Aucun modèle entraîné n'est installé" in at.info[0].value
+    assert metrics(at)["SCORE2-Diabetes"] != "—"  # the published equations do not need a trained model
+
+
+def test_missing_egfr_and_bad_values_are_explained_not_hidden(app_env):
+    at = app(patient=KARIM)
+    at.sidebar.radio(key="lang_choice").set_value("en").run()
+    open_tab(at, "Data used", "en")
+    no_failure(at)
+    assert metrics(at)["PREVENT CVD 10 y"] == "—"
+    assert "Not computed because: PREVENT 10-year total CVD: eGFR missing" in captions(at)
+    issues = frame(at, "Problem")
+    assert set(issues["Problem"]) == {"implausible value", "date in the future"}
+    assert any("HDL cholesterol 41 mmol/L is outside the plausible range" in d for d in issues["Detail"])
+
+
+def test_language_switch_turns_labels_dates_and_numbers_to_english(app_env):
+    at = app(patient=JP)
+    assert "MCV 10 ans" in metrics(at) and [t.label for t in at.tabs][:2] == ["Pourquoi ce risque", "Et si"]
+    at.sidebar.radio(key="lang_choice").set_value("en").run()
+    no_failure(at)
+    shown = metrics(at)
+    assert "CVD 10 y" in shown and "MCV 10 ans" not in shown
+    assert "." in shown["CVD 10 y"] and "," not in shown["CVD 10 y"]
+    assert [t.label for t in at.tabs][:2] == ["Why this risk", "What if"]
+    inputs = frame(open_tab(at, "Data used", "en"), "Input").set_index("Input")
+    assert inputs.loc["Systolic BP", "Date"] == "14 Sep 2026"
+    assert inputs.loc["LDL cholesterol", "As reported by the lab"] == "1.05 g/L"
+
+
+def test_choosing_a_patient_in_the_list_puts_it_in_the_url(app_env):
+    at = app()
+    assert "Choisissez un patient" in at.info[-1].value
+    options = at.selectbox(key="patient_select_fr").options  # "Name — sex, birth date", by family name
+    families = [o.split(" — ")[0].split()[-1] for o in options]
+    assert len(options) == 15 and families == sorted(families)
+    at.selectbox(key="patient_select_fr").set_value(KARIM).run()
+    no_failure(at)
+    assert at.query_params["patient"] == KARIM
+    assert at.title[0].value == "Karim Benali"
+
+
+def test_an_unknown_patient_in_the_url_is_reported_in_words(app_env):
+    at = app(patient="no-such-patient")
+    assert not at.exception
+    assert "Le patient no-such-patient n'est pas dans la source de données actuelle" in at.error[0].value
+
+
+def test_moving_the_sbp_slider_rescores_models_and_equations_live(app_env, trained_models):
+    from risk.dashboard import rescore
+
+    at = open_tab(app(patient=JP), "Et si")
+    before = frame(at, "Avec les changements").set_index("Résultat")
+    assert (before["Variation"] == "=").all()
+    at.slider(key=f"wi_sbp_{JP}").set_value(120).run()
+    no_failure(at)
+    after = frame(at, "Avec les changements").set_index("Résultat")
+    res = patient_result(next(iter_records(SAMPLES, JP)), date.today(), trained_models, Settings())
+    expected = rescore(res.assessment, trained_models, {"sbp": 120.0, "sbp_mean3": 120.0})
+    assert after.loc["MCV 10 ans", "Avec les changements"] == fmt_percent(expected.models["cvd10"][0], "fr", 1)
+    assert after.loc["SCORE2-Diabetes", "Avec les changements"] == fmt_percent(
+        expected.equations["score2_diabetes"], "fr", 1)
+    assert after.loc["SCORE2-Diabetes", "Variation"].startswith("−")  # a lower SBP lowers SCORE2-Diabetes
+
+
+def test_plan_tab_lists_guideline_steps_with_class_and_level(app_env):
+    at = open_tab(app(patient=JP), "Conduite à tenir")
+    text = "\n".join(m.value for m in at.markdown) + captions(at)
+    assert "Catégorie de risque : très élevé" in text.replace("\u00a0", " ")
+    assert "ESC 2023 CVD in diabetes 2023 — classe I, niveau A" in text
+    assert "DFGe 52 mL/min/1,73 m² (14/09/2026)" in text  # the inputs behind a step, with their date
+    assert "Fond d'œil" in text  # care gap: no retinal exam on file
+
+
+def test_healthy_peer_and_n_in_100_are_shown(app_env):
+    at = app(patient=JP)
+    shown = metrics(at)
+    assert shown["Personne sans facteur de risque, même âge et sexe"].endswith("sur 100")
+    assert shown["Risque relatif"].startswith("×")
+    assert any("sur 100** personnes comme ce patient" in m.value for m in at.markdown)
+
+
+def test_viewing_a_patient_is_audited_under_a_pseudonym(app_env):
+    app(patient=JP)
+    lines = audit.read(app_env / "audit.log")
+    assert {"action": "view_patient", "user": "anonymous"}.items() <= lines[0].items()
+    assert lines[0]["patient"] == audit.pseudonym(JP, log=app_env / "audit.log")
+    raw = (app_env / "audit.log").read_text(encoding="utf-8")
+    assert JP not in raw and "Martin" not in raw
+
+
+@pytest.mark.parametrize("pid", SAMPLE_IDS)
+def test_no_page_shows_an_exception_for_any_sample_patient(app_env, pid):
+    at = app(patient=pid)
+    no_failure(at)
+    assert at.title[0].value  # the patient's name (or id)
+    every = {*MODEL_SHORT_FR, *EQUATION_SHORT_FR}
+    carded = {m.label for m in at.metric} & every
+    out_of_scope = {label for label in every if any(f"**{label}** —" in m.value for m in at.markdown)}
+    assert carded | out_of_scope == every  # each model and equation: a card, or "not applicable" with its reason
+    at.sidebar.radio(key="lang_choice").set_value("en").run()
+    no_failure(at)
+
+
+# --- panel -------------------------------------------------------------------------------------------------
+
+
+def panel_app() -> AppTest:
+    at = app()
+    at.switch_page("risk/views/panel.py").run()
+    no_failure(at)
+    return at
+
+
+def test_panel_scores_the_samples_and_ranks_them_by_band_then_risk(app_env, trained_models):
+    at = panel_app()
+    table = frame(at, "Catégorie")
+    assert len(table) == 15
+    expected = score_panel(iter_records(SAMPLES), trained_models, as_of=date.today()).table
+    assert list(table["Nom"]) == list(expected["name"])
+    assert table["Catégorie"].iloc[0] == "très élevé"
+    assert metrics(at)["Patients"] == "15"
+
+
+def test_panel_filters_restrict_the_rows(app_env, trained_models):
+    at = panel_app()
+    at.multiselect(key="f_cond_fr").set_value(["diabetes_any"]).run()
+    table = frame(at, "Catégorie")
+    expected = filter_panel(score_panel(iter_records(SAMPLES), trained_models, as_of=date.today()).table,
+                            conditions=["diabetes_any"])
+    assert list(table["Nom"]) == list(expected["name"]) and 0 < len(table) < 15
+    assert all("diabète" in c for c in table["Antécédents"])
+    at.multiselect(key="f_sex_fr").set_value(["female"]).run()
+    assert set(frame(at, "Catégorie")["Sexe"]) <= {"F"}
+
+
+def test_selecting_a_panel_row_opens_that_patient(app_env):
+    at = panel_app()
+    first = frame(at, "Nom")["Nom"].iloc[1]
+    at.session_state["panel_table"] = {"selection": {"rows": [1], "columns": [], "cells": []}}
+    at.run()
+    at.button(key="open_patient").click().run()
+    no_failure(at)
+    assert at.title[0].value == first
+    pid = at.query_params["patient"]
+    assert next(iter_records(SAMPLES, pid)).name == first
+    assert "open_from_panel" in [x["action"] for x in audit.read(app_env / "audit.log")]
+
+
+def test_worklist_status_is_saved_and_survives_a_new_session(app_env):
+    at = panel_app()
+    name = frame(at, "Nom")["Nom"].iloc[0]
+    at.session_state["panel_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    form_radio = next(r for r in at.radio if r.key and r.key.startswith("wl_status_"))
+    pid = form_radio.key.removeprefix("wl_status_").removesuffix("_fr")
+    form_radio.set_value("dismissed")
+    at.button[-1].click().run()  # "Enregistrer" without a reason
+    assert "needs a reason" in at.error[0].value
+    at.radio(key=f"wl_status_{pid}_fr").set_value("dismissed")
+    at.text_input(key=f"wl_reason_{pid}").set_value("suivi par un cardiologue")
+    next(b for b in at.button if b.label == "Enregistrer").click().run()
+    assert not at.exception
+    fresh = panel_app()  # a new browser session, same SQLite file
+    row = frame(fresh, "Nom").set_index("Nom").loc[name]
+    assert row["Statut"] == "écarté (suivi par un cardiologue)"
+    assert (app_env / "worklist.sqlite").is_file()
+
+
+def test_panel_from_a_bulk_export_folder_outside_the_allowed_roots_is_refused(app_env):
+    at = app()
+    at.sidebar.radio(key="source_kind_choice_fr").set_value("bulk").run()
+    at.sidebar.text_input(key="bulk_folder").set_value(str(SAMPLES)).run()
+    assert "hors des dossiers autorisés" in at.sidebar.error[0].value
+    assert not at.exception
+
+
+def test_a_broken_bulk_export_shows_its_error_message_not_a_traceback(app_env):
+    folder = app_env / "bulk" / "broken"
+    folder.mkdir()
+    (folder / "Patient.ndjson").write_text('{"resourceType": "Patient", "id": "p1"\n', encoding="utf-8")
+    at = app()
+    at.sidebar.radio(key="source_kind_choice_fr").set_value("bulk").run()
+    at.sidebar.text_input(key="bulk_folder").set_value(str(folder)).run()
+    assert not at.exception
+    assert at.error and "Patient.ndjson" in at.error[0].value
+
+
+@pytest.mark.skipif(not (SHARED / "fhir_samples" / "smart-sample-bulk-fhir-datasets" / "10-patients").is_dir(),
+                    reason="shared bulk-export sample not present")
+def test_panel_scores_a_bulk_export_folder(app_env, monkeypatch):
+    bulk = SHARED / "fhir_samples" / "smart-sample-bulk-fhir-datasets" / "10-patients"
+    monkeypatch.setenv("RISK_BULK_DIRS", str(bulk.parent))
+    at = app()
+    at.sidebar.radio(key="source_kind_choice_fr").set_value("bulk").run()
+    at.sidebar.text_input(key="bulk_folder").set_value(str(bulk)).run()
+    at.switch_page("risk/views/panel.py").run()
+    at.button(key="score_panel").click().run()
+    no_failure(at)
+    assert len(frame(at, "Nom")) == len(open_source(bulk).patient_ids())
+
+
+# --- models and about --------------------------------------------------------------------------------------
+
+
+def test_models_page_shows_card_metrics_and_calibration_or_says_not_installed(app_env, trained_models):
+    at = app()
+    at.switch_page("risk/views/models.py").run()
+    no_failure(at)
+    metrics_table = frame(at, "Mesure").set_index("Mesure")
+    cvd = trained_models["cvd10"].metrics["overall"]
+    assert metrics_table.loc["Événements", "Valeur"] == str(cvd["events"])
+    assert "Modèle non installé (lancer `risk train`)." in [w.value for w in at.warning]
+    assert any("Calculez d'abord un panel" in i.value for i in at.info)
+
+
+def test_local_calibration_on_the_sample_panel_says_why_it_is_not_shown(app_env):
+    at = panel_app()
+    at.switch_page("risk/views/models.py").run()
+    at.button(key="local_cvd10").click().run()
+    no_failure(at)
+    assert any("la calibration locale demande au moins 100 patients" in i.value for i in at.info)
+
+
+def test_about_page_states_the_intended_purpose_and_the_sample_data_licence(app_env):
+    at = app()
+    at.switch_page("risk/views/about.py").run()
+    at.sidebar.radio(key="lang_choice").set_value("en").run()
+    no_failure(at)
+    assert "not a certified medical device" in at.warning[0].value
+    text = "\n".join(m.value for m in at.markdown)
+    assert "Apache-2.0, © 2018 Boston Children's Hospital" in text and "SCORE2-OP" in text
+
+
+def test_streamlit_config_disables_usage_stats_and_error_details():
+    import tomllib
+
+    cfg = tomllib.loads(Path(REPO / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert cfg["browser"]["gatherUsageStats"] is False
+    assert cfg["client"]["showErrorDetails"] == "none" and cfg["client"]["toolbarMode"] == "viewer"
+    assert cfg["server"]["headless"] is True
