@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from risk import terminology, units
-from risk.concepts import MEASUREMENT_CONCEPTS, SMOKING_LABELS
+from risk.concepts import CARE_EVIDENCE_CONCEPTS, MEASUREMENT_CONCEPTS, SMOKING_LABELS
 from risk.errors import ExitCode, RecordError
 from risk.fhirtime import parse_fhir_date, parse_fhir_datetime
 from risk.record import (
@@ -189,6 +189,12 @@ def flatten_observation(resource: dict, out: Flat) -> None:
         return
     if concept == "smoking_status" and coding is not None:
         _smoking(resource=resource, when=when, coding=coding, source_id=source_id, out=out)
+        return
+    if concept in CARE_EVIDENCE_CONCEPTS and coding is not None:
+        # A result (a FIT, a retinopathy grade) shows the test was done: it closes the care gap like a Procedure.
+        out.diagnoses.append(Diagnosis(concept=concept, onset=when, code=_code_str(coding),
+                                       display=_text(coding.get("display")), source_id=source_id,
+                                       resource_type="Observation"))
         return
     if concept is not None and concept in MEASUREMENT_CONCEPTS and not is_panel and "valueQuantity" in resource:
         _quantity_measurement(concept=concept, quantity=resource.get("valueQuantity"), when=when,

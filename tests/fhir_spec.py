@@ -40,6 +40,8 @@ LAB_CODES: dict[str, tuple[str, str]] = {
     "height": ("8302-2", "Body height"),
     "bmi": ("39156-5", "Body mass index"),
     "glucose": ("2339-0", "Glucose [Mass/volume] in Blood"),
+    "sbp": ("8480-6", "Systolic blood pressure"),
+    "dbp": ("8462-4", "Diastolic blood pressure"),
 }
 SMOKING = {"never": ("266919005", "Never smoker"), "former": ("8517006", "Former smoker"),
            "current": ("449868002", "Current every day smoker")}
@@ -78,6 +80,9 @@ class PatientSpec:
     conditions: list[Code] = field(default_factory=list)
     meds: list[Code] = field(default_factory=list)
     smoking: tuple[str, str] | None = None  # (never | former | current, date)
+    statements: list[Code] = field(default_factory=list)  # MedicationStatement, active, started on `date`
+    procedures: list[Code] = field(default_factory=list)  # Procedure, completed, performed on `date`
+    findings: list[Code] = field(default_factory=list)  # Observation with a code and no value (e.g. a FIT)
     extra: list[dict[str, Any]] = field(default_factory=list)  # raw resources, added as they are
 
 
@@ -136,6 +141,25 @@ def medication_resource(spec: PatientSpec, c: Code, n: int) -> dict[str, Any]:
             "subject": _ref(spec), "authoredOn": _when(c.date)}
 
 
+def statement_resource(spec: PatientSpec, c: Code, n: int) -> dict[str, Any]:
+    return {"resourceType": "MedicationStatement", "id": f"{spec.id}-stmt-{n}", "status": "active",
+            "medicationCodeableConcept": {"coding": [{"system": c.system, "code": c.code,
+                                                      "display": c.display or c.code}]},
+            "subject": _ref(spec), "effectivePeriod": {"start": _when(c.date)}}
+
+
+def procedure_resource(spec: PatientSpec, c: Code, n: int) -> dict[str, Any]:
+    return {"resourceType": "Procedure", "id": f"{spec.id}-proc-{n}", "status": "completed",
+            "code": {"coding": [{"system": c.system, "code": c.code, "display": c.display or c.code}]},
+            "subject": _ref(spec), "performedDateTime": _when(c.date)}
+
+
+def finding_resource(spec: PatientSpec, c: Code, n: int) -> dict[str, Any]:
+    return {"resourceType": "Observation", "id": f"{spec.id}-finding-{n}", "status": "final",
+            "code": {"coding": [{"system": c.system, "code": c.code, "display": c.display or c.code}]},
+            "subject": _ref(spec), "effectiveDateTime": _when(c.date)}
+
+
 def smoking_resource(spec: PatientSpec) -> dict[str, Any]:
     status, date = spec.smoking  # type: ignore[misc]
     code, display = SMOKING[status]
@@ -152,6 +176,9 @@ def resources(spec: PatientSpec) -> list[dict[str, Any]]:
     out += [bp_resource(spec, bp, n) for n, bp in enumerate(spec.bp)]
     out += [condition_resource(spec, c, n) for n, c in enumerate(spec.conditions)]
     out += [medication_resource(spec, c, n) for n, c in enumerate(spec.meds)]
+    out += [statement_resource(spec, c, n) for n, c in enumerate(spec.statements)]
+    out += [procedure_resource(spec, c, n) for n, c in enumerate(spec.procedures)]
+    out += [finding_resource(spec, c, n) for n, c in enumerate(spec.findings)]
     if spec.smoking is not None:
         out.append(smoking_resource(spec))
     out += spec.extra
