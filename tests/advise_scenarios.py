@@ -164,7 +164,7 @@ def _slope_per_year(points: list[tuple[int, float]]) -> float:
     return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sxx
 
 
-def _ckd_stage(dx: Mapping[str, float], egfr: float, uacr: float) -> int:
+def _ckd_stage(dx: Mapping[str, float], egfr: float) -> int:
     for n in (5, 4, 3, 2, 1):
         if f"ckd_stage_{n}" in dx:
             return n
@@ -175,8 +175,8 @@ def _ckd_stage(dx: Mapping[str, float], egfr: float, uacr: float) -> int:
             return 4
         if egfr < 60:
             return 3
-        if not _missing(uacr) and uacr >= 3:
-            return 2 if egfr < 90 else 1
+    # like risk/features.py: G1-G2 are not inferred from eGFR and albuminuria (the contract stages CKD from
+    # diagnoses or eGFR only; the kidney rules read UACR themselves)
     return 0
 
 
@@ -252,7 +252,7 @@ def scenario_features(s: Scenario) -> dict[str, Any]:
     if diabetes_onsets:
         years = max(diabetes_onsets)
         cols |= {"diabetes_years": float(years), "age_at_diabetes": float(s.age - years)}
-    cols["ckd_stage"] = _ckd_stage(dx, cols.get("egfr", NAN), cols.get("uacr", NAN))
+    cols["ckd_stage"] = _ckd_stage(dx, cols.get("egfr", NAN))
 
     meds = set(s.medications)
     unknown = meds - set(MEDICATION_CONCEPTS)
