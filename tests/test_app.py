@@ -336,3 +336,38 @@ def test_streamlit_config_disables_usage_stats_and_error_details():
     assert cfg["browser"]["gatherUsageStats"] is False
     assert cfg["client"]["showErrorDetails"] == "none" and cfg["client"]["toolbarMode"] == "viewer"
     assert cfg["server"]["headless"] is True
+
+
+@pytest.mark.server
+def test_a_fhir_server_patient_opens_with_the_token_kept_out_of_the_page(app_env, fhir_server):
+    bundle, pid = next(iter(fhir_server.loaded.items()))
+    at = app()
+    at.sidebar.radio(key="source_kind_choice_fr").set_value("server").run()
+    at.sidebar.text_input(key="server_url").set_value(fhir_server.url)
+    at.sidebar.text_input(key="server_token_input").set_value(fhir_server.token or "")
+    next(b for b in at.sidebar.button if b.label == "Se connecter").click().run()
+    at.text_input(key="patient_id_input").set_value(pid).run()
+    no_failure(at)
+    expected = next(iter_records(bundle)).name
+    assert at.title[0].value == expected
+    assert at.query_params["patient"] == pid
+    if fhir_server.token:  # only the password field itself holds it; never the page, the source, the audit log
+        shown = "\n".join(str(e.value) for e in [*at.markdown, *at.caption, *at.title, *at.info] if e.value)
+        assert fhir_server.token not in shown
+        assert fhir_server.token not in repr(at.session_state["source"])
+        assert fhir_server.token not in (app_env / "audit.log").read_text(encoding="utf-8")
+
+
+@pytest.mark.server
+def test_a_wrong_server_token_shows_the_access_problem_in_words(app_env, fhir_server):
+    if not fhir_server.token:
+        pytest.skip("the test server requires no token")
+    pid = next(iter(fhir_server.loaded.values()))
+    at = app()
+    at.sidebar.radio(key="source_kind_choice_fr").set_value("server").run()
+    at.sidebar.text_input(key="server_url").set_value(fhir_server.url)
+    at.sidebar.text_input(key="server_token_input").set_value("wrong-token")
+    next(b for b in at.sidebar.button if b.label == "Se connecter").click().run()
+    at.text_input(key="patient_id_input").set_value(pid).run()
+    assert not at.exception
+    assert at.error and "token" in at.error[0].value.lower()
