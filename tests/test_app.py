@@ -21,6 +21,8 @@ from tests.app_fixtures import REPO, SAMPLES, SHARED
 MODEL_SHORT_FR = [v[1] for v in MODEL_SHORT.values()]
 EQUATION_SHORT_FR = [EQUATION_SHORT[k][1] for k in ("score2", "score2_diabetes", "prevent_cvd", "prevent_ascvd",
                                                      "prevent_hf", "kfre_5y", "kfre_2y")]
+TAB_LABELS_FR = ["Pourquoi ce risque", "Et si", "Conduite à tenir", "Données utilisées", "Évolution",
+                 "Compte rendu et export"]
 TIMEOUT = 120  # first run imports xgboost/pandas and reads the samples
 JP = "fr-jean-pierre-martin"
 KARIM = "fr-karim-benali"  # sample with an implausible HDL and a cholesterol dated 2031 (sample_fhir/README.md)
@@ -160,6 +162,15 @@ def test_moving_the_sbp_slider_rescores_models_and_equations_live(app_env, train
     assert after.loc["SCORE2-Diabetes", "Variation"].startswith("−")  # a lower SBP lowers SCORE2-Diabetes
 
 
+def test_stopping_smoking_in_what_if_lowers_score2_for_a_current_smoker(app_env):
+    at = open_tab(app(patient=KARIM), "Et si")
+    at.toggle(key=f"wi_smoking_{KARIM}").set_value(True).run()
+    no_failure(at)
+    table = frame(at, "Avec les changements").set_index("Résultat")
+    assert table.loc["SCORE2 / SCORE2-OP", "Variation"].startswith("−")
+    assert table.loc["MCV 10 ans", "Avec les changements"] != table.loc["MCV 10 ans", "Actuel"]
+
+
 def test_plan_tab_lists_guideline_steps_with_class_and_level(app_env):
     at = open_tab(app(patient=JP), "Conduite à tenir")
     text = "\n".join(m.value for m in at.markdown) + captions(at)
@@ -195,6 +206,9 @@ def test_no_page_shows_an_exception_for_any_sample_patient(app_env, pid):
     carded = {m.label for m in at.metric} & every
     out_of_scope = {label for label in every if any(f"**{label}** —" in m.value for m in at.markdown)}
     assert carded | out_of_scope == every  # each model and equation: a card, or "not applicable" with its reason
+    for label in TAB_LABELS_FR[1:]:  # only the open tab runs: open each one
+        open_tab(at, label)
+        no_failure(at)
     at.sidebar.radio(key="lang_choice").set_value("en").run()
     no_failure(at)
 
