@@ -21,6 +21,8 @@ from tests.app_fixtures import REPO, SAMPLES, SHARED
 MODEL_SHORT_FR = [v[1] for v in MODEL_SHORT.values()]
 EQUATION_SHORT_FR = [EQUATION_SHORT[k][1] for k in ("score2", "score2_diabetes", "prevent_cvd", "prevent_ascvd",
                                                      "prevent_hf", "kfre_5y", "kfre_2y")]
+TAB_LABELS_FR = ["Pourquoi ce risque", "Et si", "Conduite à tenir", "Données utilisées", "Évolution",
+                 "Compte rendu et export"]
 TIMEOUT = 120  # first run imports xgboost/pandas and reads the samples
 JP = "fr-jean-pierre-martin"
 KARIM = "fr-karim-benali"  # sample with an implausible HDL and a cholesterol dated 2031 (sample_fhir/README.md)
@@ -160,6 +162,15 @@ def test_moving_the_sbp_slider_rescores_models_and_equations_live(app_env, train
     assert after.loc["SCORE2-Diabetes", "Variation"].startswith("−")  # a lower SBP lowers SCORE2-Diabetes
 
 
+def test_stopping_smoking_in_what_if_lowers_score2_for_a_current_smoker(app_env):
+    at = open_tab(app(patient=KARIM), "Et si")
+    at.toggle(key=f"wi_smoking_{KARIM}").set_value(True).run()
+    no_failure(at)
+    table = frame(at, "Avec les changements").set_index("Résultat")
+    assert table.loc["SCORE2 / SCORE2-OP", "Variation"].startswith("−")
+    assert table.loc["MCV 10 ans", "Avec les changements"] != table.loc["MCV 10 ans", "Actuel"]
+
+
 def test_plan_tab_lists_guideline_steps_with_class_and_level(app_env):
     at = open_tab(app(patient=JP), "Conduite à tenir")
     text = "\n".join(m.value for m in at.markdown) + captions(at)
@@ -195,6 +206,9 @@ def test_no_page_shows_an_exception_for_any_sample_patient(app_env, pid):
     carded = {m.label for m in at.metric} & every
     out_of_scope = {label for label in every if any(f"**{label}** —" in m.value for m in at.markdown)}
     assert carded | out_of_scope == every  # each model and equation: a card, or "not applicable" with its reason
+    for label in TAB_LABELS_FR[1:]:  # only the open tab runs: open each one
+        open_tab(at, label)
+        no_failure(at)
     at.sidebar.radio(key="lang_choice").set_value("en").run()
     no_failure(at)
 
@@ -336,3 +350,38 @@ def test_streamlit_config_disables_usage_stats_and_error_details():
     assert cfg["browser"]["gatherUsageStats"] is False
     assert cfg["client"]["showErrorDetails"] == "none" and cfg["client"]["toolbarMode"] == "viewer"
     assert cfg["server"]["headless"] is True
+
+
+@pytest.mark.server
+def test_a_fhir_server_patient_opens_with_the_token_kept_out_of_the_page(app_env, fhir_server):
+    bundle, pid = next(iter(fhir_server.loaded.items()))
+    at = app()
+    at.sidebar.radio(key="source_kind_choice_fr").set_value("server").run()
+    at.sidebar.text_input(key="server_url").set_value(fhir_server.url)
+    at.sidebar.text_input(key="server_token_input").set_value(fhir_server.token or "")
+    next(b for b in at.sidebar.button if b.label == "Se connecter").click().run()
+    at.text_input(key="patient_id_input").set_value(pid).run()
+    no_failure(at)
+    expected = next(iter_records(bundle)).name
+    assert at.title[0].value == expected
+    assert at.query_params["patient"] == pid
+    if fhir_server.token:  # only the password field itself holds it; never the page, the source, the audit log
+        shown = "\n".join(str(e.value) for e in [*at.markdown, *at.caption, *at.title, *at.info] if e.value)
+        assert fhir_server.token not in shown
+        assert fhir_server.token not in repr(at.session_state["source"])
+        assert fhir_server.token not in (app_env / "audit.log").read_text(encoding="utf-8")
+
+
+@pytest.mark.server
+def test_a_wrong_server_token_shows_the_access_problem_in_words(app_env, fhir_server):
+    if not fhir_server.token:
+        pytest.skip("the test server requires no token")
+    pid = next(iter(fhir_server.loaded.values()))
+    at = app()
+    at.sidebar.radio(key="source_kind_choice_fr").set_value("server").run()
+    at.sidebar.text_input(key="server_url").set_value(fhir_server.url)
+    at.sidebar.text_input(key="server_token_input").set_value("wrong-token")
+    next(b for b in at.sidebar.button if b.label == "Se connecter").click().run()
+    at.text_input(key="patient_id_input").set_value(pid).run()
+    assert not at.exception
+    assert at.error and "token" in at.error[0].value.lower()

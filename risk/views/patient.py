@@ -45,7 +45,8 @@ def _entry_label(e: Entry) -> str:
 
 
 def choose_patient(shown: str | None) -> str | None:
-    """The patient list (or an id field for a server); a new choice goes into the URL and reruns."""
+    """The patient list (or an id field for a server); a choice other than `shown` (the URL's patient) goes
+    into the URL and reruns."""
     wanted = st.query_params.get("patient")
     if current_source().kind == "server":
         pid = st.text_input(tx("Patient id on the FHIR server", "Identifiant du patient sur le serveur FHIR"),
@@ -146,7 +147,7 @@ def page() -> None:
         if record is not None:
             show_patient(record, loaded)
     with picker, user_errors():
-        chosen = choose_patient(record.patient_id if record is not None else None)
+        chosen = choose_patient(wanted)  # compared with the URL: a patient that failed to load does not loop
         if record is None and not chosen:
             st.info(tx("Choose a patient to see the risk assessment.",
                        "Choisissez un patient pour voir l'évaluation du risque."))
