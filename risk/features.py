@@ -11,6 +11,8 @@ CONTRACT (other modules rely on these column names; one row per patient, index `
 - trends: `sbp_mean3` (mean of the last three SBP), `sbp_sd` (SD of SBP over the last 3 years),
   `hba1c_slope` and `egfr_slope` (per year, least squares over the last 3 years, NaN with < 2 points),
   `bmi_slope`, `weight_change_1y` (kg, latest minus value ~1 year before)
+- cumulative exposure: `sbp_mean5y`, `sbp_mean10y`, `total_chol_mean10y`, `ldl_mean10y`, `hba1c_mean5y`,
+  `hba1c_mean10y` (mean of the values recorded in that window)
 - diagnoses (0/1 at as_of): `dx_<concept>` for each of risk.concepts.DIAGNOSIS_CONCEPTS, plus summaries:
   `diabetes_t2`, `diabetes_t1`, `diabetes_any`, `diabetes_years` (duration at as_of), `age_at_diabetes`,
   `prior_mi`, `prior_stroke` (incl. TIA? no: `prior_tia` separate), `prior_pad`, `prior_hf`, `prior_chd`,
@@ -51,6 +53,7 @@ ESTABLISHED_CVD = ("myocardial_infarction", "myocardial_infarction_history", "co
 CKD_STAGE_CONCEPTS = {"ckd_stage_1": 1, "ckd_stage_2": 2, "ckd_stage_3": 3, "ckd_stage_4": 4, "ckd_stage_5": 5,
                       "esrd": 5, "kidney_transplant": 5}
 DAY = np.timedelta64(1, "D")
+EXPOSURE_WINDOWS = (("sbp", 5), ("sbp", 10), ("total_chol", 10), ("ldl", 10), ("hba1c", 5), ("hba1c", 10))
 
 
 def as_of_series(tables: Tables, as_of: date | pd.Timestamp | pd.Series | None) -> pd.Series:
@@ -123,6 +126,10 @@ def build_features(tables: Tables, as_of: date | pd.Timestamp | pd.Series | None
     out["sbp_sd"] = recent.groupby("patient_id")["value"].std().reindex(index)
     for concept in ("hba1c", "egfr", "sbp", "bmi", "ldl"):
         out[f"{concept}_slope"] = _slopes(m, concept, cutoff).reindex(index)
+    # Cumulative exposure: long-term burden predicts events beyond the latest value (BP: Law 2003 / Stevens
+    # BMJ 2016; cholesterol: Domanski JACC 2020 "time-weighted LDL"; HbA1c: UKPDS 35 updated mean).
+    for concept, years in EXPOSURE_WINDOWS:
+        out[f"{concept}_mean{years}y"] = _window_mean(m, concept, cutoff, years).reindex(index)
     out["weight_change_1y"] = _weight_change(m, index)
 
     _diagnosis_features(out, tables, cutoff)
@@ -134,6 +141,13 @@ def build_features(tables: Tables, as_of: date | pd.Timestamp | pd.Series | None
         out[label] = pd.Series(days_before <= limit, index=enc["patient_id"].to_numpy()).groupby(
             level=0).sum().reindex(index).fillna(0).astype(int)
     return pd.DataFrame(out, index=index)
+
+
+def _window_mean(m: pd.DataFrame, concept: str, cutoff: pd.Series, years: int) -> pd.Series:
+    """Mean of a concept's values over the `years` before as_of (time-unweighted; NaN when none)."""
+    sub = m[m["concept"] == concept]
+    start = (cutoff - pd.Timedelta(days=365.25 * years)).reindex(sub["patient_id"]).to_numpy()
+    return sub[sub["time"].to_numpy() >= start].groupby("patient_id")["value"].mean()
 
 
 def _weight_change(m: pd.DataFrame, index: pd.Index) -> pd.Series:

@@ -30,7 +30,8 @@ CORE = ("age", "sex_male", "sbp", "dbp", "sbp_mean3", "sbp_sd", "sbp_slope", "to
         "bmi", "bmi_slope", "weight_change_1y", "smoking_current", "smoking_former", "diabetes_any",
         "diabetes_years", "hypertension", "af", "ckd_stage", "on_statin", "on_antihypertensive",
         "n_antihypertensive_classes", "rx_antiplatelet", "rx_metformin", "rx_insulin", "rx_sglt2_inhibitor",
-        "rx_glp1_receptor_agonist", "visits_1y", "visits_5y", "sbp_days", "total_chol_days", "hba1c_days")
+        "rx_glp1_receptor_agonist", "visits_1y", "visits_5y", "sbp_days", "total_chol_days", "hba1c_days",
+        "sbp_mean5y", "sbp_mean10y", "total_chol_mean10y", "ldl_mean10y", "hba1c_mean5y", "hba1c_mean10y")
 HISTORY = ("prior_mi", "prior_stroke", "prior_tia", "prior_pad", "prior_chd", "prior_hf", "established_cvd")
 MICROVASCULAR = ("dx_diabetic_retinopathy", "dx_diabetic_neuropathy", "dx_diabetic_nephropathy",
                  "dx_diabetic_foot_ulcer", "dx_amputation")
@@ -69,9 +70,12 @@ MODEL_SPECS: dict[str, ModelSpec] = {
 # Clinical factor of each feature, for grouped explanations (product.md section 5: group derived features).
 FACTOR_OF: dict[str, str] = {
     "age": "age", "sex_male": "sex",
-    **dict.fromkeys(("sbp", "dbp", "sbp_mean3", "sbp_sd", "hypertension", "sbp_days"), "blood_pressure"),
-    **dict.fromkeys(("total_chol", "hdl", "ldl", "non_hdl", "triglycerides", "total_chol_days"), "lipids"),
-    **dict.fromkeys(("glucose", "hba1c", "diabetes_any", "diabetes_years", "hba1c_days"), "glycaemia"),
+    **dict.fromkeys(("sbp", "dbp", "sbp_mean3", "sbp_sd", "hypertension", "sbp_days", "sbp_mean5y", "sbp_mean10y"),
+                    "blood_pressure"),
+    **dict.fromkeys(("total_chol", "hdl", "ldl", "non_hdl", "triglycerides", "total_chol_days", "total_chol_mean10y",
+                     "ldl_mean10y"), "lipids"),
+    **dict.fromkeys(("glucose", "hba1c", "diabetes_any", "diabetes_years", "hba1c_days", "hba1c_mean5y",
+                     "hba1c_mean10y"), "glycaemia"),
     **dict.fromkeys(("egfr", "uacr", "ckd_stage"), "kidney"),
     **dict.fromkeys(("smoking_current", "smoking_former"), "smoking"),
     **dict.fromkeys(("bmi", "weight_change_1y"), "weight"),
