@@ -537,7 +537,9 @@ def test_high_sbp_variability_patients_have_more_cardiovascular_events(truth: li
 
 def test_faster_hba1c_rise_means_more_diabetic_retinopathy(truth: list) -> None:
     rate = _event_rate_by_quintile(truth, "dm_drift", (Ev.RETINOPATHY,), who="diabetic")
-    assert rate[4] / rate[0] > 1.2
+    # > 1.1, not 1.2: since diagnosed diabetes duration also drives retinopathy (parameters section 7), it takes
+    # part of the variance the HbA1c trajectory used to carry alone.
+    assert rate[4] / rate[0] > 1.1
 
 
 def test_fast_egfr_decliners_reach_dialysis_more_often(truth: list) -> None:
