@@ -30,6 +30,7 @@ class Assessment:
     alerts: list[Any] = field(default_factory=list)
     risk_category: Any = None
     guideline_set: str = "esc2021"
+    models: Mapping[str, LoadedModel] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def features_frame(self) -> pd.DataFrame:
@@ -64,7 +65,8 @@ def assess(view: PatientView, models: Mapping[str, LoadedModel], *, region: str 
         alerts = advise.alerts(row.to_dict())
         category = advise.risk_category(row.to_dict(), scores.equations, guideline_set=guideline_set)
     return Assessment(view=view, scores=scores, explanations=explanations, what_if=wi, next_steps=steps,
-                      care_gaps=gaps, alerts=alerts, risk_category=category, guideline_set=guideline_set)
+                      care_gaps=gaps, alerts=alerts, risk_category=category, guideline_set=guideline_set,
+                      models=models)
 
 
 def _plain(obj: Any) -> Any:
@@ -99,8 +101,43 @@ def assessment_json(a: Assessment) -> dict[str, Any]:
         "issues": [issue_json(i) for i in r.issues],
         "factors": {name: factor_json(e) for name, e in a.explanations.items()},
         "what_if": what_if_json(a.what_if),
+        "comparisons": comparisons_json(a),
         "risk_category": _plain(a.risk_category),
         "next_steps": _plain(a.next_steps),
         "care_gaps": _plain(a.care_gaps),
         "alerts": _plain(a.alerts),
     }
+
+
+def comparisons_json(a: Assessment) -> dict[str, Any]:
+    """Healthy peer and relative risk per model (QRISK3 definition), N in 100, and SCORE2 risk age."""
+    from risk.compare import healthy_peer, n_in_100
+
+    current = {name: r.risk for name, r in a.scores.models.items() if r.risk is not None}
+    out: dict[str, Any] = {"models": {}}
+    if current:
+        peers = healthy_peer(a.features_frame, a.models, current)
+        for name, risk in current.items():
+            peer = peers.get(name)
+            out["models"][name] = {"n_in_100": n_in_100(risk),
+                                   "healthy_peer_risk": round(peer.peer_risk, 4) if peer else None,
+                                   "relative_risk": round(peer.relative_risk, 2) if peer else None}
+    out["score2_risk_age"] = _risk_age(a)
+    return out
+
+
+def _risk_age(a: Assessment) -> float | None:
+    """SCORE2/SCORE2-OP risk age (ESC 2021) when SCORE2 itself was computed for this patient."""
+    from risk.equations import score2_risk_age
+
+    res = a.scores.equations.get("score2")
+    if res is None or res.risk is None:
+        return None
+    f = a.view.features
+    try:
+        age = score2_risk_age(sex="male" if f["sex_male"] == 1 else "female", age=float(f["age"]),
+                              smoker=bool(f["smoking_current"] == 1), sbp=float(f["sbp"]),
+                              total_chol=float(f["total_chol"]), hdl=float(f["hdl"]))
+    except ValueError:
+        return None
+    return round(age, 1) if age is not None else None

@@ -26,6 +26,8 @@ from risk.whatif import apply
 
 HEALTHY_PROFILE: dict[str, float] = {
     "sbp": 125.0, "dbp": 80.0, "sbp_mean3": 125.0, "sbp_sd": math.nan, "sbp_slope": 0.0,
+    "sbp_mean5y": 125.0, "sbp_mean10y": 125.0, "total_chol_mean10y": 5.0, "ldl_mean10y": 3.3,
+    "hba1c_mean5y": 36.0, "hba1c_mean10y": 36.0,
     "total_chol": 5.0, "hdl": 1.25, "non_hdl": 3.75, "ldl": 3.3, "triglycerides": 1.0, "ldl_slope": 0.0,
     "glucose": 5.0, "hba1c": 36.0, "hba1c_slope": 0.0, "egfr": 90.0, "egfr_slope": 0.0, "uacr": 1.0,
     "creatinine": 75.0, "bmi": 25.0, "bmi_slope": 0.0, "weight_change_1y": 0.0,

@@ -138,3 +138,14 @@ def _run(argv: list[str]) -> str:
 def test_assessment_json_is_serialisable_for_every_sample(assessments):
     for a in assessments.values():
         json.dumps(assessment_json(a), default=str)
+
+
+def test_comparisons_give_healthy_peer_relative_risk_n_in_100_and_risk_age():
+    doc = json.loads(_run(["score", str(SAMPLES / "fr-karim-benali.json"), "--as-of", "2026-11-28",
+                           "--format", "json"]))
+    comp = doc["comparisons"]
+    cvd = comp["models"]["cvd10"]
+    assert cvd["n_in_100"] == round(doc["models"]["cvd10"]["risk"] * 100)
+    assert 0 < cvd["healthy_peer_risk"] < doc["models"]["cvd10"]["risk"]  # smoker with LDL 5.1 mmol/L
+    assert cvd["relative_risk"] == pytest.approx(doc["models"]["cvd10"]["risk"] / cvd["healthy_peer_risk"], rel=0.01)
+    assert comp["score2_risk_age"] > 53  # a 53-year-old smoker with high cholesterol has an older risk age
