@@ -106,17 +106,10 @@ def update_card(folder: Path, result: dict) -> None:
     """Write the figure into the model folder (external_nafld.json + the card) and re-seal the checksums."""
     import json
 
-    from risk.models.card import model_card
-    from risk.models.registry import write_checksums
-    from risk.models.spec import MODEL_SPECS
+    from risk.models.card import rewrite_card
 
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
     (folder / "external_nafld.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    card = model_card(MODEL_SPECS[manifest["name"]], training=manifest["training"], metrics=metrics,
-                      external=card_text(result))
-    (folder / "card.md").write_text(card, encoding="utf-8")
-    write_checksums(folder)
+    rewrite_card(folder, external=card_text(result))
 
 
 def main() -> None:

@@ -15,10 +15,32 @@ def _ci(block: dict[str, Any], key: str) -> str:
     return f"{value:.3f}" + (f" (95 % CI {ci[0]:.3f}-{ci[1]:.3f})" if ci else "")
 
 
+def _slope(value: float) -> str:
+    """A slope far outside any plausible range means the fit diverged (e.g. near-constant predictions)."""
+    return f"{value:.2f}" if abs(value) < 100 else "n/a (fit diverged: predictions nearly constant)"
+
+
 def _row(name: str, b: dict[str, Any]) -> str:
     return (f"| {name} | {b['n']} | {b['events']} | {_ci(b, 'c_index')} | {_ci(b, 'auroc')} | "
-            f"{b['calibration_slope']:.2f} | {b['calibration_intercept']:+.2f} | {b['brier']:.4f} | "
+            f"{_slope(b['calibration_slope'])} | {b['calibration_intercept']:+.2f} | {b['brier']:.4f} | "
             f"{b['mean_predicted']:.3f} / {b['observed']:.3f} |")
+
+
+def rewrite_card(folder: Any, external: str | None = None) -> None:
+    """Re-render a saved model's card from its manifest and metrics, then re-seal the folder's checksums."""
+    import json
+    from pathlib import Path
+
+    from risk.models.registry import write_checksums
+    from risk.models.spec import MODEL_SPECS
+
+    folder = Path(folder)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+    card = model_card(MODEL_SPECS[manifest["name"]], training=manifest["training"], metrics=metrics,
+                      external=external)
+    (folder / "card.md").write_text(card, encoding="utf-8")
+    write_checksums(folder)
 
 
 HEADER = ("| group | n | events | C-index | AUROC (IPCW) | cal. slope | cal. intercept | Brier | "
