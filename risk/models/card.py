@@ -69,7 +69,9 @@ def model_card(spec: ModelSpec, *, training: dict[str, Any], metrics: dict[str, 
         f"- Source: {training.get('description', 'n/a')}",
         f"- Index date: {training.get('index_date')}; horizon {spec.horizon_years:g} y; patients: "
         f"{training.get('n_train')} training, {training.get('n_calibration')} calibration (with known status), "
-        f"held-out test described below. Split by a hash of the patient id (70/10/20).",
+        f"held-out test described below. Split by a hash of the patient id (70/10/20). Training and calibration "
+        f"rows come from the index dates {', '.join(training.get('landmarks', [str(training.get('index_date'))]))} "
+        "(landmarking: one row per patient per index date); the test rows use the latest index date only.",
         "- Labels come from the FHIR timeline only (Condition onsets, cause-of-death Observations, lab values, "
         "Patient.deceasedDateTime): first event after the index date within the horizon; follow-up ends at the "
         "last recorded activity (censoring) or death (competing event).",
@@ -108,7 +110,7 @@ def model_card(spec: ModelSpec, *, training: dict[str, Any], metrics: dict[str, 
         lines += ["", "## Decision curve: net benefit at guideline thresholds",
                   "| threshold | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
         for th, row in nb.items():
-            lines.append(f"| {float(th):.0%} | " + " | ".join(f"{row[n]:.4f}" for n in names) + " |")
+            lines.append(f"| {float(th):.1%} | " + " | ".join(f"{row[n]:.4f}" for n in names) + " |")
     if external:
         lines += ["", "## External check on real data", external]
     lines += [
