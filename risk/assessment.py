@@ -38,11 +38,13 @@ class Assessment:
 
 
 def _frame(row: pd.Series) -> pd.DataFrame:
-    frame = row.to_frame().T
-    for col in frame.columns:
-        if col != "as_of" and not col.endswith("_date"):
-            frame[col] = pd.to_numeric(frame[col], errors="coerce")
-    return frame
+    """One features row as a one-row frame with numeric dtypes (dates kept as timestamps)."""
+    dates = [c for c in row.index if c == "as_of" or c.endswith("_date")]
+    numeric = pd.to_numeric(row.drop(dates), errors="coerce").astype(float)
+    frame = pd.DataFrame([numeric.to_numpy()], columns=numeric.index, index=[row.name])
+    for col in dates:
+        frame[col] = pd.Series([row[col]], index=frame.index, dtype="datetime64[ns]")
+    return frame[list(row.index)]
 
 
 def assess(view: PatientView, models: Mapping[str, LoadedModel], *, region: str = "low",

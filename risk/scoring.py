@@ -90,10 +90,9 @@ def score_equations(row: pd.Series, *, region: str = "low") -> dict[str, Any]:
 
 
 def score_one(features_row: pd.Series, models: Mapping[str, LoadedModel], *, region: str = "low") -> Scores:
-    frame = features_row.to_frame().T
-    for col in frame.columns:  # keep numeric dtypes after the transpose
-        if col != "as_of" and not col.endswith("_date"):
-            frame[col] = pd.to_numeric(frame[col], errors="coerce")
+    from risk.assessment import _frame
+
+    frame = _frame(features_row)
     by_model = score_models(frame, models)
     return Scores(models={k: v[0] for k, v in by_model.items()},
                   equations=score_equations(features_row, region=region))
