@@ -39,7 +39,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--patients", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--bootstrap", type=int, default=10)
+    ap.add_argument("--bootstrap", type=int, default=6)
+    ap.add_argument("--landmarks", type=int, default=3, help="index dates per patient (as for the shipped models)")
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
     from risk.models.pipeline import load_tables, train_all
@@ -56,11 +57,12 @@ def main() -> None:
     tables = load_tables(cohort, progress=True)
     times["read FHIR -> records -> tables"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    train_all(tables, out, n_bootstrap=args.bootstrap, description=f"benchmark cohort {args.patients}",
+    train_all(tables, out, n_bootstrap=args.bootstrap, landmarks=args.landmarks,
+              description=f"benchmark cohort {args.patients}",
               synthetic=True, progress=True, comparators=False)
     times["features + labels + train + evaluate (5 models)"] = time.perf_counter() - t0
     total = sum(v for k, v in times.items() if "baseline" not in k)
-    print(f"patients: {args.patients}, bootstrap members: {args.bootstrap}, cores: 2")
+    print(f"patients: {args.patients}, bootstrap members: {args.bootstrap}, landmarks: {args.landmarks}, cores: 2")
     for k, v in times.items():
         print(f"  {k:<50} {v:8.1f} s")
     print(f"  {'total':<50} {total:8.1f} s  ({args.patients / total:.0f} patients/s end to end)")
