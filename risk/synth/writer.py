@@ -36,7 +36,7 @@ from risk.synth.names import (
     OTHER_MALE,
 )
 from risk.synth.population import DAYS_PER_YEAR
-from risk.synth.simulate import Ev, History
+from risk.synth.simulate import History
 from risk.synth.visits import Measured, Visits, make_visits, measure, minute_of_day, record_end
 from risk.synth.writer_clinical import ClinicalResources
 
@@ -60,22 +60,6 @@ OBS_ORDER = (
     "uacr",
 )
 LAB_DEFECT_CONCEPTS = ("total_chol", "hdl", "ldl", "triglycerides", "glucose", "creatinine")
-CONDITION_OF_EVENT = {
-    Ev.DX_DIABETES: "diabetes_type2",
-    Ev.DX_DYSLIPIDAEMIA: "hyperlipidaemia",
-    Ev.MI: "myocardial_infarction",
-    Ev.HF: "heart_failure",
-    Ev.AF: "atrial_fibrillation",
-    Ev.DIALYSIS: "esrd",
-    Ev.RETINOPATHY: "diabetic_retinopathy",
-    Ev.NEUROPATHY: "diabetic_neuropathy",
-    Ev.FOOT_ULCER: "diabetic_foot_ulcer",
-    Ev.AMPUTATION: "amputation",
-}
-CKD_CONDITION = {30: "ckd_stage_3", 35: "ckd_stage_3b", 40: "ckd_stage_4", 50: "ckd_stage_5"}
-STROKE_CONDITION = {0: "stroke_ischaemic", 1: "stroke", 2: "stroke_haemorrhagic"}
-ADMISSION_DAYS = {Ev[name]: days for name, days in P.ADMISSION_DAYS.items()}
-ACUTE = (Ev.MI, Ev.STROKE, Ev.HF, Ev.DIALYSIS, Ev.AMPUTATION)
 SYNTHETIC_TAG = {"system": "urn:risk-synth", "code": "synthetic", "display": "Synthetic patient (risk.synth)"}
 
 
