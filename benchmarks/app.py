@@ -64,7 +64,7 @@ def main() -> None:
                     page = own.new_page()
                     t0 = time.perf_counter()
                     page.goto(url)
-                    page.get_by_test_id("stMetricValue").filter(has_text=RISK).first.wait_for(timeout=120_000)
+                    page.locator('[class*="st-key-card_"] h3').filter(has_text=RISK).first.wait_for(timeout=120_000)
                     elapsed = time.perf_counter() - t0
                     # let the rest of the page finish before the next run, so runs do not compete for the CPU
                     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]',

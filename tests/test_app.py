@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -49,8 +50,13 @@ def frame(at: AppTest, column: str) -> pd.DataFrame:
     return found[0]
 
 
+CARD = re.compile(r"(?P<label>[^\n]+)\n\n### (?P<value>[^\n]+)")  # risk/views/patient_sections.card_markdown
+
+
 def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
+    """Risk cards (label -> displayed value) and st.metric elements."""
+    cards = {m["label"]: m["value"] for md in at.markdown if (m := CARD.fullmatch(md.value))}
+    return cards | {m.label: m.value for m in at.metric}
 
 
 def captions(at: AppTest) -> str:
@@ -89,6 +95,19 @@ def test_model_and_equation_cards_show_the_library_risks_with_the_model_interval
     lo, hi = cvd.interval
     assert f"intervalle à 90\u202f% {fmt_percent(lo, 'fr', 1)} – {fmt_percent(hi, 'fr', 1)}" in captions(at)
     assert "Modèles de démonstration, pas d'usage clinique" in at.warning[0].value
+
+
+def test_an_earlier_assessment_date_rescores_the_cards_as_of_that_date(app_env, trained_models):
+    at = app(patient=JP)
+    past = date(2024, 6, 1)
+    at.sidebar.date_input(key="as_of").set_value(past).run()
+    no_failure(at)
+    record = next(iter_records(SAMPLES, JP))
+    then = patient_result(record, past, trained_models, Settings()).assessment.scores.models["cvd10"]
+    now = patient_result(record, date.today(), trained_models, Settings()).assessment.scores.models["cvd10"]
+    assert then.risk != now.risk  # the date matters for this patient (age, later measurements)
+    assert metrics(at)["MCV 10 ans"] == fmt_percent(then.risk, "fr", 1)
+    assert "homme, 61 ans (né(e) le 03/11/1962)" in captions(at)  # his age on that date, not today's
 
 
 def test_a_model_that_is_not_installed_says_why_it_is_not_computed(app_env, monkeypatch, tmp_path):
@@ -203,7 +222,7 @@ def test_no_page_shows_an_exception_for_any_sample_patient(app_env, pid):
     no_failure(at)
     assert at.title[0].value  # the patient's name (or id)
     every = {*MODEL_SHORT_FR, *EQUATION_SHORT_FR}
-    carded = {m.label for m in at.metric} & every
+    carded = set(metrics(at)) & every
     out_of_scope = {label for label in every if any(f"**{label}** —" in m.value for m in at.markdown)}
     assert carded | out_of_scope == every  # each model and equation: a card, or "not applicable" with its reason
     for label in TAB_LABELS_FR[1:]:  # only the open tab runs: open each one

@@ -91,8 +91,12 @@ def shot(page, name: str) -> None:
 
 
 def metric_value(page, label: str) -> str:
-    card = page.locator('[data-testid="stMetric"]').filter(has=page.get_by_text(label, exact=True)).first
-    return card.get_by_test_id("stMetricValue").inner_text()
+    """The number on a risk card (markdown) or an st.metric with this label."""
+    card = page.locator('[class*="st-key-card_"]').filter(has=page.get_by_text(label, exact=True))
+    if card.count():
+        return card.first.locator("h3").inner_text()
+    metric = page.locator('[data-testid="stMetric"]').filter(has=page.get_by_text(label, exact=True)).first
+    return metric.get_by_test_id("stMetricValue").inner_text()
 
 
 def test_gp_journey_patient_what_if_french_panel_report(app_url, browser):

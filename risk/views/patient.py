@@ -108,13 +108,16 @@ TABS = (("why", "Why this risk", "Pourquoi ce risque"), ("what_if", "What if", "
 
 
 def show_patient(record: PatientRecord, loaded: dict) -> None:
-    as_of = st.sidebar.date_input(tx("Assessment date", "Date d'évaluation"), value=date.today(),
-                                  max_value=date.today(), format="DD/MM/YYYY" if lang() == "fr" else "YYYY-MM-DD",
-                                  key="as_of")
+    # The date widget is drawn after the cards, in its place in the sidebar: its JavaScript loads on first use
+    # and would hold the first risk back (benchmarks/app.py). Its value is in session_state before it is drawn.
+    date_slot = st.sidebar.empty()
+    as_of = st.session_state.get("as_of") or date.today()
     result = load_result(record, as_of, loaded)
     log_once("view_patient", record.patient_id)
     header(record, result)
     sections.score_cards(result)
+    date_slot.date_input(tx("Assessment date", "Date d'évaluation"), value=date.today(), max_value=date.today(),
+                         format="DD/MM/YYYY" if lang() == "fr" else "YYYY-MM-DD", key="as_of")
     # Only the open tab runs (st.tabs tracks its state): the risk shows sooner and a slider moves faster.
     tabs = dict(zip([k for k, _, _ in TABS], st.tabs([tx(en, fr) for _, en, fr in TABS], key=f"patient_tab_{lang()}",
                                                        on_change="rerun"), strict=True))

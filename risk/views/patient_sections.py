@@ -56,6 +56,12 @@ def score_cards(result: PatientResult) -> None:
                 st.markdown(f"- **{_label(name)}** — {localise(reason, lang())}")
 
 
+def card_markdown(label: str, value: str) -> str:
+    """A risk card's label and number as plain markdown. Not st.metric, nor HTML: both load JavaScript on first
+    use, which put the first risk on screen about 0.5 s later (benchmarks/app.py)."""
+    return f"{label}\n\n### {value}"
+
+
 def _card_row(title: str, cards: list) -> None:
     if not cards:
         return
@@ -64,12 +70,11 @@ def _card_row(title: str, cards: list) -> None:
     for start in range(0, len(cards), per_row):
         cols = st.columns(per_row)
         for col, (name, risk, interval, reason, warnings) in zip(cols, cards[start:start + per_row], strict=False):
-            with col.container(border=True):
+            with col.container(border=True, key=f"card_{name}"):
+                st.markdown(card_markdown(_label(name), "—" if risk is None else pct(risk)))
                 if risk is None:
-                    st.metric(_label(name), "—")
                     st.caption(tx("Not computed because: {r}", "Non calculé car : {r}", r=localise(reason, lang())))
                     continue
-                st.metric(_label(name), pct(risk))
                 if interval:
                     st.caption(tx("90 % interval {lo} – {hi}", "intervalle à 90 % {lo} – {hi}",
                                   lo=pct(interval[0]), hi=pct(interval[1])))
