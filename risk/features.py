@@ -12,7 +12,8 @@ CONTRACT (other modules rely on these column names; one row per patient, index `
   `hba1c_slope` and `egfr_slope` (per year, least squares over the last 3 years, NaN with < 2 points),
   `bmi_slope`, `weight_change_1y` (kg, latest minus value ~1 year before)
 - cumulative exposure: `sbp_mean5y`, `sbp_mean10y`, `total_chol_mean10y`, `ldl_mean10y`, `hba1c_mean5y`,
-  `hba1c_mean10y` (mean of the values recorded in that window)
+  `hba1c_mean10y` (mean of the values recorded in that window); long-term variability and peak:
+  `sbp_sd10y`, `ldl_sd10y` (SD over 10 years, NaN with fewer than 3 values), `sbp_max10y`, `ldl_max10y`
 - diagnoses (0/1 at as_of): `dx_<concept>` for each of risk.concepts.DIAGNOSIS_CONCEPTS, plus summaries:
   `diabetes_t2`, `diabetes_t1`, `diabetes_any`, `diabetes_years` (duration at as_of), `age_at_diabetes`,
   `prior_mi`, `prior_stroke` (incl. TIA? no: `prior_tia` separate), `prior_pad`, `prior_hf`, `prior_chd`,
@@ -33,6 +34,7 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
+from pandas.api.typing import SeriesGroupBy
 
 from risk.concepts import (
     ANTIHYPERTENSIVE_CLASSES,
@@ -54,6 +56,7 @@ CKD_STAGE_CONCEPTS = {"ckd_stage_1": 1, "ckd_stage_2": 2, "ckd_stage_3": 3, "ckd
                       "esrd": 5, "kidney_transplant": 5}
 DAY = np.timedelta64(1, "D")
 EXPOSURE_WINDOWS = (("sbp", 5), ("sbp", 10), ("total_chol", 10), ("ldl", 10), ("hba1c", 5), ("hba1c", 10))
+LONG_TERM_WINDOW_YEARS = 10
 
 
 def as_of_series(tables: Tables, as_of: date | pd.Timestamp | pd.Series | None) -> pd.Series:
@@ -129,7 +132,15 @@ def build_features(tables: Tables, as_of: date | pd.Timestamp | pd.Series | None
     # Cumulative exposure: long-term burden predicts events beyond the latest value (BP: Law 2003 / Stevens
     # BMJ 2016; cholesterol: Domanski JACC 2020 "time-weighted LDL"; HbA1c: UKPDS 35 updated mean).
     for concept, years in EXPOSURE_WINDOWS:
-        out[f"{concept}_mean{years}y"] = _window_mean(m, concept, cutoff, years).reindex(index)
+        out[f"{concept}_mean{years}y"] = _window(m, concept, cutoff, years).mean().reindex(index)
+    # Visit-to-visit variability over a long window estimates a person's own variability far better than 3 years
+    # of readings (SBP: Stevens BMJ 2016, HR ~1.1-1.2 per SD; LDL: Bangalore NEJM 2015 post hoc TNT, HR ~1.1-1.2
+    # per SD). The 10-year peak is the exposure before treatment lowered it (treated values hide past burden).
+    for concept in ("sbp", "ldl"):
+        window = _window(m, concept, cutoff, LONG_TERM_WINDOW_YEARS)
+        sd = window.std()
+        out[f"{concept}_sd{LONG_TERM_WINDOW_YEARS}y"] = sd.where(window.count() >= 3).reindex(index)
+        out[f"{concept}_max{LONG_TERM_WINDOW_YEARS}y"] = window.max().reindex(index)
     out["weight_change_1y"] = _weight_change(m, index)
 
     _diagnosis_features(out, tables, cutoff)
@@ -143,11 +154,11 @@ def build_features(tables: Tables, as_of: date | pd.Timestamp | pd.Series | None
     return pd.DataFrame(out, index=index)
 
 
-def _window_mean(m: pd.DataFrame, concept: str, cutoff: pd.Series, years: int) -> pd.Series:
-    """Mean of a concept's values over the `years` before as_of (time-unweighted; NaN when none)."""
+def _window(m: pd.DataFrame, concept: str, cutoff: pd.Series, years: int) -> SeriesGroupBy:
+    """A concept's values over the `years` before as_of, grouped by patient (mean, SD, max: time-unweighted)."""
     sub = m[m["concept"] == concept]
     start = (cutoff - pd.Timedelta(days=365.25 * years)).reindex(sub["patient_id"]).to_numpy()
-    return sub[sub["time"].to_numpy() >= start].groupby("patient_id")["value"].mean()
+    return sub[sub["time"].to_numpy() >= start].groupby("patient_id")["value"]
 
 
 def _weight_change(m: pd.DataFrame, index: pd.Index) -> pd.Series:

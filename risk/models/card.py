@@ -84,8 +84,9 @@ def model_card(spec: ModelSpec, *, training: dict[str, Any], metrics: dict[str, 
         "contributions exactly additive.",
         f"- Hyper-parameters: {training.get('params')}; rounds chosen by early stopping on the calibration split: "
         f"{training.get('rounds')}.",
-        "- Calibration: Platt scaling (weighted logistic recalibration of the margin) on the calibration split; "
-        "it is linear on the log-odds scale, so explanations stay additive.",
+        f"- Calibration on the calibration split: {training.get('calibration_method', 'Platt (weighted)')}. "
+        "Recalibration in the large unless a slope adds significantly (closed testing, Vergouwe et al. Stat Med "
+        "2017); either is linear on the log-odds scale, so explanations stay additive.",
         f"- Uncertainty: a bootstrap ensemble of {training.get('n_bootstrap', 'n/a')} boosters trained on "
         "resamples of the training split; the interval is the main prediction +-1.645 SD of the members on the "
         "log-odds scale (a 90 % model-uncertainty interval; it does not include outcome randomness). Chosen over "
@@ -104,6 +105,13 @@ def model_card(spec: ModelSpec, *, training: dict[str, Any], metrics: dict[str, 
             same = c["on_same_patients"]
             lines.append(_row(f"{spec.name} (patients where {name} applies)", same["model"]))
             lines.append(_row(name, same[name]))
+        lines.append("")
+        for name, c in comps.items():
+            d = c.get("c_index_difference")
+            if d:
+                lines.append(f"- C-index {spec.name} minus {name}, same patients: {d['estimate']:+.3f} (paired "
+                             f"bootstrap 95 % CI {d['ci'][0]:+.3f} to {d['ci'][1]:+.3f}; {spec.name} ahead in "
+                             f"{d['share_model_ahead']:.0%} of {d['n_boot']} resamples).")
     nb = metrics.get("net_benefit", {})
     if nb:
         names = list(next(iter(nb.values())).keys())

@@ -31,7 +31,8 @@ CORE = ("age", "sex_male", "sbp", "dbp", "sbp_mean3", "sbp_sd", "sbp_slope", "to
         "diabetes_years", "hypertension", "af", "ckd_stage", "on_statin", "on_antihypertensive",
         "n_antihypertensive_classes", "rx_antiplatelet", "rx_metformin", "rx_insulin", "rx_sglt2_inhibitor",
         "rx_glp1_receptor_agonist", "visits_1y", "visits_5y", "sbp_days", "total_chol_days", "hba1c_days",
-        "sbp_mean5y", "sbp_mean10y", "total_chol_mean10y", "ldl_mean10y", "hba1c_mean5y", "hba1c_mean10y")
+        "sbp_mean5y", "sbp_mean10y", "total_chol_mean10y", "ldl_mean10y", "hba1c_mean5y", "hba1c_mean10y",
+        "sbp_sd10y", "ldl_sd10y", "sbp_max10y", "ldl_max10y")
 HISTORY = ("prior_mi", "prior_stroke", "prior_tia", "prior_pad", "prior_chd", "prior_hf", "established_cvd")
 MICROVASCULAR = ("dx_diabetic_retinopathy", "dx_diabetic_neuropathy", "dx_diabetic_nephropathy",
                  "dx_diabetic_foot_ulcer", "dx_amputation")
@@ -70,10 +71,11 @@ MODEL_SPECS: dict[str, ModelSpec] = {
 # Clinical factor of each feature, for grouped explanations (product.md section 5: group derived features).
 FACTOR_OF: dict[str, str] = {
     "age": "age", "sex_male": "sex",
-    **dict.fromkeys(("sbp", "dbp", "sbp_mean3", "sbp_sd", "hypertension", "sbp_days", "sbp_mean5y", "sbp_mean10y"),
+    **dict.fromkeys(("sbp", "dbp", "sbp_mean3", "sbp_sd", "hypertension", "sbp_days", "sbp_mean5y", "sbp_mean10y",
+                     "sbp_sd10y", "sbp_max10y"),
                     "blood_pressure"),
     **dict.fromkeys(("total_chol", "hdl", "ldl", "non_hdl", "triglycerides", "total_chol_days", "total_chol_mean10y",
-                     "ldl_mean10y"), "lipids"),
+                     "ldl_mean10y", "ldl_sd10y", "ldl_max10y"), "lipids"),
     **dict.fromkeys(("glucose", "hba1c", "diabetes_any", "diabetes_years", "hba1c_days", "hba1c_mean5y",
                      "hba1c_mean10y"), "glycaemia"),
     **dict.fromkeys(("egfr", "uacr", "ckd_stage"), "kidney"),

@@ -1,4 +1,4 @@
-"""Training: IPCW-weighted gradient boosting, Platt recalibration, bootstrap ensemble, saved with checksums.
+"""Training: IPCW-weighted gradient boosting, recalibration, bootstrap ensemble, saved with checksums.
 
 Why weighted classification and not `survival:cox`: the quantity shown to a GP is the cumulative incidence of a
 first event within the horizon, with death from other causes as a competing event. Inverse-probability-of-
@@ -113,6 +113,30 @@ def _platt(margin: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[float, flo
     return float(a), float(b)
 
 
+def _log_likelihood(margin: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
+    p = np.clip(expit(margin), 1e-12, 1 - 1e-12)
+    return float(np.sum(w * (y * np.log(p) + (1 - y) * np.log1p(-p))))
+
+
+def recalibrate(margin: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[float, float, str]:
+    """Recalibration in the large (intercept only) unless a slope adds significantly (likelihood ratio, 1 df,
+    p < 0.05): the closed testing procedure of Vergouwe et al. (Stat Med 2017) for updating a model. With a few
+    hundred events a fitted slope is noisy (SE ~0.05-0.08) and stretched held-out predictions more often than it
+    corrected them; the early-stopped booster's log-odds are already close to slope 1."""
+    a_full, b_full = _platt(margin, y, w)
+    a_int = 0.0
+    for _ in range(50):  # Newton steps for the intercept with the slope fixed at 1
+        q = expit(a_int + margin)
+        step = np.sum(w * (q - y)) / max(float(np.sum(w * q * (1 - q))), 1e-12)
+        a_int -= step
+        if abs(step) < 1e-10:
+            break
+    ratio = 2 * (_log_likelihood(a_full + b_full * margin, y, w) - _log_likelihood(a_int + margin, y, w))
+    if ratio > 3.841:  # chi-square 1 df, 95th percentile
+        return a_full, b_full, f"Platt (intercept and slope; likelihood ratio {ratio:.1f})"
+    return float(a_int), 1.0, f"intercept only (slope not significant; likelihood ratio {ratio:.1f})"
+
+
 def train(ts: TrainingSet, *, n_bootstrap: int = 10, seed: int = 20261128, progress=None) -> TrainedModel:  # noqa: ANN001
     features = list(ts.spec.features)
     params = {**PARAMS, "seed": seed}
@@ -122,7 +146,7 @@ def train(ts: TrainingSet, *, n_bootstrap: int = 10, seed: int = 20261128, progr
     rounds = booster.best_iteration + 1
     booster = xgb.train(params, dtrain, num_boost_round=rounds, verbose_eval=False)
     cal_margin = booster.predict(dcal, output_margin=True)
-    a, b = _platt(cal_margin, dcal.get_label(), dcal.get_weight())
+    a, b, method = recalibrate(cal_margin, dcal.get_label(), dcal.get_weight())
     rng = np.random.default_rng(seed)
     ensemble = []
     y, w = dtrain.get_label(), dtrain.get_weight()
@@ -139,7 +163,7 @@ def train(ts: TrainingSet, *, n_bootstrap: int = 10, seed: int = 20261128, progr
     info = {
         "rounds": rounds, "n_train": int(dtrain.num_row()), "n_calibration": int(dcal.num_row()),
         "events_train": int(dtrain.get_label().sum()), "index_date": ts.index_date.isoformat(),
-        "horizon_years": ts.spec.horizon_years, "params": params,
+        "horizon_years": ts.spec.horizon_years, "params": params, "calibration_method": method,
     }
     return TrainedModel(spec=ts.spec, booster=booster, ensemble=ensemble, calibration=(a, b), features=features,
                         info=info)
@@ -162,7 +186,8 @@ def save(model: TrainedModel, out_dir: Path, *, training_data: dict[str, Any], m
         "created": datetime.now(UTC).isoformat(timespec="seconds"), "title_en": model.spec.title_en,
         "title_fr": model.spec.title_fr, "horizon_years": model.spec.horizon_years,
         "population": model.spec.population, "features": model.features,
-        "calibration": {"a": model.calibration[0], "b": model.calibration[1], "method": "Platt (weighted)"},
+        "calibration": {"a": model.calibration[0], "b": model.calibration[1],
+                        "method": model.info.get("calibration_method", "Platt (weighted)")},
         "ensemble": names, "training": {**model.info, **training_data}, "xgboost": xgb.__version__,
         "synthetic": bool(training_data.get("synthetic", False)),
     }
