@@ -103,6 +103,23 @@ SOURCES: dict[str, str] = {
                 " Stroke 1991;22:983 [M]",
     "REACH2007": "Steg PG et al. One-year cardiovascular event rates in outpatients with atherothrombosis"
                  " (REACH). JAMA 2007;297:1197 [M]",
+    "ANDERSEN2018": "Andersen ST et al. Risk factors for incident diabetic polyneuropathy in a cohort with "
+                    "screen-detected type 2 diabetes followed for 13 years: ADDITION-Denmark. Diabetes Care "
+                    "2018;41:1068-75 (per year of age HR 1.03 [1.00-1.07]; BMI HR 1.14 [1.06-1.23] per 2 "
+                    "kg/m2; weight HR 1.09 per 5 kg)",
+    "TESFAYE2005": "Tesfaye S et al. (EURODIAB) Vascular risk factors and diabetic neuropathy. NEJM "
+                   "2005;352:341-50 (type 1 diabetes; duration, HbA1c, BMI and smoking independent; "
+                   "cardiovascular disease at baseline doubles the risk of neuropathy)",
+    "EDC_T1D": "Pittsburgh Epidemiology of Diabetes Complications study, Cox model of confluent distal "
+               "symmetric polyneuropathy (Diabetes Care, table 3): HbA1c RR 1.6 per SD 1.8 %, duration "
+               "RR 1.3 per SD 7.5 years, smoking RR 1.5 (0.98-2.2)",
+    "BOYKO1999": "Boyko EJ et al. A prospective study of risk factors for diabetic foot ulcer: the Seattle "
+                 "Diabetic Foot Study. Diabetes Care 1999;22:1036-42 (insulin use RR 1.6 [1.1-2.2]; 20 kg "
+                 "higher weight 1.2 [1.1-1.4]; smoking unrelated in multivariate models)",
+    "BOYKO2006": "Boyko EJ et al. Prediction of diabetic foot ulcer occurrence using commonly available "
+                 "clinical information. Diabetes Care 2006;29:1202-7 (A1C HR 1.10 [1.06-1.15] per 1 %)",
+    "LOOKER2012": "Looker HC et al. Diabetic retinopathy at diagnosis of type 2 diabetes in Scotland. "
+                  "Diabetologia 2012;55:2335-42 (any retinopathy: male sex OR 1.19 [1.14-1.25])",
 }
 
 # ---------------------------------------------------------------------------------------------------------
@@ -787,26 +804,51 @@ FORMER_SMOKER_DECAY_YEARS = 10.0
 # ---------------------------------------------------------------------------------------------------------
 # Retinopathy: 28% at 9 years after a new diagnosis (R38) -> ~3.6%/yr at an updated mean HbA1c ~7%;
 # x1.59 per %-point (R56); -13% per 10 mmHg lower SBP for microvascular end points (UKPDS 38/36) [M].
-RETINOPATHY_BASE = 0.055
+# Men x1.19 (LOOKER2012: any retinopathy at first screening after diagnosis, OR used as a hazard ratio
+# [assumption on the transfer]; UKPDS 50 also finds male sex a risk factor for progression).
+# Calibration target: KM cumulative incidence 9 years after diagnosis ~0.28 (R38); the base is [calibrated]
+# (30 000 patients, seed 7: 0.28).
+RETINOPATHY_BASE = 0.042
+RETINOPATHY_HR_MALE = 1.19
 # Duration of diagnosed diabetes is the strongest predictor of retinopathy and neuropathy after glycaemia
 # (WESDR: prevalence ~20 % before 5 y to ~60 % after 15 y of type 2 diabetes; EURODIAB: neuropathy rises with
 # duration). Hazard ratios per year, centred on a typical 8-year duration so the base rates above keep their
-# meaning [assumption, shape from WESDR/EURODIAB, not a fitted estimate].
+# meaning [assumption, shape from WESDR/EURODIAB, not a fitted estimate; neuropathy 1.05 vs EDC_T1D 1.3 per
+# 7.5 years = 1.036].
 MICRO_REFERENCE_DURATION_YEARS = 8.0
 RETINOPATHY_HR_PER_YEAR_DIAGNOSED = 1.08
 NEUROPATHY_HR_PER_YEAR_DIAGNOSED = 1.05
 MICRO_HR_PER_10_SBP_ABOVE_140 = 1.13
-# Neuropathy: ~50% lifetime (R39), i.e. ~2%/yr; HbA1c HR 1.3 per %-point [assumption], age x1.03/yr over 60,
-# smoking 1.3 [R39 qualitative].
-NEUROPATHY_BASE = 0.020
+# Neuropathy: ~50% lifetime (R39), i.e. ~2-2.5%/yr in diagnosed diabetes (mean yearly hazard ~2 500 per
+# 100 000 before the change below; base [calibrated] to keep it). Effects (all multiplicative):
+# - HbA1c HR 1.30 per %-point of the updated mean (EDC_T1D: 1.6 per SD 1.8 % = 1.30 per %);
+# - age HR 1.03 per year at every age, centred on 60 (ANDERSEN2018, type 2; was: only over 60);
+# - BMI HR 1.14 per 2 kg/m2, centred on 29 kg/m2 (ANDERSEN2018; TESFAYE2005 finds BMI independent too);
+# - prior myocardial infarction or stroke HR 2.0 (TESFAYE2005: "double the risk", type 1 diabetes [assumption
+#   that it transfers to type 2]);
+# - current smoking 1.3 (TESFAYE2005 independent; EDC_T1D RR 1.5, 0.98-2.2; note Adler 1997 found an inverse
+#   association in US veterans, so the lower end is used).
+# Height (Adler 1997: taller people develop neuropathy more often) is left out: no effect size was verified.
+NEUROPATHY_BASE = 0.018
 NEUROPATHY_HR_PER_A1C_POINT = 1.30
-NEUROPATHY_HR_AGE_PER_YEAR_OVER_60 = 1.03
+NEUROPATHY_HR_AGE_PER_YEAR = 1.03
+NEUROPATHY_AGE_CENTRE = 60.0
+NEUROPATHY_HR_PER_2_BMI = 1.14
+NEUROPATHY_BMI_CENTRE = 29.0
+NEUROPATHY_HR_PRIOR_CVD = 2.0
 NEUROPATHY_HR_SMOKING = 1.3
 # Foot ulcer: lifetime ~25% once neuropathy is present (R39) -> 2%/yr; without neuropathy 0.2%/yr;
-# 680 hospitalised foot wounds per 100 000 diabetics per year (R33) [calibrated].
-FOOT_ULCER_WITH_NEUROPATHY = 0.030
-FOOT_ULCER_WITHOUT = 0.003
-FOOT_ULCER_HR_SMOKING = 1.3
+# 680 hospitalised foot wounds per 100 000 diabetics per year (R33) [calibrated]. Effects from the Seattle
+# Diabetic Foot Study: insulin use RR 1.6 (BOYKO1999, a marker of advanced diabetes, not a cause), HbA1c
+# HR 1.10 per %-point (BOYKO2006, centred on 7 %), 20 kg more body weight RR 1.2 (BOYKO1999, centred on 80 kg);
+# smoking was unrelated to ulcer risk in both studies (HR 1.0; was 1.3 from R39 qualitative).
+FOOT_ULCER_WITH_NEUROPATHY = 0.027
+FOOT_ULCER_WITHOUT = 0.0027
+FOOT_ULCER_HR_SMOKING = 1.0
+FOOT_ULCER_HR_INSULIN = 1.6
+FOOT_ULCER_HR_PER_A1C_POINT = 1.10
+FOOT_ULCER_HR_PER_20_KG = 1.2
+FOOT_ULCER_WEIGHT_CENTRE_KG = 80.0
 FOOT_ULCER_HEAL_YEARS = (0.15, 0.6)  # ulcers heal (Condition resolved) [assumption]
 # Amputation: 260 per 100 000 diabetics per year (R33) -> concentrated after ulcers [calibrated].
 AMPUTATION_AFTER_ULCER = 0.06

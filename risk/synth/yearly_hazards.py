@@ -216,27 +216,35 @@ def yearly_hazards(
     micro_sbp = P.MICRO_HR_PER_10_SBP_ABOVE_140 ** ((sbp - 140.0) / 10.0)
     dm_years = np.clip((start - np.where(np.isnan(st.dm_dx_day), start, st.dm_dx_day)) / 365.25, 0.0, 40.0)
     duration_centred = dm_years - P.MICRO_REFERENCE_DURATION_YEARS
+    a1c_mean = H.updated_mean_a1c_multiplier  # per %-point of the updated mean above the reference (7 %)
     h_ret = np.where(
         dmdx & ~st.retino,
         P.RETINOPATHY_BASE
         * P.RETINOPATHY_HR_PER_YEAR_DIAGNOSED ** duration_centred
         * micro_sbp
-        * H.updated_mean_a1c_multiplier(updated_mean, P.UKPDS_HR_PER_A1C_POINT["microvascular"]),
+        * a1c_mean(updated_mean, P.UKPDS_HR_PER_A1C_POINT["microvascular"])
+        * np.where(male, P.RETINOPATHY_HR_MALE, 1.0),
         0.0,
     )
     h_neu = np.where(
         dmdx & ~st.neuro,
         P.NEUROPATHY_BASE
         * P.NEUROPATHY_HR_PER_YEAR_DIAGNOSED ** duration_centred
-        * P.NEUROPATHY_HR_PER_A1C_POINT ** (updated_mean - 7.0)
-        * P.NEUROPATHY_HR_AGE_PER_YEAR_OVER_60 ** np.clip(age - 60.0, 0.0, None)
+        * a1c_mean(updated_mean, P.NEUROPATHY_HR_PER_A1C_POINT)
+        * P.NEUROPATHY_HR_AGE_PER_YEAR ** (age - P.NEUROPATHY_AGE_CENTRE)
+        * P.NEUROPATHY_HR_PER_2_BMI ** ((trt["bmi"] - P.NEUROPATHY_BMI_CENTRE) / 2.0)
+        * np.where(prior, P.NEUROPATHY_HR_PRIOR_CVD, 1.0)
         * np.where(smoker, P.NEUROPATHY_HR_SMOKING, 1.0),
         0.0,
     )
+    weight_kg = trt["bmi"] * (pop.height_cm / 100.0) ** 2
     h_ulc = np.where(
         dmdx & ~st.ulcer & ~st.amputated,
         np.where(st.neuro, P.FOOT_ULCER_WITH_NEUROPATHY, P.FOOT_ULCER_WITHOUT)
-        * np.where(smoker, P.FOOT_ULCER_HR_SMOKING, 1.0),
+        * np.where(smoker, P.FOOT_ULCER_HR_SMOKING, 1.0)
+        * np.where(on["insulin"], P.FOOT_ULCER_HR_INSULIN, 1.0)
+        * a1c_mean(updated_mean, P.FOOT_ULCER_HR_PER_A1C_POINT)
+        * P.FOOT_ULCER_HR_PER_20_KG ** ((weight_kg - P.FOOT_ULCER_WEIGHT_CENTRE_KG) / 20.0),
         0.0,
     )
     h_amp = np.where(
