@@ -126,3 +126,16 @@ def test_one_function_serves_a_panel_with_per_patient_index_dates():
     t = tables_from_records([a, b])
     f = build_features(t, pd.Series({"a": pd.Timestamp("2011-01-01"), "b": pd.Timestamp("2016-01-01")}))
     assert f.loc["a", "sbp"] == 120 and f.loc["b", "sbp"] == 130 and f.loc["b", "sex_male"] == 0
+
+
+def test_long_term_sbp_variability_and_peak_use_the_last_ten_years_of_readings_only():
+    readings = [(2004, 200.0), (2010, 150.0), (2012, 130.0), (2014, 140.0), (2015, 120.0), (2016, 125.0)]
+    r = patient(measurements=tuple(meas("sbp", v, at(y, 2)) for y, v in readings))
+    f = features(r, date(2016, 6, 1))
+    within = [v for y, v in readings if y >= 2007]  # the 2004 reading is more than 10 years old
+    assert f["sbp_max10y"] == 150.0
+    assert f["sbp_sd10y"] == pytest.approx(np.std(within, ddof=1))
+    assert np.isnan(f["ldl_sd10y"]) and np.isnan(f["ldl_max10y"])
+    two = patient(measurements=(meas("ldl", 3.1, at(2014)), meas("ldl", 2.0, at(2015))))
+    g = features(two, date(2016, 6, 1))
+    assert np.isnan(g["ldl_sd10y"]) and g["ldl_max10y"] == 3.1  # an SD from two readings says nothing

@@ -1,0 +1,47 @@
+"""Recalibration choice and the paired comparison with the published equations (risk/models/train.py, evaluate.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import expit
+
+from risk.models.evaluate import c_index, paired_c_difference
+from risk.models.train import recalibrate
+
+
+def _outcomes(true_logit: np.ndarray, seed: int) -> np.ndarray:
+    return (np.random.default_rng(seed).random(len(true_logit)) < expit(true_logit)).astype(float)
+
+
+def test_well_calibrated_log_odds_get_only_an_intercept_shift():
+    rng = np.random.default_rng(1)
+    margin = rng.normal(-2.5, 1.0, 20_000)
+    y = _outcomes(margin - 0.3, seed=2)  # true risk lower by a constant on the log-odds scale
+    a, b, method = recalibrate(margin, y, np.ones_like(y))
+    assert b == 1.0 and method.startswith("intercept only")
+    assert abs(a - (-0.3)) < 0.1
+
+
+def test_over_dispersed_log_odds_get_a_slope_below_one():
+    rng = np.random.default_rng(3)
+    margin = rng.normal(-2.5, 1.5, 20_000)
+    y = _outcomes(-2.5 + 0.5 * (margin + 2.5), seed=4)  # the model spreads risks twice too far
+    a, b, method = recalibrate(margin, y, np.ones_like(y))
+    assert method.startswith("Platt")
+    assert 0.4 < b < 0.6
+
+
+def test_paired_difference_is_positive_for_the_better_ranker_and_zero_for_the_same():
+    rng = np.random.default_rng(5)
+    n = 5_000
+    risk_factor = rng.normal(size=n)
+    hidden = rng.normal(size=n)
+    true = -3 + risk_factor + hidden
+    status = _outcomes(true, seed=6).astype(int)
+    time = np.where(status == 1, rng.uniform(0, 10, n), 10.0)
+    sees_both, sees_one = expit(true), expit(-3 + risk_factor)
+    d = paired_c_difference(time, status, sees_both, sees_one)
+    assert d["estimate"] == c_index(time, status, sees_both) - c_index(time, status, sees_one)
+    assert d["estimate"] > 0.05 and d["ci"][0] > 0 and d["share_model_ahead"] == 1.0
+    same = paired_c_difference(time, status, sees_one, sees_one)
+    assert same["estimate"] == 0.0 and same["ci"] == [0.0, 0.0]
