@@ -41,6 +41,8 @@ class Rule:
     sets: tuple[str, ...]
     suppressed_by: tuple[str, ...]
     texts: dict[str, Text]
+    # Where the class/level was read (title, table/section, URL); None while the grading is unverified (M).
+    source: str | None = None
 
 
 GUIDELINE_SETS = ("esc2021", "esc_eas2025")
@@ -115,6 +117,9 @@ def rules() -> tuple[Rule, ...]:
         sets = tuple(raw.get("sets", GUIDELINE_SETS))
         if not set(sets) <= set(GUIDELINE_SETS):
             raise ValueError(f"rules.json: rule {rid!r} names an unknown guideline set in {sets}")
+        source = raw.get("source")
+        if source is not None and not (isinstance(source, str) and source.strip()):
+            raise ValueError(f"rules.json: rule {rid!r} has an empty or non-text 'source'")
         texts = {
             name: Text.from_mapping(t, where=f"rules.json:{rid}:{name}") for name, t in raw["texts"].items()
         }
@@ -132,6 +137,7 @@ def rules() -> tuple[Rule, ...]:
                 sets=sets,
                 suppressed_by=tuple(raw.get("suppressed_by", ())),
                 texts=texts,
+                source=source,
             )
         )
     for rule in out:
