@@ -97,3 +97,19 @@ def test_ldl_goals_match_esc_eas_2019():
 def test_message_catalogue_is_bilingual():
     cat = messages()
     assert cat["region.low"].fr == "faible"
+
+
+def test_a_variant_grading_must_name_an_existing_text_and_both_class_and_level(monkeypatch):
+    import risk.advise.data as data
+
+    raw = json.loads(resources.files("risk.advise").joinpath("rules.json").read_text(encoding="utf-8"))
+    raw["rules"][0]["variant_grading"] = {"no_such_variant": {"class": "I", "level": "C"}}
+    real_load = data._load
+    monkeypatch.setattr(data, "_load", lambda name: raw if name == "rules.json" else real_load(name))
+    data.rules.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="grades unknown variant 'no_such_variant'"):
+            data.rules()
+    finally:
+        monkeypatch.undo()
+        data.rules.cache_clear()

@@ -7,7 +7,7 @@ a packaging error and must fail loudly, never produce an uncited step.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -43,6 +43,12 @@ class Rule:
     texts: dict[str, Text]
     # Where the class/level was read (title, table/section, URL); None while the grading is unverified (M).
     source: str | None = None
+    # Text variants graded differently in the guideline than the rule as a whole: variant -> (class, level).
+    variant_grading: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def grading(self, variant: str) -> tuple[str, str]:
+        """Class and level of evidence of the recommendation behind this text variant."""
+        return self.variant_grading.get(variant, (self.recommendation_class, self.evidence_level))
 
 
 GUIDELINE_SETS = ("esc2021", "esc_eas2025")
@@ -125,6 +131,12 @@ def rules() -> tuple[Rule, ...]:
         }
         if "default" not in texts:
             raise ValueError(f"rules.json: rule {rid!r} has no default text")
+        variant_grading: dict[str, tuple[str, str]] = {}
+        for variant, grade in raw.get("variant_grading", {}).items():
+            graded = all(str(grade.get(k, "")).strip() for k in ("class", "level"))
+            if variant not in texts or not graded:
+                raise ValueError(f"rules.json: rule {rid!r} grades unknown variant {variant!r} or lacks class/level")
+            variant_grading[variant] = (str(grade["class"]), str(grade["level"]))
         out.append(
             Rule(
                 id=rid,
@@ -138,6 +150,7 @@ def rules() -> tuple[Rule, ...]:
                 suppressed_by=tuple(raw.get("suppressed_by", ())),
                 texts=texts,
                 source=source,
+                variant_grading=variant_grading,
             )
         )
     for rule in out:
