@@ -42,6 +42,28 @@ def test_every_rule_cites_guideline_year_class_level_in_both_languages(rule):
         assert text.en.strip() and text.fr.strip() and text.en != text.fr, (rule.id, variant)
 
 
+@pytest.mark.parametrize("rule", rules(), ids=lambda r: r.id)
+def test_every_verified_rule_names_the_source_its_class_and_level_were_read_in(rule):
+    if rule.confidence in {"V1", "V2+"}:
+        assert rule.source and rule.source.strip(), f"{rule.id} is {rule.confidence} but names no source"
+
+
+def test_an_empty_source_string_is_a_packaging_error(monkeypatch):
+    import risk.advise.data as data
+
+    raw = json.loads(resources.files("risk.advise").joinpath("rules.json").read_text(encoding="utf-8"))
+    raw["rules"][0]["source"] = "  "
+    real_load = data._load
+    monkeypatch.setattr(data, "_load", lambda name: raw if name == "rules.json" else real_load(name))
+    data.rules.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="empty or non-text 'source'"):
+            data.rules()
+    finally:
+        monkeypatch.undo()
+        data.rules.cache_clear()
+
+
 def test_every_guideline_has_a_reference_and_a_confidence_mark():
     for g in guidelines().values():
         assert g.reference and g.confidence in {"V2+", "V1", "M"}
@@ -75,3 +97,19 @@ def test_ldl_goals_match_esc_eas_2019():
 def test_message_catalogue_is_bilingual():
     cat = messages()
     assert cat["region.low"].fr == "faible"
+
+
+def test_a_variant_grading_must_name_an_existing_text_and_both_class_and_level(monkeypatch):
+    import risk.advise.data as data
+
+    raw = json.loads(resources.files("risk.advise").joinpath("rules.json").read_text(encoding="utf-8"))
+    raw["rules"][0]["variant_grading"] = {"no_such_variant": {"class": "I", "level": "C"}}
+    real_load = data._load
+    monkeypatch.setattr(data, "_load", lambda name: raw if name == "rules.json" else real_load(name))
+    data.rules.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="grades unknown variant 'no_such_variant'"):
+            data.rules()
+    finally:
+        monkeypatch.undo()
+        data.rules.cache_clear()

@@ -5,6 +5,7 @@ French and English with the patient's values, and is never re-offered to a patie
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 from advise_scenarios import SCENARIOS, Scenario, models_for, scenario_features, scores_for
@@ -96,14 +97,14 @@ RULE_CASES: dict[str, tuple[str, str, int, str, str, str, str]] = {
         "Lifestyle measures for LDL-C 3.40 mmol/L (goal <2.6 mmol/L at moderate cardiovascular risk)",
         "Mesures hygiéno-diététiques pour un LDL-c à 3,40 mmol/L (1,31 g/L ; objectif < 2,6",
     ),
-    "bp_drug_start_esc2021": (
+    "bp_drug_start_esc2021": (  # grade 1: ESC 2021 'treatment initiation based on absolute CVD risk ...' I C
         "primary_high_risk_untreated_smoker",
         "ESC 2021 CVD prevention",
         2021,
         "I",
-        "A",
-        "Start BP-lowering drug treatment: BP 150/92 mmHg (grade 1 hypertension at high",
-        "Débuter un traitement antihypertenseur\u00a0: PA 150/92 mmHg (HTA grade 1",
+        "C",
+        "Consider starting BP-lowering drug treatment: BP 150/92 mmHg (grade 1 hypertension at high",
+        "Envisager un traitement antihypertenseur\u00a0: PA 150/92 mmHg (HTA grade 1",
     ),
     "bp_lifestyle_first_esc2021": (
         "grade1_hypertension_low_risk",
@@ -315,3 +316,20 @@ def test_numbers_use_the_decimal_mark_of_each_language(rule_id):
     assert not re.search(r"\d\.\d", step.text_fr), step.text_fr  # "1.73" must read "1,73" in French
     assert not re.search(r"\d,\d", step.text_en), step.text_en  # and never the other way round
     assert step.text_fr != step.text_en
+
+
+def test_grade_2_hypertension_drug_start_is_cited_I_A_and_grade_1_I_C():
+    """ESC 2021 section 4.7: drug treatment for grade >=2 is I A; for grade 1 it rests on risk, lifetime
+    benefit and organ damage (I C), so the grade-1 text says 'consider' and carries the lower grading."""
+    base = _scenario("primary_high_risk_untreated_smoker")
+    grade1 = _steps(base)["bp_drug_start_esc2021"]
+    grade2_obs = tuple(
+        replace(o, value=168) if o.concept == "sbp" else replace(o, value=102) if o.concept == "dbp" else o
+        for o in base.observations
+    )
+    grade2 = _steps(replace(base, observations=grade2_obs))["bp_drug_start_esc2021"]
+    assert (grade1.recommendation_class, grade1.evidence_level) == ("I", "C")
+    assert grade1.text_en.startswith("Consider starting BP-lowering drug treatment: BP 150/92 mmHg")
+    assert (grade2.recommendation_class, grade2.evidence_level) == ("I", "A")
+    assert grade2.text_en.startswith("Start BP-lowering drug treatment: BP 168/102 mmHg (grade 2")
+    assert grade2.text_fr.startswith("Débuter un traitement antihypertenseur")

@@ -7,7 +7,7 @@ a packaging error and must fail loudly, never produce an uncited step.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -41,6 +41,14 @@ class Rule:
     sets: tuple[str, ...]
     suppressed_by: tuple[str, ...]
     texts: dict[str, Text]
+    # Where the class/level was read (title, table/section, URL); None while the grading is unverified (M).
+    source: str | None = None
+    # Text variants graded differently in the guideline than the rule as a whole: variant -> (class, level).
+    variant_grading: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def grading(self, variant: str) -> tuple[str, str]:
+        """Class and level of evidence of the recommendation behind this text variant."""
+        return self.variant_grading.get(variant, (self.recommendation_class, self.evidence_level))
 
 
 GUIDELINE_SETS = ("esc2021", "esc_eas2025")
@@ -115,11 +123,20 @@ def rules() -> tuple[Rule, ...]:
         sets = tuple(raw.get("sets", GUIDELINE_SETS))
         if not set(sets) <= set(GUIDELINE_SETS):
             raise ValueError(f"rules.json: rule {rid!r} names an unknown guideline set in {sets}")
+        source = raw.get("source")
+        if source is not None and not (isinstance(source, str) and source.strip()):
+            raise ValueError(f"rules.json: rule {rid!r} has an empty or non-text 'source'")
         texts = {
             name: Text.from_mapping(t, where=f"rules.json:{rid}:{name}") for name, t in raw["texts"].items()
         }
         if "default" not in texts:
             raise ValueError(f"rules.json: rule {rid!r} has no default text")
+        variant_grading: dict[str, tuple[str, str]] = {}
+        for variant, grade in raw.get("variant_grading", {}).items():
+            graded = all(str(grade.get(k, "")).strip() for k in ("class", "level"))
+            if variant not in texts or not graded:
+                raise ValueError(f"rules.json: rule {rid!r} grades unknown variant {variant!r} or lacks class/level")
+            variant_grading[variant] = (str(grade["class"]), str(grade["level"]))
         out.append(
             Rule(
                 id=rid,
@@ -132,6 +149,8 @@ def rules() -> tuple[Rule, ...]:
                 sets=sets,
                 suppressed_by=tuple(raw.get("suppressed_by", ())),
                 texts=texts,
+                source=source,
+                variant_grading=variant_grading,
             )
         )
     for rule in out:

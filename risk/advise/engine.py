@@ -45,6 +45,7 @@ def _build(rule: Rule, firing: Firing, context: tuple[TriggerInput, ...]) -> Nex
     if variant not in rule.texts:
         raise AdviceInputError(f"rule {rule.id!r} has no {variant!r} text in rules.json")
     template = rule.texts[variant]
+    recommendation_class, evidence_level = rule.grading(variant)
     return NextStep(
         id=rule.id,
         category=rule.category,
@@ -53,8 +54,8 @@ def _build(rule: Rule, firing: Firing, context: tuple[TriggerInput, ...]) -> Nex
         text_fr=render(template.fr, "fr", **firing.params),
         guideline=rule.guideline.short,
         year=rule.guideline.year,
-        recommendation_class=rule.recommendation_class,
-        evidence_level=rule.evidence_level,
+        recommendation_class=recommendation_class,
+        evidence_level=evidence_level,
         triggered_by=firing.triggered_by,
         already_done=firing.already_done,
         reference=rule.guideline.citation,

@@ -246,8 +246,9 @@ def _bp_start_2021(ctx: Context) -> Firing | None:
     cfg = thresholds()["bp"]["esc2021"]
     if bp is None or not _at_least(bp, cfg["grade1"]):
         return None
+    variant = "grade1"  # ESC 2021: grade 1 treated on CVD risk, lifetime benefit and HMOD (I C); grade >=2 (I A)
     if _at_least(bp, cfg["grade2"]):
-        reason = message("bp.grade2")
+        reason, variant = message("bp.grade2"), "default"
     elif ctx.category.category in HIGH:
         reason = message("bp.grade1_risk", category=category_label(ctx.category.category))
     elif conditions := _conditions(ctx):
@@ -257,6 +258,7 @@ def _bp_start_2021(ctx: Context) -> Firing | None:
     return Firing(
         triggered_by=(*_bp_triggers(ctx), *ctx.category_triggers()),
         params={"bp": bp_text(ctx.f), "reason": reason},
+        variant=variant,
     )
 
 
