@@ -8,7 +8,7 @@ import re
 from dataclasses import replace
 
 import pytest
-from advise_scenarios import SCENARIOS, Scenario, models_for, scenario_features, scores_for
+from advise_scenarios import SCENARIOS, Obs, Scenario, models_for, scenario_features, scores_for
 
 from risk.advise import NextStep, next_steps
 from risk.advise.data import rules
@@ -333,3 +333,41 @@ def test_grade_2_hypertension_drug_start_is_cited_I_A_and_grade_1_I_C():
     assert (grade2.recommendation_class, grade2.evidence_level) == ("I", "A")
     assert grade2.text_en.startswith("Start BP-lowering drug treatment: BP 168/102 mmHg (grade 2")
     assert grade2.text_fr.startswith("Débuter un traitement antihypertenseur")
+
+
+def _with(s: Scenario, **values: float) -> Scenario:
+    obs = tuple(replace(o, value=values[o.concept]) if o.concept in values else o for o in s.observations)
+    return replace(s, observations=obs)
+
+
+def test_esc2024_diastolic_only_miss_on_treatment_is_a_IIb_C_consider_not_an_I_A_intensify():
+    """ESC 2024 Recommendation Table 18: the systolic target 120-129 mmHg is I A; a diastolic 70-79 mmHg target is
+    only IIb C. Systolic at target with diastolic 84 must not read 'intensify treatment' graded I A."""
+    base = _scenario("treated_hypertension_2025")  # 132/78: systolic above target
+    systolic = _steps(base)["bp_above_target_esc2024"]
+    assert (systolic.recommendation_class, systolic.evidence_level) == ("I", "A")
+    assert "intensify treatment" in systolic.text_en
+    diastolic = _steps(_with(base, sbp=126, dbp=84))["bp_above_target_esc2024"]
+    assert (diastolic.recommendation_class, diastolic.evidence_level) == ("IIb", "C")
+    assert diastolic.text_en.startswith("BP 126/84 mmHg on treatment: systolic at target, diastolic above it")
+    assert "Consider lowering diastolic BP to 70-79 mmHg" in diastolic.text_en
+    assert "Envisager d'abaisser la PAD à 70-79 mmHg" in diastolic.text_fr
+    both = _steps(_with(base, sbp=138, dbp=86))["bp_above_target_esc2024"]
+    assert (both.recommendation_class, both.evidence_level) == ("I", "A")
+    at_target = _steps(_with(base, sbp=124, dbp=76))["bp_above_target_esc2024"]
+    assert at_target.text_en.startswith("BP 124/76 mmHg at target on treatment")
+
+
+def test_esc2024_elevated_bp_counts_moderate_or_severe_ckd_only_as_a_high_risk_condition():
+    """ESC 2024 Recommendation Table 17 lists 'moderate or severe CKD' among the high-risk conditions: eGFR <60 or
+    UACR >=3 mg/mmol, or a recorded stage G3-G5. A stage-2 CKD diagnosis with normal measurements does not count."""
+    low_risk = replace(_scenario("elevated_bp_high_risk_2025"), scores={"score2": 0.04})
+    assert "bp_elevated_esc2024" not in _steps(low_risk)
+    kidney = (Obs(concept="egfr", value=75), Obs(concept="uacr", value=1.0))
+    stage2 = replace(low_risk, diagnoses={"ckd_stage_2": 3.0}, observations=(*low_risk.observations, *kidney))
+    assert "bp_elevated_esc2024" not in _steps(stage2)
+    g3 = _with(replace(stage2, diagnoses={}), egfr=52)
+    step = _steps(g3)["bp_elevated_esc2024"]
+    assert "chronic kidney disease" in step.text_en
+    a2 = _with(replace(stage2, diagnoses={}), uacr=4.0)
+    assert "bp_elevated_esc2024" in _steps(a2)

@@ -23,6 +23,9 @@ class KidneyStage:
     colour: str | None  # green, yellow, orange, red (None when eGFR unknown)
     times_per_year: int | None  # KDIGO monitoring frequency; 4 means "4 or more"
     ckd: bool  # CKD present: eGFR <60, UACR >=3 mg/mmol, or a recorded CKD diagnosis / stage
+    # ESC 2024 hypertension "moderate or severe CKD" (a high-risk condition): eGFR <60 or UACR >=3 mg/mmol
+    # (30 mg/g), or a recorded stage G3-G5; a stage 1-2 diagnosis alone is not enough.
+    moderate_or_severe: bool = False
 
     @property
     def label(self) -> str:
@@ -68,4 +71,6 @@ def stage(f: Features) -> KidneyStage:
         or ckd_stage >= 1.0
         or f.yes("dx_ckd")
     )
-    return KidneyStage(gfr=g, albuminuria=a, colour=colour, times_per_year=times, ckd=bool(ckd))
+    measured = (egfr is not None and egfr < 60.0) or (uacr is not None and uacr >= 3.0)
+    return KidneyStage(gfr=g, albuminuria=a, colour=colour, times_per_year=times, ckd=bool(ckd),
+                       moderate_or_severe=bool(measured or ckd_stage >= 3.0))

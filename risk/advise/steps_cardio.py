@@ -225,11 +225,12 @@ def _at_least(bp: tuple[int, int | None], limits: dict[str, float]) -> bool:
     return sbp >= limits["sbp"] or (dbp is not None and dbp >= limits["dbp"])
 
 
-def _conditions(ctx: Context) -> list[Text]:
+def _conditions(ctx: Context, *, moderate_ckd_only: bool = False) -> list[Text]:
+    """High-risk conditions; ESC 2024 counts only moderate or severe CKD (Recommendation Table 17)."""
     out = []
     if ctx.cvd:
         out.append(message("cond.cvd"))
-    if ctx.kidney.ckd:
+    if ctx.kidney.moderate_or_severe if moderate_ckd_only else ctx.kidney.ckd:
         out.append(message("cond.ckd"))
     if ctx.diabetes:
         out.append(message("cond.diabetes"))
@@ -277,17 +278,21 @@ def _bp_lifestyle_2021(ctx: Context) -> Firing | None:
     return Firing(triggered_by=(*_bp_triggers(ctx), *ctx.category_triggers()), params={"bp": bp_text(ctx.f)})
 
 
-def _above_target(ctx: Context, key: str) -> Firing | None:
+def _above_target(ctx: Context, key: str, *, diastolic_variant: bool = False) -> Firing | None:
+    """On treatment and above target. With `diastolic_variant`, a diastolic-only miss gets its own, weaker step
+    (ESC 2024: the systolic target is I A, the diastolic 70-79 mmHg target only IIb C)."""
     bp, age = _bp(ctx), ctx.f.num("age")
     if bp is None or age is None or not ctx.f.yes("on_antihypertensive"):
         return None
     target = next(t for t in thresholds()["bp"][key]["targets"] if t["min_age"] <= age < t["below_age"])
     sbp, dbp = bp
-    above = sbp > target["sbp_max"] or (dbp is not None and dbp > target["dbp_max"])
+    sbp_above = sbp > target["sbp_max"]
+    dbp_above = dbp is not None and dbp > target["dbp_max"]
     return Firing(
         triggered_by=(*_bp_triggers(ctx), ctx.f.trigger("age")),
         params={"bp": bp_text(ctx.f), "target": text(target["label"])},
-        already_done=not above,
+        variant="diastolic" if diastolic_variant and dbp_above and not sbp_above else "default",
+        already_done=not (sbp_above or dbp_above),
     )
 
 
@@ -298,7 +303,7 @@ def _bp_target_2021(ctx: Context) -> Firing | None:
 
 @rule("bp_above_target_esc2024")
 def _bp_target_2024(ctx: Context) -> Firing | None:
-    return _above_target(ctx, "esc2024")
+    return _above_target(ctx, "esc2024", diastolic_variant=True)
 
 
 @rule("bp_drug_start_esc2024")
@@ -316,7 +321,7 @@ def _bp_elevated_2024(ctx: Context) -> Firing | None:
     if bp is None or _at_least(bp, cfg["hypertension"]) or not _at_least(bp, cfg["elevated_treat"]):
         return None
     risk = ctx.category.score_value
-    if conditions := _conditions(ctx):
+    if conditions := _conditions(ctx, moderate_ckd_only=True):
         reason = join(conditions)
     elif risk is not None and risk >= cfg["elevated_treat"]["risk"]:
         reason = message("bp.risk_10", score=risk)
