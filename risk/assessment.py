@@ -112,7 +112,8 @@ def assessment_json(a: Assessment) -> dict[str, Any]:
 
 
 def comparisons_json(a: Assessment) -> dict[str, Any]:
-    """Healthy peer and relative risk per model (QRISK3 definition), N in 100, and SCORE2 risk age."""
+    """Healthy peer and relative risk per model (QRISK3 definition), N in 100, SCORE2 risk age, and whether cvd10
+    and the reference equation put the patient in different ESC risk categories (risk.agreement)."""
     from risk.compare import healthy_peer, n_in_100
 
     current = {name: r.risk for name, r in a.scores.models.items() if r.risk is not None}
@@ -125,6 +126,10 @@ def comparisons_json(a: Assessment) -> dict[str, Any]:
                                    "healthy_peer_risk": round(peer.peer_risk, 4) if peer else None,
                                    "relative_risk": round(peer.relative_risk, 2) if peer else None}
     out["score2_risk_age"] = _risk_age(a)
+    from risk.agreement import assessment_disagreement, disagreement_json
+
+    synthetic = any(m.manifest.get("synthetic", False) for m in a.models.values())
+    out["category_disagreement"] = disagreement_json(assessment_disagreement(a), synthetic=synthetic)
     return out
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from risk.agreement import CategoryDisagreement, assessment_disagreement
 from risk.assessment import Assessment, assess
 from risk.lab_units import LabUnit, from_lab, to_lab
 from risk.models.registry import DEFAULT_MODELS_DIR, LoadedModel
@@ -232,6 +233,7 @@ class PatientResult:
     units: dict[str, LabUnit]
     peers: dict[str, Any]  # name -> risk.compare.PeerRisk
     headline: Headline | None
+    disagreement: CategoryDisagreement | None = None  # cvd10 and its reference equation in different categories
 
 
 def patient_result(record: PatientRecord, as_of: date, models: Mapping[str, LoadedModel],
@@ -242,4 +244,5 @@ def patient_result(record: PatientRecord, as_of: date, models: Mapping[str, Load
 
     a = full_assessment(patient_view(record, as_of), models, settings)
     peers = healthy_peer(a.features_frame, models, current_risks(a), region=settings.region)
-    return PatientResult(assessment=a, units=lab_units(record), peers=peers, headline=headline(a))
+    return PatientResult(assessment=a, units=lab_units(record), peers=peers, headline=headline(a),
+                         disagreement=assessment_disagreement(a))

@@ -16,6 +16,7 @@ from pathlib import Path
 from fpdf import FPDF
 
 from risk import __version__
+from risk.agreement import CategoryDisagreement
 from risk.assessment import Assessment
 from risk.compare import PeerRisk, icon_counts, n_in_100
 from risk.concepts import MEASUREMENT_CONCEPTS, SMOKING_LABELS
@@ -133,8 +134,8 @@ def _pct(x: float, lang: str) -> str:
 
 def report_pdf(a: Assessment, *, lang: str = "fr", peers: Mapping[str, PeerRisk] | None = None,
                units: Mapping[str, LabUnit] | None = None, synthetic_models: Sequence[str] = (),
-               today: date | None = None) -> bytes:
-    """The report as PDF bytes."""
+               today: date | None = None, disagreement: CategoryDisagreement | None = None) -> bytes:
+    """The report as PDF bytes; `disagreement` (risk.agreement) is printed under the scores when given."""
     pdf = _Report(lang)
     pdf.add_page()
     r = a.view.record
@@ -200,6 +201,8 @@ def report_pdf(a: Assessment, *, lang: str = "fr", peers: Mapping[str, PeerRisk]
             pdf.bullet(f"{label}: {_t('not_computed', lang)} - {localise(res.reason, lang)}")
         else:
             pdf.bullet(f"{label}: {_pct(float(res.risk), lang)}")
+    if disagreement is not None:
+        pdf.para(disagreement.text(lang, synthetic=bool(synthetic_models)), 9, bold=True)
 
     expl = a.explanations.get(h.name) if h is not None else None
     if expl is not None:

@@ -110,6 +110,23 @@ def test_an_earlier_assessment_date_rescores_the_cards_as_of_that_date(app_env, 
     assert "homme, 61 ans (né(e) le 03/11/1962)" in captions(at)  # his age on that date, not today's
 
 
+def test_a_model_and_its_reference_equation_in_different_risk_categories_are_flagged_in_words(app_env,
+                                                                                            trained_models):
+    results = {pid: patient_result(next(iter_records(SAMPLES, pid)), date.today(), trained_models, Settings())
+               for pid in SAMPLE_IDS}
+    differing = [pid for pid, r in results.items() if r.disagreement is not None]
+    agreeing = [pid for pid, r in results.items()
+                if r.disagreement is None and r.assessment.scores.models["cvd10"].risk is not None]
+    assert differing and agreeing  # the sample set has both cases with these models
+    at = app(patient=differing[0])
+    no_failure(at)
+    expected = results[differing[0]].disagreement.text("fr", synthetic=True)
+    assert expected in [w.value for w in at.warning]
+    assert "classent ce patient dans des catégories de risque ESC différentes" in expected
+    at = app(patient=agreeing[0])
+    assert not any("catégories de risque ESC différentes" in w.value for w in at.warning)
+
+
 def test_a_model_that_is_not_installed_says_why_it_is_not_computed(app_env, monkeypatch, tmp_path):
     monkeypatch.setenv("RISK_MODELS_DIR", str(tmp_path / "no-models"))
     at = app(patient=JP)

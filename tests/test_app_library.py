@@ -284,6 +284,17 @@ def test_printable_report_states_the_risk_as_n_in_100_with_the_plan_in_french_an
     en = _pdf_text(report_pdf(jp.assessment, lang="en", peers=jp.peers, units=jp.units))
     assert f"Out of 100 people like you, about {n} will have" in en.replace("\n", " ")
     assert "DEMONSTRATION" not in en
+    assert "different ESC risk categories" not in en
+
+
+def test_report_says_when_the_model_and_the_reference_equation_differ_in_risk_category(jp):
+    from risk.agreement import cvd_category_disagreement
+
+    d = cvd_category_disagreement(age=64, model_risk=0.364, equations={"score2_diabetes": 0.169})
+    fr = _pdf_text(report_pdf(jp.assessment, lang="fr", peers=jp.peers, units=jp.units, synthetic_models=["cvd10"],
+                              disagreement=d)).replace("\n", " ")
+    assert "SCORE2-Diabetes (16,9 %) classent ce patient dans des catégories de risque ESC différentes" in fr
+    assert "la décision repose sur SCORE2-Diabetes" in fr
 
 
 # --- panel, directory, calibration ------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from risk.history import input_trends, risk_history
 from risk.labels import EQUATION_SHORT, MODEL_SHORT, pick
 from risk.reasons import localise
 from risk.views import charts
-from risk.views.common import lang, log, log_once, num, pct, session_cache, settings, tx
+from risk.views.common import lang, log, log_once, models, num, pct, session_cache, settings, tx
 from risk.views.tables import inputs_frame, issues_frame
 
 SHOWN_EQUATIONS = ("score2", "score2_diabetes", "prevent_cvd", "prevent_ascvd", "prevent_hf", "kfre_5y", "kfre_2y")
@@ -49,6 +49,9 @@ def score_cards(result: PatientResult) -> None:
         (out_of_scope if e.risk is None and _not_applicable(e.reason) else eq_cards).append(item)
     _card_row(tx("Models (machine learning)", "Modèles (apprentissage automatique)"), models_cards)
     _card_row(tx("Published equations", "Équations publiées"), eq_cards)
+    if result.disagreement is not None:
+        st.warning(result.disagreement.text(lang(), synthetic=bool(synthetic_models(models()))),
+                   icon=":material/compare_arrows:")
     if out_of_scope:
         with st.expander(tx("Not applicable to this patient ({n})", "Non applicables à ce patient ({n})",
                             n=len(out_of_scope))):
@@ -339,7 +342,8 @@ def downloads(result: PatientResult, loaded: dict) -> None:
 
     def pdf_bytes() -> bytes:
         log("download_report_pdf", pid)
-        return report_pdf(a, lang=report_lang, peers=result.peers, units=result.units, synthetic_models=demo)
+        return report_pdf(a, lang=report_lang, peers=result.peers, units=result.units, synthetic_models=demo,
+                          disagreement=result.disagreement)
 
     def fhir_bytes() -> bytes:
         log("download_fhir_risk_assessment", pid)
