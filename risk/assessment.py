@@ -127,9 +127,10 @@ def comparisons_json(a: Assessment) -> dict[str, Any]:
                                    "relative_risk": round(peer.relative_risk, 2) if peer else None}
     out["score2_risk_age"] = _risk_age(a)
     from risk.agreement import assessment_disagreement, disagreement_json
+    from risk.models.registry import synthetic_models
 
-    synthetic = any(m.manifest.get("synthetic", False) for m in a.models.values())
-    out["category_disagreement"] = disagreement_json(assessment_disagreement(a), synthetic=synthetic)
+    out["category_disagreement"] = disagreement_json(assessment_disagreement(a),
+                                                     synthetic=bool(synthetic_models(a.models)))
     return out
 
 

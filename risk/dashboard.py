@@ -75,11 +75,6 @@ def full_assessment(view: PatientView, models: Mapping[str, LoadedModel], settin
                   with_advice=advice_available())
 
 
-def synthetic_models(models: Mapping[str, LoadedModel]) -> list[str]:
-    """Names of loaded models trained on synthetic data (manifest `synthetic: true`): demonstration only."""
-    return sorted(n for n, m in models.items() if m.manifest.get("synthetic", False))
-
-
 def current_risks(a: Assessment) -> dict[str, float]:
     out = {n: r.risk for n, r in a.scores.models.items() if r.risk is not None}
     out.update({n: float(r.risk) for n, r in a.scores.equations.items() if r.risk is not None})
@@ -233,7 +228,11 @@ class PatientResult:
     units: dict[str, LabUnit]
     peers: dict[str, Any]  # name -> risk.compare.PeerRisk
     headline: Headline | None
-    disagreement: CategoryDisagreement | None = None  # cvd10 and its reference equation in different categories
+
+    @property
+    def disagreement(self) -> CategoryDisagreement | None:
+        """cvd10 and its reference equation in different ESC risk categories (risk.agreement)."""
+        return assessment_disagreement(self.assessment)
 
 
 def patient_result(record: PatientRecord, as_of: date, models: Mapping[str, LoadedModel],
@@ -244,5 +243,4 @@ def patient_result(record: PatientRecord, as_of: date, models: Mapping[str, Load
 
     a = full_assessment(patient_view(record, as_of), models, settings)
     peers = healthy_peer(a.features_frame, models, current_risks(a), region=settings.region)
-    return PatientResult(assessment=a, units=lab_units(record), peers=peers, headline=headline(a),
-                         disagreement=assessment_disagreement(a))
+    return PatientResult(assessment=a, units=lab_units(record), peers=peers, headline=headline(a))

@@ -47,10 +47,10 @@ def assessment_text(a: Assessment, *, lang: str = "en") -> str:
             warn = f"  ⚠ {'; '.join(res.warnings)}" if getattr(res, "warnings", None) else ""
             lines.append(f"  {name:<16} {pct(res.risk, lang):>8}{warn}")
     from risk.agreement import assessment_disagreement
+    from risk.models.registry import synthetic_models
 
     if (d := assessment_disagreement(a)) is not None:
-        synthetic = any(m.manifest.get("synthetic", False) for m in a.models.values())
-        lines += ["", "⚠ " + d.text(lang, synthetic=synthetic)]
+        lines += ["", "⚠ " + d.text(lang, synthetic=bool(synthetic_models(a.models)))]
     if a.risk_category is not None:
         c = a.risk_category
         lines += ["", f"{t['category']}: {getattr(c, f'label_{lang}')} — {getattr(c, f'reason_{lang}')}"]

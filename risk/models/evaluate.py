@@ -13,7 +13,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from lifelines.utils import concordance_index
-from scipy.special import expit
 from sklearn.metrics import roc_auc_score
 
 AGE_BANDS = [(40, 50), (50, 60), (60, 70), (70, 80), (80, 90)]
@@ -38,20 +37,12 @@ def _logit(p: np.ndarray) -> np.ndarray:
 
 def calibration_slope_intercept(y: np.ndarray, w: np.ndarray, p: np.ndarray) -> tuple[float, float]:
     """Slope from logit(obs) ~ a + b logit(p); intercept = calibration-in-the-large (offset logit(p), b fixed 1)."""
-    from risk.models.train import _platt
+    from risk.models.train import _platt, intercept_shift
 
     keep = w > 0
     lp = _logit(p[keep])
     _, slope = _platt(lp, y[keep], w[keep])
-    a = 0.0
-    for _ in range(50):
-        q = expit(a + lp)
-        g = np.sum(w[keep] * (q - y[keep]))
-        h = np.sum(w[keep] * q * (1 - q))
-        a -= g / max(h, 1e-12)
-        if abs(g) < 1e-10:
-            break
-    return float(slope), float(a)
+    return float(slope), float(intercept_shift(lp, y[keep], w[keep]))
 
 
 def brier(y: np.ndarray, w: np.ndarray, p: np.ndarray) -> float:

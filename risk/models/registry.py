@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -124,6 +125,11 @@ class LoadedModel:
         contribs = self.booster.predict(dm, pred_contribs=True) * b
         contribs[:, -1] += a
         return contribs
+
+
+def synthetic_models(models: Mapping[str, LoadedModel]) -> list[str]:
+    """Names of loaded models trained on synthetic data (manifest `synthetic: true`): demonstration only."""
+    return sorted(n for n, m in models.items() if m.manifest.get("synthetic", False))
 
 
 def load_model(folder: Path) -> LoadedModel:

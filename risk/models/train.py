@@ -118,23 +118,29 @@ def _log_likelihood(margin: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
     return float(np.sum(w * (y * np.log(p) + (1 - y) * np.log1p(-p))))
 
 
+def intercept_shift(margin: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
+    """Weighted calibration in the large: a in logit(p) = a + margin, slope fixed at 1 (Newton steps)."""
+    a = 0.0
+    for _ in range(50):
+        q = expit(a + margin)
+        step = float(np.sum(w * (q - y))) / max(float(np.sum(w * q * (1 - q))), 1e-12)
+        a -= step
+        if abs(step) < 1e-10:
+            break
+    return a
+
+
 def recalibrate(margin: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[float, float, str]:
     """Recalibration in the large (intercept only) unless a slope adds significantly (likelihood ratio, 1 df,
     p < 0.05): the closed testing procedure of Vergouwe et al. (Stat Med 2017) for updating a model. With a few
     hundred events a fitted slope is noisy (SE ~0.05-0.08) and stretched held-out predictions more often than it
     corrected them; the early-stopped booster's log-odds are already close to slope 1."""
     a_full, b_full = _platt(margin, y, w)
-    a_int = 0.0
-    for _ in range(50):  # Newton steps for the intercept with the slope fixed at 1
-        q = expit(a_int + margin)
-        step = np.sum(w * (q - y)) / max(float(np.sum(w * q * (1 - q))), 1e-12)
-        a_int -= step
-        if abs(step) < 1e-10:
-            break
+    a_int = intercept_shift(margin, y, w)
     ratio = 2 * (_log_likelihood(a_full + b_full * margin, y, w) - _log_likelihood(a_int + margin, y, w))
     if ratio > 3.841:  # chi-square 1 df, 95th percentile
         return a_full, b_full, f"Platt (intercept and slope; likelihood ratio {ratio:.1f})"
-    return float(a_int), 1.0, f"intercept only (slope not significant; likelihood ratio {ratio:.1f})"
+    return a_int, 1.0, f"intercept only (slope not significant; likelihood ratio {ratio:.1f})"
 
 
 def train(ts: TrainingSet, *, n_bootstrap: int = 10, seed: int = 20261128, progress=None) -> TrainedModel:  # noqa: ANN001

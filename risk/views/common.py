@@ -18,10 +18,10 @@ from typing import Any
 import streamlit as st
 
 from risk import audit
-from risk.dashboard import Settings, synthetic_models
+from risk.dashboard import Settings
 from risk.errors import RiskError
 from risk.i18n import fmt_date, fmt_number, fmt_percent, render
-from risk.models.registry import LoadedModel, load_all
+from risk.models.registry import LoadedModel, load_all, synthetic_models
 
 PAGE_PATIENT = "risk/views/patient.py"
 PAGE_PANEL = "risk/views/panel.py"

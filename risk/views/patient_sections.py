@@ -12,12 +12,12 @@ from risk.dashboard import (
     advice_available,
     changes_from_controls,
     rescore,
-    synthetic_models,
     whatif_controls,
 )
 from risk.explain_text import factor_evidence, is_modifiable, summary, trigger_text
 from risk.history import input_trends, risk_history
 from risk.labels import EQUATION_SHORT, MODEL_SHORT, pick
+from risk.models.registry import synthetic_models
 from risk.reasons import localise
 from risk.views import charts
 from risk.views.common import lang, log, log_once, models, num, pct, session_cache, settings, tx
