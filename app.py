@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from risk.views.common import PAGE_ABOUT, PAGE_MODELS, PAGE_PANEL, PAGE_PATIENT, tx
+from risk.views.session import PAGE_ABOUT, PAGE_MODELS, PAGE_PANEL, PAGE_PATIENT, tx
 from risk.views.shell import language_toggle, source_chooser
 
 st.set_page_config(page_title="Risque CV / CV risk", page_icon=":material/favorite:", layout="wide")

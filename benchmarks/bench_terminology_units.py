@@ -24,7 +24,7 @@ from risk.terminology import (  # noqa: E402
     procedure_concepts,
     smoking_answer,
 )
-from risk.units import to_canonical  # noqa: E402
+from risk.terminology.units import to_canonical  # noqa: E402
 
 LOINC = "http://loinc.org"
 SCT = "http://snomed.info/sct"

@@ -23,12 +23,12 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
     from risk import advise
-    from risk.assessment import _frame
-    from risk.explain import explain_row
+    from risk.assess.assessment import _frame
+    from risk.explain.factors import explain_row
     from risk.models.registry import load_all
-    from risk.scoring import score_one
-    from risk.service import iter_records, patient_view
-    from risk.whatif import what_if
+    from risk.assess.scores import score_one
+    from risk.record.load import iter_records, patient_view
+    from risk.explain.whatif import what_if
 
     models = load_all(Path(args.models_dir))
     views = [patient_view(r, date(2026, 11, 28)) for p in sorted((ROOT / "sample_fhir").glob("*.json*"))

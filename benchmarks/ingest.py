@@ -28,7 +28,7 @@ def orjson_load(files: list[Path]) -> int:
 
 
 def ingest(files: list[Path]) -> int:
-    from risk.service import iter_records
+    from risk.record.load import iter_records
 
     n = 0
     for f in files:

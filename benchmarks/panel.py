@@ -3,10 +3,10 @@
 A care coordinator scores a whole bulk export. This generates a synthetic export (`risk synth`, default 5,000
 patients) into a temporary folder, then times, in one process, best of N:
 - baseline: orjson.loads of every NDJSON line (the least any reader must do);
-- read: FHIR NDJSON -> PatientRecord (risk.service.iter_records);
-- features: records -> long tables -> features (chunks of 2,000 as in risk.panel);
-- models: the five shipped boosters + bootstrap members on those features (risk.scoring.score_models);
-- equations: the published equations per patient (risk.scoring.score_equations).
+- read: FHIR NDJSON -> PatientRecord (risk.record.load.iter_records);
+- features: records -> long tables -> features (chunks of 2,000 as in risk.panel.stream);
+- models: the five shipped boosters + bootstrap members on those features (risk.assess.scores.score_models);
+- equations: the published equations per patient (risk.assess.scores.score_equations).
 Prints seconds, patients per second and each stage's ratio to the baseline, plus the projection to 1 million.
 
     python benchmarks/panel.py [--patients 5000] [--repeat 2]
@@ -42,13 +42,13 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=2)
     args = ap.parse_args()
 
-    from risk.features import build_features
+    from risk.features.build import build_features
     from risk.models.registry import load_all
-    from risk.panel import CHUNK, _chunks
-    from risk.scoring import score_equations, score_models
-    from risk.service import iter_records
+    from risk.panel.stream import CHUNK, _chunks
+    from risk.assess.scores import score_equations, score_models
+    from risk.record.load import iter_records
     from risk.synth import generate
-    from risk.table import tables_from_records
+    from risk.features.tables import tables_from_records
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "export"

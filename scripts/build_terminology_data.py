@@ -24,7 +24,7 @@ SHARED = ROOT.parent / "shared" / "reference"
 OUT = ROOT / "risk" / "terminology" / "data"
 
 sys.path.insert(0, str(ROOT))
-from risk.concepts import (  # noqa: E402
+from risk.terminology.concepts import (  # noqa: E402
     CARE_EVIDENCE_CONCEPTS,
     DIAGNOSIS_CONCEPTS,
     MEASUREMENT_CONCEPTS,

@@ -26,7 +26,7 @@ from typing import Any
 
 import pandas as pd
 
-from risk.concepts import (
+from risk.terminology.concepts import (
     ANTIHYPERTENSIVE_CLASSES,
     CARE_EVIDENCE_CONCEPTS,
     DIAGNOSIS_CONCEPTS,
@@ -52,7 +52,7 @@ class Score:
 
 @dataclass(frozen=True, kw_only=True)
 class Obs:
-    concept: str  # measurement concept name (risk.concepts)
+    concept: str  # measurement concept name (risk.terminology.concepts)
     value: float  # canonical unit
     days_ago: int = 30
 

@@ -29,7 +29,7 @@ from test_advise_scenarios import TREATMENT_FLAGS
 
 from risk import terminology
 from risk.advise import alerts, care_gaps, next_steps, risk_category
-from risk.service import iter_records, patient_view
+from risk.record.load import iter_records, patient_view
 from tests.fhir_spec import ATC, BP, ICD10, LOINC, SNOMED, Code, Lab, PatientSpec, write_bundle
 
 # measurement concept -> (tests.fhir_spec.LAB_CODES key, UCUM unit of the scenario's canonical value)
@@ -283,8 +283,8 @@ def _same(a: Any, b: Any, tol: float) -> bool:
 
 @pytest.mark.parametrize("name", sorted(ALL_SCENARIOS))
 def test_fhir_features_match_the_scenario_definition(name, features_by_scenario):
-    from risk.concepts import CARE_EVIDENCE_CONCEPTS, DIAGNOSIS_CONCEPTS, MEDICATION_CONCEPTS
-    from risk.features import NUMERIC_CONCEPTS
+    from risk.terminology.concepts import CARE_EVIDENCE_CONCEPTS, DIAGNOSIS_CONCEPTS, MEDICATION_CONCEPTS
+    from risk.features.build import NUMERIC_CONCEPTS
 
     s = ALL_SCENARIOS[name]
     got, want = features_by_scenario[name], scenario_features(s)

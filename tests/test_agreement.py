@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from risk.agreement import cvd_category_disagreement
+from risk.advise.agreement import cvd_category_disagreement
 
 
 def test_same_category_by_the_age_specific_esc2021_thresholds_is_not_a_disagreement():

@@ -11,12 +11,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from risk import audit
-from risk.dashboard import Settings, patient_result
+from risk.assess.result import Settings, patient_result
 from risk.fhir import open_source
 from risk.i18n import fmt_percent
-from risk.labels import EQUATION_SHORT, MODEL_SHORT
-from risk.panel_table import filter_panel, score_panel
-from risk.service import iter_records
+from risk.i18n.labels import EQUATION_SHORT, MODEL_SHORT
+from risk.panel.table import filter_panel, score_panel
+from risk.record.load import iter_records
 from tests.app_fixtures import REPO, SAMPLES, SHARED
 
 MODEL_SHORT_FR = [v[1] for v in MODEL_SHORT.values()]
@@ -182,7 +182,7 @@ def test_an_unknown_patient_in_the_url_is_reported_in_words(app_env):
 
 
 def test_moving_the_sbp_slider_rescores_models_and_equations_live(app_env, trained_models):
-    from risk.dashboard import rescore
+    from risk.assess.result import rescore
 
     at = open_tab(app(patient=JP), "Et si")
     before = frame(at, "Avec les changements").set_index("Résultat")

@@ -13,8 +13,8 @@ import pypdf
 import pytest
 
 from risk import audit
-from risk.compare import healthy_peer, icon_counts, n_in_100
-from risk.dashboard import (
+from risk.explain.peers import healthy_peer, icon_counts, n_in_100
+from risk.assess.result import (
     Settings,
     changes_from_controls,
     current_risks,
@@ -22,20 +22,20 @@ from risk.dashboard import (
     rescore,
     whatif_controls,
 )
-from risk.directory import patient_directory
+from risk.fhir.directory import patient_directory
 from risk.equations.applicability import reference_scores
-from risk.explain_text import factor_evidence, summary, trigger_text
-from risk.features import build_features
+from risk.explain.wording import factor_evidence, summary, trigger_text
+from risk.features.build import build_features
 from risk.fhir import open_source
-from risk.fhir_out import risk_assessment
-from risk.history import input_trends, risk_history, visit_dates
-from risk.lab_units import is_identity, lab_units, value_text
-from risk.monitoring import calibration_on_tables, local_calibration
-from risk.panel_table import filter_panel, score_panel
-from risk.reasons import localise
-from risk.report_pdf import report_pdf
-from risk.service import iter_records
-from risk.worklist import Worklist, WorklistError
+from risk.report.fhir import risk_assessment
+from risk.assess.history import input_trends, risk_history, visit_dates
+from risk.i18n.lab_units import is_identity, lab_units, value_text
+from risk.models.local_calibration import calibration_on_tables, local_calibration
+from risk.panel.table import filter_panel, score_panel
+from risk.i18n.reasons import localise
+from risk.report.pdf import report_pdf
+from risk.record.load import iter_records
+from risk.panel.worklist import Worklist, WorklistError
 from tests.app_fixtures import SAMPLES
 from tests.synthetic_models import synthetic_tables
 
@@ -288,7 +288,7 @@ def test_printable_report_states_the_risk_as_n_in_100_with_the_plan_in_french_an
 
 
 def test_report_says_when_the_model_and_the_reference_equation_differ_in_risk_category(jp):
-    from risk.agreement import cvd_category_disagreement
+    from risk.advise.agreement import cvd_category_disagreement
 
     d = cvd_category_disagreement(age=64, model_risk=0.364, equations={"score2_diabetes": 0.169})
     fr = _pdf_text(report_pdf(jp.assessment, lang="fr", peers=jp.peers, units=jp.units, synthetic_models=["cvd10"],

@@ -11,10 +11,10 @@ import pytest
 import shap
 import xgboost as xgb
 
-from risk.assessment import assess, assessment_json
+from risk.assess.assessment import assess, assessment_json
 from risk.cli import main
 from risk.models.registry import load_all
-from risk.service import iter_records, patient_view
+from risk.record.load import iter_records, patient_view
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_fhir"

@@ -13,7 +13,7 @@ import pytest
 from risk.equations.applicability import RESULT_KEYS, EquationResult, reference_scores
 from risk.equations.score2 import score2
 from risk.equations.score2_diabetes import score2_diabetes
-from risk.service import PatientView, iter_records, patient_view
+from risk.record.load import PatientView, iter_records, patient_view
 from tests.fhir_spec import ATC, BP, RXNORM, SNOMED, Code, Lab, PatientSpec, write_bundle
 
 AS_OF = date(2024, 6, 30)

@@ -7,9 +7,10 @@ from datetime import UTC, date, datetime
 import numpy as np
 import pytest
 
-from risk.features import build_features
+from risk.features.build import build_features
 from risk.record import Diagnosis, Encounter, Measurement, Medication, PatientRecord
-from risk.table import ckd_epi_2021_vectorised, tables_from_records
+from risk.equations.ckd_epi import ckd_epi_2021_array
+from risk.features.tables import tables_from_records
 
 
 def at(y: int, m: int = 1, d: int = 1) -> datetime:
@@ -74,7 +75,7 @@ def test_reported_egfr_wins_over_derivation_on_the_same_day():
 
 def test_vectorised_ckd_epi_matches_published_female_formula():
     # female 50 y, creatinine 0.6 mg/dL (53.04 µmol/L): 142 x (0.6/0.7)^-0.241 x 0.9938^50 x 1.012
-    got = ckd_epi_2021_vectorised(np.array([False]), np.array([50.0]), np.array([0.6 * 88.4]))[0]
+    got = ckd_epi_2021_array(np.array([False]), np.array([50.0]), np.array([0.6 * 88.4]))[0]
     assert got == pytest.approx(142 * (0.6 / 0.7) ** -0.241 * 0.9938**50 * 1.012, rel=1e-9)
 
 

@@ -17,7 +17,7 @@ import pytest
 from risk.cli import main
 from risk.errors import ExitCode, RecordError, SourceError
 from risk.fhir.bundle import BundleFileSource
-from risk.service import iter_records
+from risk.record.load import iter_records
 from tests.fhir_spec import BP, SNOMED, Code, Lab, PatientSpec, bundle, write_bundle
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -293,7 +293,7 @@ def write_big_bundle(path: Path, size: int) -> int:
 
 PEAK_RSS = """
 import resource, sys
-import risk.cli, risk.features, risk.inputs, risk.service  # imports (pandas...) are not the file's memory
+import risk.cli, risk.features.build, risk.record.latest, risk.record.load  # imports (pandas...) are not the file's memory
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 code = risk.cli.main(["inspect", sys.argv[1], "--as-of", "2011-01-01", "--format", "json"])
 after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

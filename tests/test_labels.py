@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime
 import numpy as np
 import pytest
 
-from risk.features import build_features
-from risk.models.labels import ipcw_targets, label
+from risk.features.build import build_features
+from risk.models.outcomes import ipcw_targets, label
 from risk.record import Diagnosis, Encounter, Measurement, PatientRecord
-from risk.table import tables_from_records
+from risk.features.tables import tables_from_records
 
 INDEX = date(2015, 1, 1)
 

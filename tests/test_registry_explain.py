@@ -11,7 +11,7 @@ import shap
 import xgboost as xgb
 
 from risk.errors import ExitCode, ModelError
-from risk.explain import explain_row, group_shapley_points
+from risk.explain.factors import explain_row, group_shapley_points
 from risk.models.registry import load_model
 from risk.models.spec import MODEL_SPECS
 from risk.models.train import TrainedModel, save

@@ -18,7 +18,7 @@ from risk.cli import main
 from risk.errors import ExitCode
 from risk.fhir.bundle import BundleFolderSource
 from risk.record import PatientRecord
-from risk.service import iter_records, record_from_resources
+from risk.record.load import iter_records, record_from_resources
 
 ROOT = Path(__file__).resolve().parents[1]
 SMART = ROOT.parent / "shared" / "fhir_samples" / "smart-generated-sample-data-r4"

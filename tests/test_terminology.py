@@ -17,7 +17,7 @@ import risk.terminology.drug_names
 import risk.terminology.medications
 import risk.terminology.observations
 import risk.terminology.systems
-from risk.concepts import (
+from risk.terminology.concepts import (
     CARE_EVIDENCE_CONCEPTS,
     DIAGNOSIS_CONCEPTS,
     MEASUREMENT_CONCEPTS,

@@ -150,7 +150,7 @@ MEDICATIONS = {
     "897718": {"calcium_channel_blocker"}, "197361": {"calcium_channel_blocker"}, "860975": {"metformin"},
     "106892": {"insulin"}, "833036": {"ace_inhibitor"}, "314659": {"anticoagulant_parenteral"},
     # 1719286 IV furosemide: loop diuretic flagged acute -> no chronic class (5b counts it as loop_diuretic)
-    # 197604 digoxin, 705129 nitroglycerin, 1804799 alteplase: 'other_cv_drug', not a class of risk.concepts
+    # 197604 digoxin, 705129 nitroglycerin, 1804799 alteplase: 'other_cv_drug', not a class of risk.terminology.concepts
 }
 
 

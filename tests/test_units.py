@@ -1,4 +1,4 @@
-"""Unit conversion to canonical units, and plausibility checks (risk.units).
+"""Unit conversion to canonical units, and plausibility checks (risk.terminology.units).
 
 Expected values are worked by hand in the comments, from the factors of clinical_reference.md section 7.
 """
@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import risk.units
-from risk.concepts import MEASUREMENT_CONCEPTS
-from risk.units import CANONICAL_UNITS, from_canonical, plausibility_problem, to_canonical
+import risk.terminology.units
+from risk.terminology.concepts import MEASUREMENT_CONCEPTS
+from risk.terminology.units import CANONICAL_UNITS, from_canonical, plausibility_problem, to_canonical
 
 
 def value(concept: str, v: float, unit: str | None) -> float:
@@ -273,5 +273,5 @@ def test_from_canonical_inverts_to_canonical(concept, unit, v):
 
 
 def test_docstring_examples():
-    result = doctest.testmod(risk.units, optionflags=doctest.ELLIPSIS)
+    result = doctest.testmod(risk.terminology.units, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0

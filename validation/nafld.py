@@ -56,7 +56,7 @@ def outcome(df: pd.DataFrame) -> pd.DataFrame:
 
 def run(csv: Path, models_dir: Path | None = None, model=None) -> dict:  # noqa: ANN001
     from risk.models.evaluate import c_index
-    from risk.models.labels import ipcw_targets
+    from risk.models.outcomes import ipcw_targets
 
     if model is None:
         from risk.models.registry import load_model

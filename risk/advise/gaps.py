@@ -17,7 +17,7 @@ from risk.advise import kidney
 from risk.advise.data import care_gap_definitions, message, text, thresholds
 from risk.advise.inputs import Features, to_date
 from risk.advise.model import AdviceInputError, CareGap
-from risk.concepts import MEASUREMENT_CONCEPTS
+from risk.terminology.concepts import MEASUREMENT_CONCEPTS
 from risk.i18n import Text, render
 
 Condition = Callable[[Features, kidney.KidneyStage], bool]

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from risk.advise.model import AdviceInputError, TriggerInput
-from risk.concepts import MEASUREMENT_CONCEPTS
+from risk.terminology.concepts import MEASUREMENT_CONCEPTS
 
 # Units of the derived columns that are not plain measurement concepts.
 _EXTRA_UNITS = {

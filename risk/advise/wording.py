@@ -6,7 +6,7 @@ from typing import Any
 
 from risk.advise.data import message, text, thresholds
 from risk.advise.inputs import Features
-from risk.concepts import MEASUREMENT_CONCEPTS
+from risk.terminology.concepts import MEASUREMENT_CONCEPTS
 from risk.i18n import Text
 
 

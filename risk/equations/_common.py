@@ -8,7 +8,7 @@ Two different questions are kept apart on purpose:
   computes, and each module reports the reason separately as a :class:`RangeIssue` (plain words), marking
   the few cases where the equation's own rule says not to report a number at all (``withhold=True``).
 
-Plausibility limits come from ``risk.concepts`` (the same limits the record uses to reject a measurement), so
+Plausibility limits come from ``risk.terminology.concepts`` (the same limits the record uses to reject a measurement), so
 an equation never accepts a value the record would have refused.
 """
 
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from numbers import Real
 from typing import Any
 
-from risk.concepts import MEASUREMENT_CONCEPTS
+from risk.terminology.concepts import MEASUREMENT_CONCEPTS
 
 # Adults only: every equation here was developed and validated in adults (18+); older than 120 is a typo.
 ADULT_AGE_MIN = 18.0
@@ -77,7 +77,7 @@ def parse_number(
 
 
 def parse_measurement(concept: str, value: Any, *, name: str | None = None) -> float:
-    """A measurement in its canonical unit, checked against the plausibility range of ``risk.concepts``."""
+    """A measurement in its canonical unit, checked against the plausibility range of ``risk.terminology.concepts``."""
     spec = MEASUREMENT_CONCEPTS[concept]
     return parse_number(
         name or concept, value, low=spec.low, high=spec.high, unit=spec.display_unit, label=spec.label_en

@@ -11,8 +11,11 @@ k = 0.7 (female) / 0.9 (male); a = -0.241 (female) / -0.302 (male); Scr in mg/dL
 
 from __future__ import annotations
 
+import numpy as np
+from numpy.typing import ArrayLike
+
 from risk.equations._common import RangeIssue, parse_age, parse_measurement, parse_sex
-from risk.equations.conversions import creatinine_umol_l_to_mg_dl
+from risk.equations.conversions import CREATININE_UMOL_L_PER_MG_DL
 
 CITATION = "Inker LA et al. N Engl J Med 2021;385:1737-1749. doi:10.1056/NEJMoa2102953"
 
@@ -21,14 +24,20 @@ _ALPHA = {True: -0.302, False: -0.241}
 _FEMALE_FACTOR = 1.012
 
 
+def ckd_epi_2021_array(sex_male: ArrayLike, age: ArrayLike, creatinine_umol: ArrayLike) -> np.ndarray:
+    """The equation on arrays (no input checks): the one implementation, for the features of a whole panel and
+    for :func:`ckd_epi_2021` alike. `sex_male` true/1 for men; creatinine in µmol/L."""
+    male = np.asarray(sex_male, dtype=bool)
+    ratio = np.asarray(creatinine_umol, dtype=float) / CREATININE_UMOL_L_PER_MG_DL / np.where(male, _KAPPA[True], _KAPPA[False])
+    egfr = (142.0 * np.minimum(ratio, 1.0) ** np.where(male, _ALPHA[True], _ALPHA[False]) * np.maximum(ratio, 1.0) ** -1.200
+            * 0.9938 ** np.asarray(age, dtype=float))
+    return egfr * np.where(male, 1.0, _FEMALE_FACTOR)
+
+
 def ckd_epi_2021(*, sex: str, age: float, creatinine: float) -> float:
-    """eGFR in mL/min/1.73 m² from serum creatinine in µmol/L (adults, 18 and over)."""
+    """eGFR in mL/min/1.73 m² from serum creatinine in µmol/L (adults, 18 and over), inputs checked."""
     male = parse_sex(sex)
-    age_v = parse_age(age)
-    scr_mg_dl = creatinine_umol_l_to_mg_dl(parse_measurement("creatinine", creatinine))
-    ratio = scr_mg_dl / _KAPPA[male]
-    egfr = 142.0 * min(ratio, 1.0) ** _ALPHA[male] * max(ratio, 1.0) ** -1.200 * 0.9938**age_v
-    return egfr if male else egfr * _FEMALE_FACTOR
+    return float(ckd_epi_2021_array(male, parse_age(age), parse_measurement("creatinine", creatinine)))
 
 
 def ckd_epi_2021_range_issues(*, sex: str, age: float, creatinine: float) -> list[RangeIssue]:

@@ -5,7 +5,8 @@
 >>> source.patient(source.patient_ids()[0]).resources  # doctest: +SKIP
 """
 
-from risk.fhir.base import PatientResources, Source, open_source
+from risk.fhir.base import PatientResources, Source
+from risk.fhir.open import open_source
 from risk.fhir.references import link_to_patient, patient_id_from_reference, resolve_reference
 
 __all__ = [

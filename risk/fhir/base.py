@@ -1,7 +1,7 @@
 """Where FHIR comes from: one small interface over bundle files, bulk-export folders and FHIR servers.
 
 Every source yields plain FHIR resources (dicts) whose `subject`/`patient` references are rewritten to
-`Patient/<id>`; nothing downstream knows which kind of source it read. Pick one with `open_source`.
+`Patient/<id>`; nothing downstream knows which kind of source it read. Pick one with `risk.fhir.open.open_source`.
 """
 
 from __future__ import annotations
@@ -94,50 +94,3 @@ def patient_not_found(
         examples = ", ".join(known_ids[:5]) + (", ..." if total > 5 else "")
         detail = f"it holds {total} patient{'s' if total != 1 else ''} ({examples})"
     return RecordError(f"patient '{patient_id}' not found in {where}: {detail}", ExitCode.PATIENT_NOT_FOUND)
-
-
-def _is_url(spec: str | Path) -> bool:
-    return isinstance(spec, str) and spec.lower().startswith(("http://", "https://"))
-
-
-def _has_files(folder: Path, *patterns: str) -> bool:
-    return any(next(folder.glob(pattern), None) is not None for pattern in patterns)
-
-
-def open_source(spec: str | Path, *, token: str | None = None, timeout: float = 30) -> Source:
-    """The source a user named on the command line or in the app.
-
-    - `http(s)://...`: a FHIR server base URL, read through fhirpy (`token`: bearer access token,
-      `timeout`: seconds per request);
-    - a `.json` / `.json.gz` file: one patient's Bundle (transaction, batch, collection, searchset,
-      document) or a bare Patient;
-    - a `.ndjson` / `.ndjson.gz` file, or a folder holding such files: a bulk export (one type per file);
-    - any other folder: one bundle file per patient.
-    """
-    if _is_url(spec):
-        from risk.fhir.server import ServerSource
-
-        return ServerSource(str(spec), token=token, timeout=timeout)
-
-    from risk.fhir.bundle import BundleFileSource, BundleFolderSource
-    from risk.fhir.ndjson import NdjsonSource, is_ndjson_name
-
-    path = Path(spec).expanduser()
-    if not path.exists():
-        raise SourceError(
-            f"{path} does not exist: give a FHIR bundle file, a folder or a server URL",
-            ExitCode.FILE_NOT_FOUND,
-        )
-    if path.is_dir():
-        if _has_files(path, "*.ndjson", "*.ndjson.gz"):
-            return NdjsonSource(path)
-        if _has_files(path, "*.json", "*.json.gz"):
-            return BundleFolderSource(path)
-        raise SourceError(
-            f"no FHIR files in folder {path}: expected *.json / *.json.gz bundles "
-            "or a *.ndjson[.gz] bulk export",
-            ExitCode.FILE_NOT_FOUND,
-        )
-    if is_ndjson_name(path.name):
-        return NdjsonSource(path)
-    return BundleFileSource(path)

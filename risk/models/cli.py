@@ -31,7 +31,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """Re-evaluate saved models on the held-out split of a source (same split and labels as training)."""
-    from risk.features import build_features
+    from risk.features.build import build_features
     from risk.models.evaluate import calibration_plot, evaluate
     from risk.models.pipeline import COMPARATORS, default_index_date, equation_risks, load_tables
     from risk.models.registry import load_all

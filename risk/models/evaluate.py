@@ -1,6 +1,6 @@
 """Held-out evaluation: discrimination, calibration, net benefit, subgroups, with bootstrap CIs.
 
-All metrics use the same IPCW targets as training (risk.models.labels.ipcw_targets), so censored patients are
+All metrics use the same IPCW targets as training (risk.models.outcomes.ipcw_targets), so censored patients are
 handled consistently. The C-index is Harrell's, with competing deaths treated as censored for the outcome.
 """
 

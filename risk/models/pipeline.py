@@ -15,13 +15,13 @@ import numpy as np
 import pandas as pd
 
 from risk import feedback
-from risk.features import build_features
+from risk.features.build import build_features
 from risk.models.card import model_card
 from risk.models.evaluate import calibration_plot, evaluate
-from risk.models.labels import extraction_date
+from risk.models.outcomes import extraction_date
 from risk.models.spec import MODEL_SPECS, ModelSpec
 from risk.models.train import TrainedModel, save, train, training_set, with_landmarks
-from risk.table import Tables, tables_from_records
+from risk.features.tables import Tables, tables_from_records
 
 # Published equations shown beside each model (same patients, same outcome horizon).
 COMPARATORS: dict[str, tuple[str, ...]] = {
@@ -34,7 +34,7 @@ COMPARATORS: dict[str, tuple[str, ...]] = {
 
 
 def load_tables(source: str | Path, *, progress: bool = True) -> Tables:
-    from risk.service import iter_records
+    from risk.record.load import iter_records
 
     records = iter_records(source)
     return tables_from_records(feedback.progress(records, desc="reading records", enabled=progress))

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from risk.terminology.messages import Message
+
 
 @dataclass(frozen=True, kw_only=True)
 class ModelSpec:
@@ -16,7 +18,7 @@ class ModelSpec:
     title_en: str
     title_fr: str
     horizon_years: float
-    outcome: str  # label definition key in risk.models.labels.OUTCOMES
+    outcome: str  # label definition key in risk.models.outcomes.OUTCOMES
     population: str  # plain-language eligibility, printed in the card and in "not computed" reasons
     features: tuple[str, ...]
     min_age: float = 40.0
@@ -96,16 +98,18 @@ FACTOR_LABELS = {
 }
 
 
-def eligibility_reason(spec: ModelSpec, row: pd.Series) -> str | None:
-    """Why this model does not apply to this patient (None when it does)."""
+def eligibility_message(spec: ModelSpec, row: pd.Series) -> Message | None:
+    """Why this model does not apply to this patient, as a coded message (None when it does)."""
     age = row.get("age")
     if age is None or pd.isna(age) or not spec.min_age <= age <= spec.max_age + 0.999:
-        return f"{spec.name} applies to ages {spec.min_age:.0f}-{spec.max_age:.0f} (patient is {age:.0f})"
+        return Message(code="model.age_out_of_range", params={
+            "model": spec.name, "low": int(spec.min_age), "high": int(spec.max_age),
+            "age": None if age is None or pd.isna(age) else int(age)})
     if spec.requires_diabetes and not row.get("diabetes_any"):
-        return f"{spec.name} applies to people with diabetes only"
+        return Message(code="model.diabetes_only", params={"model": spec.name})
     for flag in spec.excludes:
         if row.get(flag) == 1:
-            return f"{spec.name} not applicable: {flag.replace('dx_', '').replace('_', ' ')} already present"
+            return Message(code="model.condition_present", params={"model": spec.name, "condition": flag})
     return None
 
 

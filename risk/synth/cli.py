@@ -11,7 +11,7 @@ from risk.errors import ExitCode
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:  # noqa: SLF001
-    """Add the `synth` subcommand; its handler is stored as the parser default `func`."""
+    """Add the `synth` subcommand; its handler is stored as the parser default `handler`."""
     parser = subparsers.add_parser(
         "synth",
         help="generate a synthetic longitudinal cohort as FHIR R4 NDJSON",
@@ -30,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         help="extraction date, YYYY-MM-DD (default 2025-12-31)",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
-    parser.set_defaults(func=run)
+    parser.set_defaults(handler=run)
     return parser
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from risk.concepts import CARE_EVIDENCE_CONCEPTS
+from risk.terminology.concepts import CARE_EVIDENCE_CONCEPTS
 from risk.terminology.observations import observation_concept
 from risk.terminology.systems import ICD10, ICD10CM, LOINC, SNOMED, canonical_system, load_data
 
@@ -74,7 +74,7 @@ def _icd_concepts(system: str, key: str) -> frozenset[str]:
 
 
 def condition_concepts(system: str | None, code: str) -> frozenset[str]:
-    """Diagnosis concepts (risk.concepts.DIAGNOSIS_CONCEPTS) of a Condition code; empty when unknown.
+    """Diagnosis concepts (risk.terminology.concepts.DIAGNOSIS_CONCEPTS) of a Condition code; empty when unknown.
 
     >>> sorted(condition_concepts("https://smt.esante.gouv.fr/terminologie-cim-10", "E11.2"))
     ['diabetes_any', 'diabetes_type2', 'diabetic_nephropathy']

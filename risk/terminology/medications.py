@@ -114,7 +114,7 @@ def medication_match(system: str | None, code: str | None, display: str | None =
 
 
 def medication_classes(system: str | None, code: str | None, display: str | None = None) -> frozenset[str]:
-    """Drug classes (risk.concepts.MEDICATION_CONCEPTS) counting as chronic therapy; empty when unknown.
+    """Drug classes (risk.terminology.concepts.MEDICATION_CONCEPTS) counting as chronic therapy; empty when unknown.
 
     >>> sorted(medication_classes("http://www.whocc.no/atc", "C10BX03"))  # atorvastatin and amlodipine
     ['calcium_channel_blocker', 'statin']

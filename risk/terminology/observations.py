@@ -1,6 +1,6 @@
 """LOINC observation codes to measurement concepts, and smoking-status answers to 0/1/2.
 
-A code says *what* was measured; the unit of each result says how to convert it (risk.units). Mass and molar
+A code says *what* was measured; the unit of each result says how to convert it (risk.terminology.units). Mass and molar
 codes of the same analyte therefore map to the same concept. Tables are built once at import.
 """
 
@@ -59,7 +59,7 @@ def observation_match(system: str | None, code: str) -> ObservationMatch | None:
 
 
 def observation_concept(system: str | None, code: str) -> str | None:
-    """Concept of an observation code: a measurement concept (risk.concepts), BP_PANEL, "smoking_status" or
+    """Concept of an observation code: a measurement concept (risk.terminology.concepts), BP_PANEL, "smoking_status" or
     a care-evidence concept; None when unknown or deliberately not mapped (standing BP, home BP averages,
     Cockcroft-Gault clearance: see NOT_MAPPED_OBSERVATIONS for the reason).
 

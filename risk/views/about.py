@@ -7,7 +7,7 @@ from importlib import metadata
 import streamlit as st
 
 from risk import __version__
-from risk.views.common import models, settings, tx
+from risk.views.session import models, settings, tx
 
 EQUATIONS = [
     ("SCORE2", "SCORE2 working group and ESC Cardiovascular risk collaboration. Eur Heart J 2021;42:2439-54."),

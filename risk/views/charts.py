@@ -11,12 +11,12 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from risk.compare import icon_counts
-from risk.concepts import MEASUREMENT_CONCEPTS
-from risk.explain import Explanation
-from risk.explain_text import factor_evidence, is_modifiable
+from risk.explain.peers import icon_counts
+from risk.terminology.concepts import MEASUREMENT_CONCEPTS
+from risk.explain.factors import Explanation
+from risk.explain.wording import factor_evidence, is_modifiable
 from risk.i18n import fmt_number
-from risk.lab_units import LabUnit, to_lab, unit_text
+from risk.i18n.lab_units import LabUnit, to_lab, unit_text
 
 RED, BLUE, GREY, ORANGE, DARK = "#c0392b", "#2e86c1", "#d7dbdf", "#e6a03c", "#34495e"
 MAX_FACTORS = 7
@@ -35,7 +35,7 @@ def waterfall(expl: Explanation, row: pd.Series, lang: str, units: Mapping[str, 
               ) -> go.Figure:
     """Average patient -> factors -> this patient, in percentage points of risk.
 
-    The factors add up exactly to the displayed risk (risk.explain); beyond MAX_FACTORS the smallest are merged
+    The factors add up exactly to the displayed risk (risk.explain.factors); beyond MAX_FACTORS the smallest are merged
     into one bar (product.md section 5: 5-7 grouped, named factors).
     """
     factors = [f for f in expl.factors if abs(f.points) >= 0.05]  # sorted by |points|, largest first

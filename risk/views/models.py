@@ -6,11 +6,11 @@ from datetime import date
 
 import streamlit as st
 
-from risk.labels import MODEL_POPULATION_FR, MODEL_SHORT, pick
+from risk.i18n.labels import MODEL_POPULATION_FR, MODEL_SHORT, pick
 from risk.models.spec import MODEL_SPECS
-from risk.monitoring import local_calibration
+from risk.models.local_calibration import local_calibration
 from risk.views import charts
-from risk.views.common import day, lang, log_once, model_banner, models, num, session_cache, tx, user_errors
+from risk.views.session import day, lang, log_once, model_banner, models, num, session_cache, tx, user_errors
 
 
 def _ci(block: dict, key: str) -> str:

@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from risk.panel_table import BAND_LABELS, BAND_ORDER, CONDITION_FILTERS, PanelResult, filter_panel, score_panel
-from risk.service import iter_records
-from risk.views.common import (
+from risk.panel.table import BAND_LABELS, BAND_ORDER, CONDITION_FILTERS, PanelResult, filter_panel, score_panel
+from risk.record.load import iter_records
+from risk.views.session import (
     PAGE_PATIENT,
     current_source,
     current_user,
@@ -25,7 +25,7 @@ from risk.views.common import (
     tx,
     user_errors,
 )
-from risk.worklist import MAX_SNOOZE_DAYS, STATUSES, Worklist, WorklistError, db_path
+from risk.panel.worklist import MAX_SNOOZE_DAYS, STATUSES, Worklist, WorklistError, db_path
 
 NAME_WIDTH, AGE_WIDTH = 170, 60  # pixels; fixed so that the table reads the same on every screen
 STATUS_LABELS = {"todo": ("to do", "à faire"), "done": ("done", "fait"), "snoozed": ("snoozed", "reporté"),
@@ -124,7 +124,7 @@ def filters(table: pd.DataFrame) -> pd.DataFrame:
                         statuses=statuses)
 
 
-def status_text(status) -> str:  # noqa: ANN001 (risk.worklist.Status)
+def status_text(status) -> str:  # noqa: ANN001 (risk.panel.worklist.Status)
     text = _pick(STATUS_LABELS[status.status])
     if status.status == "snoozed" and status.until:
         text += " " + tx("until {d}", "jusqu'au {d}", d=day(status.until))

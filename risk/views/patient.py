@@ -6,14 +6,14 @@ from datetime import date
 
 import streamlit as st
 
-from risk.dashboard import PatientResult, patient_result
-from risk.directory import Entry, patient_directory
+from risk.assess.result import PatientResult, patient_result
+from risk.fhir.directory import Entry, patient_directory
 from risk.errors import ExitCode, RecordError
-from risk.labels import SEX, key_conditions, pick, treatments
+from risk.i18n.labels import SEX, key_conditions, pick, treatments
 from risk.record import PatientRecord
-from risk.service import iter_records
+from risk.record.load import iter_records
 from risk.views import patient_sections as sections
-from risk.views.common import (
+from risk.views.session import (
     current_source,
     day,
     lang,

@@ -7,20 +7,20 @@ import math
 
 import streamlit as st
 
-from risk.dashboard import (
+from risk.assess.result import (
     PatientResult,
     advice_available,
     changes_from_controls,
     rescore,
     whatif_controls,
 )
-from risk.explain_text import factor_evidence, is_modifiable, summary, trigger_text
-from risk.history import input_trends, risk_history
-from risk.labels import EQUATION_SHORT, MODEL_SHORT, pick
+from risk.explain.wording import factor_evidence, is_modifiable, summary, trigger_text
+from risk.assess.history import input_trends, risk_history
+from risk.i18n.labels import EQUATION_SHORT, MODEL_SHORT, pick
 from risk.models.registry import synthetic_models
-from risk.reasons import localise
+from risk.i18n.reasons import localise
 from risk.views import charts
-from risk.views.common import lang, log, log_once, models, num, pct, session_cache, settings, tx
+from risk.views.session import lang, log, log_once, models, num, pct, session_cache, settings, tx
 from risk.views.tables import inputs_frame, issues_frame
 
 SHOWN_EQUATIONS = ("score2", "score2_diabetes", "prevent_cvd", "prevent_ascvd", "prevent_hf", "kfre_5y", "kfre_2y")
@@ -129,7 +129,7 @@ def peer_comparison(result: PatientResult) -> None:
     with left:
         st.plotly_chart(charts.icon_array(h.risk, peer.peer_risk if peer else None, lang()), key="icon_array")
     with right:
-        from risk.compare import n_in_100
+        from risk.explain.peers import n_in_100
 
         outcome = h.outcome_fr if lang() == "fr" else h.outcome_en
         st.markdown(tx("About **{n} in 100** people like this patient will have {o} in the next {y} years.",
@@ -305,7 +305,7 @@ def inputs(result: PatientResult) -> None:
 
 
 def trends(result: PatientResult, loaded: dict) -> None:
-    from risk.whatif import HBA1C_TARGET, SBP_TARGET
+    from risk.explain.whatif import HBA1C_TARGET, SBP_TARGET
 
     a = result.assessment
     pid = a.view.record.patient_id
@@ -330,8 +330,8 @@ def trends(result: PatientResult, loaded: dict) -> None:
 
 
 def downloads(result: PatientResult, loaded: dict) -> None:
-    from risk.fhir_out import risk_assessment
-    from risk.report_pdf import report_pdf
+    from risk.report.fhir import risk_assessment
+    from risk.report.pdf import report_pdf
 
     a = result.assessment
     pid = a.view.record.patient_id

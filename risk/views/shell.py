@@ -6,7 +6,7 @@ import re
 
 import streamlit as st
 
-from risk.views.common import (
+from risk.views.session import (
     SourceChoice,
     current_source,
     lang,

@@ -6,11 +6,11 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from risk.concepts import MEASUREMENT_CONCEPTS, SMOKING_LABELS
+from risk.terminology.concepts import MEASUREMENT_CONCEPTS, SMOKING_LABELS
 from risk.i18n import fmt_date, fmt_number
-from risk.inputs import InputRow
-from risk.lab_units import LabUnit, decimals, display_unit, unit_text
-from risk.reasons import localise
+from risk.record.latest import InputRow
+from risk.i18n.lab_units import LabUnit, decimals, display_unit, unit_text
+from risk.i18n.reasons import localise
 from risk.record import DataIssue
 
 ISSUE_KINDS = {
@@ -25,7 +25,7 @@ ISSUE_KINDS = {
 }
 
 
-DERIVED_FROM = {  # risk.inputs.DERIVED_FROM in both languages
+DERIVED_FROM = {  # risk.record.latest.DERIVED_FROM in both languages
     "non_hdl": ("total cholesterol − HDL (same day)", "cholestérol total − HDL (même jour)"),
     "bmi": ("weight / height²", "poids / taille²"),
     "egfr": ("CKD-EPI 2021 from creatinine", "CKD-EPI 2021 à partir de la créatinine"),

@@ -1,0 +1,113 @@
+"""Clinical labels in English and French for what the patient header and the panel show.
+
+Diagnosis and drug-class names follow the concept keys of risk.terminology.concepts; French terms are those of the HAS and
+ANSM (e.g. "IEC", "ARA II", "iSGLT2", "AR GLP-1"). Also the summary of a patient's key conditions and
+treatments, read from the features row (so the header, the panel and the report agree).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+# Key conditions shown in the header, in this order (feature column -> (en, fr)).
+KEY_CONDITIONS: dict[str, tuple[str, str]] = {
+    "established_cvd": ("established cardiovascular disease", "maladie cardiovasculaire avérée"),
+    "prior_mi": ("prior myocardial infarction", "antécédent d'infarctus"),
+    "prior_stroke": ("prior stroke", "antécédent d'AVC"),
+    "prior_tia": ("prior TIA", "antécédent d'AIT"),
+    "prior_pad": ("peripheral arterial disease", "artériopathie des membres inférieurs"),
+    "prior_hf": ("heart failure", "insuffisance cardiaque"),
+    "diabetes_t2": ("type 2 diabetes", "diabète de type 2"),
+    "diabetes_t1": ("type 1 diabetes", "diabète de type 1"),
+    "hypertension": ("hypertension", "hypertension artérielle"),
+    "af": ("atrial fibrillation", "fibrillation atriale"),
+    "dx_hyperlipidaemia": ("hyperlipidaemia", "dyslipidémie"),
+    "dx_diabetic_nephropathy": ("diabetic kidney disease", "néphropathie diabétique"),
+    "dx_diabetic_retinopathy": ("diabetic retinopathy", "rétinopathie diabétique"),
+    "dx_diabetic_neuropathy": ("diabetic neuropathy", "neuropathie diabétique"),
+    "dx_diabetic_foot_ulcer": ("diabetic foot ulcer", "ulcère du pied diabétique"),
+    "dx_amputation": ("amputation", "amputation"),
+    "dx_obesity": ("obesity", "obésité"),
+}
+
+DRUG_CLASSES: dict[str, tuple[str, str]] = {
+    "statin": ("statin", "statine"), "ezetimibe": ("ezetimibe", "ézétimibe"),
+    "pcsk9_inhibitor": ("PCSK9 inhibitor", "inhibiteur de PCSK9"), "fibrate": ("fibrate", "fibrate"),
+    "other_lipid_lowering": ("other lipid-lowering drug", "autre hypolipémiant"),
+    "ace_inhibitor": ("ACE inhibitor", "IEC"), "arb": ("ARB", "ARA II"),
+    "thiazide_diuretic": ("thiazide diuretic", "diurétique thiazidique"),
+    "loop_diuretic": ("loop diuretic", "diurétique de l'anse"),
+    "calcium_channel_blocker": ("calcium-channel blocker", "inhibiteur calcique"),
+    "beta_blocker": ("beta-blocker", "bêtabloquant"),
+    "mineralocorticoid_antagonist": ("mineralocorticoid-receptor antagonist", "antagoniste des minéralocorticoïdes"),
+    "antiplatelet": ("antiplatelet", "antiagrégant plaquettaire"),
+    "anticoagulant_vka": ("vitamin K antagonist", "AVK"), "anticoagulant_doac": ("DOAC", "AOD"),
+    "anticoagulant_parenteral": ("parenteral anticoagulant", "anticoagulant injectable"),
+    "metformin": ("metformin", "metformine"), "sulfonylurea": ("sulfonylurea", "sulfamide hypoglycémiant"),
+    "dpp4_inhibitor": ("DPP-4 inhibitor", "iDPP-4"), "sglt2_inhibitor": ("SGLT2 inhibitor", "iSGLT2"),
+    "glp1_receptor_agonist": ("GLP-1 receptor agonist", "AR GLP-1"), "insulin": ("insulin", "insuline"),
+    "pioglitazone": ("pioglitazone", "pioglitazone"),
+}
+
+MODEL_SHORT: dict[str, tuple[str, str]] = {
+    "cvd10": ("CVD 10 y", "MCV 10 ans"),
+    "hf10": ("Heart failure 10 y", "Insuff. cardiaque 10 ans"),
+    "ckd5": ("CKD progression 5 y", "Progression MRC 5 ans"),
+    "retinopathy5": ("Retinopathy 5 y", "Rétinopathie 5 ans"),
+    "foot5": ("Neuropathy / foot 5 y", "Neuropathie / pied 5 ans"),
+}
+MODEL_POPULATION_FR: dict[str, str] = {  # French of risk.models.spec.ModelSpec.population
+    "cvd10": "adultes de 40 à 89 ans sans maladie cardiovasculaire avérée (prévention primaire)",
+    "hf10": "adultes de 40 à 89 ans sans insuffisance cardiaque",
+    "ckd5": "adultes diabétiques de 40 à 89 ans, sans suppléance rénale",
+    "retinopathy5": "adultes diabétiques de 40 à 89 ans sans rétinopathie diabétique",
+    "foot5": "adultes diabétiques de 40 à 89 ans sans neuropathie, ulcère du pied ni amputation",
+}
+EQUATION_SHORT: dict[str, tuple[str, str]] = {
+    "score2": ("SCORE2 / SCORE2-OP", "SCORE2 / SCORE2-OP"),
+    "score2_diabetes": ("SCORE2-Diabetes", "SCORE2-Diabetes"),
+    "prevent_cvd": ("PREVENT CVD 10 y", "PREVENT MCV 10 ans"),
+    "prevent_ascvd": ("PREVENT ASCVD 10 y", "PREVENT MCVAS 10 ans"),
+    "prevent_hf": ("PREVENT heart failure 10 y", "PREVENT IC 10 ans"),
+    "kfre_5y": ("KFRE kidney failure 5 y", "KFRE IRT 5 ans"),
+    "kfre_2y": ("KFRE kidney failure 2 y", "KFRE IRT 2 ans"),
+}
+EQUATION_OUTCOME: dict[str, tuple[str, str]] = {
+    "score2": ("10-year fatal and non-fatal myocardial infarction and stroke",
+               "Infarctus et AVC mortels et non mortels à 10 ans"),
+    "score2_diabetes": ("10-year fatal and non-fatal myocardial infarction and stroke (type 2 diabetes)",
+                        "Infarctus et AVC mortels et non mortels à 10 ans (diabète de type 2)"),
+    "prevent_cvd": ("10-year total cardiovascular disease", "Maladie cardiovasculaire totale à 10 ans"),
+    "prevent_ascvd": ("10-year atherosclerotic cardiovascular disease",
+                      "Maladie cardiovasculaire athéroscléreuse à 10 ans"),
+    "prevent_hf": ("10-year heart failure", "Insuffisance cardiaque à 10 ans"),
+    "kfre_5y": ("5-year kidney failure (dialysis or transplant)", "Insuffisance rénale terminale à 5 ans"),
+    "kfre_2y": ("2-year kidney failure (dialysis or transplant)", "Insuffisance rénale terminale à 2 ans"),
+}
+EQUATION_HORIZON_YEARS = {"score2": 10, "score2_diabetes": 10, "prevent_cvd": 10, "prevent_ascvd": 10,
+                          "prevent_hf": 10, "kfre_5y": 5, "kfre_2y": 2}
+SEX = {"male": ("male", "homme"), "female": ("female", "femme")}
+
+
+def pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[1] if lang == "fr" else pair[0]
+
+
+def _yes(row: Mapping[str, Any] | pd.Series, key: str) -> bool:
+    v = row.get(key)
+    return v is not None and not pd.isna(v) and float(v) >= 1
+
+
+def key_conditions(row: Mapping[str, Any] | pd.Series, lang: str) -> list[str]:
+    out = [pick(label, lang) for key, label in KEY_CONDITIONS.items() if _yes(row, key)]
+    stage = row.get("ckd_stage")
+    if stage is not None and not pd.isna(stage) and stage >= 3:
+        out.append(("MRC stade " if lang == "fr" else "CKD stage ") + f"{int(stage)}")
+    return out
+
+
+def treatments(row: Mapping[str, Any] | pd.Series, lang: str) -> list[str]:
+    return [pick(label, lang) for key, label in DRUG_CLASSES.items() if _yes(row, f"rx_{key}")]

@@ -1,0 +1,123 @@
+"""The normalised patient timeline: what every later stage (features, scores, views) reads.
+
+A `PatientRecord` is immutable. Each measurement keeps its canonical value *and* what the source said
+(original value and unit, code, resource id), so any number on screen can be traced back. Anything that could
+not be used (unknown unit, implausible value, future date...) is kept as a `DataIssue` with its reason: never
+dropped silently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+
+class IssueKind(StrEnum):
+    UNKNOWN_UNIT = "unknown_unit"
+    MISSING_UNIT = "missing_unit"
+    IMPLAUSIBLE = "implausible_value"
+    NON_NUMERIC = "non_numeric_value"
+    FUTURE_DATE = "future_date"
+    BEFORE_BIRTH = "before_birth"
+    NO_DATE = "no_date"
+    DUPLICATE = "duplicate"
+    UNKNOWN_CODE = "unknown_code"
+    BAD_REFERENCE = "bad_reference"
+    INVALID_RESOURCE = "invalid_resource"
+    STATUS_EXCLUDED = "status_excluded"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class DataIssue:
+    """Something in the source that was not used, and why (shown to the clinician)."""
+
+    kind: IssueKind
+    message: str  # plain-language reason, e.g. "HDL 45 mmol/L is outside 0.1-5 mmol/L"
+    source_id: str | None = None  # "Observation/123"
+    concept: str | None = None
+    time: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Measurement:
+    """One numeric (or coded) observation in canonical units."""
+
+    concept: str  # clinical concept, e.g. "sbp", "hdl", "hba1c", "smoking_status"
+    value: float  # in `unit` (canonical, see risk.terminology.units.CANONICAL_UNITS)
+    unit: str  # canonical UCUM unit, e.g. "mmol/L"
+    time: datetime  # effective time, timezone-aware UTC
+    original_value: float | str | None = None  # as the source gave it
+    original_unit: str | None = None  # as the source gave it (None when absent)
+    code: str | None = None  # "http://loinc.org|2085-9"
+    source_id: str | None = None  # "Observation/123"
+    derived: bool = False  # computed here (non-HDL, BMI, eGFR from creatinine), not reported
+    text: str | None = None  # label for coded values, e.g. "Current every day smoker"
+
+    @property
+    def converted(self) -> bool:
+        """True when the value was converted from a different unit than the one displayed."""
+        return self.original_unit is not None and self.original_unit != self.unit
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Diagnosis:
+    """A condition (or a procedure that defines a clinical state, e.g. amputation, dialysis)."""
+
+    concept: str  # e.g. "diabetes_type2", "myocardial_infarction", "amputation"
+    onset: datetime | None  # onset / recorded / performed time
+    abatement: datetime | None = None
+    code: str | None = None  # "http://snomed.info/sct|44054006"
+    display: str | None = None
+    source_id: str | None = None
+    resource_type: str = "Condition"  # Condition | Procedure
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Medication:
+    """A prescription or statement mapped to a drug class (one entry per class for combinations)."""
+
+    concept: str  # drug class, e.g. "statin", "ace_inhibitor", "metformin"
+    start: datetime | None
+    end: datetime | None = None  # None = ongoing (or unknown end)
+    status: str | None = None  # FHIR status (active, completed, stopped, ...)
+    code: str | None = None
+    display: str | None = None
+    source_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Encounter:
+    time: datetime
+    kind: str | None = None  # FHIR class code: AMB, IMP, EMER...
+    source_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PatientRecord:
+    """One patient's normalised history. Sorted by time within each list."""
+
+    patient_id: str
+    sex: str  # "male" | "female"
+    birth_date: date
+    name: str | None = None
+    deceased: datetime | None = None
+    measurements: tuple[Measurement, ...] = ()
+    diagnoses: tuple[Diagnosis, ...] = ()
+    medications: tuple[Medication, ...] = ()
+    encounters: tuple[Encounter, ...] = ()
+    issues: tuple[DataIssue, ...] = ()
+    source: str | None = field(default=None, compare=False)  # where it was read from, for display only
+
+    def age_on(self, day: date) -> float:
+        """Age in years (decimal) on `day`."""
+        return (day - self.birth_date).days / 365.25
+
+    def latest(self, concept: str, as_of: datetime | None = None) -> Measurement | None:
+        """Latest measurement of `concept` at or before `as_of` (None when absent)."""
+        found = None
+        for m in self.measurements:
+            if m.concept == concept and (as_of is None or m.time <= as_of):
+                if found is None or m.time >= found.time:
+                    found = m
+        return found

@@ -1,0 +1,95 @@
+"""The inputs a clinician sees: each latest value with its unit, date, source and flags.
+
+Flags: `stale` (older than risk.terminology.concepts.STALE_AFTER_DAYS), `derived` (computed here, e.g. eGFR from
+creatinine), `converted` (the lab reported another unit). Implausible or unusable values never reach this table:
+they are listed as data-quality issues instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+
+from risk.terminology.concepts import MEASUREMENT_CONCEPTS, SMOKING_LABELS, STALE_AFTER_DAYS
+from risk.fhir.dates import to_utc_datetime
+from risk.i18n.lab_units import is_identity
+from risk.record import DataIssue, PatientRecord
+
+DERIVED_FROM = {
+    "non_hdl": "total cholesterol − HDL (same day)",
+    "bmi": "weight / height²",
+    "egfr": "CKD-EPI 2021 from creatinine",
+}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class InputRow:
+    concept: str
+    label: str
+    value: float
+    unit: str  # display unit of the canonical value
+    date: date
+    days_old: int
+    original_value: float | str | None
+    original_unit: str | None
+    source_id: str | None
+    derived: bool
+    converted: bool
+    stale: bool
+    text: str | None = None  # coded value label (smoking) or conversion note
+
+    def to_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["date"] = self.date.isoformat()
+        return d
+
+
+def input_rows(record: PatientRecord, as_of: date, derived_latest: pd.DataFrame | None = None) -> list[InputRow]:
+    """Latest value of each concept at `as_of` (reported, or derived when the derived value is newer)."""
+    cutoff = to_utc_datetime(as_of)
+    rows: list[InputRow] = []
+    for concept, spec in MEASUREMENT_CONCEPTS.items():
+        m = record.latest(concept, cutoff)
+        derived_row = None
+        if derived_latest is not None and concept in derived_latest.index:
+            derived_row = derived_latest.loc[concept]
+        if derived_row is not None and (m is None or derived_row["time"] > pd.Timestamp(m.time).tz_localize(None)):
+            when = derived_row["time"].date()
+            days = (as_of - when).days
+            rows.append(InputRow(
+                concept=concept, label=spec.label_en, value=round(float(derived_row["value"]), 2),
+                unit=spec.display_unit, date=when, days_old=days, original_value=None, original_unit=None,
+                source_id=None, derived=True, converted=False,
+                stale=days > STALE_AFTER_DAYS.get(concept, 365), text=DERIVED_FROM.get(concept),
+            ))
+            continue
+        if m is None:
+            continue
+        when = m.time.date()
+        days = (as_of - when).days
+        text = SMOKING_LABELS[int(m.value)][0] if concept == "smoking_status" else m.text
+        rows.append(InputRow(
+            concept=concept, label=spec.label_en, value=m.value, unit=spec.display_unit, date=when,
+            days_old=days, original_value=m.original_value, original_unit=m.original_unit, source_id=m.source_id,
+            derived=False, converted=m.converted and concept != "smoking_status"
+            and not is_identity(concept, m.original_unit),  # 'mmHg' is mm[Hg]: nothing was converted
+            stale=days > STALE_AFTER_DAYS.get(concept, 365), text=text,
+        ))
+    return rows
+
+
+def latest_derived(measurements: pd.DataFrame, as_of: date) -> pd.DataFrame:
+    """Latest derived row per concept at as_of, from one patient's long table."""
+    cutoff = pd.Timestamp(to_utc_datetime(as_of)).tz_localize(None)
+    d = measurements[measurements["derived"] & (measurements["time"] <= cutoff)]
+    return d.sort_values("time").drop_duplicates("concept", keep="last").set_index("concept")
+
+
+def issue_json(issue: DataIssue) -> dict[str, Any]:
+    return {
+        "kind": str(issue.kind), "message": issue.message, "source_id": issue.source_id,
+        "concept": issue.concept, "date": issue.time.date().isoformat() if isinstance(issue.time, datetime) else None,
+    }

@@ -1,0 +1,90 @@
+"""The assessment as a FHIR R4 `RiskAssessment` (product.md section 3.4), for write-back or download.
+
+Conventions (declared in `method.text` so that a reader does not have to guess):
+- `probabilityDecimal` is a fraction 0-1, as in the HL7 example `riskassessment-example-cardiac` (the element
+  comment speaks of percentages; invariant ras-2 only caps it at 100);
+- one `prediction` per model or equation that produced a number, with `whenRange` 0..horizon years (UCUM `a`),
+  the outcome in words, and the rationale (version, interval, main drivers, warnings);
+- `basis` references the Observations whose values were used (the latest reported value of each input);
+- scores that could not be computed are listed in `note` with their reason, never silently dropped;
+- `status` is `preliminary`: the result has not been reviewed by a clinician yet.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from risk import __version__ as risk_version
+from risk.assess.assessment import Assessment
+from risk.i18n.labels import EQUATION_HORIZON_YEARS, EQUATION_OUTCOME, pick
+from risk.models.spec import MODEL_SPECS
+
+UCUM = "http://unitsofmeasure.org"
+
+
+def _when(years: float) -> dict[str, Any]:
+    return {"low": {"value": 0, "unit": "years", "system": UCUM, "code": "a"},
+            "high": {"value": years, "unit": "years", "system": UCUM, "code": "a"}}
+
+
+def risk_assessment(a: Assessment, *, lang: str = "en", model_versions: dict[str, str] | None = None,
+                    synthetic_models: list[str] | None = None, now: datetime | None = None,
+                    resource_id: str | None = None) -> dict[str, Any]:
+    """A RiskAssessment resource (JSON-ready dict) for this assessment."""
+    now = now or datetime.now(UTC)
+    versions = model_versions or {}
+    r = a.view.record
+    predictions: list[dict[str, Any]] = []
+    not_computed: list[str] = []
+    for name, res in a.scores.models.items():
+        spec = MODEL_SPECS[name]
+        if res.risk is None:
+            not_computed.append(f"{name}: {res.reason}")
+            continue
+        rationale = [f"model {name} version {versions.get(name, 'unknown')}"]
+        if res.interval:
+            rationale.append(f"90% interval {res.interval[0]:.4f}-{res.interval[1]:.4f} (bootstrap ensemble)")
+        expl = a.explanations.get(name)
+        if expl is not None:
+            rationale.append(expl.summary("fr" if lang == "fr" else "en"))
+        predictions.append({
+            "outcome": {"text": pick((spec.title_en, spec.title_fr), lang)},
+            "probabilityDecimal": round(float(res.risk), 4),
+            "whenRange": _when(spec.horizon_years),
+            "rationale": "; ".join(rationale),
+        })
+    for name, res in a.scores.equations.items():
+        if name not in EQUATION_OUTCOME:
+            continue
+        if res.risk is None:
+            not_computed.append(f"{res.name}: {res.reason}")
+            continue
+        rationale = [f"{res.name} ({res.citation})", *res.warnings]
+        predictions.append({
+            "outcome": {"text": pick(EQUATION_OUTCOME[name], lang)},
+            "probabilityDecimal": round(float(res.risk), 4),
+            "whenRange": _when(EQUATION_HORIZON_YEARS[name]),
+            "rationale": "; ".join(rationale),
+        })
+    basis = sorted({row.source_id for row in a.view.inputs if row.source_id and not row.derived})
+    notes = [{"text": "probabilityDecimal is a fraction between 0 and 1 (HL7 example riskassessment-example-cardiac)"}]
+    if synthetic_models:
+        notes.append({"text": "Demonstration models trained on synthetic data, not for clinical use: "
+                              + ", ".join(synthetic_models)})
+    if not_computed:
+        notes.append({"text": "Not computed: " + " | ".join(not_computed)})
+    return {
+        "resourceType": "RiskAssessment",
+        "id": resource_id or str(uuid.uuid4()),
+        "status": "preliminary",
+        "method": {"text": f"risk dashboard {risk_version}: gradient-boosted models (XGBoost) and published "
+                           "equations (SCORE2 family, PREVENT, KFRE)"},
+        "code": {"text": "Cardiovascular and diabetes-complication risk assessment"},
+        "subject": {"reference": f"Patient/{r.patient_id}"},
+        "occurrenceDateTime": now.isoformat(timespec="seconds"),
+        "basis": [{"reference": ref} for ref in basis],
+        "prediction": predictions,
+        "note": notes,
+    }

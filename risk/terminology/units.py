@@ -1,0 +1,335 @@
+"""Unit conversion to the canonical unit of each concept (risk.terminology.concepts), and plausibility checks.
+
+UCUM strings are parsed by ucumvert into pint units, which gives the dimensional part (mg/dL -> g/L,
+[lb_av] -> kg, kPa -> mm[Hg], mL/s -> mL/min). Crossing from mass to substance concentration needs the
+analyte: the factors below are the clinical constants of clinical_reference.md section 7 (used there by the
+equations too, so that a round trip is exact). HbA1c % <-> mmol/mol is the IFCC-NGSP master equation.
+
+Rules (clinical safety first: a wrong number is worse than no number):
+- A unit is never guessed. No unit => no value, with the reason. Two exceptions, each with a note: blood
+  pressure (the FHIR R4 vital-signs profile fixes mm[Hg], and Synthea omits the unit on some components) and
+  BMI (kg/m2 is its only unit in use).
+- eGFR in plain 'mL/min' is read as mL/min/1.73 m2 with a note: every eGFR code is indexed to 1.73 m2 by
+  definition (Synthea writes 'mL/min' for LOINC 33914-3); Cockcroft-Gault clearance (35591-7) never reaches
+  this concept (risk.terminology leaves it unmapped).
+- Common non-UCUM spellings seen in real files are accepted (mmHg, mg/dl, umol/L, µmol/L, g/l, kg/m^2,
+  mL/min/1.73m2, bpm, mEq/L...).
+
+Speed: the conversion route of each (concept, unit) pair is computed once and cached; pint is only touched
+on the first sight of a unit. The ucumvert registry is created lazily (it takes about a second).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from risk.terminology.concepts import MEASUREMENT_CONCEPTS, Concept
+
+CANONICAL_UNITS: dict[str, str] = {name: c.unit for name, c in MEASUREMENT_CONCEPTS.items() if c.numeric}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Conversion:
+    """Result of a unit conversion. `value` is None when the value cannot be used; `problem` says why."""
+
+    value: float | None
+    unit: str  # canonical UCUM unit (for from_canonical: the unit asked for)
+    problem: str | None = None  # plain-language reason the value is unusable
+    note: str | None = None  # an assumption made on the way (e.g. unit missing, mmHg assumed)
+
+
+# --- clinical constants (clinical_reference.md section 7; [V2+] for the first three) --------------------
+# mmol/L per mg/dL (mass concentration -> substance concentration), per analyte.
+MMOL_PER_L_PER_MG_DL: dict[str, float] = {
+    # cholesterol (all fractions): mg/dL = mmol/L x 38.67 (conventional factor; the PREVENT code and the
+    # SCORE2 Stata example use 0.02586 = 1/38.67; molar mass 386.65 g/mol gives the same to 4 digits)
+    "total_chol": 1 / 38.67, "hdl": 1 / 38.67, "ldl": 1 / 38.67, "non_hdl": 1 / 38.67,
+    # triglycerides: mmol/L = mg/dL x 0.01129 (= / 88.57; as triolein, 885.7 g/mol)
+    "triglycerides": 1 / 88.57,
+    # glucose: mmol/L = mg/dL x 0.0555 (= / 18.016; 180.16 g/mol)
+    "glucose": 1 / 18.016,
+    # creatinine: umol/L = mg/dL x 88.4 (CKD-EPI tools, preventr; 113.12 g/mol) -> mmol/L = mg/dL x 0.0884
+    "creatinine": 88.4 / 1000,
+    # calcium: mg/dL = mmol/L x 4.008 (KFRE; 40.08 g/mol); phosphate (as phosphorus): mg/dL = mmol/L x 3.097
+    "calcium": 1 / 4.008, "phosphate": 1 / 3.097,
+}
+# UACR: mg/g = mg/mmol x 8.84 (creatinine 113.12 g/mol: 1 mmol = 0.1131 g)
+UACR_MG_G_PER_MG_MMOL = 8.84
+# HbA1c, IFCC-NGSP master equation: NGSP % = 0.09148 x IFCC mmol/mol + 2.152 (clinical_reference.md 7)
+HBA1C_SLOPE, HBA1C_INTERCEPT = 0.09148, 2.152
+# Charge of the ion, for mEq/L: mmol/L = mEq/L / valence. Phosphate has no fixed valence: mEq refused.
+VALENCE: dict[str, int] = {"bicarbonate": 1, "calcium": 2}
+
+# Non-UCUM spellings seen in real data -> UCUM. Keys are compared after folding (see _fold_unit).
+_ALIASES: dict[str, str] = {
+    "mmhg": "mm[Hg]", "mm hg": "mm[Hg]", "mm[hg]": "mm[Hg]",
+    "mg/dl": "mg/dL", "g/dl": "g/dL", "g/l": "g/L", "mg/l": "mg/L", "mmol/l": "mmol/L", "umol/l": "umol/L",
+    "mcmol/l": "umol/L", "micromol/l": "umol/L", "mmol/mol": "mmol/mol", "mg/mmol": "mg/mmol", "mg/g": "mg/g",
+    "meq/l": "meq/L", "mval/l": "meq/L",
+    "kg/m2": "kg/m2", "kg/m^2": "kg/m2", "kg/m²": "kg/m2", "kg/sq m": "kg/m2",
+    "bpm": "/min", "beats/min": "/min", "beats per minute": "/min", "{beats}/min": "/min", "/min": "/min",
+    "1/min": "/min", "batt/min": "/min", "bat/min": "/min", "min-1": "/min",
+    "lb": "[lb_av]", "lbs": "[lb_av]", "[lb_av]": "[lb_av]", "in": "[in_i]", "[in_i]": "[in_i]",
+    "ft": "[ft_i]", "kg": "kg", "g": "g", "cm": "cm", "m": "m", "mm": "mm",
+    "percent": "%", "%": "%", "% hb": "%", "%hb": "%", "{hb}%": "%",
+}
+_EGFR_INDEXED = re.compile(r"^(ml|l)/(min|s|h)(/|per)?\(?\{?1\.73_?m2\}?\)?$")
+_FLOW_PLAIN = re.compile(r"^(ml|l)/(min|s|h)$")
+
+
+def _fold_unit(unit: str) -> str:
+    u = unit.strip().replace("µ", "u").replace("μ", "u").replace("²", "2").replace("^2", "2")
+    return re.sub(r"\s+", " ", u).lower()
+
+
+def _label(c: Concept) -> str:
+    """'HDL cholesterol', 'total cholesterol', 'eGFR', 'HbA1c': the English label as it reads in a sentence.
+
+    Only a plain capitalised first word is lowered; an abbreviation (any other capital in it) is kept.
+    """
+    lab = c.label_en
+    word = re.match(r"[^\W\d_]*", lab).group()  # leading letters: 'Non' of 'Non-HDL', 'HbA' of 'HbA1c'
+    return lab[0].lower() + lab[1:] if word[1:] == word[1:].lower() else lab
+
+
+# --- routes: how to turn a value in one unit into the canonical unit, computed once per pair ------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Route:
+    to_canonical: Callable[[float], float] | None
+    from_canonical: Callable[[float], float] | None = None
+    problem: str | None = None
+    note: str | None = None
+    unit: str = ""
+
+
+def _linear(factor: float, note: str | None = None, unit: str = "") -> _Route:
+    return _Route(lambda v: v * factor, lambda v: v / factor, note=note, unit=unit)
+
+
+def _fail(problem: str, unit: str = "") -> _Route:
+    return _Route(None, None, problem=problem, unit=unit)
+
+
+_REGISTRY: Any = None
+
+
+def _ureg() -> Any:
+    """The ucumvert/pint registry, created on first use (about one second)."""
+    global _REGISTRY
+    if _REGISTRY is None:
+        from ucumvert import PintUcumRegistry
+
+        _REGISTRY = PintUcumRegistry()
+    return _REGISTRY
+
+
+def _parse(ucum: str) -> Any | None:
+    """pint Quantity for 1 x the UCUM unit, or None when it is not valid UCUM."""
+    if len(ucum) > 40:
+        return None
+    try:
+        q = _ureg().from_ucum(ucum)
+        q.dimensionality  # noqa: B018 - annotations alone ('{score}') parse to a token without dimension
+        return q
+    except Exception:  # ucumvert raises several error types on bad input; all mean "not UCUM"
+        return None
+
+
+def _factor(q: Any, target: str) -> float | None:
+    """Multiplier from the unit of q to `target` (UCUM), or None when the dimensions differ."""
+    try:
+        t = _ureg().from_ucum(target)
+        if q.dimensionality != t.dimensionality:
+            return None
+        return float((q / t).to("dimensionless").magnitude)
+    except Exception:  # pint DimensionalityError and friends
+        return None
+
+
+@lru_cache(maxsize=4096)
+def _route(concept: str, unit: str | None) -> _Route:
+    c = MEASUREMENT_CONCEPTS.get(concept)
+    if c is None:
+        return _fail(f"unknown concept '{concept}'")
+    if not c.numeric:
+        return _fail(f"{_label(c)} is a coded value, not a quantity", c.unit)
+    if unit is None or not unit.strip():
+        return _missing_unit(c)
+    folded = _fold_unit(unit)
+    if concept == "egfr":
+        return _egfr_route(c, unit, folded)
+    ucum = _ALIASES.get(folded, unit.strip())
+    if concept == "hba1c":
+        return _hba1c_route(c, unit, ucum)
+    unknown = _fail(f"unknown unit '{unit}' for {_label(c)}", c.unit)
+    q = _parse(ucum)
+    if q is None:
+        return unknown
+    if "eq" in ucum.lower():  # mEq/L: pint counts 1 eq as 1 mol, right only for monovalent ions
+        valence = VALENCE.get(concept)
+        f = _factor(q, "meq/L")
+        if valence is None or f is None:
+            return _fail(f"unit '{unit}' (equivalents) cannot be converted to {c.display_unit} for "
+                         f"{_label(c)}", c.unit)
+        return _linear(f / valence, unit=c.unit)
+    if concept == "uacr":
+        return _uacr_route(c, unit, ucum, q)
+    f = _factor(q, c.unit)
+    if f is not None:
+        return _linear(f, unit=c.unit)
+    molar = MMOL_PER_L_PER_MG_DL.get(concept)
+    if molar is not None:
+        f_mass = _factor(q, "mg/dL")
+        f_out = _factor(_ureg().from_ucum("mmol/L"), c.unit)
+        if f_mass is not None and f_out is not None:
+            return _linear(f_mass * molar * f_out, unit=c.unit)
+    return _fail(f"unit '{unit}' cannot be converted to {c.display_unit} for {_label(c)}", c.unit)
+
+
+def _missing_unit(c: Concept) -> _Route:
+    if c.name in ("sbp", "dbp"):
+        return _linear(1.0, note="unit missing; mmHg assumed for blood pressure (the FHIR R4 vital-signs "
+                       "profile allows only mm[Hg])", unit=c.unit)
+    if c.name == "bmi":
+        return _linear(1.0, note="unit missing; kg/m² assumed for BMI (its only unit in use)", unit=c.unit)
+    return _fail(f"no unit given for {_label(c)}: the value cannot be used without its unit", c.unit)
+
+
+def _hba1c_route(c: Concept, unit: str, ucum: str) -> _Route:
+    bare = re.sub(r"\{.*?\}", "", ucum).strip()
+    if bare == "%":
+        return _Route(lambda v: (v - HBA1C_INTERCEPT) / HBA1C_SLOPE,
+                      lambda v: v * HBA1C_SLOPE + HBA1C_INTERCEPT, unit=c.unit)
+    if bare == "mmol/mol":
+        return _linear(1.0, unit=c.unit)
+    return _fail(f"unknown unit '{unit}' for HbA1c (expected % or mmol/mol)", c.unit)
+
+
+def _egfr_route(c: Concept, unit: str, folded: str) -> _Route:
+    u = folded.replace(" ", "").replace(",", ".")
+    m = _EGFR_INDEXED.match(u)
+    note = None
+    if m is None:
+        m = _FLOW_PLAIN.match(u)
+        if m is None:
+            return _fail(f"unknown unit '{unit}' for eGFR (expected mL/min/1.73 m²)", c.unit)
+        note = (f"unit '{unit.strip()}' read as mL/min/1.73 m²: an eGFR code is indexed to 1.73 m² by "
+                "definition (Synthea writes mL/min for LOINC 33914-3)")
+    volume, time = m.group(1), m.group(2)
+    q = _parse(f"{'mL' if volume == 'ml' else 'L'}/{time}")
+    f = None if q is None else _factor(q, "mL/min")
+    if f is None:
+        return _fail(f"unknown unit '{unit}' for eGFR", c.unit)
+    return _linear(f, note=note, unit=c.unit)
+
+
+def _uacr_route(c: Concept, unit: str, ucum: str, q: Any) -> _Route:
+    bare = re.sub(r"\{.*?\}", "", ucum)
+    f = _factor(q, "mg/mmol")
+    if f is not None:
+        return _linear(f, unit=c.unit)
+    if re.fullmatch(r"(ug|mg|g)/(mg|g)", bare):  # mass ratio: albumin mass per creatinine mass
+        f = _factor(q, "mg/g")
+        if f is not None:
+            return _linear(f / UACR_MG_G_PER_MG_MMOL, unit=c.unit)
+    return _fail(f"unit '{unit}' cannot be converted to mg/mmol for {_label(c)}", c.unit)
+
+
+# --- public API --------------------------------------------------------------------------------------
+
+
+def finite_float(value: object) -> float | None:
+    """`value` as a finite float; None for booleans, non-numbers, NaN, infinities and too-large integers."""
+    if isinstance(value, bool):
+        return None
+    try:
+        v = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+def to_canonical(concept: str, value: float, unit: str | None) -> Conversion:
+    """Convert `value` in `unit` to the canonical unit of `concept`.
+
+    >>> round(to_canonical("total_chol", 2.0, "g/L").value, 3)  # French lab: 2 g/L x 2.586
+    5.172
+    >>> to_canonical("hdl", 50, "mg/dLL").problem
+    "unknown unit 'mg/dLL' for HDL cholesterol"
+    """
+    try:
+        route = _route(concept, unit if isinstance(unit, str) else None)
+    except Exception as exc:  # never let a conversion crash a record; say why instead
+        return Conversion(value=None, unit=CANONICAL_UNITS.get(concept, ""), problem=f"unit error: {exc}")
+    if route.to_canonical is None:
+        return Conversion(value=None, unit=route.unit, problem=route.problem)
+    v = finite_float(value)
+    if v is None:
+        return Conversion(value=None, unit=route.unit, problem=f"value {value!r} is not a finite number")
+    out = route.to_canonical(v)
+    if not math.isfinite(out):
+        return Conversion(value=None, unit=route.unit, problem=f"value {value!r} is out of range")
+    return Conversion(value=out, unit=route.unit, note=route.note)
+
+
+def from_canonical(concept: str, value: float, unit: str) -> Conversion:
+    """Express a canonical value in another unit for display (g/L, mg/dL, %...).
+
+    Only explicit units are accepted (no assumption is made for display).
+
+    >>> round(from_canonical("hba1c", 53.0, "%").value, 2)
+    7.0
+    """
+    try:
+        route = _route(concept, unit) if isinstance(unit, str) and unit.strip() else None
+    except Exception as exc:
+        return Conversion(value=None, unit=str(unit), problem=f"unit error: {exc}")
+    if route is None or route.from_canonical is None or route.note is not None:
+        problem = (route.problem if route is not None and route.problem
+                   else f"cannot display {concept} in {unit!r}")
+        return Conversion(value=None, unit=str(unit), problem=problem)
+    v = finite_float(value)
+    if v is None:
+        return Conversion(value=None, unit=unit, problem=f"value {value!r} is not a finite number")
+    return Conversion(value=route.from_canonical(v), unit=unit.strip())
+
+
+def _fmt(x: float) -> str:
+    if x == 0 or abs(x) >= 100:
+        return f"{x:.0f}"
+    if abs(x) >= 1:
+        return f"{x:.2f}".rstrip("0").rstrip(".")
+    return f"{x:.2g}"
+
+
+def plausibility_problem(concept: str, value: float, *, reported_value: float | None = None,
+                         reported_unit: str | None = None) -> str | None:
+    """Plain-language reason when a canonical value is outside what a living adult can show, else None.
+
+    The range (risk.terminology.concepts) is wide on purpose: it catches unit mix-ups (mmol/L labelled mg/dL, g/L read
+    as mmol/L) and typing errors, not abnormal results. Pass what the source said to have it in the message.
+
+    >>> plausibility_problem("hdl", 45.0)
+    'HDL cholesterol 45 mmol/L is outside the plausible range 0.1–5 mmol/L; check the unit'
+    """
+    c = MEASUREMENT_CONCEPTS.get(concept)
+    if c is None or not c.numeric:
+        return None
+    v = finite_float(value)
+    if v is None:
+        return f"{c.label_en}: value {value!r} is not a finite number"
+    if c.low <= v <= c.high:
+        return None
+    reported = ""
+    if reported_value is not None:
+        reported = f" (reported as {_fmt(float(reported_value))} {reported_unit or 'without a unit'})"
+    unit = f" {c.display_unit}" if c.display_unit else ""
+    return (f"{c.label_en} {_fmt(v)}{unit}{reported} is outside the plausible range "
+            f"{_fmt(c.low)}–{_fmt(c.high)}{unit}; check the unit")
