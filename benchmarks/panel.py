@@ -6,7 +6,7 @@ patients) into a temporary folder, then times, in one process, best of N:
 - read: FHIR NDJSON -> PatientRecord (risk.record.load.iter_records);
 - features: records -> long tables -> features (chunks of 2,000 as in risk.panel.stream);
 - models: the five shipped boosters + bootstrap members on those features (risk.assess.scores.score_models);
-- equations: the published equations per patient (risk.assess.scores.score_equations).
+- equations: the published equations per patient (risk.equations.reference_scores).
 Prints seconds, patients per second and each stage's ratio to the baseline, plus the projection to 1 million.
 
     python benchmarks/panel.py [--patients 5000] [--repeat 2]
@@ -45,7 +45,8 @@ def main() -> None:
     from risk.features.build import build_features
     from risk.models.registry import load_all
     from risk.panel.stream import CHUNK, _chunks
-    from risk.assess.scores import score_equations, score_models
+    from risk.assess.scores import score_models
+    from risk.equations import reference_scores
     from risk.record.load import iter_records
     from risk.synth import generate
     from risk.features.tables import tables_from_records
@@ -68,7 +69,7 @@ def main() -> None:
         t_feat, feats = best_of(args.repeat, lambda: [build_features(tables_from_records(b), as_of)
                                                       for b in _chunks(records, CHUNK)])
         t_models, _ = best_of(args.repeat, lambda: [score_models(f, models) for f in feats])
-        t_eq, _ = best_of(args.repeat, lambda: [score_equations(row) for f in feats for _, row in f.iterrows()])
+        t_eq, _ = best_of(args.repeat, lambda: [reference_scores(row.to_dict()) for f in feats for _, row in f.iterrows()])
 
     n = len(records)
     stages = {"baseline (orjson parse)": t_base, "read -> records": t_read, "features": t_feat,

@@ -10,17 +10,13 @@ SCORE2-Diabetes).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
 
 from risk.advise.category import categorise
 from risk.advise.data import guidelines, thresholds
 from risk.advise.wording import category_label
 from risk.i18n import fmt_percent
 from risk.i18n.labels import MODEL_SHORT, pick
-
-if TYPE_CHECKING:
-    from risk.assess.assessment import Assessment
 
 # The cardiovascular model and, per patient, the equation the guideline uses for the same outcome.
 REFERENCE_OF_CVD10 = ("score2", "score2_diabetes")  # SCORE2 / SCORE2-OP, or SCORE2-Diabetes (ESC 2023)
@@ -79,22 +75,3 @@ def cvd_category_disagreement(*, age: float, model_risk: float | None, equations
         return CategoryDisagreement(model="cvd10", model_risk=model_risk, equation=name, equation_risk=float(eq),
                                     threshold_set=set_key, model_category=mc, equation_category=ec)
     return None
-
-
-def assessment_disagreement(a: Assessment) -> CategoryDisagreement | None:
-    """The same check for a computed assessment (its age, cvd10, equations and guideline set). Only when the ESC
-    category rests on the score: with established CVD, severe target-organ damage or CKD the category comes from
-    the condition (ESC 2021/2023), and neither number changes it."""
-    if a.risk_category is not None and a.risk_category.basis != "score":
-        return None
-    cvd = a.scores.models.get("cvd10")
-    return cvd_category_disagreement(
-        age=float(a.view.features["age"]), model_risk=cvd.risk if cvd else None,
-        equations={n: None if r.risk is None else float(r.risk) for n, r in a.scores.equations.items()},
-        guideline_set=a.guideline_set)
-
-
-def disagreement_json(d: CategoryDisagreement | None, *, synthetic: bool) -> dict[str, Any] | None:
-    if d is None:
-        return None
-    return {**asdict(d), "text_en": d.text("en", synthetic=synthetic), "text_fr": d.text("fr", synthetic=synthetic)}

@@ -17,8 +17,8 @@ from risk.advise import kidney
 from risk.advise.data import care_gap_definitions, message, text, thresholds
 from risk.advise.inputs import Features, to_date
 from risk.advise.model import AdviceInputError, CareGap
-from risk.terminology.concepts import MEASUREMENT_CONCEPTS
 from risk.i18n import Text, render
+from risk.terminology.concepts import MEASUREMENT_CONCEPTS
 
 Condition = Callable[[Features, kidney.KidneyStage], bool]
 

@@ -1,18 +1,18 @@
 """Reading a features row and the score objects safely: missing is None, never a guessed value.
 
-The features row follows the column contract in risk/features.py (NaN = missing). Scores and model
+The features row is read through risk.features.row.FeatureRow (NaN = missing). Scores and model
 predictions are objects with ``.risk`` as a fraction 0-1 (or None when not computable); a value outside 0-1
 is refused loudly because a percentage read as a fraction would silently change every category.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from risk.advise.model import AdviceInputError, TriggerInput
+from risk.features.row import FeatureRow, is_missing
 from risk.terminology.concepts import MEASUREMENT_CONCEPTS
 
 # Units of the derived columns that are not plain measurement concepts.
@@ -29,73 +29,14 @@ _EXTRA_UNITS = {
 }
 
 
-def is_missing(value: Any) -> bool:
-    """None, NaN, NaT and pandas NA are missing; anything else is a value."""
-    if value is None:
-        return True
-    try:
-        return bool(value != value)  # NaN and NaT are not equal to themselves
-    except (TypeError, ValueError):  # pandas NA refuses bool()
-        return True
-
-
 def to_date(value: Any) -> date | None:
-    if is_missing(value):
-        return None
-    if isinstance(value, datetime):  # includes pandas Timestamp
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value[:10])
-        except ValueError:
-            raise AdviceInputError(f"cannot read {value!r} as a date") from None
-    raise AdviceInputError(f"cannot read {value!r} as a date")
+    return Features({}).to_date(value)
 
 
-class Features:
-    """Typed read access to one features row (a dict, a pandas Series or any mapping-like object)."""
+class Features(FeatureRow):
+    """The features row as advice reads it: contract violations raise AdviceInputError."""
 
-    def __init__(self, row: Mapping[str, Any]) -> None:
-        if row is None or not hasattr(row, "get"):
-            raise AdviceInputError("features must be a mapping of column name to value (one patient row)")
-        self._row = row
-
-    def has(self, key: str) -> bool:
-        """The column exists (it may still be NaN): tells "not recorded" from "not collected"."""
-        return key in self._row
-
-    def num(self, key: str) -> float | None:
-        value = self._row.get(key)
-        if is_missing(value):
-            return None
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            raise AdviceInputError(f"feature {key!r} should be a number, got {value!r}") from None
-        if not math.isfinite(number):
-            return None
-        return number
-
-    def flag(self, key: str) -> bool | None:
-        """A 0/1 column as True/False; None when missing."""
-        number = self.num(key)
-        if number is None:
-            return None
-        if number not in (0.0, 1.0):
-            raise AdviceInputError(f"feature {key!r} should be 0 or 1, got {number!r}")
-        return number == 1.0
-
-    def yes(self, key: str) -> bool:
-        return self.flag(key) is True
-
-    def date_of(self, key: str) -> date | None:
-        return to_date(self._row.get(f"{key}_date"))
-
-    @property
-    def as_of(self) -> date | None:
-        return to_date(self._row.get("as_of"))
+    error = AdviceInputError
 
     def trigger(self, key: str, unit: str | None = None, *, date_key: str | None = None) -> TriggerInput:
         """The feature as a TriggerInput with its unit and, for measurements, its date.

@@ -6,8 +6,8 @@ from typing import Any
 
 from risk.advise.data import message, text, thresholds
 from risk.advise.inputs import Features
-from risk.terminology.concepts import MEASUREMENT_CONCEPTS
 from risk.i18n import Text
+from risk.terminology.concepts import MEASUREMENT_CONCEPTS
 
 
 def input_label(name: str) -> Text:

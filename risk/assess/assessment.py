@@ -1,151 +1,203 @@
-"""One patient's full assessment: scores, explanations, what-if, next steps, care gaps, alerts.
+"""One patient at one date: the single `Assessment` that every face renders.
 
-The single function behind `risk score` and the patient page, so both always show the same numbers.
+The patient page, the PDF, `risk score` (text and JSON), the FHIR RiskAssessment and the panel row all show
+this one object, so they cannot disagree: the clinical decisions (which risk leads, which equations are shown,
+what drives the risk, whether the model and the equation disagree on the ESC category) are taken here or in the
+stage that owns them, never again at an edge.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import date
+from typing import Literal
 
 import pandas as pd
 
-from risk.explain.factors import Explanation, explain_row, factor_json
-from risk.record.latest import issue_json
+from risk import advise
+from risk.advise import Alert, CareGap, NextStep, RiskCategory
+from risk.advise.agreement import CategoryDisagreement, cvd_category_disagreement
+from risk.assess.scores import Scores, score_one
+from risk.assess.snapshot import PatientSnapshot
+from risk.equations import RESULT_KEYS, score2_family, score2_risk_age
+from risk.explain.factors import Explanation, Factor, explain_row
+from risk.explain.peers import PeerRisk, healthy_peer
+from risk.explain.whatif import WhatIfResult, what_if
+from risk.features.row import FeatureRow
+from risk.i18n.lab_units import LabUnit, lab_units
 from risk.models.registry import LoadedModel
-from risk.assess.scores import Scores, equation_json, score_one
-from risk.record.load import PatientView
-from risk.explain.whatif import WhatIfResult, what_if, what_if_json
+from risk.record import DataIssue, PatientRecord
+from risk.record.latest import InputRow
+
+# Every published equation the product computes is shown (cards, JSON, PDF, RiskAssessment): one list.
+SHOWN_EQUATIONS: tuple[str, ...] = RESULT_KEYS
+# Models that may lead a report, once their validation earned it (LoadedModel.earned_headline).
+HEADLINE_MODELS: tuple[str, ...] = ("cvd10",)
+# When no SCORE2-family equation applies (e.g. under 40), PREVENT total CVD is the published fallback (AHA 2023).
+FALLBACK_EQUATIONS: tuple[str, ...] = ("prevent_cvd",)
+TOP_ACTIONS = 3
+
+
+@dataclass(frozen=True, kw_only=True)
+class Headline:
+    """The one risk figure to act on: the guideline's equation, unless a model has earned the headline."""
+
+    name: str  # model or equation key
+    kind: Literal["model", "equation"]
+    risk: float
+    interval: tuple[float, float] | None
+    horizon_years: float
+    peer_risk: float | None  # healthy person of the same age and sex, same model or equation family
+
+    @property
+    def is_model(self) -> bool:
+        return self.kind == "model"
 
 
 @dataclass(frozen=True, kw_only=True)
 class Assessment:
-    view: PatientView
+    snapshot: PatientSnapshot
     scores: Scores
+    headline: Headline | None
+    category: RiskCategory  # ESC risk category with its reason ("unknown" with the reason when not computable)
     explanations: dict[str, Explanation]
     what_if: list[WhatIfResult]
-    next_steps: list[Any] = field(default_factory=list)
-    care_gaps: list[Any] = field(default_factory=list)
-    alerts: list[Any] = field(default_factory=list)
-    risk_category: Any = None
-    guideline_set: str = "esc2021"
-    models: Mapping[str, LoadedModel] = field(default_factory=dict, repr=False, compare=False)
+    peers: dict[str, PeerRisk]
+    risk_age: float | None  # SCORE2 / SCORE2-OP risk age (ESC 2021), when SCORE2 itself was computed
+    disagreement: CategoryDisagreement | None  # cvd10 and its reference equation in different ESC categories
+    next_steps: list[NextStep]
+    care_gaps: list[CareGap]
+    alerts: list[Alert]
+    units: dict[str, LabUnit]  # the unit each concept is shown in (the patient's laboratory's)
+    guideline_set: str
+    region: str
+    synthetic_models: tuple[str, ...] = ()  # models trained on synthetic data: demonstration only
+    model_versions: dict[str, str] = field(default_factory=dict)
 
     @property
-    def features_frame(self) -> pd.DataFrame:
-        return _frame(self.view.features)
+    def record(self) -> PatientRecord:
+        return self.snapshot.record
 
+    @property
+    def as_of(self) -> date:
+        return self.snapshot.as_of
 
-def _frame(row: pd.Series) -> pd.DataFrame:
-    """One features row as a one-row frame with numeric dtypes (dates kept as timestamps)."""
-    dates = [c for c in row.index if c == "as_of" or c.endswith("_date")]
-    numeric = pd.to_numeric(row.drop(dates), errors="coerce").astype(float)
-    frame = pd.DataFrame([numeric.to_numpy()], columns=numeric.index, index=[row.name])
-    for col in dates:
-        frame[col] = pd.Series([row[col]], index=frame.index, dtype="datetime64[ns]")
-    return frame[list(row.index)]
+    @property
+    def features(self) -> pd.Series:
+        return self.snapshot.features
 
+    @property
+    def inputs(self) -> list[InputRow]:
+        return self.snapshot.inputs
 
-def assess(view: PatientView, models: Mapping[str, LoadedModel], *, region: str = "low",
-           guideline_set: str = "esc2021", with_advice: bool = True) -> Assessment:
-    row = view.features
-    scores = score_one(row, models, region=region)
-    frame = _frame(row)
-    explanations = {name: explain_row(models[name], frame) for name, r in scores.models.items()
-                    if r.risk is not None and name in models}
-    current = {name: r.risk for name, r in scores.models.items() if r.risk is not None}
-    wi = what_if(frame, models, current, region=region)
-    steps, gaps, alerts, category = [], [], [], None
-    if with_advice:
-        from risk import advise
+    @property
+    def issues(self) -> list[DataIssue]:
+        return list(self.snapshot.record.issues)
 
-        model_scores = {k: v for k, v in scores.models.items()}
-        steps = advise.next_steps(row.to_dict(), scores.equations, model_scores, guideline_set=guideline_set,
-                                  region=region)
-        gaps = advise.care_gaps(row.to_dict(), as_of=view.as_of)
-        alerts = advise.alerts(row.to_dict())
-        category = advise.risk_category(row.to_dict(), scores.equations, guideline_set=guideline_set)
-    return Assessment(view=view, scores=scores, explanations=explanations, what_if=wi, next_steps=steps,
-                      care_gaps=gaps, alerts=alerts, risk_category=category, guideline_set=guideline_set,
-                      models=models)
+    @property
+    def top_actions(self) -> tuple[NextStep, ...]:
+        """The first steps to take (not already in place), most urgent first."""
+        todo = sorted((s for s in self.next_steps if not s.already_done), key=lambda s: s.priority)
+        return tuple(todo[:TOP_ACTIONS])
 
+    @property
+    def shown_equations(self) -> dict[str, object]:
+        return {n: self.scores.equations[n] for n in SHOWN_EQUATIONS if n in self.scores.equations}
 
-def _plain(obj: Any) -> Any:
-    """Dataclasses (next steps, gaps, alerts) as JSON-ready dicts."""
-    import dataclasses
-    from datetime import date
-
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: _plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
-    if isinstance(obj, list | tuple):
-        return [_plain(x) for x in obj]
-    if isinstance(obj, dict):
-        return {k: _plain(v) for k, v in obj.items()}
-    if isinstance(obj, date):
-        return obj.isoformat()
-    if isinstance(obj, float) and obj != obj:
+    @property
+    def lead_explanation(self) -> Explanation | None:
+        """The explanation every output shows first: the headline's when it is a model, else the model for
+        the same outcome (cvd10), else the first explained model."""
+        lead = [self.headline.name] if self.headline is not None else []
+        for name in (*lead, *HEADLINE_MODELS, *self.explanations):
+            if name in self.explanations:
+                return self.explanations[name]
         return None
-    return obj
+
+    @property
+    def top_factors(self) -> tuple[Factor, ...]:
+        """The modifiable factors that raise the lead explanation's risk most (at most three)."""
+        e = self.lead_explanation
+        return e.drivers(3, modifiable_only=True) if e is not None else ()
+
+    def current_risks(self) -> dict[str, float]:
+        """Every computed risk by name (models and equations)."""
+        out = {n: r.risk for n, r in self.scores.models.items() if r.risk is not None}
+        out.update({n: float(r.risk) for n, r in self.scores.equations.items() if r.risk is not None})
+        return out
 
 
-def assessment_json(a: Assessment) -> dict[str, Any]:
-    r = a.view.record
-    eq = a.scores.equations
-    return {
-        "patient_id": r.patient_id,
-        "as_of": a.view.as_of.isoformat(),
-        "models": {name: res.to_json() for name, res in a.scores.models.items()},
-        "equations": {name: equation_json(eq[name]) for name in
-                      ("score2", "score2_diabetes", "prevent_cvd", "prevent_ascvd", "prevent_hf", "kfre_5y")
-                      if name in eq},
-        "inputs": [row.to_json() for row in a.view.inputs],
-        "issues": [issue_json(i) for i in r.issues],
-        "factors": {name: factor_json(e) for name, e in a.explanations.items()},
-        "what_if": what_if_json(a.what_if),
-        "comparisons": comparisons_json(a),
-        "risk_category": _plain(a.risk_category),
-        "next_steps": _plain(a.next_steps),
-        "care_gaps": _plain(a.care_gaps),
-        "alerts": _plain(a.alerts),
-    }
-
-
-def comparisons_json(a: Assessment) -> dict[str, Any]:
-    """Healthy peer and relative risk per model (QRISK3 definition), N in 100, SCORE2 risk age, and whether cvd10
-    and the reference equation put the patient in different ESC risk categories (risk.advise.agreement)."""
-    from risk.explain.peers import healthy_peer, n_in_100
-
-    current = {name: r.risk for name, r in a.scores.models.items() if r.risk is not None}
-    out: dict[str, Any] = {"models": {}}
-    if current:
-        peers = healthy_peer(a.features_frame, a.models, current)
-        for name, risk in current.items():
+def choose_headline(scores: Scores, models: Mapping[str, LoadedModel],
+                    peers: Mapping[str, PeerRisk]) -> Headline | None:
+    """The headline rule, in one place: a model that earned it on validation, else the SCORE2 family (by
+    eligibility), else PREVENT; None when no published equation could be computed (the cards say why)."""
+    for name in HEADLINE_MODELS:
+        m, model = scores.models.get(name), models.get(name)
+        if m is not None and m.risk is not None and model is not None and model.earned_headline:
             peer = peers.get(name)
-            out["models"][name] = {"n_in_100": n_in_100(risk),
-                                   "healthy_peer_risk": round(peer.peer_risk, 4) if peer else None,
-                                   "relative_risk": round(peer.relative_risk, 2) if peer else None}
-    out["score2_risk_age"] = _risk_age(a)
-    from risk.advise.agreement import assessment_disagreement, disagreement_json
-    from risk.models.registry import synthetic_models
-
-    out["category_disagreement"] = disagreement_json(assessment_disagreement(a),
-                                                     synthetic=bool(synthetic_models(a.models)))
-    return out
-
-
-def _risk_age(a: Assessment) -> float | None:
-    """SCORE2/SCORE2-OP risk age (ESC 2021) when SCORE2 itself was computed for this patient."""
-    from risk.equations import score2_risk_age
-
-    res = a.scores.equations.get("score2")
-    if res is None or res.risk is None:
+            return Headline(name=name, kind="model", risk=m.risk, interval=m.interval,
+                            horizon_years=m.horizon_years, peer_risk=peer.peer_risk if peer else None)
+    name = score2_family(scores.equations) or next(
+        (n for n in FALLBACK_EQUATIONS if scores.equations.get(n) is not None and scores.equations[n].risk is not None),
+        None)
+    if name is None:
         return None
-    f = a.view.features
+    peer = peers.get(name)
+    return Headline(name=name, kind="equation", risk=float(scores.equations[name].risk), interval=None,
+                    horizon_years=10, peer_risk=peer.peer_risk if peer else None)
+
+
+def _risk_age(row: FeatureRow, scores: Scores) -> float | None:
+    res = scores.equations.get("score2")
+    values = [row.num(k) for k in ("age", "sbp", "total_chol", "hdl")]
+    if res is None or res.risk is None or any(v is None for v in values):
+        return None
+    age, sbp, tc, hdl = values
     try:
-        age = score2_risk_age(sex="male" if f["sex_male"] == 1 else "female", age=float(f["age"]),
-                              smoker=bool(f["smoking_current"] == 1), sbp=float(f["sbp"]),
-                              total_chol=float(f["total_chol"]), hdl=float(f["hdl"]))
+        years = score2_risk_age(sex="male" if row.yes("sex_male") else "female", age=age, sbp=sbp,
+                                smoker=row.yes("smoking_current"), total_chol=tc, hdl=hdl)
     except ValueError:
         return None
-    return round(age, 1) if age is not None else None
+    return round(years, 1) if years is not None else None
+
+
+def _disagreement(row: FeatureRow, scores: Scores, category: RiskCategory,
+                  guideline_set: str) -> CategoryDisagreement | None:
+    """Only when the ESC category rests on the score: with established CVD, severe target-organ damage or CKD
+    the category comes from the condition (ESC 2021/2023), and neither number changes it."""
+    if category.basis != "score":
+        return None
+    cvd = scores.models.get("cvd10")
+    return cvd_category_disagreement(
+        age=row.num("age") or 0.0, model_risk=cvd.risk if cvd else None,
+        equations={n: None if r.risk is None else float(r.risk) for n, r in scores.equations.items()},
+        guideline_set=guideline_set)
+
+
+def assess(snap: PatientSnapshot, models: Mapping[str, LoadedModel], *, region: str = "low",
+           guideline_set: str = "esc2021") -> Assessment:
+    """Everything about one patient at one date, computed once."""
+    row = snap.features
+    frame = snap.frame
+    scores = score_one(row, models, region=region)
+    explanations = {name: explain_row(models[name], frame) for name, r in scores.models.items()
+                    if r.risk is not None and name in models}
+    model_risks = {name: r.risk for name, r in scores.models.items() if r.risk is not None}
+    current = model_risks | {n: float(r.risk) for n, r in scores.equations.items() if r.risk is not None}
+    peers = healthy_peer(frame, models, current, region=region)
+    features = row.to_dict()
+    category = advise.risk_category(features, scores.equations, guideline_set=guideline_set)
+    read = FeatureRow(row)
+    headline = choose_headline(scores, models, peers)
+    scenarios = what_if(frame, models, model_risks, region=region, reference=headline.risk if headline else None)
+    return Assessment(
+        snapshot=snap, scores=scores, headline=headline, category=category,
+        explanations=explanations, what_if=scenarios, peers=peers,
+        risk_age=_risk_age(read, scores), disagreement=_disagreement(read, scores, category, guideline_set),
+        next_steps=advise.next_steps(features, scores.equations, dict(scores.models), guideline_set=guideline_set,
+                                     region=region),
+        care_gaps=advise.care_gaps(features, as_of=snap.as_of), alerts=advise.alerts(features),
+        units=lab_units(snap.record), guideline_set=guideline_set, region=region,
+        synthetic_models=tuple(sorted(n for n, m in models.items() if m.synthetic)),
+        model_versions={n: str(m.manifest.get("version", "")) for n, m in models.items()})

@@ -15,10 +15,12 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from risk.assess.scores import MODEL_KEYS, score_models
+from risk.equations import reference_scores
 from risk.features.build import build_features
-from risk.models.registry import LoadedModel
-from risk.assess.scores import MODEL_KEYS, score_equations, score_models
 from risk.features.tables import Tables
+from risk.models.registry import LoadedModel
+from risk.terminology.messages import Message
 
 TREND_CONCEPTS = ("sbp", "ldl", "hba1c", "egfr")
 # Inputs whose change can move a risk: a day with one of them measured is a "visit" worth re-scoring.
@@ -32,7 +34,7 @@ class RiskHistory:
     """One row per visit date (index), one column per model / equation (fraction, NaN when not computed)."""
 
     risks: pd.DataFrame
-    reason: str | None = None  # why there is no history (e.g. no dated inputs before as_of)
+    reason: Message | None = None  # why there is no history (e.g. no dated inputs before as_of)
 
 
 def visit_dates(tables: Tables, patient_id: str, as_of: date, *, max_visits: int = MAX_VISITS) -> list[date]:
@@ -74,8 +76,7 @@ def risk_history(tables: Tables, patient_id: str, as_of: date, models: Mapping[s
                  equations: tuple[str, ...] = HISTORY_EQUATIONS) -> RiskHistory:
     days = visit_dates(tables, patient_id, as_of, max_visits=max_visits)
     if not days:
-        return RiskHistory(risks=pd.DataFrame(), reason="no dated blood pressure, lipid, HbA1c or kidney value "
-                                                        "before the index date")
+        return RiskHistory(risks=pd.DataFrame(), reason=Message(code="history.no_visits"))
     rep, index_dates = _replicate(tables, patient_id, days)
     feats = build_features(rep, index_dates)
     out: dict[str, list[float]] = {}
@@ -85,12 +86,11 @@ def risk_history(tables: Tables, patient_id: str, as_of: date, models: Mapping[s
             out[name] = [np.nan if r.risk is None else r.risk for r in by_model[name]]
     eq_cols: dict[str, list[float]] = {name: [] for name in equations}
     for _, row in feats.iterrows():
-        scores = score_equations(row, region=region)
+        scores = reference_scores(row.to_dict(), region=region)
         for name in equations:
             r = scores.get(name)
             eq_cols[name].append(np.nan if r is None or r.risk is None else float(r.risk))
     out.update(eq_cols)
     risks = pd.DataFrame(out, index=pd.Index(days, name="date"))
     risks = risks.loc[:, risks.notna().any(axis=0)]
-    return RiskHistory(risks=risks, reason=None if not risks.empty else
-                       "no model or equation could be computed at any past visit")
+    return RiskHistory(risks=risks, reason=None if not risks.empty else Message(code="history.nothing_computed"))

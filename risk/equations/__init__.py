@@ -12,7 +12,7 @@ Which equations apply to a patient, and why not: :func:`risk.equations.applicabi
 """
 
 from risk.equations._common import RangeIssue
-from risk.equations.applicability import EquationResult, reference_scores
+from risk.equations.applicability import RESULT_KEYS, SCORE2_FAMILY, EquationResult, reference_scores, score2_family
 from risk.equations.ckd_epi import ckd_epi_2021
 from risk.equations.kfre import KfreFallbackWarning, KfreResult, kfre, kfre_result
 from risk.equations.prevent import prevent, prevent_model
@@ -21,6 +21,8 @@ from risk.equations.score2 import score2, score2_range_issues, score2_range_warn
 from risk.equations.score2_diabetes import score2_diabetes
 
 __all__ = [
+    "RESULT_KEYS",
+    "SCORE2_FAMILY",
     "EquationResult",
     "KfreFallbackWarning",
     "KfreResult",
@@ -33,6 +35,7 @@ __all__ = [
     "prevent",
     "prevent_model",
     "reference_scores",
+    "score2_family",
     "score2",
     "score2_diabetes",
     "score2_range_issues",

@@ -8,8 +8,8 @@ Two different questions are kept apart on purpose:
   computes, and each module reports the reason separately as a :class:`RangeIssue` (plain words), marking
   the few cases where the equation's own rule says not to report a number at all (``withhold=True``).
 
-Plausibility limits come from ``risk.terminology.concepts`` (the same limits the record uses to reject a measurement), so
-an equation never accepts a value the record would have refused.
+Plausibility limits come from ``risk.terminology.concepts`` (the same limits the record uses to reject a
+measurement), so an equation never accepts a value the record would have refused.
 """
 
 from __future__ import annotations

@@ -391,3 +391,17 @@ def reference_scores(features: Mapping[str, Any], *, region: str = "low") -> dic
         "kfre_5y": _kfre(features, 5),
         "kfre_2y": _kfre(features, 2),
     }
+
+
+# The SCORE2 family, in the order the ESC applies it: SCORE2-Diabetes for type 2 diabetes at 40-69 (ESC 2023),
+# else SCORE2 / SCORE2-OP (ESC 2021; SCORE2-OP already counts diabetes at 70 and over).
+SCORE2_FAMILY: tuple[str, ...] = ("score2_diabetes", "score2")
+
+
+def score2_family(results: Mapping[str, EquationResult]) -> str | None:
+    """Key of the SCORE2-family result that applies to this patient and was computed; None when neither was."""
+    for name in SCORE2_FAMILY:
+        r = results.get(name)
+        if r is not None and r.risk is not None:
+            return name
+    return None

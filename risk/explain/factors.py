@@ -19,9 +19,13 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from risk.terminology.concepts import MEASUREMENT_CONCEPTS
 from risk.models.registry import LoadedModel
 from risk.models.spec import FACTOR_LABELS, FACTOR_OF
+
+# A factor "drives" a risk when it adds at least this many percentage points: below, a bar is noise to a reader.
+DRIVER_MIN_POINTS = 0.05
+# Factors a GP cannot change; "history" (prior events) is the past, not a target.
+NON_MODIFIABLE = frozenset({"age", "sex", "history"})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -31,7 +35,17 @@ class Factor:
     label_fr: str
     points: float  # contribution in percentage points of risk (signed)
     log_odds: float  # the same factor on the model's log-odds scale (sum of its SHAP values)
-    evidence: tuple[str, ...]  # the patient's values behind it, e.g. "systolic BP 162 mmHg (2024-05-02)"
+    features: tuple[str, ...]  # the features behind it that moved the risk, most influential first
+
+    @property
+    def modifiable(self) -> bool:
+        """A GP can act on it (not age, sex or past events)."""
+        return self.key not in NON_MODIFIABLE
+
+    @property
+    def is_driver(self) -> bool:
+        """It raises the risk by a visible amount (at least DRIVER_MIN_POINTS)."""
+        return self.points >= DRIVER_MIN_POINTS
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -42,13 +56,9 @@ class Explanation:
     factors: tuple[Factor, ...]  # sorted by |points|, largest first
     feature_shap: dict[str, float]  # before grouping, log-odds scale
 
-    def summary(self, lang: str = "en", top: int = 3) -> str:
-        drivers = [f for f in self.factors if f.points > 0.05][:top]
-        if not drivers:
-            return "No factor raises this risk above average." if lang == "en" else \
-                "Aucun facteur n'élève ce risque au-dessus de la moyenne."
-        parts = [", ".join(f.evidence[:1]) or (f.label_en if lang == "en" else f.label_fr) for f in drivers]
-        return ("Main drivers: " if lang == "en" else "Principaux facteurs : ") + ", ".join(parts)
+    def drivers(self, top: int = 3, *, modifiable_only: bool = False) -> tuple[Factor, ...]:
+        """The factors that raise this risk most: the one definition every output uses."""
+        return tuple(f for f in self.factors if f.is_driver and (f.modifiable or not modifiable_only))[:top]
 
 
 @lru_cache(maxsize=32)
@@ -77,42 +87,6 @@ def group_shapley_points(bias: float, group_logodds: np.ndarray) -> np.ndarray:
     return out
 
 
-def _evidence(feature: str, row: pd.Series) -> str | None:
-    """Plain-language value of one feature, with its date where it has one."""
-    value = row.get(feature)
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if feature in MEASUREMENT_CONCEPTS:
-        spec = MEASUREMENT_CONCEPTS[feature]
-        when = row.get(f"{feature}_date")
-        day = f" ({pd.Timestamp(when).date()})" if when is not None and not pd.isna(when) else ""
-        shown = f"{value:.0f}" if abs(value) >= 20 else f"{value:.1f}" if abs(value) >= 2 else f"{value:.2f}"
-        return f"{spec.label_en} {shown} {spec.display_unit}{day}"
-    named = {
-        "smoking_current": "current smoker" if value == 1 else None,
-        "smoking_former": "former smoker" if value == 1 else None,
-        "age": f"age {value:.0f}", "sex_male": "male" if value == 1 else "female",
-        "diabetes_any": "diabetes" if value == 1 else None,
-        "diabetes_years": f"diabetes for {value:.0f} years",
-        "hypertension": "hypertension" if value == 1 else None, "af": "atrial fibrillation" if value == 1 else None,
-        "ckd_stage": f"CKD stage {value:.0f}" if value >= 1 else None,
-        "on_statin": "on a statin" if value == 1 else None,
-        "on_antihypertensive": "on BP treatment" if value == 1 else None,
-        "sbp_sd": f"SBP variability {value:.0f} mmHg (SD, 3 y)",
-        "hba1c_slope": f"HbA1c {value:+.1f} mmol/mol per year",
-        "egfr_slope": f"eGFR {value:+.1f} mL/min/1.73 m² per year",
-        "sbp_slope": f"SBP {value:+.1f} mmHg per year", "ldl_slope": f"LDL {value:+.2f} mmol/L per year",
-        "bmi_slope": f"BMI {value:+.1f} kg/m² per year",
-        "sbp_mean3": f"mean of last 3 SBP {value:.0f} mmHg",
-        "weight_change_1y": f"weight change {value:+.1f} kg in a year",
-    }
-    if feature in named:
-        return named[feature]
-    if feature.startswith(("prior_", "dx_", "rx_")) and value == 1:
-        return feature.split("_", 1)[1].replace("_", " ")
-    return None
-
-
 def explain_row(model: LoadedModel, features_row: pd.DataFrame) -> Explanation:
     """Explanation for one patient (a one-row features frame); factors add up exactly to the displayed risk."""
     contribs = model.contributions(features_row)[0]
@@ -125,25 +99,13 @@ def explain_row(model: LoadedModel, features_row: pd.DataFrame) -> Explanation:
     keys = list(groups)
     group_lo = np.array([sum(phi[f] for f in groups[k]) for k in keys])
     points = group_shapley_points(bias, group_lo) * 100.0
-    row = features_row.iloc[0]
     factors = []
     for k, pts, lo in zip(keys, points, group_lo, strict=True):
         members = sorted(groups[k], key=lambda f: -abs(phi[f]))
-        evidence = tuple(e for e in (_evidence(f, row) for f in members if abs(phi[f]) > 1e-6) if e)
         en, fr = FACTOR_LABELS[k]
         factors.append(Factor(key=k, label_en=en, label_fr=fr, points=float(pts), log_odds=float(lo),
-                              evidence=evidence))
+                              features=tuple(f for f in members if abs(phi[f]) > 1e-6)))
     factors.sort(key=lambda f: -abs(f.points))
     risk = 1.0 / (1.0 + math.exp(-(bias + group_lo.sum())))
     return Explanation(model=model.name, risk=risk, base_risk=1.0 / (1.0 + math.exp(-bias)),
                        factors=tuple(factors), feature_shap=phi)
-
-
-def factor_json(expl: Explanation) -> dict:
-    return {
-        "risk": round(expl.risk, 4), "base_risk": round(expl.base_risk, 4),
-        "summary_en": expl.summary("en"), "summary_fr": expl.summary("fr"),
-        "factors": [{"factor": f.key, "label_en": f.label_en, "label_fr": f.label_fr,
-                     "points": round(f.points, 2), "evidence": list(f.evidence)} for f in expl.factors],
-    }
-

@@ -20,9 +20,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from risk.equations import SCORE2_FAMILY, reference_scores
+from risk.explain.whatif import apply
 from risk.models.registry import LoadedModel
 from risk.models.spec import HISTORY, MICROVASCULAR
-from risk.explain.whatif import apply
 
 HEALTHY_PROFILE: dict[str, float] = {
     "sbp": 125.0, "dbp": 80.0, "sbp_mean3": 125.0, "sbp_sd": math.nan, "sbp_slope": 0.0,
@@ -59,11 +60,9 @@ def healthy_peer(features_row: pd.DataFrame, models: Mapping[str, LoadedModel], 
                  region: str = "low") -> dict[str, PeerRisk]:
     """Healthy-peer risks for each applicable model / equation that has a current risk for this patient.
 
-    `current` maps model or equation names to the patient's risk (fraction). SCORE2-Diabetes (or SCORE2-OP)
-    of a patient is compared with the SCORE2 family result of the peer (same outcome, same calibration region).
+    `current` maps model or equation names to the patient's risk (fraction). The patient's SCORE2-family result
+    (SCORE2-Diabetes when it applies) is compared with the peer's SCORE2 (same outcome, same calibration region).
     """
-    from risk.equations.applicability import reference_scores
-
     peer = apply(features_row, {k: v for k, v in HEALTHY_PROFILE.items() if k in features_row.columns})
     out: dict[str, PeerRisk] = {}
     for name in PEER_MODELS:
@@ -71,9 +70,11 @@ def healthy_peer(features_row: pd.DataFrame, models: Mapping[str, LoadedModel], 
             p = float(models[name].predict(peer).risk[0])
             out[name] = PeerRisk(name=name, risk=float(current[name]), peer_risk=p)
     eq = reference_scores(peer.iloc[0].to_dict(), region=region)
-    patient_score2 = current.get("score2") if current.get("score2") is not None else current.get("score2_diabetes")
-    if patient_score2 is not None and eq["score2"].risk is not None:
-        out["score2"] = PeerRisk(name="score2", risk=float(patient_score2), peer_risk=float(eq["score2"].risk))
+    # The patient's SCORE2-family result (SCORE2-Diabetes included) against the peer's SCORE2: a healthy peer
+    # has no diabetes, so SCORE2 / SCORE2-OP is the peer's family member (same outcome, same region).
+    family = next((n for n in SCORE2_FAMILY if current.get(n) is not None), None)
+    if family is not None and eq["score2"].risk is not None:
+        out[family] = PeerRisk(name=family, risk=float(current[family]), peer_risk=float(eq["score2"].risk))
     for name in PEER_EQUATIONS[1:]:
         if current.get(name) is not None and eq[name].risk is not None:
             out[name] = PeerRisk(name=name, risk=float(current[name]), peer_risk=float(eq[name].risk))

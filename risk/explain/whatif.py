@@ -10,11 +10,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import pandas as pd
 
+from risk.equations import reference_scores
+from risk.features.row import FeatureRow
+from risk.i18n.lab_units import LabUnit, from_lab, to_lab
 from risk.models.registry import LoadedModel
+from risk.terminology.messages import Message
 
 # Targets (canonical units) with their source.
 SBP_TARGET = 130.0  # ESC 2021 prevention / ESC 2024 hypertension: treat to 120-130 mmHg if tolerated
@@ -41,16 +44,23 @@ class WhatIfResult:
     scenario: Scenario
     models: dict[str, tuple[float, float, float]]  # name -> (risk, low, high) after the change
     equations: dict[str, float]  # name -> risk after the change
-    trial_estimates: list[dict[str, Any]] = field(default_factory=list)
+    trial_estimates: list[TrialEstimate] = field(default_factory=list)
+
+
+def treatment_targets(row: pd.Series) -> dict[str, float]:
+    """The targets that apply to this patient (canonical units): SBP always, HbA1c only with diabetes."""
+    return {"sbp": SBP_TARGET} | ({"hba1c": HBA1C_TARGET} if FeatureRow(row).yes("diabetes_any") else {})
 
 
 def scenarios(row: pd.Series, *, ldl_target: float = LDL_TARGETS["high"]) -> list[Scenario]:
     """Modifiable factors that are away from target for this patient (nothing offered when already at target)."""
     out: list[Scenario] = []
 
+    read = FeatureRow(row)
+
     def val(name: str) -> float:
-        v = row.get(name)
-        return float(v) if v is not None and not pd.isna(v) else math.nan
+        v = read.num(name)
+        return math.nan if v is None else v
 
     sbp = val("sbp")
     if sbp > SBP_TARGET:
@@ -70,7 +80,7 @@ def scenarios(row: pd.Series, *, ldl_target: float = LDL_TARGETS["high"]) -> lis
     if val("smoking_current") == 1:
         out.append(Scenario(key="smoking", label_en="Stops smoking", label_fr="Arrêt du tabac",
                             changes={"smoking_current": 0.0, "smoking_former": 1.0}))
-    if val("diabetes_any") == 1 and val("hba1c") > HBA1C_TARGET:
+    if "hba1c" in treatment_targets(row) and val("hba1c") > HBA1C_TARGET:
         out.append(Scenario(key="hba1c", label_en=f"HbA1c {HBA1C_TARGET:.0f} mmol/mol (7 %)",
                             label_fr=f"HbA1c {HBA1C_TARGET:.0f} mmol/mol (7 %)", changes={"hba1c": HBA1C_TARGET}))
     if val("bmi") > BMI_TARGET + 2:
@@ -91,35 +101,46 @@ def apply(features_row: pd.DataFrame, changes: Mapping[str, float]) -> pd.DataFr
     return edited
 
 
-def trial_estimates(row: pd.Series, scenario: Scenario, current_risk: float) -> list[dict[str, Any]]:
+@dataclass(frozen=True, kw_only=True)
+class TrialEstimate:
+    """Risk after a change, from a published relative effect: an estimate, labelled with its source."""
+
+    effect: Message  # what changes, e.g. "whatif.effect.ldl" {delta: 1.2}
+    relative_risk: float
+    risk_after: float
+    source: str  # bibliographic citation (language-neutral)
+    finding: Message  # the trial's result in words
+
+
+def trial_estimates(row: pd.Series, scenario: Scenario, current_risk: float) -> list[TrialEstimate]:
     """Risk after the change from trial relative effects (an estimate, labelled with its source)."""
     out = []
     if scenario.key in ("ldl", "all") and "ldl" in scenario.changes:
         delta = float(row["ldl"]) - scenario.changes["ldl"]
         rr = (1 - CTT_RRR_PER_MMOL) ** delta
-        out.append({"effect": f"LDL -{delta:.1f} mmol/L", "relative_risk": round(rr, 3),
-                    "risk_after": round(current_risk * rr, 4),
-                    "source": "CTT Collaboration, Lancet 2010;376:1670-81 (22 % fewer major vascular events per "
-                              "1 mmol/L LDL reduction)"})
+        out.append(TrialEstimate(effect=Message(code="whatif.effect.ldl", params={"delta": round(delta, 1)}),
+                                 relative_risk=round(rr, 3), risk_after=round(current_risk * rr, 4),
+                                 source="CTT Collaboration, Lancet 2010;376:1670-81",
+                                 finding=Message(code="whatif.finding.ctt")))
     if scenario.key in ("sbp", "all") and "sbp" in scenario.changes:
         delta = float(row["sbp"]) - scenario.changes["sbp"]
         rr = (1 - BPLTTC_RRR_PER_10MMHG) ** (delta / 10)
-        out.append({"effect": f"SBP -{delta:.0f} mmHg", "relative_risk": round(rr, 3),
-                    "risk_after": round(current_risk * rr, 4),
-                    "source": "Ettehad et al., Lancet 2016;387:957-67 (20 % fewer major CVD events per 10 mmHg)"})
+        out.append(TrialEstimate(effect=Message(code="whatif.effect.sbp", params={"delta": round(delta)}),
+                                 relative_risk=round(rr, 3), risk_after=round(current_risk * rr, 4),
+                                 source="Ettehad et al., Lancet 2016;387:957-67",
+                                 finding=Message(code="whatif.finding.bplttc")))
     if scenario.key in ("smoking", "all") and scenario.changes.get("smoking_current") == 0:
         rr = 1 - SMOKING_CESSATION_RRR
-        out.append({"effect": "smoking cessation", "relative_risk": rr, "risk_after": round(current_risk * rr, 4),
-                    "source": "Critchley & Capewell, JAMA 2003;290:86-97 (RR 0.64 for mortality in CHD after "
-                              "quitting)"})
+        out.append(TrialEstimate(effect=Message(code="whatif.effect.smoking"), relative_risk=rr,
+                                 risk_after=round(current_risk * rr, 4), source="Critchley & Capewell, JAMA "
+                                 "2003;290:86-97", finding=Message(code="whatif.finding.smoking")))
     return out
 
 
 def what_if(features_row: pd.DataFrame, models: Mapping[str, LoadedModel], current: Mapping[str, float], *,
-            region: str = "low", equations: bool = True) -> list[WhatIfResult]:
-    """Re-score every applicable model (and equation) under each scenario."""
-    from risk.equations.applicability import reference_scores
-
+            region: str = "low", equations: bool = True, reference: float | None = None) -> list[WhatIfResult]:
+    """Re-score every applicable model (and equation) under each scenario; trial-based estimates apply to
+    `reference` (the headline risk)."""
     row = features_row.iloc[0]
     plans = scenarios(row)
     if not plans:
@@ -129,7 +150,6 @@ def what_if(features_row: pd.DataFrame, models: Mapping[str, LoadedModel], curre
     by_model = {name: models[name].predict(edited) for name, risk in current.items()
                 if name in models and risk is not None}
     base_eq = reference_scores(row.to_dict(), region=region) if equations else {}
-    reference = current.get("cvd10") or next((v for v in current.values() if v is not None), None)
     results = []
     for i, sc in enumerate(plans):
         model_out = {name: (float(p.risk[i]), float(p.low[i]), float(p.high[i])) for name, p in by_model.items()}
@@ -143,10 +163,95 @@ def what_if(features_row: pd.DataFrame, models: Mapping[str, LoadedModel], curre
     return results
 
 
-def what_if_json(results: list[WhatIfResult]) -> list[dict[str, Any]]:
-    return [{"scenario": r.scenario.key, "label_en": r.scenario.label_en, "label_fr": r.scenario.label_fr,
-             "changes": {k: round(v, 2) for k, v in r.scenario.changes.items()},
-             "models": {k: {"risk": round(v[0], 4), "interval": [round(v[1], 4), round(v[2], 4)]}
-                        for k, v in r.models.items()},
-             "equations": {k: round(v, 4) for k, v in r.equations.items()},
-             "trial_estimates": r.trial_estimates} for r in results]
+# --- interactive what-if: sliders in the lab's units, and re-scoring -------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Control:
+    """One what-if slider (or toggle) in the unit the lab reports."""
+
+    key: str  # sbp, ldl, hba1c, bmi, smoking
+    concept: str  # measurement concept behind it ("smoking_status" for the toggle)
+    value: float  # the patient's current value, in `unit`
+    low: float
+    high: float
+    step: float
+    unit: str  # display unit
+
+
+# Slider ranges in canonical units: wide enough for any target, inside the plausible ranges of
+# risk.terminology.concepts.
+_RANGES = {"sbp": (90.0, 220.0, 1.0), "ldl": (0.5, 8.0, 0.05), "hba1c": (31.0, 120.0, 1.0), "bmi": (16.0, 50.0, 0.5)}
+
+
+def whatif_controls(row: pd.Series, units: Mapping[str, LabUnit]) -> list[Control]:
+    """Controls for the modifiable inputs this patient has a value for (no value: nothing to move)."""
+    out = []
+    for key, (lo, hi, step) in _RANGES.items():
+        if key == "hba1c" and key not in treatment_targets(row):
+            continue
+        v = FeatureRow(row).num(key)
+        if v is None:
+            continue
+        shown, unit = to_lab(key, v, units.get(key))
+        lo_s, _ = to_lab(key, lo, units.get(key))
+        hi_s, _ = to_lab(key, hi, units.get(key))
+        scale = (hi_s - lo_s) / (hi - lo)
+        # A power of ten in the lab's unit: 0.05 mmol/L LDL -> 0.01 g/L, 1 mmol/mol HbA1c -> 0.01 % (a lab's
+        # own resolution), so that the patient's value sits exactly on the slider.
+        s = 10.0 ** math.floor(math.log10(step * scale))
+        digits = max(0, -int(math.floor(math.log10(s))))
+        out.append(Control(key=key, concept=key, value=round(shown, digits), low=round(min(lo_s, shown), digits),
+                           high=round(max(hi_s, shown), digits), step=s, unit=unit))
+    if FeatureRow(row).yes("smoking_current"):
+        out.append(Control(key="smoking", concept="smoking_status", value=1.0, low=0.0, high=1.0, step=1.0, unit=""))
+    return out
+
+
+def changes_from_controls(row: pd.Series, values: Mapping[str, float], units: Mapping[str, LabUnit],
+                          controls: list[Control] | None = None) -> dict[str, float]:
+    """Feature edits for control values (same edits as risk.explain.whatif.scenarios: LDL moves TC and non-HDL too).
+
+    A control left at the patient's value (as shown, i.e. rounded to the lab's resolution) changes nothing.
+    """
+    start = {c.key: c for c in controls or whatif_controls(row, units)}
+    changes: dict[str, float] = {}
+    for key, shown in values.items():
+        if key == "smoking":
+            if shown < 0.5:
+                changes.update({"smoking_current": 0.0, "smoking_former": 1.0})
+            continue
+        c = start.get(key)
+        if c is not None and abs(float(shown) - c.value) < c.step / 2:
+            continue
+        new = from_lab(key, float(shown), units.get(key))
+        old = FeatureRow(row).num(key)
+        changes[key] = new
+        if key == "sbp":
+            changes["sbp_mean3"] = new
+        elif key == "ldl" and old is not None:
+            for lipid in ("total_chol", "non_hdl"):
+                v = FeatureRow(row).num(lipid)
+                if v is not None:
+                    changes[lipid] = v - (old - new)
+    return changes
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rescored:
+    models: dict[str, tuple[float, float, float]]  # name -> (risk, low, high)
+    equations: dict[str, float]
+
+
+def rescore(features_row: pd.DataFrame, models: Mapping[str, LoadedModel], changes: Mapping[str, float], *,
+            model_names: list[str], equation_names: list[str], region: str = "low") -> Rescored:
+    """The models and equations named (those that had a risk before the edit) again, with edited inputs."""
+    edited = apply(features_row, changes)
+    out_models = {}
+    for name in model_names:
+        if name in models:
+            p = models[name].predict(edited)
+            out_models[name] = (float(p.risk[0]), float(p.low[0]), float(p.high[0]))
+    after = reference_scores(edited.iloc[0].to_dict(), region=region)
+    eq = {k: float(after[k].risk) for k in equation_names if after[k].risk is not None}
+    return Rescored(models=out_models, equations=eq)

@@ -7,19 +7,16 @@ more than a chart (product.md section 5).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from datetime import date
 
 import pandas as pd
 
-from risk.terminology.concepts import MEASUREMENT_CONCEPTS
 from risk.explain.factors import Explanation, Factor
 from risk.i18n import fmt_date, fmt_number
 from risk.i18n.lab_units import LabUnit, value_text
-from risk.models.spec import FACTOR_OF
-
-NON_MODIFIABLE = frozenset({"age", "sex", "history"})
+from risk.i18n.labels import DRUG_CLASSES, KEY_CONDITIONS
+from risk.terminology.concepts import MEASUREMENT_CONCEPTS
 
 
 def _num(row: pd.Series, key: str) -> float | None:
@@ -100,8 +97,6 @@ def feature_text(feature: str, row: pd.Series, lang: str, units: Mapping[str, La
     }
     if feature in texts:
         return texts[feature][1 if fr else 0]
-    from risk.i18n.labels import DRUG_CLASSES, KEY_CONDITIONS
-
     if feature in KEY_CONDITIONS and value >= 1:
         return KEY_CONDITIONS[feature][1 if fr else 0]
     if feature.startswith("rx_") and feature[3:] in DRUG_CLASSES:
@@ -125,14 +120,11 @@ def _pas_de(label: str) -> str:
     return f"pas d'{label}" if label[:1].lower() in "aeéèêiîoôuy" else f"pas de {label}"
 
 
-def factor_evidence(factor: Factor, expl: Explanation, row: pd.Series, lang: str,
-                    units: Mapping[str, LabUnit] | None = None, *, limit: int = 3) -> list[str]:
+def factor_evidence(factor: Factor, row: pd.Series, lang: str, units: Mapping[str, LabUnit] | None = None, *,
+                    limit: int = 3) -> list[str]:
     """Values of the factor's features, those that moved the risk most first."""
-    members = [f for f, v in expl.feature_shap.items() if FACTOR_OF.get(f, "history") == factor.key
-               and abs(v) > 1e-6]
-    members.sort(key=lambda f: -abs(expl.feature_shap[f]))
-    texts = []
-    for f in members:
+    texts: list[str] = []
+    for f in factor.features:
         t = feature_text(f, row, lang, units)
         if t and t not in texts:
             texts.append(t)
@@ -144,26 +136,18 @@ def factor_evidence(factor: Factor, expl: Explanation, row: pd.Series, lang: str
 def summary(expl: Explanation, row: pd.Series, lang: str, units: Mapping[str, LabUnit] | None = None,
             *, top: int = 3) -> str:
     """One line: the factors that raise the risk most, with their values."""
-    drivers = [f for f in expl.factors if f.points > 0.05][:top]
+    drivers = expl.drivers(top)
     if not drivers:
         return ("Aucun facteur n'élève ce risque au-dessus de la moyenne." if lang == "fr"
                 else "No factor raises this risk above average.")
     parts = []
     for f in drivers:
-        ev = factor_evidence(f, expl, row, lang, units, limit=1)
+        ev = factor_evidence(f, row, lang, units, limit=1)
         label = f.label_fr if lang == "fr" else f.label_en
         pts = fmt_number(f.points, lang, 1)
         parts.append(f"{label} (+{pts} pts{': ' + ev[0] if ev else ''})" if lang == "en"
                      else f"{label} (+{pts} pts{' : ' + ev[0] if ev else ''})")
     return ("Principaux facteurs : " if lang == "fr" else "Main drivers: ") + "; ".join(parts)
-
-
-def is_modifiable(factor: Factor) -> bool:
-    return factor.key not in NON_MODIFIABLE
-
-
-def finite(x: float | None) -> bool:
-    return x is not None and not math.isnan(x)
 
 
 def trigger_text(name: str, value: float | None, unit: str, when: date | None, lang: str,
@@ -181,8 +165,6 @@ def trigger_text(name: str, value: float | None, unit: str, when: date | None, l
     text = feature_text(name, pd.Series({name: value}), lang, units)
     if text:
         return text
-    from risk.i18n.labels import KEY_CONDITIONS
-
     if name in KEY_CONDITIONS and value == 0:
         label = KEY_CONDITIONS[name][1 if lang == "fr" else 0]
         return f"{label} : non" if lang == "fr" else f"{label}: no"

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from risk.terminology.concepts import MEASUREMENT_CONCEPTS
 from risk.i18n import fmt_number
 from risk.record import PatientRecord
-from risk.terminology.units import from_canonical, to_canonical
+from risk.terminology.concepts import MEASUREMENT_CONCEPTS
+from risk.terminology.units import from_canonical, is_identity, to_canonical
 
 # Decimals a clinician expects per unit (a lab prints 1.81 g/L, 4.68 mmol/L, 7.2 %, 154 mmHg).
 DECIMALS: dict[str, int] = {"g/L": 2, "mmol/L": 2, "mg/dL": 0, "%": 1, "mmol/mol": 0, "mm[Hg]": 0, "mmHg": 0,
@@ -31,16 +31,6 @@ def display_unit(unit: str) -> str:
     """UCUM spelled for reading: mm[Hg] -> mmHg, umol/L -> µmol/L, kg/m2 -> kg/m²."""
     return {"mm[Hg]": "mmHg", "umol/L": "µmol/L", "kg/m2": "kg/m²", "mL/min/{1.73_m2}": "mL/min/1.73 m²"}.get(
         unit, unit)
-
-
-def is_identity(concept: str, unit: str | None) -> bool:
-    """True when `unit` is the canonical unit under another spelling ('mmHg' for 'mm[Hg]', 'umol/L')."""
-    if not unit:
-        return False
-    one = from_canonical(concept, 1.0, unit)
-    two = from_canonical(concept, 2.0, unit)
-    return one.value is not None and two.value is not None and abs(one.value - 1.0) < 1e-12 and \
-        abs(two.value - 2.0) < 1e-12
 
 
 def lab_units(record: PatientRecord) -> dict[str, LabUnit]:

@@ -15,13 +15,13 @@ import numpy as np
 import pandas as pd
 
 from risk.features.build import build_features
+from risk.features.tables import Tables, tables_from_records
 from risk.models.evaluate import calibration_table, observed_risk
 from risk.models.pipeline import default_index_date
 from risk.models.registry import LoadedModel
 from risk.models.spec import MODEL_SPECS
 from risk.models.train import training_set
 from risk.record import PatientRecord
-from risk.features.tables import Tables, tables_from_records
 
 MIN_PATIENTS = 100
 MIN_EVENTS = 10

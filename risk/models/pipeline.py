@@ -16,12 +16,12 @@ import pandas as pd
 
 from risk import feedback
 from risk.features.build import build_features
+from risk.features.tables import Tables, tables_from_records
 from risk.models.card import model_card
 from risk.models.evaluate import calibration_plot, evaluate
 from risk.models.outcomes import extraction_date
 from risk.models.spec import MODEL_SPECS, ModelSpec
 from risk.models.train import TrainedModel, save, train, training_set, with_landmarks
-from risk.features.tables import Tables, tables_from_records
 
 # Published equations shown beside each model (same patients, same outcome horizon).
 COMPARATORS: dict[str, tuple[str, ...]] = {

@@ -82,6 +82,18 @@ class LoadedModel:
         return list(self.manifest["features"])
 
     @property
+    def synthetic(self) -> bool:
+        """Trained on synthetic data (manifest `synthetic: true`): demonstration only."""
+        return bool(self.manifest.get("synthetic", False))
+
+    @property
+    def earned_headline(self) -> bool:
+        """The model may lead a report instead of its published equation: only when its validation showed it
+        beats that equation on the same held-out real rows (manifest `headline_earned: true`, written by the
+        validation gate), never for a model trained on synthetic data."""
+        return self.manifest.get("headline_earned") is True and not self.synthetic
+
+    @property
     def calibration(self) -> tuple[float, float]:
         c = self.manifest["calibration"]
         return float(c["a"]), float(c["b"])
@@ -129,7 +141,7 @@ class LoadedModel:
 
 def synthetic_models(models: Mapping[str, LoadedModel]) -> list[str]:
     """Names of loaded models trained on synthetic data (manifest `synthetic: true`): demonstration only."""
-    return sorted(n for n, m in models.items() if m.manifest.get("synthetic", False))
+    return sorted(n for n, m in models.items() if m.synthetic)
 
 
 def load_model(folder: Path) -> LoadedModel:

@@ -21,10 +21,10 @@ import pandas as pd
 import xgboost as xgb
 from scipy.special import expit
 
+from risk.features.tables import Tables
 from risk.models.outcomes import ipcw_targets, label
 from risk.models.registry import write_checksums
 from risk.models.spec import ModelSpec, eligible_mask
-from risk.features.tables import Tables
 
 PARAMS: dict[str, Any] = {
     "objective": "binary:logistic", "eval_metric": "logloss", "tree_method": "hist", "max_depth": 4,

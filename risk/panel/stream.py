@@ -1,11 +1,12 @@
-"""Score a whole panel in a stream: chunks of patients -> features -> scores -> CSV, with bounded memory.
+"""Score a whole panel in a stream: chunks of patients -> features -> scores, with bounded memory.
 
-Memory is bounded by the chunk size (patients in flight), not by the export size. Equations are computed per
-patient; models are vectorised per chunk.
+Memory is bounded by the chunk size (patients in flight), not by the export size. Models are vectorised per
+chunk (eligibility included); equations are computed once per patient.
 """
 
 from __future__ import annotations
 
+import csv
 import itertools
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
@@ -14,15 +15,17 @@ from typing import Any
 
 import pandas as pd
 
-from risk import feedback
+from risk.assess.scores import MODEL_KEYS, Scores, score_models
+from risk.equations import RESULT_KEYS, reference_scores
 from risk.features.build import build_features
+from risk.features.tables import tables_from_records
 from risk.models.registry import LoadedModel
 from risk.record import PatientRecord
-from risk.assess.scores import EQUATION_KEYS, MODEL_KEYS, panel_rows
-from risk.features.tables import tables_from_records
 
 CHUNK = 2000
-CSV_COLUMNS = ["patient_id", *MODEL_KEYS, *EQUATION_KEYS]
+# The `risk panel` CSV is a file format other tools read: its columns are fixed (kfre_2y is in the JSON only).
+CSV_EQUATIONS = tuple(k for k in RESULT_KEYS if k != "kfre_2y")
+CSV_COLUMNS = ["patient_id", *MODEL_KEYS, *CSV_EQUATIONS]
 
 
 def _chunks(records: Iterable[PatientRecord], size: int) -> Iterator[list[PatientRecord]]:
@@ -31,24 +34,49 @@ def _chunks(records: Iterable[PatientRecord], size: int) -> Iterator[list[Patien
         yield chunk
 
 
+def score_chunks(records: Iterable[PatientRecord], models: Mapping[str, LoadedModel], *, as_of: date,
+                 region: str = "low", chunk: int = CHUNK
+                 ) -> Iterator[tuple[PatientRecord, Scores, pd.Series]]:
+    """(record, scores, features row) per patient, in source order."""
+    for batch in _chunks(records, chunk):
+        feats = build_features(tables_from_records(batch), as_of)
+        by_model = score_models(feats, models)
+        for i, record in enumerate(batch):
+            row = feats.iloc[i]
+            if row.name != record.patient_id:
+                raise RuntimeError("panel scoring lost the order of the records")
+            scores = Scores(models={n: by_model[n][i] for n in MODEL_KEYS},
+                            equations=reference_scores(row.to_dict(), region=region))
+            yield record, scores, row
+
+
+def csv_row(patient_id: str, scores: Scores) -> dict[str, Any]:
+    """One flat row: patient_id, each model's risk, each equation's risk (None when not computed)."""
+    doc: dict[str, Any] = {"patient_id": patient_id}
+    doc.update({n: scores.models[n].risk for n in MODEL_KEYS})
+    for name in CSV_EQUATIONS:
+        r = scores.equations.get(name)
+        doc[name] = None if r is None or r.risk is None else float(r.risk)
+    return doc
+
+
 def score_records(records: Iterable[PatientRecord], models: Mapping[str, LoadedModel], *,
                   as_of: date | None = None, region: str = "low", chunk: int = CHUNK
                   ) -> Iterator[tuple[dict[str, Any], pd.Series]]:
     """(flat score row, features row) per patient, in source order."""
-    for batch in _chunks(records, chunk):
-        tables = tables_from_records(batch)
-        feats = build_features(tables, as_of or date.today())
-        for row in panel_rows(feats, models, region=region):
-            yield row, feats.loc[row["patient_id"]]
+    for record, scores, row in score_chunks(records, models, as_of=as_of or date.today(), region=region,
+                                            chunk=chunk):
+        yield csv_row(record.patient_id, scores), row
 
 
-def score_panel_to_csv(source: str | Path, out: Path, *, as_of: str | None, models: Mapping[str, LoadedModel],
-                       region: str = "low", progress: bool = True) -> int:
-    from risk.cli import _as_of
-    from risk.assess.cli import write_csv
-    from risk.record.load import iter_records
-
-    day = _as_of(as_of)
-    records = feedback.progress(iter_records(source), desc="scoring panel", enabled=progress)
-    rows = (row for row, _ in score_records(records, models, as_of=day, region=region))
-    return write_csv(rows, Path(out), CSV_COLUMNS)
+def write_csv(rows: Iterable[Mapping[str, Any]], path: Path, columns: list[str]) -> int:
+    """Stream rows to CSV: fractions with 6 decimals, empty when not computed."""
+    n = 0
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=columns)
+        w.writeheader()
+        for row in rows:
+            w.writerow({k: ("" if row.get(k) is None else f"{row[k]:.6f}" if isinstance(row.get(k), float)
+                            else row[k]) for k in columns})
+            n += 1
+    return n

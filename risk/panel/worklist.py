@@ -5,12 +5,11 @@ required: trackers cap snoozes and ask for the reason of a dismissal, product.md
 is a new row (append-only history); the current status is the latest row. A snooze that has expired reads as
 `todo` again. Patients are stored under their keyed pseudonym (risk.audit.pseudonym), never by id or name.
 
-Path: env `RISK_WORKLIST_DB` (default `var/worklist.sqlite`).
+Path: given by the caller (settings: `RISK_WORKLIST_DB`, default `var/worklist.sqlite`).
 """
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Iterable
 from contextlib import closing
@@ -55,14 +54,12 @@ class Status:
 TODO = Status(status="todo")
 
 
-def db_path() -> Path:
-    return Path(os.environ.get("RISK_WORKLIST_DB") or DEFAULT_DB)
-
-
 class Worklist:
-    def __init__(self, path: Path | None = None, *, audit_log: Path | None = None) -> None:
-        self.path = Path(path or db_path())
+    def __init__(self, path: Path = DEFAULT_DB, *, audit_log: Path = audit.DEFAULT_LOG,
+                 audit_key: str | None = None) -> None:
+        self.path = Path(path)
         self.audit_log = audit_log
+        self.audit_key = audit_key
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with closing(self._connect()) as con, con:
             con.executescript(_SCHEMA)
@@ -71,7 +68,7 @@ class Worklist:
         return sqlite3.connect(self.path, timeout=10)
 
     def _key(self, patient_id: str) -> str:
-        return audit.pseudonym(patient_id, log=self.audit_log)
+        return audit.pseudonym(patient_id, log=self.audit_log, key=self.audit_key)
 
     def set_status(self, patient_id: str, status: str, *, until: date | None = None, reason: str | None = None,
                    user: str | None = None, today: date | None = None) -> Status:

@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from risk import terminology
-from risk.terminology import units
-from risk.terminology.concepts import CARE_EVIDENCE_CONCEPTS, MEASUREMENT_CONCEPTS, SMOKING_LABELS
 from risk.errors import ExitCode, RecordError
 from risk.fhir.dates import parse_fhir_date, parse_fhir_datetime
 from risk.record import (
@@ -25,6 +23,8 @@ from risk.record import (
     Medication,
     PatientRecord,
 )
+from risk.terminology import units
+from risk.terminology.concepts import CARE_EVIDENCE_CONCEPTS, MEASUREMENT_CONCEPTS, SMOKING_LABELS
 
 CAUSE_OF_DEATH = "69453-9"  # LOINC "Cause of death" (Synthea writes it with a SNOMED value)
 # Cardiovascular causes of death: ICD-10 chapter IX (I00-I99) and SNOMED sudden cardiac death / cardiac arrest,

@@ -7,22 +7,16 @@ they are listed as data-quality issues instead.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from datetime import date, datetime
-from typing import Any
+from dataclasses import dataclass
+from datetime import date
 
 import pandas as pd
 
-from risk.terminology.concepts import MEASUREMENT_CONCEPTS, SMOKING_LABELS, STALE_AFTER_DAYS
 from risk.fhir.dates import to_utc_datetime
-from risk.i18n.lab_units import is_identity
-from risk.record import DataIssue, PatientRecord
-
-DERIVED_FROM = {
-    "non_hdl": "total cholesterol − HDL (same day)",
-    "bmi": "weight / height²",
-    "egfr": "CKD-EPI 2021 from creatinine",
-}
+from risk.i18n.labels import DERIVED_FROM
+from risk.record import PatientRecord
+from risk.terminology.concepts import MEASUREMENT_CONCEPTS, SMOKING_LABELS, STALE_AFTER_DAYS
+from risk.terminology.units import is_identity
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -41,11 +35,6 @@ class InputRow:
     stale: bool
     text: str | None = None  # coded value label (smoking) or conversion note
 
-    def to_json(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["date"] = self.date.isoformat()
-        return d
-
 
 def input_rows(record: PatientRecord, as_of: date, derived_latest: pd.DataFrame | None = None) -> list[InputRow]:
     """Latest value of each concept at `as_of` (reported, or derived when the derived value is newer)."""
@@ -63,7 +52,8 @@ def input_rows(record: PatientRecord, as_of: date, derived_latest: pd.DataFrame 
                 concept=concept, label=spec.label_en, value=round(float(derived_row["value"]), 2),
                 unit=spec.display_unit, date=when, days_old=days, original_value=None, original_unit=None,
                 source_id=None, derived=True, converted=False,
-                stale=days > STALE_AFTER_DAYS.get(concept, 365), text=DERIVED_FROM.get(concept),
+                stale=days > STALE_AFTER_DAYS.get(concept, 365),
+                text=DERIVED_FROM[concept][0] if concept in DERIVED_FROM else None,
             ))
             continue
         if m is None:
@@ -86,10 +76,3 @@ def latest_derived(measurements: pd.DataFrame, as_of: date) -> pd.DataFrame:
     cutoff = pd.Timestamp(to_utc_datetime(as_of)).tz_localize(None)
     d = measurements[measurements["derived"] & (measurements["time"] <= cutoff)]
     return d.sort_values("time").drop_duplicates("concept", keep="last").set_index("concept")
-
-
-def issue_json(issue: DataIssue) -> dict[str, Any]:
-    return {
-        "kind": str(issue.kind), "message": issue.message, "source_id": issue.source_id,
-        "concept": issue.concept, "date": issue.time.date().isoformat() if isinstance(issue.time, datetime) else None,
-    }

@@ -18,8 +18,11 @@ from typing import Any
 
 from risk import __version__ as risk_version
 from risk.assess.assessment import Assessment
+from risk.explain.wording import summary
 from risk.i18n.labels import EQUATION_HORIZON_YEARS, EQUATION_OUTCOME, pick
+from risk.i18n.messages import message_text, tr
 from risk.models.spec import MODEL_SPECS
+from risk.report.text import top_factors_text
 
 UCUM = "http://unitsofmeasure.org"
 
@@ -29,59 +32,60 @@ def _when(years: float) -> dict[str, Any]:
             "high": {"value": years, "unit": "years", "system": UCUM, "code": "a"}}
 
 
-def risk_assessment(a: Assessment, *, lang: str = "en", model_versions: dict[str, str] | None = None,
-                    synthetic_models: list[str] | None = None, now: datetime | None = None,
+def risk_assessment(a: Assessment, *, lang: str = "en", now: datetime | None = None,
                     resource_id: str | None = None) -> dict[str, Any]:
-    """A RiskAssessment resource (JSON-ready dict) for this assessment."""
+    """A RiskAssessment resource (JSON-ready dict) for this assessment, worded in `lang`."""
     now = now or datetime.now(UTC)
-    versions = model_versions or {}
-    r = a.view.record
+    r = a.record
     predictions: list[dict[str, Any]] = []
     not_computed: list[str] = []
     for name, res in a.scores.models.items():
         spec = MODEL_SPECS[name]
         if res.risk is None:
-            not_computed.append(f"{name}: {res.reason}")
+            not_computed.append(f"{name}: {message_text(res.message, lang)}")
             continue
-        rationale = [f"model {name} version {versions.get(name, 'unknown')}"]
+        rationale = [tr("fhir.model_version", lang, model=name, version=a.model_versions.get(name) or "?")]
         if res.interval:
-            rationale.append(f"90% interval {res.interval[0]:.4f}-{res.interval[1]:.4f} (bootstrap ensemble)")
+            rationale.append(tr("fhir.interval", lang, low=f"{res.interval[0]:.4f}", high=f"{res.interval[1]:.4f}"))
         expl = a.explanations.get(name)
         if expl is not None:
-            rationale.append(expl.summary("fr" if lang == "fr" else "en"))
+            rationale.append(summary(expl, a.features, lang, a.units))
         predictions.append({
             "outcome": {"text": pick((spec.title_en, spec.title_fr), lang)},
             "probabilityDecimal": round(float(res.risk), 4),
             "whenRange": _when(spec.horizon_years),
             "rationale": "; ".join(rationale),
         })
-    for name, res in a.scores.equations.items():
-        if name not in EQUATION_OUTCOME:
-            continue
+    for name, res in a.shown_equations.items():
         if res.risk is None:
-            not_computed.append(f"{res.name}: {res.reason}")
+            not_computed.append(f"{name}: {message_text(res.message, lang)}")
             continue
-        rationale = [f"{res.name} ({res.citation})", *res.warnings]
+        rationale = [f"{res.name} ({res.citation})", *(message_text(w, lang) for w in res.warning_messages)]
         predictions.append({
             "outcome": {"text": pick(EQUATION_OUTCOME[name], lang)},
             "probabilityDecimal": round(float(res.risk), 4),
             "whenRange": _when(EQUATION_HORIZON_YEARS[name]),
             "rationale": "; ".join(rationale),
         })
-    basis = sorted({row.source_id for row in a.view.inputs if row.source_id and not row.derived})
-    notes = [{"text": "probabilityDecimal is a fraction between 0 and 1 (HL7 example riskassessment-example-cardiac)"}]
-    if synthetic_models:
-        notes.append({"text": "Demonstration models trained on synthetic data, not for clinical use: "
-                              + ", ".join(synthetic_models)})
+    basis = sorted({row.source_id for row in a.inputs if row.source_id and not row.derived})
+    notes = [{"text": tr("fhir.fraction_note", lang)}]
+    if a.headline is not None:
+        h = a.headline
+        notes.append({"text": tr("fhir.headline", lang, name=h.name, risk=f"{h.risk:.4f}",
+                                 category=pick((a.category.label_en, a.category.label_fr), lang))})
+    if a.top_factors:
+        notes.append({"text": tr("report.top_factors", lang, factors=top_factors_text(a, lang))})
+    if a.synthetic_models:
+        notes.append({"text": tr("fhir.synthetic", lang, models=", ".join(a.synthetic_models))})
     if not_computed:
-        notes.append({"text": "Not computed: " + " | ".join(not_computed)})
+        notes.append({"text": tr("fhir.not_computed", lang) + " " + " | ".join(not_computed)})
     return {
         "resourceType": "RiskAssessment",
         "id": resource_id or str(uuid.uuid4()),
         "status": "preliminary",
         "method": {"text": f"risk dashboard {risk_version}: gradient-boosted models (XGBoost) and published "
                            "equations (SCORE2 family, PREVENT, KFRE)"},
-        "code": {"text": "Cardiovascular and diabetes-complication risk assessment"},
+        "code": {"text": tr("fhir.code", lang)},
         "subject": {"reference": f"Patient/{r.patient_id}"},
         "occurrenceDateTime": now.isoformat(timespec="seconds"),
         "basis": [{"reference": ref} for ref in basis],

@@ -9,23 +9,22 @@ wording, absolute risks as frequencies over a stated time (Fagerlin / Zikmund-Fi
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
 from fpdf import FPDF
 
 from risk import __version__
-from risk.advise.agreement import CategoryDisagreement
 from risk.assess.assessment import Assessment
-from risk.explain.peers import PeerRisk, icon_counts, n_in_100
-from risk.terminology.concepts import MEASUREMENT_CONCEPTS, SMOKING_LABELS
-from risk.assess.result import headline
-from risk.explain.wording import factor_evidence, is_modifiable
+from risk.explain.peers import icon_counts, n_in_100
+from risk.explain.wording import factor_evidence
 from risk.i18n import fmt_date, fmt_number, fmt_percent, french_spacing
-from risk.i18n.lab_units import LabUnit, value_text
-from risk.i18n.labels import EQUATION_SHORT, MODEL_SHORT, SEX, key_conditions, pick, treatments
-from risk.i18n.reasons import localise
+from risk.i18n.lab_units import value_text
+from risk.i18n.labels import EQUATION_SHORT, HEADLINE_OUTCOME, MODEL_SHORT, SEX, key_conditions, pick, treatments
+from risk.i18n.messages import message_text, tr
+from risk.report.text import headline_lines
+from risk.terminology.concepts import MEASUREMENT_CONCEPTS, SMOKING_LABELS
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")  # Debian fonts-dejavu-core; Helvetica (latin-1) otherwise
 COLOURS = {"extra": (192, 57, 43), "peer": (230, 160, 60), "none": (215, 219, 223)}
@@ -132,40 +131,40 @@ def _pct(x: float, lang: str) -> str:
     return fmt_percent(x, lang, 1)
 
 
-def report_pdf(a: Assessment, *, lang: str = "fr", peers: Mapping[str, PeerRisk] | None = None,
-               units: Mapping[str, LabUnit] | None = None, synthetic_models: Sequence[str] = (),
-               today: date | None = None, disagreement: CategoryDisagreement | None = None) -> bytes:
-    """The report as PDF bytes; `disagreement` (risk.advise.agreement) is printed under the scores when given."""
+def report_pdf(a: Assessment, *, lang: str = "fr", today: date | None = None) -> bytes:
+    """The report as PDF bytes, in `lang`."""
     pdf = _Report(lang)
     pdf.add_page()
-    r = a.view.record
-    row = a.view.features
+    r = a.record
+    row = a.features
     pdf.set_font(pdf.family, "B", 16)
     pdf.multi_cell(0, 8, pdf.clean(_t("title", lang)), new_x="LMARGIN", new_y="NEXT")
     pdf.para(_t("subtitle", lang), 9)
-    if synthetic_models:
+    if a.synthetic_models:
         pdf.set_text_color(160, 30, 30)
         pdf.para(_t("demo", lang), 9, bold=True)
         pdf.set_text_color(0, 0, 0)
     who = (f"{r.name or r.patient_id} - {pick(SEX.get(r.sex, (r.sex, r.sex)), lang)}, {_t('age', lang)} "
-           f"{int(r.age_on(a.view.as_of))} - {_t('on', lang)} {fmt_date(today or a.view.as_of, lang)}")
+           f"{int(r.age_on(a.as_of))} - {_t('on', lang)} {fmt_date(today or a.as_of, lang)}")
     pdf.para(who, 10, bold=True)
     conds, meds = key_conditions(row, lang), treatments(row, lang)
     pdf.para(f"{_t('conditions', lang)}: {', '.join(conds) or _t('none', lang)}. "
              f"{_t('treatments', lang)}: {', '.join(meds) or _t('none', lang)}.", 9)
 
-    h = headline(a)
+    # The headline strip, as on the page and in the text report: category and why, the figure, the actions.
+    pdf.ln(1)
+    for i, line in enumerate(headline_lines(a, lang)):
+        pdf.para(line, 11 if i < 2 else 10, bold=i < 2)
+    h = a.headline
     pdf.ln(2)
-    if h is None:
-        pdf.para(_t("no_headline", lang), 12, bold=True)
-    else:
+    if h is not None:
         n = n_in_100(h.risk)
-        outcome = h.outcome_fr if lang == "fr" else h.outcome_en
-        pdf.para(_t("headline", lang, n=n, outcome=outcome, years=fmt_number(h.years, lang, 0)), 12, bold=True)
+        outcome = pick(HEADLINE_OUTCOME[h.name], lang)
+        pdf.para(_t("headline", lang, n=n, outcome=outcome, years=fmt_number(h.horizon_years, lang, 0)), 12,
+                 bold=True)
         if h.interval:
             pdf.para(_t("interval", lang, lo=n_in_100(h.interval[0]), hi=n_in_100(h.interval[1])), 9)
-        peer = (peers or {}).get(h.name) or ((peers or {}).get("score2") if not h.is_model else None)
-        counts = icon_counts(h.risk, peer.peer_risk if peer else None)
+        counts = icon_counts(h.risk, h.peer_risk)
         top = pdf.get_y() + 2
         pdf.icon_array(counts, pdf.l_margin, top)
         lx = pdf.l_margin + 66
@@ -179,9 +178,9 @@ def report_pdf(a: Assessment, *, lang: str = "fr", peers: Mapping[str, PeerRisk]
             pdf.multi_cell(pdf.epw - 72, 6, pdf.clean(f"{counts[kind]} : {_t('legend_' + kind, lang)}"),
                            new_x="LEFT", new_y="NEXT")
             pdf.set_x(lx)
-        if peer is not None:
+        if h.peer_risk is not None:
             pdf.set_x(lx)
-            pdf.multi_cell(pdf.epw - 66, 5, pdf.clean(_t("peer", lang, m=n_in_100(peer.peer_risk))),
+            pdf.multi_cell(pdf.epw - 66, 5, pdf.clean(_t("peer", lang, m=n_in_100(h.peer_risk))),
                            new_x="LEFT", new_y="NEXT")
         pdf.set_y(top + 10 * 6.4 + 2)
 
@@ -189,63 +188,58 @@ def report_pdf(a: Assessment, *, lang: str = "fr", peers: Mapping[str, PeerRisk]
     for name, res in a.scores.models.items():
         label = pick(MODEL_SHORT[name], lang)
         if res.risk is None:
-            pdf.bullet(f"{label}: {_t('not_computed', lang)} - {localise(res.reason, lang)}")
+            pdf.bullet(f"{label}: {tr('report.status.' + res.status, lang)} - {message_text(res.message, lang)}")
         else:
             iv = f" ({_pct(res.interval[0], lang)}-{_pct(res.interval[1], lang)})" if res.interval else ""
             pdf.bullet(f"{label}: {_pct(res.risk, lang)}{iv}")
-    for name, res in a.scores.equations.items():
-        if name not in EQUATION_SHORT or name == "kfre_2y":
-            continue
+    for name, res in a.shown_equations.items():
         label = pick(EQUATION_SHORT[name], lang)
         if res.risk is None:
-            pdf.bullet(f"{label}: {_t('not_computed', lang)} - {localise(res.reason, lang)}")
+            pdf.bullet(f"{label}: {tr('report.status.' + res.status, lang)} - {message_text(res.message, lang)}")
         else:
             pdf.bullet(f"{label}: {_pct(float(res.risk), lang)}")
-    if disagreement is not None:
-        pdf.para(disagreement.text(lang, synthetic=bool(synthetic_models)), 9, bold=True)
+    if a.disagreement is not None:
+        pdf.para(a.disagreement.text(lang, synthetic=bool(a.synthetic_models)), 9, bold=True)
 
-    expl = a.explanations.get(h.name) if h is not None else None
-    if expl is not None:
-        drivers = [f for f in expl.factors if f.points > 0.05 and is_modifiable(f)][:3]
-        if drivers:
-            pdf.heading(_t("factors", lang))
-            for f in drivers:
-                ev = factor_evidence(f, expl, row, lang, units, limit=2)
-                pdf.bullet(f"{f.label_fr if lang == 'fr' else f.label_en} (+{fmt_number(f.points, lang, 1)} "
-                           f"pts){': ' + '; '.join(ev) if ev else ''}")
+    if a.top_factors:
+        pdf.heading(_t("factors", lang))
+        for f in a.top_factors:
+            ev = factor_evidence(f, row, lang, a.units, limit=2)
+            pdf.bullet(f"{pick((f.label_en, f.label_fr), lang)} (+{fmt_number(f.points, lang, 1)} "
+                       f"pts){': ' + '; '.join(ev) if ev else ''}")
     if h is not None and a.what_if:
         lines = []
         for w in a.what_if:
             after = w.models.get(h.name, (None,))[0] if h.is_model else w.equations.get(h.name)
             if after is not None:
-                label = w.scenario.label_fr if lang == "fr" else w.scenario.label_en
-                lines.append(_t("whatif_line", lang, label=label, before=n_in_100(h.risk), after=n_in_100(after)))
+                lines.append(_t("whatif_line", lang, label=pick((w.scenario.label_en, w.scenario.label_fr), lang),
+                                before=n_in_100(h.risk), after=n_in_100(after)))
         if lines:
             pdf.heading(_t("whatif", lang))
             for line in lines:
                 pdf.bullet(line)
 
     pdf.heading(_t("plan", lang))
-    steps = [s for s in a.next_steps if not getattr(s, "already_done", False)]
+    steps = [s for s in a.next_steps if not s.already_done]
     if not steps:
         pdf.para(_t("no_plan", lang), 9)
     for s in steps[:8]:
-        text = s.text_fr if lang == "fr" else s.text_en
-        pdf.bullet(f"{text} [{s.guideline} {s.year}, {s.recommendation_class}/{s.evidence_level}]")
+        pdf.bullet(f"{pick((s.text_en, s.text_fr), lang)} [{s.guideline} {s.year}, {s.recommendation_class}/"
+                   f"{s.evidence_level}]")
     if a.care_gaps:
         pdf.heading(_t("gaps", lang))
         for g in a.care_gaps[:6]:
-            pdf.bullet(g.text_fr if lang == "fr" else g.text_en)
+            pdf.bullet(pick((g.text_en, g.text_fr), lang))
 
     pdf.heading(_t("data", lang))
-    shown = [i for i in a.view.inputs if i.concept in ("sbp", "total_chol", "hdl", "ldl", "hba1c", "egfr", "uacr",
+    shown = [i for i in a.inputs if i.concept in ("sbp", "total_chol", "hdl", "ldl", "hba1c", "egfr", "uacr",
                                                        "bmi", "smoking_status")]
     for i in shown:
         spec = MEASUREMENT_CONCEPTS[i.concept]
         if i.concept == "smoking_status":
             value = SMOKING_LABELS[int(i.value)][1 if lang == "fr" else 0]
         else:
-            value = value_text(i.concept, i.value, (units or {}).get(i.concept), lang)
+            value = value_text(i.concept, i.value, a.units.get(i.concept), lang)
         stale = f" ({_t('stale', lang)})" if i.stale else ""
         pdf.bullet(f"{spec.label_fr if lang == 'fr' else spec.label_en}: {value} - {fmt_date(i.date, lang)}{stale}")
     return bytes(pdf.output())

@@ -1,76 +1,96 @@
-"""Readable text of an assessment for the terminal (`risk score --format text --lang fr|en`)."""
+"""Readable text of an Assessment for the terminal (`risk score --format text --lang fr|en`).
+
+Headline strip first (ESC category and why, the one risk to act on, the top three actions), then every score,
+the explanation, the what-if, the plan and the data-quality issues. Every word comes from the catalogue.
+"""
 
 from __future__ import annotations
 
 from risk.assess.assessment import Assessment
-from risk.i18n import fmt_date, fmt_number
-
-T = {
-    "en": {"patient": "Patient", "age": "age", "models": "Models (demonstration, synthetic training data)",
-           "equations": "Published equations", "not": "not computed", "drivers": "Explanation",
-           "whatif": "What if", "steps": "Next steps", "gaps": "Care gaps", "alerts": "Alerts",
-           "issues": "Data-quality issues", "none": "none", "interval": "interval", "category": "Risk category"},
-    "fr": {"patient": "Patient", "age": "âge", "models": "Modèles (démonstration, entraînés sur données synthétiques)",
-           "equations": "Équations publiées", "not": "non calculé", "drivers": "Explication",
-           "whatif": "Et si", "steps": "Prochaines étapes", "gaps": "Suivi en retard", "alerts": "Alertes",
-           "issues": "Problèmes de qualité des données", "none": "aucun", "interval": "intervalle",
-           "category": "Catégorie de risque"},
-}
+from risk.explain.wording import factor_evidence, summary
+from risk.i18n import fmt_date, fmt_number, fmt_percent
+from risk.i18n.labels import EQUATION_SHORT, HEADLINE_OUTCOME, MODEL_SHORT, SEX, pick
+from risk.i18n.messages import issue_message, message_text, tr
 
 
 def pct(value: float, lang: str) -> str:
-    return f"{fmt_number(100 * value, lang, 1)} %"
+    return fmt_percent(value, lang, 1)
 
 
-def _text(obj: object, lang: str) -> str:
-    return str(getattr(obj, f"text_{lang}", None) or getattr(obj, "text_en", obj))
+def top_factors_text(a: Assessment, lang: str) -> str:
+    """'Blood pressure (+2.1 pts), Lipids (+1.0 pts)': the same words on every output."""
+    return ", ".join(f"{pick((f.label_en, f.label_fr), lang)} (+{fmt_number(f.points, lang, 1)} pts)"
+                     for f in a.top_factors)
+
+
+def headline_lines(a: Assessment, lang: str) -> list[str]:
+    """The strip a GP reads first: category with its reason, the one figure to act on, the top actions."""
+    c = a.category
+    lines = [tr("report.category_line", lang, category=pick((c.label_en, c.label_fr), lang),
+                reason=pick((c.reason_en, c.reason_fr), lang))]
+    h = a.headline
+    if h is None:
+        lines.append(tr("report.no_headline", lang))
+    else:
+        label = pick(MODEL_SHORT.get(h.name) or EQUATION_SHORT[h.name], lang)
+        lines.append(tr("report.headline_line", lang, label=label, risk=pct(h.risk, lang),
+                        years=fmt_number(h.horizon_years, lang, 0), outcome=pick(HEADLINE_OUTCOME[h.name], lang)))
+    if a.top_factors:
+        lines.append(tr("report.top_factors", lang, factors=top_factors_text(a, lang)))
+    if a.top_actions:
+        lines.append(tr("report.top_actions", lang) + ":")
+        lines += [f"  {i}. {pick((s.text_en, s.text_fr), lang)}  [{s.guideline} {s.year}]"
+                  for i, s in enumerate(a.top_actions, 1)]
+    return lines
 
 
 def assessment_text(a: Assessment, *, lang: str = "en") -> str:
-    t = T[lang]
-    r = a.view.record
-    lines = [f"{t['patient']} {r.patient_id}  {r.name or ''} — {r.sex}, {t['age']} "
-             f"{r.age_on(a.view.as_of):.0f} ({fmt_date(a.view.as_of, lang)})", "", t["models"] + ":"]
+    r = a.record
+    sex = pick(SEX.get(r.sex, (r.sex, r.sex)), lang)
+    lines = [tr("report.patient_line", lang, pid=r.patient_id, name=r.name or "", sex=sex,
+                age=int(r.age_on(a.as_of)), date=fmt_date(a.as_of, lang)), ""]
+    lines += headline_lines(a, lang)
+    lines += ["", tr("report.models_synthetic" if a.synthetic_models else "report.models", lang) + ":"]
     for name, res in a.scores.models.items():
-        title = res.title_fr if lang == "fr" else res.title_en
+        label = pick(MODEL_SHORT[name], lang)
         if res.risk is None:
-            lines.append(f"  {name:<13} {t['not']}: {res.reason}")
+            lines.append(f"  {label:<26} {tr('report.status.' + res.status, lang)}: {message_text(res.message, lang)}")
         else:
             lo, hi = res.interval or (res.risk, res.risk)
-            lines.append(f"  {name:<13} {pct(res.risk, lang):>8}  ({t['interval']} {pct(lo, lang)}–{pct(hi, lang)})"
-                         f"  {title}")
-    lines += ["", t["equations"] + ":"]
-    for name, res in a.scores.equations.items():
+            lines.append(f"  {label:<26} {pct(res.risk, lang):>8}  "
+                         f"({tr('report.interval', lang, low=pct(lo, lang), high=pct(hi, lang))})")
+    lines += ["", tr("report.equations", lang) + ":"]
+    for name, res in a.shown_equations.items():
+        label = pick(EQUATION_SHORT[name], lang)
         if res.risk is None:
-            lines.append(f"  {name:<16} {t['not']}: {res.reason}")
+            lines.append(f"  {label:<26} {tr('report.status.' + res.status, lang)}: {message_text(res.message, lang)}")
         else:
-            warn = f"  ⚠ {'; '.join(res.warnings)}" if getattr(res, "warnings", None) else ""
-            lines.append(f"  {name:<16} {pct(res.risk, lang):>8}{warn}")
-    from risk.advise.agreement import assessment_disagreement
-    from risk.models.registry import synthetic_models
-
-    if (d := assessment_disagreement(a)) is not None:
-        lines += ["", "⚠ " + d.text(lang, synthetic=bool(synthetic_models(a.models)))]
-    if a.risk_category is not None:
-        c = a.risk_category
-        lines += ["", f"{t['category']}: {getattr(c, f'label_{lang}')} — {getattr(c, f'reason_{lang}')}"]
+            warn = "; ".join(message_text(w, lang) for w in res.warning_messages)
+            lines.append(f"  {label:<26} {pct(float(res.risk), lang):>8}" + (f"  ⚠ {warn}" if warn else ""))
+    if a.disagreement is not None:
+        lines += ["", "⚠ " + a.disagreement.text(lang, synthetic=bool(a.synthetic_models))]
+    if a.risk_age is not None:
+        lines += ["", tr("report.risk_age", lang, age=fmt_number(a.risk_age, lang, 0))]
     for name, e in a.explanations.items():
-        lines += ["", f"{t['drivers']} {name}: {e.summary(lang)}"]
+        lines += ["", f"{tr('report.explanation', lang)} — {pick(MODEL_SHORT[name], lang)}: "
+                      f"{summary(e, a.features, lang, a.units)}"]
         for f in e.factors[:6]:
-            label = f.label_fr if lang == "fr" else f.label_en
-            lines.append(f"  {label:<22} {('+' if f.points >= 0 else '') + fmt_number(f.points, lang, 1):>7} pts  "
-                         + "; ".join(f.evidence[:2]))
+            points = ("+" if f.points >= 0 else "") + fmt_number(f.points, lang, 1)
+            lines.append(f"  {pick((f.label_en, f.label_fr), lang):<22} {points:>7} pts  "
+                         + "; ".join(factor_evidence(f, a.features, lang, a.units, limit=2)))
     if a.what_if:
-        lines += ["", t["whatif"] + ":"]
+        lines += ["", tr("report.what_if", lang) + ":"]
         for w in a.what_if:
-            label = w.scenario.label_fr if lang == "fr" else w.scenario.label_en
-            after = ", ".join(f"{k} {pct(v[0], lang)}" for k, v in w.models.items())
-            eq = ", ".join(f"{k} {pct(v, lang)}" for k, v in w.equations.items())
-            lines.append(f"  {label}: " + "; ".join(part for part in (after, eq) if part))
-    for key, items in (("steps", a.next_steps), ("gaps", a.care_gaps), ("alerts", a.alerts)):
-        lines += ["", t[key] + ":"]
-        lines += [f"  - {_text(s, lang)}" + (f"  [{s.guideline}]" if getattr(s, "guideline", None) else "")
-                  for s in items] or [f"  {t['none']}"]
-    lines += ["", f"{t['issues']} ({len(r.issues)}):"]
-    lines += [f"  - {i.message}" for i in r.issues] or [f"  {t['none']}"]
+            after = [f"{pick(MODEL_SHORT[k], lang)} {pct(v[0], lang)}" for k, v in w.models.items()]
+            after += [f"{pick(EQUATION_SHORT[k], lang)} {pct(v, lang)}" for k, v in w.equations.items()]
+            lines.append(f"  {pick((w.scenario.label_en, w.scenario.label_fr), lang)} : " + ", ".join(after)
+                         if lang == "fr" else f"  {w.scenario.label_en}: " + ", ".join(after))
+    for key, items in (("next_steps", a.next_steps), ("care_gaps", a.care_gaps), ("alerts", a.alerts)):
+        lines += ["", tr("report." + key, lang) + ":"]
+        lines += [f"  - {pick((s.text_en, s.text_fr), lang)}" + (f"  [{s.guideline}]" if getattr(s, "guideline", None)
+                                                                   else "") for s in items] \
+            or [f"  {tr('report.none', lang)}"]
+    issues = a.issues
+    lines += ["", tr("report.issues", lang, n=len(issues)) + ":"]
+    lines += [f"  - {message_text(issue_message(i), lang)}" for i in issues] or [f"  {tr('report.none', lang)}"]
     return "\n".join(lines) + "\n"

@@ -333,3 +333,13 @@ def plausibility_problem(concept: str, value: float, *, reported_value: float | 
     unit = f" {c.display_unit}" if c.display_unit else ""
     return (f"{c.label_en} {_fmt(v)}{unit}{reported} is outside the plausible range "
             f"{_fmt(c.low)}–{_fmt(c.high)}{unit}; check the unit")
+
+
+def is_identity(concept: str, unit: str | None) -> bool:
+    """True when `unit` is the canonical unit under another spelling ('mmHg' for 'mm[Hg]', 'umol/L')."""
+    if not unit:
+        return False
+    one = from_canonical(concept, 1.0, unit)
+    two = from_canonical(concept, 2.0, unit)
+    return one.value is not None and two.value is not None and abs(one.value - 1.0) < 1e-12 and \
+        abs(two.value - 2.0) < 1e-12

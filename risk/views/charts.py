@@ -11,12 +11,12 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from risk.explain.factors import DRIVER_MIN_POINTS, Explanation
 from risk.explain.peers import icon_counts
-from risk.terminology.concepts import MEASUREMENT_CONCEPTS
-from risk.explain.factors import Explanation
-from risk.explain.wording import factor_evidence, is_modifiable
+from risk.explain.wording import factor_evidence
 from risk.i18n import fmt_number
 from risk.i18n.lab_units import LabUnit, to_lab, unit_text
+from risk.terminology.concepts import MEASUREMENT_CONCEPTS
 
 RED, BLUE, GREY, ORANGE, DARK = "#c0392b", "#2e86c1", "#d7dbdf", "#e6a03c", "#34495e"
 MAX_FACTORS = 7
@@ -38,13 +38,13 @@ def waterfall(expl: Explanation, row: pd.Series, lang: str, units: Mapping[str, 
     The factors add up exactly to the displayed risk (risk.explain.factors); beyond MAX_FACTORS the smallest are merged
     into one bar (product.md section 5: 5-7 grouped, named factors).
     """
-    factors = [f for f in expl.factors if abs(f.points) >= 0.05]  # sorted by |points|, largest first
+    factors = [f for f in expl.factors if abs(f.points) >= DRIVER_MIN_POINTS]  # sorted by |points|, largest first
     shown = factors[:MAX_FACTORS]
     rest = (expl.risk - expl.base_risk) * 100 - sum(f.points for f in shown)  # merged small factors
     # Factors that raise the risk first, then those that lower it: the running total never dips below the final
     # risk, so no bar reads as a negative risk. Non-modifiable factors say so under their name.
-    shown = [f for f in shown if f.points > 0] + ([None] if rest >= 0.05 else []) + [
-        f for f in shown if f.points <= 0] + ([None] if rest <= -0.05 else [])
+    shown = [f for f in shown if f.points > 0] + ([None] if rest >= DRIVER_MIN_POINTS else []) + [
+        f for f in shown if f.points <= 0] + ([None] if rest <= -DRIVER_MIN_POINTS else [])
     labels = [f"<b>{_l(lang, 'Average patient', 'Patient moyen')}</b>"]
     values = [expl.base_risk * 100]
     measures = ["absolute"]
@@ -58,9 +58,9 @@ def waterfall(expl: Explanation, row: pd.Series, lang: str, units: Mapping[str, 
             texts.append(_pts(rest, lang))
             hover.append("")
             continue
-        ev = factor_evidence(f, expl, row, lang, units, limit=1)
+        ev = factor_evidence(f, row, lang, units, limit=1)
         name = f.label_fr if lang == "fr" else f.label_en
-        note = ([] if is_modifiable(f) else [_l(lang, "not modifiable", "non modifiable")]) + ev[:1]
+        note = ([] if f.modifiable else [_l(lang, "not modifiable", "non modifiable")]) + ev[:1]
         small = " · ".join(note)
         labels.append(f"<b>{name}</b><br><span style='font-size:11px;color:#7f8c8d'>{small}</span>" if small
                       else f"<b>{name}</b>")

@@ -7,10 +7,22 @@ from datetime import date
 import streamlit as st
 
 from risk.i18n.labels import MODEL_POPULATION_FR, MODEL_SHORT, pick
-from risk.models.spec import MODEL_SPECS
 from risk.models.local_calibration import local_calibration
+from risk.models.spec import MODEL_SPECS
 from risk.views import charts
-from risk.views.session import day, lang, log_once, model_banner, models, num, session_cache, tx, user_errors
+from risk.views.session import (
+    current_source,
+    day,
+    lang,
+    log_once,
+    model_banner,
+    models,
+    num,
+    session_cache,
+    stored_panel,
+    tx,
+    user_errors,
+)
 
 
 def _ci(block: dict, key: str) -> str:
@@ -85,20 +97,20 @@ def model_section(name: str, loaded: dict) -> None:
 
 def local(name: str, model) -> None:  # noqa: ANN001 (LoadedModel)
     st.markdown("**" + tx("Calibration on your panel", "Calibration sur votre patientèle") + "**")
-    stored = st.session_state.get("panel")
-    if stored is None:
+    panel = stored_panel()
+    if panel is None:
         st.info(tx("Score a panel on the Panel page first: outcomes after a past index date are then compared with "
                    "the predicted risk.", "Calculez d'abord un panel (page Patientèle) : les événements survenus après "
                    "une date passée sont alors comparés au risque prédit."))
         return
     cache = session_cache("local_calibration")
-    key = (stored[0], name)
+    key = (current_source().key, name)
     if key not in cache:
         if not st.button(tx("Check calibration on the loaded panel", "Vérifier la calibration sur le panel chargé"),
                          key=f"local_{name}"):
             return
         with st.spinner(tx("Labelling outcomes...", "Recherche des événements...")):
-            cache[key] = local_calibration(stored[1].records, name, model)
+            cache[key] = local_calibration(panel.records, name, model)
     result = cache[key]
     if result.table is None:
         st.info(tx("Not shown: {r}", "Non affichée : {r}", r=result.reason_fr if lang() == "fr" else result.reason))

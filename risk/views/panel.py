@@ -9,7 +9,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from risk.i18n.labels import EQUATION_SHORT, MODEL_SHORT, pick
 from risk.panel.table import BAND_LABELS, BAND_ORDER, CONDITION_FILTERS, PanelResult, filter_panel, score_panel
+from risk.panel.worklist import MAX_SNOOZE_DAYS, STATUSES, Worklist, WorklistError
 from risk.record.load import iter_records
 from risk.views.session import (
     PAGE_PATIENT,
@@ -22,10 +24,11 @@ from risk.views.session import (
     models,
     open_current,
     settings,
+    store_panel,
+    stored_panel,
     tx,
     user_errors,
 )
-from risk.panel.worklist import MAX_SNOOZE_DAYS, STATUSES, Worklist, WorklistError, db_path
 
 NAME_WIDTH, AGE_WIDTH = 170, 60  # pixels; fixed so that the table reads the same on every screen
 STATUS_LABELS = {"todo": ("to do", "à faire"), "done": ("done", "fait"), "snoozed": ("snoozed", "reporté"),
@@ -47,12 +50,14 @@ def _pick(pair: tuple[str, str]) -> str:
 
 
 @st.cache_resource(show_spinner=False)
-def _worklist(path: str) -> Worklist:
-    return Worklist(Path(path))  # holds a path only: each call opens its own SQLite connection
+def _worklist(path: str, audit_log: str, audit_key: str | None) -> Worklist:
+    # Holds paths only: each call opens its own SQLite connection.
+    return Worklist(Path(path), audit_log=Path(audit_log), audit_key=audit_key)
 
 
 def worklist() -> Worklist:
-    return _worklist(str(db_path()))
+    s = settings()
+    return _worklist(str(s.worklist_db), str(s.audit_log), s.audit_key)
 
 
 def run_scoring(as_of: date) -> None:
@@ -74,20 +79,17 @@ def run_scoring(as_of: date) -> None:
     result = score_panel(iter_records(source), models(), as_of=as_of, guideline_set=settings().guideline_set,
                          region=settings().region, progress=progress)
     bar.empty()
-    st.session_state["panel"] = (src.key, result)
+    store_panel(result)
     log("score_panel")
 
 
 def current_panel() -> PanelResult | None:
-    stored = st.session_state.get("panel")
-    if stored is None or stored[0] != current_source().key:
-        return None
-    return stored[1]
+    return stored_panel()
 
 
 def display_frame(table: pd.DataFrame) -> pd.DataFrame:
     fr = lang() == "fr"
-    basis = {"cvd10": tx("model", "modèle"), "score2": "SCORE2", "score2_diabetes": "SCORE2-Diabetes", "": "—"}
+    basis = {name: pick(label, lang()) for name, label in {**MODEL_SHORT, **EQUATION_SHORT}.items()} | {"": "—"}
     return pd.DataFrame({
         tx("Name", "Nom"): table["name"].where(table["name"] != "", table["patient_id"]),
         tx("Age", "Âge"): table["age"].astype(int),  # completed years

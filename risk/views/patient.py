@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import streamlit as st
 
-from risk.assess.result import PatientResult, patient_result
-from risk.fhir.directory import Entry, patient_directory
+from risk.assess.assessment import Assessment, assess
+from risk.assess.snapshot import snapshot
 from risk.errors import ExitCode, RecordError
-from risk.i18n.labels import SEX, key_conditions, pick, treatments
+from risk.fhir.directory import Entry, patient_directory
+from risk.i18n.labels import EQUATION_SHORT, MODEL_SHORT, SEX, key_conditions, pick, treatments
+from risk.panel.table import BAND_LABELS, score_panel
 from risk.record import PatientRecord
 from risk.record.load import iter_records
 from risk.views import patient_sections as sections
@@ -23,9 +26,14 @@ from risk.views.session import (
     open_current,
     session_cache,
     settings,
+    store_panel,
+    stored_panel,
     tx,
     user_errors,
 )
+
+# The landing list scores every patient of the source; a larger source is a job for the Panel page.
+LANDING_MAX_PATIENTS = 200
 
 
 def _directory() -> list:
@@ -77,23 +85,24 @@ def load_record(pid: str) -> PatientRecord:
     return cache[key]
 
 
-def load_result(record: PatientRecord, as_of: date, loaded: dict) -> PatientResult:
+def load_assessment(record: PatientRecord, as_of: date, loaded: dict) -> Assessment:
     cache = session_cache("assessments")
     key = (current_source().key, record.patient_id, as_of, tuple(sorted(loaded)))
     if key not in cache:
         if len(cache) > 20:  # bounded: a long session does not keep every patient ever opened
             cache.pop(next(iter(cache)))
-        cache[key] = patient_result(record, as_of, loaded, settings())
+        s = settings()
+        cache[key] = assess(snapshot(record, as_of), loaded, region=s.region, guideline_set=s.guideline_set)
     return cache[key]
 
 
-def header(record: PatientRecord, result: PatientResult) -> None:
-    row = result.assessment.view.features
+def header(record: PatientRecord, a: Assessment) -> None:
+    row = a.features
     sex = pick(SEX.get(record.sex, (record.sex, record.sex)), lang())
     st.title(record.name or record.patient_id)
     st.caption(tx("{sex}, {age} years (born {born}) · id {pid} · source {src}",
                   "{sex}, {age} ans (né(e) le {born}) · id {pid} · source {src}", sex=sex,
-                  age=str(int(record.age_on(result.assessment.view.as_of))), born=day(record.birth_date),
+                  age=str(int(record.age_on(a.as_of))), born=day(record.birth_date),
                   pid=record.patient_id, src=current_source().label))
     conds, meds = key_conditions(row, lang()), treatments(row, lang())
     st.markdown(tx("**Conditions:** ", "**Antécédents :** ") + (" ".join(f":red-badge[{c}]" for c in conds)
@@ -112,23 +121,71 @@ def show_patient(record: PatientRecord, loaded: dict) -> None:
     # and would hold the first risk back (benchmarks/app.py). Its value is in session_state before it is drawn.
     date_slot = st.sidebar.empty()
     as_of = st.session_state.get("as_of") or date.today()
-    result = load_result(record, as_of, loaded)
+    a = load_assessment(record, as_of, loaded)
     log_once("view_patient", record.patient_id)
-    header(record, result)
-    sections.score_cards(result)
+    header(record, a)
+    sections.headline_strip(a)
+    sections.score_cards(a)
     date_slot.date_input(tx("Assessment date", "Date d'évaluation"), value=date.today(), max_value=date.today(),
                          format="DD/MM/YYYY" if lang() == "fr" else "YYYY-MM-DD", key="as_of")
     # Only the open tab runs (st.tabs tracks its state): the risk shows sooner and a slider moves faster.
     tabs = dict(zip([k for k, _, _ in TABS], st.tabs([tx(en, fr) for _, en, fr in TABS], key=f"patient_tab_{lang()}",
                                                        on_change="rerun"), strict=True))
-    render = {"why": lambda: (sections.explanation(result), sections.peer_comparison(result)),
-              "what_if": lambda: sections.what_if(result, loaded), "plan": lambda: sections.plan(result),
-              "data": lambda: sections.inputs(result), "trends": lambda: sections.trends(result, loaded),
-              "report": lambda: sections.downloads(result, loaded)}
+    render = {"why": lambda: (sections.explanation(a), sections.peer_comparison(a)),
+              "what_if": lambda: sections.what_if(a, loaded), "plan": lambda: sections.plan(a),
+              "data": lambda: sections.inputs(a), "trends": lambda: sections.trends(a, loaded),
+              "report": lambda: sections.downloads(a, loaded)}
     for key, tab in tabs.items():
         if tab.open:
             with tab:
                 render[key]()
+
+
+def landing(loaded: dict) -> None:
+    """The source's patients with their ESC category and headline risk (sortable), highest category first;
+    a click opens the patient. Scored by the panel code path, so the list and the patient page agree."""
+    src = current_source()
+    if src.kind == "server":
+        st.info(tx("Type a patient id to see the risk assessment.",
+                   "Saisissez l'identifiant d'un patient pour voir l'évaluation du risque."))
+        return
+    ids = [e.patient_id for e in _directory() if not e.problem]
+    if len(ids) > LANDING_MAX_PATIENTS:
+        st.info(tx("{n} patients in this source: choose one above, or rank them on the Panel page.",
+                   "{n} patients dans cette source : choisissez-en un ci-dessus, ou classez-les sur la page "
+                   "Patientèle.", n=len(ids)))
+        return
+    panel = stored_panel()
+    if panel is None or panel.as_of != date.today():
+        with st.spinner(tx("Computing the risk of each patient...", "Calcul du risque de chaque patient...")):
+            s = settings()
+            panel = score_panel(iter_records(open_current()), loaded, as_of=date.today(),
+                                guideline_set=s.guideline_set, region=s.region)
+        store_panel(panel)
+    table = panel.table
+    if table.empty:
+        st.info(tx("No patient in this source.", "Aucun patient dans cette source."))
+        return
+    st.markdown("##### " + tx("Patients of this source", "Patients de cette source"))
+    labels = {n: pick(lab, lang()) for n, lab in {**MODEL_SHORT, **EQUATION_SHORT}.items()}
+    shown = pd.DataFrame({
+        tx("Name", "Nom"): table["name"].where(table["name"] != "", table["patient_id"]),
+        tx("Age", "Âge"): table["age"].astype(int),
+        tx("ESC risk category", "Catégorie de risque ESC"): table["band"].map(
+            lambda b: pick(BAND_LABELS.get(b, (b, b)), lang())),
+        tx("Headline risk (%)", "Risque principal (%)"): (table["risk"] * 100).round(1),
+        tx("Risk from", "Calculé par"): table["risk_basis"].map(labels).fillna("—"),
+        tx("Care gap", "Examen en retard"): table["gap_fr" if lang() == "fr" else "gap_en"],
+    })
+    event = st.dataframe(shown, key="landing_table", on_select="rerun", selection_mode="single-row",
+                         hide_index=True, width="stretch")
+    st.caption(tx("Highest category first; click a column to sort, a row to open the patient.",
+                  "Catégorie la plus élevée en premier ; cliquez sur une colonne pour trier, sur une ligne pour "
+                  "ouvrir le dossier."))
+    rows = event.selection.rows if event is not None else []
+    if rows and rows[0] < len(table):
+        st.query_params["patient"] = str(table.iloc[rows[0]]["patient_id"])
+        st.rerun()
 
 
 def page() -> None:
@@ -152,8 +209,7 @@ def page() -> None:
     with picker, user_errors():
         chosen = choose_patient(wanted)  # compared with the URL: a patient that failed to load does not loop
         if record is None and not chosen:
-            st.info(tx("Choose a patient to see the risk assessment.",
-                       "Choisissez un patient pour voir l'évaluation du risque."))
+            landing(loaded)
 
 
 if __name__ == "__main__":

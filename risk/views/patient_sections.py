@@ -2,61 +2,76 @@
 
 from __future__ import annotations
 
-import json
 import math
 
 import streamlit as st
 
-from risk.assess.result import (
-    PatientResult,
-    advice_available,
-    changes_from_controls,
-    rescore,
-    whatif_controls,
-)
-from risk.explain.wording import factor_evidence, is_modifiable, summary, trigger_text
+from risk.assess.assessment import Assessment
 from risk.assess.history import input_trends, risk_history
-from risk.i18n.labels import EQUATION_SHORT, MODEL_SHORT, pick
-from risk.models.registry import synthetic_models
-from risk.i18n.reasons import localise
+from risk.explain.factors import DRIVER_MIN_POINTS
+from risk.explain.peers import n_in_100
+from risk.explain.whatif import changes_from_controls, rescore, treatment_targets, whatif_controls
+from risk.explain.wording import factor_evidence, summary, trigger_text
+from risk.i18n.labels import EQUATION_SHORT, HEADLINE_OUTCOME, MODEL_SHORT, pick
+from risk.i18n.messages import message_text
+from risk.report.fhir import risk_assessment
+from risk.report.json import dumps
+from risk.report.pdf import report_pdf
+from risk.report.text import top_factors_text
 from risk.views import charts
-from risk.views.session import lang, log, log_once, models, num, pct, session_cache, settings, tx
+from risk.views.session import lang, log, log_once, num, pct, session_cache, tx
 from risk.views.tables import inputs_frame, issues_frame
 
-SHOWN_EQUATIONS = ("score2", "score2_diabetes", "prevent_cvd", "prevent_ascvd", "prevent_hf", "kfre_5y", "kfre_2y")
-
-
-def _not_applicable(reason: str | None) -> bool:
-    """Out of the model's population (age, no diabetes, prior event), as opposed to 'could not be computed'."""
-    return bool(reason) and ("not applicable" in reason or "applies to" in reason)
+CATEGORY_COLOURS = {"very_high": "red", "high": "orange", "moderate": "yellow", "low_moderate": "green",
+                    "low": "green", "unknown": "gray"}
 
 
 def _label(name: str) -> str:
     return pick(MODEL_SHORT.get(name) or EQUATION_SHORT.get(name) or (name, name), lang())
 
 
-def score_cards(result: PatientResult) -> None:
-    a = result.assessment
+def headline_strip(a: Assessment) -> None:
+    """What a GP needs first: the ESC category with its reason, the one figure to act on, the top actions."""
+    c = a.category
+    h = a.headline
+    with st.container(border=True, key="headline_strip"):
+        st.markdown(f":{CATEGORY_COLOURS.get(c.category, 'gray')}-badge[{pick((c.label_en, c.label_fr), lang())}] "
+                    + tx("**ESC risk category** — {r}", "**Catégorie de risque ESC** — {r}",
+                         r=pick((c.reason_en, c.reason_fr), lang())))
+        if h is None:
+            st.markdown(tx("No published cardiovascular risk equation could be computed: see the cards below.",
+                           "Aucune équation publiée de risque cardiovasculaire n'a pu être calculée : voir les cartes "
+                           "ci-dessous."))
+        else:
+            st.markdown(f"### {pct(h.risk)} · {_label(h.name)}\n\n" + tx(
+                "{y}-year risk of {o}.", "Risque à {y} ans : {o}.", o=pick(HEADLINE_OUTCOME[h.name], lang()),
+                y=num(h.horizon_years)))
+        if a.top_factors:
+            st.markdown(tx("**Main modifiable factors:** {f}", "**Principaux facteurs modifiables :** {f}",
+                           f=top_factors_text(a, lang())))
+        if a.top_actions:
+            st.markdown(tx("**Next steps**", "**Prochaines étapes**") + "\n" + "\n".join(
+                f"{i}. {pick((s.text_en, s.text_fr), lang())} _({s.guideline} {s.year})_"
+                for i, s in enumerate(a.top_actions, 1)))
+
+
+def score_cards(a: Assessment) -> None:
     models_cards, eq_cards, out_of_scope = [], [], []
     for name, r in a.scores.models.items():
-        item = (name, r.risk, r.interval, r.reason, [])
-        (out_of_scope if r.risk is None and _not_applicable(r.reason) else models_cards).append(item)
-    for name in SHOWN_EQUATIONS:
-        e = a.scores.equations.get(name)
-        if e is None:
-            continue
-        item = (name, None if e.risk is None else float(e.risk), None, e.reason, e.warnings)
-        (out_of_scope if e.risk is None and _not_applicable(e.reason) else eq_cards).append(item)
+        item = (name, r.risk, r.interval, r.message, [])
+        (out_of_scope if r.status == "not_applicable" else models_cards).append(item)
+    for name, e in a.shown_equations.items():
+        item = (name, None if e.risk is None else float(e.risk), None, e.message, e.warning_messages)
+        (out_of_scope if e.status == "not_applicable" else eq_cards).append(item)
     _card_row(tx("Models (machine learning)", "Modèles (apprentissage automatique)"), models_cards)
     _card_row(tx("Published equations", "Équations publiées"), eq_cards)
-    if result.disagreement is not None:
-        st.warning(result.disagreement.text(lang(), synthetic=bool(synthetic_models(models()))),
-                   icon=":material/compare_arrows:")
+    if a.disagreement is not None:
+        st.warning(a.disagreement.text(lang(), synthetic=bool(a.synthetic_models)), icon=":material/compare_arrows:")
     if out_of_scope:
         with st.expander(tx("Not applicable to this patient ({n})", "Non applicables à ce patient ({n})",
                             n=len(out_of_scope))):
             for name, _r, _i, reason, _w in out_of_scope:
-                st.markdown(f"- **{_label(name)}** — {localise(reason, lang())}")
+                st.markdown(f"- **{_label(name)}** — {message_text(reason, lang())}")
 
 
 def card_markdown(label: str, value: str) -> str:
@@ -76,17 +91,16 @@ def _card_row(title: str, cards: list) -> None:
             with col.container(border=True, key=f"card_{name}"):
                 st.markdown(card_markdown(_label(name), "—" if risk is None else pct(risk)))
                 if risk is None:
-                    st.caption(tx("Not computed because: {r}", "Non calculé car : {r}", r=localise(reason, lang())))
+                    st.caption(tx("Not computed because: {r}", "Non calculé car : {r}", r=message_text(reason, lang())))
                     continue
                 if interval:
                     st.caption(tx("90 % interval {lo} – {hi}", "intervalle à 90 % {lo} – {hi}",
                                   lo=pct(interval[0]), hi=pct(interval[1])))
                 for w in warnings:
-                    st.caption(":material/warning: " + localise(w, lang()))
+                    st.caption(":material/warning: " + message_text(w, lang()))
 
 
-def explanation(result: PatientResult) -> None:
-    a = result.assessment
+def explanation(a: Assessment) -> None:
     if not a.explanations:
         st.info(tx("No model result to explain for this patient (see the cards above).",
                    "Aucun résultat de modèle à expliquer pour ce patient (voir les cartes ci-dessus)."))
@@ -97,9 +111,9 @@ def explanation(result: PatientResult) -> None:
     name = st.selectbox(tx("Explain", "Expliquer"), names, index=default, format_func=labels.__getitem__,
                         key=f"explain_model_{lang()}") if len(names) > 1 else names[0]
     expl = a.explanations[name]
-    row = a.view.features
-    st.markdown("**" + summary(expl, row, lang(), result.units) + "**")
-    st.plotly_chart(charts.waterfall(expl, row, lang(), result.units), key="waterfall", width="stretch")
+    row = a.snapshot.features
+    st.markdown("**" + summary(expl, row, lang(), a.units) + "**")
+    st.plotly_chart(charts.waterfall(expl, row, lang(), a.units), key="waterfall", width="stretch")
     st.caption(tx("Contributions in percentage points of risk, from the average patient of the development data "
                   "({base}) to this patient ({risk}); they add up exactly (grouped SHAP values). They show what "
                   "drives the number, not what treatment would do: see 'What if'.",
@@ -109,32 +123,30 @@ def explanation(result: PatientResult) -> None:
                   base=pct(expl.base_risk), risk=pct(expl.risk)))
     rows = []
     for f in expl.factors:
-        if abs(f.points) < 0.05:
+        if abs(f.points) < DRIVER_MIN_POINTS:
             continue
         rows.append({tx("Factor", "Facteur"): f.label_fr if lang() == "fr" else f.label_en,
                      tx("Points", "Points"): round(f.points, 1),
-                     tx("Modifiable", "Modifiable"): tx("yes", "oui") if is_modifiable(f) else tx("no", "non"),
+                     tx("Modifiable", "Modifiable"): tx("yes", "oui") if f.modifiable else tx("no", "non"),
                      tx("Patient's values", "Valeurs du patient"): "; ".join(
-                         factor_evidence(f, expl, row, lang(), result.units))})
+                         factor_evidence(f, row, lang(), a.units))})
     st.dataframe(rows, hide_index=True, width="stretch")
 
 
-def peer_comparison(result: PatientResult) -> None:
-    h = result.headline
+def peer_comparison(a: Assessment) -> None:
+    h = a.headline
     if h is None:
         return
     st.markdown("##### " + tx("Out of 100 people like this patient", "Sur 100 personnes comme ce patient"))
-    peer = result.peers.get(h.name) or (result.peers.get("score2") if not h.is_model else None)
+    peer = a.peers.get(h.name)
     left, right = st.columns([3, 2])
     with left:
-        st.plotly_chart(charts.icon_array(h.risk, peer.peer_risk if peer else None, lang()), key="icon_array")
+        st.plotly_chart(charts.icon_array(h.risk, h.peer_risk, lang()), key="icon_array")
     with right:
-        from risk.explain.peers import n_in_100
-
-        outcome = h.outcome_fr if lang() == "fr" else h.outcome_en
+        outcome = pick(HEADLINE_OUTCOME[h.name], lang())
         st.markdown(tx("About **{n} in 100** people like this patient will have {o} in the next {y} years.",
                        "Environ **{n} sur 100** personnes comme ce patient auront {o} dans les {y} prochaines années.",
-                       n=n_in_100(h.risk), o=outcome, y=num(h.years)))
+                       n=n_in_100(h.risk), o=outcome, y=num(h.horizon_years)))
         if peer is not None:
             st.metric(tx("Healthy person, same age and sex", "Personne sans facteur de risque, même âge et sexe"),
                       tx("{m} in 100", "{m} sur 100", m=n_in_100(peer.peer_risk)))
@@ -152,19 +164,11 @@ def _delta(before: float, after: float) -> str:
     return ("+" if d > 0 else "−") + num(abs(d), 1) + " pts"
 
 
-def _effect(text: str) -> str:
-    """Trial-estimate effect label ('SBP -24 mmHg') in the user's language."""
-    if lang() != "fr":
-        return text
-    return localise(text.replace("SBP", "PAS").replace("smoking cessation", "arrêt du tabac"), "fr")
-
-
 @st.fragment
-def what_if(result: PatientResult, loaded: dict) -> None:
-    a = result.assessment
-    row = a.view.features
-    pid = a.view.record.patient_id
-    controls = whatif_controls(row, result.units)
+def what_if(a: Assessment, loaded: dict) -> None:
+    row = a.snapshot.features
+    pid = a.snapshot.record.patient_id
+    controls = whatif_controls(row, a.units)
     if not controls:
         st.info(tx("No modifiable input with a value to change.", "Aucune donnée modifiable à faire varier."))
         return
@@ -190,11 +194,14 @@ def what_if(result: PatientResult, loaded: dict) -> None:
                 values[c.key] = st.slider(f"{labels[c.key]} ({c.unit})", min_value=c.low, max_value=c.high,
                                           value=c.value, step=c.step, key=f"wi_{c.key}_{pid}",
                                           format=f"%.{digits}f")
-    changes = changes_from_controls(row, values, result.units, controls)
-    after = rescore(a, loaded, changes, region=settings().region) if changes else None
+    changes = changes_from_controls(row, values, a.units, controls)
+    after = rescore(a.snapshot.frame, loaded, changes, model_names=[n for n, r in a.scores.models.items()
+                                                                    if r.risk is not None],
+                    equation_names=[n for n, r in a.shown_equations.items() if r.risk is not None],
+                    region=a.region) if changes else None
     if changes:
         log_once("what_if", pid)
-    h = result.headline
+    h = a.headline
     if h is not None:
         new = (after.models.get(h.name, (h.risk,))[0] if h.is_model else after.equations.get(h.name, h.risk)) \
             if after else h.risk
@@ -210,9 +217,8 @@ def what_if(result: PatientResult, loaded: dict) -> None:
                      tx("With the changes", "Avec les changements"): pct(new[0]),
                      tx("90 % interval", "Intervalle à 90 %"): f"{pct(new[1])} – {pct(new[2])}",
                      tx("Change", "Variation"): _delta(r.risk, new[0])})
-    for name in SHOWN_EQUATIONS:
-        e = a.scores.equations.get(name)
-        if e is None or e.risk is None:
+    for name, e in a.shown_equations.items():
+        if e.risk is None:
             continue
         new_eq = after.equations.get(name, float(e.risk)) if after else float(e.risk)
         rows.append({tx("Result", "Résultat"): _label(name), tx("Now", "Actuel"): pct(float(e.risk)),
@@ -224,7 +230,7 @@ def what_if(result: PatientResult, loaded: dict) -> None:
         return
     st.markdown("##### " + tx("At guideline targets", "Aux cibles des recommandations"))
     names = [n for n, r in a.scores.models.items() if r.risk is not None] + [
-        n for n in SHOWN_EQUATIONS if a.scores.equations.get(n) is not None and a.scores.equations[n].risk is not None]
+        n for n, e in a.shown_equations.items() if e.risk is not None]
     table = []
     for w in a.what_if:
         line = {tx("Scenario", "Scénario"): w.scenario.label_fr if lang() == "fr" else w.scenario.label_en}
@@ -239,20 +245,14 @@ def what_if(result: PatientResult, loaded: dict) -> None:
                                   "Estimations issues des essais (appliquées au risque principal)"))
         for t in estimates:
             st.caption(tx("{e}: {r} (relative risk {rr}) — {src}", "{e} : {r} (risque relatif {rr}) — {src}",
-                          e=_effect(t["effect"]), r=pct(t["risk_after"]), rr=num(t["relative_risk"], 2),
-                          src=t["source"]))
+                          e=message_text(t.effect, lang()), r=pct(t.risk_after), rr=num(t.relative_risk, 2),
+                          src=f"{t.source} ({message_text(t.finding, lang())})"))
 
 
-def plan(result: PatientResult) -> None:
-    a = result.assessment
-    if not advice_available():
-        st.info(tx("Guideline next steps, care gaps and alerts appear here once the advice module (risk.advise) is "
-                   "installed.", "Les prochaines étapes, examens en retard et alertes apparaîtront ici une fois le "
-                   "module de recommandations (risk.advise) installé."))
-        return
+def plan(a: Assessment) -> None:
     fr = lang() == "fr"
-    if a.risk_category is not None:
-        c = a.risk_category
+    if a.category is not None:
+        c = a.category
         st.markdown(tx("**Risk category: {c}** — {r} _({g} {y})_", "**Catégorie de risque : {c}** — {r} _({g} {y})_",
                        c=c.label_fr if fr else c.label_en, r=c.reason_fr if fr else c.reason_en, g=c.guideline,
                        y=str(c.year)))
@@ -269,7 +269,7 @@ def plan(result: PatientResult) -> None:
                        + (f" · {s.reference}" if s.reference else ""))
             if s.triggered_by:
                 st.caption(tx("Based on: ", "Sur la base de : ") + "; ".join(
-                    trigger_text(t.name, t.value, t.unit, t.date, lang(), result.units) for t in s.triggered_by))
+                    trigger_text(t.name, t.value, t.unit, t.date, lang(), a.units) for t in s.triggered_by))
     if done:
         with st.expander(tx("Already in place ({n})", "Déjà en place ({n})", n=len(done))):
             for s in done:
@@ -286,17 +286,16 @@ def plan(result: PatientResult) -> None:
         st.warning(f"{al.text_fr if fr else al.text_en} — {al.guideline_or_rationale}")
 
 
-def inputs(result: PatientResult) -> None:
-    a = result.assessment
+def inputs(a: Assessment) -> None:
     st.markdown("##### " + tx("Inputs used (latest value at the assessment date)",
                               "Données utilisées (dernière valeur à la date d'évaluation)"))
-    frame = inputs_frame(a.view.inputs, lang(), result.units)
+    frame = inputs_frame(a.snapshot.inputs, lang(), a.units)
     st.dataframe(frame, hide_index=True, width="stretch", key="inputs_table", height=36 * (len(frame) + 1) + 3)
     st.caption(tx("Stale: older than the follow-up interval for that test. Derived: computed here (non-HDL, BMI, "
                   "eGFR). Converted: the lab reported another unit.",
                   "Ancien : plus vieux que l'intervalle de suivi de cet examen. Calculé : dérivé ici (non-HDL, IMC, "
                   "DFGe). Converti : le labo a transmis une autre unité."))
-    issues = a.view.record.issues
+    issues = a.snapshot.record.issues
     st.markdown("##### " + tx("Data-quality issues ({n})", "Problèmes de qualité des données ({n})", n=len(issues)))
     if issues:
         st.dataframe(issues_frame(issues, lang()), hide_index=True, width="stretch", key="issues_table")
@@ -304,24 +303,21 @@ def inputs(result: PatientResult) -> None:
         st.write(tx("None: every value read was usable.", "Aucun : toutes les valeurs lues étaient utilisables."))
 
 
-def trends(result: PatientResult, loaded: dict) -> None:
-    from risk.explain.whatif import HBA1C_TARGET, SBP_TARGET
-
-    a = result.assessment
-    pid = a.view.record.patient_id
-    data = input_trends(a.view.tables, pid, a.view.as_of)
-    targets = {"sbp": SBP_TARGET} | ({"hba1c": HBA1C_TARGET} if a.view.features.get("diabetes_any") == 1 else {})
+def trends(a: Assessment, loaded: dict) -> None:
+    pid = a.snapshot.record.patient_id
+    data = input_trends(a.snapshot.tables, pid, a.snapshot.as_of)
+    targets = treatment_targets(a.features)
     st.markdown("##### " + tx("Key inputs over time", "Évolution des principales données"))
-    st.plotly_chart(charts.input_trends(data, lang(), result.units, targets=targets), key="input_trends")
+    st.plotly_chart(charts.input_trends(data, lang(), a.units, targets=targets), key="input_trends")
     st.markdown("##### " + tx("Risk recomputed at past visits", "Risque recalculé aux consultations précédentes"))
     cache = session_cache("history")
-    key = (pid, a.view.as_of, tuple(sorted(loaded)))
+    key = (pid, a.snapshot.as_of, tuple(sorted(loaded)))
     if key not in cache:
         cache.clear()
-        cache[key] = risk_history(a.view.tables, pid, a.view.as_of, loaded, region=settings().region)
+        cache[key] = risk_history(a.snapshot.tables, pid, a.snapshot.as_of, loaded, region=a.region)
     hist = cache[key]
     if hist.risks.empty:
-        st.info(localise(hist.reason, lang()))
+        st.info(message_text(hist.reason, lang()))
         return
     labels = {c: _label(c) for c in hist.risks.columns}
     st.plotly_chart(charts.risk_history(hist.risks, labels, lang()), key="risk_history")
@@ -329,34 +325,26 @@ def trends(result: PatientResult, loaded: dict) -> None:
                   "Chaque point n'utilise que les données connues ce jour-là."))
 
 
-def downloads(result: PatientResult, loaded: dict) -> None:
-    from risk.report.fhir import risk_assessment
-    from risk.report.pdf import report_pdf
-
-    a = result.assessment
-    pid = a.view.record.patient_id
-    demo = synthetic_models(loaded)
+def downloads(a: Assessment, loaded: dict) -> None:
+    pid = a.snapshot.record.patient_id
     options = {"fr": "Français", "en": "English"}
     report_lang = st.radio(tx("Report language", "Langue du compte rendu"), list(options), index=list(options).index(
         lang()), format_func=options.__getitem__, horizontal=True, key="report_lang")
 
     def pdf_bytes() -> bytes:
         log("download_report_pdf", pid)
-        return report_pdf(a, lang=report_lang, peers=result.peers, units=result.units, synthetic_models=demo,
-                          disagreement=result.disagreement)
+        return report_pdf(a, lang=report_lang)
 
     def fhir_bytes() -> bytes:
         log("download_fhir_risk_assessment", pid)
-        versions = {n: str(m.manifest.get("version", "")) for n, m in loaded.items()}
-        doc = risk_assessment(a, lang=report_lang, model_versions=versions, synthetic_models=demo)
-        return json.dumps(doc, indent=2, ensure_ascii=False).encode()
+        return dumps(risk_assessment(a, lang=report_lang)).encode()
 
     c1, c2 = st.columns(2)
     c1.download_button(tx("Printable report (PDF)", "Compte rendu imprimable (PDF)"), data=pdf_bytes,
-                       file_name=f"risk-report-{a.view.as_of.isoformat()}.pdf", mime="application/pdf",
+                       file_name=f"risk-report-{a.snapshot.as_of.isoformat()}.pdf", mime="application/pdf",
                        on_click="ignore", key="download_pdf", icon=":material/picture_as_pdf:")
     c2.download_button(tx("FHIR RiskAssessment (JSON)", "RiskAssessment FHIR (JSON)"), data=fhir_bytes,
-                       file_name=f"risk-assessment-{a.view.as_of.isoformat()}.json", mime="application/fhir+json",
+                       file_name=f"risk-assessment-{a.snapshot.as_of.isoformat()}.json", mime="application/fhir+json",
                        on_click="ignore", key="download_fhir", icon=":material/data_object:")
     st.caption(tx("Downloads are recorded in the audit log (time, user, pseudonymised patient, action).",
                   "Les téléchargements sont tracés dans le journal d'audit (heure, utilisateur, patient pseudonymisé, "

@@ -18,10 +18,12 @@ from typing import Any
 import streamlit as st
 
 from risk import audit
-from risk.assess.result import Settings
 from risk.errors import RiskError
+from risk.fhir import open_source
 from risk.i18n import fmt_date, fmt_number, fmt_percent, render
 from risk.models.registry import LoadedModel, load_all, synthetic_models
+from risk.panel.table import PanelResult
+from risk.settings import Settings
 
 PAGE_PATIENT = "risk/views/patient.py"
 PAGE_PANEL = "risk/views/panel.py"
@@ -90,14 +92,12 @@ def current_source() -> SourceChoice:
 def set_source(choice: SourceChoice) -> None:
     if st.session_state.get("source") != choice:
         st.session_state["source"] = choice
-        for key in ("directory", "records", "assessments", "source_obj"):
+        for key in ("directory", "records", "assessments", "source_obj", "scored_panel"):
             st.session_state.pop(key, None)
 
 
 def open_current() -> Any:
     """The Source object of the session's data source (kept for the session: it caches its index)."""
-    from risk.fhir import open_source
-
     choice = current_source()
     cached = st.session_state.get("source_obj")
     if cached is not None and cached[0] == choice.key:
@@ -120,6 +120,21 @@ def session_cache(name: str) -> dict[Any, Any]:
     if name not in st.session_state:
         st.session_state[name] = {}
     return st.session_state[name]
+
+
+# --- the scored panel of the current source (shared by the landing list, the Panel and the Models pages) ---
+
+
+def stored_panel() -> PanelResult | None:
+    """The panel scored last for the current data source, if any."""
+    stored = st.session_state.get("scored_panel")
+    if stored is None or stored[0] != current_source().key:
+        return None
+    return stored[1]
+
+
+def store_panel(result: PanelResult) -> None:
+    st.session_state["scored_panel"] = (current_source().key, result)
 
 
 # --- models --------------------------------------------------------------------------------------------
@@ -170,7 +185,8 @@ def current_user() -> str:
 
 
 def log(action: str, patient_id: str | None = None) -> None:
-    audit.record(action, patient_id=patient_id, user=current_user())
+    s = settings()
+    audit.record(action, patient_id=patient_id, user=current_user(), log=s.audit_log, key=s.audit_key)
 
 
 def log_once(action: str, patient_id: str | None) -> None:

@@ -6,30 +6,13 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from risk.terminology.concepts import MEASUREMENT_CONCEPTS, SMOKING_LABELS
 from risk.i18n import fmt_date, fmt_number
-from risk.record.latest import InputRow
 from risk.i18n.lab_units import LabUnit, decimals, display_unit, unit_text
-from risk.i18n.reasons import localise
+from risk.i18n.labels import DERIVED_FROM, ISSUE_KINDS
+from risk.i18n.messages import issue_message, message_text
 from risk.record import DataIssue
-
-ISSUE_KINDS = {
-    "unknown_unit": ("unknown unit", "unité inconnue"), "missing_unit": ("missing unit", "unité absente"),
-    "implausible_value": ("implausible value", "valeur invraisemblable"),
-    "non_numeric_value": ("not a number", "valeur non numérique"), "future_date": ("date in the future", "date future"),
-    "before_birth": ("before birth", "avant la naissance"), "no_date": ("no date", "sans date"),
-    "duplicate": ("duplicate", "doublon"), "unknown_code": ("unknown code", "code inconnu"),
-    "bad_reference": ("broken reference", "référence cassée"), "invalid_resource": ("invalid resource",
-                                                                                      "ressource invalide"),
-    "status_excluded": ("excluded by status", "exclu par son statut"),
-}
-
-
-DERIVED_FROM = {  # risk.record.latest.DERIVED_FROM in both languages
-    "non_hdl": ("total cholesterol − HDL (same day)", "cholestérol total − HDL (même jour)"),
-    "bmi": ("weight / height²", "poids / taille²"),
-    "egfr": ("CKD-EPI 2021 from creatinine", "CKD-EPI 2021 à partir de la créatinine"),
-}
+from risk.record.latest import InputRow
+from risk.terminology.concepts import MEASUREMENT_CONCEPTS, SMOKING_LABELS
 
 
 def _l(lang: str, en: str, fr: str) -> str:
@@ -80,7 +63,7 @@ def issues_frame(issues: Sequence[DataIssue], lang: str) -> pd.DataFrame:
         kind = ISSUE_KINDS.get(str(i.kind), (str(i.kind), str(i.kind)))
         out.append({
             _l(lang, "Problem", "Problème"): kind[1 if lang == "fr" else 0],
-            _l(lang, "Detail", "Détail"): localise(i.message, lang),
+            _l(lang, "Detail", "Détail"): message_text(issue_message(i), lang),
             _l(lang, "Date", "Date"): fmt_date(i.time.date(), lang) if i.time else "",
             _l(lang, "Source", "Source"): i.source_id or "",
         })
