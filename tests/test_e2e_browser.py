@@ -118,6 +118,12 @@ def journey(page, expect, app_url: str) -> None:  # noqa: ANN001 (playwright Pag
     wait_idle(page)
     expect(page.get_by_text("Page not found")).to_have_count(0)
 
+    # landing: the sample patients with their ESC category and headline risk, before any choice
+    landing = page.locator('[class*="st-key-landing_table"]')
+    expect(landing).to_be_visible()
+    expect(page.get_by_text("Patients of this source")).to_be_visible()
+    shot(page, "0_landing_en")
+
     # pick a sample patient in the list
     page.get_by_test_id("stSelectbox").first.click()
     page.get_by_role("option", name=re.compile(r"^Jean-Pierre Martin")).click()
@@ -126,6 +132,13 @@ def journey(page, expect, app_url: str) -> None:  # noqa: ANN001 (playwright Pag
     assert "patient=fr-jean-pierre-martin" in page.url
     risk = metric_value(page, "CVD 10 y")
     assert re.fullmatch(r"\d+\.\d%", risk), risk
+    # the headline strip comes first: ESC category, the figure to act on, the next steps; then the cards
+    strip = page.locator('[class*="st-key-headline_strip"]')
+    expect(strip).to_contain_text("ESC risk category")
+    expect(strip).to_contain_text("SCORE2")
+    first_card = page.locator('[class*="st-key-card_"]').first
+    assert strip.bounding_box()["y"] < first_card.bounding_box()["y"]
+    strip.screenshot(path=str(ARTIFACTS / "e2e_headline_strip_en.png"))
     chart = page.get_by_test_id("stPlotlyChart").first
     expect(chart.get_by_text("Average patient")).to_be_visible()
     expect(chart.get_by_text("This patient")).to_be_visible()
