@@ -1,18 +1,17 @@
-"""Fixtures shared by the app tests: throwaway trained models and an isolated app environment."""
+"""Fixtures shared by the app tests: throwaway trained models, an isolated app environment, the sample patients."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from risk.models.registry import LoadedModel, load_all
+from risk.record import PatientRecord
+from risk.record.load import iter_records
+from tests.paths import REPO, SAMPLES, SHARED  # noqa: F401 (re-exported: tests import them from here too)
 from tests.synthetic_models import train_throwaway_models
-
-REPO = Path(__file__).resolve().parents[1]
-SAMPLES = REPO / "sample_fhir"
-SHARED = REPO.parent / "shared"
-
 
 CACHE = REPO / "test-artifacts" / "throwaway-models"
 
@@ -25,7 +24,7 @@ def _cache_key() -> str:
 
     h = hashlib.sha256(xgboost.__version__.encode())
     for path in (REPO / "tests" / "synthetic_models.py", REPO / "risk" / "models" / "train.py",
-                 REPO / "risk" / "models" / "registry.py", REPO / "risk" / "features.py"):
+                 REPO / "risk" / "models" / "registry.py", *sorted((REPO / "risk" / "features").glob("*.py"))):
         h.update(path.read_bytes())
     return h.hexdigest()[:16]
 
@@ -60,3 +59,12 @@ def app_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, trained_models_dir:
     monkeypatch.setenv("RISK_BULK_DIRS", str(tmp_path / "bulk"))
     (tmp_path / "bulk").mkdir()
     return tmp_path
+
+
+JP = "fr-jean-pierre-martin"  # type 2 diabetes, CKD 3, lipids in g/L (sample_fhir/README.md)
+SAMPLE_AS_OF = date(2026, 11, 28)  # an index date after every sample's last data
+
+
+def sample_record(pid: str) -> PatientRecord:
+    """One of the sample patients of sample_fhir/, read through the FHIR reader."""
+    return next(iter_records(SAMPLES, pid))

@@ -24,9 +24,8 @@ from pathlib import Path
 import pytest
 
 from risk.fhir.references import resolve_reference
+from tests.paths import REPO, SHARED
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
 SAMPLES = SHARED / "fhir_samples" / "smart-generated-sample-data-r4"
 SCRIPT = REPO / "scripts" / "fhir_server.sh"
 # Three plain bundles (MI, diabetic neuropathy, stroke) and one gzipped one.

@@ -15,12 +15,12 @@ import numpy as np
 import pandas as pd
 
 from risk.features.build import build_features
+from risk.features.tables import MEASUREMENT_COLUMNS, Tables, add_derived
 from risk.models.card import model_card
 from risk.models.evaluate import evaluate
 from risk.models.registry import LoadedModel
 from risk.models.spec import MODEL_SPECS
 from risk.models.train import save, train, training_set
-from risk.features.tables import MEASUREMENT_COLUMNS, Tables, add_derived
 
 YEARS = list(range(2004, 2025))
 

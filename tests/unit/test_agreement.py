@@ -39,21 +39,3 @@ def test_nothing_to_compare_when_the_model_or_the_equations_are_not_computed():
     assert cvd_category_disagreement(age=60, model_risk=None, equations={"score2": 0.2}) is None
     none = {"score2": None, "score2_diabetes": None}
     assert cvd_category_disagreement(age=60, model_risk=0.2, equations=none) is None
-
-
-def test_no_disagreement_is_raised_when_the_category_comes_from_a_condition_not_the_score():
-    """Jean-Pierre Martin: type 2 diabetes with albuminuria 35 mg/mmol is 'very high' by target-organ damage
-    (ESC 2023) whatever cvd10 or SCORE2-Diabetes say, so the two numbers are not set against each other."""
-    import json
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    repo = Path(__file__).resolve().parents[1]
-    bundle = repo / "sample_fhir" / "fr-jean-pierre-martin.json"
-    out = subprocess.run([sys.executable, "-m", "risk.cli", "score", str(bundle), "--format", "json"],
-                         capture_output=True, text=True, check=True, cwd=repo)
-    doc = json.loads(out.stdout)
-    assert doc["risk_category"]["basis"] == "diabetes_target_organ_damage"
-    assert doc["comparisons"]["category_disagreement"] is None
-    assert doc["models"]["cvd10"]["risk"] is not None and doc["equations"]["score2_diabetes"]["risk"] is not None

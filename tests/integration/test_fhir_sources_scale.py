@@ -16,8 +16,8 @@ from risk.fhir import PatientResources
 from risk.fhir import bundle as bundle_module
 from risk.fhir.bundle import BundleFileSource, BundleFolderSource
 from risk.fhir.ndjson import NdjsonSource
+from tests.paths import SHARED
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SMART = SHARED / "fhir_samples" / "smart-generated-sample-data-r4"
 # Left out of the NDJSON when it was made (SOURCE.md); Organization/Practitioner are about no patient.
 NOT_IN_NDJSON = {

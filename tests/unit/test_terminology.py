@@ -5,7 +5,6 @@ from __future__ import annotations
 import doctest
 import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -17,12 +16,6 @@ import risk.terminology.drug_names
 import risk.terminology.medications
 import risk.terminology.observations
 import risk.terminology.systems
-from risk.terminology.concepts import (
-    CARE_EVIDENCE_CONCEPTS,
-    DIAGNOSIS_CONCEPTS,
-    MEASUREMENT_CONCEPTS,
-    MEDICATION_CONCEPTS,
-)
 from risk.terminology import (
     BP_PANEL,
     NOT_MAPPED_OBSERVATIONS,
@@ -38,6 +31,13 @@ from risk.terminology import (
     smoking_answer,
     smoking_answer_from_codeable,
 )
+from risk.terminology.concepts import (
+    CARE_EVIDENCE_CONCEPTS,
+    DIAGNOSIS_CONCEPTS,
+    MEASUREMENT_CONCEPTS,
+    MEDICATION_CONCEPTS,
+)
+from tests.paths import REPO
 
 LOINC = "http://loinc.org"
 SCT = "http://snomed.info/sct"
@@ -46,7 +46,7 @@ CIM10_ANS = "https://smt.esante.gouv.fr/terminologie-cim-10"
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 ATC = "http://www.whocc.no/atc"
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO
 DATA = ROOT / "risk" / "terminology" / "data"
 
 

@@ -16,7 +16,7 @@ from risk.cli import main
 from risk.models.registry import load_all
 from risk.record.load import iter_records, patient_view
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "sample_fhir"
 AS_OF = date(2026, 11, 28)
 MODEL_NAMES = ("cvd10", "hf10", "ckd5", "retinopathy5", "foot5")

@@ -19,8 +19,9 @@ from risk.errors import ExitCode
 from risk.fhir.bundle import BundleFolderSource
 from risk.record import PatientRecord
 from risk.record.load import iter_records, record_from_resources
+from tests.paths import REPO
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO
 SMART = ROOT.parent / "shared" / "fhir_samples" / "smart-generated-sample-data-r4"
 FABIAN = ROOT / "sample_fhir" / "Fabian_Murray_a120c913-9ee0-4fcc-8344-826e74335c80.json.gz"
 # SOURCE.md: the NDJSON left out these types when it was made from the bundles

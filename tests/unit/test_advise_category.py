@@ -4,9 +4,9 @@ SCORE2-Diabetes cut-points, the conditions that bypass scores, and honest "unkno
 from __future__ import annotations
 
 import pytest
-from advise_scenarios import Score, make_features
 
 from risk.advise import risk_category
+from tests.advise_scenarios import Score, make_features
 
 NAN = float("nan")
 

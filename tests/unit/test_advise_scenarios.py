@@ -4,27 +4,9 @@ offered again, model predictions are context only, and bad input is refused with
 from __future__ import annotations
 
 import pytest
-from advise_scenarios import SCENARIOS, Score, make_features, scenario_features, scores_for
 
 from risk.advise import AdviceInputError, next_steps, risk_category
-
-# step id -> the medication flags that mean the patient already receives it
-TREATMENT_FLAGS = {
-    "statin_start": ("on_statin",),
-    "statin_start_older_primary": ("on_statin",),
-    "ezetimibe_add": ("rx_ezetimibe",),
-    "pcsk9_add": ("rx_pcsk9_inhibitor",),
-    "sglt2i_t2d": ("rx_sglt2_inhibitor",),
-    "glp1ra_t2d_ascvd": ("rx_glp1_receptor_agonist",),
-    "sglt2i_or_glp1ra_high_risk": ("rx_sglt2_inhibitor", "rx_glp1_receptor_agonist"),
-    "finerenone_t2d_ckd": ("rx_mineralocorticoid_antagonist",),
-    "ras_blockade_diabetes_albuminuria": ("rx_ace_inhibitor", "rx_arb"),
-    "antiplatelet_secondary": ("rx_antiplatelet",),
-    "bp_drug_start_esc2021": ("on_antihypertensive",),
-    "bp_drug_start_esc2024": ("on_antihypertensive",),
-    "bp_elevated_esc2024": ("on_antihypertensive",),
-    "bp_lifestyle_first_esc2021": ("on_antihypertensive",),
-}
+from tests.advise_scenarios import SCENARIOS, TREATMENT_FLAGS, Score, make_features, scenario_features, scores_for
 
 
 def _run(s, models=None):

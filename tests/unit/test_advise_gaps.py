@@ -7,10 +7,10 @@ from datetime import date
 
 import pandas as pd
 import pytest
-from advise_scenarios import AS_OF, make_features
 
 from risk.advise import AdviceInputError, care_gaps
 from risk.advise.gaps import add_months
+from tests.advise_scenarios import AS_OF, make_features
 
 
 def _dated(concept: str, value: float, days: int) -> dict:

@@ -23,13 +23,19 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from advise_scenarios import SCENARIOS, Scenario, models_for, scenario_features, scores_for
-from test_advise_rules import RULE_CASES
-from test_advise_scenarios import TREATMENT_FLAGS
 
 from risk import terminology
 from risk.advise import alerts, care_gaps, next_steps, risk_category
 from risk.record.load import iter_records, patient_view
+from tests.advise_scenarios import (
+    RULE_CASES,
+    SCENARIOS,
+    TREATMENT_FLAGS,
+    Scenario,
+    models_for,
+    scenario_features,
+    scores_for,
+)
 from tests.fhir_spec import ATC, BP, ICD10, LOINC, SNOMED, Code, Lab, PatientSpec, write_bundle
 
 # measurement concept -> (tests.fhir_spec.LAB_CODES key, UCUM unit of the scenario's canonical value)
@@ -283,8 +289,8 @@ def _same(a: Any, b: Any, tol: float) -> bool:
 
 @pytest.mark.parametrize("name", sorted(ALL_SCENARIOS))
 def test_fhir_features_match_the_scenario_definition(name, features_by_scenario):
-    from risk.terminology.concepts import CARE_EVIDENCE_CONCEPTS, DIAGNOSIS_CONCEPTS, MEDICATION_CONCEPTS
     from risk.features.build import NUMERIC_CONCEPTS
+    from risk.terminology.concepts import CARE_EVIDENCE_CONCEPTS, DIAGNOSIS_CONCEPTS, MEDICATION_CONCEPTS
 
     s = ALL_SCENARIOS[name]
     got, want = features_by_scenario[name], scenario_features(s)

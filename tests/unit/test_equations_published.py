@@ -12,7 +12,6 @@ units; the library returns fractions, so '%' examples compare 100 x risk.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,8 +22,8 @@ from risk.equations.conversions import (
     CREATININE_UMOL_L_PER_MG_DL,
     UACR_MG_G_PER_MG_MMOL,
 )
+from tests.paths import SHARED
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 EXAMPLES: list[dict[str, Any]] = json.loads(
     (SHARED / "reference" / "published_examples.json").read_text(encoding="utf-8")
 )

@@ -4,9 +4,9 @@ in both languages."""
 from __future__ import annotations
 
 import pytest
-from advise_scenarios import Scenario, make_features, scenario_features, series
 
 from risk.advise import alerts
+from tests.advise_scenarios import Scenario, make_features, scenario_features, series
 
 NAN = float("nan")
 

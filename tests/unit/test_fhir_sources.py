@@ -26,8 +26,8 @@ from tests.fhir_factories import (
     write,
     write_ndjson,
 )
+from tests.paths import SHARED
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 BULK_10 = SHARED / "fhir_samples" / "smart-sample-bulk-fhir-datasets" / "10-patients"
 
 

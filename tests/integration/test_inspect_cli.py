@@ -19,8 +19,9 @@ from risk.errors import ExitCode, RecordError, SourceError
 from risk.fhir.bundle import BundleFileSource
 from risk.record.load import iter_records
 from tests.fhir_spec import BP, SNOMED, Code, Lab, PatientSpec, bundle, write_bundle
+from tests.paths import REPO
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO
 AS_OF = "2024-06-30"
 
 
@@ -293,7 +294,8 @@ def write_big_bundle(path: Path, size: int) -> int:
 
 PEAK_RSS = """
 import resource, sys
-import risk.cli, risk.features.build, risk.record.latest, risk.record.load  # imports (pandas...) are not the file's memory
+# imports (pandas...) are not the file's memory
+import risk.cli, risk.features.build, risk.record.latest, risk.record.load
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 code = risk.cli.main(["inspect", sys.argv[1], "--as-of", "2011-01-01", "--format", "json"])
 after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

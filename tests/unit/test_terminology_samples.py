@@ -19,8 +19,9 @@ from risk.terminology import (
     medication_match,
     smoking_answer_from_codeable,
 )
+from tests.paths import SHARED
 
-SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "fhir_samples"
+SAMPLES = SHARED / "fhir_samples"
 R4 = SAMPLES / "smart-generated-sample-data-r4" / "ndjson"
 BULK = SAMPLES / "smart-sample-bulk-fhir-datasets" / "10-patients"
 
