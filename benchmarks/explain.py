@@ -23,15 +23,15 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
     from risk import advise
-    from risk.assess.assessment import _frame
-    from risk.explain.factors import explain_row
-    from risk.models.registry import load_all
     from risk.assess.scores import score_one
-    from risk.record.load import iter_records, patient_view
+    from risk.assess.snapshot import snapshot
+    from risk.explain.factors import explain_row
     from risk.explain.whatif import what_if
+    from risk.models.registry import load_all
+    from risk.record.load import iter_records
 
     models = load_all(Path(args.models_dir))
-    views = [patient_view(r, date(2026, 11, 28)) for p in sorted((ROOT / "sample_fhir").glob("*.json*"))
+    views = [snapshot(r, date(2026, 11, 28)) for p in sorted((ROOT / "sample_fhir").glob("*.json*"))
              for r in iter_records(p)]
     stages: dict[str, list[float]] = {"score (models + equations)": [], "explain": [], "what-if": [],
                                       "advice (steps, gaps, alerts)": []}
@@ -40,7 +40,7 @@ def main() -> None:
             t0 = time.perf_counter()
             scores = score_one(v.features, models)
             t1 = time.perf_counter()
-            frame = _frame(v.features)
+            frame = v.frame
             for name, r in scores.models.items():
                 if r.risk is not None:
                     explain_row(models[name], frame)

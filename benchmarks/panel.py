@@ -42,14 +42,14 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=2)
     args = ap.parse_args()
 
-    from risk.features.build import build_features
-    from risk.models.registry import load_all
-    from risk.panel.stream import CHUNK, _chunks
     from risk.assess.scores import score_models
     from risk.equations import reference_scores
+    from risk.features.build import build_features
+    from risk.features.tables import tables_from_records
+    from risk.models.registry import load_all
+    from risk.panel.stream import CHUNK, _chunks
     from risk.record.load import iter_records
     from risk.synth import generate
-    from risk.features.tables import tables_from_records
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "export"
@@ -69,7 +69,8 @@ def main() -> None:
         t_feat, feats = best_of(args.repeat, lambda: [build_features(tables_from_records(b), as_of)
                                                       for b in _chunks(records, CHUNK)])
         t_models, _ = best_of(args.repeat, lambda: [score_models(f, models) for f in feats])
-        t_eq, _ = best_of(args.repeat, lambda: [reference_scores(row.to_dict()) for f in feats for _, row in f.iterrows()])
+        t_eq, _ = best_of(args.repeat, lambda: [reference_scores(row.to_dict()) for f in feats
+                                                for _, row in f.iterrows()])
 
     n = len(records)
     stages = {"baseline (orjson parse)": t_base, "read -> records": t_read, "features": t_feat,

@@ -26,7 +26,8 @@ import pytest
 
 from risk import terminology
 from risk.advise import alerts, care_gaps, next_steps, risk_category
-from risk.record.load import iter_records, patient_view
+from risk.assess.snapshot import snapshot
+from risk.record.load import iter_records
 from tests.advise_scenarios import (
     RULE_CASES,
     SCENARIOS,
@@ -176,7 +177,7 @@ def fhir_features(s: Scenario, folder: Path) -> pd.Series:
     path = write_bundle(folder, scenario_spec(s))
     (record,) = list(iter_records(path))
     assert not record.issues, f"{s.name}: the bundle did not read cleanly: {record.issues}"
-    return patient_view(record, s.as_of).features
+    return snapshot(record, s.as_of).features
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from risk import audit
-from risk.assess.result import Settings, patient_result
+from risk.assess.assessment import assess
+from risk.assess.snapshot import snapshot
+from risk.explain.whatif import rescore
 from risk.fhir import open_source
 from risk.i18n import fmt_percent
 from risk.i18n.labels import EQUATION_SHORT, MODEL_SHORT
@@ -87,7 +89,7 @@ def test_patient_in_the_url_opens_that_patient_with_sbp_value_date_and_lab_units
 
 def test_model_and_equation_cards_show_the_library_risks_with_the_model_interval(app_env, trained_models):
     at = app(patient=JP)
-    expected = patient_result(next(iter_records(SAMPLES, JP)), date.today(), trained_models, Settings()).assessment
+    expected = assess(snapshot(next(iter_records(SAMPLES, JP)), date.today()), trained_models)
     shown = metrics(at)
     cvd = expected.scores.models["cvd10"]
     assert shown["MCV 10 ans"] == fmt_percent(cvd.risk, "fr", 1)
@@ -103,8 +105,8 @@ def test_an_earlier_assessment_date_rescores_the_cards_as_of_that_date(app_env, 
     at.sidebar.date_input(key="as_of").set_value(past).run()
     no_failure(at)
     record = next(iter_records(SAMPLES, JP))
-    then = patient_result(record, past, trained_models, Settings()).assessment.scores.models["cvd10"]
-    now = patient_result(record, date.today(), trained_models, Settings()).assessment.scores.models["cvd10"]
+    then = assess(snapshot(record, past), trained_models).scores.models["cvd10"]
+    now = assess(snapshot(record, date.today()), trained_models).scores.models["cvd10"]
     assert then.risk != now.risk  # the date matters for this patient (age, later measurements)
     assert metrics(at)["MCV 10 ans"] == fmt_percent(then.risk, "fr", 1)
     assert "homme, 61 ans (né(e) le 03/11/1962)" in captions(at)  # his age on that date, not today's
@@ -112,11 +114,11 @@ def test_an_earlier_assessment_date_rescores_the_cards_as_of_that_date(app_env, 
 
 def test_a_model_and_its_reference_equation_in_different_risk_categories_are_flagged_in_words(app_env,
                                                                                             trained_models):
-    results = {pid: patient_result(next(iter_records(SAMPLES, pid)), date.today(), trained_models, Settings())
+    results = {pid: assess(snapshot(next(iter_records(SAMPLES, pid)), date.today()), trained_models)
                for pid in SAMPLE_IDS}
     differing = [pid for pid, r in results.items() if r.disagreement is not None]
     agreeing = [pid for pid, r in results.items()
-                if r.disagreement is None and r.assessment.scores.models["cvd10"].risk is not None]
+                if r.disagreement is None and r.scores.models["cvd10"].risk is not None]
     assert differing and agreeing  # the sample set has both cases with these models
     at = app(patient=differing[0])
     no_failure(at)
@@ -182,16 +184,15 @@ def test_an_unknown_patient_in_the_url_is_reported_in_words(app_env):
 
 
 def test_moving_the_sbp_slider_rescores_models_and_equations_live(app_env, trained_models):
-    from risk.assess.result import rescore
-
     at = open_tab(app(patient=JP), "Et si")
     before = frame(at, "Avec les changements").set_index("Résultat")
     assert (before["Variation"] == "=").all()
     at.slider(key=f"wi_sbp_{JP}").set_value(120).run()
     no_failure(at)
     after = frame(at, "Avec les changements").set_index("Résultat")
-    res = patient_result(next(iter_records(SAMPLES, JP)), date.today(), trained_models, Settings())
-    expected = rescore(res.assessment, trained_models, {"sbp": 120.0, "sbp_mean3": 120.0})
+    res = assess(snapshot(next(iter_records(SAMPLES, JP)), date.today()), trained_models)
+    expected = rescore(res.snapshot.frame, trained_models, {"sbp": 120.0, "sbp_mean3": 120.0},
+                       model_names=["cvd10", "retinopathy5"], equation_names=list(res.shown_equations))
     assert after.loc["MCV 10 ans", "Avec les changements"] == fmt_percent(expected.models["cvd10"][0], "fr", 1)
     assert after.loc["SCORE2-Diabetes", "Avec les changements"] == fmt_percent(
         expected.equations["score2_diabetes"], "fr", 1)

@@ -8,8 +8,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from risk.assess.assessment import assess
 from risk.assess.history import input_trends, risk_history, visit_dates
-from risk.assess.result import Settings, patient_result
+from risk.assess.snapshot import snapshot
 from risk.equations.applicability import reference_scores
 from risk.features.build import build_features
 from tests.app_fixtures import JP, SAMPLE_AS_OF, sample_record
@@ -17,7 +18,7 @@ from tests.app_fixtures import JP, SAMPLE_AS_OF, sample_record
 
 def test_risk_at_a_past_visit_uses_only_what_was_known_that_day(trained_models):
     r = sample_record(JP)
-    v = patient_result(r, SAMPLE_AS_OF, trained_models, Settings()).assessment.view
+    v = assess(snapshot(r, SAMPLE_AS_OF), trained_models).snapshot
     hist = risk_history(v.tables, JP, SAMPLE_AS_OF, trained_models)
     days = visit_dates(v.tables, JP, SAMPLE_AS_OF)
     assert list(hist.risks.index) == days and len(days) >= 3
@@ -33,7 +34,7 @@ def test_risk_at_a_past_visit_uses_only_what_was_known_that_day(trained_models):
 def test_input_trends_list_every_sbp_measured_up_to_the_index_date():
     r = sample_record(JP)
     sbp = [m for m in r.measurements if m.concept == "sbp"]
-    v = patient_result(r, SAMPLE_AS_OF, {}, Settings()).assessment.view
+    v = assess(snapshot(r, SAMPLE_AS_OF), {}).snapshot
     trend = input_trends(v.tables, JP, SAMPLE_AS_OF)
     assert list(trend[trend["concept"] == "sbp"]["value"]) == [m.value for m in sbp]
     assert input_trends(v.tables, JP, date(2025, 1, 1)).query("concept == 'sbp'")["time"].max() < pd.Timestamp(

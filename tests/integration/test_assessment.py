@@ -11,10 +11,12 @@ import pytest
 import shap
 import xgboost as xgb
 
-from risk.assess.assessment import assess, assessment_json
+from risk.assess.assessment import assess
+from risk.assess.snapshot import snapshot
 from risk.cli import main
 from risk.models.registry import load_all
-from risk.record.load import iter_records, patient_view
+from risk.record.load import iter_records
+from risk.report.json import assessment_json
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "sample_fhir"
@@ -34,7 +36,7 @@ def assessments(models):
     out = {}
     for path in sorted(SAMPLES.glob("*.json*")):
         for record in iter_records(path):
-            out[record.patient_id] = assess(patient_view(record, AS_OF), models)
+            out[record.patient_id] = assess(snapshot(record, AS_OF), models)
     return out
 
 
@@ -49,14 +51,14 @@ def test_grouped_factors_sum_to_the_displayed_risk_for_every_sample_patient_and_
         for name, expl in a.explanations.items():
             shown = a.scores.models[name].risk * 100
             total = expl.base_risk * 100 + sum(f.points for f in expl.factors)
-            assert total == pytest.approx(shown, abs=0.1), (a.view.record.patient_id, name)
+            assert total == pytest.approx(shown, abs=0.1), (a.snapshot.record.patient_id, name)
             checked += 1
     assert checked >= 15
 
 
 def test_contributions_equal_shap_tree_explainer_for_every_model_on_the_samples(assessments, models):
     for name, model in models.items():
-        frames = [a.features_frame for a in assessments.values() if a.scores.models[name].risk is not None]
+        frames = [a.snapshot.frame for a in assessments.values() if a.scores.models[name].risk is not None]
         if not frames:
             continue
         import pandas as pd
@@ -71,7 +73,7 @@ def test_contributions_equal_shap_tree_explainer_for_every_model_on_the_samples(
 
 
 def test_stopping_smoking_lowers_every_model_and_equation_that_uses_smoking(assessments):
-    smokers = [a for a in assessments.values() if a.view.features.get("smoking_current") == 1]
+    smokers = [a for a in assessments.values() if a.snapshot.features.get("smoking_current") == 1]
     assert smokers, "the sample set must contain a current smoker"
     for a in smokers:
         scenario = next(w for w in a.what_if if w.scenario.key == "smoking")
@@ -83,11 +85,11 @@ def test_stopping_smoking_lowers_every_model_and_equation_that_uses_smoking(asse
 
 
 def test_a_patient_on_a_statin_is_not_offered_a_statin_again(assessments):
-    treated = [a for a in assessments.values() if a.view.features.get("on_statin") == 1]
+    treated = [a for a in assessments.values() if a.snapshot.features.get("on_statin") == 1]
     assert treated
     for a in treated:
         offered = [s for s in a.next_steps if s.id == "statin_start" and not s.already_done]
-        assert not offered, a.view.record.patient_id
+        assert not offered, a.snapshot.record.patient_id
 
 
 def test_risk_score_json_has_the_published_shape():
@@ -98,11 +100,16 @@ def test_risk_score_json_has_the_published_shape():
     assert doc["patient_id"] == "fr-jean-pierre-martin" and doc["as_of"] == "2026-11-28"
     cvd = doc["models"]["cvd10"]
     assert 0 < cvd["risk"] < 1 and cvd["interval"][0] <= cvd["risk"] <= cvd["interval"][1]
-    assert doc["equations"]["score2"] == {"risk": None, "reason": doc["equations"]["score2"]["reason"]}
-    assert "diabetes" in doc["equations"]["score2"]["reason"]
+    score2 = doc["equations"]["score2"]
+    assert score2["risk"] is None and score2["status"] == "not_applicable"
+    assert score2["reason"] == "SCORE2 not applicable: type 2 diabetes (SCORE2-Diabetes is used instead)"
+    assert score2["reason_fr"].startswith("SCORE2 non applicable")
     assert 0.05 < doc["equations"]["score2_diabetes"]["risk"] < 0.5
     assert set(doc["equations"]) == {"score2", "score2_diabetes", "prevent_cvd", "prevent_ascvd", "prevent_hf",
-                                     "kfre_5y"}
+                                     "kfre_5y", "kfre_2y"}
+    # The headline is the guideline's equation (the shipped models are synthetic and have not earned it).
+    assert doc["headline"]["name"] == "score2_diabetes"
+    assert doc["headline"]["risk"] == doc["equations"]["score2_diabetes"]["risk"]
 
 
 def test_risk_score_text_in_french_uses_french_wording_and_decimal_comma():
@@ -135,9 +142,14 @@ def _run(argv: list[str]) -> str:
     return buf.getvalue()
 
 
-def test_assessment_json_is_serialisable_for_every_sample(assessments):
+def test_assessment_json_is_plain_json_and_matches_the_assessment_for_every_sample(assessments):
     for a in assessments.values():
-        json.dumps(assessment_json(a), default=str)
+        doc = assessment_json(a)
+        assert json.loads(json.dumps(doc)) == doc  # no date, NaN or numpy value left for a default= to hide
+        for name, r in a.scores.models.items():
+            assert doc["models"][name]["risk"] == (None if r.risk is None else round(r.risk, 4))
+            assert doc["models"][name]["status"] == r.status
+        assert doc["headline"]["name"] == (a.headline.name if a.headline else None)
 
 
 def test_comparisons_give_healthy_peer_relative_risk_n_in_100_and_risk_age():

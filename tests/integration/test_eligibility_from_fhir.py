@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from risk.assess.snapshot import PatientSnapshot, snapshot
 from risk.equations.applicability import RESULT_KEYS, EquationResult, reference_scores
 from risk.equations.score2 import score2
 from risk.equations.score2_diabetes import score2_diabetes
-from risk.record.load import PatientView, iter_records, patient_view
+from risk.record.load import iter_records
 from tests.fhir_spec import ATC, BP, RXNORM, SNOMED, Code, Lab, PatientSpec, write_bundle
 
 AS_OF = date(2024, 6, 30)
@@ -39,12 +40,12 @@ def person(pid: str, birth: str, *, sex: str = "male", labs: list[Lab] | None = 
                        conditions=conditions or [], meds=meds or [], smoking=(smoking, VISIT))
 
 
-def view_of(tmp_path: Path, spec: PatientSpec) -> PatientView:
+def view_of(tmp_path: Path, spec: PatientSpec) -> PatientSnapshot:
     (record,) = iter_records(write_bundle(tmp_path, spec))
-    return patient_view(record, AS_OF)
+    return snapshot(record, AS_OF)
 
 
-def scores(tmp_path: Path, spec: PatientSpec) -> tuple[dict[str, EquationResult], PatientView]:
+def scores(tmp_path: Path, spec: PatientSpec) -> tuple[dict[str, EquationResult], PatientSnapshot]:
     view = view_of(tmp_path, spec)
     return reference_scores(view.features, region="low"), view
 

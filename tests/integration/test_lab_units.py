@@ -20,6 +20,6 @@ def test_values_are_shown_in_the_lab_unit_with_the_canonical_value_beside_them()
 
 
 def test_inputs_table_flags_a_gL_cholesterol_as_converted_and_an_mmHg_pressure_as_not_converted(jp):
-    rows = {r.concept: r for r in jp.assessment.view.inputs}
+    rows = {r.concept: r for r in jp.snapshot.inputs}
     assert rows["total_chol"].converted and rows["total_chol"].original_unit == "g/L"
     assert not rows["sbp"].converted and rows["sbp"].original_unit == "mmHg"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 
 import pypdf
 
@@ -16,21 +17,22 @@ from tests.app_fixtures import JP, SAMPLES
 def test_fhir_risk_assessment_is_valid_r4_with_one_prediction_per_computed_score(jp):
     from fhir.resources.R4B.riskassessment import RiskAssessment
 
-    doc = risk_assessment(jp.assessment, model_versions={"cvd10": "2026.11.28"}, synthetic_models=["cvd10"])
+    doc = risk_assessment(replace(jp, model_versions={"cvd10": "2026.11.28"}, synthetic_models=("cvd10",)))
     RiskAssessment.model_validate(json.loads(json.dumps(doc)))  # raises on an invalid resource
-    computed = [n for n, r in jp.assessment.scores.models.items() if r.risk is not None] + [
+    computed = [n for n, r in jp.scores.models.items() if r.risk is not None] + [
         n for n in ("score2", "score2_diabetes", "prevent_cvd", "prevent_ascvd", "prevent_hf", "kfre_5y", "kfre_2y")
-        if jp.assessment.scores.equations[n].risk is not None]
+        if jp.scores.equations[n].risk is not None]
     assert len(doc["prediction"]) == len(computed)
     cvd = doc["prediction"][0]
-    assert cvd["probabilityDecimal"] == round(jp.assessment.scores.models["cvd10"].risk, 4)
+    assert cvd["probabilityDecimal"] == round(jp.scores.models["cvd10"].risk, 4)
     assert cvd["whenRange"]["high"] == {"value": 10, "unit": "years", "system": "http://unitsofmeasure.org",
                                         "code": "a"}
     assert doc["subject"] == {"reference": f"Patient/{JP}"} and doc["status"] == "preliminary"
     bundle = json.loads((SAMPLES / f"{JP}.json").read_text(encoding="utf-8"))
     ids = {f"Observation/{e['resource']['id']}" for e in bundle["entry"]}
     assert doc["basis"] and {b["reference"] for b in doc["basis"]} <= ids
-    assert any("hf10: hf10 model is not installed" in n["text"] for n in doc["note"])
+    assert any("hf10: hf10 model is not installed (run `risk train`)" in n["text"] for n in doc["note"])
+    assert any("model cvd10 version 2026.11.28" in p["rationale"] for p in doc["prediction"])
     assert any("synthetic" in n["text"] for n in doc["note"])
 
 
@@ -41,13 +43,13 @@ def _pdf_text(data: bytes) -> str:
 
 def test_printable_report_states_the_risk_as_n_in_100_with_the_plan_in_french_and_english(jp):
     n = n_in_100(jp.headline.risk)
-    fr = _pdf_text(report_pdf(jp.assessment, lang="fr", peers=jp.peers, units=jp.units, synthetic_models=["cvd10"]))
+    fr = _pdf_text(report_pdf(jp, lang="fr"))
     assert f"Sur 100 personnes comme vous, environ {n} auront" in fr.replace("\n", " ")
     assert "Jean-Pierre Martin" in fr and "MODÈLES DE DÉMONSTRATION" in fr
     assert "1,05 g/L (2,72 mmol/L) - 14/09/2026" in fr
-    step = next(s for s in jp.assessment.next_steps if not s.already_done)
+    step = next(s for s in jp.next_steps if not s.already_done)
     assert f"{step.guideline} {step.year}" in fr.replace("\n", " ")
-    en = _pdf_text(report_pdf(jp.assessment, lang="en", peers=jp.peers, units=jp.units))
+    en = _pdf_text(report_pdf(replace(jp, synthetic_models=()), lang="en"))
     assert f"Out of 100 people like you, about {n} will have" in en.replace("\n", " ")
     assert "DEMONSTRATION" not in en
     assert "different ESC risk categories" not in en
@@ -57,7 +59,6 @@ def test_report_says_when_the_model_and_the_reference_equation_differ_in_risk_ca
     from risk.advise.agreement import cvd_category_disagreement
 
     d = cvd_category_disagreement(age=64, model_risk=0.364, equations={"score2_diabetes": 0.169})
-    fr = _pdf_text(report_pdf(jp.assessment, lang="fr", peers=jp.peers, units=jp.units, synthetic_models=["cvd10"],
-                              disagreement=d)).replace("\n", " ")
+    fr = _pdf_text(report_pdf(replace(jp, disagreement=d), lang="fr")).replace("\n", " ")
     assert "SCORE2-Diabetes (16,9 %) classent ce patient dans des catégories de risque ESC différentes" in fr
     assert "la décision repose sur SCORE2-Diabetes" in fr

@@ -45,7 +45,7 @@ def label(name: str, lang: str) -> str:
 def expected_facts(a: Assessment, lang: str) -> list[str]:
     """Phrases every human-readable output must contain: each score's value or reason, the headline, factors."""
     facts = []
-    for name, r in [*a.scores.models.items(), *a.shown_equations.items()]:
+    for r in [*a.scores.models.values(), *a.shown_equations.values()]:
         if r.risk is not None:
             facts.append(fmt_percent(float(r.risk), lang, 1))
         else:
