@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from risk.terminology.concepts import MEASUREMENT_CONCEPTS
 from risk.i18n import fmt_number
 from risk.record import PatientRecord
+from risk.terminology.concepts import MEASUREMENT_CONCEPTS
 from risk.terminology.units import from_canonical, to_canonical
 
 # Decimals a clinician expects per unit (a lab prints 1.81 g/L, 4.68 mmol/L, 7.2 %, 154 mmHg).
