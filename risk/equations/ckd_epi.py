@@ -28,8 +28,9 @@ def ckd_epi_2021_array(sex_male: ArrayLike, age: ArrayLike, creatinine_umol: Arr
     """The equation on arrays (no input checks): the one implementation, for the features of a whole panel and
     for :func:`ckd_epi_2021` alike. `sex_male` true/1 for men; creatinine in µmol/L."""
     male = np.asarray(sex_male, dtype=bool)
-    ratio = np.asarray(creatinine_umol, dtype=float) / CREATININE_UMOL_L_PER_MG_DL / np.where(male, _KAPPA[True], _KAPPA[False])
-    egfr = (142.0 * np.minimum(ratio, 1.0) ** np.where(male, _ALPHA[True], _ALPHA[False]) * np.maximum(ratio, 1.0) ** -1.200
+    kappa, alpha = np.where(male, _KAPPA[True], _KAPPA[False]), np.where(male, _ALPHA[True], _ALPHA[False])
+    ratio = np.asarray(creatinine_umol, dtype=float) / CREATININE_UMOL_L_PER_MG_DL / kappa
+    egfr = (142.0 * np.minimum(ratio, 1.0) ** alpha * np.maximum(ratio, 1.0) ** -1.200
             * 0.9938 ** np.asarray(age, dtype=float))
     return egfr * np.where(male, 1.0, _FEMALE_FACTOR)
 
