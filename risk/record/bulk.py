@@ -17,8 +17,8 @@ from risk.errors import RecordError
 from risk.fhir.base import Source
 from risk.fhir.reading import gc_paused
 from risk.fhir.references import link_to_patient
-from risk.record.build import FLATTENERS, Flat, finalise_record
 from risk.record import PatientRecord
+from risk.record.build import FLATTENERS, Flat, finalise_record
 
 
 def stream_records(source: Source, *, label: str | None = None, skip_unusable: bool = False

@@ -13,10 +13,10 @@ from typing import Any
 
 import pandas as pd
 
-from risk.terminology.concepts import MEASUREMENT_CONCEPTS, SMOKING_LABELS, STALE_AFTER_DAYS
 from risk.fhir.dates import to_utc_datetime
 from risk.i18n.lab_units import is_identity
 from risk.record import DataIssue, PatientRecord
+from risk.terminology.concepts import MEASUREMENT_CONCEPTS, SMOKING_LABELS, STALE_AFTER_DAYS
 
 DERIVED_FROM = {
     "non_hdl": "total cholesterol − HDL (same day)",
