@@ -13,7 +13,7 @@ import pypdf
 import pytest
 
 from risk import audit
-from risk.explain.peers import healthy_peer, icon_counts, n_in_100
+from risk.assess.history import input_trends, risk_history, visit_dates
 from risk.assess.result import (
     Settings,
     changes_from_controls,
@@ -22,20 +22,21 @@ from risk.assess.result import (
     rescore,
     whatif_controls,
 )
-from risk.fhir.directory import patient_directory
 from risk.equations.applicability import reference_scores
+from risk.explain.peers import healthy_peer, icon_counts, n_in_100
 from risk.explain.wording import factor_evidence, summary, trigger_text
 from risk.features.build import build_features
 from risk.fhir import open_source
-from risk.report.fhir import risk_assessment
-from risk.assess.history import input_trends, risk_history, visit_dates
+from risk.fhir.directory import patient_directory
 from risk.i18n.lab_units import is_identity, lab_units, value_text
+from risk.i18n.messages import message_text
 from risk.models.local_calibration import calibration_on_tables, local_calibration
 from risk.panel.table import filter_panel, score_panel
-from risk.i18n.reasons import localise
-from risk.report.pdf import report_pdf
-from risk.record.load import iter_records
 from risk.panel.worklist import Worklist, WorklistError
+from risk.record.load import iter_records
+from risk.report.fhir import risk_assessment
+from risk.report.pdf import report_pdf
+from risk.terminology.messages import Message
 from tests.app_fixtures import SAMPLES
 from tests.synthetic_models import synthetic_tables
 
@@ -201,19 +202,26 @@ def test_trigger_inputs_of_a_guideline_step_are_worded_per_language():
     assert trigger_text("diabetes_t2", 1.0, "", None, "fr") == "diabète de type 2"
 
 
-@pytest.mark.parametrize(("english", "french"), [
-    ("cvd10 model is not installed (run `risk train`)", "modèle cvd10 non installé (lancer `risk train`)"),
-    ("retinopathy5 applies to people with diabetes only",
-     "retinopathy5 ne s'applique qu'aux personnes diabétiques"),
-    ("PREVENT 10-year total CVD: eGFR missing", "PREVENT maladie cardiovasculaire totale à 10 ans : DFGe manquant"),
-    ("SCORE2-OP not applicable: heart failure (2019-04-27)",
-     "SCORE2-OP non applicable : insuffisance cardiaque (27/04/2019)"),
-    ("Total cholesterol dated 2031-01-01 is in the future; not used",
-     "Cholestérol total : valeur datée du 01/01/2031, dans le futur ; non utilisée"),
+@pytest.mark.parametrize(("message", "english", "french"), [
+    (Message(code="model.not_installed", params={"model": "cvd10"}),
+     "CVD 10 y model is not installed (run `risk train`)", "modèle MCV 10 ans non installé (lancer `risk train`)"),
+    (Message(code="model.diabetes_only", params={"model": "retinopathy5"}),
+     "Retinopathy 5 y applies to people with diabetes only",
+     "Rétinopathie 5 ans ne s'applique qu'aux personnes diabétiques"),
+    (Message(code="equation.missing_inputs", params={"equation": "prevent_cvd", "concepts": ["egfr"]}),
+     "PREVENT 10-year total CVD: eGFR missing",
+     "PREVENT maladie cardiovasculaire totale à 10 ans\u00a0: données manquantes (DFGe)"),
+    (Message(code="equation.prior_conditions", params={"equation": "score2_op", "conditions": [
+        Message(code="condition.recorded_on", params={"condition": "prior_hf", "date": date(2019, 4, 27)})]}),
+     "SCORE2-OP not applicable: heart failure (2019-04-27)",
+     "SCORE2-OP non applicable\u00a0: insuffisance cardiaque (27/04/2019)"),
+    (Message(code="record.future_date", params={"concept": "total_chol", "date": date(2031, 1, 1)}),
+     "Total cholesterol dated 2031-01-01 is in the future; not used",
+     "Cholestérol total\u00a0: valeur datée du 01/01/2031, dans le futur\u202f; non prise en compte"),
 ])
-def test_not_computed_reasons_read_in_french(english, french):
-    assert localise(english, "fr") == french
-    assert localise(english, "en") == english
+def test_not_computed_reasons_read_in_french(message, english, french):
+    assert message_text(message, "fr") == french
+    assert message_text(message, "en") == english
 
 
 # --- what-if controls --------------------------------------------------------------------------------
