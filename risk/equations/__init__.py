@@ -6,12 +6,13 @@
 - :func:`kfre`: Kidney Failure Risk Equation, 2 or 5 years, 4- or 8-variable
 - :func:`ckd_epi_2021`: eGFR from creatinine (mL/min/1.73 m²)
 
-Equations compute for any plausible input and raise ValueError for impossible input. Whether the inputs lie
+Equations compute for any plausible input and raise ValueError (an InputError carrying the coded reason) for
+impossible input. Whether the inputs lie
 inside the population an equation was derived in is a separate question: :func:`derivation_range_issues`.
 Which equations apply to a patient, and why not: :func:`risk.equations.applicability.reference_scores`.
 """
 
-from risk.equations._common import RangeIssue
+from risk.equations._common import InputError, RangeIssue
 from risk.equations.applicability import RESULT_KEYS, SCORE2_FAMILY, EquationResult, reference_scores, score2_family
 from risk.equations.ckd_epi import ckd_epi_2021
 from risk.equations.kfre import KfreFallbackWarning, KfreResult, kfre, kfre_result
@@ -24,6 +25,7 @@ __all__ = [
     "RESULT_KEYS",
     "SCORE2_FAMILY",
     "EquationResult",
+    "InputError",
     "KfreFallbackWarning",
     "KfreResult",
     "RangeIssue",

@@ -2,10 +2,11 @@
 
 Two different questions are kept apart on purpose:
 - *Is the input possible?* (a negative cholesterol, an unknown sex, a cholesterol typed in g/L where mmol/L is
-  expected). Impossible input raises ``ValueError`` with a message a user can act on: no number is better
-  than a wrong one.
+  expected). Impossible input raises ``InputError`` (a ``ValueError``) with a message a user can act on, in
+  English and coded for any language: no number is better than a wrong one.
 - *Is the input inside the population the equation was derived in?* That is not an error: the equation still
-  computes, and each module reports the reason separately as a :class:`RangeIssue` (plain words), marking
+  computes, and each module reports the reason separately as a :class:`RangeIssue` (plain words and a coded
+  ``risk.terminology.messages.Message``, worded by risk.i18n), marking
   the few cases where the equation's own rule says not to report a number at all (``withhold=True``).
 
 Plausibility limits come from ``risk.terminology.concepts`` (the same limits the record uses to reject a
@@ -15,11 +16,13 @@ measurement), so an equation never accepts a value the record would have refused
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from numbers import Real
 from typing import Any
 
 from risk.terminology.concepts import MEASUREMENT_CONCEPTS
+from risk.terminology.messages import Message
 
 # Adults only: every equation here was developed and validated in adults (18+); older than 120 is a typo.
 ADULT_AGE_MIN = 18.0
@@ -36,14 +39,27 @@ class RangeIssue:
     """One reason why an input lies outside an equation's derivation population."""
 
     message: str  # plain language, e.g. "BMI 41.2 kg/m² is above the range PREVENT was derived in (...)"
+    code: str  # the same reason coded for risk.i18n (risk/i18n/messages.json), e.g. "range.derivation.above"
+    params: Mapping[str, Any] = field(default_factory=dict, hash=False)
     withhold: bool = False  # True when the equation's own rule says the number must not be reported
+
+    def as_message(self) -> Message:
+        return Message(code=self.code, params=self.params)
+
+
+class InputError(ValueError):
+    """Impossible input: ``str(error)`` is the English text, ``error.message`` the same reason coded."""
+
+    def __init__(self, text: str, message: Message) -> None:
+        super().__init__(text)
+        self.message = message
 
 
 def parse_sex(sex: Any) -> bool:
     """Return True for male, False for female; anything else is rejected (never guessed)."""
     if isinstance(sex, str) and sex.strip().lower() in ("male", "female"):
         return sex.strip().lower() == "male"
-    raise ValueError(f"sex must be 'male' or 'female', got {sex!r}")
+    raise InputError(f"sex must be 'male' or 'female', got {sex!r}", Message(code="input.sex", params={"value": sex}))
 
 
 def parse_flag(name: str, value: Any) -> bool:
@@ -55,23 +71,33 @@ def parse_flag(name: str, value: Any) -> bool:
     # numpy.bool_ is not a numbers.Real subclass; accept it by its truth value after a type check
     if type(value).__name__ == "bool_":
         return bool(value)
-    raise ValueError(f"{name} must be True or False (or 1/0), got {value!r}")
+    raise InputError(f"{name} must be True or False (or 1/0), got {value!r}",
+                     Message(code="input.flag", params={"argument": name, "value": value}))
 
 
 def parse_number(
-    name: str, value: Any, *, low: float, high: float, unit: str, label: str | None = None
+    name: str, value: Any, *, low: float, high: float, unit: str, label: str | None = None,
+    concept: str | None = None,
 ) -> float:
-    """A finite number inside the physiologically plausible range [low, high] (inclusive)."""
+    """A finite number inside the physiologically plausible range [low, high] (inclusive).
+
+    ``concept`` is the key risk.i18n names the input by (default ``name``); ``label`` its English name here.
+    """
     shown = label or name
+    key = concept or name
     if isinstance(value, bool) or not isinstance(value, Real):
-        raise ValueError(f"{shown} must be a number, got {value!r}")
+        raise InputError(f"{shown} must be a number, got {value!r}",
+                         Message(code="input.not_a_number", params={"concept": key, "value": value}))
     number = float(value)
     if math.isnan(number) or math.isinf(number):
-        raise ValueError(f"{shown} is missing (got {value!r})")
+        raise InputError(f"{shown} is missing (got {value!r})",
+                         Message(code="input.not_finite", params={"concept": key, "value": value}))
     if not low <= number <= high:
-        raise ValueError(
+        raise InputError(
             f"{shown} {number:g} {unit} is not a plausible value (expected {low:g}-{high:g} {unit}); "
-            "check the value and its unit"
+            "check the value and its unit",
+            Message(code="input.implausible", params={"concept": key, "value": number, "low": low, "high": high,
+                                                      "unit": unit}),
         )
     return number
 
@@ -80,20 +106,22 @@ def parse_measurement(concept: str, value: Any, *, name: str | None = None) -> f
     """A measurement in its canonical unit, checked against the plausibility range of ``risk.terminology.concepts``."""
     spec = MEASUREMENT_CONCEPTS[concept]
     return parse_number(
-        name or concept, value, low=spec.low, high=spec.high, unit=spec.display_unit, label=spec.label_en
+        name or concept, value, low=spec.low, high=spec.high, unit=spec.display_unit, label=spec.label_en,
+        concept=concept,
     )
 
 
 def parse_age(value: Any) -> float:
-    return parse_number("age", value, low=ADULT_AGE_MIN, high=AGE_MAX, unit="years", label="age")
+    return parse_number("age", value, low=ADULT_AGE_MIN, high=AGE_MAX, unit="years", label="age", concept="age")
 
 
 def check_cholesterol_pair(total_chol: float, hdl: float) -> None:
     """HDL is a part of total cholesterol: HDL at or above total cholesterol means a unit or typing error."""
     if hdl >= total_chol:
-        raise ValueError(
+        raise InputError(
             f"HDL cholesterol ({hdl:g} mmol/L) cannot be equal to or above total cholesterol "
-            f"({total_chol:g} mmol/L); check both values and their units"
+            f"({total_chol:g} mmol/L); check both values and their units",
+            Message(code="input.hdl_not_below_total", params={"hdl": hdl, "total_chol": total_chol}),
         )
 
 
@@ -105,23 +133,31 @@ def within(value: float, low: float | None, high: float | None) -> bool:
 
 
 def range_issue(
-    label: str, value: float, unit: str, low: float | None, high: float | None, scope: str, *,
-    withhold: bool = False, consequence: str = "the estimate is an extrapolation",
+    concept: str, label: str, value: float, unit: str, low: float, high: float, *, equation: str | None,
+    withhold: bool = False,
 ) -> RangeIssue | None:
     """A RangeIssue when ``value`` is outside [low, high], else None.
 
-    ``scope`` completes "is above the range ...", e.g. "PREVENT was derived in".
+    ``equation`` is the key of the equation whose derivation range this is ("prevent": "... the range PREVENT
+    was derived in"); None for the ranges the ESC SCORE2 charts cover. ``label`` names ``concept`` in English.
     """
     if within(value, low, high):
         return None
-    if low is not None and high is not None:
-        span = f"{low:g}-{high:g} {unit}".strip()
-    elif low is not None:
-        span = f"{low:g} {unit} or more".strip()
-    else:
-        span = f"up to {high:g} {unit}".strip()
-    side = "below" if low is not None and value < low else "above"
+    below = value < low
+    scope = f"{_EQUATION_NAMES[equation]} was derived in" if equation else "the ESC SCORE2 charts cover"
+    params: dict[str, Any] = {"concept": concept, "value": value, "unit": unit, "low": low, "high": high}
+    if equation:
+        params["equation"] = equation
+    span = f"{low:g}-{high:g} {unit}".strip()
     return RangeIssue(
-        message=f"{label} {value:.4g} {unit} is {side} the range {scope} ({span}); {consequence}",
-        withhold=withhold,
+        message=f"{label} {value:.4g} {unit} is {'below' if below else 'above'} the range {scope} ({span}); "
+                "the estimate is an extrapolation",
+        code=(("range.derivation.below" if below else "range.derivation.above") if equation
+              else ("range.charts.below" if below else "range.charts.above")),
+        params=params, withhold=withhold,
     )
+
+
+# English names of the equations in range reasons (risk.i18n.labels.EQUATION_NAMES words them for the reader).
+_EQUATION_NAMES = {"prevent": "PREVENT", "score2": "SCORE2", "score2_op": "SCORE2-OP",
+                   "score2_diabetes": "SCORE2-Diabetes"}

@@ -3,8 +3,11 @@
 Input: one patient's features (the column contract of risk/features.py; NaN = missing), e.g. a dict or a
 pandas Series row. Output: one :class:`EquationResult` per key of :data:`RESULT_KEYS`, always present, with
 either a risk or a reason a GP understands ("SCORE2 not applicable: prior myocardial infarction
-(2019-03-02)", "SCORE2-Diabetes: HbA1c missing"). All the eligibility logic lives here so that it can be
-tested on plain feature dicts and, unchanged, on records built from FHIR.
+(2019-03-02)", "SCORE2-Diabetes: HbA1c missing"). The reason and each warning are given twice: in English
+(``reason``, ``warnings``: the public API, unchanged) and coded (``message``, ``warning_messages``), which
+risk.i18n.messages words in French or English; a test keeps the two English texts identical. All the
+eligibility logic lives here so that it can be tested on plain feature dicts and, unchanged, on records built
+from FHIR.
 
 Eligibility rules (sources in each equation's module):
 - SCORE2 / SCORE2-OP: no established cardiovascular disease (MI, coronary heart disease or revascularisation,
@@ -34,7 +37,7 @@ import pandas as pd
 
 # Names are imported from the modules themselves: the package re-exports functions named like their modules
 # (risk.equations.score2 is the function), so `from risk.equations import score2` would not give the module.
-from risk.equations._common import RangeIssue
+from risk.equations._common import InputError, RangeIssue
 from risk.equations.kfre import CITATION as KFRE_CITATION
 from risk.equations.kfre import EXTRA_LABS, KFRE_EGFR_LIMIT, kfre_range_issues, kfre_result
 from risk.equations.prevent import AGE_RANGE as PREVENT_AGE_RANGE
@@ -52,10 +55,12 @@ from risk.equations.score2 import (
 )
 from risk.equations.score2_diabetes import CITATION as SCORE2_DIABETES_CITATION
 from risk.equations.score2_diabetes import score2_diabetes, score2_diabetes_range_issues
+from risk.terminology.messages import Message
 
 RESULT_KEYS: tuple[str, ...] = (
     "score2", "score2_diabetes", "prevent_cvd", "prevent_ascvd", "prevent_hf", "kfre_5y", "kfre_2y",
 )
+STATUSES: tuple[str, ...] = ("computed", "not_applicable", "not_computable")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,28 +73,33 @@ class EquationResult:
     reason: str | None = None  # why not computed, in plain words (None when computed)
     warnings: list[str] = field(default_factory=list)  # derivation range and documented choices
     inputs: dict[str, Any] = field(default_factory=dict)  # values used: {"sbp": {"value", "unit", "date"}}
+    # "computed" | "not_applicable" (outside the equation's population: age, diabetes type, prior CVD, no CKD)
+    # | "not_computable" (an input missing, impossible or implausible, or an extrapolation withheld)
+    status: str = "computed"
+    message: Message | None = None  # `reason` coded, for risk.i18n.messages.message_text
+    warning_messages: list[Message] = field(default_factory=list)  # one per entry of `warnings`, same order
 
 
-# Feature key -> (label in messages, canonical unit)
-_LABELS: dict[str, tuple[str, str | None]] = {
-    "age": ("age", "years"),
-    "sex_male": ("sex", None),
-    "smoking_current": ("smoking status", None),
-    "sbp": ("systolic blood pressure", "mmHg"),
-    "total_chol": ("total cholesterol", "mmol/L"),
-    "hdl": ("HDL cholesterol", "mmol/L"),
-    "hba1c": ("HbA1c", "mmol/mol"),
-    "egfr": ("eGFR", "mL/min/1.73 m²"),
-    "uacr": ("urine albumin/creatinine ratio (UACR)", "mg/mmol"),
-    "bmi": ("BMI", "kg/m²"),
-    "age_at_diabetes": ("age at diabetes diagnosis", "years"),
-    "on_antihypertensive": ("antihypertensive treatment", None),
-    "on_statin": ("statin treatment", None),
-    "diabetes": ("diabetes status", None),
-    "albumin": ("serum albumin", "g/L"),
-    "bicarbonate": ("bicarbonate", "mmol/L"),
-    "calcium": ("calcium", "mmol/L"),
-    "phosphate": ("phosphate", "mmol/L"),
+# Feature key -> (label in messages, canonical unit, concept key naming it in coded messages)
+_LABELS: dict[str, tuple[str, str | None, str]] = {
+    "age": ("age", "years", "age"),
+    "sex_male": ("sex", None, "sex"),
+    "smoking_current": ("smoking status", None, "smoking_status"),
+    "sbp": ("systolic blood pressure", "mmHg", "sbp"),
+    "total_chol": ("total cholesterol", "mmol/L", "total_chol"),
+    "hdl": ("HDL cholesterol", "mmol/L", "hdl"),
+    "hba1c": ("HbA1c", "mmol/mol", "hba1c"),
+    "egfr": ("eGFR", "mL/min/1.73 m²", "egfr"),
+    "uacr": ("urine albumin/creatinine ratio (UACR)", "mg/mmol", "uacr"),
+    "bmi": ("BMI", "kg/m²", "bmi"),
+    "age_at_diabetes": ("age at diabetes diagnosis", "years", "age_at_diabetes"),
+    "on_antihypertensive": ("antihypertensive treatment", None, "bp_treatment"),
+    "on_statin": ("statin treatment", None, "statin_treatment"),
+    "diabetes": ("diabetes status", None, "diabetes"),
+    "albumin": ("serum albumin", "g/L", "albumin"),
+    "bicarbonate": ("bicarbonate", "mmol/L", "bicarbonate"),
+    "calcium": ("calcium", "mmol/L", "calcium"),
+    "phosphate": ("phosphate", "mmol/L", "phosphate"),
 }
 
 # Established cardiovascular disease and heart failure: (feature flag, words). Dates from `<flag>_date`.
@@ -143,19 +153,36 @@ def _date(features: Mapping[str, Any], key: str) -> str | None:
     return str(value)[:10]
 
 
+@dataclass(frozen=True)
+class _Conditions:
+    """Conditions found in the features: in words ("prior stroke (2021-06-10); heart failure") and coded."""
+
+    text: str
+    messages: list[Message]
+
+
 def _cvd_conditions(
     features: Mapping[str, Any], flags: tuple[tuple[str, str], ...] = _CVD_FLAGS
-) -> list[str]:
-    found = []
-    for key, words in flags:
-        if _flag(features, key):
-            when = _date(features, f"{key}_date")
-            found.append(f"{words} ({when})" if when else words)
+) -> _Conditions | None:
+    found: list[tuple[str, str, str | None]] = [
+        (key, words, _date(features, f"{key}_date")) for key, words in flags if _flag(features, key)]
     if not found and flags is _CVD_FLAGS and _flag(features, "established_cvd"):
-        when = _date(features, "established_cvd_date")
-        words = "established cardiovascular disease"
-        found.append(f"{words} ({when})" if when else words)
-    return found
+        found.append(("established_cvd", "established cardiovascular disease",
+                      _date(features, "established_cvd_date")))
+    if not found:
+        return None
+    text = "; ".join(f"{words} ({when})" if when else words for _key, words, when in found)
+    messages = [Message(code="condition.recorded_on", params={"condition": key, "date": _day(when)}) if when
+                else Message(code="condition.recorded", params={"condition": key}) for key, _words, when in found]
+    return _Conditions(text=text, messages=messages)
+
+
+def _day(iso: str) -> dt.date | str:
+    """A date parameter as a date (worded by the reader's language), or the text as recorded when not ISO."""
+    try:
+        return dt.date.fromisoformat(iso)
+    except ValueError:
+        return iso
 
 
 def _join(words: list[str]) -> str:
@@ -169,12 +196,17 @@ class _Inputs:
         self.features = features
         self.used: dict[str, Any] = {}
         self.missing: list[str] = []
+        self.missing_concepts: list[str] = []
+
+    def _absent(self, key: str) -> None:
+        self.missing.append(_LABELS[key][0])
+        self.missing_concepts.append(_LABELS[key][2])
 
     def number(self, key: str, *, required: bool = True) -> float | None:
         value = _number(self.features, key)
         if value is None:
             if required:
-                self.missing.append(_LABELS[key][0])
+                self._absent(key)
             return None
         entry: dict[str, Any] = {"value": value, "unit": _LABELS[key][1]}
         when = _date(self.features, f"{key}_date")
@@ -189,7 +221,7 @@ class _Inputs:
         if value is None:
             value = _flag(self.features, key)
         if value is None:
-            self.missing.append(_LABELS[key][0])
+            self._absent(key)
             return None
         self.used[key] = {"value": value, "unit": None}
         return value
@@ -206,62 +238,95 @@ def _diabetes_types(features: Mapping[str, Any]) -> tuple[bool, bool, bool | Non
     return bool(t2), bool(t1), (any(known) if known else None)
 
 
+def _equation(key: str, variant: str | None) -> dict[str, Any]:
+    return {"equation": key, "variant": variant} if variant else {"equation": key}
+
+
+def _missing(name: str, citation: str, key: str, words: list[str], concepts: list[str], *,
+             inputs: dict[str, Any] | None = None) -> EquationResult:
+    return EquationResult(name=name, citation=citation, reason=f"{name}: {_join(words)} missing",
+                          inputs=inputs or {}, status="not_computable",
+                          message=Message(code="equation.missing_inputs",
+                                          params={**_equation(key, None), "concepts": concepts}))
+
+
 def _finish(
-    name: str, citation: str, inputs: _Inputs, compute: Callable[[], float],
-    issues: Callable[[], list[RangeIssue]], extra_warnings: list[str] | None = None,
+    name: str, citation: str, key: str, variant: str | None, inputs: _Inputs, compute: Callable[[], float],
+    issues: Callable[[], list[RangeIssue]], extra_warnings: list[tuple[str, Message]] | None = None,
 ) -> EquationResult:
     """Run an equation: missing inputs, impossible values and withheld results all become a reason."""
     if inputs.missing:
-        return EquationResult(name=name, citation=citation, reason=f"{name}: {_join(inputs.missing)} missing",
-                              inputs=inputs.used)
+        return _missing(name, citation, key, inputs.missing, inputs.missing_concepts, inputs=inputs.used)
     try:
         risk = compute()
         found = issues()
     except ValueError as error:
+        cause = error.message if isinstance(error, InputError) else Message(
+            code="equation.error", params={"detail": str(error)})  # not expected: every input error is coded
         return EquationResult(name=name, citation=citation, reason=f"{name} not computed: {error}",
-                              inputs=inputs.used)
-    warnings = [*(extra_warnings or []), *(i.message for i in found if not i.withhold)]
-    withheld = [i.message for i in found if i.withhold]
+                              inputs=inputs.used, status="not_computable",
+                              message=Message(code="equation.not_computed",
+                                              params={**_equation(key, variant), "cause": cause}))
+    extra = extra_warnings or []
+    kept = [i for i in found if not i.withhold]
+    warnings = [*(text for text, _m in extra), *(i.message for i in kept)]
+    warning_messages = [*(m for _t, m in extra), *(i.as_message() for i in kept)]
+    withheld = [i for i in found if i.withhold]
     if withheld:
-        return EquationResult(name=name, citation=citation, reason="; ".join(withheld), warnings=warnings,
-                              inputs=inputs.used)
-    return EquationResult(name=name, citation=citation, risk=risk, warnings=warnings, inputs=inputs.used)
+        message = withheld[0].as_message() if len(withheld) == 1 else Message(
+            code="equation.withheld", params={"reasons": [i.as_message() for i in withheld]})
+        return EquationResult(name=name, citation=citation, reason="; ".join(i.message for i in withheld),
+                              warnings=warnings, inputs=inputs.used, status="not_computable", message=message,
+                              warning_messages=warning_messages)
+    return EquationResult(name=name, citation=citation, risk=risk, warnings=warnings, inputs=inputs.used,
+                          warning_messages=warning_messages)
 
 
-def _not_applicable(name: str, citation: str, why: str) -> EquationResult:
-    return EquationResult(name=name, citation=citation, reason=f"{name} not applicable: {why}")
+def _not_applicable(name: str, citation: str, why: str, message: Message) -> EquationResult:
+    return EquationResult(name=name, citation=citation, reason=f"{name} not applicable: {why}",
+                          status="not_applicable", message=message)
+
+
+def _excluded(name: str, citation: str, key: str, found: _Conditions) -> EquationResult:
+    return _not_applicable(name, citation, found.text, Message(
+        code="equation.prior_conditions", params={"equation": key, "conditions": found.messages}))
 
 
 # ------------------------------------------------------------------------------------------- equations
 def _score2(features: Mapping[str, Any], region: str) -> EquationResult:
     age = _number(features, "age")
     name = "SCORE2" if age is None else score2_model_name(age)
+    key = "score2_op" if name == "SCORE2-OP" else "score2"
     citation = CITATION_SCORE2_OP if name == "SCORE2-OP" else CITATION_SCORE2
     if age is None:
-        return EquationResult(name=name, citation=citation, reason=f"{name}: age missing")
+        return _missing(name, citation, key, ["age"], ["age"])
     cvd = _cvd_conditions(features)
     if cvd:
-        return _not_applicable(name, citation, "; ".join(cvd))
+        return _excluded(name, citation, key, cvd)
     t2, t1, any_dm = _diabetes_types(features)
     if any_dm is None:
-        return EquationResult(name=name, citation=citation, reason=f"{name}: diabetes status missing")
+        return _missing(name, citation, key, ["diabetes status"], ["diabetes"])
     if t1:
-        return _not_applicable(name, citation, "type 1 diabetes (no SCORE2 model covers type 1 diabetes)")
-    extra: list[str] = []
+        return _not_applicable(name, citation, "type 1 diabetes (no SCORE2 model covers type 1 diabetes)",
+                               Message(code="score2.type1_diabetes", params={"equation": key}))
+    extra: list[tuple[str, Message]] = []
     if any_dm and age < OP_MIN_AGE:
-        why = "type 2 diabetes (SCORE2-Diabetes is used instead)" if t2 else (
+        if t2:
+            return _not_applicable(name, citation, "type 2 diabetes (SCORE2-Diabetes is used instead)",
+                                   Message(code="score2.type2_diabetes", params={"equation": key}))
+        return _not_applicable(name, citation, (
             "diabetes (SCORE2 is for people without diabetes; the diabetes type, needed for "
-            "SCORE2-Diabetes, is not recorded)")
-        return _not_applicable(name, citation, why)
+            "SCORE2-Diabetes, is not recorded)"), Message(code="score2.diabetes_type_unknown",
+                                                          params={"equation": key}))
     if any_dm:
-        extra.append("SCORE2-OP includes diabetes as a risk factor and is used at 70 and over; "
-                     "SCORE2-Diabetes covers ages 40-69 only")
+        extra.append(("SCORE2-OP includes diabetes as a risk factor and is used at 70 and over; "
+                      "SCORE2-Diabetes covers ages 40-69 only", Message(code="score2_op.includes_diabetes")))
         if not t2:
-            extra.append("diabetes type not recorded: SCORE2-OP's diabetes term applies to any history "
-                         "of diabetes")
+            extra.append(("diabetes type not recorded: SCORE2-OP's diabetes term applies to any history "
+                          "of diabetes", Message(code="score2_op.diabetes_type_unknown")))
     if age < SCORE2_MIN_AGE:
-        return _not_applicable(name, citation,
-                               f"age {age:.0f} (SCORE2 covers ages 40-69, SCORE2-OP 70 and over)")
+        return _not_applicable(name, citation, f"age {age:.0f} (SCORE2 covers ages 40-69, SCORE2-OP 70 and over)",
+                               Message(code="score2.age_below_40", params={"equation": key, "age": age}))
     x = _Inputs(features)
     x.number("age")
     sex = x.sex()
@@ -271,29 +336,35 @@ def _score2(features: Mapping[str, Any], region: str) -> EquationResult:
     x.used["diabetes"] = {"value": diabetes, "unit": None}
     kwargs = dict(sex=sex, age=age, smoker=smoker, sbp=sbp, total_chol=tc, hdl=hdl, region=region,
                   diabetes=diabetes)
-    return _finish(name, citation, x, lambda: score2(**kwargs),
+    return _finish(name, citation, key, None, x, lambda: score2(**kwargs),
                    lambda: score2_range_issues(**kwargs), extra)
 
 
 def _score2_diabetes(features: Mapping[str, Any], region: str) -> EquationResult:
-    name, citation = "SCORE2-Diabetes", SCORE2_DIABETES_CITATION
+    name, citation, key = "SCORE2-Diabetes", SCORE2_DIABETES_CITATION, "score2_diabetes"
     t2, t1, any_dm = _diabetes_types(features)
+    if t1 and not t2:
+        return _not_applicable(name, citation, "type 1 diabetes (the score is for type 2 diabetes)",
+                               Message(code="score2_diabetes.type1_diabetes", params={"equation": key}))
+    if not t2 and any_dm:
+        return _not_applicable(name, citation, "diabetes type not recorded (the score is for type 2 diabetes)",
+                               Message(code="score2_diabetes.diabetes_type_unknown", params={"equation": key}))
     if not t2:
-        why = ("type 1 diabetes (the score is for type 2 diabetes)" if t1 else
-               "diabetes type not recorded (the score is for type 2 diabetes)" if any_dm else
-               "no type 2 diabetes recorded")
-        return _not_applicable(name, citation, why)
+        return _not_applicable(name, citation, "no type 2 diabetes recorded",
+                               Message(code="score2_diabetes.no_type2_diabetes", params={"equation": key}))
     cvd = _cvd_conditions(features)
     if cvd:
-        return _not_applicable(name, citation, "; ".join(cvd))
+        return _excluded(name, citation, key, cvd)
     age = _number(features, "age")
     if age is None:
-        return EquationResult(name=name, citation=citation, reason=f"{name}: age missing")
+        return _missing(name, citation, key, ["age"], ["age"])
     if age < 40:
-        return _not_applicable(name, citation, f"age {age:.0f} (the score covers ages 40-69)")
+        return _not_applicable(name, citation, f"age {age:.0f} (the score covers ages 40-69)",
+                               Message(code="score2_diabetes.age_below_40", params={"equation": key, "age": age}))
     if age >= OP_MIN_AGE:
         return _not_applicable(name, citation, f"age {age:.0f} (the score covers ages 40-69; SCORE2-OP, "
-                                               "which includes diabetes, is shown instead)")
+                                               "which includes diabetes, is shown instead)",
+                               Message(code="score2_diabetes.age_70_or_over", params={"equation": key, "age": age}))
     x = _Inputs(features)
     x.number("age")
     sex = x.sex()
@@ -302,7 +373,7 @@ def _score2_diabetes(features: Mapping[str, Any], region: str) -> EquationResult
     kwargs = dict(sex=sex, age=age, smoker=smoker, sbp=values["sbp"], total_chol=values["total_chol"],
                   hdl=values["hdl"], hba1c=values["hba1c"], egfr=values["egfr"],
                   age_at_diabetes_diagnosis=values["age_at_diabetes"], region=region)
-    return _finish(name, citation, x, lambda: score2_diabetes(**kwargs),
+    return _finish(name, citation, key, None, x, lambda: score2_diabetes(**kwargs),
                    lambda: score2_diabetes_range_issues(**kwargs))
 
 
@@ -311,16 +382,17 @@ _PREVENT_NAMES = {"cvd": "PREVENT 10-year total CVD", "ascvd": "PREVENT 10-year 
 
 
 def _prevent(features: Mapping[str, Any], outcome: str) -> EquationResult:
-    base_name, citation = _PREVENT_NAMES[outcome], PREVENT_CITATION
+    base_name, citation, key = _PREVENT_NAMES[outcome], PREVENT_CITATION, f"prevent_{outcome}"
     age = _number(features, "age")
     if age is None:
-        return EquationResult(name=base_name, citation=citation, reason=f"{base_name}: age missing")
+        return _missing(base_name, citation, key, ["age"], ["age"])
     cvd = _cvd_conditions(features)
     if cvd:
-        return _not_applicable(base_name, citation, "; ".join(cvd))
+        return _excluded(base_name, citation, key, cvd)
     low, high = PREVENT_AGE_RANGE
     if not low <= age < high + 1:
-        return _not_applicable(base_name, citation, f"age {age:.0f} (PREVENT covers ages 30-79)")
+        return _not_applicable(base_name, citation, f"age {age:.0f} (PREVENT covers ages 30-79)", Message(
+            code="prevent.age_out_of_range", params={"equation": key, "age": age, "low": low, "high": high}))
     x = _Inputs(features)
     x.number("age")
     sex = x.sex()
@@ -337,27 +409,32 @@ def _prevent(features: Mapping[str, Any], outcome: str) -> EquationResult:
     hba1c, uacr = x.number("hba1c", required=False), x.number("uacr", required=False)
     model = prevent_model(hba1c=hba1c, uacr=uacr)
     name = f"{base_name} ({MODEL_NAMES[model]})"
+    variant: str | None = model
     if x.missing:
-        name = base_name
+        name, variant = base_name, None
     kwargs = dict(sex=sex, age=age, smoker=smoker, sbp=sbp, total_chol=tc, hdl=hdl, egfr=egfr, bmi=bmi,
                   diabetes=diabetes, on_antihypertensive=on_bp, on_statin=on_statin, hba1c=hba1c, uacr=uacr,
                   outcome=outcome)
-    return _finish(name, citation, x, lambda: prevent(**kwargs),
+    return _finish(name, citation, key, variant, x, lambda: prevent(**kwargs),
                    lambda: prevent_range_issues(**kwargs))
 
 
 def _kfre(features: Mapping[str, Any], years: int) -> EquationResult:
-    name, citation = f"KFRE {years}-year kidney failure", KFRE_CITATION
+    name, citation, key = f"KFRE {years}-year kidney failure", KFRE_CITATION, f"kfre_{years}y"
     kidney_failure = _cvd_conditions(features, _KIDNEY_FAILURE_FLAGS)
     if kidney_failure:
-        return _not_applicable(name, citation, f"{'; '.join(kidney_failure)} already recorded")
+        return _not_applicable(name, citation, f"{kidney_failure.text} already recorded", Message(
+            code="kfre.kidney_failure_recorded", params={"equation": key, "conditions": kidney_failure.messages}))
     egfr = _number(features, "egfr")
     stage = _number(features, "ckd_stage")
     stage_dx = (stage is not None and stage >= 3) or any(
         _flag(features, f"dx_ckd_stage_{n}") for n in (3, 4, 5))
     if not ((egfr is not None and egfr < KFRE_EGFR_LIMIT) or stage_dx):
         latest = f"latest eGFR {egfr:.0f} mL/min/1.73 m²" if egfr is not None else "no eGFR"
-        return _not_applicable(name, citation, f"no CKD stage G3-G5 ({latest}, no CKD stage 3-5 diagnosis)")
+        message = (Message(code="kfre.no_ckd", params={"equation": key, "egfr": egfr}) if egfr is not None
+                   else Message(code="kfre.no_ckd_no_egfr", params={"equation": key}))
+        return _not_applicable(name, citation, f"no CKD stage G3-G5 ({latest}, no CKD stage 3-5 diagnosis)",
+                               message)
     x = _Inputs(features)
     age = x.number("age")
     sex = x.sex()
@@ -365,13 +442,14 @@ def _kfre(features: Mapping[str, Any], years: int) -> EquationResult:
     labs = {k: x.number(k, required=False) for k in EXTRA_LABS}
     result = kfre_result
     kwargs = dict(sex=sex, age=age, egfr=egfr_v, uacr=uacr, years=years, north_american=False, **labs)
+    variant: str | None = None
     if not x.missing:
         try:
-            model = result(**kwargs).model
-            name = f"{name} ({model}, non-North-American calibration)"
+            variant = result(**kwargs).model
+            name = f"{name} ({variant}, non-North-American calibration)"
         except ValueError:
             pass
-    return _finish(name, citation, x, lambda: result(**kwargs).risk,
+    return _finish(name, citation, key, variant, x, lambda: result(**kwargs).risk,
                    lambda: kfre_range_issues(**kwargs))
 
 

@@ -25,13 +25,14 @@ import math
 import warnings
 from dataclasses import dataclass, field
 
-from risk.equations._common import RangeIssue, parse_age, parse_flag, parse_measurement, parse_sex
+from risk.equations._common import InputError, RangeIssue, parse_age, parse_flag, parse_measurement, parse_sex
 from risk.equations.conversions import (
     albumin_g_l_to_g_dl,
     calcium_mmol_l_to_mg_dl,
     phosphate_mmol_l_to_mg_dl,
     uacr_mg_mmol_to_mg_g,
 )
+from risk.terminology.messages import Message
 
 CITATION = (
     "Tangri N et al. JAMA 2011;305(15):1553-1559 (doi:10.1001/jama.2011.451); non-North-American "
@@ -87,6 +88,7 @@ class KfreResult:
     north_american: bool
     missing_for_8_variable: tuple[str, ...]  # extra labs missing when the 4-variable fallback was used
     notes: tuple[str, ...]  # plain-language notes (the fallback, in words)
+    note_messages: tuple[Message, ...] = ()  # the same notes coded for risk.i18n
 
 
 def _is_missing(value: object) -> bool:
@@ -105,8 +107,9 @@ def kfre_result(
     egfr_v = parse_measurement("egfr", egfr)
     uacr_v = parse_measurement("uacr", uacr)
     if uacr_v <= 0:
-        raise ValueError("UACR must be above 0 mg/mmol for KFRE (it enters as a logarithm); a result "
-                         "reported as below the detection limit should be entered as that limit")
+        raise InputError("UACR must be above 0 mg/mmol for KFRE (it enters as a logarithm); a result "
+                         "reported as below the detection limit should be entered as that limit",
+                         Message(code="kfre.uacr_not_positive", params={"value": uacr_v}))
     if years not in (2, 5) or isinstance(years, bool):
         raise ValueError(f"years must be 2 or 5 (the KFRE horizons), got {years!r}")
     na = parse_flag("north_american", north_american)
@@ -115,6 +118,7 @@ def kfre_result(
     given = tuple(name for name in EXTRA_LABS if name not in missing)
 
     notes: list[str] = []
+    note_messages: list[Message] = []
     if not missing:
         c = EIGHT_VARIABLE
         values = {
@@ -133,6 +137,9 @@ def kfre_result(
                 f"4-variable KFRE used: the 8-variable equation needs albumin, bicarbonate, calcium and "
                 f"phosphate, and {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing"
             )
+            note_messages.append(Message(
+                code="kfre.four_variable_one_missing" if len(missing) == 1 else "kfre.four_variable_some_missing",
+                params={"concepts": list(missing)}))
 
     ln_uacr_mg_g = math.log(uacr_mg_mmol_to_mg_g(uacr_v))
     lp = (c.age * (age_v / 10 - AGE_CENTRE) + c.male * ((1.0 if male else 0.0) - MALE_CENTRE)
@@ -141,7 +148,8 @@ def kfre_result(
         lp += coefficient * (values[name] - centre)
     risk = 1.0 - c.baseline_survival[(years, na)] ** math.exp(lp)
     return KfreResult(risk=risk, model=model, years=years, north_american=na,
-                      missing_for_8_variable=missing if given else (), notes=tuple(notes))
+                      missing_for_8_variable=missing if given else (), notes=tuple(notes),
+                      note_messages=tuple(note_messages))
 
 
 def kfre(*, sex: str, age: float, egfr: float, uacr: float, years: int = 5, albumin: float | None = None,
@@ -170,14 +178,17 @@ def kfre_range_issues(
     result = kfre_result(sex=sex, age=age, egfr=egfr, uacr=uacr, years=years, albumin=albumin,
                          bicarbonate=bicarbonate, calcium=calcium, phosphate=phosphate,
                          north_american=north_american)
-    issues = [RangeIssue(message=note) for note in result.notes]
+    issues = [RangeIssue(message=note, code=coded.code, params=coded.params)
+              for note, coded in zip(result.notes, result.note_messages, strict=True)]
     if result.model == "8-variable" and not result.north_american:
         issues.append(RangeIssue(message=(
             "8-variable KFRE outside North America: its baseline risk comes from a single public source not "
-            "yet checked against the 2016 publication; compare with the 4-variable result")))
+            "yet checked against the 2016 publication; compare with the 4-variable result"),
+            code="kfre.eight_variable_baseline_unchecked"))
     egfr_v = float(egfr)
     if egfr_v >= KFRE_EGFR_LIMIT:
         issues.append(RangeIssue(message=(
             f"eGFR {egfr_v:.4g} mL/min/1.73 m² is not below 60: KFRE was developed and validated in CKD "
-            "stages G3-G5 (eGFR < 60); the estimate is an extrapolation")))
+            "stages G3-G5 (eGFR < 60); the estimate is an extrapolation"),
+            code="kfre.egfr_not_below_60", params={"egfr": egfr_v}))
     return issues

@@ -206,31 +206,41 @@ def prevent_range_issues(*, sex: str, age: float, smoker: bool, sbp: float, tota
     """Why a PREVENT result needs care (or, ``withhold=True``, must not be shown) for these inputs."""
     x = _parse(sex, age, smoker, sbp, total_chol, hdl, egfr, bmi, diabetes, on_antihypertensive, on_statin,
                hba1c, uacr, outcome)
-    scope = "PREVENT was derived in"
     issues: list[RangeIssue | None] = [
-        range_issue("age", x.age, "years", *AGE_RANGE, scope),
-        range_issue("systolic blood pressure", x.sbp, "mmHg", *SBP_RANGE, scope),
-        range_issue("eGFR", x.egfr, "mL/min/1.73 m²", *EGFR_RANGE, scope),
+        range_issue("age", "age", x.age, "years", *AGE_RANGE, equation="prevent"),
+        range_issue("sbp", "systolic blood pressure", x.sbp, "mmHg", *SBP_RANGE, equation="prevent"),
+        range_issue("egfr", "eGFR", x.egfr, "mL/min/1.73 m²", *EGFR_RANGE, equation="prevent"),
     ]
     if x.total_chol_mg_dl is not None and x.hdl_mg_dl is not None:
-        issues.append(range_issue("total cholesterol", x.total_chol_mg_dl, "mg/dL", *TOTAL_CHOL_MG_DL_RANGE,
-                                  scope))
-        issues.append(range_issue("HDL cholesterol", x.hdl_mg_dl, "mg/dL", *HDL_MG_DL_RANGE, scope))
+        issues.append(range_issue("total_chol", "total cholesterol", x.total_chol_mg_dl, "mg/dL",
+                                  *TOTAL_CHOL_MG_DL_RANGE, equation="prevent"))
+        issues.append(range_issue("hdl", "HDL cholesterol", x.hdl_mg_dl, "mg/dL", *HDL_MG_DL_RANGE,
+                                  equation="prevent"))
     if x.hba1c_pct is not None:
-        issues.append(range_issue("HbA1c", x.hba1c_pct, "%", *HBA1C_PCT_RANGE, scope))
+        issues.append(range_issue("hba1c", "HbA1c", x.hba1c_pct, "%", *HBA1C_PCT_RANGE, equation="prevent"))
     if x.uacr_mg_g is not None:
-        issues.append(range_issue("UACR", x.uacr_mg_g, "mg/g", *UACR_MG_G_RANGE, scope,
-                                  consequence=f"values below {UACR_FLOOR_MG_G:g} mg/g are entered as "
-                                              f"{UACR_FLOOR_MG_G:g} mg/g, as in the developers' code"
-                                  if x.uacr_mg_g < UACR_FLOOR_MG_G else "the estimate is an extrapolation"))
+        uacr = range_issue("uacr", "UACR", x.uacr_mg_g, "mg/g", *UACR_MG_G_RANGE, equation="prevent")
+        if uacr is not None and x.uacr_mg_g < UACR_FLOOR_MG_G:
+            low, high = UACR_MG_G_RANGE
+            uacr = RangeIssue(
+                message=(f"UACR {x.uacr_mg_g:.4g} mg/g is below the range PREVENT was derived in ({low:g}-{high:g} "
+                         f"mg/g); values below {UACR_FLOOR_MG_G:g} mg/g are entered as {UACR_FLOOR_MG_G:g} mg/g, "
+                         "as in the developers' code"),
+                code="prevent.uacr_floored",
+                params={"value": x.uacr_mg_g, "low": low, "high": high, "floor": UACR_FLOOR_MG_G})
+        issues.append(uacr)
     if x.bmi is not None and not (within(x.bmi, BMI_LOW, None) and x.bmi < BMI_HIGH_EXCLUSIVE):
-        side = "below" if x.bmi < BMI_LOW else "above"
+        below = x.bmi < BMI_LOW
+        side = "below" if below else "above"
+        params = {"value": x.bmi, "low": BMI_LOW, "high": 39.9}
         if x.outcome == "hf":
             issues.append(RangeIssue(withhold=True, message=(
                 f"PREVENT heart-failure risk not shown: BMI {x.bmi:.4g} kg/m² is {side} 18.5-39.9 kg/m², the "
-                "range PREVENT was derived in; BMI enters the heart-failure equation")))
+                "range PREVENT was derived in; BMI enters the heart-failure equation"),
+                code="prevent.hf_withheld_bmi_below" if below else "prevent.hf_withheld_bmi_above", params=params))
         else:
             issues.append(RangeIssue(message=(
                 f"BMI {x.bmi:.4g} kg/m² is {side} the range PREVENT was derived in (18.5-39.9 kg/m²); "
-                "BMI is not part of this equation, but such people were not in its derivation population")))
+                "BMI is not part of this equation, but such people were not in its derivation population"),
+                code="prevent.bmi_outside_below" if below else "prevent.bmi_outside_above", params=params))
     return [i for i in issues if i is not None]

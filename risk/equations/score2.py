@@ -245,17 +245,13 @@ def score2_range_issues(*, sex: str, age: float, smoker: bool, sbp: float, total
     )
     issues: list[RangeIssue | None] = []
     if age_v < SCORE2_MIN_AGE:
-        issues.append(RangeIssue(message=(
-            f"age {age_v:.4g} years is below the range SCORE2 was derived in (40-69 years); "
-            "the estimate is an extrapolation")))
+        issues.append(range_issue("age", "age", age_v, "years", SCORE2_MIN_AGE, OP_MIN_AGE - 1, equation="score2"))
     elif age_v >= SCORE2_OP_AGE_LIMIT:
-        issues.append(RangeIssue(message=(
-            f"age {age_v:.4g} years is above the range SCORE2-OP was derived in (70-89 years); "
-            "the estimate is an extrapolation")))
-    issues.append(range_issue("systolic blood pressure", sbp_v, "mmHg", *CHART_SBP_RANGE,
-                              "the ESC SCORE2 charts cover"))
-    issues.append(range_issue("non-HDL cholesterol", tc - hdl_v, "mmol/L", *CHART_NON_HDL_RANGE,
-                              "the ESC SCORE2 charts cover"))
+        issues.append(range_issue("age", "age", age_v, "years", OP_MIN_AGE, SCORE2_OP_AGE_LIMIT - 1,
+                                  equation="score2_op"))
+    issues.append(range_issue("sbp", "systolic blood pressure", sbp_v, "mmHg", *CHART_SBP_RANGE, equation=None))
+    issues.append(range_issue("non_hdl", "non-HDL cholesterol", tc - hdl_v, "mmol/L", *CHART_NON_HDL_RANGE,
+                              equation=None))
     return [i for i in issues if i is not None]
 
 

@@ -95,7 +95,7 @@ def _parse(sex: object, age: object, smoker: object, sbp: object, total_chol: ob
     tc, hdl_v = parse_measurement("total_chol", total_chol), parse_measurement("hdl", hdl)
     check_cholesterol_pair(tc, hdl_v)
     diagnosis = parse_number("age_at_diabetes_diagnosis", age_at_diabetes_diagnosis, low=0.0, high=age_v,
-                             unit="years", label="age at diabetes diagnosis")
+                             unit="years", label="age at diabetes diagnosis", concept="age_at_diabetes")
     return _Inputs(
         male=parse_sex(sex), age=age_v, smoker=parse_flag("smoker", smoker),
         sbp=parse_measurement("sbp", sbp), total_chol=tc, hdl=hdl_v, hba1c=parse_measurement("hba1c", hba1c),
@@ -133,14 +133,11 @@ def score2_diabetes_range_issues(*, sex: str, age: float, smoker: bool, sbp: flo
                                  region: str = "low") -> list[RangeIssue]:
     """Why a SCORE2-Diabetes result needs care for these inputs (empty list: inside the ranges)."""
     x = _parse(sex, age, smoker, sbp, total_chol, hdl, hba1c, egfr, age_at_diabetes_diagnosis, region)
-    issues: list[RangeIssue | None] = []
-    if not AGE_RANGE[0] <= x.age < AGE_RANGE[1]:
-        side = "below" if x.age < AGE_RANGE[0] else "above"
-        issues.append(RangeIssue(message=(
-            f"age {x.age:.4g} years is {side} the range SCORE2-Diabetes was derived in (40-69 years); "
-            "the estimate is an extrapolation")))
-    issues.append(range_issue("systolic blood pressure", x.sbp, "mmHg", *CHART_SBP_RANGE,
-                              "the ESC SCORE2 charts cover"))
-    issues.append(range_issue("non-HDL cholesterol", x.total_chol - x.hdl, "mmol/L", *CHART_NON_HDL_RANGE,
-                              "the ESC SCORE2 charts cover"))
+    issues: list[RangeIssue | None] = [
+        range_issue("age", "age", x.age, "years", AGE_RANGE[0], AGE_RANGE[1] - 1, equation="score2_diabetes")
+        if not AGE_RANGE[0] <= x.age < AGE_RANGE[1] else None,
+        range_issue("sbp", "systolic blood pressure", x.sbp, "mmHg", *CHART_SBP_RANGE, equation=None),
+        range_issue("non_hdl", "non-HDL cholesterol", x.total_chol - x.hdl, "mmol/L", *CHART_NON_HDL_RANGE,
+                    equation=None),
+    ]
     return [i for i in issues if i is not None]

@@ -5,7 +5,9 @@ French follows the Imprimerie nationale conventions that French clinicians expec
 comma, a narrow no-break space as thousands separator and before "%", dates as dd/mm/yyyy. English uses a
 decimal point and an unambiguous "3 Mar 2025" date (never 03/03 style, which reads differently in the US).
 
-Templates use ``str.format`` fields whose values are formatted for the language:
+Templates use ``str.format`` fields whose values are formatted for the language (``{x:.1f}``, ``{x:.1%}``,
+``{x:g}``, ``{x:auto}`` for numbers, ``{d}`` or ``{d:iso}`` for dates, ``{x!r}`` for text quoted as the source
+gave it):
 
 >>> render("LDL {ldl:.1f} mmol/L, risk {risk:.1%}", "fr", ldl=2.345, risk=0.063)
 'LDL 2,3 mmol/L, risk 6,3\\u202f%'
@@ -65,6 +67,20 @@ def fmt_percent(fraction: float, lang: str, decimals: int = 1) -> str:
     return number + (NNBSP + "%" if lang == "fr" else "%")
 
 
+def fmt_auto(value: float) -> str:
+    """A measured value with the digits a lab shows: 0 or >= 100 whole, >= 1 two decimals at most, else two
+    significant digits (a template's ``{x:auto}``; the decimal point is made a comma in French).
+
+    >>> fmt_auto(2500.0), fmt_auto(4.50), fmt_auto(0.0123)
+    ('2500', '4.5', '0.012')
+    """
+    if value == 0 or abs(value) >= 100:
+        return f"{value:.0f}"
+    if abs(value) >= 1:
+        return f"{value:.2f}".rstrip("0").rstrip(".")
+    return f"{value:.2g}"
+
+
 def fmt_date(value: date | datetime, lang: str) -> str:
     """A calendar date: "05/03/2025" in French, "5 Mar 2025" in English (pandas Timestamps accepted).
 
@@ -111,7 +127,11 @@ class _Localised:
         if isinstance(value, Text):
             return format(value.get(self.lang), spec)
         if isinstance(value, date):
+            if spec == "iso":  # where an English text has always shown ISO dates (2019-03-02)
+                return value.strftime("%Y-%m-%d")
             return fmt_date(value, self.lang)
+        if isinstance(value, str) and spec == "iso":  # a date the source gave in a form not parsed: as it came
+            return value
         if isinstance(value, bool) or isinstance(value, str):
             return format(value, spec)
         if isinstance(value, int | float):
@@ -122,7 +142,20 @@ class _Localised:
             if spec.endswith("f") or spec == "":
                 default = 0 if isinstance(value, int) else 1
                 return fmt_number(value, self.lang, _decimals(spec[:-1] if spec else "", default))
+            if spec.endswith("g") or spec == "auto":  # significant digits, as Python writes them
+                text = fmt_auto(float(value)) if spec == "auto" else format(value, spec)
+                if self.lang != "fr":
+                    return text
+                if text.lstrip("-").isdigit() and len(text.lstrip("-")) > 4:  # 25000 -> 25 000
+                    return fmt_number(float(text), "fr", 0)
+                return text.replace(".", ",")
         return format(value, spec)
+
+    def __repr__(self) -> str:  # "{x!r}": the value as the source gave it, quoted
+        return repr(self.value)
+
+    def __str__(self) -> str:  # "{x!s}"
+        return format(self, "")
 
 
 def _decimals(spec: str, default: int) -> int:

@@ -1,8 +1,9 @@
 """Clinical labels in English and French for what the patient header and the panel show.
 
-Diagnosis and drug-class names follow the concept keys of risk.terminology.concepts; French terms are those of
-the HAS and ANSM (e.g. "IEC", "ARA II", "iSGLT2", "AR GLP-1"). Also the summary of a patient's key conditions and
-treatments, read from the features row (so the header, the panel and the report agree).
+Diagnosis and drug-class names follow the concept keys of risk.terminology.concepts; French terms are those of the
+HAS and ANSM (e.g. "IEC", "ARA II", "iSGLT2", "AR GLP-1"). Also the summary of a patient's key conditions and
+treatments, read from the features row (so the header, the panel and the report agree), and the names that the
+coded messages' parameters take in each language (conditions, inputs, units, equations: risk.i18n.messages).
 """
 
 from __future__ import annotations
@@ -11,8 +12,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
-
-from risk.features.row import FeatureRow
 
 # Key conditions shown in the header, in this order (feature column -> (en, fr)).
 KEY_CONDITIONS: dict[str, tuple[str, str]] = {
@@ -33,6 +32,49 @@ KEY_CONDITIONS: dict[str, tuple[str, str]] = {
     "dx_diabetic_foot_ulcer": ("diabetic foot ulcer", "ulcère du pied diabétique"),
     "dx_amputation": ("amputation", "amputation"),
     "dx_obesity": ("obesity", "obésité"),
+}
+
+# Conditions as the "not applicable" reasons name them (feature flag -> (en, fr)): the header's labels, with the
+# long form where an equation's reason has always spelt it out.
+CONDITIONS: dict[str, tuple[str, str]] = {
+    **KEY_CONDITIONS,
+    "prior_tia": ("prior transient ischaemic attack", "antécédent d'accident ischémique transitoire"),
+    "prior_chd": ("coronary heart disease", "maladie coronarienne"),
+    "dx_coronary_revascularisation": ("coronary revascularisation", "revascularisation coronaire"),
+    "dx_esrd": ("kidney failure (end-stage kidney disease)", "insuffisance rénale terminale"),
+    "dx_kidney_transplant": ("kidney transplant", "greffe rénale"),
+}
+
+# Inputs of the equations and models as a sentence names them (concept or feature key -> (en, fr)). Measurement
+# concepts not listed here fall back to their label in risk.terminology.concepts, first letter lowered.
+INPUTS: dict[str, tuple[str, str]] = {
+    "age": ("age", "âge"),
+    "sex": ("sex", "sexe"),
+    "smoking_status": ("smoking status", "statut tabagique"),
+    "sbp": ("systolic blood pressure", "pression artérielle systolique"),
+    "dbp": ("diastolic blood pressure", "pression artérielle diastolique"),
+    "total_chol": ("total cholesterol", "cholestérol total"),
+    "hdl": ("HDL cholesterol", "HDL-cholestérol"),
+    "non_hdl": ("non-HDL cholesterol", "cholestérol non-HDL"),
+    "uacr": ("urine albumin/creatinine ratio (UACR)", "rapport albuminurie/créatininurie (RAC)"),
+    "age_at_diabetes": ("age at diabetes diagnosis", "âge au diagnostic du diabète"),
+    "bp_treatment": ("antihypertensive treatment", "traitement antihypertenseur"),
+    "statin_treatment": ("statin treatment", "traitement par statine"),
+    "diabetes": ("diabetes status", "statut diabétique"),
+    "albumin": ("serum albumin", "albumine sérique"),
+}
+# Short names where a sentence uses the abbreviation or the bare analyte (else INPUTS).
+SHORT_INPUTS: dict[str, tuple[str, str]] = {
+    "uacr": ("UACR", "RAC"),
+    "albumin": ("albumin", "albumine"),
+    "bicarbonate": ("bicarbonate", "bicarbonates"),
+    "calcium": ("calcium", "calcium"),
+    "phosphate": ("phosphate", "phosphate"),
+}
+# Units whose French spelling differs (others read the same in both languages).
+UNITS: dict[str, tuple[str, str]] = {
+    "years": ("years", "ans"),
+    "mL/min/1.73 m²": ("mL/min/1.73 m²", "mL/min/1,73 m²"),
 }
 
 DRUG_CLASSES: dict[str, tuple[str, str]] = {
@@ -68,6 +110,29 @@ MODEL_POPULATION_FR: dict[str, str] = {  # French of risk.models.spec.ModelSpec.
     "retinopathy5": "adultes diabétiques de 40 à 89 ans sans rétinopathie diabétique",
     "foot5": "adultes diabétiques de 40 à 89 ans sans neuropathie, ulcère du pied ni amputation",
 }
+# Equations as their results and reasons name them (risk.equations.applicability): key -> (en, fr); a reason's
+# `variant` adds the model used in brackets.
+EQUATION_NAMES: dict[str, tuple[str, str]] = {
+    "score2": ("SCORE2", "SCORE2"),
+    "score2_op": ("SCORE2-OP", "SCORE2-OP"),
+    "score2_diabetes": ("SCORE2-Diabetes", "SCORE2-Diabetes"),
+    "prevent": ("PREVENT", "PREVENT"),
+    "prevent_cvd": ("PREVENT 10-year total CVD", "PREVENT maladie cardiovasculaire totale à 10 ans"),
+    "prevent_ascvd": ("PREVENT 10-year ASCVD", "PREVENT maladie cardiovasculaire athéroscléreuse à 10 ans"),
+    "prevent_hf": ("PREVENT 10-year heart failure", "PREVENT insuffisance cardiaque à 10 ans"),
+    "kfre": ("KFRE", "KFRE"),
+    "kfre_5y": ("KFRE 5-year kidney failure", "KFRE insuffisance rénale terminale à 5 ans"),
+    "kfre_2y": ("KFRE 2-year kidney failure", "KFRE insuffisance rénale terminale à 2 ans"),
+}
+EQUATION_VARIANTS: dict[str, tuple[str, str]] = {
+    "base": ("base model", "modèle de base"),
+    "hba1c": ("base model + HbA1c", "modèle de base + HbA1c"),
+    "uacr": ("base model + UACR", "modèle de base + RAC"),
+    "full": ("full model: HbA1c + UACR, social deprivation index missing",
+             "modèle complet : HbA1c + RAC, indice de défavorisation sociale manquant"),
+    "4-variable": ("4-variable, non-North-American calibration", "4 variables, calibration hors Amérique du Nord"),
+    "8-variable": ("8-variable, non-North-American calibration", "8 variables, calibration hors Amérique du Nord"),
+}
 EQUATION_SHORT: dict[str, tuple[str, str]] = {
     "score2": ("SCORE2 / SCORE2-OP", "SCORE2 / SCORE2-OP"),
     "score2_diabetes": ("SCORE2-Diabetes", "SCORE2-Diabetes"),
@@ -91,32 +156,6 @@ EQUATION_OUTCOME: dict[str, tuple[str, str]] = {
 }
 EQUATION_HORIZON_YEARS = {"score2": 10, "score2_diabetes": 10, "prevent_cvd": 10, "prevent_ascvd": 10,
                           "prevent_hf": 10, "kfre_5y": 5, "kfre_2y": 2}
-# What the headline risk is a risk of, in words a patient understands (the PDF's "out of 100 people like you").
-HEADLINE_OUTCOME: dict[str, tuple[str, str]] = {
-    "cvd10": ("a heart attack, a stroke or cardiovascular death", "un infarctus, un AVC ou un décès cardiovasculaire"),
-    "score2": ("a heart attack or a stroke (fatal or not)", "un infarctus ou un AVC (mortel ou non)"),
-    "score2_diabetes": ("a heart attack or a stroke (fatal or not)", "un infarctus ou un AVC (mortel ou non)"),
-    "prevent_cvd": ("a heart attack, a stroke or heart failure", "un infarctus, un AVC ou une insuffisance cardiaque"),
-}
-# Kinds of data-quality issue (risk.record.IssueKind).
-ISSUE_KINDS = {
-    "unknown_unit": ("unknown unit", "unité inconnue"), "missing_unit": ("missing unit", "unité absente"),
-    "implausible_value": ("implausible value", "valeur invraisemblable"),
-    "non_numeric_value": ("not a number", "valeur non numérique"), "future_date": ("date in the future", "date future"),
-    "before_birth": ("before birth", "avant la naissance"), "no_date": ("no date", "sans date"),
-    "duplicate": ("duplicate", "doublon"), "unknown_code": ("unknown code", "code inconnu"),
-    "bad_reference": ("broken reference", "référence cassée"), "invalid_resource": ("invalid resource",
-                                                                                      "ressource invalide"),
-    "status_excluded": ("excluded by status", "exclu par son statut"),
-}
-
-
-# How a derived input was computed (the input table's 'as reported' column).
-DERIVED_FROM = {
-    "non_hdl": ("total cholesterol − HDL (same day)", "cholestérol total − HDL (même jour)"),
-    "bmi": ("weight / height²", "poids / taille²"),
-    "egfr": ("CKD-EPI 2021 from creatinine", "CKD-EPI 2021 à partir de la créatinine"),
-}
 SEX = {"male": ("male", "homme"), "female": ("female", "femme")}
 
 
@@ -124,14 +163,18 @@ def pick(pair: tuple[str, str], lang: str) -> str:
     return pair[1] if lang == "fr" else pair[0]
 
 
+def _yes(row: Mapping[str, Any] | pd.Series, key: str) -> bool:
+    v = row.get(key)
+    return v is not None and not pd.isna(v) and float(v) >= 1
+
+
 def key_conditions(row: Mapping[str, Any] | pd.Series, lang: str) -> list[str]:
-    read = FeatureRow(row)
-    out = [pick(label, lang) for key, label in KEY_CONDITIONS.items() if read.yes(key)]
-    if read.at_least("ckd_stage", 3):
-        out.append(("MRC stade " if lang == "fr" else "CKD stage ") + f"{int(read.num('ckd_stage') or 0)}")
+    out = [pick(label, lang) for key, label in KEY_CONDITIONS.items() if _yes(row, key)]
+    stage = row.get("ckd_stage")
+    if stage is not None and not pd.isna(stage) and stage >= 3:
+        out.append(("MRC stade " if lang == "fr" else "CKD stage ") + f"{int(stage)}")
     return out
 
 
 def treatments(row: Mapping[str, Any] | pd.Series, lang: str) -> list[str]:
-    read = FeatureRow(row)
-    return [pick(label, lang) for key, label in DRUG_CLASSES.items() if read.yes(f"rx_{key}")]
+    return [pick(label, lang) for key, label in DRUG_CLASSES.items() if _yes(row, f"rx_{key}")]

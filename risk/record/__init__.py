@@ -2,15 +2,19 @@
 
 A `PatientRecord` is immutable. Each measurement keeps its canonical value *and* what the source said
 (original value and unit, code, resource id), so any number on screen can be traced back. Anything that could
-not be used (unknown unit, implausible value, future date...) is kept as a `DataIssue` with its reason: never
-dropped silently.
+not be used (unknown unit, implausible value, future date...) is kept as a `DataIssue` with its reason (in
+English and coded, so that risk.i18n words it in the reader's language): never dropped silently.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
+
+from risk.terminology.messages import Message
 
 
 class IssueKind(StrEnum):
@@ -33,10 +37,20 @@ class DataIssue:
     """Something in the source that was not used, and why (shown to the clinician)."""
 
     kind: IssueKind
-    message: str  # plain-language reason, e.g. "HDL 45 mmol/L is outside 0.1-5 mmol/L"
+    message: str  # plain-language reason in English, e.g. "HDL 45 mmol/L is outside 0.1-5 mmol/L"
+    code: str  # the same reason coded (risk/i18n/messages.json), worded for the reader by risk.i18n.messages
+    params: Mapping[str, Any] = field(default_factory=dict, hash=False)
     source_id: str | None = None  # "Observation/123"
     concept: str | None = None
     time: datetime | None = None
+
+    def as_message(self) -> Message:
+        return Message(code=self.code, params=self.params)
+
+
+def issue_message(issue: DataIssue) -> Message:
+    """The coded reason of a data issue, for risk.i18n.messages.message_text."""
+    return issue.as_message()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

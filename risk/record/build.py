@@ -25,6 +25,7 @@ from risk.record import (
 )
 from risk.terminology import units
 from risk.terminology.concepts import CARE_EVIDENCE_CONCEPTS, MEASUREMENT_CONCEPTS, SMOKING_LABELS
+from risk.terminology.messages import Message
 
 CAUSE_OF_DEATH = "69453-9"  # LOINC "Cause of death" (Synthea writes it with a SNOMED value)
 # Cardiovascular causes of death: ICD-10 chapter IX (I00-I99) and SNOMED sudden cardiac death / cardiac arrest,
@@ -115,7 +116,8 @@ def _quantity_measurement(
     label = MEASUREMENT_CONCEPTS[concept].label_en
     if not isinstance(quantity, dict) or "value" not in quantity:
         out.issues.append(DataIssue(kind=IssueKind.NON_NUMERIC, concept=concept, time=when, source_id=source_id,
-                                    message=f"{label}: no numeric value"))
+                                    message=f"{label}: no numeric value", code="value.none",
+                                    params={"concept": concept}))
         return
     raw = quantity.get("value")
     if isinstance(raw, bool) or not isinstance(raw, int | float):
@@ -123,25 +125,34 @@ def _quantity_measurement(
             raw = float(str(raw).replace(",", "."))  # a valueString "7,2" (French decimal comma) is 7.2
         except ValueError:
             out.issues.append(DataIssue(kind=IssueKind.NON_NUMERIC, concept=concept, time=when,
-                                        source_id=source_id, message=f"{label}: value {raw!r} is not a number"))
+                                        source_id=source_id, message=f"{label}: value {raw!r} is not a number",
+                                        code="value.not_a_number", params={"concept": concept, "value": raw}))
             return
     number = units.finite_float(raw)
     if number is None:  # "NaN", "Infinity", 1e999
         out.issues.append(DataIssue(kind=IssueKind.NON_NUMERIC, concept=concept, time=when, source_id=source_id,
-                                    message=f"{label}: value {raw!r} is not a finite number"))
+                                    message=f"{label}: value {raw!r} is not a finite number",
+                                    code="value.not_finite", params={"concept": concept, "value": raw}))
         return
     unit = _text(quantity.get("code")) or _text(quantity.get("unit"))
     shown_unit = _text(quantity.get("unit")) or _text(quantity.get("code"))
     conv = units.to_canonical(concept, number, unit)
     if conv.value is None:
         kind = IssueKind.MISSING_UNIT if not unit else IssueKind.UNKNOWN_UNIT
+        coded = conv.problem_message or Message(code="unit.unusable", params={"concept": concept, "source_unit": unit})
         out.issues.append(DataIssue(kind=kind, concept=concept, time=when, source_id=source_id,
-                                    message=conv.problem or f"{label}: unit {unit!r} cannot be used"))
+                                    message=conv.problem or f"{label}: unit {unit!r} cannot be used",
+                                    code=coded.code, params=coded.params))
         return
     problem = units.plausibility_problem(concept, conv.value)
     if problem:
-        out.issues.append(DataIssue(kind=IssueKind.IMPLAUSIBLE, concept=concept, time=when, source_id=source_id,
-                                    message=f"{problem} (reported {number:g} {shown_unit or 'no unit'})"))
+        spec = MEASUREMENT_CONCEPTS[concept]
+        out.issues.append(DataIssue(
+            kind=IssueKind.IMPLAUSIBLE, concept=concept, time=when, source_id=source_id,
+            message=f"{problem} (reported {number:g} {shown_unit or 'no unit'})",
+            code="record.implausible" if shown_unit else "record.implausible_no_unit",
+            params={"concept": concept, "value": conv.value, "low": spec.low, "high": spec.high,
+                    "unit": spec.display_unit, "reported_value": number, "source_unit": shown_unit}))
         return
     out.measurements.append(Measurement(
         concept=concept, value=conv.value, unit=conv.unit, time=when, original_value=raw,
@@ -167,7 +178,8 @@ def _smoking(*, resource: dict, when: datetime, coding: dict, source_id: str, ou
     shown = shown or next((_text(c.get("display")) or _text(c.get("code")) for c in _codings(answer)), None)
     out.issues.append(DataIssue(kind=IssueKind.UNKNOWN_CODE, concept="smoking_status", time=when,
                                 source_id=source_id,
-                                message=f"Smoking status answer {shown!r} is not a known never/former/current code"))
+                                message=f"Smoking status answer {shown!r} is not a known never/former/current code",
+                                code="record.smoking_unknown_answer", params={"answer": shown}))
 
 
 def flatten_observation(resource: dict, out: Flat) -> None:
@@ -186,7 +198,8 @@ def flatten_observation(resource: dict, out: Flat) -> None:
     when = _effective(resource)
     if when is None:
         out.issues.append(DataIssue(kind=IssueKind.NO_DATE, concept=concept, source_id=source_id,
-                                    message="Observation has no usable effective date; not used"))
+                                    message="Observation has no usable effective date; not used",
+                                    code="record.observation_no_date"))
         return
     if concept == "smoking_status" and coding is not None:
         _smoking(resource=resource, when=when, coding=coding, source_id=source_id, out=out)
@@ -258,7 +271,8 @@ def flatten_condition(resource: dict, out: Flat) -> None:
     if onset is None:
         out.issues.append(DataIssue(kind=IssueKind.NO_DATE, source_id=source_id, concept=sorted(concepts)[0],
                                     message=f"Condition {display!r} has no onset or recorded date; "
-                                            "counted as present with unknown onset"))
+                                            "counted as present with unknown onset",
+                                    code="record.condition_no_date", params={"display": display}))
     for concept in sorted(concepts):
         out.diagnoses.append(Diagnosis(concept=concept, onset=onset, abatement=abatement,
                                        code=_code_str(matched), display=display, source_id=source_id))
@@ -291,7 +305,9 @@ def flatten_procedure(resource: dict, out: Flat) -> None:
         when = parse_fhir_datetime(resource.get("started"))
     if when is None:
         out.issues.append(DataIssue(kind=IssueKind.NO_DATE, source_id=source_id,
-                                    message=f"{rtype} {matched.get('display')!r} has no date; not used"))
+                                    message=f"{rtype} {matched.get('display')!r} has no date; not used",
+                                    code="record.procedure_no_date",
+                                    params={"resource_type": rtype, "display": matched.get("display")}))
         return
     for concept in sorted(concepts):
         out.diagnoses.append(Diagnosis(concept=concept, onset=when, code=_code_str(matched),
@@ -335,7 +351,9 @@ def flatten_medication(resource: dict, out: Flat) -> None:
         end = parse_fhir_datetime(validity.get("end"))
     if start is None:
         out.issues.append(DataIssue(kind=IssueKind.NO_DATE, source_id=source_id,
-                                    message=f"{rtype} {matched.get('display')!r} has no start date; not used"))
+                                    message=f"{rtype} {matched.get('display')!r} has no start date; not used",
+                                    code="record.medication_no_start",
+                                    params={"resource_type": rtype, "display": matched.get("display")}))
         return
     if end is None and status in ENDED_MED_STATUS:
         # Stopped with no recorded end: we cannot know how long it was taken. Counting it as taken only on the
@@ -446,16 +464,23 @@ def finalise_record(patient: dict, flat: Flat, *, now: datetime | None = None,
     issues = list(flat.issues)
     birth_dt = datetime(birth.year, birth.month, birth.day, tzinfo=UTC)  # type: ignore[attr-defined]
 
-    def in_time(when: datetime | None, what: str, source_id: str | None, concept: str | None) -> bool:
+    def in_time(when: datetime | None, what: str, source_id: str | None, concept: str | None, *,
+                measured: bool = False) -> bool:
+        """`measured`: `what` is the measurement concept's label (coded by concept), else the source's words."""
         if when is None:
             return True
+        named = {"concept": concept} if measured else {"item": what}
         if when > now:
             issues.append(DataIssue(kind=IssueKind.FUTURE_DATE, source_id=source_id, concept=concept, time=when,
-                                    message=f"{what} dated {when.date()} is in the future; not used"))
+                                    message=f"{what} dated {when.date()} is in the future; not used",
+                                    code="record.future_date" if measured else "record.future_date_item",
+                                    params={**named, "date": when.date()}))
             return False
         if when < birth_dt:
             issues.append(DataIssue(kind=IssueKind.BEFORE_BIRTH, source_id=source_id, concept=concept, time=when,
-                                    message=f"{what} dated {when.date()} is before birth ({birth}); not used"))
+                                    message=f"{what} dated {when.date()} is before birth ({birth}); not used",
+                                    code="record.before_birth" if measured else "record.before_birth_item",
+                                    params={**named, "date": when.date(), "birth_date": birth}))
             return False
         return True
 
@@ -463,14 +488,16 @@ def finalise_record(patient: dict, flat: Flat, *, now: datetime | None = None,
     seen: dict[tuple[str, datetime, float], Measurement] = {}
     for m in sorted(flat.measurements, key=lambda m: (m.time, m.concept, m.source_id or "", m.value,
                                                        m.code or "", m.original_unit or "")):
-        if not in_time(m.time, MEASUREMENT_CONCEPTS[m.concept].label_en, m.source_id, m.concept):
+        if not in_time(m.time, MEASUREMENT_CONCEPTS[m.concept].label_en, m.source_id, m.concept, measured=True):
             continue
         key = (m.concept, m.time, round(m.value, 6))
         if key in seen:
             if seen[key].source_id != m.source_id:
                 issues.append(DataIssue(kind=IssueKind.DUPLICATE, source_id=m.source_id, concept=m.concept,
                                         time=m.time, message=f"{MEASUREMENT_CONCEPTS[m.concept].label_en} "
-                                        f"duplicates {seen[key].source_id}; counted once"))
+                                        f"duplicates {seen[key].source_id}; counted once",
+                                        code="record.duplicate",
+                                        params={"concept": m.concept, "source_id": seen[key].source_id}))
             continue
         seen[key] = m
         measurements.append(m)

@@ -44,7 +44,7 @@ def risk_assessment(a: Assessment, *, lang: str = "en", now: datetime | None = N
         if res.risk is None:
             not_computed.append(f"{name}: {message_text(res.message, lang)}")
             continue
-        rationale = [tr("fhir.model_version", lang, model=name, version=a.model_versions.get(name) or "?")]
+        rationale = [tr("fhir.model_version", lang, key=name, version=a.model_versions.get(name) or "?")]
         if res.interval:
             rationale.append(tr("fhir.interval", lang, low=f"{res.interval[0]:.4f}", high=f"{res.interval[1]:.4f}"))
         expl = a.explanations.get(name)
@@ -71,7 +71,7 @@ def risk_assessment(a: Assessment, *, lang: str = "en", now: datetime | None = N
     notes = [{"text": tr("fhir.fraction_note", lang)}]
     if a.headline is not None:
         h = a.headline
-        notes.append({"text": tr("fhir.headline", lang, name=h.name, risk=f"{h.risk:.4f}",
+        notes.append({"text": tr("fhir.headline", lang, key=h.name, risk=f"{h.risk:.4f}",
                                  category=pick((a.category.label_en, a.category.label_fr), lang))})
     if a.top_factors:
         notes.append({"text": tr("report.top_factors", lang, factors=top_factors_text(a, lang))})

@@ -28,7 +28,7 @@ from risk.explain.wording import factor_evidence, summary
 from risk.fhir.dates import to_utc_datetime
 from risk.i18n import LANGS
 from risk.i18n.labels import EQUATION_OUTCOME, HEADLINE_OUTCOME
-from risk.i18n.messages import issue_message, message_text
+from risk.i18n.messages import message_text
 from risk.record import DataIssue
 from risk.record.latest import InputRow
 from risk.terminology.messages import Message
@@ -67,7 +67,7 @@ def input_json(row: InputRow) -> dict[str, Any]:
 
 
 def issue_json(issue: DataIssue) -> dict[str, Any]:
-    msg = issue_message(issue)
+    msg = issue.as_message()
     return {"kind": str(issue.kind), "message": issue.message, "source_id": issue.source_id,
             "concept": issue.concept,
             "date": issue.time.date().isoformat() if isinstance(issue.time, datetime) else None,

@@ -10,7 +10,7 @@ from risk.assess.assessment import Assessment
 from risk.explain.wording import factor_evidence, summary
 from risk.i18n import fmt_date, fmt_number, fmt_percent
 from risk.i18n.labels import EQUATION_SHORT, HEADLINE_OUTCOME, MODEL_SHORT, SEX, pick
-from risk.i18n.messages import issue_message, message_text, tr
+from risk.i18n.messages import message_text, tr
 
 
 def pct(value: float, lang: str) -> str:
@@ -92,5 +92,5 @@ def assessment_text(a: Assessment, *, lang: str = "en") -> str:
             or [f"  {tr('report.none', lang)}"]
     issues = a.issues
     lines += ["", tr("report.issues", lang, n=len(issues)) + ":"]
-    lines += [f"  - {message_text(issue_message(i), lang)}" for i in issues] or [f"  {tr('report.none', lang)}"]
+    lines += [f"  - {message_text(i.as_message(), lang)}" for i in issues] or [f"  {tr('report.none', lang)}"]
     return "\n".join(lines) + "\n"

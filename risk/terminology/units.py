@@ -29,6 +29,7 @@ from functools import lru_cache
 from typing import Any
 
 from risk.terminology.concepts import MEASUREMENT_CONCEPTS, Concept
+from risk.terminology.messages import Message
 
 CANONICAL_UNITS: dict[str, str] = {name: c.unit for name, c in MEASUREMENT_CONCEPTS.items() if c.numeric}
 
@@ -41,6 +42,7 @@ class Conversion:
     unit: str  # canonical UCUM unit (for from_canonical: the unit asked for)
     problem: str | None = None  # plain-language reason the value is unusable
     note: str | None = None  # an assumption made on the way (e.g. unit missing, mmHg assumed)
+    problem_message: Message | None = None  # `problem` coded, for risk.i18n.messages
 
 
 # --- clinical constants (clinical_reference.md section 7; [V2+] for the first three) --------------------
@@ -107,14 +109,15 @@ class _Route:
     problem: str | None = None
     note: str | None = None
     unit: str = ""
+    message: Message | None = None  # `problem` coded
 
 
 def _linear(factor: float, note: str | None = None, unit: str = "") -> _Route:
     return _Route(lambda v: v * factor, lambda v: v / factor, note=note, unit=unit)
 
 
-def _fail(problem: str, unit: str = "") -> _Route:
-    return _Route(None, None, problem=problem, unit=unit)
+def _fail(problem: str, message: Message, unit: str = "") -> _Route:
+    return _Route(None, None, problem=problem, unit=unit, message=message)
 
 
 _REGISTRY: Any = None
@@ -157,9 +160,10 @@ def _factor(q: Any, target: str) -> float | None:
 def _route(concept: str, unit: str | None) -> _Route:
     c = MEASUREMENT_CONCEPTS.get(concept)
     if c is None:
-        return _fail(f"unknown concept '{concept}'")
+        return _fail(f"unknown concept '{concept}'", Message(code="unit.unknown_concept", params={"key": concept}))
     if not c.numeric:
-        return _fail(f"{_label(c)} is a coded value, not a quantity", c.unit)
+        return _fail(f"{_label(c)} is a coded value, not a quantity",
+                     Message(code="unit.coded_value", params={"concept": concept}), c.unit)
     if unit is None or not unit.strip():
         return _missing_unit(c)
     folded = _fold_unit(unit)
@@ -168,7 +172,8 @@ def _route(concept: str, unit: str | None) -> _Route:
     ucum = _ALIASES.get(folded, unit.strip())
     if concept == "hba1c":
         return _hba1c_route(c, unit, ucum)
-    unknown = _fail(f"unknown unit '{unit}' for {_label(c)}", c.unit)
+    unknown = _fail(f"unknown unit '{unit}' for {_label(c)}",
+                    Message(code="unit.unknown", params={"source_unit": unit, "concept": concept}), c.unit)
     q = _parse(ucum)
     if q is None:
         return unknown
@@ -177,7 +182,8 @@ def _route(concept: str, unit: str | None) -> _Route:
         f = _factor(q, "meq/L")
         if valence is None or f is None:
             return _fail(f"unit '{unit}' (equivalents) cannot be converted to {c.display_unit} for "
-                         f"{_label(c)}", c.unit)
+                         f"{_label(c)}", Message(code="unit.equivalents", params={
+                             "source_unit": unit, "unit": c.display_unit, "concept": concept}), c.unit)
         return _linear(f / valence, unit=c.unit)
     if concept == "uacr":
         return _uacr_route(c, unit, ucum, q)
@@ -190,7 +196,8 @@ def _route(concept: str, unit: str | None) -> _Route:
         f_out = _factor(_ureg().from_ucum("mmol/L"), c.unit)
         if f_mass is not None and f_out is not None:
             return _linear(f_mass * molar * f_out, unit=c.unit)
-    return _fail(f"unit '{unit}' cannot be converted to {c.display_unit} for {_label(c)}", c.unit)
+    return _fail(f"unit '{unit}' cannot be converted to {c.display_unit} for {_label(c)}", Message(
+        code="unit.not_convertible", params={"source_unit": unit, "unit": c.display_unit, "concept": c.name}), c.unit)
 
 
 def _missing_unit(c: Concept) -> _Route:
@@ -199,7 +206,8 @@ def _missing_unit(c: Concept) -> _Route:
                        "profile allows only mm[Hg])", unit=c.unit)
     if c.name == "bmi":
         return _linear(1.0, note="unit missing; kg/m² assumed for BMI (its only unit in use)", unit=c.unit)
-    return _fail(f"no unit given for {_label(c)}: the value cannot be used without its unit", c.unit)
+    return _fail(f"no unit given for {_label(c)}: the value cannot be used without its unit",
+                 Message(code="unit.missing", params={"concept": c.name}), c.unit)
 
 
 def _hba1c_route(c: Concept, unit: str, ucum: str) -> _Route:
@@ -209,7 +217,8 @@ def _hba1c_route(c: Concept, unit: str, ucum: str) -> _Route:
                       lambda v: v * HBA1C_SLOPE + HBA1C_INTERCEPT, unit=c.unit)
     if bare == "mmol/mol":
         return _linear(1.0, unit=c.unit)
-    return _fail(f"unknown unit '{unit}' for HbA1c (expected % or mmol/mol)", c.unit)
+    return _fail(f"unknown unit '{unit}' for HbA1c (expected % or mmol/mol)",
+                 Message(code="unit.unknown_hba1c", params={"source_unit": unit}), c.unit)
 
 
 def _egfr_route(c: Concept, unit: str, folded: str) -> _Route:
@@ -219,14 +228,16 @@ def _egfr_route(c: Concept, unit: str, folded: str) -> _Route:
     if m is None:
         m = _FLOW_PLAIN.match(u)
         if m is None:
-            return _fail(f"unknown unit '{unit}' for eGFR (expected mL/min/1.73 m²)", c.unit)
+            return _fail(f"unknown unit '{unit}' for eGFR (expected mL/min/1.73 m²)",
+                         Message(code="unit.unknown_egfr", params={"source_unit": unit}), c.unit)
         note = (f"unit '{unit.strip()}' read as mL/min/1.73 m²: an eGFR code is indexed to 1.73 m² by "
                 "definition (Synthea writes mL/min for LOINC 33914-3)")
     volume, time = m.group(1), m.group(2)
     q = _parse(f"{'mL' if volume == 'ml' else 'L'}/{time}")
     f = None if q is None else _factor(q, "mL/min")
     if f is None:
-        return _fail(f"unknown unit '{unit}' for eGFR", c.unit)
+        return _fail(f"unknown unit '{unit}' for eGFR",
+                     Message(code="unit.unknown", params={"source_unit": unit, "concept": c.name}), c.unit)
     return _linear(f, note=note, unit=c.unit)
 
 
@@ -239,7 +250,8 @@ def _uacr_route(c: Concept, unit: str, ucum: str, q: Any) -> _Route:
         f = _factor(q, "mg/g")
         if f is not None:
             return _linear(f / UACR_MG_G_PER_MG_MMOL, unit=c.unit)
-    return _fail(f"unit '{unit}' cannot be converted to mg/mmol for {_label(c)}", c.unit)
+    return _fail(f"unit '{unit}' cannot be converted to mg/mmol for {_label(c)}", Message(
+        code="unit.not_convertible", params={"source_unit": unit, "unit": "mg/mmol", "concept": c.name}), c.unit)
 
 
 # --- public API --------------------------------------------------------------------------------------
@@ -267,15 +279,18 @@ def to_canonical(concept: str, value: float, unit: str | None) -> Conversion:
     try:
         route = _route(concept, unit if isinstance(unit, str) else None)
     except Exception as exc:  # never let a conversion crash a record; say why instead
-        return Conversion(value=None, unit=CANONICAL_UNITS.get(concept, ""), problem=f"unit error: {exc}")
+        return Conversion(value=None, unit=CANONICAL_UNITS.get(concept, ""), problem=f"unit error: {exc}",
+                          problem_message=Message(code="unit.error", params={"detail": str(exc)}))
     if route.to_canonical is None:
-        return Conversion(value=None, unit=route.unit, problem=route.problem)
+        return Conversion(value=None, unit=route.unit, problem=route.problem, problem_message=route.message)
     v = finite_float(value)
     if v is None:
-        return Conversion(value=None, unit=route.unit, problem=f"value {value!r} is not a finite number")
+        return Conversion(value=None, unit=route.unit, problem=f"value {value!r} is not a finite number",
+                          problem_message=Message(code="unit.value_not_finite", params={"value": value}))
     out = route.to_canonical(v)
     if not math.isfinite(out):
-        return Conversion(value=None, unit=route.unit, problem=f"value {value!r} is out of range")
+        return Conversion(value=None, unit=route.unit, problem=f"value {value!r} is out of range",
+                          problem_message=Message(code="unit.value_out_of_range", params={"value": value}))
     return Conversion(value=out, unit=route.unit, note=route.note)
 
 
@@ -290,14 +305,18 @@ def from_canonical(concept: str, value: float, unit: str) -> Conversion:
     try:
         route = _route(concept, unit) if isinstance(unit, str) and unit.strip() else None
     except Exception as exc:
-        return Conversion(value=None, unit=str(unit), problem=f"unit error: {exc}")
+        return Conversion(value=None, unit=str(unit), problem=f"unit error: {exc}",
+                          problem_message=Message(code="unit.error", params={"detail": str(exc)}))
     if route is None or route.from_canonical is None or route.note is not None:
-        problem = (route.problem if route is not None and route.problem
-                   else f"cannot display {concept} in {unit!r}")
-        return Conversion(value=None, unit=str(unit), problem=problem)
+        if route is not None and route.problem:
+            return Conversion(value=None, unit=str(unit), problem=route.problem, problem_message=route.message)
+        return Conversion(value=None, unit=str(unit), problem=f"cannot display {concept} in {unit!r}",
+                          problem_message=Message(code="unit.cannot_display",
+                                                  params={"key": concept, "source_unit": unit}))
     v = finite_float(value)
     if v is None:
-        return Conversion(value=None, unit=unit, problem=f"value {value!r} is not a finite number")
+        return Conversion(value=None, unit=unit, problem=f"value {value!r} is not a finite number",
+                          problem_message=Message(code="unit.value_not_finite", params={"value": value}))
     return Conversion(value=route.from_canonical(v), unit=unit.strip())
 
 
@@ -319,20 +338,38 @@ def plausibility_problem(concept: str, value: float, *, reported_value: float | 
     >>> plausibility_problem("hdl", 45.0)
     'HDL cholesterol 45 mmol/L is outside the plausible range 0.1–5 mmol/L; check the unit'
     """
+    found = _plausibility(concept, value, reported_value, reported_unit)
+    return None if found is None else found[0]
+
+
+def plausibility_message(concept: str, value: float, *, reported_value: float | None = None,
+                         reported_unit: str | None = None) -> Message | None:
+    """The reason of :func:`plausibility_problem`, coded for risk.i18n.messages (None when plausible)."""
+    found = _plausibility(concept, value, reported_value, reported_unit)
+    return None if found is None else found[1]
+
+
+def _plausibility(concept: str, value: float, reported_value: float | None,
+                  reported_unit: str | None) -> tuple[str, Message] | None:
     c = MEASUREMENT_CONCEPTS.get(concept)
     if c is None or not c.numeric:
         return None
     v = finite_float(value)
     if v is None:
-        return f"{c.label_en}: value {value!r} is not a finite number"
+        return (f"{c.label_en}: value {value!r} is not a finite number",
+                Message(code="value.not_finite", params={"concept": concept, "value": value}))
     if c.low <= v <= c.high:
         return None
+    params: dict[str, Any] = {"concept": concept, "value": v, "low": c.low, "high": c.high, "unit": c.display_unit}
     reported = ""
     if reported_value is not None:
         reported = f" (reported as {_fmt(float(reported_value))} {reported_unit or 'without a unit'})"
+        params.update(reported_value=float(reported_value), source_unit=reported_unit)
     unit = f" {c.display_unit}" if c.display_unit else ""
+    coded = Message(code="value.implausible" if reported_value is None else "value.implausible_reported"
+                    if reported_unit else "value.implausible_reported_no_unit", params=params)
     return (f"{c.label_en} {_fmt(v)}{unit}{reported} is outside the plausible range "
-            f"{_fmt(c.low)}–{_fmt(c.high)}{unit}; check the unit")
+            f"{_fmt(c.low)}–{_fmt(c.high)}{unit}; check the unit", coded)
 
 
 def is_identity(concept: str, unit: str | None) -> bool:

@@ -9,7 +9,7 @@ import pandas as pd
 from risk.i18n import fmt_date, fmt_number
 from risk.i18n.lab_units import LabUnit, decimals, display_unit, unit_text
 from risk.i18n.labels import DERIVED_FROM, ISSUE_KINDS
-from risk.i18n.messages import issue_message, message_text
+from risk.i18n.messages import message_text
 from risk.record import DataIssue
 from risk.record.latest import InputRow
 from risk.terminology.concepts import MEASUREMENT_CONCEPTS, SMOKING_LABELS
@@ -63,7 +63,7 @@ def issues_frame(issues: Sequence[DataIssue], lang: str) -> pd.DataFrame:
         kind = ISSUE_KINDS.get(str(i.kind), (str(i.kind), str(i.kind)))
         out.append({
             _l(lang, "Problem", "Problème"): kind[1 if lang == "fr" else 0],
-            _l(lang, "Detail", "Détail"): message_text(issue_message(i), lang),
+            _l(lang, "Detail", "Détail"): message_text(i.as_message(), lang),
             _l(lang, "Date", "Date"): fmt_date(i.time.date(), lang) if i.time else "",
             _l(lang, "Source", "Source"): i.source_id or "",
         })
