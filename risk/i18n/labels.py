@@ -13,6 +13,8 @@ from typing import Any
 
 import pandas as pd
 
+from risk.features.row import FeatureRow
+
 # Key conditions shown in the header, in this order (feature column -> (en, fr)).
 KEY_CONDITIONS: dict[str, tuple[str, str]] = {
     "established_cvd": ("established cardiovascular disease", "maladie cardiovasculaire avérée"),
@@ -156,6 +158,32 @@ EQUATION_OUTCOME: dict[str, tuple[str, str]] = {
 }
 EQUATION_HORIZON_YEARS = {"score2": 10, "score2_diabetes": 10, "prevent_cvd": 10, "prevent_ascvd": 10,
                           "prevent_hf": 10, "kfre_5y": 5, "kfre_2y": 2}
+# What the headline risk is a risk of, in words a patient understands (the PDF's "out of 100 people like you").
+HEADLINE_OUTCOME: dict[str, tuple[str, str]] = {
+    "cvd10": ("a heart attack, a stroke or cardiovascular death", "un infarctus, un AVC ou un décès cardiovasculaire"),
+    "score2": ("a heart attack or a stroke (fatal or not)", "un infarctus ou un AVC (mortel ou non)"),
+    "score2_diabetes": ("a heart attack or a stroke (fatal or not)", "un infarctus ou un AVC (mortel ou non)"),
+    "prevent_cvd": ("a heart attack, a stroke or heart failure", "un infarctus, un AVC ou une insuffisance cardiaque"),
+}
+# Kinds of data-quality issue (risk.record.IssueKind).
+ISSUE_KINDS = {
+    "unknown_unit": ("unknown unit", "unité inconnue"), "missing_unit": ("missing unit", "unité absente"),
+    "implausible_value": ("implausible value", "valeur invraisemblable"),
+    "non_numeric_value": ("not a number", "valeur non numérique"), "future_date": ("date in the future", "date future"),
+    "before_birth": ("before birth", "avant la naissance"), "no_date": ("no date", "sans date"),
+    "duplicate": ("duplicate", "doublon"), "unknown_code": ("unknown code", "code inconnu"),
+    "bad_reference": ("broken reference", "référence cassée"), "invalid_resource": ("invalid resource",
+                                                                                      "ressource invalide"),
+    "status_excluded": ("excluded by status", "exclu par son statut"),
+}
+
+
+# How a derived input was computed (the input table's 'as reported' column).
+DERIVED_FROM = {
+    "non_hdl": ("total cholesterol − HDL (same day)", "cholestérol total − HDL (même jour)"),
+    "bmi": ("weight / height²", "poids / taille²"),
+    "egfr": ("CKD-EPI 2021 from creatinine", "CKD-EPI 2021 à partir de la créatinine"),
+}
 SEX = {"male": ("male", "homme"), "female": ("female", "femme")}
 
 
@@ -163,18 +191,14 @@ def pick(pair: tuple[str, str], lang: str) -> str:
     return pair[1] if lang == "fr" else pair[0]
 
 
-def _yes(row: Mapping[str, Any] | pd.Series, key: str) -> bool:
-    v = row.get(key)
-    return v is not None and not pd.isna(v) and float(v) >= 1
-
-
 def key_conditions(row: Mapping[str, Any] | pd.Series, lang: str) -> list[str]:
-    out = [pick(label, lang) for key, label in KEY_CONDITIONS.items() if _yes(row, key)]
-    stage = row.get("ckd_stage")
-    if stage is not None and not pd.isna(stage) and stage >= 3:
-        out.append(("MRC stade " if lang == "fr" else "CKD stage ") + f"{int(stage)}")
+    read = FeatureRow(row)
+    out = [pick(label, lang) for key, label in KEY_CONDITIONS.items() if read.yes(key)]
+    if read.at_least("ckd_stage", 3):
+        out.append(("MRC stade " if lang == "fr" else "CKD stage ") + f"{int(read.num('ckd_stage') or 0)}")
     return out
 
 
 def treatments(row: Mapping[str, Any] | pd.Series, lang: str) -> list[str]:
-    return [pick(label, lang) for key, label in DRUG_CLASSES.items() if _yes(row, f"rx_{key}")]
+    read = FeatureRow(row)
+    return [pick(label, lang) for key, label in DRUG_CLASSES.items() if read.yes(f"rx_{key}")]

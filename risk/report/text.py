@@ -8,13 +8,22 @@ from __future__ import annotations
 
 from risk.assess.assessment import Assessment
 from risk.explain.wording import factor_evidence, summary
-from risk.i18n import fmt_date, fmt_number, fmt_percent
+from risk.i18n import NBSP, fmt_date, fmt_number, fmt_percent
 from risk.i18n.labels import EQUATION_SHORT, HEADLINE_OUTCOME, MODEL_SHORT, SEX, pick
 from risk.i18n.messages import message_text, tr
 
 
 def pct(value: float, lang: str) -> str:
     return fmt_percent(value, lang, 1)
+
+
+def heading_text(text: str, lang: str) -> str:
+    return text + (NBSP + ":" if lang == "fr" else ":")
+
+
+def heading(code: str, lang: str, /, **params: object) -> str:
+    """A catalogue heading followed by a colon, spaced as the language wants ("Alertes :" / "Alerts:")."""
+    return heading_text(tr(code, lang, **params), lang)
 
 
 def top_factors_text(a: Assessment, lang: str) -> str:
@@ -38,8 +47,8 @@ def headline_lines(a: Assessment, lang: str) -> list[str]:
     if a.top_factors:
         lines.append(tr("report.top_factors", lang, factors=top_factors_text(a, lang)))
     if a.top_actions:
-        lines.append(tr("report.top_actions", lang) + ":")
-        lines += [f"  {i}. {pick((s.text_en, s.text_fr), lang)}  [{s.guideline} {s.year}]"
+        lines.append(heading("report.top_actions", lang))
+        lines += [f"  {i}. {pick((s.text_en, s.text_fr), lang)}  [{s.guideline}]"
                   for i, s in enumerate(a.top_actions, 1)]
     return lines
 
@@ -50,20 +59,20 @@ def assessment_text(a: Assessment, *, lang: str = "en") -> str:
     lines = [tr("report.patient_line", lang, pid=r.patient_id, name=r.name or "", sex=sex,
                 age=int(r.age_on(a.as_of)), date=fmt_date(a.as_of, lang)), ""]
     lines += headline_lines(a, lang)
-    lines += ["", tr("report.models_synthetic" if a.synthetic_models else "report.models", lang) + ":"]
+    lines += ["", heading("report.models_synthetic" if a.synthetic_models else "report.models", lang)]
     for name, res in a.scores.models.items():
         label = pick(MODEL_SHORT[name], lang)
         if res.risk is None:
-            lines.append(f"  {label:<26} {tr('report.status.' + res.status, lang)}: {message_text(res.message, lang)}")
+            lines.append(f"  {label:<26} {'—':>8}  {message_text(res.message, lang)}")
         else:
             lo, hi = res.interval or (res.risk, res.risk)
             lines.append(f"  {label:<26} {pct(res.risk, lang):>8}  "
                          f"({tr('report.interval', lang, low=pct(lo, lang), high=pct(hi, lang))})")
-    lines += ["", tr("report.equations", lang) + ":"]
+    lines += ["", heading("report.equations", lang)]
     for name, res in a.shown_equations.items():
         label = pick(EQUATION_SHORT[name], lang)
         if res.risk is None:
-            lines.append(f"  {label:<26} {tr('report.status.' + res.status, lang)}: {message_text(res.message, lang)}")
+            lines.append(f"  {label:<26} {'—':>8}  {message_text(res.message, lang)}")
         else:
             warn = "; ".join(message_text(w, lang) for w in res.warning_messages)
             lines.append(f"  {label:<26} {pct(float(res.risk), lang):>8}" + (f"  ⚠ {warn}" if warn else ""))
@@ -72,25 +81,24 @@ def assessment_text(a: Assessment, *, lang: str = "en") -> str:
     if a.risk_age is not None:
         lines += ["", tr("report.risk_age", lang, age=fmt_number(a.risk_age, lang, 0))]
     for name, e in a.explanations.items():
-        lines += ["", f"{tr('report.explanation', lang)} — {pick(MODEL_SHORT[name], lang)}: "
-                      f"{summary(e, a.features, lang, a.units)}"]
+        lines += ["", heading("report.explanation", lang, model=name) + f" {summary(e, a.features, lang, a.units)}"]
         for f in e.factors[:6]:
             points = ("+" if f.points >= 0 else "") + fmt_number(f.points, lang, 1)
             lines.append(f"  {pick((f.label_en, f.label_fr), lang):<22} {points:>7} pts  "
                          + "; ".join(factor_evidence(f, a.features, lang, a.units, limit=2)))
     if a.what_if:
-        lines += ["", tr("report.what_if", lang) + ":"]
+        lines += ["", heading("report.what_if", lang)]
         for w in a.what_if:
             after = [f"{pick(MODEL_SHORT[k], lang)} {pct(v[0], lang)}" for k, v in w.models.items()]
             after += [f"{pick(EQUATION_SHORT[k], lang)} {pct(v, lang)}" for k, v in w.equations.items()]
-            lines.append(f"  {pick((w.scenario.label_en, w.scenario.label_fr), lang)} : " + ", ".join(after)
-                         if lang == "fr" else f"  {w.scenario.label_en}: " + ", ".join(after))
+            lines.append(f"  {heading_text(pick((w.scenario.label_en, w.scenario.label_fr), lang), lang)} "
+                         + ", ".join(after))
     for key, items in (("next_steps", a.next_steps), ("care_gaps", a.care_gaps), ("alerts", a.alerts)):
-        lines += ["", tr("report." + key, lang) + ":"]
+        lines += ["", heading("report." + key, lang)]
         lines += [f"  - {pick((s.text_en, s.text_fr), lang)}" + (f"  [{s.guideline}]" if getattr(s, "guideline", None)
                                                                    else "") for s in items] \
             or [f"  {tr('report.none', lang)}"]
     issues = a.issues
-    lines += ["", tr("report.issues", lang, n=len(issues)) + ":"]
+    lines += ["", heading("report.issues", lang, n=len(issues))]
     lines += [f"  - {message_text(i.as_message(), lang)}" for i in issues] or [f"  {tr('report.none', lang)}"]
     return "\n".join(lines) + "\n"

@@ -51,7 +51,7 @@ def headline_strip(a: Assessment) -> None:
                            f=top_factors_text(a, lang())))
         if a.top_actions:
             st.markdown(tx("**Next steps**", "**Prochaines étapes**") + "\n" + "\n".join(
-                f"{i}. {pick((s.text_en, s.text_fr), lang())} _({s.guideline} {s.year})_"
+                f"{i}. {pick((s.text_en, s.text_fr), lang())} _({s.guideline})_"
                 for i, s in enumerate(a.top_actions, 1)))
 
 
@@ -273,7 +273,7 @@ def plan(a: Assessment) -> None:
     if done:
         with st.expander(tx("Already in place ({n})", "Déjà en place ({n})", n=len(done))):
             for s in done:
-                st.markdown(f"- {s.text_fr if fr else s.text_en} _({s.guideline} {s.year})_")
+                st.markdown(f"- {s.text_fr if fr else s.text_en} _({s.guideline})_")
     st.markdown("##### " + tx("Care gaps", "Examens en retard"))
     if not a.care_gaps:
         st.write(tx("None.", "Aucun."))
