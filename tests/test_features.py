@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime
 import numpy as np
 import pytest
 
-from risk.features.build import build_features
-from risk.record import Diagnosis, Encounter, Measurement, Medication, PatientRecord
 from risk.equations.ckd_epi import ckd_epi_2021_array
+from risk.features.build import build_features
 from risk.features.tables import tables_from_records
+from risk.record import Diagnosis, Encounter, Measurement, Medication, PatientRecord
 
 
 def at(y: int, m: int = 1, d: int = 1) -> datetime:

@@ -12,12 +12,12 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from risk.terminology.concepts import MEASUREMENT_CONCEPTS
 from risk.errors import RiskError
 from risk.features.build import build_features
-from risk.record.build import build_record
-from risk.record import PatientRecord
 from risk.features.tables import tables_from_records
+from risk.record import PatientRecord
+from risk.record.build import build_record
+from risk.terminology.concepts import MEASUREMENT_CONCEPTS
 from tests.fhir_spec import ATC, LOINC, RXNORM, SNOMED, UCUM
 
 NOW = datetime(2030, 1, 1, tzinfo=UTC)  # fixed "today": nothing generated is in the future of it

@@ -17,12 +17,6 @@ import risk.terminology.drug_names
 import risk.terminology.medications
 import risk.terminology.observations
 import risk.terminology.systems
-from risk.terminology.concepts import (
-    CARE_EVIDENCE_CONCEPTS,
-    DIAGNOSIS_CONCEPTS,
-    MEASUREMENT_CONCEPTS,
-    MEDICATION_CONCEPTS,
-)
 from risk.terminology import (
     BP_PANEL,
     NOT_MAPPED_OBSERVATIONS,
@@ -37,6 +31,12 @@ from risk.terminology import (
     procedure_concepts,
     smoking_answer,
     smoking_answer_from_codeable,
+)
+from risk.terminology.concepts import (
+    CARE_EVIDENCE_CONCEPTS,
+    DIAGNOSIS_CONCEPTS,
+    MEASUREMENT_CONCEPTS,
+    MEDICATION_CONCEPTS,
 )
 
 LOINC = "http://loinc.org"

@@ -19,9 +19,9 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from risk.terminology.concepts import MEASUREMENT_CONCEPTS
 from risk.models.registry import LoadedModel
 from risk.models.spec import FACTOR_LABELS, FACTOR_OF
+from risk.terminology.concepts import MEASUREMENT_CONCEPTS
 
 
 @dataclass(frozen=True, kw_only=True)

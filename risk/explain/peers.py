@@ -20,9 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from risk.explain.whatif import apply
 from risk.models.registry import LoadedModel
 from risk.models.spec import HISTORY, MICROVASCULAR
-from risk.explain.whatif import apply
 
 HEALTHY_PROFILE: dict[str, float] = {
     "sbp": 125.0, "dbp": 80.0, "sbp_mean3": 125.0, "sbp_sd": math.nan, "sbp_slope": 0.0,

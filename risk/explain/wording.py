@@ -13,11 +13,11 @@ from datetime import date
 
 import pandas as pd
 
-from risk.terminology.concepts import MEASUREMENT_CONCEPTS
 from risk.explain.factors import Explanation, Factor
 from risk.i18n import fmt_date, fmt_number
 from risk.i18n.lab_units import LabUnit, value_text
 from risk.models.spec import FACTOR_OF
+from risk.terminology.concepts import MEASUREMENT_CONCEPTS
 
 NON_MODIFIABLE = frozenset({"age", "sex", "history"})
 

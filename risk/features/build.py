@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.typing import SeriesGroupBy
 
+from risk.features.tables import Tables
 from risk.terminology.concepts import (
     ANTIHYPERTENSIVE_CLASSES,
     CARE_EVIDENCE_CONCEPTS,
@@ -45,7 +46,6 @@ from risk.terminology.concepts import (
     MEASUREMENT_CONCEPTS,
     MEDICATION_CONCEPTS,
 )
-from risk.features.tables import Tables
 
 NUMERIC_CONCEPTS = [c for c, spec in MEASUREMENT_CONCEPTS.items() if spec.numeric]
 TREND_WINDOW_DAYS = 3 * 365.25  # slopes and SBP variability over the last 3 years

@@ -9,11 +9,10 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from risk.errors import ExitCode, RecordError, SourceError
+from risk.errors import ExitCode, RecordError
 
 
 @dataclass(kw_only=True)
