@@ -21,7 +21,6 @@ import pandas as pd
 
 from risk.models.registry import LoadedModel
 from risk.models.spec import FACTOR_LABELS, FACTOR_OF
-from risk.terminology.concepts import MEASUREMENT_CONCEPTS
 
 # A factor "drives" a risk when it adds at least this many percentage points: below, a bar is noise to a reader.
 DRIVER_MIN_POINTS = 0.05
