@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import risk.synth.events as events  # noqa: E402
 from risk.synth import simulate_cohort  # noqa: E402
-from risk.synth.population import DAYS_PER_YEAR  # noqa: E402
-from risk.synth.simulate import Ev, year_start_day  # noqa: E402
+from risk.synth.population import DAYS_PER_YEAR, year_start_day  # noqa: E402
+from risk.synth.state import Ev  # noqa: E402
 
 LANDMARK_YEAR = 2020
 OUTCOMES = {"retinopathy5": ([Ev.RETINOPATHY], ("ret",)), "foot5": ([Ev.NEUROPATHY, Ev.FOOT_ULCER, Ev.AMPUTATION],

@@ -18,7 +18,7 @@ from risk.synth import drugs as D
 from risk.synth import hazards as H
 from risk.synth import parameters as P
 from risk.synth.population import Population
-from risk.synth.simulate import _smoking_exposure, _State
+from risk.synth.state import State, smoking_exposure
 
 
 @dataclass(kw_only=True, slots=True)
@@ -57,7 +57,7 @@ def _running_mean(previous: np.ndarray, current: np.ndarray, tau_years: float, a
 
 
 def yearly_hazards(
-    st: _State,
+    st: State,
     pop: Population,
     lat: dict[str, np.ndarray],
     trt: dict[str, np.ndarray],
@@ -75,7 +75,7 @@ def yearly_hazards(
     updated_mean = np.where(st.a1c_n > 0, st.a1c_sum / np.maximum(st.a1c_n, 1), a1c)
     dx_day = np.where(st.dm_dx, st.dm_dx_day, st.dm_onset_day)
     age_dx = np.where(np.isnan(dx_day), age, pop.age_on(np.nan_to_num(dx_day)))
-    smoke_x = _smoking_exposure(st, start)
+    smoke_x = smoking_exposure(st, start)
     on = {name: D.has(st.drugs, bit) for name, bit in D.BIT.items()}
     prior = st.mi | st.stroke
 
