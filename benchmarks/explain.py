@@ -24,11 +24,11 @@ def main() -> None:
     args = ap.parse_args()
     from risk import advise
     from risk.assess.assessment import _frame
-    from risk.explain.factors import explain_row
-    from risk.models.registry import load_all
     from risk.assess.scores import score_one
-    from risk.record.load import iter_records, patient_view
+    from risk.explain.factors import explain_row
     from risk.explain.whatif import what_if
+    from risk.models.registry import load_all
+    from risk.record.load import iter_records, patient_view
 
     models = load_all(Path(args.models_dir))
     views = [patient_view(r, date(2026, 11, 28)) for p in sorted((ROOT / "sample_fhir").glob("*.json*"))

@@ -42,17 +42,17 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=2)
     args = ap.parse_args()
 
+    from risk.assess.scores import score_equations, score_models
     from risk.features.build import build_features
+    from risk.features.tables import tables_from_records
     from risk.models.registry import load_all
     from risk.panel.stream import CHUNK, _chunks
-    from risk.assess.scores import score_equations, score_models
     from risk.record.load import iter_records
     from risk.synth import generate
-    from risk.features.tables import tables_from_records
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "export"
-        generate(n_patients=args.patients, seed=11, out_dir=folder, progress=False)
+        generate(n_patients=args.patients, seed=11, out_dir=folder)
         files = sorted(folder.glob("*.ndjson"))
         models = load_all(ROOT / "models")
         as_of = date(2026, 1, 1)

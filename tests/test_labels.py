@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from risk.features.build import build_features
+from risk.features.tables import tables_from_records
 from risk.models.outcomes import ipcw_targets, label
 from risk.record import Diagnosis, Encounter, Measurement, PatientRecord
-from risk.features.tables import tables_from_records
 
 INDEX = date(2015, 1, 1)
 
