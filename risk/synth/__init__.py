@@ -7,6 +7,7 @@ aggregate counts. Same seed and size => byte-identical files. Every number, with
 How the cohort is built (the module names follow the flow):
 - `population.py`   who the patients are (fixed traits: sex, birth, entry, adherence, variability traits...)
 - `simulate.py`     the yearly loop from age 30 to the extraction date, and the latent risk factors
+- `state.py`        what the yearly steps share: per-patient state, event log, flags, the resulting History
 - `events.py`       one year: events drawn from `yearly_hazards.py` (published equations in `hazards.py`
                     times the longitudinal effects), the GP review (`treatment.py`), then `progression.py`
 - `visits.py`       what gets measured at which visit; `medications.py` prescriptions and renewals
