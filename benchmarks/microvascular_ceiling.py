@@ -16,14 +16,14 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from lifelines.utils import concordance_index
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import risk.synth.events as events  # noqa: E402
+from risk.models.evaluate import c_index  # noqa: E402
 from risk.synth import simulate_cohort  # noqa: E402
-from risk.synth.population import DAYS_PER_YEAR  # noqa: E402
-from risk.synth.simulate import Ev, year_start_day  # noqa: E402
+from risk.synth.population import DAYS_PER_YEAR, year_start_day  # noqa: E402
+from risk.synth.state import Ev  # noqa: E402
 
 LANDMARK_YEAR = 2020
 OUTCOMES = {"retinopathy5": ([Ev.RETINOPATHY], ("ret",)), "foot5": ([Ev.NEUROPATHY, Ev.FOOT_ULCER, Ev.AMPUTATION],
@@ -84,7 +84,8 @@ def main(n_patients: int, seed: int) -> None:
         ret9[1].append(first_ret[sel] <= stop)
     for name, (t, e, hz) in pooled.items():
         t, e, hz = (np.concatenate(x) for x in (t, e, hz))
-        print(f"{name}: n={t.size} events={int(e.sum())} C-index of the true hazard={concordance_index(t, -hz, e):.3f} "
+        c = c_index(t, e.astype(int), hz)
+        print(f"{name}: n={t.size} events={int(e.sum())} C-index of the true hazard={c:.3f} "
               f"(SD of log hazard {np.log(np.maximum(hz, 1e-12)).std():.2f})")
     t, e = np.concatenate(ret9[0]), np.concatenate(ret9[1])
     e = e[np.argsort(t)]

@@ -31,7 +31,7 @@ def one_run(n: int, seed: int, out: Path, gzip: bool) -> dict[str, object]:
     from risk.synth import generate
 
     start = time.perf_counter()
-    summary = generate(n_patients=n, seed=seed, out_dir=out, gzip=gzip, progress=False)
+    summary = generate(n_patients=n, seed=seed, out_dir=out, gzip=gzip)
     seconds = time.perf_counter() - start
     size = sum(p.stat().st_size for p in out.iterdir())
     return {

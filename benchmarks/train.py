@@ -43,6 +43,7 @@ def main() -> None:
     ap.add_argument("--landmarks", type=int, default=3, help="index dates per patient (as for the shipped models)")
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
+    from risk.feedback import progress
     from risk.models.pipeline import load_tables, train_all
     from risk.synth import generate
 
@@ -50,16 +51,16 @@ def main() -> None:
     cohort, out = work / "cohort", Path(args.out or work / "models")
     times = {}
     t0 = time.perf_counter()
-    generate(n_patients=args.patients, seed=args.seed, out_dir=cohort, progress=True)
+    generate(n_patients=args.patients, seed=args.seed, out_dir=cohort, progress=progress)
     times["generate"] = time.perf_counter() - t0
     times["orjson parse (baseline)"] = orjson_baseline(cohort)
     t0 = time.perf_counter()
-    tables = load_tables(cohort, progress=True)
+    tables = load_tables(cohort, progress=progress)
     times["read FHIR -> records -> tables"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     train_all(tables, out, n_bootstrap=args.bootstrap, landmarks=args.landmarks,
               description=f"benchmark cohort {args.patients}",
-              synthetic=True, progress=True, comparators=False)
+              synthetic=True, progress=progress, comparators=False)
     times["features + labels + train + evaluate (5 models)"] = time.perf_counter() - t0
     total = sum(v for k, v in times.items() if "baseline" not in k)
     print(f"patients: {args.patients}, bootstrap members: {args.bootstrap}, landmarks: {args.landmarks}, cores: 2")

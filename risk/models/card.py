@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
-from risk.models.spec import ModelSpec
+from risk.models.registry import write_checksums
+from risk.models.spec import MODEL_SPECS, ModelSpec
 
 
 def _ci(block: dict[str, Any], key: str) -> str:
@@ -26,14 +29,8 @@ def _row(name: str, b: dict[str, Any]) -> str:
             f"{b['mean_predicted']:.3f} / {b['observed']:.3f} |")
 
 
-def rewrite_card(folder: Any, external: str | None = None) -> None:
+def rewrite_card(folder: Path | str, external: str | None = None) -> None:
     """Re-render a saved model's card from its manifest and metrics, then re-seal the folder's checksums."""
-    import json
-    from pathlib import Path
-
-    from risk.models.registry import write_checksums
-    from risk.models.spec import MODEL_SPECS
-
     folder = Path(folder)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))

@@ -1,4 +1,4 @@
-"""`risk train` and `risk evaluate` subcommands."""
+"""`risk train` and `risk evaluate` subcommands: the face of risk.models.pipeline (prints, progress bars)."""
 
 from __future__ import annotations
 
@@ -8,18 +8,20 @@ from pathlib import Path
 
 from risk import feedback
 from risk.errors import ExitCode
+from risk.models.pipeline import held_out_metrics, landmark_sets, load_tables, train_all
+from risk.models.registry import load_all
+from risk.models.spec import MODEL_SPECS
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from risk.models.pipeline import load_tables, train_all
-
-    tables = load_tables(args.source, progress=not args.quiet)
+    progress = None if args.quiet else feedback.progress
+    tables = load_tables(args.source, progress=progress)
     names = args.models.split(",") if args.models else None
     description = args.description or (f"synthetic cohort from `risk synth` at {args.source}" if args.synthetic
                                        else f"bulk export at {args.source}")
     results = train_all(tables, Path(args.out), model_names=names, n_bootstrap=args.bootstrap,
                         landmarks=args.landmarks,
-                        description=description, synthetic=args.synthetic, progress=not args.quiet,
+                        description=description, synthetic=args.synthetic, progress=progress,
                         plots_dir=Path(args.out) / "plots")
     for r in results:
         o = r.metrics["overall"]
@@ -31,31 +33,15 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """Re-evaluate saved models on the held-out split of a source (same split and labels as training)."""
-    from risk.features.build import build_features
-    from risk.models.evaluate import calibration_plot, evaluate
-    from risk.models.pipeline import COMPARATORS, default_index_date, equation_risks, load_tables
-    from risk.models.registry import load_all
-    from risk.models.spec import MODEL_SPECS
-    from risk.models.train import training_set
-
-    tables = load_tables(args.source, progress=not args.quiet)
+    tables = load_tables(args.source, progress=None if args.quiet else feedback.progress)
     models = load_all(Path(args.models_dir))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     report = {}
     for name, model in models.items():
-        spec = MODEL_SPECS[name]
-        index_date = default_index_date(tables, spec.horizon_years)
-        ts = training_set(spec, tables, build_features(tables, index_date), index_date)
-        test = (ts.split == "test").to_numpy() if not args.all_patients else slice(None)
-        feats = ts.features[test]
-        predicted = model.predict(feats).risk
-        comps = equation_risks(feats, COMPARATORS[name]) if COMPARATORS[name] else {}
-        report[name] = evaluate(features=feats, labels=ts.labels[test], targets=ts.targets[test],
-                                predicted=predicted, comparators=comps)
-        t = ts.targets[test]
-        calibration_plot(t["y"].to_numpy(), t["weight"].to_numpy(), predicted,
-                         title=f"{name}: calibration", path=out / f"{name}_calibration.html")
+        ts = landmark_sets(MODEL_SPECS[name], tables)[0]
+        report[name] = held_out_metrics(model, ts, all_patients=args.all_patients,
+                                        plot=out / f"{name}_calibration.html")
         o = report[name]["overall"]
         feedback.out(f"{name}: n={o['n']} events={o['events']} C-index {o['c_index']:.3f} "
                      f"AUROC {o['auroc']:.3f} slope {o['calibration_slope']:.2f} "

@@ -12,15 +12,64 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from lifelines.utils import concordance_index
 from sklearn.metrics import roc_auc_score
+
+from risk.models.calibration import intercept_shift, platt
 
 AGE_BANDS = [(40, 50), (50, 60), (60, 70), (70, 80), (80, 90)]
 N_BOOTSTRAP = 100
 
 
 def c_index(time: np.ndarray, status: np.ndarray, risk: np.ndarray) -> float:
-    return float(concordance_index(time, -risk, status == 1))
+    """Harrell's C for right-censored data; `status == 1` is the event, anything else censors (competing deaths).
+
+    A pair is comparable when the earlier time is an event, and also when a censored time equals an event time
+    (the censored patient was still at risk); two events at the same time are not compared. A comparable pair is
+    concordant when the earlier event has the higher risk; tied risks count one half. This is the definition of
+    lifelines' `concordance_index` (and Harrell 1982). NaN when no pair is comparable. O(n log^2 n), vectorised.
+    """
+    time = np.asarray(time, dtype=float)
+    event = np.asarray(status) == 1
+    risk = np.asarray(risk, dtype=float)
+    if np.isnan(time).any() or np.isnan(risk).any():
+        raise ValueError("c_index: NaN in time or risk")
+    order = np.lexsort((~event, time))  # by time; at equal times, events before censored
+    time, event, rank = time[order], event[order], np.unique(risk[order], return_inverse=True)[1]
+    event_times = np.sort(time[event])
+    # Each event is compared with every position from `start` on: later times, and censored at its own time.
+    t = time[event]
+    start = np.searchsorted(time, t, "left") + np.searchsorted(event_times, t, "right") - np.searchsorted(
+        event_times, t, "left")
+    pairs = int((len(time) - start).sum())
+    if pairs == 0:
+        return float("nan")
+    r = rank[event]
+    # comparable partners with a lower risk (concordant), and with a lower or the same risk
+    lower, lower_or_tied = np.split(_count_from(rank, np.tile(start, 2), np.concatenate([r, r + 1])), 2)
+    concordant = int(lower.sum())
+    tied = int((lower_or_tied - lower).sum())
+    return (concordant + tied / 2) / pairs
+
+
+def _count_from(rank: np.ndarray, start: np.ndarray, below: np.ndarray) -> np.ndarray:
+    """For each query k: how many positions j >= start[k] have rank[j] < below[k] (ranks are 0..n-1).
+
+    Counts over the whole array minus counts over the prefix [0, start); the prefix is split into the aligned
+    blocks of its binary digits, each searched in a copy of `rank` sorted within blocks of that size.
+    """
+    n = len(rank)
+    total = np.searchsorted(np.sort(rank), below, "left")
+    before = np.zeros(len(start), dtype=np.int64)
+    span = n + 1  # block keys: block index * span + rank, so one global sort orders blocks then ranks
+    level = 0
+    while (1 << level) <= n:
+        size = 1 << level
+        keys = np.sort((np.arange(n) >> level) * span + rank)
+        used = ((start >> level) & 1) == 1
+        block = (start[used] >> level) - 1  # the aligned block of this size that this binary digit adds
+        before[used] += np.searchsorted(keys, block * span + below[used], "left") - block * size
+        level += 1
+    return total - before
 
 
 def weighted_auc(y: np.ndarray, w: np.ndarray, p: np.ndarray) -> float:
@@ -37,11 +86,9 @@ def _logit(p: np.ndarray) -> np.ndarray:
 
 def calibration_slope_intercept(y: np.ndarray, w: np.ndarray, p: np.ndarray) -> tuple[float, float]:
     """Slope from logit(obs) ~ a + b logit(p); intercept = calibration-in-the-large (offset logit(p), b fixed 1)."""
-    from risk.models.train import _platt, intercept_shift
-
     keep = w > 0
     lp = _logit(p[keep])
-    _, slope = _platt(lp, y[keep], w[keep])
+    _, slope = platt(lp, y[keep], w[keep])
     return float(slope), float(intercept_shift(lp, y[keep], w[keep]))
 
 
@@ -173,14 +220,8 @@ def calibration_plot(y: np.ndarray, w: np.ndarray, p: np.ndarray, *, title: str,
 
 
 def _try_png(fig, path: Path) -> None:  # noqa: ANN001
-    """PNG through kaleido, which needs a Chrome/Chromium; skipped (HTML only) when none is installed."""
-    import os
-    import shutil
-
-    browser = os.environ.get("BROWSER_PATH") or shutil.which("chromium") or shutil.which("google-chrome")
-    if not browser:
-        return
-    os.environ.setdefault("BROWSER_PATH", browser)
+    """PNG through kaleido when it is installed; kaleido finds Chrome/Chromium itself (its BROWSER_PATH variable or
+    the usual install paths). Optional: without either, only the HTML is written."""
     try:
         fig.write_image(str(path))
     except Exception:  # noqa: BLE001 (a missing PNG must never fail an evaluation; the HTML is written)

@@ -14,13 +14,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from risk.features.build import build_features
 from risk.features.tables import Tables, tables_from_records
 from risk.models.evaluate import calibration_table, observed_risk
-from risk.models.pipeline import default_index_date
+from risk.models.pipeline import landmark_sets
 from risk.models.registry import LoadedModel
 from risk.models.spec import MODEL_SPECS
-from risk.models.train import training_set
 from risk.record import PatientRecord
 
 MIN_PATIENTS = 100
@@ -52,8 +50,8 @@ def local_calibration(records: list[PatientRecord], name: str, model: LoadedMode
 def calibration_on_tables(tables: Tables, name: str, model: LoadedModel, *, min_patients: int = MIN_PATIENTS,
                           min_events: int = MIN_EVENTS) -> LocalCalibration:
     spec = MODEL_SPECS[name]
-    index_date = default_index_date(tables, spec.horizon_years)  # same labelling as training
-    ts = training_set(spec, tables, build_features(tables, index_date), index_date)
+    ts = landmark_sets(spec, tables)[0]  # same index date and labelling as training
+    index_date = ts.index_date
     n = len(ts.features)
     events = int((ts.labels["status"] == 1).sum())
     y, w = ts.targets["y"].to_numpy(), ts.targets["weight"].to_numpy()

@@ -1,6 +1,7 @@
-"""From a bulk export to trained, evaluated, documented models: the `risk train` path.
+"""From a bulk export to trained, evaluated, documented models: the `risk train` and `risk evaluate` path.
 
 Same path as the app: FHIR -> records -> long tables -> features at the index date; labels from the timeline.
+Nothing here prints or draws a progress bar: callers pass `progress` (e.g. `risk.feedback.progress`).
 """
 
 from __future__ import annotations
@@ -14,14 +15,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from risk import feedback
+from risk.equations.applicability import reference_scores
 from risk.features.build import build_features
 from risk.features.tables import Tables, tables_from_records
 from risk.models.card import model_card
 from risk.models.evaluate import calibration_plot, evaluate
 from risk.models.outcomes import extraction_date
+from risk.models.registry import LoadedModel
 from risk.models.spec import MODEL_SPECS, ModelSpec
-from risk.models.train import TrainedModel, save, train, training_set, with_landmarks
+from risk.models.train import Progress, TrainedModel, TrainingSet, save, train, training_set, with_landmarks
+from risk.record.load import iter_records
 
 # Published equations shown beside each model (same patients, same outcome horizon).
 COMPARATORS: dict[str, tuple[str, ...]] = {
@@ -31,13 +34,14 @@ COMPARATORS: dict[str, tuple[str, ...]] = {
     "retinopathy5": (),
     "foot5": (),
 }
+LANDMARK_STEP_YEARS = 2.0
 
 
-def load_tables(source: str | Path, *, progress: bool = True) -> Tables:
-    from risk.record.load import iter_records
-
-    records = iter_records(source)
-    return tables_from_records(feedback.progress(records, desc="reading records", enabled=progress))
+def load_tables(source: str | Path, *, progress: Progress | None = None) -> Tables:
+    records: Iterable[Any] = iter_records(source)
+    if progress is not None:
+        records = progress(records, desc="reading records")
+    return tables_from_records(records)
 
 
 def default_index_date(tables: Tables, horizon_years: float) -> date:
@@ -45,10 +49,23 @@ def default_index_date(tables: Tables, horizon_years: float) -> date:
     return (extraction_date(tables) - pd.Timedelta(days=365.25 * horizon_years)).date()
 
 
+def landmark_sets(spec: ModelSpec, tables: Tables, *, landmarks: int = 1,
+                  features_by_day: dict[date, pd.DataFrame] | None = None) -> list[TrainingSet]:
+    """The training set at the default index date, then one per earlier landmark (LANDMARK_STEP_YEARS apart).
+    `features_by_day` caches the features of each day across models (the same days recur)."""
+    cache = {} if features_by_day is None else features_by_day
+    index_date = default_index_date(tables, spec.horizon_years)
+    sets = []
+    for k in range(max(1, landmarks)):
+        day = index_date - timedelta(days=round(365.25 * LANDMARK_STEP_YEARS * k))
+        if day not in cache:
+            cache[day] = build_features(tables, day)
+        sets.append(training_set(spec, tables, cache[day], day))
+    return sets
+
+
 def equation_risks(features: pd.DataFrame, names: Iterable[str]) -> dict[str, np.ndarray]:
     """Published equations per patient (NaN where not applicable), for comparison with the models."""
-    from risk.equations.applicability import reference_scores
-
     names = list(names)
     out = {n: np.full(len(features), np.nan) for n in names}
     for i, (_, row) in enumerate(features.iterrows()):
@@ -63,6 +80,34 @@ def equation_risks(features: pd.DataFrame, names: Iterable[str]) -> dict[str, np
     return out
 
 
+def held_out_metrics(model: LoadedModel, ts: TrainingSet, *, all_patients: bool = False, comparators: bool = True,
+                     plot: Path | None = None) -> dict[str, Any]:
+    """Predict the test split (or every patient, for external data), compare with the published equations on
+    the same patients and, if `plot` is given, write the calibration chart there. One path for `risk train`
+    and `risk evaluate`, so their figures agree."""
+    name = ts.spec.name
+    test = np.ones(len(ts.split), dtype=bool) if all_patients else (ts.split == "test").to_numpy()
+    feats = ts.features[test]
+    predicted = model.predict(feats).risk
+    comps = equation_risks(feats, COMPARATORS[name]) if comparators and COMPARATORS[name] else {}
+    metrics = evaluate(features=feats, labels=ts.labels[test], targets=ts.targets[test], predicted=predicted,
+                       comparators=comps)
+    metrics["test_index_date"] = ts.index_date.isoformat()
+    if plot is not None:
+        t = ts.targets[test]
+        who = "all patients" if all_patients else "held-out patients"
+        calibration_plot(t["y"].to_numpy(), t["weight"].to_numpy(), predicted, title=f"{name}: calibration on {who}",
+                         path=plot)
+    return metrics
+
+
+def as_loaded(model: TrainedModel, folder: Path) -> LoadedModel:
+    """The in-memory model with the interface of a saved one, to evaluate it before it is written."""
+    return LoadedModel(name=model.spec.name, folder=folder, booster=model.booster, ensemble=tuple(model.ensemble),
+                       manifest={"name": model.spec.name, "features": model.features,
+                                 "calibration": {"a": model.calibration[0], "b": model.calibration[1]}})
+
+
 @dataclass(kw_only=True)
 class TrainResult:
     spec: ModelSpec
@@ -71,51 +116,25 @@ class TrainResult:
     folder: Path
 
 
-LANDMARK_STEP_YEARS = 2.0
-
-
 def train_all(tables: Tables, out_dir: Path, *, model_names: Iterable[str] | None = None, n_bootstrap: int = 10,
               landmarks: int = 1,
-              description: str, synthetic: bool, seed: int = 20261128, progress: bool = True,
+              description: str, synthetic: bool, seed: int = 20261128, progress: Progress | None = None,
               comparators: bool = True, external: Callable[[TrainedModel], str | None] | None = None,
               plots_dir: Path | None = None) -> list[TrainResult]:
+    """Train, evaluate on the held-out split, document and save each model (`progress`: see `train`)."""
     results = []
-    feature_cache: dict[date, pd.DataFrame] = {}
+    features_by_day: dict[date, pd.DataFrame] = {}
     for name in model_names or MODEL_SPECS:
         spec = MODEL_SPECS[name]
-        index_date = default_index_date(tables, spec.horizon_years)
-        sets = []
-        for k in range(max(1, landmarks)):
-            day = index_date - timedelta(days=round(365.25 * LANDMARK_STEP_YEARS * k))
-            if day not in feature_cache:
-                feature_cache[day] = build_features(tables, day)
-            sets.append(training_set(spec, tables, feature_cache[day], day))
+        sets = landmark_sets(spec, tables, landmarks=landmarks, features_by_day=features_by_day)
         ts = with_landmarks(sets[0], sets[1:]) if len(sets) > 1 else sets[0]
-        if progress:
-            feedback.err(f"{name}: {len(ts.features)} eligible patients at {index_date}, "
-                         f"{int((ts.labels['status'] == 1).sum())} events; training...")
-        model = train(ts, n_bootstrap=n_bootstrap, seed=seed)
-        test = (ts.split == "test").to_numpy()
-        feats = ts.features[test]
-        from risk.models.registry import LoadedModel
-
-        loaded = LoadedModel(name=name, folder=out_dir, booster=model.booster, ensemble=tuple(model.ensemble),
-                             manifest={"name": name, "features": model.features,
-                                       "calibration": {"a": model.calibration[0], "b": model.calibration[1]}})
-        predicted = loaded.predict(feats).risk
-        comps = equation_risks(feats, COMPARATORS[name]) if comparators and COMPARATORS[name] else {}
-        metrics = evaluate(features=feats, labels=ts.labels[test], targets=ts.targets[test], predicted=predicted,
-                           comparators=comps)
-        metrics["test_index_date"] = index_date.isoformat()
+        model = train(ts, n_bootstrap=n_bootstrap, seed=seed, progress=progress)
+        plot = Path(plots_dir) / f"{name}_calibration.html" if plots_dir is not None else None
+        metrics = held_out_metrics(as_loaded(model, out_dir), ts, comparators=comparators, plot=plot)
         training = {**model.info, "n_bootstrap": n_bootstrap, "description": description, "synthetic": synthetic,
                     "landmarks": [s.index_date.isoformat() for s in sets]}
         ext = external(model) if external else None
         card = model_card(spec, training=training, metrics=metrics, external=ext)
         folder = save(model, out_dir, training_data=training, metrics=metrics, card=card)
-        if plots_dir is not None:
-            t = ts.targets[test]
-            calibration_plot(t["y"].to_numpy(), t["weight"].to_numpy(), predicted,
-                             title=f"{name}: calibration on held-out patients",
-                             path=Path(plots_dir) / f"{name}_calibration.html")
         results.append(TrainResult(spec=spec, model=model, metrics=metrics, folder=folder))
     return results

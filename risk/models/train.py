@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -19,12 +20,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import xgboost as xgb
-from scipy.special import expit
 
 from risk.features.tables import Tables
+from risk.models.calibration import recalibrate
 from risk.models.outcomes import ipcw_targets, label
 from risk.models.registry import write_checksums
 from risk.models.spec import ModelSpec, eligible_mask
+
+# A progress wrapper: progress(iterable, total=..., desc=...) yields the items (risk.feedback.progress does).
+Progress = Callable[..., Iterable[Any]]
 
 PARAMS: dict[str, Any] = {
     "objective": "binary:logistic", "eval_metric": "logloss", "tree_method": "hist", "max_depth": 4,
@@ -98,52 +102,15 @@ def _dmatrix(ts: TrainingSet, part: str | None, features: list[str]) -> xgb.DMat
                        feature_names=features, missing=np.nan)
 
 
-def _platt(margin: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[float, float]:
-    """Weighted logistic recalibration logit(p) = a + b * margin (Newton iterations; Platt 1999)."""
-    a, b = 0.0, 1.0
-    for _ in range(50):
-        p = expit(a + b * margin)
-        g = np.array([np.sum(w * (p - y)), np.sum(w * (p - y) * margin)])
-        h = p * (1 - p) * w
-        hess = np.array([[h.sum(), (h * margin).sum()], [(h * margin).sum(), (h * margin**2).sum()]])
-        step = np.linalg.solve(hess + 1e-9 * np.eye(2), g)
-        a, b = a - step[0], b - step[1]
-        if np.abs(step).max() < 1e-8:
-            break
-    return float(a), float(b)
-
-
-def _log_likelihood(margin: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
-    p = np.clip(expit(margin), 1e-12, 1 - 1e-12)
-    return float(np.sum(w * (y * np.log(p) + (1 - y) * np.log1p(-p))))
-
-
-def intercept_shift(margin: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
-    """Weighted calibration in the large: a in logit(p) = a + margin, slope fixed at 1 (Newton steps)."""
-    a = 0.0
-    for _ in range(50):
-        q = expit(a + margin)
-        step = float(np.sum(w * (q - y))) / max(float(np.sum(w * q * (1 - q))), 1e-12)
-        a -= step
-        if abs(step) < 1e-10:
-            break
-    return a
-
-
-def recalibrate(margin: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[float, float, str]:
-    """Recalibration in the large (intercept only) unless a slope adds significantly (likelihood ratio, 1 df,
-    p < 0.05): the closed testing procedure of Vergouwe et al. (Stat Med 2017) for updating a model. With a few
-    hundred events a fitted slope is noisy (SE ~0.05-0.08) and stretched held-out predictions more often than it
-    corrected them; the early-stopped booster's log-odds are already close to slope 1."""
-    a_full, b_full = _platt(margin, y, w)
-    a_int = intercept_shift(margin, y, w)
-    ratio = 2 * (_log_likelihood(a_full + b_full * margin, y, w) - _log_likelihood(a_int + margin, y, w))
-    if ratio > 3.841:  # chi-square 1 df, 95th percentile
-        return a_full, b_full, f"Platt (intercept and slope; likelihood ratio {ratio:.1f})"
-    return a_int, 1.0, f"intercept only (slope not significant; likelihood ratio {ratio:.1f})"
-
-
-def train(ts: TrainingSet, *, n_bootstrap: int = 10, seed: int = 20261128, progress=None) -> TrainedModel:  # noqa: ANN001
+def train(ts: TrainingSet, *, n_bootstrap: int = 10, seed: int = 20261128,
+          progress: Progress | None = None) -> TrainedModel:
+    """Fit, recalibrate and bootstrap one model. `progress` wraps an iterable (e.g. `risk.feedback.progress`): it
+    is given the bootstrap members, described by the number of eligible patients and events."""
+    members: Iterable[int] = range(n_bootstrap)
+    if progress is not None:
+        events = int((ts.labels["status"] == 1).sum())
+        members = progress(members, total=n_bootstrap,
+                           desc=f"{ts.spec.name}: {len(ts.features)} eligible at {ts.index_date}, {events} events")
     features = list(ts.spec.features)
     params = {**PARAMS, "seed": seed}
     dtrain, dcal = _dmatrix(ts, "train", features), _dmatrix(ts, "calibration", features)
@@ -159,13 +126,11 @@ def train(ts: TrainingSet, *, n_bootstrap: int = 10, seed: int = 20261128, progr
     train_rows = (ts.split == "train").to_numpy()
     xtrain = ts.features.loc[train_rows, features].astype(float).to_numpy()[
         ts.targets.loc[train_rows, "weight"].to_numpy() > 0]
-    for i in range(n_bootstrap):
+    for i in members:
         idx = rng.integers(0, len(y), len(y))
         dboot = xgb.DMatrix(xtrain[idx], label=y[idx], weight=w[idx], feature_names=features, missing=np.nan)
         ensemble.append(xgb.train({**params, "seed": seed + i + 1}, dboot, num_boost_round=rounds,
                                   verbose_eval=False))
-        if progress:
-            progress(i + 1, n_bootstrap)
     info = {
         "rounds": rounds, "n_train": int(dtrain.num_row()), "n_calibration": int(dcal.num_row()),
         "events_train": int(dtrain.get_label().sum()), "index_date": ts.index_date.isoformat(),

@@ -7,6 +7,7 @@ aggregate counts. Same seed and size => byte-identical files. Every number, with
 How the cohort is built (the module names follow the flow):
 - `population.py`   who the patients are (fixed traits: sex, birth, entry, adherence, variability traits...)
 - `simulate.py`     the yearly loop from age 30 to the extraction date, and the latent risk factors
+- `state.py`        what the yearly steps share: per-patient state, event log, flags, the resulting History
 - `events.py`       one year: events drawn from `yearly_hazards.py` (published equations in `hazards.py`
                     times the longitudinal effects), the GP review (`treatment.py`), then `progression.py`
 - `visits.py`       what gets measured at which visit; `medications.py` prescriptions and renewals
@@ -20,10 +21,12 @@ from __future__ import annotations
 import gzip as gzip_module
 import time
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import islice
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
 import orjson
@@ -32,13 +35,16 @@ from risk.synth import drugs as D
 from risk.synth import parameters as P
 from risk.synth.names import N_NAMES
 from risk.synth.population import day_number, draw_population
-from risk.synth.simulate import History, simulate
+from risk.synth.simulate import simulate
+from risk.synth.state import History
 from risk.synth.summary import EventTally, tally_events
 from risk.synth.writer import ChunkWriter
 
+# A progress wrapper: progress(iterable, total=..., desc=...) yields the items (risk.feedback.progress does).
+Progress = Callable[..., Iterable[Any]]
 RESOURCE_TYPES = ("Patient", "Encounter", "Observation", "Condition", "Procedure", "MedicationRequest")
 
-__all__ = ["RESOURCE_TYPES", "SynthSummary", "generate", "simulate_cohort"]
+__all__ = ["RESOURCE_TYPES", "Progress", "SynthSummary", "generate", "simulate_cohort"]
 
 
 @dataclass(kw_only=True, slots=True)
@@ -89,7 +95,7 @@ def simulate_cohort(*, n_patients: int, seed: int, end_date: date = date(2025, 1
     return [h for h, _ in _chunks(n_patients, seed, end_date)]
 
 
-def _chunks(n_patients: int, seed: int, end_date: date):  # noqa: ANN202  (generator of (History, rng))
+def _chunks(n_patients: int, seed: int, end_date: date) -> Iterator[tuple[History, np.random.Generator]]:
     root = np.random.SeedSequence(seed)
     end_day = float(day_number(end_date))
     n_chunks = max(1, -(-n_patients // P.CHUNK_SIZE))
@@ -106,10 +112,14 @@ def generate(
     seed: int,
     out_dir: Path,
     gzip: bool = False,
-    progress: bool = True,
+    progress: Progress | None = None,
     end_date: date = date(2025, 12, 31),
 ) -> SynthSummary:
-    """Write a synthetic bulk-export NDJSON folder; same arguments give byte-identical files."""
+    """Write a synthetic bulk-export NDJSON folder; same arguments give byte-identical files.
+
+    `progress` wraps an iterable and yields its items (e.g. `risk.feedback.progress`); it is advanced one step
+    per patient written, so the caller decides whether and where a bar is shown.
+    """
     if n_patients < 1:
         raise ValueError("n_patients must be at least 1")
     started = time.perf_counter()
@@ -128,7 +138,7 @@ def generate(
     counts: Counter[str] = Counter()
     defects: Counter[str] = Counter()
     tally = EventTally()
-    bar = _progress_bar(n_patients, progress)
+    ticks = iter(progress(range(n_patients), total=n_patients, desc="synth") if progress else ())
     try:
         done = 0
         for h, write_rng in _chunks(n_patients, seed, end_date):
@@ -141,8 +151,7 @@ def generate(
             defects.update(writer.defects)
             tally_events(h, tally)
             done += h.pop.n
-            if bar is not None:
-                bar.update(h.pop.n)
+            next(islice(ticks, h.pop.n - 1, None), None)  # advance the caller's progress by this chunk
     finally:
         for fh in handles.values():
             if isinstance(fh, gzip_module.GzipFile):
@@ -152,8 +161,9 @@ def generate(
                     inner.close()
             else:
                 fh.close()
-        if bar is not None:
-            bar.close()
+        close = getattr(ticks, "close", None)
+        if close is not None:
+            close()  # a generator (a tqdm bar) ends here, whether or not the run finished
     summary = SynthSummary(
         n_patients=n_patients,
         seed=seed,
@@ -176,10 +186,3 @@ def generate(
     (out_dir / "cohort_summary.json").write_bytes(orjson.dumps(summary.to_json(), option=orjson.OPT_INDENT_2))
     return summary
 
-
-def _progress_bar(total: int, enabled: bool):  # noqa: ANN202
-    if not enabled:
-        return None
-    from tqdm import tqdm
-
-    return tqdm(total=total, unit="patients", desc="synth", file=None, leave=False)

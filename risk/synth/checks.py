@@ -13,9 +13,10 @@ import numpy as np
 
 from risk.synth import drugs as D
 from risk.synth import hazards as H
+from risk.synth import parameters as P
 from risk.synth.codes import CAUSES
 from risk.synth.population import DAYS_PER_YEAR, day_number, year_start_day
-from risk.synth.simulate import F_DM, F_HTN, Ev, History, treated_levels
+from risk.synth.state import F_DM, F_HTN, Ev, History
 
 AGE_BANDS = ((30, 45), (45, 65), (65, 75), (75, 85), (85, 120))
 
@@ -29,7 +30,7 @@ def cross_section(h: History, on: date = date(2015, 7, 1)) -> dict[str, object]:
     age = pop.age_on(day)
     lat = {k: v[j].astype(float) for k, v in h.latent.items()}
     drugs = h.drugs[j + 1]
-    trt = treated_levels(lat, drugs, pop.adherence)
+    trt = D.treated_levels(lat, drugs, pop.adherence)
     flags = h.flags[j]
     ev = h.events
     onset = np.full(pop.n, np.inf)
@@ -45,7 +46,9 @@ def cross_section(h: History, on: date = date(2015, 7, 1)) -> dict[str, object]:
             bands[f"{sex} {lo}-{hi}"] = {
                 "n": int(m.sum()),
                 "sbp_latent_treated": round(float(trt["sbp"][m].mean()), 1),
-                "ncd_risc_mean": round(float(H.by_age_sex(age[m], pop.male[m], *_sbp_tables()).mean()), 1),
+                "ncd_risc_mean": round(
+                    float(H.by_age_sex(age[m], pop.male[m], P.SBP_MEAN_MEN, P.SBP_MEAN_WOMEN).mean()), 1
+                ),
                 "diabetes_diagnosed": round(float((flags[m] & F_DM > 0).mean()), 3),
                 "diabetes_true": round(float((onset[m] <= day).mean()), 3),
                 "hypertension_aware": round(float((flags[m] & F_HTN > 0).mean()), 3),
@@ -92,12 +95,6 @@ def cross_section(h: History, on: date = date(2015, 7, 1)) -> dict[str, object]:
     out["adherence_mean"] = round(float(a.mean()), 3)
     out["adherence_good_share"] = round(float((a >= 0.8).mean()), 3)
     return out
-
-
-def _sbp_tables() -> tuple[tuple[float, ...], tuple[float, ...]]:
-    from risk.synth import parameters as P
-
-    return P.SBP_MEAN_MEN, P.SBP_MEAN_WOMEN
 
 
 def rates(h: History) -> dict[str, object]:

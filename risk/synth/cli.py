@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import date
 from pathlib import Path
 
-from risk.errors import ExitCode
+from risk import feedback
+from risk.errors import ExitCode, RiskError
+from risk.synth import generate
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:  # noqa: SLF001
@@ -42,20 +43,17 @@ def _positive_int(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from risk.synth import generate  # imported here so `risk --help` stays fast
-
     out: Path = args.out
     if out.exists() and not out.is_dir():
-        print(f"error: --out {out} exists and is not a folder; choose a folder path", file=sys.stderr)  # noqa: T201
-        return int(ExitCode.USAGE)
+        raise RiskError(f"--out {out} exists and is not a folder; choose a folder path", ExitCode.USAGE)
     summary = generate(
         n_patients=args.patients,
         seed=args.seed,
         out_dir=out,
         gzip=args.gzip,
-        progress=not args.no_progress,
+        progress=None if args.no_progress else feedback.progress,
         end_date=args.end_date,
     )
     counts = ", ".join(f"{k} {v}" for k, v in summary.resource_counts.items())
-    print(f"wrote {summary.n_patients} patients to {out} in {summary.seconds:.1f} s: {counts}")  # noqa: T201
+    feedback.out(f"wrote {summary.n_patients} patients to {out} in {summary.seconds:.1f} s: {counts}")
     return int(ExitCode.OK)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from risk.synth import parameters as P
+from risk.terminology.units import HBA1C_INTERCEPT, HBA1C_SLOPE, UACR_MG_G_PER_MG_MMOL
 
 LOINC = "http://loinc.org"
 SNOMED = "http://snomed.info/sct"
@@ -114,7 +115,7 @@ OBSERVATIONS: dict[str, dict[str, ObsCode]] = {
         for style in ("us", "fr")
     },
     "uacr": {
-        "us": _lab("9318-7", "Albumin/Creatinine [Mass Ratio] in Urine", "mg/g", 8.84, 1),
+        "us": _lab("9318-7", "Albumin/Creatinine [Mass Ratio] in Urine", "mg/g", UACR_MG_G_PER_MG_MMOL, 1),
         "fr": _lab("14585-4", "Albumin/Creatinine [Molar ratio] in Urine", "mg/mmol", 1.0, 1),
     },
     "bmi": {
@@ -125,7 +126,7 @@ OBSERVATIONS: dict[str, dict[str, ObsCode]] = {
     "height": {s: _lab("8302-2", "Body height", "cm", 1.0, 0, "vital-signs") for s in ("us", "fr")},
 }
 # HbA1c mmol/mol from % (CR §7): (% - 2.152) / 0.09148
-A1C_PCT_TO_MMOL_MOL = (2.152, 0.09148)
+A1C_PCT_TO_MMOL_MOL = (HBA1C_INTERCEPT, HBA1C_SLOPE)
 
 BP_PANEL = Code(LOINC, "85354-9", "Blood pressure panel with all children optional")
 SBP = Code(LOINC, "8480-6", "Systolic blood pressure")

@@ -140,3 +140,26 @@ def weight_change_kg(drugs: np.ndarray, adherence: np.ndarray) -> np.ndarray:
 def egfr_acute_dip(drugs: np.ndarray, adherence: np.ndarray) -> np.ndarray:
     """Haemodynamic eGFR dip while on an SGLT2 inhibitor (EMPA-KIDNEY, R49)."""
     return has(drugs, SGLT2) * P.SGLT2_ACUTE_EGFR_DIP * adherence
+
+
+def treated_levels(
+    lat: dict[str, np.ndarray], drugs: np.ndarray, adherence: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Risk factors on the current drugs: one function for the hazards, the GP review and the visit
+    measurements, so they can never disagree."""
+    drop = sbp_drop(drugs, lat["sbp"], adherence)
+    ldl = lat["ldl"] * ldl_factor(drugs, adherence)
+    tg = lat["tg"] * tg_factor(drugs, adherence)
+    return {
+        "sbp": lat["sbp"] - drop,
+        "dbp": lat["dbp"] - drop * P.DBP_TO_SBP_DROP,
+        "ldl": ldl,
+        "tg": tg,
+        "hdl": lat["hdl"],
+        "tc": ldl + lat["hdl"] + tg / 2.2,
+        "a1c": a1c_treated(lat["a1c"], drugs, adherence),
+        "uacr": np.exp(lat["luacr"] - log_uacr_drop(drugs, adherence)),
+        "bmi": lat["bmi"],
+        "egfr": lat["egfr"],
+    }
+

@@ -13,25 +13,11 @@ from risk.synth import codes as C
 from risk.synth import drugs as D
 from risk.synth import hazards as H
 from risk.synth import parameters as P
+from risk.synth import state as S
 from risk.synth import treatment as T
 from risk.synth.population import DAYS_PER_YEAR, Population
 from risk.synth.progression import advance
-from risk.synth.simulate import (
-    F_CKD,
-    F_CKD3B,
-    F_CVD,
-    F_DIALYSIS,
-    F_DM,
-    F_HF,
-    F_HTN,
-    F_OBESE,
-    F_REVIEW,
-    F_TREATED,
-    Ev,
-    EventLog,
-    _State,
-    treated_levels,
-)
+from risk.synth.state import Ev, EventLog, State
 from risk.synth.yearly_hazards import YearHazards, yearly_hazards
 
 CKD_STAGE_CODES = (30, 35, 40, 50)  # 3a, 3b, 4, 5 (detail of Ev.DX_CKD)
@@ -47,7 +33,7 @@ def _occur(
 
 def annual_step(
     rng: np.random.Generator,
-    st: _State,
+    st: State,
     pop: Population,
     lat: dict[str, np.ndarray],
     year: int,
@@ -60,7 +46,7 @@ def annual_step(
     n, length, male, adh = pop.n, stop - start, pop.male, pop.adherence
     act = st.started & st.alive & st.present
     age = pop.age_on(start)
-    trt = treated_levels(lat, st.drugs, adh)
+    trt = D.treated_levels(lat, st.drugs, adh)
     sbp, a1c, egfr, uacr = trt["sbp"], trt["a1c"], trt["egfr"], trt["uacr"]
     prior = st.mi | st.stroke
     yh = yearly_hazards(st, pop, lat, trt, act, start, stop)
@@ -263,16 +249,16 @@ def annual_step(
     log.add(Ev.DX_CKD, new_ckd, review, stage)
 
     flags = (
-        st.htn_dx * F_HTN
-        | st.dm_dx * F_DM
-        | (prior | mi | stroke) * F_CVD
-        | (st.hf | hf) * F_HF
-        | (egfr < P.EGFR_CKD_3B) * F_CKD3B
-        | (st.dialysis | dialysis) * F_DIALYSIS
-        | reviewed * F_REVIEW
-        | (st.drugs != 0) * F_TREATED
-        | obese * F_OBESE
-        | (egfr < P.EGFR_CKD) * F_CKD
+        st.htn_dx * S.F_HTN
+        | st.dm_dx * S.F_DM
+        | (prior | mi | stroke) * S.F_CVD
+        | (st.hf | hf) * S.F_HF
+        | (egfr < P.EGFR_CKD_3B) * S.F_CKD3B
+        | (st.dialysis | dialysis) * S.F_DIALYSIS
+        | reviewed * S.F_REVIEW
+        | (st.drugs != 0) * S.F_TREATED
+        | obese * S.F_OBESE
+        | (egfr < P.EGFR_CKD) * S.F_CKD
     ).astype(np.uint16)
 
     # --- state after the year's events ---------------------------------------------------------------

@@ -52,6 +52,23 @@ def _coef(table: dict[str, dict[str, float]], name: str, male: FloatArray) -> Fl
     return np.where(male, table["male"][name], table["female"][name])
 
 
+def _linear(
+    table: dict[str, dict[str, float]], male: FloatArray, terms: dict[str, tuple[FloatArray | float, ...]]
+) -> FloatArray:
+    """Linear predictor: sum over `terms` of the sex-specific coefficient times the term's factors.
+
+    Terms are added in the order given and each product is taken left to right (coefficient first), as the
+    published equations write them, so the result does not depend on how the sum is grouped.
+    """
+    lp: FloatArray | float = 0.0
+    for name, factors in terms.items():
+        value = _coef(table, name, male)
+        for factor in factors:
+            value = value * factor
+        lp = lp + value
+    return lp
+
+
 def ten_year_to_annual(risk: FloatArray, years: float = 10.0) -> FloatArray:
     """Constant hazard that gives `risk` over `years`."""
     return -np.log1p(-np.clip(risk, 0.0, 0.999999)) / years
@@ -72,17 +89,11 @@ def score2(
     csbp = (sbp - 120.0) / 20.0
     ctc = tc - 6.0
     chdl = (hdl - 1.3) / 0.5
-    lp = (
-        _coef(t, "cage", male) * cage
-        + _coef(t, "smoking", male) * smoking
-        + _coef(t, "csbp", male) * csbp
-        + _coef(t, "ctc", male) * ctc
-        + _coef(t, "chdl", male) * chdl
-        + _coef(t, "smoking_cage", male) * smoking * cage
-        + _coef(t, "csbp_cage", male) * csbp * cage
-        + _coef(t, "ctc_cage", male) * ctc * cage
-        + _coef(t, "chdl_cage", male) * chdl * cage
-    )
+    lp = _linear(t, male, {
+        "cage": (cage,), "smoking": (smoking,), "csbp": (csbp,), "ctc": (ctc,), "chdl": (chdl,),
+        "smoking_cage": (smoking, cage), "csbp_cage": (csbp, cage), "ctc_cage": (ctc, cage),
+        "chdl_cage": (chdl, cage),
+    })
     return _recalibrate(lp, _coef(t, "s0", male), _coef(t, "scale1", male), _coef(t, "scale2", male))
 
 
@@ -106,25 +117,12 @@ def score2_diabetes(
     cagediab = (age_at_diagnosis - 50.0) / 5.0
     ca1c = (hba1c_mmol_mol - 31.0) / 9.34
     cegfr = (np.log(np.clip(egfr, 1.0, None)) - 4.5) / 0.15
-    lp = (
-        _coef(t, "cage", male) * cage
-        + _coef(t, "smoking", male) * smoking
-        + _coef(t, "csbp", male) * csbp
-        + _coef(t, "diabetes", male)
-        + _coef(t, "ctc", male) * ctc
-        + _coef(t, "chdl", male) * chdl
-        + _coef(t, "smoking_cage", male) * smoking * cage
-        + _coef(t, "csbp_cage", male) * csbp * cage
-        + _coef(t, "diabetes_cage", male) * cage
-        + _coef(t, "ctc_cage", male) * ctc * cage
-        + _coef(t, "chdl_cage", male) * chdl * cage
-        + _coef(t, "diabetes_cagediab", male) * cagediab
-        + _coef(t, "ca1c", male) * ca1c
-        + _coef(t, "cegfr", male) * cegfr
-        + _coef(t, "cegfr2", male) * cegfr**2
-        + _coef(t, "ca1c_cage", male) * ca1c * cage
-        + _coef(t, "cegfr_cage", male) * cegfr * cage
-    )
+    lp = _linear(t, male, {
+        "cage": (cage,), "smoking": (smoking,), "csbp": (csbp,), "diabetes": (), "ctc": (ctc,), "chdl": (chdl,),
+        "smoking_cage": (smoking, cage), "csbp_cage": (csbp, cage), "diabetes_cage": (cage,),
+        "ctc_cage": (ctc, cage), "chdl_cage": (chdl, cage), "diabetes_cagediab": (cagediab,), "ca1c": (ca1c,),
+        "cegfr": (cegfr,), "cegfr2": (cegfr**2,), "ca1c_cage": (ca1c, cage), "cegfr_cage": (cegfr, cage),
+    })
     s = P.SCORE2
     return _recalibrate(lp, _coef(s, "s0", male), _coef(s, "scale1", male), _coef(s, "scale2", male))
 
@@ -144,20 +142,11 @@ def score2_op(
     csbp = sbp - 150.0
     ctc = tc - 6.0
     chdl = hdl - 1.4
-    lp = (
-        _coef(t, "cage", male) * cage
-        + _coef(t, "diabetes", male) * diabetes
-        + _coef(t, "diabetes_cage", male) * diabetes * cage
-        + _coef(t, "smoking", male) * smoking
-        + _coef(t, "smoking_cage", male) * smoking * cage
-        + _coef(t, "csbp", male) * csbp
-        + _coef(t, "csbp_cage", male) * csbp * cage
-        + _coef(t, "ctc", male) * ctc
-        + _coef(t, "ctc_cage", male) * ctc * cage
-        + _coef(t, "chdl", male) * chdl
-        + _coef(t, "chdl_cage", male) * chdl * cage
-        - _coef(t, "mean_lp", male)
-    )
+    lp = _linear(t, male, {
+        "cage": (cage,), "diabetes": (diabetes,), "diabetes_cage": (diabetes, cage), "smoking": (smoking,),
+        "smoking_cage": (smoking, cage), "csbp": (csbp,), "csbp_cage": (csbp, cage), "ctc": (ctc,),
+        "ctc_cage": (ctc, cage), "chdl": (chdl,), "chdl_cage": (chdl, cage),
+    }) - _coef(t, "mean_lp", male)
     return _recalibrate(lp, _coef(t, "s0", male), _coef(t, "scale1", male), _coef(t, "scale2", male))
 
 
@@ -209,25 +198,13 @@ def prevent_hf_ten_year(
     bmi_hi = (np.maximum(b, 30.0) - 30.0) / 5.0
     egfr_lo = (np.minimum(e, 60.0) - 60.0) / -15.0
     egfr_hi = (np.maximum(e, 60.0) - 90.0) / -15.0
-    x = (
-        _coef(t, "constant", male)
-        + _coef(t, "age", male) * a
-        + _coef(t, "sbp_lo", male) * sbp_lo
-        + _coef(t, "sbp_hi", male) * sbp_hi
-        + _coef(t, "diabetes", male) * diabetes
-        + _coef(t, "smoking", male) * smoking
-        + _coef(t, "bmi_lo", male) * bmi_lo
-        + _coef(t, "bmi_hi", male) * bmi_hi
-        + _coef(t, "egfr_lo", male) * egfr_lo
-        + _coef(t, "egfr_hi", male) * egfr_hi
-        + _coef(t, "bptreat", male) * bp_treated
-        + _coef(t, "bptreat_sbp_hi", male) * bp_treated * sbp_hi
-        + _coef(t, "age_sbp_hi", male) * a * sbp_hi
-        + _coef(t, "age_diabetes", male) * a * diabetes
-        + _coef(t, "age_smoking", male) * a * smoking
-        + _coef(t, "age_bmi_hi", male) * a * bmi_hi
-        + _coef(t, "age_egfr_lo", male) * a * egfr_lo
-    )
+    x = _linear(t, male, {
+        "constant": (), "age": (a,), "sbp_lo": (sbp_lo,), "sbp_hi": (sbp_hi,), "diabetes": (diabetes,),
+        "smoking": (smoking,), "bmi_lo": (bmi_lo,), "bmi_hi": (bmi_hi,), "egfr_lo": (egfr_lo,),
+        "egfr_hi": (egfr_hi,), "bptreat": (bp_treated,), "bptreat_sbp_hi": (bp_treated, sbp_hi),
+        "age_sbp_hi": (a, sbp_hi), "age_diabetes": (a, diabetes), "age_smoking": (a, smoking),
+        "age_bmi_hi": (a, bmi_hi), "age_egfr_lo": (a, egfr_lo),
+    })
     return 1.0 / (1.0 + np.exp(-x))
 
 

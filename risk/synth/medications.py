@@ -16,7 +16,8 @@ import numpy as np
 
 from risk.synth import drugs as D
 from risk.synth import parameters as P
-from risk.synth.simulate import History
+from risk.synth.population import year_start_day
+from risk.synth.state import History
 
 STOPPED, COMPLETED, ACTIVE = 0, 1, 2
 # Prescribable products: (key in codes.PRODUCTS, bit that must be on, bit that must be off or -1).
@@ -110,6 +111,4 @@ def prescriptions(
 
 
 def _starts(h: History) -> np.ndarray:
-    from risk.synth.population import year_start_day
-
     return year_start_day(np.arange(h.year0, h.year0 + h.smoke.shape[0] + 1))

@@ -11,7 +11,7 @@ from risk.synth import drugs as D
 from risk.synth import hazards as H
 from risk.synth import parameters as P
 from risk.synth.population import Population
-from risk.synth.simulate import _State
+from risk.synth.state import State
 
 AR1 = {
     "sbp": P.SBP_AR1,
@@ -27,7 +27,7 @@ AR1 = {
 
 def advance(
     rng: np.random.Generator,
-    st: _State,
+    st: State,
     pop: Population,
     trt: dict[str, np.ndarray],
     act: np.ndarray,

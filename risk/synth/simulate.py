@@ -13,142 +13,25 @@ One calendar year = one step:
 3. the yearly GP review: diagnoses and prescribing (`treatment.py`), after any acute event;
 4. processes advance to next 1 January.
 The recorded years are stored (latent values at each 1 January, drugs before/after each review, review day,
-flags) for `record.py` to turn into visits and measurements.
+flags) for `visits.py` to turn into visits and measurements.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from enum import IntEnum
-
 import numpy as np
 
-from risk.synth import drugs as D
 from risk.synth import hazards as H
 from risk.synth import parameters as P
+from risk.synth.events import annual_step
 from risk.synth.population import DAYS_PER_YEAR, Population, year_start_day
-
-
-class Ev(IntEnum):
-    MI = 1
-    STROKE = 2  # detail: 0 ischaemic coded precisely, 1 ischaemic coded as unspecified stroke, 2 haemorrhagic
-    HF = 3
-    AF = 4
-    DIALYSIS = 5  # kidney failure: start of dialysis
-    RETINOPATHY = 6
-    NEUROPATHY = 7
-    FOOT_ULCER = 8
-    AMPUTATION = 9
-    DEATH = 10  # detail: index into codes.CAUSES
-    LEFT_PRACTICE = 11
-    DX_HYPERTENSION = 12
-    DX_DIABETES = 13
-    DX_DYSLIPIDAEMIA = 14
-    DX_CKD = 15  # detail: 3, 31 (3b), 4, 5
-    PCI = 16
-    ULCER_HEALED = 17
-    DIABETES_ONSET = 18  # hidden truth: never written to FHIR
-
-
-# Flags stored per recorded year (drive visit and test frequencies in record.py).
-F_HTN, F_DM, F_CVD, F_HF, F_CKD3B, F_DIALYSIS, F_REVIEW, F_TREATED, F_OBESE, F_CKD = (
-    1 << i for i in range(10)
-)
-LATENT_KEYS = ("sbp", "dbp", "ldl", "hdl", "tg", "bmi", "a1c", "egfr", "luacr")
-
-
-@dataclass(kw_only=True, slots=True)
-class EventLog:
-    patient: list[np.ndarray] = field(default_factory=list)
-    day: list[np.ndarray] = field(default_factory=list)
-    kind: list[np.ndarray] = field(default_factory=list)
-    detail: list[np.ndarray] = field(default_factory=list)
-
-    def add(self, kind: Ev, who: np.ndarray, day: np.ndarray | float, detail: np.ndarray | int = 0) -> None:
-        idx = np.flatnonzero(who)
-        if idx.size == 0:
-            return
-        self.patient.append(idx.astype(np.int32))
-        self.day.append(np.broadcast_to(np.asarray(day, dtype=float), who.shape)[idx].copy())
-        self.kind.append(np.full(idx.size, int(kind), dtype=np.int8))
-        self.detail.append(np.broadcast_to(np.asarray(detail, dtype=np.int16), who.shape)[idx].copy())
-
-    def arrays(self) -> dict[str, np.ndarray]:
-        if not self.patient:
-            empty = np.zeros(0)
-            return {
-                "patient": empty.astype(np.int32),
-                "day": empty,
-                "kind": empty.astype(np.int8),
-                "detail": empty.astype(np.int16),
-            }
-        out = {
-            "patient": np.concatenate(self.patient),
-            "day": np.concatenate(self.day),
-            "kind": np.concatenate(self.kind),
-            "detail": np.concatenate(self.detail),
-        }
-        order = np.lexsort((out["kind"], out["day"], out["patient"]))
-        return {k: v[order] for k, v in out.items()}
-
-
-@dataclass(kw_only=True, slots=True)
-class History:
-    """What the simulation hands to the record writer (and, for tests only, the hidden truth)."""
-
-    pop: Population
-    year0: int  # calendar year of stored index 0
-    end_day: float  # extraction date (day number, inclusive)
-    latent: dict[str, np.ndarray]  # (n_years + 1, n) at each 1 January, untreated (eGFR: actual)
-    smoke: np.ndarray  # (n_years, n) 0 never, 1 former, 2 current during the year
-    drugs: np.ndarray  # (n_years + 1, n): [j] before the review of year j, [j + 1] after it
-    review_day: np.ndarray  # (n_years, n)
-    flags: np.ndarray  # (n_years, n)
-    # Hidden truth for calibration checks and tests only (never written): per recorded year, the annual
-    # hazard of MI + stroke + fatal CVD, and the SCORE2-family risk a GP would compute from current values.
-    cvd_hazard: np.ndarray  # (n_years, n)
-    gp_risk10: np.ndarray  # (n_years, n)
-    exit_day: np.ndarray  # last day of the record: death, leaving, or the extraction date
-    death_day: np.ndarray  # NaN if alive at exit
-    death_cause: np.ndarray  # index into codes.CAUSES, -1 if alive
-    left_practice: np.ndarray  # bool
-    events: dict[str, np.ndarray]
+from risk.synth.state import LATENT_KEYS, EventLog, History, State
 
 
 def _z(pop: Population, w: dict[str, np.ndarray], name: str, persistent: float) -> np.ndarray:
     return np.sqrt(persistent) * pop.trait(name) + np.sqrt(1.0 - persistent) * w[name]
 
 
-class _State:
-    """Mutable per-patient state (all arrays of length n)."""
-
-    def __init__(self, n: int) -> None:
-        f = lambda v=0.0: np.full(n, v)  # noqa: E731
-        b = lambda: np.zeros(n, dtype=bool)  # noqa: E731
-        self.started, self.alive, self.present = b(), np.ones(n, dtype=bool), np.ones(n, dtype=bool)
-        self.smoke = np.zeros(n, dtype=np.int8)
-        self.quit_day = f(np.nan)
-        self.w = {name: f() for name in P.TRAITS}
-        self.dm_ar = f()
-        self.egfr, self.egfr_slope, self.uacr_acc = f(), f(), f()
-        self.dm, self.dm_dx, self.htn_dx, self.dyslip_dx = b(), b(), b(), b()
-        self.dm_onset_day, self.dm_dx_day, self.a1c_sum, self.a1c_n = f(np.nan), f(np.nan), f(), f()
-        self.ckd_coded = np.zeros(n, dtype=np.int8)
-        self.egfr_prev_below60 = b()
-        self.mi, self.stroke, self.hf, self.af, self.dialysis = b(), b(), b(), b(), b()
-        self.kf_target = f(np.nan)
-        # running means of the exposures that drive cardiovascular risk (yearly_hazards.py)
-        self.sbp_ew, self.tc_ew = f(np.nan), f(np.nan)
-        self.sbp_drop_ew, self.ldl_drop_ew = f(np.nan), f(np.nan)
-        self.tc_long = f(np.nan)
-        self.retino, self.neuro, self.ulcer, self.ever_ulcer, self.amputated = b(), b(), b(), b(), b()
-        self.ulcer_heal = f(np.nan)
-        self.drugs = np.zeros(n, dtype=np.uint32)
-        self.death_day, self.ltfu_day = f(np.nan), f(np.nan)
-        self.death_cause = np.full(n, -1, dtype=np.int16)
-
-
-def _initialise(rng: np.random.Generator, st: _State, pop: Population, who: np.ndarray, day: float) -> None:
+def _initialise(rng: np.random.Generator, st: State, pop: Population, who: np.ndarray, day: float) -> None:
     n = int(who.sum())
     st.started[who] = True
     for name in P.TRAITS:
@@ -166,7 +49,7 @@ def _initialise(rng: np.random.Generator, st: _State, pop: Population, who: np.n
     st.egfr[who] = pop.egfr_at_30[who]
 
 
-def latent_values(st: _State, pop: Population, day: float) -> dict[str, np.ndarray]:
+def latent_values(st: State, pop: Population, day: float) -> dict[str, np.ndarray]:
     """Untreated latent risk factors of every patient on `day` (eGFR is the actual one)."""
     age = pop.age_on(day)
     male = pop.male
@@ -219,38 +102,8 @@ def latent_values(st: _State, pop: Population, day: float) -> dict[str, np.ndarr
     }
 
 
-def treated_levels(
-    lat: dict[str, np.ndarray], drugs: np.ndarray, adherence: np.ndarray
-) -> dict[str, np.ndarray]:
-    """Risk factors on the current drugs (same function for hazards and for visit measurements)."""
-    drop = D.sbp_drop(drugs, lat["sbp"], adherence)
-    ldl = lat["ldl"] * D.ldl_factor(drugs, adherence)
-    tg = lat["tg"] * D.tg_factor(drugs, adherence)
-    return {
-        "sbp": lat["sbp"] - drop,
-        "dbp": lat["dbp"] - drop * P.DBP_TO_SBP_DROP,
-        "ldl": ldl,
-        "tg": tg,
-        "hdl": lat["hdl"],
-        "tc": ldl + lat["hdl"] + tg / 2.2,
-        "a1c": D.a1c_treated(lat["a1c"], drugs, adherence),
-        "uacr": np.exp(lat["luacr"] - D.log_uacr_drop(drugs, adherence)),
-        "bmi": lat["bmi"],
-        "egfr": lat["egfr"],
-    }
-
-
-def _smoking_exposure(st: _State, day: float) -> np.ndarray:
-    years = (day - st.quit_day) / DAYS_PER_YEAR
-    return np.where(
-        st.smoke == 2, 1.0, np.where(st.smoke == 1, H.former_smoker_exposure(np.nan_to_num(years)), 0.0)
-    )
-
-
 def simulate(rng: np.random.Generator, pop: Population, end_day: float) -> History:
     """Run the cohort from the earliest activation to the extraction date `end_day` (inclusive)."""
-    from risk.synth.events import annual_step  # local import: events imports this module
-
     n = pop.n
     end_year = int(1970 + np.floor((end_day + 0.5) / DAYS_PER_YEAR))
     while year_start_day(end_year + 1) <= end_day:
@@ -260,7 +113,7 @@ def simulate(rng: np.random.Generator, pop: Population, end_day: float) -> Histo
     year0 = end_year - int(np.ceil(P.HISTORY_YEARS_RANGE[1])) - 1
     n_years = end_year - year0 + 1
     first_year = int(1970 + np.floor(pop.activation_day.min() / DAYS_PER_YEAR))
-    st = _State(n)
+    st = State(n)
     log = EventLog()
     latent = {k: np.zeros((n_years + 1, n), dtype=np.float32) for k in LATENT_KEYS}
     smoke = np.zeros((n_years, n), dtype=np.int8)

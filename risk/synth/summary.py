@@ -12,7 +12,7 @@ import numpy as np
 
 from risk.synth.codes import CAUSES
 from risk.synth.population import DAYS_PER_YEAR
-from risk.synth.simulate import Ev, History
+from risk.synth.state import Ev, History
 
 OUTCOMES = (
     Ev.MI,

@@ -17,21 +17,9 @@ import numpy as np
 from risk.synth import drugs as D
 from risk.synth import hazards as H
 from risk.synth import parameters as P
+from risk.synth import state as S
 from risk.synth.population import DAYS_PER_YEAR, year_start_day
-from risk.synth.simulate import (
-    F_CKD,
-    F_CKD3B,
-    F_CVD,
-    F_DM,
-    F_HF,
-    F_HTN,
-    F_OBESE,
-    F_REVIEW,
-    F_TREATED,
-    Ev,
-    History,
-    treated_levels,
-)
+from risk.synth.state import Ev, History
 
 ROUTINE, REVIEW, REGISTRATION, FOLLOW_UP = 0, 1, 2, 3
 
@@ -81,11 +69,11 @@ def make_visits(rng: np.random.Generator, h: History) -> Visits:
         age = pop.age_on(starts[j] + 182.0)
         rate = H.interp(age, P.VISITS_BY_AGE)
         for flag, key in (
-            (F_HTN, "hypertension"),
-            (F_DM, "diabetes"),
-            (F_CVD, "cvd"),
-            (F_HF, "heart_failure"),
-            (F_CKD3B, "ckd3b"),
+            (S.F_HTN, "hypertension"),
+            (S.F_DM, "diabetes"),
+            (S.F_CVD, "cvd"),
+            (S.F_HF, "heart_failure"),
+            (S.F_CKD3B, "ckd3b"),
         ):
             rate = rate + ((flags & flag) > 0) * P.VISITS_EXTRA[key]
         counts = rng.poisson(rate * expo)
@@ -95,7 +83,7 @@ def make_visits(rng: np.random.Generator, h: History) -> Visits:
             parts_d.append(np.floor(lo[idx] + rng.random(idx.size) * (hi[idx] - lo[idx])))
             parts_k.append(np.full(idx.size, ROUTINE))
         r = h.review_day[j]
-        rev = ((flags & F_REVIEW) > 0) & (r >= entry) & (np.floor(r) < end)
+        rev = ((flags & S.F_REVIEW) > 0) & (r >= entry) & (np.floor(r) < end)
         parts_p.append(np.flatnonzero(rev))
         parts_d.append(np.floor(r[rev]))
         parts_k.append(np.full(rev.sum(), REVIEW))
@@ -139,7 +127,7 @@ def _levels_at_visits(h: History, v: Visits) -> tuple[dict[str, np.ndarray], np.
         lat[k] = a + frac * (b - a)
     after_review = v.day >= np.floor(h.review_day[v.year, v.patient])
     drugs = np.where(after_review, h.drugs[v.year + 1, v.patient], h.drugs[v.year, v.patient])
-    return treated_levels(lat, drugs, h.pop.adherence[v.patient]), drugs
+    return D.treated_levels(lat, drugs, h.pop.adherence[v.patient]), drugs
 
 
 def _forced(h: History, v: Visits, kind: Ev) -> np.ndarray:
@@ -186,7 +174,7 @@ def measure(rng: np.random.Generator, h: History, v: Visits) -> dict[str, Measur
         return np.minimum(1.0, rate / np.maximum(v.count_in_year, 1))
 
     # Blood pressure: latent level + the patient's own visit-to-visit variability.
-    p_bp = np.where((flags & F_HTN) > 0, P.P_BP_AT_VISIT_HYPERTENSION, P.P_BP_AT_VISIT)
+    p_bp = np.where((flags & S.F_HTN) > 0, P.P_BP_AT_VISIT_HYPERTENSION, P.P_BP_AT_VISIT)
     bp = np.flatnonzero(at(p_bp, first))
     sigma = np.clip(P.BPV_MEDIAN_AT_55 + P.BPV_MEDIAN_PER_YEAR * (age[bp] - 55.0), 5.0, None) * np.exp(
         P.BPV_LOG_SD * pop.bpv_z[i[bp]]
@@ -219,10 +207,10 @@ def measure(rng: np.random.Generator, h: History, v: Visits) -> dict[str, Measur
 
     # Laboratory tests at the yearly rates of parameters section 8 (forced at the diagnosing review).
     r = P.TEST_RATE
-    dm = (flags & F_DM) > 0
-    htn = (flags & F_HTN) > 0
-    ckd = (flags & F_CKD) > 0
-    treated = ((flags & F_TREATED) > 0) | dm | ((flags & F_CVD) > 0)
+    dm = (flags & S.F_DM) > 0
+    htn = (flags & S.F_HTN) > 0
+    ckd = (flags & S.F_CKD) > 0
+    treated = ((flags & S.F_TREATED) > 0) | dm | ((flags & S.F_CVD) > 0)
     lip_rate = np.where(
         treated,
         r["lipids"]["treated_or_diabetes"],
@@ -244,7 +232,7 @@ def measure(rng: np.random.Generator, h: History, v: Visits) -> dict[str, Measur
     out["ldl"] = Measured(visit=lip[calc], value=ldl[calc])
 
     a1c_rate = np.where(
-        dm, r["hba1c"]["diabetes"], np.where((flags & F_OBESE) > 0, r["hba1c"]["obese"], r["hba1c"]["base"])
+        dm, r["hba1c"]["diabetes"], np.where((flags & S.F_OBESE) > 0, r["hba1c"]["obese"], r["hba1c"]["base"])
     )
     dx_dm = _forced(h, v, Ev.DX_DIABETES)
     a1c_idx = np.flatnonzero(at(per_visit(a1c_rate), dx_dm))

@@ -36,7 +36,7 @@ from risk.synth.names import (
     OTHER_MALE,
 )
 from risk.synth.population import DAYS_PER_YEAR
-from risk.synth.simulate import History
+from risk.synth.state import History
 from risk.synth.visits import Measured, Visits, make_visits, measure, minute_of_day, record_end
 from risk.synth.writer_clinical import ClinicalResources
 

@@ -8,22 +8,18 @@ recorded at the registration visit); acute events inside the record get an inpat
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import numpy as np
 import orjson
 
 from risk.synth import codes as C
+from risk.synth import drugs as D
 from risk.synth import parameters as P
 from risk.synth.fhir import codeable_json, coding, dates, sequence_in_group, timestamps
 from risk.synth.medications import ACTIVE, KEYS, STOPPED, prescriptions
-from risk.synth.population import DAYS_PER_YEAR
-from risk.synth.simulate import F_DM, Ev
+from risk.synth.population import DAYS_PER_YEAR, Population
+from risk.synth.state import F_DM, Ev, History
 from risk.synth.visits import REGISTRATION, REVIEW, Visits, minute_of_day
-
-if TYPE_CHECKING:
-    from risk.synth.population import Population
-    from risk.synth.simulate import History
 
 CONDITION_OF_EVENT = {
     Ev.DX_DIABETES: "diabetes_type2",
@@ -264,7 +260,7 @@ class ClinicalResources:
             i = int(rx.patient[k])
             name = KEYS[int(rx.key[k])][0]
             class_name = "statin" if name == "statin_high" else name
-            index = C.choose_product(class_name, float(self.pop.product[i, _class_slot(class_name)]))
+            index = C.choose_product(class_name, float(self.pop.product[i, D.BIT[class_name]]))
             if (
                 name == "glp1_receptor_agonist"
                 and index == C.SEMAGLUTIDE_INDEX
@@ -316,11 +312,3 @@ def _abatements(p: np.ndarray, day: np.ndarray, kind: np.ndarray) -> np.ndarray:
         ok &= p[nxt] == p[s_idx]
         out[s_idx[ok]] = day[nxt[ok]]
     return out
-
-
-def _class_slot(class_name: str) -> int:
-    from risk.synth.drugs import BIT
-
-    return BIT[class_name]
-
-

@@ -18,7 +18,8 @@ from risk.synth import drugs as D
 from risk.synth import hazards as H
 from risk.synth import parameters as P
 from risk.synth.population import Population
-from risk.synth.simulate import _smoking_exposure, _State
+from risk.synth.state import State, smoking_exposure
+from risk.terminology.units import UACR_MG_G_PER_MG_MMOL
 
 
 @dataclass(kw_only=True, slots=True)
@@ -57,7 +58,7 @@ def _running_mean(previous: np.ndarray, current: np.ndarray, tau_years: float, a
 
 
 def yearly_hazards(
-    st: _State,
+    st: State,
     pop: Population,
     lat: dict[str, np.ndarray],
     trt: dict[str, np.ndarray],
@@ -75,7 +76,7 @@ def yearly_hazards(
     updated_mean = np.where(st.a1c_n > 0, st.a1c_sum / np.maximum(st.a1c_n, 1), a1c)
     dx_day = np.where(st.dm_dx, st.dm_dx_day, st.dm_onset_day)
     age_dx = np.where(np.isnan(dx_day), age, pop.age_on(np.nan_to_num(dx_day)))
-    smoke_x = _smoking_exposure(st, start)
+    smoke_x = smoking_exposure(st, start)
     on = {name: D.has(st.drugs, bit) for name, bit in D.BIT.items()}
     prior = st.mi | st.stroke
 
@@ -127,7 +128,7 @@ def yearly_hazards(
     m = m * np.where(on["glp1_receptor_agonist"], P.GLP1_HR_MACE**adh, 1.0)
     m = m * np.exp((np.log(P.CTT_RR_PER_MMOL_LDL) + beta_tc) * ldl_drop_ew)
     m = m * np.exp((np.log(P.BP_TRIAL_RR_PER_10_MMHG) / 10.0 + beta_sbp) * sbp_drop_ew)
-    m = m * H.kidney_cvd_multiplier(age=age, male=male, egfr=egfr, uacr_mg_g=uacr * 8.84)
+    m = m * H.kidney_cvd_multiplier(age=age, male=male, egfr=egfr, uacr_mg_g=uacr * UACR_MG_G_PER_MG_MMOL)
     bp_terms = np.where(male, P.BP_TREATED_TERMS["male"][0], P.BP_TREATED_TERMS["female"][0]), np.where(
         male, P.BP_TREATED_TERMS["male"][1], P.BP_TREATED_TERMS["female"][1]
     )
@@ -204,7 +205,9 @@ def yearly_hazards(
     h_af = np.where(st.af, 0.0, h_af)
     pending = ~np.isnan(st.kf_target)
     h_kf = (
-        H.kfre_annual_hazard(age=age - P.TWO_YEAR_RISK_AGE_SHIFT, male=male, egfr=egfr, uacr_mg_g=uacr * 8.84)
+        H.kfre_annual_hazard(
+            age=age - P.TWO_YEAR_RISK_AGE_SHIFT, male=male, egfr=egfr, uacr_mg_g=uacr * UACR_MG_G_PER_MG_MMOL
+        )
         * H.egfr_decline_multiplier(st.egfr_slope, P.EGFR_SLOPE_HR_KF)
         * P.KF_HAZARD_SCALE
     )

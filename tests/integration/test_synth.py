@@ -15,24 +15,24 @@ import pytest
 
 from risk.synth import RESOURCE_TYPES, generate, simulate_cohort
 from risk.synth.cli import register
-from risk.synth.simulate import Ev
+from risk.synth.state import Ev
 
 
 # --- determinism and format ---------------------------------------------------------------------------
 def test_same_seed_gives_byte_identical_files_and_another_seed_differs(tmp_path: Path) -> None:
     a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
-    generate(n_patients=150, seed=3, out_dir=a, progress=False)
-    generate(n_patients=150, seed=3, out_dir=b, progress=False)
-    generate(n_patients=150, seed=4, out_dir=c, progress=False)
+    generate(n_patients=150, seed=3, out_dir=a)
+    generate(n_patients=150, seed=3, out_dir=b)
+    generate(n_patients=150, seed=4, out_dir=c)
     for rt in RESOURCE_TYPES:
         assert (a / f"{rt}.ndjson").read_bytes() == (b / f"{rt}.ndjson").read_bytes(), rt
     assert (a / "Observation.ndjson").read_bytes() != (c / "Observation.ndjson").read_bytes()
 
 
 def test_gzip_output_is_deterministic_and_decompresses_to_the_plain_files(tmp_path: Path) -> None:
-    generate(n_patients=80, seed=5, out_dir=tmp_path / "plain", progress=False)
-    generate(n_patients=80, seed=5, out_dir=tmp_path / "gz1", gzip=True, progress=False)
-    generate(n_patients=80, seed=5, out_dir=tmp_path / "gz2", gzip=True, progress=False)
+    generate(n_patients=80, seed=5, out_dir=tmp_path / "plain")
+    generate(n_patients=80, seed=5, out_dir=tmp_path / "gz1", gzip=True)
+    generate(n_patients=80, seed=5, out_dir=tmp_path / "gz2", gzip=True)
     for rt in RESOURCE_TYPES:
         z1 = (tmp_path / "gz1" / f"{rt}.ndjson.gz").read_bytes()
         assert z1 == (tmp_path / "gz2" / f"{rt}.ndjson.gz").read_bytes()
@@ -95,7 +95,7 @@ def test_cli_synth_subcommand_writes_a_gzipped_bulk_export(tmp_path: Path) -> No
     args = parser.parse_args(
         ["synth", "--patients", "40", "--seed", "9", "--out", str(tmp_path), "--gzip", "--no-progress"]
     )
-    assert args.func(args) == 0
+    assert args.handler(args) == 0
     for rt in RESOURCE_TYPES:
         assert (tmp_path / f"{rt}.ndjson.gz").stat().st_size > 0
     summary = json.loads((tmp_path / "cohort_summary.json").read_text())

@@ -31,7 +31,7 @@ CV_ICD = ("I",)
 @pytest.fixture(scope="module")
 def cohort(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict]]:
     out = tmp_path_factory.mktemp("synth2000")
-    generate(n_patients=2000, seed=11, out_dir=out, progress=False)
+    generate(n_patients=2000, seed=11, out_dir=out)
     data = {
         rt: [orjson.loads(line) for line in (out / f"{rt}.ndjson").read_bytes().splitlines()]
         for rt in RESOURCE_TYPES
