@@ -13,7 +13,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-RISK = Path(__file__).resolve().parents[1] / "risk"
+from tests.paths import REPO
+
+RISK = REPO / "risk"
 # Modules at the top of risk/: only what every stage shares.
 TOP_LEVEL = {"risk", "risk.audit", "risk.cli", "risk.errors", "risk.feedback", "risk.settings"}
 
