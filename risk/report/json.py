@@ -67,11 +67,10 @@ def input_json(row: InputRow) -> dict[str, Any]:
 
 
 def issue_json(issue: DataIssue) -> dict[str, Any]:
-    msg = issue.as_message()
+    """The issue as `risk inspect` has always written it (English message); the coded form is `issue_messages`."""
     return {"kind": str(issue.kind), "message": issue.message, "source_id": issue.source_id,
             "concept": issue.concept,
-            "date": issue.time.date().isoformat() if isinstance(issue.time, datetime) else None,
-            "code": msg.code, "message_fr": message_text(msg, "fr")}
+            "date": issue.time.date().isoformat() if isinstance(issue.time, datetime) else None}
 
 
 def model_json(res: ModelResult) -> dict[str, Any]:
@@ -169,6 +168,7 @@ def assessment_json(a: Assessment) -> dict[str, Any]:
                               for name in SHOWN_EQUATIONS},
         "inputs": [input_json(row) for row in a.inputs],
         "issues": [issue_json(i) for i in a.issues],
+        "issue_messages": [message_json(i.as_message()) for i in a.issues],
         "factors": {name: factor_json(e, a.features, a.units) for name, e in a.explanations.items()},
         "what_if": what_if_json(a.what_if),
         "comparisons": comparisons_json(a),

@@ -22,7 +22,7 @@ from risk.explain.wording import factor_evidence
 from risk.i18n import fmt_date, fmt_number, fmt_percent, french_spacing
 from risk.i18n.lab_units import value_text
 from risk.i18n.labels import EQUATION_SHORT, HEADLINE_OUTCOME, MODEL_SHORT, SEX, key_conditions, pick, treatments
-from risk.i18n.messages import message_text, tr
+from risk.i18n.messages import message_text
 from risk.report.text import headline_lines
 from risk.terminology.concepts import MEASUREMENT_CONCEPTS, SMOKING_LABELS
 
@@ -188,14 +188,14 @@ def report_pdf(a: Assessment, *, lang: str = "fr", today: date | None = None) ->
     for name, res in a.scores.models.items():
         label = pick(MODEL_SHORT[name], lang)
         if res.risk is None:
-            pdf.bullet(f"{label}: {tr('report.status.' + res.status, lang)} - {message_text(res.message, lang)}")
+            pdf.bullet(f"{label}: — {message_text(res.message, lang)}")
         else:
             iv = f" ({_pct(res.interval[0], lang)}-{_pct(res.interval[1], lang)})" if res.interval else ""
             pdf.bullet(f"{label}: {_pct(res.risk, lang)}{iv}")
     for name, res in a.shown_equations.items():
         label = pick(EQUATION_SHORT[name], lang)
         if res.risk is None:
-            pdf.bullet(f"{label}: {tr('report.status.' + res.status, lang)} - {message_text(res.message, lang)}")
+            pdf.bullet(f"{label}: — {message_text(res.message, lang)}")
         else:
             pdf.bullet(f"{label}: {_pct(float(res.risk), lang)}")
     if a.disagreement is not None:

@@ -93,8 +93,9 @@ def assessment_text(a: Assessment, *, lang: str = "en") -> str:
             after += [f"{pick(EQUATION_SHORT[k], lang)} {pct(v, lang)}" for k, v in w.equations.items()]
             lines.append(f"  {heading_text(pick((w.scenario.label_en, w.scenario.label_fr), lang), lang)} "
                          + ", ".join(after))
-    for key, items in (("next_steps", a.next_steps), ("care_gaps", a.care_gaps), ("alerts", a.alerts)):
-        lines += ["", heading("report." + key, lang)]
+    for title, items in ((heading("report.next_steps", lang), a.next_steps),
+                         (heading("report.care_gaps", lang), a.care_gaps), (heading("report.alerts", lang), a.alerts)):
+        lines += ["", title]
         lines += [f"  - {pick((s.text_en, s.text_fr), lang)}" + (f"  [{s.guideline}]" if getattr(s, "guideline", None)
                                                                    else "") for s in items] \
             or [f"  {tr('report.none', lang)}"]

@@ -115,7 +115,9 @@ def test_risk_score_json_has_the_published_shape():
 def test_risk_score_text_in_french_uses_french_wording_and_decimal_comma():
     out = _run(["score", str(SAMPLES / "fr-jean-pierre-martin.json"), "--as-of", "2026-11-28", "--lang", "fr"])
     assert "Prochaines étapes" in out and "Équations publiées" in out
-    assert "score2_diabetes" in out and "," in out.split("score2_diabetes")[1].splitlines()[0]
+    line = next(x for x in out.splitlines() if x.strip().startswith("SCORE2-Diabetes"))
+    assert line.split()[-2:] == ["16,9", "%"]  # decimal comma, narrow no-break space before %
+    assert "Catégorie de risque ESC\u00a0: très élevé" in out.splitlines()[2]  # the headline strip comes first
 
 
 def test_risk_panel_writes_one_row_per_patient(tmp_path):

@@ -31,7 +31,7 @@ def test_fhir_risk_assessment_is_valid_r4_with_one_prediction_per_computed_score
     bundle = json.loads((SAMPLES / f"{JP}.json").read_text(encoding="utf-8"))
     ids = {f"Observation/{e['resource']['id']}" for e in bundle["entry"]}
     assert doc["basis"] and {b["reference"] for b in doc["basis"]} <= ids
-    assert any("hf10: hf10 model is not installed (run `risk train`)" in n["text"] for n in doc["note"])
+    assert any("hf10: Heart failure 10 y model is not installed (run `risk train`)" in n["text"] for n in doc["note"])
     assert any("model cvd10 version 2026.11.28" in p["rationale"] for p in doc["prediction"])
     assert any("synthetic" in n["text"] for n in doc["note"])
 

@@ -42,6 +42,9 @@ ENGLISH_WORDS = (
 
 
 # ------------------------------------------------------------------------------------------- helpers
+WORDING = ("tr", "heading")  # risk.i18n.messages.tr and the text report's headings: the code is the first argument
+
+
 def emitted_codes() -> dict[str, list[str]]:
     """Every code written as a literal in a Message / DataIssue / RangeIssue call under risk/ (not the advice
     catalogue's own keys), with where: the code is only ever spelt at the place that decides the reason."""
@@ -54,6 +57,16 @@ def emitted_codes() -> dict[str, list[str]]:
             if not isinstance(node, ast.Call):
                 continue
             name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
+            if isinstance(node.func, ast.Name) and name in WORDING and node.args:  # tr("report.models", lang)
+                first = node.args[0]
+                where = f"{path.relative_to(ROOT)}:{node.lineno}"
+                literals = [n.value for n in ast.walk(first)
+                            if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+                if not literals:  # a wrapper passing its own `code` argument on (text.heading -> tr)
+                    assert isinstance(first, ast.Name) and first.id == "code", where
+                for code in literals:
+                    found.setdefault(code, []).append(where)
+                continue
             if name not in PRODUCERS:
                 continue
             for kw in node.keywords:

@@ -12,6 +12,7 @@ import xgboost as xgb
 
 from risk.errors import ExitCode, ModelError
 from risk.explain.factors import explain_row, group_shapley_points
+from risk.explain.wording import summary
 from risk.models.registry import load_model
 from risk.models.spec import MODEL_SPECS
 from risk.models.train import TrainedModel, save
@@ -112,6 +113,10 @@ def test_summary_names_the_main_driver_with_its_value_and_date(tiny_model):
     row["age"], row["sbp"] = 85.0, 190.0
     row["sbp_date"] = pd.Timestamp("2024-05-02")
     e = explain_row(m, row)
-    assert e.factors[0].points > 0
-    assert "Systolic BP 190 mmHg (2024-05-02)" in e.summary("en") or "age 85" in e.summary("en")
-    assert e.summary("fr").startswith("Principaux facteurs")
+    assert e.factors[0].points > 0 and e.factors[0] in e.drivers()
+    en, fr = summary(e, row.iloc[0], "en"), summary(e, row.iloc[0], "fr")
+    top = e.drivers()[0]
+    assert en.startswith(f"Main drivers: {top.label_en} (+")
+    assert "Systolic BP 190 mmHg (2 May 2024)" in en or "age 85" in en
+    assert fr.startswith(f"Principaux facteurs : {top.label_fr} (+")
+    assert "PA systolique 190 mmHg (02/05/2024)" in fr or "âge 85 ans" in fr
