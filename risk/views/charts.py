@@ -67,7 +67,7 @@ def waterfall(expl: Explanation, row: pd.Series, lang: str, units: Mapping[str, 
         values.append(f.points)
         measures.append("relative")
         texts.append(_pts(f.points, lang))
-        hover.append("; ".join(factor_evidence(f, expl, row, lang, units, limit=3)) or name)
+        hover.append("; ".join(factor_evidence(f, row, lang, units, limit=3)) or name)
     labels.append(f"<b>{_l(lang, 'This patient', 'Ce patient')}</b>")
     values.append(0)
     measures.append("total")

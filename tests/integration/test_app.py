@@ -134,7 +134,7 @@ def test_a_model_that_is_not_installed_says_why_it_is_not_computed(app_env, monk
     at = app(patient=JP)
     no_failure(at)
     assert metrics(at)["MCV 10 ans"] == "—"
-    assert "Non calculé car\u00a0: modèle cvd10 non installé (lancer `risk train`)" in captions(at)
+    assert "Non calculé car\u00a0: modèle MCV 10 ans non installé (lancer `risk train`)" in captions(at)
     assert "Aucun modèle entraîné n'est installé" in at.info[0].value
     assert metrics(at)["SCORE2-Diabetes"] != "—"  # the published equations do not need a trained model
 
@@ -167,7 +167,7 @@ def test_language_switch_turns_labels_dates_and_numbers_to_english(app_env):
 
 def test_choosing_a_patient_in_the_list_puts_it_in_the_url(app_env):
     at = app()
-    assert "Choisissez un patient" in at.info[-1].value
+    assert any("Catégorie de risque ESC" in d.value.columns for d in at.dataframe)  # the landing list, no blank page
     options = at.selectbox(key="patient_select_fr").options  # "Name — sex, birth date", by family name
     families = [o.split(" — ")[0].split()[-1] for o in options]
     assert len(options) == 15 and families == sorted(families)
@@ -359,6 +359,14 @@ def test_models_page_shows_card_metrics_and_calibration_or_says_not_installed(ap
     cvd = trained_models["cvd10"].metrics["overall"]
     assert metrics_table.loc["Événements", "Valeur"] == str(cvd["events"])
     assert "Modèle non installé (lancer `risk train`)." in [w.value for w in at.warning]
+    # The landing list scored the sample panel already: its local calibration is one click away.
+    assert at.button(key="local_cvd10").label == "Vérifier la calibration sur le panel chargé"
+
+
+def test_models_page_asks_for_a_panel_before_local_calibration(app_env):
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=TIMEOUT)
+    at.switch_page("risk/views/models.py").run()
+    no_failure(at)
     assert any("Calculez d'abord un panel" in i.value for i in at.info)
 
 
