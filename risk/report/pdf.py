@@ -9,6 +9,7 @@ wording, absolute risks as frequencies over a stated time (Fagerlin / Zikmund-Fi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
@@ -85,7 +86,8 @@ class _Report(FPDF):
 
     def clean(self, text: str) -> str:
         if self.lang == "fr":
-            text = french_spacing(text.replace(": ", " : ").replace("  :", " :"))
+            # A colon that the catalogue did not space already (labels joined here): French puts a space before it.
+            text = french_spacing(re.sub(r"(?<=[^\s\u00a0\u202f]): ", " : ", text))
         if self.unicode:
             return text
         for a, b in (("\u202f", " "), ("\u00a0", " "), ("−", "-"), ("≥", ">="), ("≤", "<="), ("–", "-"),
