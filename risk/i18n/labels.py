@@ -165,6 +165,15 @@ HEADLINE_OUTCOME: dict[str, tuple[str, str]] = {
     "score2_diabetes": ("a heart attack or a stroke (fatal or not)", "un infarctus ou un AVC (mortel ou non)"),
     "prevent_cvd": ("a heart attack, a stroke or heart failure", "un infarctus, un AVC ou une insuffisance cardiaque"),
 }
+# What an ESC risk category rests on (risk.advise.RiskCategory.basis): said where no risk figure is shown.
+CATEGORY_BASIS: dict[str, tuple[str, str]] = {
+    "score": ("the score", "le score"),
+    "established_cvd": ("established cardiovascular disease", "maladie cardiovasculaire avérée"),
+    "diabetes_target_organ_damage": ("diabetes with target-organ damage", "diabète avec atteinte d'organe cible"),
+    "ckd": ("chronic kidney disease", "maladie rénale chronique"),
+    "markedly_elevated": ("a markedly elevated risk factor", "un facteur de risque très élevé"),
+    "not_computable": ("missing inputs", "données manquantes"),
+}
 # Kinds of data-quality issue (risk.record.IssueKind).
 ISSUE_KINDS = {
     "unknown_unit": ("unknown unit", "unité inconnue"), "missing_unit": ("missing unit", "unité absente"),

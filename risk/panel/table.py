@@ -78,6 +78,7 @@ def panel_row(record: PatientRecord, scores: Scores, features: pd.Series, models
     feats = features.to_dict()
     category = advise.risk_category(feats, scores.equations, guideline_set=guideline_set)
     row["band"] = category.category if category.category in BAND_LABELS else "unknown"
+    row["band_basis"] = category.basis
     gaps = advise.care_gaps(feats, as_of=as_of)
     row["n_gaps"] = len(gaps)
     row["gap_ids"] = ",".join(g.id for g in gaps)

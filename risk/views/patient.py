@@ -11,7 +11,7 @@ from risk.assess.assessment import Assessment, assess
 from risk.assess.snapshot import snapshot
 from risk.errors import ExitCode, RecordError
 from risk.fhir.directory import Entry, patient_directory
-from risk.i18n.labels import EQUATION_SHORT, MODEL_SHORT, SEX, key_conditions, pick, treatments
+from risk.i18n.labels import CATEGORY_BASIS, EQUATION_SHORT, MODEL_SHORT, SEX, key_conditions, pick, treatments
 from risk.panel.table import BAND_LABELS, score_panel
 from risk.record import PatientRecord
 from risk.record.load import iter_records
@@ -141,6 +141,14 @@ def show_patient(record: PatientRecord, loaded: dict) -> None:
                 render[key]()
 
 
+def _risk_from(name: str, category_basis: str, labels: dict[str, str]) -> str:
+    """The score behind the headline risk, or what the category rests on when there is no figure."""
+    if name in labels:
+        return labels[name]
+    basis = pick(CATEGORY_BASIS.get(category_basis, (category_basis, category_basis)), lang())
+    return tx("— (category from {c})", "— (catégorie selon : {c})", c=basis)
+
+
 def landing(loaded: dict) -> None:
     """The source's patients with their ESC category and headline risk (sortable), highest category first;
     a click opens the patient. Scored by the panel code path, so the list and the patient page agree."""
@@ -174,7 +182,8 @@ def landing(loaded: dict) -> None:
         tx("ESC risk category", "Catégorie de risque ESC"): table["band"].map(
             lambda b: pick(BAND_LABELS.get(b, (b, b)), lang())),
         tx("Headline risk (%)", "Risque principal (%)"): (table["risk"] * 100).round(1),
-        tx("Risk from", "Calculé par"): table["risk_basis"].map(labels).fillna("—"),
+        tx("Risk from", "Calculé par"): [_risk_from(b, c, labels)
+                                         for b, c in zip(table["risk_basis"], table["band_basis"], strict=True)],
         tx("Care gap", "Examen en retard"): table["gap_fr" if lang() == "fr" else "gap_en"],
     })
     event = st.dataframe(shown, key="landing_table", on_select="rerun", selection_mode="single-row",
