@@ -28,7 +28,7 @@ from risk.explain.wording import factor_evidence, summary
 from risk.fhir.dates import to_utc_datetime
 from risk.i18n import LANGS
 from risk.i18n.labels import EQUATION_OUTCOME, HEADLINE_OUTCOME
-from risk.i18n.messages import message_text
+from risk.i18n.messages import message_json, message_text
 from risk.record import DataIssue
 from risk.record.latest import InputRow
 from risk.terminology.messages import Message
@@ -55,11 +55,11 @@ def dumps(doc: Any) -> str:
     return json.dumps(plain(doc), indent=2, ensure_ascii=False)
 
 
-def message_json(msg: Message | None) -> dict[str, Any] | None:
+def coded_json(msg: Message | None) -> dict[str, Any] | None:
+    """A coded message with its text in both languages, so a reader needs no catalogue."""
     if msg is None:
         return None
-    return {"code": msg.code, "params": plain(dict(msg.params)),
-            **{f"text_{lang}": message_text(msg, lang) for lang in LANGS}}
+    return {**message_json(msg), **{f"text_{lang}": message_text(msg, lang) for lang in LANGS}}
 
 
 def input_json(row: InputRow) -> dict[str, Any]:
@@ -168,7 +168,7 @@ def assessment_json(a: Assessment) -> dict[str, Any]:
                               for name in SHOWN_EQUATIONS},
         "inputs": [input_json(row) for row in a.inputs],
         "issues": [issue_json(i) for i in a.issues],
-        "issue_messages": [message_json(i.as_message()) for i in a.issues],
+        "issue_messages": [coded_json(i.as_message()) for i in a.issues],
         "factors": {name: factor_json(e, a.features, a.units) for name, e in a.explanations.items()},
         "what_if": what_if_json(a.what_if),
         "comparisons": comparisons_json(a),
