@@ -233,6 +233,7 @@ def test_viewing_a_patient_is_audited_under_a_pseudonym(app_env):
     assert JP not in raw and "Martin" not in raw
 
 
+@pytest.mark.slow  # every sample patient through every tab in both languages: 15 AppTest runs, 20-35 s in all
 @pytest.mark.parametrize("pid", SAMPLE_IDS)
 def test_no_page_shows_an_exception_for_any_sample_patient(app_env, pid):
     at = app(patient=pid)
