@@ -8,8 +8,18 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 
-from risk.equations import kfre, prevent, reference_scores, score2, score2_diabetes
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: risk and tests.equation_cases
+
+from risk.equations import kfre, prevent, reference_scores, score2, score2_diabetes  # noqa: E402
+from tests.equation_cases import (  # noqa: E402 (the inputs the tests check, tests/unit/test_equations_rules.py)
+    HEALTHY_55_SCORE2,
+    T2D_CKD_62,
+    T2D_CKD_62_KFRE,
+    T2D_CKD_62_PREVENT,
+    T2D_CKD_62_SCORE2_DIABETES,
+)
 
 
 def _rate(label: str, n: int, fn) -> None:
@@ -22,67 +32,11 @@ def _rate(label: str, n: int, fn) -> None:
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
-    features = dict(
-        age=62.0,
-        sex_male=1,
-        sbp=142.0,
-        total_chol=5.8,
-        hdl=1.2,
-        hba1c=58.0,
-        egfr=52.0,
-        uacr=4.0,
-        bmi=29.0,
-        smoking_current=0,
-        diabetes_t2=1,
-        diabetes_t1=0,
-        diabetes_any=1,
-        age_at_diabetes=55.0,
-        established_cvd=0,
-        prior_mi=0,
-        prior_stroke=0,
-        prior_hf=0,
-        on_antihypertensive=1,
-        on_statin=1,
-        ckd_stage=3,
-    )
-    _rate("score2", n, lambda: score2(sex="male", age=55, smoker=True, sbp=140, total_chol=5.5, hdl=1.3))
-    _rate(
-        "score2_diabetes",
-        n,
-        lambda: score2_diabetes(
-            sex="male",
-            age=60,
-            smoker=False,
-            sbp=140,
-            total_chol=5.5,
-            hdl=1.3,
-            hba1c=50,
-            egfr=90,
-            age_at_diabetes_diagnosis=55,
-        ),
-    )
-    _rate(
-        "prevent (full model)",
-        n,
-        lambda: prevent(
-            sex="female",
-            age=50,
-            smoker=False,
-            sbp=160,
-            total_chol=5.2,
-            hdl=1.2,
-            egfr=90,
-            bmi=35,
-            diabetes=True,
-            on_antihypertensive=True,
-            on_statin=False,
-            hba1c=53,
-            uacr=3.0,
-        ),
-    )
-    _rate("kfre", n, lambda: kfre(sex="male", age=55, egfr=45, uacr=13.6))
-    _rate("reference_scores (7 keys)", n, lambda: reference_scores(features))
-
+    _rate("score2", n, lambda: score2(**HEALTHY_55_SCORE2))
+    _rate("score2_diabetes", n, lambda: score2_diabetes(**T2D_CKD_62_SCORE2_DIABETES))
+    _rate("prevent (full model)", n, lambda: prevent(**T2D_CKD_62_PREVENT))
+    _rate("kfre", n, lambda: kfre(**T2D_CKD_62_KFRE))
+    _rate("reference_scores (7 keys)", n, lambda: reference_scores(T2D_CKD_62))
 
 if __name__ == "__main__":
     main()

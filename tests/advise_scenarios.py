@@ -2,45 +2,70 @@
 
 Each ``Scenario`` is what a FHIR bundle would hold: age and sex, dated measurements in canonical units
 (``Obs``), diagnoses with their onset, active medication classes, dated care evidence, smoking status, plus
-the reference scores the equations would return. ``scenario_features`` turns it into a features row following
-the risk/features.py contract (the same latest-value, least-squares-slope and summary-flag definitions),
-so the tests run now; once records land, a FHIR builder can turn the same ``Scenario`` into a bundle
-(Patient.birthDate = as_of - age, Observation.effectiveDateTime = as_of - days_ago, Condition.onsetDateTime =
-as_of - years, MedicationStatement active, Procedure for evidence) and the tests can compare both paths.
+the reference scores the equations would return. ``scenario_record`` turns it into a real
+``risk.record.PatientRecord`` (birth date = as_of - age, measurement time = as_of - days_ago, diagnosis onset =
+as_of - years, medications active since 180 days, care evidence as a Procedure, smoking status 30 days before
+as_of). A diagnosis is coded as in ``CONDITION_CODES`` and holds every concept risk.terminology gives that code,
+as a record read from FHIR does (a myocardial infarction is also coronary heart disease, type 2 diabetes also
+any diabetes). ``scenario_features`` gives that record's row from the library's own feature builder
+(``risk.features.build.build_features``): there is one features code path, the one the app uses.
+tests/integration/test_advise_from_fhir.py writes the same scenarios as FHIR bundles and reads them back through
+the FHIR reader.
 
-Scores are the values the tests *assume* the equations give (they are inputs to the advice layer here). A
-FHIR-built version should compute them with risk.equations and check the expected category still holds, or
-inject them as here.
+Scores are the values the tests *assume* the equations give (they are inputs to the advice layer here), so
+each scenario sits in one risk band whatever inputs it holds.
 
-``make_features(**columns)`` is the lower layer: one contract row with everything missing (NaN) or absent (0),
-then the columns given; a measurement given without a date is dated 30 days before ``as_of``.
+``make_features(**columns)`` is the lower layer, for one rule at a time: the builder's row for a 55-year-old
+man with nothing recorded but a never-smoker status (measurements NaN, flags 0), then the columns given; a
+measurement given without a date is dated 30 days before ``as_of``. Derived columns are not recomputed from the
+columns given: a test that sets ``ldl`` sets ``non_hdl`` too if it needs it.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
 
+from risk import terminology
+from risk.features.build import build_features
+from risk.features.tables import tables_from_records
+from risk.record import Diagnosis, Measurement, Medication, PatientRecord
 from risk.terminology.concepts import (
-    ANTIHYPERTENSIVE_CLASSES,
     CARE_EVIDENCE_CONCEPTS,
     DIAGNOSIS_CONCEPTS,
-    GLUCOSE_LOWERING_CLASSES,
-    LIPID_LOWERING_CLASSES,
     MEASUREMENT_CONCEPTS,
     MEDICATION_CONCEPTS,
+    SMOKING_LABELS,
 )
+from tests.fhir_spec import ICD10, SNOMED
 
 AS_OF = date(2025, 6, 30)
 NAN = float("nan")
 NUMERIC_CONCEPTS = [c for c, spec in MEASUREMENT_CONCEPTS.items() if spec.numeric]
-SLOPE_YEARS = 3.0  # features contract: least squares over the last 3 years
+SMOKING_DAYS_AGO = 30  # the smoking status is recorded 30 days before as_of
+MED_START_DAYS_AGO = 180  # medications are active since 180 days before as_of
+UNDATED_DAYS_AGO = 30  # make_features dates a measurement given without a date 30 days before as_of
+SMOKING_CODES = {label: code for code, (label, _) in SMOKING_LABELS.items()}  # "never" 0, "former" 1, "current" 2
 
+# diagnosis concept -> a code a French record would carry (CIM-10 from PMSI / SNOMED CT from a GP system)
+CONDITION_CODES: dict[str, tuple[str, str, str]] = {
+    "diabetes_type2": (ICD10, "E11.9", "Diabète sucré de type 2, sans complication"),
+    "diabetes_type1": (ICD10, "E10.9", "Diabète sucré de type 1, sans complication"),
+    "hypertension": (ICD10, "I10", "Hypertension essentielle (primitive)"),
+    "myocardial_infarction": (SNOMED, "22298006", "Myocardial infarction"),
+    "myocardial_infarction_history": (SNOMED, "1755008", "Old myocardial infarction"),
+    "coronary_heart_disease": (SNOMED, "53741008", "Coronary arteriosclerosis"),
+    "stroke_ischaemic": (ICD10, "I63.9", "Infarctus cérébral, sans précision"),
+    "peripheral_arterial_disease": (ICD10, "I70.2", "Athérosclérose des artères distales"),
+    "atrial_fibrillation": (SNOMED, "49436004", "Atrial fibrillation"),
+    "heart_failure": (SNOMED, "84114007", "Heart failure"),
+    "ckd_stage_2": (ICD10, "N18.2", "Maladie rénale chronique, stade 2"),
+}
 
 @dataclass(frozen=True)
 class Score:
@@ -62,12 +87,17 @@ def series(concept: str, *points: tuple[int, float]) -> tuple[Obs, ...]:
     return tuple(Obs(concept=concept, value=v, days_ago=d) for d, v in points)
 
 
+def bp(sbp: float, dbp: float, days_ago: int = 30) -> tuple[Obs, Obs]:
+    """An office blood pressure: systolic and diastolic on the same day."""
+    return Obs(concept="sbp", value=sbp, days_ago=days_ago), Obs(concept="dbp", value=dbp, days_ago=days_ago)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Scenario:
     name: str
     story: str
     age: float
-    sex_male: int | None = 1
+    sex_male: int = 1
     observations: tuple[Obs, ...] = ()
     smoking: str | None = "never"  # current, former, never; None = not recorded
     diagnoses: Mapping[str, float] = field(default_factory=dict)  # concept -> years since onset
@@ -86,194 +116,104 @@ class Scenario:
     expect_absent: tuple[str, ...] = ()  # must not appear at all
 
 
+def birth_date(age: float, as_of: date) -> date:
+    """Born ``age`` years of 365.25 days before as_of, rounded up to a whole day: the features contract counts
+    age in such years, so the row's age is never below the scenario's (a calendar birthday 45 years earlier
+    reads 44.9993, which would flip an age cut-off at 45)."""
+    return as_of - timedelta(days=math.ceil(age * 365.25))
+
+
+def _midnight_utc(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def _check(kind: str, names: Any, known: Any, scenario: str) -> None:
+    unknown = set(names) - set(known)
+    if unknown:
+        raise ValueError(f"unknown {kind} {sorted(unknown)} in scenario {scenario}")
+
+
+def scenario_record(s: Scenario) -> PatientRecord:
+    """The patient record this scenario's FHIR bundle would give (risk.record.PatientRecord)."""
+    _check("measurement concepts", (o.concept for o in s.observations), NUMERIC_CONCEPTS, s.name)
+    _check("diagnosis concepts", s.diagnoses, DIAGNOSIS_CONCEPTS, s.name)
+    _check("diagnoses without a code in CONDITION_CODES", s.diagnoses, CONDITION_CODES, s.name)
+    _check("medication classes", s.medications, MEDICATION_CONCEPTS, s.name)
+    _check("care evidence", s.evidence, CARE_EVIDENCE_CONCEPTS, s.name)
+    at = lambda days: _midnight_utc(s.as_of - timedelta(days=days))  # noqa: E731
+    measurements = [
+        Measurement(concept=o.concept, value=float(o.value), unit=MEASUREMENT_CONCEPTS[o.concept].unit,
+                    time=at(o.days_ago))
+        for o in s.observations
+    ]
+    if s.smoking is not None:
+        measurements.append(Measurement(concept="smoking_status", value=float(SMOKING_CODES[s.smoking]),
+                                        unit="{status}", time=at(SMOKING_DAYS_AGO)))
+    diagnoses = [
+        Diagnosis(concept=concept, onset=at(round(years * 365.25)), code=f"{system}|{code}", display=display)
+        for dx, years in s.diagnoses.items()
+        for system, code, display in [CONDITION_CODES[dx]]
+        for concept in sorted(terminology.condition_concepts(system, code))
+    ]
+    diagnoses += [Diagnosis(concept=c, onset=at(days), resource_type="Procedure")
+                  for c, days in s.evidence.items() if days is not None]
+    medications = [Medication(concept=c, start=at(MED_START_DAYS_AGO), status="active") for c in s.medications]
+    return PatientRecord(
+        patient_id=s.name.replace("_", "-"),
+        sex="male" if s.sex_male else "female",
+        birth_date=birth_date(s.age, s.as_of),
+        measurements=tuple(sorted(measurements, key=lambda m: m.time)),
+        diagnoses=tuple(sorted(diagnoses, key=lambda d: d.onset)),
+        medications=tuple(medications),
+    )
+
+
+def record_features(record: PatientRecord, as_of: date) -> dict[str, Any]:
+    """The features row of one record at ``as_of``, from the library's feature builder."""
+    return build_features(tables_from_records([record]), as_of).iloc[0].to_dict()
+
+
+_ROWS: dict[str, tuple[tuple[str, Any], ...]] = {}  # repr(scenario) -> its row: a scenario is built once a session
+
+
+def _build_all_scenarios() -> None:
+    """All of SCENARIOS as one panel, each at its own as_of: one call of the vectorised builder (about 0.2 s)
+    instead of one per scenario."""
+    records = {s.name: scenario_record(s) for s in SCENARIOS.values()}
+    tables = tables_from_records(records.values())
+    as_of = pd.Series({r.patient_id: pd.Timestamp(SCENARIOS[name].as_of) for name, r in records.items()})
+    rows = build_features(tables, as_of)
+    for name, r in records.items():
+        _ROWS[repr(SCENARIOS[name])] = tuple(rows.loc[r.patient_id].to_dict().items())
+
+
+def scenario_features(s: Scenario) -> dict[str, Any]:
+    """The features row of this scenario's record at ``s.as_of`` (a fresh dict on every call)."""
+    if not _ROWS:
+        _build_all_scenarios()
+    key = repr(s)  # a Scenario holds dicts, so it is not hashable; its repr names every field
+    if key not in _ROWS:
+        _ROWS[key] = tuple(record_features(scenario_record(s), s.as_of).items())
+    return dict(_ROWS[key])
+
+
 def make_features(as_of: date = AS_OF, **columns: Any) -> dict[str, Any]:
-    """One features row per the contract: measurements NaN, flags 0, then ``columns``."""
+    """One features row: nothing recorded (measurements NaN, flags 0), a never smoker, then ``columns``."""
     ts = pd.Timestamp(as_of)
-    row: dict[str, Any] = {"age": 55.0, "sex_male": 1, "as_of": ts}
-    for c in NUMERIC_CONCEPTS:
-        row |= {c: NAN, f"{c}_date": pd.NaT, f"{c}_days": NAN, f"{c}_derived": 0}
-    row |= {"smoking_current": 0, "smoking_former": 0, "smoking_date": ts - pd.Timedelta(days=30)}
-    row |= {
-        k: NAN
-        for k in (
-            "sbp_mean3",
-            "sbp_sd",
-            "sbp_slope",
-            "hba1c_slope",
-            "egfr_slope",
-            "bmi_slope",
-            "weight_change_1y",
-            "diabetes_years",
-            "age_at_diabetes",
-        )
-    }
-    row |= {f"dx_{c}": 0 for c in DIAGNOSIS_CONCEPTS}
-    row |= {
-        k: 0
-        for k in (
-            "diabetes_t2",
-            "diabetes_t1",
-            "diabetes_any",
-            "prior_mi",
-            "prior_stroke",
-            "prior_tia",
-            "prior_pad",
-            "prior_hf",
-            "prior_chd",
-            "established_cvd",
-            "ckd_stage",
-            "hypertension",
-            "af",
-        )
-    }
-    row |= {f"rx_{c}": 0 for c in MEDICATION_CONCEPTS}
-    row |= {
-        k: 0
-        for k in (
-            "on_statin",
-            "on_antihypertensive",
-            "on_lipid_lowering",
-            "on_glucose_lowering",
-            "n_antihypertensive_classes",
-            "visits_1y",
-            "visits_5y",
-        )
-    }
-    row |= {f"last_{c}_days": NAN for c in CARE_EVIDENCE_CONCEPTS}
+    nobody = Scenario(name="nothing_recorded", story="A 55-year-old man with only a never-smoker status.", age=55,
+                      as_of=as_of)
+    row = scenario_features(nobody)
+    row["age"] = 55.0  # exactly, not the 55.0007 of a birth date in whole days
     for key, value in columns.items():
         row[key] = value
         if key in NUMERIC_CONCEPTS and f"{key}_date" not in columns and not _missing(value):
-            row[f"{key}_date"] = ts - pd.Timedelta(days=30)
-            row[f"{key}_days"] = 30.0
+            row[f"{key}_date"] = ts - pd.Timedelta(days=UNDATED_DAYS_AGO)
+            row[f"{key}_days"] = float(UNDATED_DAYS_AGO)
     return row
 
 
 def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def _slope_per_year(points: list[tuple[int, float]]) -> float:
-    if len(points) < 2:
-        return NAN
-    xs = [-d / 365.25 for d, _ in points]
-    ys = [v for _, v in points]
-    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
-    sxx = sum((x - mx) ** 2 for x in xs)
-    if sxx == 0:
-        return NAN
-    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sxx
-
-
-def _ckd_stage(dx: Mapping[str, float], egfr: float) -> int:
-    for n in (5, 4, 3, 2, 1):
-        if f"ckd_stage_{n}" in dx:
-            return n
-    if not _missing(egfr):
-        if egfr < 15:
-            return 5
-        if egfr < 30:
-            return 4
-        if egfr < 60:
-            return 3
-    # like risk/features.py: G1-G2 are not inferred from eGFR and albuminuria (the contract stages CKD from
-    # diagnoses or eGFR only; the kidney rules read UACR themselves)
-    return 0
-
-
-def scenario_features(s: Scenario) -> dict[str, Any]:
-    """The features row the contract would give for this scenario's record at ``s.as_of``."""
-    ts = pd.Timestamp(s.as_of)
-    cols: dict[str, Any] = {"age": float(s.age), "sex_male": NAN if s.sex_male is None else s.sex_male}
-    by_concept: dict[str, list[tuple[int, float]]] = {}
-    for o in s.observations:
-        if o.concept not in NUMERIC_CONCEPTS:
-            raise ValueError(f"unknown measurement concept {o.concept!r} in scenario {s.name}")
-        if o.days_ago >= 0:  # nothing after as_of
-            by_concept.setdefault(o.concept, []).append((o.days_ago, o.value))
-    for concept, points in by_concept.items():
-        points.sort()  # most recent first
-        days, value = points[0]
-        cols |= {
-            concept: value,
-            f"{concept}_date": ts - pd.Timedelta(days=days),
-            f"{concept}_days": float(days),
-        }
-    recent = lambda c: [p for p in by_concept.get(c, []) if p[0] <= SLOPE_YEARS * 365.25]  # noqa: E731
-    for c in ("hba1c", "egfr", "sbp", "bmi"):
-        cols[f"{c}_slope"] = _slope_per_year(recent(c))
-    sbp = by_concept.get("sbp", [])
-    if sbp:
-        last3 = [v for _, v in sbp[:3]]
-        cols["sbp_mean3"] = sum(last3) / len(last3)
-        if len(recent("sbp")) >= 2:
-            cols["sbp_sd"] = pd.Series([v for _, v in recent("sbp")]).std()
-    weights = by_concept.get("weight", [])
-    if len(weights) >= 2:
-        latest_day, latest = weights[0]
-        earlier = [p for p in weights[1:] if 270 <= p[0] - latest_day <= 455]
-        if earlier:
-            _, before = min(earlier, key=lambda p: abs(p[0] - latest_day - 365))
-            cols["weight_change_1y"] = latest - before
-
-    cols |= (
-        {"smoking_current": NAN, "smoking_former": NAN}
-        if s.smoking is None
-        else {"smoking_current": int(s.smoking == "current"), "smoking_former": int(s.smoking == "former")}
-    )
-
-    dx = dict(s.diagnoses)
-    unknown = set(dx) - set(DIAGNOSIS_CONCEPTS)
-    if unknown:
-        raise ValueError(f"unknown diagnosis concepts {sorted(unknown)} in scenario {s.name}")
-    cols |= {f"dx_{c}": 1 for c in dx}
-    has = lambda *names: int(any(n in dx for n in names))  # noqa: E731
-    cols |= {
-        "diabetes_t2": has("diabetes_type2"),
-        "diabetes_t1": has("diabetes_type1"),
-        "diabetes_any": has("diabetes_any", "diabetes_type1", "diabetes_type2"),
-        "prior_mi": has("myocardial_infarction", "myocardial_infarction_history"),
-        "prior_stroke": has("stroke", "stroke_ischaemic", "stroke_haemorrhagic"),
-        "prior_tia": has("tia"),
-        "prior_pad": has("peripheral_arterial_disease"),
-        "prior_hf": has("heart_failure"),
-        "prior_chd": has(
-            "coronary_heart_disease",
-            "coronary_revascularisation",
-            "myocardial_infarction",
-            "myocardial_infarction_history",
-        ),
-        "hypertension": has("hypertension"),
-        "af": has("atrial_fibrillation"),
-    }
-    cols["established_cvd"] = int(
-        any(cols[k] for k in ("prior_mi", "prior_stroke", "prior_tia", "prior_pad", "prior_chd"))
-    )
-    diabetes_onsets = [dx[n] for n in ("diabetes_type2", "diabetes_type1", "diabetes_any") if n in dx]
-    if diabetes_onsets:
-        years = max(diabetes_onsets)
-        cols |= {"diabetes_years": float(years), "age_at_diabetes": float(s.age - years)}
-    cols["ckd_stage"] = _ckd_stage(dx, cols.get("egfr", NAN))
-
-    meds = set(s.medications)
-    unknown = meds - set(MEDICATION_CONCEPTS)
-    if unknown:
-        raise ValueError(f"unknown medication classes {sorted(unknown)} in scenario {s.name}")
-    cols |= {f"rx_{m}": 1 for m in meds}
-    cols |= {
-        "on_statin": int("statin" in meds),
-        "on_lipid_lowering": int(bool(meds & LIPID_LOWERING_CLASSES)),
-        "on_antihypertensive": int(bool(meds & ANTIHYPERTENSIVE_CLASSES)),
-        "on_glucose_lowering": int(bool(meds & GLUCOSE_LOWERING_CLASSES)),
-        "n_antihypertensive_classes": len(meds & ANTIHYPERTENSIVE_CLASSES),
-    }
-    for concept, days in s.evidence.items():
-        if concept not in CARE_EVIDENCE_CONCEPTS:
-            raise ValueError(f"unknown care evidence {concept!r} in scenario {s.name}")
-        cols[f"last_{concept}_days"] = NAN if days is None else float(days)
-    row = make_features(s.as_of, **cols)
-    for concept in by_concept:  # keep the real dates (make_features only dates undated values)
-        row[f"{concept}_date"], row[f"{concept}_days"] = cols[f"{concept}_date"], cols[f"{concept}_days"]
-    return row
 
 
 def scores_for(s: Scenario) -> dict[str, Score]:
@@ -284,11 +224,43 @@ def models_for(s: Scenario) -> dict[str, Score]:
     return {name: Score(risk) for name, risk in s.models.items()}
 
 
-def days_before(as_of: date, days: int) -> date:
-    return as_of - timedelta(days=days)
-
-
 LIPIDS_55 = (Obs(concept="total_chol", value=6.2), Obs(concept="hdl", value=1.1))
+
+# scenarios with a variant below: the variant changes only what its story says
+T2D_ASCVD = Scenario(
+    name="t2d_with_ascvd_untreated",
+    story="66-year-old man with type 2 diabetes and prior MI, HbA1c 64 mmol/mol, eGFR 70, UACR 1.",
+    age=66,
+    diagnoses={"diabetes_type2": 8, "myocardial_infarction_history": 3},
+    medications=("metformin", "statin", "antiplatelet"),
+    observations=(
+        Obs(concept="hba1c", value=64),
+        Obs(concept="egfr", value=70),
+        Obs(concept="uacr", value=1.0),
+        Obs(concept="ldl", value=1.3),
+    ),
+    expect_category="very_high",
+    expect_steps=("sglt2i_t2d", "glp1ra_t2d_ascvd", "hba1c_above_target"),
+    expect_done=("statin_start", "antiplatelet_secondary"),
+    expect_absent=(
+        "sglt2i_or_glp1ra_high_risk",
+        "risk_estimate_score2_diabetes",
+        "finerenone_t2d_ckd",
+    ),
+)
+# the same woman is read with both guideline sets
+GRADE1_WOMAN = Scenario(
+    name="grade1_hypertension_low_risk",
+    story="45-year-old woman, BP 145/88, SCORE2 1 %: lifestyle first under ESC 2021.",
+    age=45,
+    sex_male=0,
+    observations=(*bp(145, 88), *LIPIDS_55),
+    scores={"score2": 0.01},
+    expect_category="low_moderate",
+    expect_steps=("bp_lifestyle_first_esc2021",),
+    expect_done=("risk_estimate_score2",),
+    expect_absent=("bp_drug_start_esc2021", "bp_drug_start_esc2024", "statin_start"),
+)
 
 SCENARIOS: dict[str, Scenario] = {
     s.name: s
@@ -302,8 +274,7 @@ SCENARIOS: dict[str, Scenario] = {
             age=55,
             smoking="current",
             observations=(
-                Obs(concept="sbp", value=150),
-                Obs(concept="dbp", value=92),
+                *bp(150, 92),
                 Obs(concept="ldl", value=4.2),
                 *LIPIDS_55,
             ),
@@ -328,8 +299,7 @@ SCENARIOS: dict[str, Scenario] = {
             medications=("statin",),
             observations=(
                 Obs(concept="ldl", value=2.6),
-                Obs(concept="sbp", value=124),
-                Obs(concept="dbp", value=76),
+                *bp(124, 76),
                 *LIPIDS_55,
             ),
             scores={"score2": 0.07},
@@ -414,40 +384,14 @@ SCENARIOS: dict[str, Scenario] = {
             expect_done=("statin_start",),
             expect_absent=("antiplatelet_secondary", "statin_intensify"),
         ),
-        Scenario(
-            name="t2d_with_ascvd_untreated",
-            story="66-year-old man with type 2 diabetes and prior MI, HbA1c 64 mmol/mol, eGFR 70, UACR 1.",
-            age=66,
-            diagnoses={"diabetes_type2": 8, "myocardial_infarction_history": 3},
-            medications=("metformin", "statin", "antiplatelet"),
-            observations=(
-                Obs(concept="hba1c", value=64),
-                Obs(concept="egfr", value=70),
-                Obs(concept="uacr", value=1.0),
-                Obs(concept="ldl", value=1.3),
-            ),
-            expect_category="very_high",
-            expect_steps=("sglt2i_t2d", "glp1ra_t2d_ascvd", "hba1c_above_target"),
-            expect_done=("statin_start", "antiplatelet_secondary"),
-            expect_absent=(
-                "sglt2i_or_glp1ra_high_risk",
-                "risk_estimate_score2_diabetes",
-                "finerenone_t2d_ckd",
-            ),
-        ),
-        Scenario(
+        T2D_ASCVD,
+        replace(
+            T2D_ASCVD,
             name="t2d_with_ascvd_on_sglt2i_and_glp1ra",
             story="Same patient already on an SGLT2 inhibitor and a GLP-1 RA: neither is offered again.",
-            age=66,
-            diagnoses={"diabetes_type2": 8, "myocardial_infarction_history": 3},
             medications=("metformin", "sglt2_inhibitor", "glp1_receptor_agonist", "statin", "antiplatelet"),
-            observations=(
-                Obs(concept="hba1c", value=50),
-                Obs(concept="egfr", value=70),
-                Obs(concept="uacr", value=1.0),
-                Obs(concept="ldl", value=1.3),
-            ),
-            expect_category="very_high",
+            observations=(Obs(concept="hba1c", value=50), *T2D_ASCVD.observations[1:]),
+            expect_steps=(),
             expect_done=("sglt2i_t2d", "glp1ra_t2d_ascvd"),
             expect_absent=("hba1c_above_target",),
         ),
@@ -465,8 +409,7 @@ SCENARIOS: dict[str, Scenario] = {
                 Obs(concept="egfr", value=48),
                 Obs(concept="uacr", value=12),
                 Obs(concept="hba1c", value=52),
-                Obs(concept="sbp", value=128),
-                Obs(concept="dbp", value=74),
+                *bp(128, 74),
             ),
             expect_category="very_high",
             expect_steps=("sglt2i_t2d", "finerenone_t2d_ckd", "kidney_monitoring"),
@@ -518,8 +461,7 @@ SCENARIOS: dict[str, Scenario] = {
             observations=(
                 Obs(concept="uacr", value=8),
                 Obs(concept="egfr", value=75),
-                Obs(concept="sbp", value=146),
-                Obs(concept="dbp", value=88),
+                *bp(146, 88),
                 Obs(concept="hba1c", value=55),
             ),
             scores={"score2_diabetes": 0.09},
@@ -570,28 +512,15 @@ SCENARIOS: dict[str, Scenario] = {
             observations=(*series("egfr", (730, 70), (365, 61), (0, 52)), Obs(concept="uacr", value=4)),
             expect_steps=("nephrology_referral", "kidney_monitoring"),
         ),
-        Scenario(
-            name="grade1_hypertension_low_risk",
-            story="45-year-old woman, BP 145/88, SCORE2 1 %: lifestyle first under ESC 2021.",
-            age=45,
-            sex_male=0,
-            observations=(Obs(concept="sbp", value=145), Obs(concept="dbp", value=88), *LIPIDS_55),
-            scores={"score2": 0.01},
-            expect_category="low_moderate",
-            expect_steps=("bp_lifestyle_first_esc2021",),
-            expect_done=("risk_estimate_score2",),
-            expect_absent=("bp_drug_start_esc2021", "bp_drug_start_esc2024", "statin_start"),
-        ),
-        Scenario(
+        GRADE1_WOMAN,
+        replace(
+            GRADE1_WOMAN,
             name="grade1_hypertension_low_risk_2025",
             story="Same woman read with the 2025 set: ESC 2024 treats confirmed BP >=140/90 at any risk.",
-            age=45,
-            sex_male=0,
-            observations=(Obs(concept="sbp", value=145), Obs(concept="dbp", value=88), *LIPIDS_55),
-            scores={"score2": 0.01},
             guideline_set="esc_eas2025",
             expect_category="low",
             expect_steps=("bp_drug_start_esc2024",),
+            expect_done=(),
             expect_absent=("bp_lifestyle_first_esc2021", "bp_drug_start_esc2021", "bp_elevated_esc2024"),
         ),
         Scenario(
@@ -599,7 +528,7 @@ SCENARIOS: dict[str, Scenario] = {
             story="60-year-old man on an ACE inhibitor and a CCB, BP 142/84: above the 120-130 target.",
             age=60,
             medications=("ace_inhibitor", "calcium_channel_blocker"),
-            observations=(Obs(concept="sbp", value=142), Obs(concept="dbp", value=84), *LIPIDS_55),
+            observations=(*bp(142, 84), *LIPIDS_55),
             scores={"score2": 0.04},
             expect_steps=("bp_above_target_esc2021",),
             expect_absent=("bp_drug_start_esc2021", "bp_lifestyle_first_esc2021"),
@@ -620,7 +549,7 @@ SCENARIOS: dict[str, Scenario] = {
             name="elevated_bp_high_risk_2025",
             story="62-year-old man, BP 134/84, SCORE2 12 %: ESC 2024 elevated BP with risk >=10 %.",
             age=62,
-            observations=(Obs(concept="sbp", value=134), Obs(concept="dbp", value=84), *LIPIDS_55),
+            observations=(*bp(134, 84), *LIPIDS_55),
             scores={"score2": 0.12},
             guideline_set="esc_eas2025",
             expect_category="high",
@@ -633,7 +562,7 @@ SCENARIOS: dict[str, Scenario] = {
             age=63,
             medications=("arb",),
             guideline_set="esc_eas2025",
-            observations=(Obs(concept="sbp", value=132), Obs(concept="dbp", value=78), *LIPIDS_55),
+            observations=(*bp(132, 78), *LIPIDS_55),
             scores={"score2": 0.05},
             expect_category="moderate",
             expect_steps=("bp_above_target_esc2024",),
@@ -650,8 +579,7 @@ SCENARIOS: dict[str, Scenario] = {
             guideline_set="esc_eas2025",
             observations=(
                 Obs(concept="ldl", value=3.4),
-                Obs(concept="sbp", value=122),
-                Obs(concept="dbp", value=76),
+                *bp(122, 76),
                 *LIPIDS_55,
             ),
             scores={"score2": 0.03},

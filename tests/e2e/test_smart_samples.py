@@ -125,6 +125,7 @@ def test_risk_inspect_exits_0_on_every_bundle_of_the_smart_sample(capsys):
 
 
 @needs_smart
+@pytest.mark.slow  # 449 records read twice (gzipped bundles and NDJSON): 12-22 s on this machine
 def test_each_patient_gives_the_same_record_from_its_bundle_and_from_the_ndjson():
     from_ndjson = {r.patient_id: r for r in iter_records(SMART / "ndjson")}  # the NDJSON folder, read once
     assert len(from_ndjson) == 449

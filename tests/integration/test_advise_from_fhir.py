@@ -1,16 +1,18 @@
 """Every advice scenario, read from a real FHIR bundle: the same steps, citations and both languages as the
-dict-built scenario tests (project issue 5: "each rule has a scenario test built from FHIR").
+record-built scenario tests (project issue 5: "each rule has a scenario test built from FHIR").
 
 Each ``Scenario`` of tests/advise_scenarios.py becomes a FHIR R4 bundle (Patient.birthDate from age and as_of,
 LOINC Observations with explicit UCUM units, SNOMED CT / CIM-10 Conditions with onset dates, ATC-coded
 MedicationRequest or MedicationStatement, SNOMED Procedures and LOINC Observations for care evidence, smoking
 status 72166-2 with its SNOMED answer). The bundle is written to disk and read back through the real pipeline
-(``iter_records`` -> ``patient_view`` -> ``view.features``), then given to the advice functions.
+(``iter_records`` -> ``patient_view`` -> ``view.features``), then given to the advice functions. The
+record-built row (``scenario_features``) comes from the same feature builder, so where the two rows differ, the
+FHIR reader or the terminology mapped the bundle to a different record.
 
 Scores: the scenarios' *assumed* scores are passed, not ``reference_scores(features)``. The advice layer takes
 scores as inputs, and each scenario's score is chosen to sit in one risk band (SCORE2 8 % at 55 is "high");
 most scenarios do not hold every equation input (no HDL, no SBP), so computing them would test the equations,
-not the advice. Scenarios that assume no score (secondary prevention, CKD) get none, as in the dict tests.
+not the advice. Scenarios that assume no score (secondary prevention, CKD) get none, as in the record-built tests.
 """
 
 from __future__ import annotations
@@ -29,15 +31,19 @@ from risk.advise import alerts, care_gaps, next_steps, risk_category
 from risk.assess.snapshot import snapshot
 from risk.record.load import iter_records
 from tests.advise_scenarios import (
+    CONDITION_CODES,
+    MED_START_DAYS_AGO,
     RULE_CASES,
     SCENARIOS,
+    SMOKING_DAYS_AGO,
     TREATMENT_FLAGS,
     Scenario,
+    birth_date,
     models_for,
     scenario_features,
     scores_for,
 )
-from tests.fhir_spec import ATC, BP, ICD10, LOINC, SNOMED, Code, Lab, PatientSpec, write_bundle
+from tests.fhir_spec import ATC, BP, LOINC, SNOMED, Code, Lab, PatientSpec, write_bundle
 
 # measurement concept -> (tests.fhir_spec.LAB_CODES key, UCUM unit of the scenario's canonical value)
 OBS_CODES: dict[str, tuple[str, str]] = {
@@ -53,19 +59,6 @@ OBS_CODES: dict[str, tuple[str, str]] = {
     "bmi": ("bmi", "kg/m2"),
     "sbp": ("sbp", "mm[Hg]"),
     "dbp": ("dbp", "mm[Hg]"),
-}
-# diagnosis concept -> a code a French record would carry (CIM-10 from PMSI / SNOMED CT from a GP system)
-CONDITION_CODES: dict[str, tuple[str, str, str]] = {
-    "diabetes_type2": (ICD10, "E11.9", "Diabète sucré de type 2, sans complication"),
-    "diabetes_type1": (ICD10, "E10.9", "Diabète sucré de type 1, sans complication"),
-    "hypertension": (ICD10, "I10", "Hypertension essentielle (primitive)"),
-    "myocardial_infarction": (SNOMED, "22298006", "Myocardial infarction"),
-    "myocardial_infarction_history": (SNOMED, "1755008", "Old myocardial infarction"),
-    "coronary_heart_disease": (SNOMED, "53741008", "Coronary arteriosclerosis"),
-    "stroke_ischaemic": (ICD10, "I63.9", "Infarctus cérébral, sans précision"),
-    "peripheral_arterial_disease": (ICD10, "I70.2", "Athérosclérose des artères distales"),
-    "atrial_fibrillation": (SNOMED, "49436004", "Atrial fibrillation"),
-    "heart_failure": (SNOMED, "84114007", "Heart failure"),
 }
 # medication class -> one ATC substance code (a French prescription is coded by substance)
 ATC_CODES: dict[str, tuple[str, str]] = {
@@ -90,9 +83,6 @@ EVIDENCE_CODES: dict[str, tuple[str, str, str, str]] = {
     "breast_screening": ("procedure", SNOMED, "24623002", "Screening mammography"),
     "cervical_screening": ("procedure", SNOMED, "90226004", "Cervical smear cytopathology"),
 }
-SMOKING_DAYS_AGO = 30  # scenario_features dates the smoking status 30 days before as_of
-MED_START_DAYS_AGO = 180
-
 # Care evidence is absent from the advice scenarios (they test treatment steps), so these variants add it.
 EVIDENCE_SCENARIOS: dict[str, Scenario] = {
     s.name: s
@@ -117,17 +107,9 @@ def _iso(d: date) -> str:
     return d.isoformat()
 
 
-def _birth_date(age: float, as_of: date) -> date:
-    """Born ``age`` years of 365.25 days before as_of, rounded up to a whole day: the features contract counts
-    age in such years, so the row's age is never below the scenario's (a calendar birthday 45 years earlier
-    reads 44.9993, which would flip an age cut-off at 45)."""
-    return as_of - timedelta(days=math.ceil(age * 365.25))
-
-
 def scenario_spec(s: Scenario) -> PatientSpec:
-    """The FHIR content a GP's file would hold for this scenario (see tests/advise_scenarios.py docstring)."""
-    if s.sex_male is None:
-        raise ValueError(f"{s.name}: a FHIR Patient without gender is refused by the reader")
+    """The FHIR content a GP's file would hold for this scenario: the same dates as
+    tests.advise_scenarios.scenario_record (birth date, onsets, medication start, smoking status)."""
     on = lambda days: _iso(s.as_of - timedelta(days=days))  # noqa: E731
     labs: list[Lab] = []
     bps: list[BP] = []
@@ -160,7 +142,7 @@ def scenario_spec(s: Scenario) -> PatientSpec:
     return PatientSpec(
         id=s.name.replace("_", "-"),
         sex="male" if s.sex_male else "female",
-        birth=_iso(_birth_date(s.age, s.as_of)),
+        birth=_iso(birth_date(s.age, s.as_of)),
         labs=labs,
         bp=bps,
         conditions=conditions,
@@ -250,16 +232,16 @@ def test_scenario_read_from_fhir_gets_its_steps_citations_and_both_languages(nam
 
 
 @pytest.mark.parametrize("name", sorted(ALL_SCENARIOS))
-def test_fhir_and_dict_scenarios_give_the_same_advice_in_both_languages(name, features_by_scenario):
+def test_fhir_and_record_scenarios_give_the_same_advice_in_both_languages(name, features_by_scenario):
     s = ALL_SCENARIOS[name]
-    from_fhir, from_dict = features_by_scenario[name], scenario_features(s)
+    from_fhir, from_record = features_by_scenario[name], scenario_features(s)
 
     def said(items: Any) -> list[tuple[str, str, str]]:
         return [(x.id, x.text_en, x.text_fr) for x in items]
 
-    assert said(_steps(s, from_fhir).values()) == said(_steps(s, from_dict).values())
-    assert said(alerts(from_fhir)) == said(alerts(from_dict))
-    assert said(care_gaps(from_fhir, as_of=s.as_of)) == said(care_gaps(from_dict, as_of=s.as_of))
+    assert said(_steps(s, from_fhir).values()) == said(_steps(s, from_record).values())
+    assert said(alerts(from_fhir)) == said(alerts(from_record))
+    assert said(care_gaps(from_fhir, as_of=s.as_of)) == said(care_gaps(from_record, as_of=s.as_of))
 
 
 # columns compared between the FHIR row and scenario_features, with an absolute tolerance

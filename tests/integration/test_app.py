@@ -21,6 +21,11 @@ from risk.panel.table import filter_panel, score_panel
 from risk.record.load import iter_records
 from tests.app_fixtures import REPO, SAMPLES, SHARED
 
+# Slow as a whole: every test re-runs app.py in AppTest (1-7 s each, 50-75 s for the file), which would double the
+# development loop. The library behind the pages (tests/integration/test_whatif.py, test_report.py,
+# test_panel_table.py...) stays in the loop; `pytest tests/integration/test_app.py` runs the pages alone.
+pytestmark = pytest.mark.slow
+
 MODEL_SHORT_FR = [v[1] for v in MODEL_SHORT.values()]
 EQUATION_SHORT_FR = [EQUATION_SHORT[k][1] for k in ("score2", "score2_diabetes", "prevent_cvd", "prevent_ascvd",
                                                      "prevent_hf", "kfre_5y", "kfre_2y")]
@@ -234,7 +239,7 @@ def test_viewing_a_patient_is_audited_under_a_pseudonym(app_env):
     assert JP not in raw and "Martin" not in raw
 
 
-@pytest.mark.parametrize("pid", SAMPLE_IDS)
+@pytest.mark.parametrize("pid", SAMPLE_IDS)  # every sample through every tab in both languages: 20-35 s in all
 def test_no_page_shows_an_exception_for_any_sample_patient(app_env, pid):
     at = app(patient=pid)
     no_failure(at)

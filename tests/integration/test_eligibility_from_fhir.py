@@ -5,13 +5,15 @@ record (g/L, mmol/mol, µmol/L, CIM-10, ATC) scores exactly like the same patien
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from risk.assess.snapshot import PatientSnapshot, snapshot
 from risk.equations.applicability import RESULT_KEYS, EquationResult, reference_scores
+from risk.equations.ckd_epi import ckd_epi_2021
+from risk.equations.kfre import kfre
 from risk.equations.score2 import score2
 from risk.equations.score2_diabetes import score2_diabetes
 from risk.record.load import iter_records
@@ -66,10 +68,13 @@ def test_score2_applies_to_a_healthy_55_year_old(tmp_path):
 
 
 def test_score2_does_not_apply_with_diabetes_and_says_score2_diabetes_is_used(tmp_path):
-    results, _ = scores(tmp_path, person("dm55", "1969-01-15", conditions=[T2D], hba1c=58))
+    results, view = scores(tmp_path, person("dm55", "1969-01-15", conditions=[T2D], hba1c=58))
+    f = view.features
     assert results["score2"].risk is None
     assert results["score2"].reason == "SCORE2 not applicable: type 2 diabetes (SCORE2-Diabetes is used instead)"
-    assert results["score2_diabetes"].risk is not None
+    assert results["score2_diabetes"].risk == score2_diabetes(
+        sex="male", age=f["age"], smoker=False, sbp=142.0, total_chol=5.8, hdl=1.2, hba1c=58.0, egfr=88.0,
+        age_at_diabetes_diagnosis=f["age_at_diabetes"], region="low")
 
 
 def test_score2_does_not_apply_after_a_myocardial_infarction_and_gives_its_date(tmp_path):
@@ -112,11 +117,13 @@ def test_score2_diabetes_without_hba1c_says_hba1c_missing(tmp_path):
 
 
 def test_score2_diabetes_outside_40_to_69_names_the_ages_it_covers(tmp_path):
-    results, _ = scores(tmp_path, person("dm74", "1950-01-10", conditions=[T2D], hba1c=58))
+    results, view = scores(tmp_path, person("dm74", "1950-01-10", conditions=[T2D], hba1c=58))
     assert results["score2_diabetes"].reason == (
         "SCORE2-Diabetes not applicable: age 74 (the score covers ages 40-69; SCORE2-OP, which includes "
         "diabetes, is shown instead)")
-    assert results["score2"].name == "SCORE2-OP" and results["score2"].risk is not None
+    assert results["score2"].name == "SCORE2-OP"
+    assert results["score2"].risk == score2(sex="male", age=view.features["age"], smoker=False, sbp=142.0,
+                                            total_chol=5.8, hdl=1.2, region="low", diabetes=True)
 
 
 def test_an_hba1c_with_no_unit_is_an_issue_and_then_a_missing_input(tmp_path):
@@ -146,10 +153,12 @@ def test_prevent_model_follows_the_labs_in_the_record(tmp_path):
 
 
 def test_prevent_does_not_apply_at_82(tmp_path):
-    results, _ = scores(tmp_path, person("prevent82", "1942-01-10"))
+    results, view = scores(tmp_path, person("prevent82", "1942-01-10"))
     for key, name in (("prevent_cvd", "total CVD"), ("prevent_ascvd", "ASCVD"), ("prevent_hf", "heart failure")):
         assert results[key].reason == f"PREVENT 10-year {name} not applicable: age 82 (PREVENT covers ages 30-79)"
-    assert results["score2"].name == "SCORE2-OP" and results["score2"].risk is not None
+    assert results["score2"].name == "SCORE2-OP"
+    assert results["score2"].risk == score2(sex="male", age=view.features["age"], smoker=False, sbp=142.0,
+                                            total_chol=5.8, hdl=1.2, region="low", diabetes=False)
 
 
 def test_prevent_does_not_apply_with_heart_failure(tmp_path):
@@ -174,8 +183,13 @@ def test_kfre_applies_with_egfr_below_60_and_a_uacr(tmp_path):
 def test_kfre_uses_an_egfr_derived_from_creatinine_and_says_so(tmp_path):
     spec = person("ckd-creat", "1958-07-01", egfr=None, uacr=35, labs=[Lab("creatinine_molar", 150, "umol/L", VISIT)])
     results, view = scores(tmp_path, spec)
-    assert view.features["egfr_derived"] == 1 and view.features["egfr"] < 60
-    assert results["kfre_5y"].risk is not None
+    f = view.features
+    drawn = datetime.fromisoformat(f"{VISIT}T09:30:00+01:00").astimezone(UTC)  # tests.fhir_spec: 9:30 in Paris
+    age_at_visit = (drawn.replace(tzinfo=None) - datetime(1958, 7, 1)) / timedelta(days=365.25)
+    egfr = ckd_epi_2021(sex="male", age=age_at_visit, creatinine=150.0)  # 44.1 mL/min/1.73 m2: G3b
+    assert f["egfr_derived"] == 1 and f["egfr"] == pytest.approx(egfr, rel=1e-9) and 30 <= egfr < 45
+    assert results["kfre_5y"].risk == pytest.approx(kfre(sex="male", age=f["age"], egfr=egfr, uacr=35.0, years=5),
+                                                    rel=1e-9)
     assert results["kfre_5y"].inputs["egfr"]["derived"] is True
 
 
@@ -194,7 +208,8 @@ def test_kfre_applies_from_a_ckd_stage_3_diagnosis_even_with_an_older_higher_egf
     ckd3 = Code(SNOMED, "433144002", "2023-01-10", "Chronic kidney disease stage 3")
     results, view = scores(tmp_path, person("ckd3dx", "1958-07-01", egfr=62, uacr=35, conditions=[ckd3]))
     assert view.features["ckd_stage"] == 3
-    assert results["kfre_5y"].risk is not None
+    # computed with the recorded eGFR of 62, not one made up to fit stage 3
+    assert results["kfre_5y"].risk == kfre(sex="male", age=view.features["age"], egfr=62.0, uacr=35.0, years=5)
 
 
 # -- the unit path end to end: France and the United States ---------------------------------------------
@@ -251,8 +266,14 @@ def test_a_french_record_scores_exactly_like_the_same_american_record(tmp_path, 
         assert (math.isnan(a) and math.isnan(b)) or a == pytest.approx(b, rel=1e-9), (column, a, b)
     assert fr.features["egfr_derived"] == us.features["egfr_derived"] == 1  # CKD-EPI 2021 from creatinine
     assert fr.features["on_statin"] == fr.features["on_antihypertensive"] == 1
-    computed = "score2_diabetes" if diabetic else "score2"
-    assert fr_results[computed].risk is not None
+    f = fr.features
+    common = dict(sex="female", age=f["age"], smoker=True, sbp=148.0, total_chol=2.32 * 100 / 38.67,
+                  hdl=0.52 * 100 / 38.67, region="low")
+    if diabetic:
+        expected = score2_diabetes(**common, hba1c=61.0, egfr=f["egfr"], age_at_diabetes_diagnosis=f["age_at_diabetes"])
+        assert fr_results["score2_diabetes"].risk == pytest.approx(expected, rel=1e-9)
+    else:
+        assert fr_results["score2"].risk == pytest.approx(score2(**common), rel=1e-9)
     for key in RESULT_KEYS:
         a, b = fr_results[key], us_results[key]
         assert (a.name, a.reason) == (b.name, b.reason), key

@@ -137,6 +137,7 @@ def _ids(pr: PatientResources) -> set[tuple[str, str]]:
     return {(r["resourceType"], r["id"]) for r in pr.resources if r["resourceType"] not in NOT_IN_NDJSON}
 
 
+@pytest.mark.slow  # 11 s: 449 gzipped bundles and the bulk NDJSON made of them
 def test_all_449_smart_patients_have_the_same_resources_in_their_bundles_and_in_the_ndjson():
     if not SMART.is_dir():
         pytest.skip(f"{SMART} not found")

@@ -11,6 +11,8 @@ import pytest
 from risk.cli import main
 from risk.models.registry import load_model
 
+pytestmark = pytest.mark.slow  # the cohort and the training take about 60 s on a 2-core machine
+
 # Stated bounds for a 4,000-patient cohort (about 2,800 training patients, ~600 held out, ~40 events): the
 # synthetic world's 10-year CVD risk is driven by age, sex, BP, lipids, smoking and diabetes, so even this small
 # model must rank clearly better than chance and predict the right overall risk. With ~40 held-out events the

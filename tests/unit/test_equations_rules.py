@@ -42,6 +42,15 @@ from risk.equations.score2 import (
     recalibrate,
     score2_model_name,
 )
+from tests.equation_cases import (
+    HEALTHY_55_PREVENT,
+    HEALTHY_55_SCORE2,
+    T2D_CKD_62,
+    T2D_CKD_62_KFRE,
+    T2D_CKD_62_PREVENT,
+    T2D_CKD_62_SCORE2_DIABETES,
+    features,
+)
 
 MALE_50 = dict(sex="male", age=50, smoker=True, sbp=140, total_chol=5.5, hdl=1.3)
 MALE_75_SMOKER_VERY_HIGH = dict(
@@ -400,37 +409,7 @@ def test_ckd_epi_2021_takes_creatinine_in_umol_per_l_and_adults_only():
 
 
 # ------------------------------------------------------------------------------------------ applicability
-def features(**overrides: object) -> dict[str, object]:
-    """A 55-year-old man without diabetes, CVD or CKD, all inputs present (features.py column names)."""
-    base: dict[str, object] = dict(
-        age=55.0,
-        sex_male=1,
-        sbp=142.0,
-        sbp_date=pd.Timestamp("2024-03-01"),
-        total_chol=5.8,
-        hdl=1.2,
-        hba1c=float("nan"),
-        egfr=82.0,
-        uacr=float("nan"),
-        bmi=27.0,
-        smoking_current=0,
-        diabetes_t2=0,
-        diabetes_t1=0,
-        diabetes_any=0,
-        age_at_diabetes=float("nan"),
-        established_cvd=0,
-        prior_mi=0,
-        prior_stroke=0,
-        prior_tia=0,
-        prior_pad=0,
-        prior_chd=0,
-        prior_hf=0,
-        on_antihypertensive=1,
-        on_statin=0,
-        ckd_stage=0,
-    )
-    base.update(overrides)
-    return base
+
 
 
 def test_reference_scores_returns_every_key_with_a_risk_or_a_reason():
@@ -460,28 +439,13 @@ def test_equation_result_is_a_frozen_keyword_only_dataclass():
 def test_healthy_55_year_old_gets_score2_and_prevent_and_reasons_for_the_rest():
     results = reference_scores(features())
     assert results["score2"].name == "SCORE2"
-    assert results["score2"].risk == score2(
-        sex="male", age=55.0, smoker=False, sbp=142.0, total_chol=5.8, hdl=1.2, region="low"
-    )
+    assert results["score2"].risk == score2(**HEALTHY_55_SCORE2, region="low")
     assert results["score2_diabetes"].reason == "SCORE2-Diabetes not applicable: no type 2 diabetes recorded"
     assert results["kfre_5y"].reason == (
         "KFRE 5-year kidney failure not applicable: no CKD stage G3-G5 "
         "(latest eGFR 82 mL/min/1.73 m², no CKD stage 3-5 diagnosis)"
     )
-    assert results["prevent_cvd"].risk == prevent(
-        sex="male",
-        age=55.0,
-        smoker=False,
-        sbp=142.0,
-        total_chol=5.8,
-        hdl=1.2,
-        egfr=82.0,
-        bmi=27.0,
-        diabetes=False,
-        on_antihypertensive=True,
-        on_statin=False,
-        outcome="cvd",
-    )
+    assert results["prevent_cvd"].risk == prevent(**HEALTHY_55_PREVENT, outcome="cvd")
     assert results["score2"].inputs["sbp"] == {"value": 142.0, "unit": "mmHg", "date": "2024-03-01"}
 
 
@@ -564,7 +528,9 @@ def test_type_1_diabetes_is_not_covered_by_any_score2_model():
     assert results["score2_diabetes"].reason == (
         "SCORE2-Diabetes not applicable: type 1 diabetes (the score is for type 2 diabetes)"
     )
-    assert results["prevent_cvd"].risk is not None  # PREVENT's diabetes term covers any diabetes
+    # PREVENT's diabetes term covers any diabetes, type 1 included
+    assert results["prevent_cvd"].risk == prevent(**{**HEALTHY_55_PREVENT, "diabetes": True}, outcome="cvd")
+    assert results["prevent_cvd"].risk > reference_scores(features())["prevent_cvd"].risk
 
 
 def test_ages_outside_each_equation_say_which_ages_it_covers():
@@ -572,13 +538,14 @@ def test_ages_outside_each_equation_say_which_ages_it_covers():
     assert young["score2"].reason == (
         "SCORE2 not applicable: age 35 (SCORE2 covers ages 40-69, SCORE2-OP 70 and over)"
     )
-    assert young["prevent_cvd"].risk is not None
+    assert young["prevent_cvd"].risk == prevent(**{**HEALTHY_55_PREVENT, "age": 35.0}, outcome="cvd")
     old = reference_scores(features(age=82.0))
     assert (
         old["prevent_hf"].reason
         == "PREVENT 10-year heart failure not applicable: age 82 (PREVENT covers ages 30-79)"
     )
-    assert old["score2"].name == "SCORE2-OP" and old["score2"].risk is not None
+    assert old["score2"].name == "SCORE2-OP"
+    assert old["score2"].risk == score2(**{**HEALTHY_55_SCORE2, "age": 82.0}, region="low")
 
 
 def test_missing_inputs_are_listed_in_the_reason():
@@ -606,31 +573,21 @@ def test_prevent_model_follows_available_labs_and_heart_failure_follows_the_bmi_
     assert with_labs["prevent_cvd"].name.endswith(
         "(full model: HbA1c + UACR, social deprivation index missing)"
     )
-    assert with_labs["prevent_cvd"].risk == prevent(
-        sex="male",
-        age=55.0,
-        smoker=False,
-        sbp=142.0,
-        total_chol=5.8,
-        hdl=1.2,
-        egfr=82.0,
-        bmi=27.0,
-        diabetes=False,
-        on_antihypertensive=True,
-        on_statin=False,
-        hba1c=40.0,
-        uacr=2.5,
-    )
+    assert with_labs["prevent_cvd"].risk == prevent(**HEALTHY_55_PREVENT, hba1c=40.0, uacr=2.5)
     obese = reference_scores(features(bmi=42.0))
     assert obese["prevent_hf"].risk is None
     assert obese["prevent_hf"].reason.startswith("PREVENT heart-failure risk not shown: BMI 42 kg/m²")
-    assert obese["prevent_cvd"].risk is not None
+    # total CVD does not use BMI: still shown, with a warning, and the same risk as at BMI 27
+    assert obese["prevent_cvd"].risk == prevent(**{**HEALTHY_55_PREVENT, "bmi": 42.0}, outcome="cvd")
+    assert obese["prevent_cvd"].risk == reference_scores(features())["prevent_cvd"].risk
     assert any("BMI 42 kg/m² is above" in w for w in obese["prevent_cvd"].warnings)
 
 
 def test_prevent_heart_failure_does_not_need_cholesterol():
     results = reference_scores(features(total_chol=float("nan"), hdl=float("nan")))
-    assert results["prevent_hf"].risk is not None
+    no_lipids = {**HEALTHY_55_PREVENT, "total_chol": None, "hdl": None}
+    assert results["prevent_hf"].risk == prevent(**no_lipids, outcome="hf")
+    assert results["prevent_hf"].risk == reference_scores(features())["prevent_hf"].risk
     assert (
         results["prevent_cvd"].reason
         == "PREVENT 10-year total CVD: total cholesterol and HDL cholesterol missing"
@@ -642,11 +599,21 @@ def test_kfre_applies_from_egfr_below_60_or_a_ckd_stage_3_to_5_diagnosis():
     assert by_egfr.risk == kfre(sex="male", age=55.0, egfr=45.0, uacr=30.0, years=5)
     assert by_egfr.name == "KFRE 5-year kidney failure (4-variable, non-North-American calibration)"
     by_diagnosis = reference_scores(features(egfr=62.0, ckd_stage=3, uacr=30.0))["kfre_2y"]
-    assert by_diagnosis.risk is not None
+    assert by_diagnosis.risk == kfre(sex="male", age=55.0, egfr=62.0, uacr=30.0, years=2)  # the recorded eGFR
     assert any("eGFR 62 mL/min/1.73 m² is not below 60" in w for w in by_diagnosis.warnings)
     missing_uacr = reference_scores(features(egfr=45.0))["kfre_5y"]
     assert missing_uacr.reason == "KFRE 5-year kidney failure: urine albumin/creatinine ratio (UACR) missing"
 
+
+def test_a_man_with_type_2_diabetes_and_ckd_g3a_gets_every_equation_that_applies():
+    """The benchmark's patient (tests/equation_cases.py): the features row and the equations' own inputs agree."""
+    results = reference_scores(T2D_CKD_62)
+    assert results["score2"].reason == "SCORE2 not applicable: type 2 diabetes (SCORE2-Diabetes is used instead)"
+    assert results["score2_diabetes"].risk == score2_diabetes(**T2D_CKD_62_SCORE2_DIABETES, region="low")
+    for outcome in ("cvd", "ascvd", "hf"):
+        assert results[f"prevent_{outcome}"].risk == prevent(**T2D_CKD_62_PREVENT, outcome=outcome), outcome
+    for years in (2, 5):
+        assert results[f"kfre_{years}y"].risk == kfre(**T2D_CKD_62_KFRE, years=years), years
 
 def test_kfre_is_not_applicable_once_kidney_failure_is_treated():
     on_dialysis = reference_scores(

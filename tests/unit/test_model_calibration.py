@@ -35,6 +35,7 @@ def test_over_dispersed_log_odds_get_a_slope_below_one():
     assert 0.4 < b < 0.6
 
 
+@pytest.mark.slow  # 15-17 s: the paired bootstrap of Harrell's C on 5,000 patients
 def test_paired_difference_is_positive_for_the_better_ranker_and_zero_for_the_same():
     rng = np.random.default_rng(5)
     n = 5_000

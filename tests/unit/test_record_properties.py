@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -126,6 +127,7 @@ def _same(a: Any, b: Any) -> bool:
     return a == b
 
 
+@pytest.mark.slow  # 11-13 s: 40 generated records, each through the features at up to 4 index dates
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(items=dated_resources(min_size=1, max_size=40),
        days=st.lists(st.dates(min_value=date(1988, 1, 1), max_value=date(2029, 12, 31)), min_size=1, max_size=4))
