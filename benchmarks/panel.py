@@ -47,7 +47,7 @@ def main() -> None:
     from risk.features.build import build_features
     from risk.features.tables import tables_from_records
     from risk.models.registry import load_all
-    from risk.panel.stream import CHUNK, _chunks
+    from risk.panel.stream import CHUNK, chunks
     from risk.record.load import iter_records
     from risk.synth import generate
 
@@ -67,7 +67,7 @@ def main() -> None:
         t_base, _ = best_of(args.repeat, baseline)
         t_read, records = best_of(args.repeat, read)
         t_feat, feats = best_of(args.repeat, lambda: [build_features(tables_from_records(b), as_of)
-                                                      for b in _chunks(records, CHUNK)])
+                                                      for b in chunks(records, CHUNK)])
         t_models, _ = best_of(args.repeat, lambda: [score_models(f, models) for f in feats])
         t_eq, _ = best_of(args.repeat, lambda: [reference_scores(row.to_dict()) for f in feats
                                                 for _, row in f.iterrows()])

@@ -9,25 +9,24 @@ calcium, 3.1 for phosphate) change KFRE results beyond the published precision.
 
 from __future__ import annotations
 
-# Cholesterol: mg/dL = mmol/L x 38.67 (the conventional factor). PREVENT's own code then multiplies mg/dL by
-# 0.02586 (= 1/38.67 to 5 significant digits) to build its mmol/L terms; the equation keeps that step.
-CHOL_MG_DL_PER_MMOL_L = 38.67
+# The analyte factors have one home, risk.terminology.units (the record converts with the same numbers):
+# cholesterol mg/dL = mmol/L x 38.67; creatinine mg/dL = µmol/L / 88.4 (CKD-EPI tools, incl. preventr);
+# UACR mg/g = mg/mmol x 8.84; HbA1c % (NGSP/DCCT) = 0.09148 x mmol/mol (IFCC) + 2.152 and its exact inverse;
+# KFRE 8-variable labs (Tangri 2011 units): calcium mg/dL = mmol/L x 4.008, phosphate mg/dL = mmol/L x 3.097.
+from risk.terminology.units import (
+    CALCIUM_MG_DL_PER_MMOL_L,
+    CHOL_MG_DL_PER_MMOL_L,
+    CREATININE_UMOL_L_PER_MG_DL,
+    PHOSPHATE_MG_DL_PER_MMOL_L,
+    UACR_MG_G_PER_MG_MMOL,
+)
+from risk.terminology.units import HBA1C_INTERCEPT as HBA1C_PCT_INTERCEPT
+from risk.terminology.units import HBA1C_SLOPE as HBA1C_PCT_SLOPE
+
+# PREVENT's own code multiplies mg/dL by 0.02586 (= 1/38.67 to 5 significant digits) to build its mmol/L terms;
+# the equation keeps that step.
 PREVENT_CHOL_MMOL_L_PER_MG_DL = 0.02586  # preventr R/helpers.R convert_chol_to_mmol(); Linden prevent10i.ado
-
-# HbA1c: % (NGSP/DCCT) = 0.09148 x mmol/mol (IFCC) + 2.152, and its exact inverse.
-HBA1C_PCT_SLOPE = 0.09148
-HBA1C_PCT_INTERCEPT = 2.152
-
-# Creatinine: mg/dL = µmol/L / 88.4 (the factor used by CKD-EPI tools, incl. preventr).
-CREATININE_UMOL_L_PER_MG_DL = 88.4
-
-# Urine albumin/creatinine ratio: mg/g = mg/mmol x 8.84.
-UACR_MG_G_PER_MG_MMOL = 8.84
-
-# KFRE 8-variable labs (Tangri 2011 units): calcium and phosphate mg/dL, albumin g/dL, bicarbonate mEq/L.
-CALCIUM_MG_DL_PER_MMOL_L = 4.008
-PHOSPHATE_MG_DL_PER_MMOL_L = 3.097
-ALBUMIN_G_L_PER_G_DL = 10.0
+ALBUMIN_G_L_PER_G_DL = 10.0  # dimensional (g/dL -> g/L), not an analyte factor
 
 
 def chol_mmol_l_to_mg_dl(mmol_l: float) -> float:

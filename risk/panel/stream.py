@@ -28,7 +28,7 @@ CSV_EQUATIONS = tuple(k for k in RESULT_KEYS if k != "kfre_2y")
 CSV_COLUMNS = ["patient_id", *MODEL_KEYS, *CSV_EQUATIONS]
 
 
-def _chunks(records: Iterable[PatientRecord], size: int) -> Iterator[list[PatientRecord]]:
+def chunks(records: Iterable[PatientRecord], size: int) -> Iterator[list[PatientRecord]]:
     it = iter(records)
     while chunk := list(itertools.islice(it, size)):
         yield chunk
@@ -38,7 +38,7 @@ def score_chunks(records: Iterable[PatientRecord], models: Mapping[str, LoadedMo
                  region: str = "low", chunk: int = CHUNK
                  ) -> Iterator[tuple[PatientRecord, Scores, pd.Series]]:
     """(record, scores, features row) per patient, in source order."""
-    for batch in _chunks(records, chunk):
+    for batch in chunks(records, chunk):
         feats = build_features(tables_from_records(batch), as_of)
         by_model = score_models(feats, models)
         for i, record in enumerate(batch):

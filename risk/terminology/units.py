@@ -46,19 +46,26 @@ class Conversion:
 
 
 # --- clinical constants (clinical_reference.md section 7; [V2+] for the first three) --------------------
+# The one home of the analyte factors: the record converts with them, the equations convert back with them
+# (risk.equations.conversions), the synthetic cohort writes with them.
+# cholesterol (all fractions): mg/dL = mmol/L x 38.67 (conventional factor; the PREVENT code and the SCORE2 Stata
+# example use 0.02586 = 1/38.67; molar mass 386.65 g/mol gives the same to 4 digits)
+CHOL_MG_DL_PER_MMOL_L = 38.67
+# creatinine: umol/L = mg/dL x 88.4 (CKD-EPI tools, preventr; 113.12 g/mol)
+CREATININE_UMOL_L_PER_MG_DL = 88.4
+# calcium: mg/dL = mmol/L x 4.008 (KFRE; 40.08 g/mol); phosphate (as phosphorus): mg/dL = mmol/L x 3.097
+CALCIUM_MG_DL_PER_MMOL_L = 4.008
+PHOSPHATE_MG_DL_PER_MMOL_L = 3.097
 # mmol/L per mg/dL (mass concentration -> substance concentration), per analyte.
 MMOL_PER_L_PER_MG_DL: dict[str, float] = {
-    # cholesterol (all fractions): mg/dL = mmol/L x 38.67 (conventional factor; the PREVENT code and the
-    # SCORE2 Stata example use 0.02586 = 1/38.67; molar mass 386.65 g/mol gives the same to 4 digits)
-    "total_chol": 1 / 38.67, "hdl": 1 / 38.67, "ldl": 1 / 38.67, "non_hdl": 1 / 38.67,
+    "total_chol": 1 / CHOL_MG_DL_PER_MMOL_L, "hdl": 1 / CHOL_MG_DL_PER_MMOL_L, "ldl": 1 / CHOL_MG_DL_PER_MMOL_L,
+    "non_hdl": 1 / CHOL_MG_DL_PER_MMOL_L,
     # triglycerides: mmol/L = mg/dL x 0.01129 (= / 88.57; as triolein, 885.7 g/mol)
     "triglycerides": 1 / 88.57,
     # glucose: mmol/L = mg/dL x 0.0555 (= / 18.016; 180.16 g/mol)
     "glucose": 1 / 18.016,
-    # creatinine: umol/L = mg/dL x 88.4 (CKD-EPI tools, preventr; 113.12 g/mol) -> mmol/L = mg/dL x 0.0884
-    "creatinine": 88.4 / 1000,
-    # calcium: mg/dL = mmol/L x 4.008 (KFRE; 40.08 g/mol); phosphate (as phosphorus): mg/dL = mmol/L x 3.097
-    "calcium": 1 / 4.008, "phosphate": 1 / 3.097,
+    "creatinine": CREATININE_UMOL_L_PER_MG_DL / 1000,  # mmol/L = mg/dL x 0.0884
+    "calcium": 1 / CALCIUM_MG_DL_PER_MMOL_L, "phosphate": 1 / PHOSPHATE_MG_DL_PER_MMOL_L,
 }
 # UACR: mg/g = mg/mmol x 8.84 (creatinine 113.12 g/mol: 1 mmol = 0.1131 g)
 UACR_MG_G_PER_MG_MMOL = 8.84
