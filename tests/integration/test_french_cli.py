@@ -40,6 +40,7 @@ def test_jean_pierre_martin_reads_in_french_only():
     assert "Catégorie de risque ESC\u00a0: très élevé" in text and "Premières étapes\u00a0:" in text
 
 
+@pytest.mark.slow  # a sweep: `risk score` on every sample, 15-20 s in all (Jean-Pierre Martin stays in the loop)
 @pytest.mark.parametrize("path", sorted(SAMPLES.glob("*.json*")), ids=lambda p: p.name[:24])
 def test_every_sample_reads_in_french_only(path):
     assert english_in(score_text(str(path), "--lang", "fr")) == []
