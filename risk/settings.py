@@ -14,9 +14,9 @@ from datetime import date
 from pathlib import Path
 
 from risk.errors import ExitCode, RiskError
-from risk.models.registry import DEFAULT_MODELS_DIR
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_MODELS_DIR = REPO_ROOT / "models"  # the bundled, versioned model artefacts
 LANGS = ("fr", "en")
 
 

@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from risk import feedback
-from risk.assess.assessment import assess
-from risk.assess.snapshot import PatientSnapshot, snapshot
 from risk.errors import ExitCode
-from risk.models.registry import load_all
-from risk.record.load import iter_records
-from risk.report.json import assessment_json, diagnoses, dumps, inspect_json, medications
-from risk.report.text import assessment_text
 from risk.settings import Settings, parse_as_of
-from risk.terminology.concepts import CARE_EVIDENCE_CONCEPTS
+
+if TYPE_CHECKING:
+    from risk.assess.snapshot import PatientSnapshot
+
+# The handlers import the pipeline when they run: `risk --help` and a usage error answer at once instead of
+# loading XGBoost and pandas first. No cycle hides behind these imports (tests/unit/test_architecture.py).
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
+    from risk.assess.snapshot import snapshot
+    from risk.record.load import iter_records
+    from risk.report.json import dumps, inspect_json
+
     as_of = parse_as_of(args.as_of)
     token = Settings.from_env().fhir_token
     snaps = [snapshot(r, as_of) for r in iter_records(args.source, args.patient, token=token)]
@@ -35,6 +39,9 @@ def _fmt_value(value: float) -> str:
 
 
 def _inspect_text(s: PatientSnapshot) -> None:
+    from risk.report.json import diagnoses, medications
+    from risk.terminology.concepts import CARE_EVIDENCE_CONCEPTS
+
     r = s.record
     feedback.out(f"Patient {r.patient_id}  {r.name or ''}  {r.sex}, born {r.birth_date} "
                  f"(age {r.age_on(s.as_of):.0f} on {s.as_of})")
@@ -65,6 +72,13 @@ def _inspect_text(s: PatientSnapshot) -> None:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
+    from risk.assess.assessment import assess
+    from risk.assess.snapshot import snapshot
+    from risk.models.registry import load_all
+    from risk.record.load import iter_records
+    from risk.report.json import assessment_json, dumps
+    from risk.report.text import assessment_text
+
     as_of = parse_as_of(args.as_of)
     models = load_all(Path(args.models_dir) if args.models_dir else None)
     token = Settings.from_env().fhir_token

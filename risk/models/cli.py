@@ -8,12 +8,14 @@ from pathlib import Path
 
 from risk import feedback
 from risk.errors import ExitCode
-from risk.models.pipeline import held_out_metrics, landmark_sets, load_tables, train_all
-from risk.models.registry import load_all
-from risk.models.spec import MODEL_SPECS
+
+# The handlers import the pipeline when they run (XGBoost, scikit-learn, scipy): `risk --help` and `risk synth`
+# answer without loading them. No cycle hides behind these imports (tests/unit/test_architecture.py).
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from risk.models.pipeline import load_tables, train_all
+
     progress = None if args.quiet else feedback.progress
     tables = load_tables(args.source, progress=progress)
     names = args.models.split(",") if args.models else None
@@ -33,6 +35,10 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """Re-evaluate saved models on the held-out split of a source (same split and labels as training)."""
+    from risk.models.pipeline import held_out_metrics, landmark_sets, load_tables
+    from risk.models.registry import load_all
+    from risk.models.spec import MODEL_SPECS
+
     tables = load_tables(args.source, progress=None if args.quiet else feedback.progress)
     models = load_all(Path(args.models_dir))
     out = Path(args.out)

@@ -21,8 +21,8 @@ import pandas as pd
 import xgboost as xgb
 
 from risk.errors import ExitCode, ModelError
+from risk.settings import DEFAULT_MODELS_DIR
 
-DEFAULT_MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 SUMS = "SHA256SUMS"
 
 

@@ -7,13 +7,15 @@ from pathlib import Path
 
 from risk import feedback
 from risk.errors import ExitCode
-from risk.models.registry import load_all
-from risk.panel.stream import CSV_COLUMNS, score_records, write_csv
-from risk.record.load import iter_records
 from risk.settings import Settings, parse_as_of
 
 
 def cmd_panel(args: argparse.Namespace) -> int:
+    # Imported when the command runs (XGBoost, pandas), so that `risk --help` answers at once; no cycle behind it.
+    from risk.models.registry import load_all
+    from risk.panel.stream import CSV_COLUMNS, score_records, write_csv
+    from risk.record.load import iter_records
+
     settings = Settings.from_env()
     day = parse_as_of(args.as_of)
     models = load_all(Path(args.models_dir) if args.models_dir else None)

@@ -251,11 +251,10 @@ def what_if(a: Assessment, loaded: dict) -> None:
 
 def plan(a: Assessment) -> None:
     fr = lang() == "fr"
-    if a.category is not None:
-        c = a.category
-        st.markdown(tx("**Risk category: {c}** — {r} _({g} {y})_", "**Catégorie de risque : {c}** — {r} _({g} {y})_",
-                       c=c.label_fr if fr else c.label_en, r=c.reason_fr if fr else c.reason_en, g=c.guideline,
-                       y=str(c.year)))
+    c = a.category  # shown even when not determined: its reason says which input is missing
+    st.markdown(tx("**Risk category: {c}** — {r} _({g} {y})_", "**Catégorie de risque : {c}** — {r} _({g} {y})_",
+                   c=c.label_fr if fr else c.label_en, r=c.reason_fr if fr else c.reason_en, g=c.guideline,
+                   y=str(c.year)))
     st.markdown("##### " + tx("Next steps", "Prochaines étapes"))
     todo = [s for s in a.next_steps if not s.already_done]
     done = [s for s in a.next_steps if s.already_done]
