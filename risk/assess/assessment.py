@@ -20,7 +20,7 @@ from risk.advise import Alert, CareGap, NextStep, RiskCategory
 from risk.advise.agreement import CategoryDisagreement, cvd_category_disagreement
 from risk.assess.scores import Scores, score_one
 from risk.assess.snapshot import PatientSnapshot
-from risk.equations import RESULT_KEYS, score2_family, score2_risk_age
+from risk.equations import RESULT_KEYS, EquationResult, score2_family, score2_risk_age
 from risk.explain.factors import Explanation, Factor, explain_row
 from risk.explain.peers import PeerRisk, healthy_peer
 from risk.explain.whatif import WhatIfResult, what_if
@@ -102,7 +102,7 @@ class Assessment:
         return tuple(todo[:TOP_ACTIONS])
 
     @property
-    def shown_equations(self) -> dict[str, object]:
+    def shown_equations(self) -> dict[str, EquationResult]:
         return {n: self.scores.equations[n] for n in SHOWN_EQUATIONS if n in self.scores.equations}
 
     @property
@@ -123,9 +123,14 @@ class Assessment:
 
     def current_risks(self) -> dict[str, float]:
         """Every computed risk by name (models and equations)."""
-        out = {n: r.risk for n, r in self.scores.models.items() if r.risk is not None}
-        out.update({n: float(r.risk) for n, r in self.scores.equations.items() if r.risk is not None})
-        return out
+        return computed_risks(self.scores)
+
+
+def computed_risks(scores: Scores) -> dict[str, float]:
+    """Every computed risk by name, models then equations."""
+    out = {n: r.risk for n, r in scores.models.items() if r.risk is not None}
+    out.update({n: float(r.risk) for n, r in scores.equations.items() if r.risk is not None})
+    return out
 
 
 def choose_headline(scores: Scores, models: Mapping[str, LoadedModel],
@@ -184,8 +189,7 @@ def assess(snap: PatientSnapshot, models: Mapping[str, LoadedModel], *, region: 
     explanations = {name: explain_row(models[name], frame) for name, r in scores.models.items()
                     if r.risk is not None and name in models}
     model_risks = {name: r.risk for name, r in scores.models.items() if r.risk is not None}
-    current = model_risks | {n: float(r.risk) for n, r in scores.equations.items() if r.risk is not None}
-    peers = healthy_peer(frame, models, current, region=region)
+    peers = healthy_peer(frame, models, computed_risks(scores), region=region)
     features = row.to_dict()
     category = advise.risk_category(features, scores.equations, guideline_set=guideline_set)
     read = FeatureRow(row)

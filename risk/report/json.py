@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from risk.advise.agreement import CategoryDisagreement
-from risk.assess.assessment import SHOWN_EQUATIONS, Assessment, Headline
+from risk.assess.assessment import SHOWN_EQUATIONS, Assessment
 from risk.assess.scores import ModelResult
 from risk.assess.snapshot import PatientSnapshot
 from risk.equations import EquationResult
@@ -121,8 +121,8 @@ def disagreement_json(d: CategoryDisagreement | None, *, synthetic: bool) -> dic
     return {**plain(d), **{f"text_{lang}": d.text(lang, synthetic=synthetic) for lang in LANGS}}
 
 
-def headline_json(h: Headline | None, a: Assessment) -> dict[str, Any]:
-    c = a.category
+def headline_json(a: Assessment) -> dict[str, Any]:
+    h, c = a.headline, a.category
     return {
         "name": h.name if h else None, "kind": h.kind if h else None,
         "risk": round(h.risk, 4) if h else None,
@@ -161,7 +161,7 @@ def assessment_json(a: Assessment) -> dict[str, Any]:
     return {
         "patient_id": a.record.patient_id,
         "as_of": a.as_of.isoformat(),
-        "headline": headline_json(a.headline, a),
+        "headline": headline_json(a),
         "models": {name: model_json(res) for name, res in a.scores.models.items()},
         "equations": {name: equation_json(res) for name, res in a.shown_equations.items()},
         "equation_outcomes": {name: {"en": EQUATION_OUTCOME[name][0], "fr": EQUATION_OUTCOME[name][1]}
