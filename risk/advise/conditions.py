@@ -45,11 +45,23 @@ def severe_target_organ_damage(f: Features) -> tuple[list[Text], list[TriggerInp
 
 def markedly_elevated(f: Features) -> tuple[Text | None, list[TriggerInput]]:
     m = thresholds()["markedly_elevated"]
-    ldl, tc, sbp, dbp = f.num("ldl"), f.num("total_chol"), f.num("sbp"), f.num("dbp")
+    ldl, tc = f.num("ldl"), f.num("total_chol")
     if ldl is not None and ldl > m["ldl_above"]:
         return message("factor.ldl", ldl=ldl), [f.trigger("ldl")]
     if tc is not None and tc > m["total_chol_above"]:
         return message("factor.total_chol", tc=tc), [f.trigger("total_chol")]
-    if (sbp is not None and sbp >= m["sbp_at_least"]) or (dbp is not None and dbp >= m["dbp_at_least"]):
-        return message("factor.bp", bp=bp_text(f)), [f.trigger("sbp"), f.trigger("dbp")]
-    return None, []
+    return severe_bp(f)
+
+
+def severe_bp(f: Features) -> tuple[Text | None, list[TriggerInput]]:
+    """BP >=180 systolic or >=110 diastolic (ESC 2021 markedly elevated; ESC 2024 / HAS severe hypertension),
+    worded with the component that crossed its threshold ("diastolic BP 112 mmHg >=110", never "138/112 >=180/110")."""
+    m = thresholds()["markedly_elevated"]
+    sbp, dbp = f.num("sbp"), f.num("dbp")
+    high_sbp = sbp is not None and sbp >= m["sbp_at_least"]
+    high_dbp = dbp is not None and dbp >= m["dbp_at_least"]
+    if not (high_sbp or high_dbp):
+        return None, []
+    key = "factor.sbp_dbp" if high_sbp and high_dbp else "factor.sbp" if high_sbp else "factor.dbp"
+    used = ([f.trigger("sbp")] if high_sbp else []) + ([f.trigger("dbp")] if high_dbp else [])
+    return message(key, sbp=sbp, dbp=dbp, bp=bp_text(f)), used

@@ -63,6 +63,10 @@ class Firing:
     params: dict[str, Any] = field(default_factory=dict)
     variant: str = "default"  # text variant in rules.json; "done" is used when already_done
     already_done: bool = False
+    # The measurements the action rests on. None (the default): every dated measurement in `triggered_by`.
+    # The engine prints their dates in the step and turns a start/intensify step whose value is stale into
+    # "re-measure X (last on DATE) before deciding" (risk.advise.engine.dated_step).
+    acts_on: tuple[TriggerInput, ...] | None = None
 
 
 RuleFunction = Callable[[Context], Firing | None]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from risk.advise.category import band_for, categorise
+from risk.advise.conditions import severe_bp
 from risk.advise.data import message, text, thresholds
 from risk.advise.inputs import score_trigger
 from risk.advise.model import TriggerInput
@@ -18,6 +19,11 @@ from risk.advise.wording import bp_text, category_label, input_label, join
 from risk.i18n import Text
 
 HIGH = ("high", "very_high")
+# The measured inputs of each score (their dates are printed with the risk estimate).
+SCORE_INPUTS = {
+    "score2": ("sbp", "total_chol", "hdl"),
+    "score2_diabetes": ("sbp", "total_chol", "hdl", "hba1c", "egfr"),
+}
 ANTICOAGULANTS = ("rx_anticoagulant_vka", "rx_anticoagulant_doac", "rx_anticoagulant_parenteral")
 
 
@@ -35,9 +41,7 @@ def _estimate(ctx: Context, score_names: tuple[str, ...]) -> Firing | None:
             return Firing(triggered_by=(score_trigger(shown, None),), variant="failed")
         return Firing(
             triggered_by=tuple(
-                ctx.f.trigger(m, "")
-                if m in ("sex_male", "smoking_current", "diabetes_any")
-                else ctx.f.trigger(m)
+                ctx.f.trigger(m, "") if m in ("sex_male", "smoking_current", "diabetes_any") else ctx.f.trigger(m)
                 for m in missing
             ),
             params={"missing": join([input_label(m) for m in missing])},
@@ -49,8 +53,12 @@ def _estimate(ctx: Context, score_names: tuple[str, ...]) -> Firing | None:
         set_key = thresholds()["guideline_sets"][ctx.guideline_set]["risk_thresholds"]
         params["category"] = category_label(categorise(set_key, age or 0.0, risk))
         params["band"] = text(band_for(set_key, age or 0.0)["label"])
+    inputs = SCORE_INPUTS["score2_diabetes" if shown == "score2_diabetes" else "score2"]
     return Firing(
-        triggered_by=(score_trigger(shown, risk), ctx.f.trigger("age")), params=params, already_done=True
+        triggered_by=(score_trigger(shown, risk), ctx.f.trigger("age")),
+        params=params,
+        already_done=True,
+        acts_on=tuple(ctx.f.trigger(k) for k in inputs),  # the measurements the score was computed from
     )
 
 
@@ -200,9 +208,7 @@ def _lipid_lifestyle(ctx: Context) -> Firing | None:
         or ctx.f.yes("on_statin")
     ):
         return None
-    return Firing(
-        triggered_by=(*ctx.category_triggers(), ctx.f.trigger("ldl")), params=_lipid_params(ctx, goal, ldl)
-    )
+    return Firing(triggered_by=(*ctx.category_triggers(), ctx.f.trigger("ldl")), params=_lipid_params(ctx, goal, ldl))
 
 
 # ---------------------------------------------------------------- blood pressure
@@ -248,6 +254,10 @@ def _bp_start_2021(ctx: Context) -> Firing | None:
     if bp is None or not _at_least(bp, cfg["grade1"]):
         return None
     variant = "grade1"  # ESC 2021: grade 1 treated on CVD risk, lifetime benefit and HMOD (I C); grade >=2 (I A)
+    severe, used = severe_bp(ctx.f)
+    if severe is not None:  # >=180/110: treat promptly, never "confirm out of office first"
+        return Firing(triggered_by=_bp_triggers(ctx), params={"bp": bp_text(ctx.f), "severe": severe},
+                      variant="urgent", acts_on=tuple(used))
     if _at_least(bp, cfg["grade2"]):
         reason, variant = message("bp.grade2"), "default"
     elif ctx.category.category in HIGH:
@@ -288,12 +298,24 @@ def _above_target(ctx: Context, key: str, *, diastolic_variant: bool = False) ->
     sbp, dbp = bp
     sbp_above = sbp > target["sbp_max"]
     dbp_above = dbp is not None and dbp > target["dbp_max"]
+    severe, _used = severe_bp(ctx.f)
+    variant = "diastolic" if diastolic_variant and dbp_above and not sbp_above else "default"
+    if severe is not None:
+        variant = "urgent"
+    elif _very_old_bp(ctx, key) and variant == "default":
+        variant = "very_old"
     return Firing(
         triggered_by=(*_bp_triggers(ctx), ctx.f.trigger("age")),
-        params={"bp": bp_text(ctx.f), "target": text(target["label"])},
-        variant="diastolic" if diastolic_variant and dbp_above and not sbp_above else "default",
+        params={"bp": bp_text(ctx.f), "target": text(target["label"]), "severe": severe or ""},
+        variant=variant,
         already_done=not (sbp_above or dbp_above),
     )
+
+
+def _very_old_bp(ctx: Context, key: str) -> bool:
+    """From 85 the ESC 2024 wording applies: as low as reasonably achievable, monotherapy first."""
+    age, start = ctx.f.num("age"), thresholds()["bp"][key].get("very_old_from")
+    return age is not None and start is not None and age >= start
 
 
 @rule("bp_above_target_esc2021")
@@ -311,7 +333,12 @@ def _bp_start_2024(ctx: Context) -> Firing | None:
     bp = _untreated_bp(ctx)
     if bp is None or not _at_least(bp, thresholds()["bp"]["esc2024"]["hypertension"]):
         return None
-    return Firing(triggered_by=_bp_triggers(ctx), params={"bp": bp_text(ctx.f)})
+    severe, used = severe_bp(ctx.f)
+    if severe is not None:  # >=180/110: treat promptly, never "confirm out of office first"
+        return Firing(triggered_by=_bp_triggers(ctx), params={"bp": bp_text(ctx.f), "severe": severe},
+                      variant="urgent", acts_on=tuple(used))
+    variant = "very_old" if _very_old_bp(ctx, "esc2024") else "default"
+    return Firing(triggered_by=_bp_triggers(ctx), params={"bp": bp_text(ctx.f)}, variant=variant)
 
 
 @rule("bp_elevated_esc2024")
@@ -319,6 +346,8 @@ def _bp_elevated_2024(ctx: Context) -> Firing | None:
     cfg = thresholds()["bp"]["esc2024"]
     bp = _untreated_bp(ctx)
     if bp is None or _at_least(bp, cfg["hypertension"]) or not _at_least(bp, cfg["elevated_treat"]):
+        return None
+    if _very_old_bp(ctx, "esc2024"):  # from 85, drug treatment only from 140/90 (ESC 2024, older people)
         return None
     risk = ctx.category.score_value
     if conditions := _conditions(ctx, moderate_ckd_only=True):

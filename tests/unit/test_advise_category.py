@@ -198,7 +198,8 @@ def test_ckd_without_albuminuria_result_says_the_category_may_be_higher():
     [
         ({"ldl": 5.0}, "LDL-C 5.0 mmol/L >4.9"),
         ({"total_chol": 8.5}, "total cholesterol 8.5 mmol/L >8"),
-        ({"sbp": 182.0, "dbp": 95.0}, "BP 182/95 mmHg"),
+        ({"sbp": 182.0, "dbp": 95.0}, "(systolic BP 182 mmHg ≥180)"),  # the component that crossed it
+        ({"sbp": 138.0, "dbp": 112.0}, "(diastolic BP 112 mmHg ≥110)"),
     ],
 )
 def test_a_markedly_elevated_single_risk_factor_means_at_least_high_risk(columns, fragment):
