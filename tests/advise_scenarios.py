@@ -546,6 +546,19 @@ SCENARIOS: dict[str, Scenario] = {
             expect_absent=("statin_start", "risk_estimate_score2"),
         ),
         Scenario(
+            name="older_primary_prevention_high_risk_2025",
+            story="78-year-old woman, SCORE2-OP 24 %, LDL-C 3.5, no CVD: ESC/EAS 2019 (>75) statin may be considered.",
+            age=78,
+            sex_male=0,
+            observations=(Obs(concept="ldl", value=3.5), *LIPIDS_55),
+            scores={"score2": 0.24},
+            guideline_set="esc_eas2025",
+            expect_category="very_high",
+            expect_steps=("statin_start_older_primary_eas",),
+            expect_done=("risk_estimate_score2_op",),
+            expect_absent=("statin_start", "statin_start_older_primary", "statin_intensify", "ezetimibe_add"),
+        ),
+        Scenario(
             name="elevated_bp_high_risk_2025",
             story="62-year-old man, BP 134/84, SCORE2 12 %: ESC 2024 elevated BP with risk >=10 %.",
             age=62,
@@ -621,6 +634,7 @@ SCENARIOS: dict[str, Scenario] = {
 TREATMENT_FLAGS = {
     "statin_start": ("on_statin",),
     "statin_start_older_primary": ("on_statin",),
+    "statin_start_older_primary_eas": ("on_statin",),
     "ezetimibe_add": ("rx_ezetimibe",),
     "pcsk9_add": ("rx_pcsk9_inhibitor",),
     "sglt2i_t2d": ("rx_sglt2_inhibitor",),
@@ -681,6 +695,15 @@ RULE_CASES: dict[str, tuple[str, str, int, str, str, str, str]] = {
         "B",
         "Consider starting a statin for primary prevention (age ≥70",
         "Envisager une statine en prévention primaire",
+    ),
+    "statin_start_older_primary_eas": (
+        "older_primary_prevention_high_risk_2025",
+        "ESC/EAS 2019 dyslipidaemias",
+        2019,
+        "IIb",
+        "B",
+        "Consider starting a statin for primary prevention (age ≥75, very high cardiovascular risk",
+        "débuter à faible dose et adapter selon la tolérance",
     ),
     "statin_intensify": (
         "primary_high_risk_on_statin_above_goal",

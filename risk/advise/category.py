@@ -19,7 +19,7 @@ from typing import Any
 from risk.advise import kidney
 from risk.advise.conditions import markedly_elevated, severe_target_organ_damage
 from risk.advise.data import GUIDELINE_SETS, Guideline, guidelines, message, text, thresholds
-from risk.advise.inputs import Features, score_trigger, validated_risks
+from risk.advise.inputs import Features, outside_derivation, score_trigger, validated_risks
 from risk.advise.model import AdviceInputError, RiskCategory, TriggerInput
 from risk.advise.wording import category_label, cutoff_text, input_label, join
 from risk.i18n import Text
@@ -118,11 +118,25 @@ def _score_category(
     region: str,
     needed: tuple[str, ...],
     set_label: Text,
+    outside: bool = False,
 ) -> RiskCategory:
-    """Category from a score with a threshold set, or "unknown" naming what is missing."""
+    """Category from a score with a threshold set, or "unknown" naming what is missing or that the score lies
+    outside the population it was derived in."""
     g = guidelines()
     set_guideline = g[thresholds()["risk_threshold_sets"][set_key]["guideline"]]
     score_label = message(f"score.{score_name}")
+    if risk is not None and outside:
+        return _result(
+            category="unknown",
+            basis="outside_derivation",
+            guideline=set_guideline,
+            reason=message("reason.outside_derivation", score_label=score_label, score=risk, age=age),
+            guideline_set=guideline_set,
+            region=region,
+            score_name=score_name,
+            score_value=risk,
+            triggered_by=(score_trigger(score_name, risk), f.trigger("age")),
+        )
     if risk is None:
         missing = missing_inputs(f, needed)
         why = (
@@ -222,6 +236,7 @@ def risk_category(
                 risk=risks.get("score2_diabetes"),
                 set_key="esc2023_score2_diabetes",
                 age=age,
+                outside=outside_derivation((scores or {}).get("score2_diabetes")),
                 reason_key="reason.score2_diabetes",
                 needed=SCORE2_DIABETES_INPUTS,
                 set_label=set_label,
@@ -232,6 +247,7 @@ def risk_category(
             f,
             score_name="score2_op",
             risk=risks.get(name),
+            outside=outside_derivation((scores or {}).get(name)),
             set_key=set_cfg["risk_thresholds"],
             age=age,
             reason_key="reason.score2_op_diabetes",
@@ -269,14 +285,15 @@ def risk_category(
         return _unknown("reason.unknown_under_40", g["esc2021_prevention"], (), age=age, **common)
     if age >= ages["score2_op_min"]:
         name = "score2_op"
-        risk = risks.get("score2_op") if risks.get("score2_op") is not None else risks.get("score2")
-        needed = SCORE2_OP_INPUTS
+        source = "score2_op" if risks.get("score2_op") is not None else "score2"
+        risk, needed = risks.get(source), SCORE2_OP_INPUTS
     else:
-        name, risk, needed = "score2", risks.get("score2"), SCORE2_INPUTS
+        name, source, risk, needed = "score2", "score2", risks.get("score2"), SCORE2_INPUTS
     result = _score_category(
         f,
         score_name=name,
         risk=risk,
+        outside=outside_derivation((scores or {}).get(source)),
         set_key=set_cfg["risk_thresholds"],
         age=age,
         reason_key="reason.score",

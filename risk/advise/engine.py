@@ -73,7 +73,13 @@ def is_stale(t: TriggerInput, as_of: date | None) -> bool:
 
 def _label(t: TriggerInput) -> Text:
     c = MEASUREMENT_CONCEPTS[measured_concept(t)]
-    return Text(en=c.label_en, fr=c.label_fr)
+    return Text(en=_in_sentence(c.label_en), fr=_in_sentence(c.label_fr))
+
+
+def _in_sentence(label: str) -> str:
+    """A label inside a sentence: "Systolic BP" -> "systolic BP"; "LDL cholesterol", "HbA1c" stay as written."""
+    word = label.split(" ", 1)[0].split("-", 1)[0]
+    return label[0].lower() + label[1:] if len(word) > 1 and word[1:].islower() else label
 
 
 def _dated_list(inputs: tuple[TriggerInput, ...], key: str, stale: tuple[TriggerInput, ...] = ()) -> Text:
@@ -121,7 +127,8 @@ def dated_step(
 
 
 def _build(rule: Rule, firing: Firing, context: tuple[TriggerInput, ...], as_of: date | None) -> NextStep:
-    variant = "done" if firing.already_done else firing.variant
+    # "done" replaces the action text; a rule that names another variant for a step in place keeps it
+    variant = "done" if firing.already_done and firing.variant == "default" else firing.variant
     if variant not in rule.texts:
         raise AdviceInputError(f"rule {rule.id!r} has no {variant!r} text in rules.json")
     text, acts_on, stale = dated_step(rule, firing, variant, as_of)

@@ -47,18 +47,22 @@ def _estimate(ctx: Context, score_names: tuple[str, ...]) -> Firing | None:
             params={"missing": join([input_label(m) for m in missing])},
         )
     params: dict[str, Any] = {"score": risk, "region": message(f"region.{ctx.region}")}
+    inputs = SCORE_INPUTS["score2_diabetes" if shown == "score2_diabetes" else "score2"]
+    acts_on = tuple(ctx.f.trigger(k) for k in inputs)
+    if ctx.category.basis == "outside_derivation":  # shown for information, sets no category (project issue 12)
+        return Firing(triggered_by=(score_trigger(shown, risk), ctx.f.trigger("age")), params=params,
+                      variant="outside", already_done=True, acts_on=acts_on)
     if shown == "score2_diabetes":
         params["category"] = category_label(categorise("esc2023_score2_diabetes", age or 0.0, risk))
     else:
         set_key = thresholds()["guideline_sets"][ctx.guideline_set]["risk_thresholds"]
         params["category"] = category_label(categorise(set_key, age or 0.0, risk))
         params["band"] = text(band_for(set_key, age or 0.0)["label"])
-    inputs = SCORE_INPUTS["score2_diabetes" if shown == "score2_diabetes" else "score2"]
     return Firing(
         triggered_by=(score_trigger(shown, risk), ctx.f.trigger("age")),
         params=params,
         already_done=True,
-        acts_on=tuple(ctx.f.trigger(k) for k in inputs),  # the measurements the score was computed from
+        acts_on=acts_on,  # the measurements the score was computed from
     )
 
 
@@ -108,8 +112,12 @@ def _lipid_params(ctx: Context, goal: float, ldl: float | None) -> dict[str, Any
 
 
 def _older_primary(ctx: Context) -> bool:
-    age = ctx.f.num("age")
-    return age is not None and age >= 70 and ctx.apparently_healthy
+    """Primary prevention at an age where a statin is only considered, at a low dose (thresholds.json
+    "older_primary_statin": 70 with ESC 2021, 75 with ESC/EAS 2019-2025, 70 with diabetes)."""
+    age, cfg = ctx.f.num("age"), thresholds()["older_primary_statin"]
+    if age is None or ctx.cvd or ctx.kidney_risk_category:
+        return False
+    return age >= (cfg["with_diabetes"] if ctx.diabetes else cfg[ctx.guideline_set])
 
 
 @rule("statin_start")
@@ -133,6 +141,7 @@ def _statin_start(ctx: Context) -> Firing | None:
 
 
 @rule("statin_start_older_primary")
+@rule("statin_start_older_primary_eas")
 def _statin_older(ctx: Context) -> Firing | None:
     if ctx.category.category not in HIGH or not _older_primary(ctx):
         return None
@@ -140,16 +149,24 @@ def _statin_older(ctx: Context) -> Firing | None:
     assert goal is not None
     ldl = ctx.f.num("ldl")
     triggers = (*ctx.category_triggers(), ctx.f.trigger("ldl"), ctx.f.trigger("on_statin", ""))
+    params = _lipid_params(ctx, goal, ldl) | {"age_from": _older_from(ctx)}
     if ctx.f.yes("on_statin"):
-        return Firing(triggered_by=triggers, params=_lipid_params(ctx, goal, ldl), already_done=True)
+        return Firing(triggered_by=triggers, params=params, already_done=True)
     if ldl is not None and ldl >= goal:
-        return Firing(triggered_by=triggers, params=_lipid_params(ctx, goal, ldl))
+        return Firing(triggered_by=triggers, params=params)
     return None
 
 
+def _older_from(ctx: Context) -> int:
+    cfg = thresholds()["older_primary_statin"]
+    return int(cfg["with_diabetes"] if ctx.diabetes else cfg[ctx.guideline_set])
+
+
 def _above_goal_on_statin(ctx: Context) -> tuple[float, float] | None:
+    """LDL-C above goal on a statin; never in older primary prevention, where the statin is kept at the dose
+    tolerated (no maximal dose, no ezetimibe: ESC/EAS 2019 section 9.1, ESC 2021 section 4.6.4)."""
     goal, ldl = ctx.ldl_goal(), ctx.f.num("ldl")
-    if goal is None or ldl is None or not ctx.f.yes("on_statin") or ldl < goal:
+    if goal is None or ldl is None or not ctx.f.yes("on_statin") or ldl < goal or _older_primary(ctx):
         return None
     return ldl, goal
 
@@ -302,7 +319,7 @@ def _above_target(ctx: Context, key: str, *, diastolic_variant: bool = False) ->
     variant = "diastolic" if diastolic_variant and dbp_above and not sbp_above else "default"
     if severe is not None:
         variant = "urgent"
-    elif _very_old_bp(ctx, key) and variant == "default":
+    elif _very_old_bp(ctx, key) and variant == "default" and (sbp_above or dbp_above):
         variant = "very_old"
     return Firing(
         triggered_by=(*_bp_triggers(ctx), ctx.f.trigger("age")),

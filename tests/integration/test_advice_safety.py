@@ -16,7 +16,7 @@ from risk.assess.snapshot import snapshot
 from risk.equations import reference_scores
 from risk.record import PatientRecord
 from risk.record.load import iter_records
-from tests.fhir_spec import BP, Lab, PatientSpec, write_bundle
+from tests.fhir_spec import ATC, BP, ICD10, Code, Lab, PatientSpec, write_bundle
 
 AS_OF = date(2026, 12, 7)
 
@@ -142,3 +142,97 @@ def test_bp_below_180_110_raises_no_urgent_alert(tmp_path):
     assert "bp_severe" not in {a.id for a in alerts(f)}
     step = advice(tmp_path, untreated(176, 104, "bp-176b"))["bp_drug_start_esc2024"]
     assert "Confirm with out-of-office measurement" in step.text_en and "promptly" not in step.text_en
+
+
+# ---------------------------------------------------------------- the very old
+
+
+def elsy(pid: str = "elsy") -> PatientSpec:
+    """Like Elsy Hermiston: 95, primary prevention on atorvastatin and amlodipine, LDL-C 3.83 mmol/L, BP 147/96."""
+    return PatientSpec(
+        id=pid,
+        sex="female",
+        birth=born(95),
+        labs=[Lab("total_chol", 1.50, "g/L", on(60)), Lab("hdl", 0.62, "g/L", on(60)), Lab("ldl", 1.48, "g/L", on(60))],
+        bp=[BP(147, 96, on(20))],
+        smoking=("never", on(60)),
+        meds=[Code(ATC, "C10AA05", on(900), "atorvastatine"), Code(ATC, "C08CA01", on(900), "amlodipine")],
+    )
+
+
+def test_score2_op_beyond_89_is_shown_for_information_and_sets_no_category(tmp_path):
+    f = features(tmp_path, elsy())
+    scores = reference_scores(f.to_dict())
+    assert scores["score2"].name == "SCORE2-OP" and scores["score2"].risk > 0.2  # computed, with its warning
+    c = risk_category(f, scores, "esc_eas2025")
+    assert (c.category, c.basis) == ("unknown", "outside_derivation")
+    assert "is shown for information only: at age 95 it lies outside the population it was derived in" in c.reason_en
+    assert "est donné à titre indicatif\u00a0: à 95 ans, il sort de la population" in c.reason_fr
+    steps = advice(tmp_path, elsy("elsy-b"))
+    estimate = steps["risk_estimate_score2_op"]
+    assert "for information only" in estimate.text_en and "very high" not in estimate.text_en
+    assert "à titre indicatif" in estimate.text_fr and "très élevé" not in estimate.text_fr
+
+
+def test_a_95_year_old_gets_no_maximal_statin_no_ezetimibe_and_ala_ra_bp_wording(tmp_path):
+    steps = advice(tmp_path, elsy("elsy-c"))
+    assert not {"statin_intensify", "ezetimibe_add", "pcsk9_add", "statin_start"} & set(steps)
+    bp = steps["bp_above_target_esc2024"]
+    assert bp.text_en.startswith(
+        "BP 147/96 mmHg on treatment at age ≥85: aim for a BP as low as reasonably "
+        "achievable if tolerated (target: SBP below 140 mmHg and as low as reasonably "
+        "achievable, no diastolic target below 80 mmHg)"
+    )
+    assert bp.text_fr.startswith(
+        "PA 147/96 mmHg sous traitement à 85 ans ou plus\u00a0: viser une PA aussi basse que raisonnablement possible"
+    )
+    assert "70-79" not in bp.text_en
+
+
+def test_from_75_a_statin_in_primary_prevention_is_considered_at_a_low_dose(tmp_path):
+    spec = PatientSpec(
+        id="older-78",
+        sex="male",
+        birth=born(78),
+        labs=[Lab("total_chol", 2.6, "g/L", on(30)), Lab("hdl", 0.45, "g/L", on(30)), Lab("ldl", 1.8, "g/L", on(30))],
+        bp=[BP(150, 80, on(30))],
+        smoking=("current", on(30)),
+    )
+    steps = advice(tmp_path, spec)
+    assert "statin_start" not in steps
+    step = steps["statin_start_older_primary_eas"]
+    assert step.text_en.startswith("Consider starting a statin for primary prevention (age ≥75")
+    assert "start at a low dose and titrate" in step.text_en
+    assert "débuter à faible dose et adapter" in step.text_fr
+    assert (step.guideline, step.recommendation_class, step.evidence_level) == (
+        "ESC/EAS 2019 dyslipidaemias",
+        "IIb",
+        "B",
+    )
+
+
+def test_from_70_with_diabetes_a_statin_in_primary_prevention_is_considered_at_a_low_dose(tmp_path):
+    spec = PatientSpec(
+        id="older-t2d-72",
+        sex="male",
+        birth=born(72),
+        labs=[
+            Lab("total_chol", 2.6, "g/L", on(30)),
+            Lab("hdl", 0.45, "g/L", on(30)),
+            Lab("ldl", 1.8, "g/L", on(30)),
+            Lab("hba1c_ifcc", 58, "mmol/mol", on(30)),
+            Lab("egfr", 80, "mL/min/{1.73_m2}", on(30)),
+        ],
+        bp=[BP(150, 80, on(30))],
+        smoking=("current", on(30)),
+        conditions=[Code(ICD10, "E11.9", on(3650), "Diabète de type 2")],
+        meds=[Code(ATC, "A10BA02", on(900), "metformine")],
+    )
+    steps = advice(tmp_path, spec)
+    assert "statin_start" not in steps
+    assert steps["statin_start_older_primary_eas"].text_en.startswith(
+        "Consider starting a statin for primary prevention (age ≥70"
+    )
+    assert steps["statin_start_older_primary_eas"].text_fr.startswith(
+        "Envisager une statine en prévention primaire (âge ≥ 70 ans"
+    )
