@@ -8,7 +8,7 @@ evidence and the inputs that triggered it, in French and English.
 """
 
 from risk.advise.alerts import alerts
-from risk.advise.category import risk_category
+from risk.advise.category import deceased_category, risk_category
 from risk.advise.engine import next_steps
 from risk.advise.gaps import care_gaps
 from risk.advise.model import AdviceInputError, Alert, CareGap, NextStep, RiskCategory, TriggerInput
@@ -22,6 +22,7 @@ __all__ = [
     "TriggerInput",
     "alerts",
     "care_gaps",
+    "deceased_category",
     "next_steps",
     "risk_category",
 ]

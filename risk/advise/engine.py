@@ -14,12 +14,12 @@ from typing import Any
 
 from risk.advise import kidney, steps_cardio, steps_metabolic  # noqa: F401  (registers the rule functions)
 from risk.advise.category import check_guideline_set, check_region, risk_category
-from risk.advise.data import CATEGORIES, Rule, message, rules
+from risk.advise.data import CATEGORIES, DEFAULT_GUIDELINE_SET, Rule, message, rules
 from risk.advise.inputs import Features, score_trigger, validated_risks
 from risk.advise.model import DECIDING_ACTIONS, AdviceInputError, NextStep, TriggerInput
 from risk.advise.registry import REGISTRY, Context, Firing
 from risk.advise.wording import join
-from risk.i18n import Text, render
+from risk.i18n import Text, in_sentence, render
 from risk.terminology.concepts import MEASUREMENT_CONCEPTS, STALE_AFTER_DAYS
 
 # Triggers that name a feature derived from a measurement concept (their date is that observation's).
@@ -73,13 +73,7 @@ def is_stale(t: TriggerInput, as_of: date | None) -> bool:
 
 def _label(t: TriggerInput) -> Text:
     c = MEASUREMENT_CONCEPTS[measured_concept(t)]
-    return Text(en=_in_sentence(c.label_en), fr=_in_sentence(c.label_fr))
-
-
-def _in_sentence(label: str) -> str:
-    """A label inside a sentence: "Systolic BP" -> "systolic BP"; "LDL cholesterol", "HbA1c" stay as written."""
-    word = label.split(" ", 1)[0].split("-", 1)[0]
-    return label[0].lower() + label[1:] if len(word) > 1 and word[1:].islower() else label
+    return Text(en=in_sentence(c.label_en), fr=in_sentence(c.label_fr))
 
 
 def _dated_list(inputs: tuple[TriggerInput, ...], key: str, stale: tuple[TriggerInput, ...] = ()) -> Text:
@@ -164,7 +158,7 @@ def next_steps(
     scores: Mapping[str, Any] | None,
     models: Mapping[str, Any] | None = None,
     *,
-    guideline_set: str = "esc2021",
+    guideline_set: str = DEFAULT_GUIDELINE_SET,
     region: str = "low",
 ) -> list[NextStep]:
     """Guideline next steps, most urgent first; steps already in place come last with ``already_done``."""

@@ -95,6 +95,16 @@ def fmt_date(value: date | datetime, lang: str) -> str:
     return f"{value.day} {_EN_MONTHS[value.month - 1]} {value.year:04d}"
 
 
+def in_sentence(label: str) -> str:
+    """A label inside a sentence: "Systolic BP" -> "systolic BP"; "LDL cholesterol", "HbA1c", "PA systolique" stay.
+
+    >>> in_sentence("Systolic BP"), in_sentence("HbA1c"), in_sentence("HDL-cholestérol"), in_sentence("Glycémie")
+    ('systolic BP', 'HbA1c', 'HDL-cholestérol', 'glycémie')
+    """
+    word = label.split(" ", 1)[0].split("-", 1)[0]
+    return label[0].lower() + label[1:] if len(word) > 1 and word[1:].islower() else label
+
+
 @dataclass(frozen=True, slots=True)
 class Text:
     """One message in both languages."""

@@ -184,6 +184,7 @@ ISSUE_KINDS = {
     "bad_reference": ("broken reference", "référence cassée"), "invalid_resource": ("invalid resource",
                                                                                       "ressource invalide"),
     "status_excluded": ("excluded by status", "exclu par son statut"),
+    "after_death": ("after death", "après le décès"),
 }
 
 

@@ -476,6 +476,13 @@ def finalise_record(patient: dict, flat: Flat, *, now: datetime | None = None,
                                     code="record.future_date" if measured else "record.future_date_item",
                                     params={**named, "date": when.date()}))
             return False
+        if deceased is not None and when.date() > deceased.date():
+            issues.append(DataIssue(kind=IssueKind.AFTER_DEATH, source_id=source_id, concept=concept, time=when,
+                                    message=f"{what} dated {when.date()} is after the date of death "
+                                            f"({deceased.date()}); not used",
+                                    code="record.after_death" if measured else "record.after_death_item",
+                                    params={**named, "date": when.date(), "death_date": deceased.date()}))
+            return False
         if when < birth_dt:
             issues.append(DataIssue(kind=IssueKind.BEFORE_BIRTH, source_id=source_id, concept=concept, time=when,
                                     message=f"{what} dated {when.date()} is before birth ({birth}); not used",
@@ -513,6 +520,7 @@ def finalise_record(patient: dict, flat: Flat, *, now: datetime | None = None,
                                i.concept or "", i.message))
     return PatientRecord(
         patient_id=pid, sex=sex, birth_date=birth, name=name, deceased=deceased,  # type: ignore[arg-type]
+        deceased_boolean=patient.get("deceasedBoolean") is True,
         measurements=tuple(measurements), diagnoses=diagnoses, medications=medications, encounters=encounters,
         issues=tuple(issues), source=source,
     )
