@@ -125,11 +125,12 @@ def _score_category(
     score_label = message(f"score.{score_name}")
     if risk is None:
         missing = missing_inputs(f, needed)
-        why = (
-            message("reason.missing_list", missing=join([input_label(m) for m in missing]))
-            if missing
-            else message("reason.missing_none")
-        )
+        if f.yes("prior_hf"):  # SCORE2 and SCORE2-OP exclude heart failure: not applicable, not "missing"
+            why = message("reason.not_applicable_hf")
+        elif missing:
+            why = message("reason.missing_list", missing=join([input_label(m) for m in missing]))
+        else:
+            why = message("reason.missing_none")
         return _result(
             category="unknown",
             basis="not_computable",

@@ -60,6 +60,7 @@ CATEGORIES = (
     "antithrombotic",
     "diabetes",
     "kidney",
+    "heart_failure",
 )
 
 
