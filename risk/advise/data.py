@@ -161,6 +161,12 @@ def rules() -> tuple[Rule, ...]:
     return tuple(out)
 
 
+def ldl_goal(category: str) -> float | None:
+    """The LDL-C goal (mmol/L) of an ESC risk category (ESC/EAS 2019, unchanged in 2025); None when unknown."""
+    goal = thresholds()["ldl_goals"].get(category)
+    return None if goal is None else float(goal["goal"])
+
+
 def message(key: str, **params: Any) -> Text:
     """A catalogue message rendered in both languages (values formatted per language)."""
     template = messages()[key]
