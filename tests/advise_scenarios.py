@@ -452,7 +452,7 @@ SCENARIOS: dict[str, Scenario] = {
             diagnoses={"diabetes_type2": 2},
             observations=(Obs(concept="egfr", value=95), Obs(concept="sbp", value=126), *LIPIDS_55),
             scores={"score2_diabetes": None},
-            expect_category="unknown",
+            expect_category="moderate",  # ESC/EAS 2019 Table 4 (issue 12), not "unknown"
             expect_steps=("risk_estimate_score2_diabetes",),
         ),
         Scenario(

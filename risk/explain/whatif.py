@@ -130,9 +130,13 @@ class TrialEstimate:
 
 def _effect(key: str, delta: float, capped: bool, cap: float) -> Message:
     """What changes, saying when the estimate stops at the largest change the trials studied."""
+    if key == "ldl":
+        if capped:
+            return Message(code="whatif.effect.ldl_capped", params={"delta": delta, "cap": cap})
+        return Message(code="whatif.effect.ldl", params={"delta": delta})
     if capped:
-        return Message(code=f"whatif.effect.{key}_capped", params={"delta": delta, "cap": cap})
-    return Message(code=f"whatif.effect.{key}", params={"delta": delta})
+        return Message(code="whatif.effect.sbp_capped", params={"delta": delta, "cap": cap})
+    return Message(code="whatif.effect.sbp", params={"delta": delta})
 
 
 def trial_estimates(row: pd.Series, scenario: Scenario, current_risk: float) -> list[TrialEstimate]:
