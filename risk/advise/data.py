@@ -67,6 +67,7 @@ CATEGORIES = (
     "antithrombotic",
     "diabetes",
     "kidney",
+    "heart_failure",
 )
 
 
@@ -171,6 +172,12 @@ def rules() -> tuple[Rule, ...]:
         if unknown:
             raise ValueError(f"rules.json: rule {rule.id!r} is suppressed by unknown rules {sorted(unknown)}")
     return tuple(out)
+
+
+def ldl_goal(category: str) -> float | None:
+    """The LDL-C goal (mmol/L) of an ESC risk category (ESC/EAS 2019, unchanged in 2025); None when unknown."""
+    goal = thresholds()["ldl_goals"].get(category)
+    return None if goal is None else float(goal["goal"])
 
 
 def message(key: str, **params: Any) -> Text:

@@ -35,6 +35,7 @@ MODEL_CONTEXT: dict[str, tuple[str, ...]] = {
     "antithrombotic": ("cvd10",),
     "diabetes": ("cvd10", "hf10"),
     "kidney": ("ckd5",),
+    "heart_failure": ("hf10",),
 }
 
 

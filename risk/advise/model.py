@@ -39,7 +39,7 @@ class NextStep:
     """A guideline-linked action for this patient, or one already in place (``already_done``)."""
 
     id: str  # rule id in rules.json
-    category: str  # risk_assessment, lipids, blood_pressure, smoking, antithrombotic, diabetes, kidney
+    category: str  # risk_assessment, lipids, blood_pressure, smoking, antithrombotic, diabetes, kidney, heart_failure
     priority: int  # 1 act now, 2 optimise, 3 assess / lifestyle / monitor
     text_en: str
     text_fr: str

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from risk.advise import kidney
-from risk.advise.data import thresholds
+from risk.advise.data import ldl_goal, thresholds
 from risk.advise.inputs import Features
 from risk.advise.model import RiskCategory, TriggerInput
 
@@ -50,8 +50,7 @@ class Context:
         return not (self.cvd or self.diabetes or self.kidney_risk_category)
 
     def ldl_goal(self) -> float | None:
-        goal = thresholds()["ldl_goals"].get(self.category.category)
-        return None if goal is None else float(goal["goal"])
+        return ldl_goal(self.category.category)
 
     def category_triggers(self) -> tuple[TriggerInput, ...]:
         return self.category.triggered_by

@@ -36,6 +36,8 @@ def _estimate(ctx: Context, score_names: tuple[str, ...]) -> Firing | None:
     age = ctx.f.num("age")
     shown = score_names[0]
     if risk is None:
+        if ctx.f.yes("prior_hf"):  # SCORE2/-OP were derived without heart failure: not applicable, not "failed"
+            return Firing(triggered_by=(ctx.f.trigger("prior_hf", ""),), variant="not_applicable_hf")
         missing = ctx.category.missing
         if not missing:
             return Firing(triggered_by=(score_trigger(shown, None),), variant="failed")

@@ -237,7 +237,9 @@ def assess(snap: PatientSnapshot, models: Mapping[str, LoadedModel], *, region: 
     category = advise.risk_category(features, scores.equations, guideline_set=guideline_set)
     read = FeatureRow(row)
     headline = choose_headline(scores, models, peers)
-    scenarios = what_if(frame, models, model_risks, region=region, reference=headline.risk if headline else None)
+    scenarios = what_if(frame, models, model_risks, region=region, reference=headline.risk if headline else None,
+                        reference_name=headline.name if headline else None,
+                        ldl_target=advise.ldl_goal(category.category))
     return Assessment(
         snapshot=snap, scores=scores, headline=headline, category=category,
         explanations=explanations, what_if=scenarios, peers=peers,
