@@ -20,6 +20,7 @@ from risk.advise import Alert, CareGap, NextStep, RiskCategory
 from risk.advise.agreement import CategoryDisagreement, cvd_category_disagreement
 from risk.advise.data import DEFAULT_GUIDELINE_SET
 from risk.advise.inputs import outside_derivation
+from risk.assess.issues import IssueGroup, group_issues, rejected_counts
 from risk.assess.scores import Scores, score_one
 from risk.assess.snapshot import PatientSnapshot
 from risk.equations import RESULT_KEYS, EquationResult, score2_family, score2_risk_age
@@ -135,6 +136,11 @@ class Assessment:
         return list(self.snapshot.record.issues)
 
     @property
+    def issue_groups(self) -> list[IssueGroup]:
+        """The issues as a clinician reads them: one line per reason, childhood anthropometrics in one."""
+        return group_issues(self.issues, self.record)
+
+    @property
     def top_actions(self) -> tuple[NextStep, ...]:
         """The first steps to take (not already in place), most urgent first."""
         todo = sorted((s for s in self.next_steps if not s.already_done), key=lambda s: s.priority)
@@ -246,7 +252,8 @@ def assess(snap: PatientSnapshot, models: Mapping[str, LoadedModel], *, region: 
         risk_age=_risk_age(read, scores), disagreement=_disagreement(read, scores, category, guideline_set),
         next_steps=advise.next_steps(features, scores.equations, dict(scores.models), guideline_set=guideline_set,
                                      region=region),
-        care_gaps=advise.care_gaps(features, as_of=snap.as_of), alerts=advise.alerts(features),
+        care_gaps=advise.care_gaps(features, as_of=snap.as_of, rejected=rejected_counts(snap.record.issues)),
+        alerts=advise.alerts(features),
         units=lab_units(snap.record), guideline_set=guideline_set, region=region,
         synthetic_models=tuple(sorted(n for n, m in models.items() if m.synthetic)),
         model_versions={n: str(m.manifest.get("version", "")) for n, m in models.items()})

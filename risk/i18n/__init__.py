@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -96,13 +97,14 @@ def fmt_date(value: date | datetime, lang: str) -> str:
 
 
 def in_sentence(label: str) -> str:
-    """A label inside a sentence: "Systolic BP" -> "systolic BP"; "LDL cholesterol", "HbA1c", "PA systolique" stay.
+    """A label inside a sentence: "Systolic BP" -> "systolic BP"; an abbreviation ("LDL cholesterol", "HbA1c",
+    "HDL-cholestérol") is kept.
 
     >>> in_sentence("Systolic BP"), in_sentence("HbA1c"), in_sentence("HDL-cholestérol"), in_sentence("Glycémie")
     ('systolic BP', 'HbA1c', 'HDL-cholestérol', 'glycémie')
     """
-    word = label.split(" ", 1)[0].split("-", 1)[0]
-    return label[0].lower() + label[1:] if len(word) > 1 and word[1:].islower() else label
+    word = re.match(r"[^\W\d_]*", label).group()  # type: ignore[union-attr]  # always matches
+    return label[:1].lower() + label[1:] if word[1:] == word[1:].lower() else label
 
 
 @dataclass(frozen=True, slots=True)

@@ -123,17 +123,8 @@ def assessment_text(a: Assessment, *, lang: str = "en") -> str:
 
 
 def issue_lines(a: Assessment, lang: str) -> list[str]:
-    """The data-quality issues, identical ones collapsed with their count."""
-    issues = a.issues
-    lines = [heading("report.issues", lang, n=len(issues))]
-    return lines + ([f"  - {text}" for text in issue_texts(a, lang)] or [f"  {tr('report.none', lang)}"])
-
-
-def issue_texts(a: Assessment, lang: str) -> list[str]:
-    """Each distinct issue once, in order, with "(×N)" when it repeats (18 identical rejected values read as one
-    line, not eighteen)."""
-    counts: dict[str, int] = {}
-    for issue in a.issues:
-        text = message_text(issue.as_message(), lang)
-        counts[text] = counts.get(text, 0) + 1
-    return [text if n == 1 else tr("report.issue_repeated", lang, issue=text, n=n) for text, n in counts.items()]
+    """The data-quality issues, one line per reason (risk.assess.issues): 18 HbA1c rejected for the same reason
+    read as one line with their count, not eighteen."""
+    lines = [heading("report.issues", lang, n=len(a.issues))]
+    return lines + ([f"  - {message_text(g.message(), lang)}" for g in a.issue_groups]
+                    or [f"  {tr('report.none', lang)}"])

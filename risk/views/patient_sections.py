@@ -303,7 +303,7 @@ def inputs(a: Assessment) -> None:
     issues = a.snapshot.record.issues
     st.markdown("##### " + tx("Data-quality issues ({n})", "Problèmes de qualité des données ({n})", n=len(issues)))
     if issues:
-        st.dataframe(issues_frame(issues, lang()), hide_index=True, width="stretch", key="issues_table")
+        st.dataframe(issues_frame(a.issue_groups, lang()), hide_index=True, width="stretch", key="issues_table")
     else:
         st.write(tx("None: every value read was usable.", "Aucun : toutes les valeurs lues étaient utilisables."))
 
