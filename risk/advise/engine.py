@@ -14,7 +14,7 @@ from typing import Any
 
 from risk.advise import kidney, steps_cardio, steps_metabolic  # noqa: F401  (registers the rule functions)
 from risk.advise.category import check_guideline_set, check_region, risk_category
-from risk.advise.data import CATEGORIES, DEFAULT_GUIDELINE_SET, Rule, message, rules
+from risk.advise.data import CATEGORIES, DEFAULT_GUIDELINE_SET, Rule, guidelines, message, rules
 from risk.advise.inputs import Features, score_trigger, validated_risks
 from risk.advise.model import DECIDING_ACTIONS, AdviceInputError, NextStep, TriggerInput
 from risk.advise.registry import REGISTRY, Context, Firing
@@ -154,6 +154,17 @@ def _build(rule: Rule, firing: Firing, context: tuple[TriggerInput, ...], as_of:
     return step
 
 
+def cited_in_set(step: NextStep, rule: Rule, guideline_set: str) -> NextStep:
+    """The step's citation in the guideline set in force: a 2019 lipid recommendation read in the ESC/EAS 2025 set
+    cites "ESC/EAS 2019 dyslipidaemias (2025 focused update)", so that the two sets never read the same."""
+    update = check_guideline_set(guideline_set).get("updated_by", {}).get(rule.guideline.key)
+    if update is None:
+        return step
+    newer = guidelines()[update]
+    return replace(step, guideline=f"{rule.guideline.short} ({newer.year} focused update)",
+                   reference=f"{rule.guideline.citation}; {newer.citation}")
+
+
 def next_steps(
     features: Mapping[str, Any],
     scores: Mapping[str, Any] | None,
@@ -191,7 +202,7 @@ def next_steps(
             for name in MODEL_CONTEXT[rule.category]
             if ctx.models.get(name) is not None
         )
-        steps.append(_build(rule, firing, context, f.as_of))
+        steps.append(cited_in_set(_build(rule, firing, context, f.as_of), rule, guideline_set))
     order = {rule.id: i for i, rule in enumerate(rules())}
     steps.sort(key=lambda s: (s.already_done, s.priority, CATEGORIES.index(s.category), order[s.id]))
     return steps
