@@ -53,7 +53,9 @@ def test_the_default_set_is_esc_2024_blood_pressure_and_esc_eas_2025_lipids(bund
         "risk_estimate_score2": "ESC 2021 CVD prevention",
     }
     (lipids,) = [s for s in doc["next_steps"] if s["id"] == "lipid_lifestyle"]
-    assert "doi:10.1093/eurheartj/ehz455" in lipids["reference"] and "doi:10.1093/eurheartj/ehaf190" in lipids["reference"]
+    update = "2025 Focused Update of the 2019 ESC/EAS Guidelines for the management of dyslipidaemias"
+    assert "doi:10.1093/eurheartj/ehz455; Mach F, Koskinas KC" in lipids["reference"] and update in lipids["reference"]
+    assert lipids["reference"].endswith("Eur Heart J 2025;46:4359-4378. doi:10.1093/eurheartj/ehaf190")
 
 
 def test_the_esc_2021_set_stays_selectable_and_cites_itself(bundle, monkeypatch):
