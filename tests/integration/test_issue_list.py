@@ -25,14 +25,14 @@ def lifetime() -> PatientSpec:
     hba1c = [Lab("hba1c", round(2.5 + i * 0.03, 2), "%", on(3000 - i * 150)) for i in range(18)]
     growth = [Lab("weight", 3.4 + i * 2, "kg", f"{1972 + i}-06-01") for i in range(7)]
     growth += [Lab("height", 52 + i * 8, "cm", f"{1972 + i}-06-01") for i in range(6)]
-    adult = [
-        Lab("total_chol", 2.1, "g/L", on(40)),
-        Lab("hdl", 0.5, "g/L", on(40)),
-        Lab("ldl", 1.3, "g/L", on(40)),
-        Lab("weight", 82, "kg", on(40)),
-        Lab("height", 176, "cm", on(40)),
-        Lab("weight", 820, "kg", on(30)),
-    ]
+    recent = (
+        ("total_chol", 2.1, "g/L"),
+        ("hdl", 0.5, "g/L"),
+        ("ldl", 1.3, "g/L"),
+        ("weight", 82, "kg"),
+        ("height", 176, "cm"),
+    )
+    adult = [Lab(concept, value, unit, on(40)) for concept, value, unit in recent] + [Lab("weight", 820, "kg", on(30))]
     return PatientSpec(
         id="lifetime",
         sex="male",
