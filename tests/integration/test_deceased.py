@@ -165,3 +165,26 @@ def test_risk_panel_excludes_the_deceased_and_counts_them_in_its_summary(tmp_pat
     panel = score_panel(iter_records(folder), models, as_of=AS_OF)
     assert list(panel.table["patient_id"]) == ["alive-1"] and panel.deceased == 2
     assert [r.patient_id for r in panel.records] == ["alive-1"]
+
+
+def test_the_patient_page_shows_the_banner_and_no_score_or_step(tmp_path, monkeypatch, app_env):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app_fixtures import REPO
+
+    write(tmp_path, died_1991())
+    monkeypatch.setenv("RISK_SAMPLE_DIR", str(tmp_path))
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
+    at.query_params["patient"] = "died-1991"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [e.value for e in at.error] == [
+        "Patient décédé le 03/03/1991\u00a0: ni catégorie de risque, ni score, ni conduite à tenir, "
+        "ni examen à prévoir."
+    ]
+    assert "68 ans" in at.caption[0].value  # age at death
+    page = " ".join(m.value for m in at.markdown)
+    assert "statine" not in page and "Prochaines étapes" not in page and "SCORE2" not in page
+    (issues,) = [d.value for d in at.dataframe if "Détail" in d.value.columns]
+    assert list(issues["Problème"]) == ["après le décès"]
+    assert issues["Détail"][0].startswith("HDL-cholestérol\u00a0: valeur datée du 10/01/1993, après la date du décès")
