@@ -161,8 +161,11 @@ def cited_in_set(step: NextStep, rule: Rule, guideline_set: str) -> NextStep:
     if update is None:
         return step
     newer = guidelines()[update]
-    return replace(step, guideline=f"{rule.guideline.short} ({newer.year} focused update)",
-                   reference=f"{rule.guideline.citation}; {newer.citation}")
+    return replace(
+        step,
+        guideline=f"{rule.guideline.short} ({newer.year} focused update)",
+        reference=f"{rule.guideline.citation}; {newer.citation}",
+    )
 
 
 def next_steps(
