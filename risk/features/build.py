@@ -23,7 +23,9 @@ CONTRACT (other modules rely on these column names; one row per patient, index `
   `on_statin`, `on_antihypertensive`, `on_lipid_lowering`, `on_glucose_lowering`, `n_antihypertensive_classes`
 - utilisation: `visits_1y`, `visits_5y`
 - care-gap evidence: `last_<concept>_days` (days since the latest evidence, NaN when never) for each of
-  risk.terminology.concepts.CARE_EVIDENCE_CONCEPTS
+  risk.terminology.concepts.CARE_EVIDENCE_CONCEPTS; `n_cervical_cytology` (days with a cervical cytology: the
+  first two at 25-29 are a year apart, HAS 2019)
+- screening history (0/1 at as_of): `dx_<concept>` for each of risk.terminology.concepts.SCREENING_HISTORY_CONCEPTS
 
 Nothing dated after `as_of` reaches any column.
 """
@@ -45,6 +47,7 @@ from risk.terminology.concepts import (
     LIPID_LOWERING_CLASSES,
     MEASUREMENT_CONCEPTS,
     MEDICATION_CONCEPTS,
+    SCREENING_HISTORY_CONCEPTS,
 )
 
 NUMERIC_CONCEPTS = [c for c, spec in MEASUREMENT_CONCEPTS.items() if spec.numeric]
@@ -190,8 +193,8 @@ def _diagnosis_features(out: dict[str, pd.Series], tables: Tables, cutoff: pd.Se
     undated = d[d["onset"].isna()]
     d = pd.concat([dated, undated], ignore_index=True)
     first = d.groupby(["patient_id", "concept"])["onset"].min()
-    flags = _presence(d, index, DIAGNOSIS_CONCEPTS)
-    for concept in DIAGNOSIS_CONCEPTS:
+    flags = _presence(d, index, DIAGNOSIS_CONCEPTS + SCREENING_HISTORY_CONCEPTS)
+    for concept in DIAGNOSIS_CONCEPTS + SCREENING_HISTORY_CONCEPTS:
         out[f"dx_{concept}"] = flags[concept]
 
     def first_onset(*concepts: str) -> pd.Series:
@@ -234,6 +237,9 @@ def _diagnosis_features(out: dict[str, pd.Series], tables: Tables, cutoff: pd.Se
     for concept in CARE_EVIDENCE_CONCEPTS:
         last = d[d["concept"] == concept].groupby("patient_id")["onset"].max().reindex(index)
         out[f"last_{concept}_days"] = ((out["as_of"] - last.dt.normalize()) / DAY).astype(float)
+    cytology = d[d["concept"] == "cervical_cytology"].dropna(subset=["onset"])
+    out["n_cervical_cytology"] = cytology.assign(day=cytology["onset"].dt.normalize()).drop_duplicates(
+        ["patient_id", "day"]).groupby("patient_id").size().reindex(index).fillna(0).astype(int)
 
 
 def _medication_features(out: dict[str, pd.Series], tables: Tables, cutoff: pd.Series) -> None:
