@@ -9,8 +9,12 @@ CONTRACT (other modules rely on these column names; one row per patient, index `
   `C_days` (days between C_date and as_of), `C_derived` (0/1: computed here, e.g. eGFR from creatinine)
 - `smoking_current`, `smoking_former` (0/1; NaN when no smoking status recorded), `smoking_date`
 - trends: `sbp_mean3` (mean of the last three SBP), `sbp_sd` (SD of SBP over the last 3 years),
-  `hba1c_slope` and `egfr_slope` (per year, least squares over the last 3 years, NaN with < 2 points),
-  `bmi_slope`, `weight_change_1y` (kg, latest minus value ~1 year before)
+  `hba1c_slope` (per year, least squares over the last 3 years, NaN with < 2 points), `egfr_slope` (the same,
+  from one equation only and over at least a year: CKD-EPI 2021 from every creatinine, else the reported eGFR
+  values, never a mix), `bmi_slope`, `weight_change_1y` (kg, latest minus value ~1 year before)
+- `egfr_persistent` (the highest eGFR from the last value at least 3 months before the latest one to the latest:
+  below 60 only when it has stayed below 60 for more than 3 months, KDIGO 2012/2024; NaN without such an
+  earlier value) and `egfr_persistent_date` (that earlier value's date)
 - cumulative exposure: `sbp_mean5y`, `sbp_mean10y`, `total_chol_mean10y`, `ldl_mean10y`, `hba1c_mean5y`,
   `hba1c_mean10y` (mean of the values recorded in that window); long-term variability and peak:
   `sbp_sd10y`, `ldl_sd10y` (SD over 10 years, NaN with fewer than 3 values), `sbp_max10y`, `ldl_max10y`
@@ -38,6 +42,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.typing import SeriesGroupBy
 
+from risk.equations.ckd_epi import ckd_epi_2021_array
 from risk.features.tables import Tables
 from risk.terminology.concepts import (
     ANTIHYPERTENSIVE_CLASSES,
@@ -58,6 +63,11 @@ ESTABLISHED_CVD = ("myocardial_infarction", "myocardial_infarction_history", "co
 CKD_STAGE_CONCEPTS = {"ckd_stage_1": 1, "ckd_stage_2": 2, "ckd_stage_3": 3, "ckd_stage_4": 4, "ckd_stage_5": 5,
                       "esrd": 5, "kidney_transplant": 5}
 DAY = np.timedelta64(1, "D")
+# KDIGO 2012 (retained 2024) definition of CKD: abnormal kidney structure or function present for > 3 months.
+CKD_PERSISTENCE_DAYS = 90
+# An eGFR slope over less than a year is mostly noise (biological variation of creatinine ~5-8 %; KDIGO 2012
+# Recommendation 2.1.3 judges progression on a sustained change): no slope over a shorter span (issue 12).
+EGFR_SLOPE_MIN_SPAN_DAYS = 365
 EXPOSURE_WINDOWS = (("sbp", 5), ("sbp", 10), ("total_chol", 10), ("ldl", 10), ("hba1c", 5), ("hba1c", 10))
 LONG_TERM_WINDOW_YEARS = 10
 
@@ -78,8 +88,9 @@ def _known(df: pd.DataFrame, time_col: str, cutoff: pd.Series) -> pd.DataFrame:
     return df[df[time_col].to_numpy() <= c]
 
 
-def _slopes(m: pd.DataFrame, concept: str, cutoff: pd.Series) -> pd.Series:
-    """Least-squares slope per year over the trend window (NaN with fewer than 2 distinct days)."""
+def _slopes(m: pd.DataFrame, concept: str, cutoff: pd.Series, min_span_days: float = 0.0) -> pd.Series:
+    """Least-squares slope per year over the trend window (NaN with fewer than 2 distinct days, or when the
+    values span less than `min_span_days`)."""
     sub = m[m["concept"] == concept]
     start = (cutoff - pd.Timedelta(days=TREND_WINDOW_DAYS)).reindex(sub["patient_id"]).to_numpy()
     sub = sub[sub["time"].to_numpy() >= start]
@@ -89,10 +100,43 @@ def _slopes(m: pd.DataFrame, concept: str, cutoff: pd.Series) -> pd.Series:
     g = pd.DataFrame({"pid": sub["patient_id"].to_numpy(), "t": t.to_numpy(), "v": sub["value"].to_numpy()})
     g["tt"], g["tv"] = g["t"] ** 2, g["t"] * g["v"]
     s = g.groupby("pid").agg(n=("t", "size"), st=("t", "sum"), sv=("v", "sum"), stt=("tt", "sum"),
-                             stv=("tv", "sum"))
+                             stv=("tv", "sum"), t0=("t", "min"), t1=("t", "max"))
     denom = s["n"] * s["stt"] - s["st"] ** 2
     slope = (s["n"] * s["stv"] - s["st"] * s["sv"]) / denom.where(denom > 1e-9)
-    return slope.where(s["n"] >= 2)
+    return slope.where((s["n"] >= 2) & ((s["t1"] - s["t0"]) * 365.25 >= min_span_days))
+
+
+def _egfr_slope(m: pd.DataFrame, patients: pd.DataFrame, cutoff: pd.Series) -> pd.Series:
+    """eGFR slope from one equation over at least a year: CKD-EPI 2021 recomputed from every creatinine (adults
+    of known sex) when that gives a slope, else the laboratory's reported eGFR values alone (issue 12: a slope
+    across two equations, e.g. a lab's MDRD then CKD-EPI, measures the change of equation, not of the kidney)."""
+    reported = m[(m["concept"] == "egfr") & ~m["derived"]]
+    cr = m[(m["concept"] == "creatinine") & ~m["derived"]]
+    pat = patients.reindex(cr["patient_id"])
+    age = ((cr["time"].to_numpy() - pat["birth_date"].to_numpy()) / DAY) / 365.25
+    ok = (age >= 18) & pat["sex"].isin(["male", "female"]).to_numpy()
+    from_creatinine = pd.DataFrame({
+        "patient_id": cr["patient_id"].to_numpy()[ok], "concept": "egfr", "time": cr["time"].to_numpy()[ok],
+        "value": ckd_epi_2021_array((pat["sex"] == "male").to_numpy()[ok], age[ok], cr["value"].to_numpy()[ok]),
+    })
+    one_equation = _slopes(from_creatinine, "egfr", cutoff, EGFR_SLOPE_MIN_SPAN_DAYS)
+    return one_equation.combine_first(_slopes(reported, "egfr", cutoff, EGFR_SLOPE_MIN_SPAN_DAYS))
+
+
+def _egfr_persistent(m: pd.DataFrame, index: pd.Index) -> tuple[pd.Series, pd.Series]:
+    """(highest eGFR from the last value >= 3 months before the latest one up to the latest, that earlier
+    value's date): a category holds only if it lasted more than 3 months (KDIGO CKD definition), so one acute
+    fall after normal values is not CKD. NaN/NaT when no value is that old."""
+    e = m[m["concept"] == "egfr"]
+    if e.empty:
+        return pd.Series(np.nan, index=index), pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
+    latest = e.groupby("patient_id")["time"].max()
+    e = e.assign(latest=latest.reindex(e["patient_id"]).to_numpy())
+    early = e[e["time"] <= e["latest"] - pd.Timedelta(days=CKD_PERSISTENCE_DAYS)]
+    anchor = early.groupby("patient_id")["time"].max()
+    e = e.assign(anchor=anchor.reindex(e["patient_id"]).to_numpy())
+    held = e[e["time"] >= e["anchor"]].groupby("patient_id")["value"].max()
+    return held.reindex(index).astype(float), anchor.reindex(index)
 
 
 def build_features(tables: Tables, as_of: date | pd.Timestamp | pd.Series | None = None) -> pd.DataFrame:
@@ -130,8 +174,10 @@ def build_features(tables: Tables, as_of: date | pd.Timestamp | pd.Series | None
     recent = sbp[sbp["time"].to_numpy() >= (cutoff - pd.Timedelta(days=TREND_WINDOW_DAYS)).reindex(
         sbp["patient_id"]).to_numpy()]
     out["sbp_sd"] = recent.groupby("patient_id")["value"].std().reindex(index)
-    for concept in ("hba1c", "egfr", "sbp", "bmi", "ldl"):
+    for concept in ("hba1c", "sbp", "bmi", "ldl"):
         out[f"{concept}_slope"] = _slopes(m, concept, cutoff).reindex(index)
+    out["egfr_slope"] = _egfr_slope(m, pats, cutoff).reindex(index)
+    out["egfr_persistent"], out["egfr_persistent_date"] = _egfr_persistent(m, index)
     # Cumulative exposure: long-term burden predicts events beyond the latest value (BP: Law 2003 / Stevens
     # BMJ 2016; cholesterol: Domanski JACC 2020 "time-weighted LDL"; HbA1c: UKPDS 35 updated mean).
     for concept, years in EXPOSURE_WINDOWS:
@@ -228,8 +274,9 @@ def _diagnosis_features(out: dict[str, pd.Series], tables: Tables, cutoff: pd.Se
     for concept, stage in CKD_STAGE_CONCEPTS.items():
         stage_dx = np.maximum(stage_dx, out[f"dx_{concept}"].to_numpy() * stage)
     stage_dx = np.where((stage_dx == 0) & (out["dx_ckd"].to_numpy() == 1), np.nan, stage_dx)  # stage unknown
-    egfr = out["egfr"].to_numpy()
-    # KDIGO 2012 GFR categories G3a-G5 from the latest eGFR (G1-G2 need markers of damage, so not inferred).
+    # The eGFR that lasted more than 3 months when the record can tell, else the latest one (KDIGO 2012 GFR
+    # categories G3a-G5; G1-G2 need markers of damage, so not inferred): one acute fall is not a CKD stage.
+    egfr = out["egfr_persistent"].fillna(out["egfr"]).to_numpy()
     stage_gfr = np.select([egfr < 15, egfr < 30, egfr < 60], [5, 4, 3], default=0)
     stage_gfr = np.where(np.isnan(egfr), 0, stage_gfr)
     out["ckd_stage"] = pd.Series(np.fmax(stage_dx, stage_gfr), index=index)
