@@ -12,9 +12,10 @@ CONTRACT (other modules rely on these column names; one row per patient, index `
   `hba1c_slope` (per year, least squares over the last 3 years, NaN with < 2 points), `egfr_slope` (the same,
   from one equation only and over at least a year: CKD-EPI 2021 from every creatinine, else the reported eGFR
   values, never a mix), `bmi_slope`, `weight_change_1y` (kg, latest minus value ~1 year before)
-- `egfr_persistent` (the highest eGFR from the last value at least 3 months before the latest one to the latest:
-  below 60 only when it has stayed below 60 for more than 3 months, KDIGO 2012/2024; NaN without such an
-  earlier value) and `egfr_persistent_date` (that earlier value's date)
+- `egfr_persistent` (the highest eGFR from the last value at least 3 months before the latest one to the latest,
+  in the latest value's series, CKD-EPI from creatinine or reported: below 60 only when it has stayed below 60
+  for more than 3 months, KDIGO 2012/2024; NaN without such an earlier value) and `egfr_persistent_date` (that
+  earlier value's date)
 - cumulative exposure: `sbp_mean5y`, `sbp_mean10y`, `total_chol_mean10y`, `ldl_mean10y`, `hba1c_mean5y`,
   `hba1c_mean10y` (mean of the values recorded in that window); long-term variability and peak:
   `sbp_sd10y`, `ldl_sd10y` (SD over 10 years, NaN with fewer than 3 values), `sbp_max10y`, `ldl_max10y`
@@ -106,30 +107,40 @@ def _slopes(m: pd.DataFrame, concept: str, cutoff: pd.Series, min_span_days: flo
     return slope.where((s["n"] >= 2) & ((s["t1"] - s["t0"]) * 365.25 >= min_span_days))
 
 
-def _egfr_slope(m: pd.DataFrame, patients: pd.DataFrame, cutoff: pd.Series) -> pd.Series:
-    """eGFR slope from one equation over at least a year: CKD-EPI 2021 recomputed from every creatinine (adults
-    of known sex) when that gives a slope, else the laboratory's reported eGFR values alone (issue 12: a slope
-    across two equations, e.g. a lab's MDRD then CKD-EPI, measures the change of equation, not of the kidney)."""
-    reported = m[(m["concept"] == "egfr") & ~m["derived"]]
+def _ckd_epi_from_creatinine(m: pd.DataFrame, patients: pd.DataFrame) -> pd.DataFrame:
+    """CKD-EPI 2021 recomputed from every creatinine (adults of known sex), as `egfr` rows: one equation."""
     cr = m[(m["concept"] == "creatinine") & ~m["derived"]]
     pat = patients.reindex(cr["patient_id"])
     age = ((cr["time"].to_numpy() - pat["birth_date"].to_numpy()) / DAY) / 365.25
     ok = (age >= 18) & pat["sex"].isin(["male", "female"]).to_numpy()
-    from_creatinine = pd.DataFrame({
+    return pd.DataFrame({
         "patient_id": cr["patient_id"].to_numpy()[ok], "concept": "egfr", "time": cr["time"].to_numpy()[ok],
         "value": ckd_epi_2021_array((pat["sex"] == "male").to_numpy()[ok], age[ok], cr["value"].to_numpy()[ok]),
     })
+
+
+def _egfr_slope(m: pd.DataFrame, from_creatinine: pd.DataFrame, cutoff: pd.Series) -> pd.Series:
+    """eGFR slope from one equation over at least a year: CKD-EPI 2021 recomputed from every creatinine when that
+    gives a slope, else the laboratory's reported eGFR values alone (issue 12: a slope across two equations, e.g.
+    a lab's MDRD then CKD-EPI, measures the change of equation, not of the kidney)."""
+    reported = m[(m["concept"] == "egfr") & ~m["derived"]]
     one_equation = _slopes(from_creatinine, "egfr", cutoff, EGFR_SLOPE_MIN_SPAN_DAYS)
     return one_equation.combine_first(_slopes(reported, "egfr", cutoff, EGFR_SLOPE_MIN_SPAN_DAYS))
 
 
-def _egfr_persistent(m: pd.DataFrame, index: pd.Index) -> tuple[pd.Series, pd.Series]:
+def _egfr_persistent(m: pd.DataFrame, from_creatinine: pd.DataFrame, index: pd.Index) -> tuple[pd.Series, pd.Series]:
     """(highest eGFR from the last value >= 3 months before the latest one up to the latest, that earlier
     value's date): a category holds only if it lasted more than 3 months (KDIGO CKD definition), so one acute
-    fall after normal values is not CKD. NaN/NaT when no value is that old."""
-    e = m[m["concept"] == "egfr"]
-    if e.empty:
+    fall after normal values is not CKD. Read in one series, the latest value's: CKD-EPI from creatinine when the
+    latest eGFR was computed here, else the reported values (two equations would fake a fall or a rise). NaN/NaT
+    when no value is that old."""
+    e_all = m[m["concept"] == "egfr"]
+    if e_all.empty:
         return pd.Series(np.nan, index=index), pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
+    latest_derived = e_all.sort_values("time", kind="stable").groupby("patient_id")["derived"].last()
+    by_creatinine = latest_derived[latest_derived].index
+    e = pd.concat([from_creatinine[from_creatinine["patient_id"].isin(by_creatinine)],
+                   e_all[~e_all["derived"] & ~e_all["patient_id"].isin(by_creatinine)]], ignore_index=True)
     latest = e.groupby("patient_id")["time"].max()
     e = e.assign(latest=latest.reindex(e["patient_id"]).to_numpy())
     early = e[e["time"] <= e["latest"] - pd.Timedelta(days=CKD_PERSISTENCE_DAYS)]
@@ -176,8 +187,9 @@ def build_features(tables: Tables, as_of: date | pd.Timestamp | pd.Series | None
     out["sbp_sd"] = recent.groupby("patient_id")["value"].std().reindex(index)
     for concept in ("hba1c", "sbp", "bmi", "ldl"):
         out[f"{concept}_slope"] = _slopes(m, concept, cutoff).reindex(index)
-    out["egfr_slope"] = _egfr_slope(m, pats, cutoff).reindex(index)
-    out["egfr_persistent"], out["egfr_persistent_date"] = _egfr_persistent(m, index)
+    from_creatinine = _ckd_epi_from_creatinine(m, pats)
+    out["egfr_slope"] = _egfr_slope(m, from_creatinine, cutoff).reindex(index)
+    out["egfr_persistent"], out["egfr_persistent_date"] = _egfr_persistent(m, from_creatinine, index)
     # Cumulative exposure: long-term burden predicts events beyond the latest value (BP: Law 2003 / Stevens
     # BMJ 2016; cholesterol: Domanski JACC 2020 "time-weighted LDL"; HbA1c: UKPDS 35 updated mean).
     for concept, years in EXPOSURE_WINDOWS:

@@ -138,3 +138,18 @@ def test_egfr_below_60_for_more_than_3_months_is_ckd_g3a(tmp_path: Path) -> None
     assert "egfr_acute_fall" not in steps
     assert "(G3aA?, albuminuria unknown)" in steps["kidney_monitoring"].text_en
     assert "(G3aA?, albuminurie inconnue)" in steps["kidney_monitoring"].text_fr
+
+
+def test_persistence_is_read_in_one_equation_not_across_lab_and_creatinine_values(tmp_path: Path) -> None:
+    # A lab eGFR of 110-112 on some days and creatinine 250-260 µmol/L on others (as in the Synthea samples): the
+    # latest eGFR is CKD-EPI from creatinine, so persistence is read in that series (stage 4), never as a "fall"
+    # from the lab's 112.
+    labs = [
+        Lab("egfr", 110, EGFR_UNIT, _on(400)),
+        Lab("creatinine_molar", 250, "umol/L", _on(380)),
+        Lab("egfr", 112, EGFR_UNIT, _on(200)),
+        Lab("creatinine_molar", 260, "umol/L", _on(10)),
+    ]
+    f = _snap(tmp_path, "two-series", labs).features
+    assert f["egfr_derived"] == 1 and f["egfr"] < 30 and f["egfr_persistent"] < 30 and f["ckd_stage"] == 4
+    assert "egfr_acute_fall" not in {s.id for s in next_steps(f.to_dict(), {})}
