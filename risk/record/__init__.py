@@ -31,6 +31,7 @@ class IssueKind(StrEnum):
     INVALID_RESOURCE = "invalid_resource"
     STATUS_EXCLUDED = "status_excluded"
     AFTER_DEATH = "after_death"
+    INCONSISTENT = "inconsistent_values"  # contradicts another value of the same day (e.g. eGFR vs creatinine)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
