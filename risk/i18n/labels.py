@@ -186,6 +186,7 @@ ISSUE_KINDS = {
                                                                                       "ressource invalide"),
     "status_excluded": ("excluded by status", "exclu par son statut"),
     "after_death": ("after death", "après le décès"),
+    "inconsistent_values": ("inconsistent with another value", "incohérent avec une autre valeur"),
 }
 
 

@@ -524,3 +524,12 @@ def test_messages_travel_as_plain_json():
 
 CATALOGUE_CODES = frozenset(k for k in json.loads(CATALOGUE_FILE.read_text(encoding="utf-8"))
                             if not k.startswith("_"))
+
+
+def test_every_data_quality_issue_kind_has_a_label_in_both_languages() -> None:
+    from risk.i18n.labels import ISSUE_KINDS
+    from risk.record import IssueKind
+
+    missing = [k.value for k in IssueKind if k.value not in ISSUE_KINDS]
+    assert missing == [], f"IssueKind values without a page label: {missing}"
+    assert all(en and fr and en != fr for en, fr in ISSUE_KINDS.values())
