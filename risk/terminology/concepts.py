@@ -67,6 +67,10 @@ MEASUREMENT_CONCEPTS: dict[str, Concept] = {
                 label_en="Phosphate", label_fr="Phosphatémie"),
         Concept(name="bicarbonate", unit="mmol/L", display_unit="mmol/L", low=5.0, high=50.0,
                 label_en="Bicarbonate", label_fr="Bicarbonates"),
+        # Cigarettes smoked a day (QRISK3's smoking category: light < 10, moderate 10-19, heavy >= 20); risk.record
+        # reads it from the codes of risk.terminology.qrisk3 (a count, or packs x 20); above 100 a day is a typo.
+        Concept(name="cigarettes_per_day", unit="/d", display_unit="/day", low=0.0, high=100.0,
+                label_en="Cigarettes per day", label_fr="Cigarettes par jour"),
         # Coded: 0 never, 1 former, 2 current (see terminology smoking answers).
         Concept(name="smoking_status", unit="{status}", display_unit="", low=0, high=2,
                 label_en="Smoking status", label_fr="Statut tabagique", numeric=False),
@@ -121,5 +125,5 @@ STALE_AFTER_DAYS: dict[str, int] = {
     "total_chol": 5 * 365, "hdl": 5 * 365, "ldl": 5 * 365, "non_hdl": 5 * 365, "triglycerides": 5 * 365,
     "glucose": 365, "hba1c": 365, "creatinine": 365, "egfr": 365, "uacr": 365,
     "albumin": 365, "calcium": 365, "phosphate": 365, "bicarbonate": 365,
-    "bmi": 2 * 365, "weight": 2 * 365, "height": 10 * 365, "smoking_status": 2 * 365,
+    "bmi": 2 * 365, "weight": 2 * 365, "height": 10 * 365, "smoking_status": 2 * 365, "cigarettes_per_day": 2 * 365,
 }
