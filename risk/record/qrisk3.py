@@ -78,7 +78,8 @@ def flatten_family_member_history(resource: dict, out: Sink) -> None:
     if not any(is_first_degree_relative(code) for code in relation):
         return
     recorded = parse_fhir_datetime(resource.get("date")) or parse_fhir_datetime(
-        (resource.get("meta") or {}).get("lastUpdated") if isinstance(resource.get("meta"), dict) else None)
+        (resource.get("meta") or {}).get("lastUpdated") if isinstance(resource.get("meta"), dict) else None
+    )
     source_id = f"FamilyMemberHistory/{resource.get('id')}"
     conditions = resource.get("condition") if isinstance(resource.get("condition"), list) else []
     for condition in conditions:
@@ -94,8 +95,16 @@ def flatten_family_member_history(resource: dict, out: Sink) -> None:
             who = "/".join(str(c) for c in relation if c)
             shown = coding.get("display") or coding["code"]
             display = f"{shown} ({who}, {age:g} y)" if age is not None else f"{shown} ({who}, age not recorded)"
-            out.diagnoses.append(Diagnosis(concept=concept, onset=recorded, code=f"{_system(coding)}|{coding['code']}",
-                                           display=display, source_id=source_id, resource_type="FamilyMemberHistory"))
+            out.diagnoses.append(
+                Diagnosis(
+                    concept=concept,
+                    onset=recorded,
+                    code=f"{_system(coding)}|{coding['code']}",
+                    display=display,
+                    source_id=source_id,
+                    resource_type="FamilyMemberHistory",
+                )
+            )
             return
 
 
@@ -116,17 +125,41 @@ def flatten_qrisk3_observation(resource: dict, out: Sink) -> bool:
         system, code = canonical_system(_system(coding)), coding["code"]
         if system == SNOMED and code in CIGARETTE_AMOUNT_FINDINGS and when is not None:
             text = coding.get("display") if isinstance(coding.get("display"), str) else None
-            out.measurements.append(Measurement(
-                concept="cigarettes_per_day", value=CIGARETTE_AMOUNT_FINDINGS[code], unit="/d", time=when,
-                original_value=text or code, code=f"{system}|{code}", source_id=source_id, text=text))
-            out.measurements.append(Measurement(concept="smoking_status", value=2.0, unit="{status}", time=when,
-                                                code=f"{system}|{code}", source_id=source_id, text=text))
+            out.measurements.append(
+                Measurement(
+                    concept="cigarettes_per_day",
+                    value=CIGARETTE_AMOUNT_FINDINGS[code],
+                    unit="/d",
+                    time=when,
+                    original_value=text or code,
+                    code=f"{system}|{code}",
+                    source_id=source_id,
+                    text=text,
+                )
+            )
+            out.measurements.append(
+                Measurement(
+                    concept="smoking_status",
+                    value=2.0,
+                    unit="{status}",
+                    time=when,
+                    code=f"{system}|{code}",
+                    source_id=source_id,
+                    text=text,
+                )
+            )
             return True
         if condition_concepts(system, code):
-            out.diagnoses.append(Diagnosis(
-                concept="family_history_chd_age_unknown", onset=when, code=f"{system}|{code}",
-                display=coding.get("display") if isinstance(coding.get("display"), str) else None,
-                source_id=source_id, resource_type="Observation"))
+            out.diagnoses.append(
+                Diagnosis(
+                    concept="family_history_chd_age_unknown",
+                    onset=when,
+                    code=f"{system}|{code}",
+                    display=coding.get("display") if isinstance(coding.get("display"), str) else None,
+                    source_id=source_id,
+                    resource_type="Observation",
+                )
+            )
             return True
     for coding in _codings(resource.get("code")):
         factor = CIGARETTES_PER_DAY_CODES.get((canonical_system(_system(coding)) or "", coding["code"]))
@@ -137,25 +170,53 @@ def flatten_qrisk3_observation(resource: dict, out: Sink) -> bool:
         if not isinstance(value, int | float) or isinstance(value, bool):
             return False
         if unit is not None and unit not in CIGARETTE_UNITS:  # never guessed: kept as a visible issue
-            out.issues.append(DataIssue(
-                kind=IssueKind.UNKNOWN_UNIT, concept="cigarettes_per_day", source_id=source_id, time=when,
-                message=f"unknown unit '{unit}' for cigarettes per day", code="unit.unknown",
-                params={"source_unit": unit, "concept": "cigarettes_per_day"}))
+            out.issues.append(
+                DataIssue(
+                    kind=IssueKind.UNKNOWN_UNIT,
+                    concept="cigarettes_per_day",
+                    source_id=source_id,
+                    time=when,
+                    message=f"unknown unit '{unit}' for cigarettes per day",
+                    code="unit.unknown",
+                    params={"source_unit": unit, "concept": "cigarettes_per_day"},
+                )
+            )
             return True
         per_day = float(value) * factor
         if not CIGARETTES_PLAUSIBLE[0] <= per_day <= CIGARETTES_PLAUSIBLE[1]:
             low, high = CIGARETTES_PLAUSIBLE
-            out.issues.append(DataIssue(
-                kind=IssueKind.IMPLAUSIBLE, concept="cigarettes_per_day", source_id=source_id, time=when,
-                message=f"Cigarettes per day {per_day:g} /day is outside the plausible range {low:g}-{high:g} "
-                        f"/day; check the unit (reported {value:g} {unit or ''})",
-                code="record.implausible",
-                params={"concept": "cigarettes_per_day", "value": per_day, "unit": "/day", "low": low,
-                        "high": high, "reported_value": float(value), "source_unit": unit or ""}))
+            out.issues.append(
+                DataIssue(
+                    kind=IssueKind.IMPLAUSIBLE,
+                    concept="cigarettes_per_day",
+                    source_id=source_id,
+                    time=when,
+                    message=f"Cigarettes per day {per_day:g} /day is outside the plausible range {low:g}-{high:g} "
+                    f"/day; check the unit (reported {value:g} {unit or ''})",
+                    code="record.implausible",
+                    params={
+                        "concept": "cigarettes_per_day",
+                        "value": per_day,
+                        "unit": "/day",
+                        "low": low,
+                        "high": high,
+                        "reported_value": float(value),
+                        "source_unit": unit or "",
+                    },
+                )
+            )
             return True
-        out.measurements.append(Measurement(
-            concept="cigarettes_per_day", value=per_day, unit="/d", time=when, original_value=value,
-            original_unit=unit, code=f"{canonical_system(_system(coding))}|{coding['code']}", source_id=source_id))
+        out.measurements.append(
+            Measurement(
+                concept="cigarettes_per_day",
+                value=per_day,
+                unit="/d",
+                time=when,
+                original_value=value,
+                original_unit=unit,
+                code=f"{canonical_system(_system(coding))}|{coding['code']}",
+                source_id=source_id,
+            )
+        )
         return True
     return False
-

@@ -22,7 +22,12 @@ from risk.terminology.systems import ATC, ICD10, ICD10CM, LOINC, RXNORM, SNOMED,
 ICPC2 = "http://hl7.org/fhir/sid/icpc-2"  # CISP-2 in French practice software
 _DATA = load_data("qrisk3.json")
 QRISK3_DIAGNOSES: tuple[str, ...] = (
-    "rheumatoid_arthritis", "sle", "migraine", "severe_mental_illness", "erectile_dysfunction", "family_history_chd",
+    "rheumatoid_arthritis",
+    "sle",
+    "migraine",
+    "severe_mental_illness",
+    "erectile_dysfunction",
+    "family_history_chd",
 )
 QRISK3_MEDICATIONS: tuple[str, ...] = ("oral_corticosteroid", "atypical_antipsychotic")
 FIRST_DEGREE: frozenset[str] = frozenset(_DATA["first_degree_relatives"])
@@ -39,7 +44,10 @@ CIGARETTES_PER_DAY_CODES: dict[tuple[str, str], float] = {
 # International: 160603005 light cigarette smoker (1-9 cigs/day), 160604004 moderate cigarette smoker (10-19),
 # 160605003 heavy cigarette smoker (20-39), 160606002 very heavy cigarette smoker (40+)].
 CIGARETTE_AMOUNT_FINDINGS: dict[str, float] = {
-    "160603005": 5.0, "160604004": 15.0, "160605003": 30.0, "160606002": 40.0,
+    "160603005": 5.0,
+    "160604004": 15.0,
+    "160605003": 30.0,
+    "160606002": 40.0,
 }
 
 

@@ -28,21 +28,58 @@ CISP2 = "http://hl7.org/fhir/sid/icpc-2"
 FATHER = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-RoleCode", "code": "FTH"}]}
 MI = {"coding": [{"system": SNOMED, "code": "22298006", "display": "Myocardial infarction"}]}
 # Defaults of the equation for a patient with nothing but the GP work-up below.
-NOTHING = dict(atrial_fibrillation=False, atypical_antipsychotic=False, corticosteroids=False,
-               erectile_dysfunction=False, migraine=False, rheumatoid_arthritis=False, ckd_3_5=False,
-               severe_mental_illness=False, sle=False, bp_treatment=False, family_history_chd=False)
+NOTHING = dict(
+    atrial_fibrillation=False,
+    atypical_antipsychotic=False,
+    corticosteroids=False,
+    erectile_dysfunction=False,
+    migraine=False,
+    rheumatoid_arthritis=False,
+    ckd_3_5=False,
+    severe_mental_illness=False,
+    sle=False,
+    bp_treatment=False,
+    family_history_chd=False,
+)
 SBPS = [(138, "2020-02-10"), (146, "2022-05-03"), (152, VISIT)]  # all within the 5 years before AS_OF
 
 
-def person(pid: str, *, sex: str = "male", conditions: list[Code] | None = None, meds: list[Code] | None = None,
-           statements: list[Code] | None = None, smoking: str = "never", extra: list[dict] | None = None,
-           labs: list[Lab] | None = None, bp: list[BP] | None = None) -> PatientSpec:
+def person(
+    pid: str,
+    *,
+    sex: str = "male",
+    conditions: list[Code] | None = None,
+    meds: list[Code] | None = None,
+    statements: list[Code] | None = None,
+    smoking: str = "never",
+    extra: list[dict] | None = None,
+    labs: list[Lab] | None = None,
+    bp: list[BP] | None = None,
+) -> PatientSpec:
     """A 58-year-old's GP work-up: a same-day lipid panel, weight and height, three SBP readings in 5 years."""
-    base = [Lab("total_chol", 5.6, "mmol/L", VISIT), Lab("hdl", 1.4, "mmol/L", VISIT),
-            Lab("weight", 80, "kg", VISIT), Lab("height", 175, "cm", VISIT)] if labs is None else labs
+    base = (
+        [
+            Lab("total_chol", 5.6, "mmol/L", VISIT),
+            Lab("hdl", 1.4, "mmol/L", VISIT),
+            Lab("weight", 80, "kg", VISIT),
+            Lab("height", 175, "cm", VISIT),
+        ]
+        if labs is None
+        else labs
+    )
     readings = [BP(s, 85, d) for s, d in SBPS] if bp is None else bp
-    return PatientSpec(id=pid, sex=sex, birth="1966-01-15", labs=base, bp=readings, conditions=conditions or [],
-                       meds=meds or [], statements=statements or [], smoking=(smoking, VISIT), extra=extra or [])
+    return PatientSpec(
+        id=pid,
+        sex=sex,
+        birth="1966-01-15",
+        labs=base,
+        bp=readings,
+        conditions=conditions or [],
+        meds=meds or [],
+        statements=statements or [],
+        smoking=(smoking, VISIT),
+        extra=extra or [],
+    )
 
 
 def result(tmp_path: Path, spec: PatientSpec) -> tuple[EquationResult, Any]:
@@ -53,9 +90,19 @@ def result(tmp_path: Path, spec: PatientSpec) -> tuple[EquationResult, Any]:
 
 def expected(features: Any, **changes: Any) -> float:
     """QRISK3 for the standard work-up of `person`, with `changes` (French assumptions: None and 0)."""
-    args = dict(sex="male", age=features["age"], ethnicity=None, bmi=80 / 1.75**2, chol_hdl_ratio=5.6 / 1.4,
-                sbp=152.0, sbp_sd=statistics.stdev(s for s, _d in SBPS), townsend=0.0, smoking="non",
-                diabetes="none", **NOTHING)
+    args = dict(
+        sex="male",
+        age=features["age"],
+        ethnicity=None,
+        bmi=80 / 1.75**2,
+        chol_hdl_ratio=5.6 / 1.4,
+        sbp=152.0,
+        sbp_sd=statistics.stdev(s for s, _d in SBPS),
+        townsend=0.0,
+        smoking="non",
+        diabetes="none",
+        **NOTHING,
+    )
     return qrisk3(**(args | changes))
 
 
@@ -63,16 +110,27 @@ def family_history(pid: str, *, age: float | None, relation: dict = FATHER) -> d
     condition: dict[str, Any] = {"code": MI}
     if age is not None:
         condition["onsetAge"] = {"value": age, "unit": "years", "system": "http://unitsofmeasure.org", "code": "a"}
-    return {"resourceType": "FamilyMemberHistory", "id": f"{pid}-fmh", "status": "completed",
-            "patient": {"reference": f"urn:uuid:{pid}"}, "date": "2023-11-02", "relationship": relation,
-            "condition": [condition]}
+    return {
+        "resourceType": "FamilyMemberHistory",
+        "id": f"{pid}-fmh",
+        "status": "completed",
+        "patient": {"reference": f"urn:uuid:{pid}"},
+        "date": "2023-11-02",
+        "relationship": relation,
+        "condition": [condition],
+    }
 
 
 def cigarettes(pid: str, value: float, unit: str = "/d", code: str = "64218-1") -> dict:
-    return {"resourceType": "Observation", "id": f"{pid}-cig", "status": "final",
-            "code": {"coding": [{"system": LOINC, "code": code}]}, "subject": {"reference": f"urn:uuid:{pid}"},
-            "effectiveDateTime": f"{VISIT}T09:30:00+01:00",
-            "valueQuantity": {"value": value, "unit": unit, "system": "http://unitsofmeasure.org", "code": unit}}
+    return {
+        "resourceType": "Observation",
+        "id": f"{pid}-cig",
+        "status": "final",
+        "code": {"coding": [{"system": LOINC, "code": code}]},
+        "subject": {"reference": f"urn:uuid:{pid}"},
+        "effectiveDateTime": f"{VISIT}T09:30:00+01:00",
+        "valueQuantity": {"value": value, "unit": unit, "system": "http://unitsofmeasure.org", "code": unit},
+    }
 
 
 # -- the standard work-up: SBP SD by the paper's definition, same-day ratio, French assumptions -------------
@@ -83,8 +141,11 @@ def test_standard_work_up_gives_qrisk3_with_sd_of_5_years_and_the_same_day_ratio
     r, f = result(tmp_path, person("std", bp=[BP(s, 85, d) for s, d in SBPS] + older))
     assert r.status == "computed"
     assert r.risk == pytest.approx(expected(f), abs=1e-12)
-    assert r.inputs["qrisk3_sbp_sd"] == {"value": pytest.approx(statistics.stdev([138, 146, 152])), "unit": "mmHg",
-                                         "date": VISIT}
+    assert r.inputs["qrisk3_sbp_sd"] == {
+        "value": pytest.approx(statistics.stdev([138, 146, 152])),
+        "unit": "mmHg",
+        "date": VISIT,
+    }
     assert f["qrisk3_sbp_sd_n"] == 3
     assert r.inputs["chol_hdl_ratio"] == {"value": pytest.approx(4.0), "unit": None, "date": VISIT}
     assert r.inputs["smoking"]["value"] == "non"
@@ -105,8 +166,12 @@ def test_a_french_record_states_both_assumptions_and_the_uk_derivation_in_both_l
 
 
 def test_the_ratio_is_never_made_from_two_different_days(tmp_path):
-    labs = [Lab("total_chol", 5.6, "mmol/L", VISIT), Lab("hdl", 1.4, "mmol/L", "2024-02-01"),
-            Lab("weight", 80, "kg", VISIT), Lab("height", 175, "cm", VISIT)]
+    labs = [
+        Lab("total_chol", 5.6, "mmol/L", VISIT),
+        Lab("hdl", 1.4, "mmol/L", "2024-02-01"),
+        Lab("weight", 80, "kg", VISIT),
+        Lab("height", 175, "cm", VISIT),
+    ]
     r, f = result(tmp_path, person("split", labs=labs))
     assert r.risk is None and r.status == "not_computable"
     assert "cholesterol/HDL ratio (same-day pair) missing" in r.reason
@@ -115,9 +180,13 @@ def test_the_ratio_is_never_made_from_two_different_days(tmp_path):
 
 
 def test_the_latest_same_day_pair_is_used_not_a_later_lone_total_cholesterol(tmp_path):
-    labs = [Lab("total_chol", 5.6, "mmol/L", VISIT), Lab("hdl", 1.4, "mmol/L", VISIT),
-            Lab("total_chol", 7.0, "mmol/L", "2024-05-20"), Lab("weight", 80, "kg", VISIT),
-            Lab("height", 175, "cm", VISIT)]
+    labs = [
+        Lab("total_chol", 5.6, "mmol/L", VISIT),
+        Lab("hdl", 1.4, "mmol/L", VISIT),
+        Lab("total_chol", 7.0, "mmol/L", "2024-05-20"),
+        Lab("weight", 80, "kg", VISIT),
+        Lab("height", 175, "cm", VISIT),
+    ]
     r, f = result(tmp_path, person("lone", labs=labs))
     assert f["chol_hdl_ratio"] == pytest.approx(4.0)
     assert r.risk == pytest.approx(expected(f), abs=1e-12)
@@ -128,30 +197,33 @@ def test_one_systolic_reading_in_5_years_gives_no_sd_and_says_so(tmp_path):
     assert r.risk is None
     assert "SD of systolic blood pressure (two readings or more in 5 years) missing" in r.reason
     assert "écart type de la pression artérielle systolique (au moins deux mesures sur 5 ans)" in message_text(
-        r.message, "fr")
+        r.message, "fr"
+    )
 
 
 # -- conditions from SNOMED CT, CIM-10 and CISP-2 -----------------------------------------------------------
 
 
-@pytest.mark.parametrize(("system", "code", "argument", "sex"), [
-    (ICD10, "M06.9", "rheumatoid_arthritis", "male"),
-    (CISP2, "L88", "rheumatoid_arthritis", "male"),
-    (SNOMED, "55464009", "sle", "female"),
-    (ICD10, "M32.1", "sle", "female"),
-    (ICD10, "G43.0", "migraine", "female"),
-    (CISP2, "N89", "migraine", "female"),
-    (SNOMED, "58214004", "severe_mental_illness", "male"),
-    (ICD10, "F31.2", "severe_mental_illness", "male"),
-    (CISP2, "P72", "severe_mental_illness", "male"),
-    (ICD10, "N48.4", "erectile_dysfunction", "male"),
-    (CISP2, "Y07", "erectile_dysfunction", "male"),
-    (SNOMED, "49436004", "atrial_fibrillation", "male"),
-    (ICD10, "N18.3", "ckd_3_5", "male"),
-])
+@pytest.mark.parametrize(
+    ("system", "code", "argument", "sex"),
+    [
+        (ICD10, "M06.9", "rheumatoid_arthritis", "male"),
+        (CISP2, "L88", "rheumatoid_arthritis", "male"),
+        (SNOMED, "55464009", "sle", "female"),
+        (ICD10, "M32.1", "sle", "female"),
+        (ICD10, "G43.0", "migraine", "female"),
+        (CISP2, "N89", "migraine", "female"),
+        (SNOMED, "58214004", "severe_mental_illness", "male"),
+        (ICD10, "F31.2", "severe_mental_illness", "male"),
+        (CISP2, "P72", "severe_mental_illness", "male"),
+        (ICD10, "N48.4", "erectile_dysfunction", "male"),
+        (CISP2, "Y07", "erectile_dysfunction", "male"),
+        (SNOMED, "49436004", "atrial_fibrillation", "male"),
+        (ICD10, "N18.3", "ckd_3_5", "male"),
+    ],
+)
 def test_each_condition_is_read_from_its_coded_form(tmp_path, system, code, argument, sex):
-    r, f = result(tmp_path, person(f"c{code}".replace(".", ""), sex=sex,
-                                   conditions=[Code(system, code, "2019-04-02")]))
+    r, f = result(tmp_path, person(f"c{code}".replace(".", ""), sex=sex, conditions=[Code(system, code, "2019-04-02")]))
     assert r.inputs[argument]["value"] is True
     assert r.risk == pytest.approx(expected(f, sex=sex, **{argument: True}), abs=1e-12)
     assert r.risk > expected(f, sex=sex)  # every QRISK3 condition raises the risk
@@ -231,9 +303,11 @@ def test_a_grandfather_is_not_a_first_degree_relative(tmp_path):
 
 @pytest.mark.parametrize("how", ["relative_without_age", "snomed_condition", "cim10_condition"])
 def test_family_history_without_the_relatives_age_is_not_counted_and_says_so(tmp_path, how):
-    spec = {"relative_without_age": person("fhna", extra=[family_history("fhna", age=None)]),
-            "snomed_condition": person("fhsn", conditions=[Code(SNOMED, "266897007", "2020-01-01")]),
-            "cim10_condition": person("fhic", conditions=[Code(ICD10, "Z82.4", "2020-01-01")])}[how]
+    spec = {
+        "relative_without_age": person("fhna", extra=[family_history("fhna", age=None)]),
+        "snomed_condition": person("fhsn", conditions=[Code(SNOMED, "266897007", "2020-01-01")]),
+        "cim10_condition": person("fhic", conditions=[Code(ICD10, "Z82.4", "2020-01-01")]),
+    }[how]
     r, f = result(tmp_path, spec)
     assert r.inputs["family_history_chd"]["value"] is False
     assert r.risk == pytest.approx(expected(f), abs=1e-12)
@@ -246,10 +320,15 @@ def test_family_history_without_the_relatives_age_is_not_counted_and_says_so(tmp
 # -- smoking: the category needs the amount ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("per_day", "unit", "code", "category"), [
-    (5, "/d", "64218-1", "light"), (15, "/d", "64218-1", "moderate"), (20, "/d", "64218-1", "heavy"),
-    (1, "{packs}/d", "8663-7", "heavy"),  # one pack a day = 20 cigarettes
-])
+@pytest.mark.parametrize(
+    ("per_day", "unit", "code", "category"),
+    [
+        (5, "/d", "64218-1", "light"),
+        (15, "/d", "64218-1", "moderate"),
+        (20, "/d", "64218-1", "heavy"),
+        (1, "{packs}/d", "8663-7", "heavy"),  # one pack a day = 20 cigarettes
+    ],
+)
 def test_cigarettes_per_day_give_the_smoking_category(tmp_path, per_day, unit, code, category):
     pid = f"cig{per_day}{code[:2]}"
     r, f = result(tmp_path, person(pid, smoking="current", extra=[cigarettes(pid, per_day, unit, code)]))
@@ -258,9 +337,14 @@ def test_cigarettes_per_day_give_the_smoking_category(tmp_path, per_day, unit, c
 
 
 def test_a_snomed_heavy_smoker_finding_gives_heavy(tmp_path):
-    finding = {"resourceType": "Observation", "id": "hv-f", "status": "final",
-               "code": {"coding": [{"system": SNOMED, "code": "160605003", "display": "Heavy cigarette smoker"}]},
-               "subject": {"reference": "urn:uuid:hv"}, "effectiveDateTime": f"{VISIT}T10:00:00+01:00"}
+    finding = {
+        "resourceType": "Observation",
+        "id": "hv-f",
+        "status": "final",
+        "code": {"coding": [{"system": SNOMED, "code": "160605003", "display": "Heavy cigarette smoker"}]},
+        "subject": {"reference": "urn:uuid:hv"},
+        "effectiveDateTime": f"{VISIT}T10:00:00+01:00",
+    }
     r, _f = result(tmp_path, person("hv", smoking="current", extra=[finding]))
     assert r.inputs["smoking"]["value"] == "heavy"
 
@@ -280,8 +364,7 @@ def test_a_former_smoker_is_ex(tmp_path):
 
 def test_cigarettes_in_an_unknown_unit_are_an_issue_not_a_guess(tmp_path):
     pid = "cigkg"
-    (record,) = iter_records(write_bundle(tmp_path, person(pid, smoking="current",
-                                                           extra=[cigarettes(pid, 15, "g/d")])))
+    (record,) = iter_records(write_bundle(tmp_path, person(pid, smoking="current", extra=[cigarettes(pid, 15, "g/d")])))
     assert any(i.concept == "cigarettes_per_day" and i.code == "unit.unknown" for i in record.issues)
     assert reference_scores(snapshot(record, AS_OF).features)["qrisk3"].risk is None
 
