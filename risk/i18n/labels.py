@@ -126,7 +126,7 @@ EQUATION_NAMES: dict[str, tuple[str, str]] = {
     "prevent_cvd": ("PREVENT 10-year total CVD", "PREVENT maladie cardiovasculaire totale à 10 ans"),
     "prevent_ascvd": ("PREVENT 10-year ASCVD", "PREVENT maladie cardiovasculaire athéroscléreuse à 10 ans"),
     "prevent_hf": ("PREVENT 10-year heart failure", "PREVENT insuffisance cardiaque à 10 ans"),
-    "qrisk3": ("QRISK3 (UK comparator)", "QRISK3 (comparateur britannique)"),
+    "qrisk3": ("QRISK3", "QRISK3"),
     "kfre": ("KFRE", "KFRE"),
     "kfre_5y": ("KFRE 5-year kidney failure", "KFRE insuffisance rénale terminale à 5 ans"),
     "kfre_2y": ("KFRE 2-year kidney failure", "KFRE insuffisance rénale terminale à 2 ans"),

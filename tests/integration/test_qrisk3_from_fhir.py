@@ -17,6 +17,8 @@ import pytest
 from risk.assess.snapshot import snapshot
 from risk.equations import qrisk3
 from risk.equations.applicability import EquationResult, reference_scores
+from risk.explain.whatif import SBP_TARGET, what_if
+from risk.features.build import row_frame
 from risk.i18n.messages import message_text
 from risk.record.load import iter_records
 from tests.fhir_spec import ATC, BP, ICD10, LOINC, RXNORM, SNOMED, Code, Lab, PatientSpec, write_bundle
@@ -373,3 +375,13 @@ def test_prior_myocardial_infarction_excludes_qrisk3(tmp_path):
     r, _f = result(tmp_path, person("mi", conditions=[Code(SNOMED, "22298006", "2019-03-02")]))
     assert r.status == "not_applicable"
     assert r.message.code == "equation.prior_conditions"
+
+
+def test_what_if_rescores_qrisk3_at_the_sbp_target(tmp_path):
+    (record,) = iter_records(write_bundle(tmp_path, person("wi")))
+    view = snapshot(record, AS_OF)
+    frame = row_frame(view.features)
+    results = {r.scenario.key: r for r in what_if(frame, {}, {})}
+    assert results["sbp"].scenario.changes["sbp"] == SBP_TARGET
+    assert results["sbp"].equations["qrisk3"] == pytest.approx(expected(view.features, sbp=SBP_TARGET), abs=1e-12)
+    assert results["sbp"].equations["qrisk3"] < reference_scores(view.features)["qrisk3"].risk
