@@ -19,6 +19,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+MIN_EXPOSED_EVENTS = 10  # fewer events among people with a predictor give no usable hazard ratio
 
 
 def main() -> None:
@@ -68,7 +69,13 @@ def main() -> None:
     print(f"\nCox fit: {len(data)} rows, {int(data['event'].sum())} events")  # noqa: T201
     for sex, male in (("female", False), ("male", True)):
         part = data[data["male"] == male]
-        covariates = [c for c in P.QRISK3_CONDITIONS if part[c].any()]
+        # A predictor with almost no events among the exposed cannot be fitted (near-complete separation: the
+        # Newton steps of the fit do not converge); it is named and left out (SLE in men: a handful of cases).
+        events = part[part["event"] == 1]
+        covariates = [c for c in P.QRISK3_CONDITIONS if events[c].sum() >= MIN_EXPOSED_EVENTS]
+        for c in P.QRISK3_CONDITIONS:
+            if c not in covariates and part[c].any():
+                print(f"  {sex}: {c} left out, {int(events[c].sum())} events among the exposed")  # noqa: T201
         frame = part[["patient", "start", "stop", "event", "risk10_cll", *covariates]].astype(float)
         fitter = CoxTimeVaryingFitter(penalizer=0.0)
         fitter.fit(frame, id_col="patient", start_col="start", stop_col="stop", event_col="event")
