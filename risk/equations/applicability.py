@@ -390,21 +390,14 @@ def _score2_diabetes(features: Mapping[str, Any], region: str) -> EquationResult
                    lambda: score2_diabetes_range_issues(**kwargs))
 
 
-def _primary_prevention_gate(features: Mapping[str, Any], name: str, citation: str, key: str, short: str,
-                             ages: tuple[float, float]) -> EquationResult | None:
-    """Why a primary-prevention equation (PREVENT, QRISK3) does not apply: age missing, established CVD or heart
-    failure, or an age outside its derivation range (whole years, so 79.9 is still 79); None when it applies."""
-    age = _number(features, "age")
-    if age is None:
+def _primary_prevention_gate(features: Mapping[str, Any], name: str, citation: str,
+                             key: str) -> EquationResult | None:
+    """Why a primary-prevention equation (PREVENT, QRISK3) does not apply before its age range is looked at:
+    age missing, or established cardiovascular disease or heart failure; None when neither."""
+    if _number(features, "age") is None:
         return _missing(name, citation, key, ["age"], ["age"])
     cvd = _cvd_conditions(features)
-    if cvd:
-        return _excluded(name, citation, key, cvd)
-    low, high = ages
-    if not low <= age < high + 1:
-        return _not_applicable(name, citation, f"age {age:.0f} ({short} covers ages {low:g}-{high:g})", Message(
-            code=f"{short.lower()}.age_out_of_range", params={"equation": key, "age": age, "low": low, "high": high}))
-    return None
+    return _excluded(name, citation, key, cvd) if cvd else None
 
 
 _PREVENT_NAMES = {"cvd": "PREVENT 10-year total CVD", "ascvd": "PREVENT 10-year ASCVD",
@@ -414,9 +407,13 @@ _PREVENT_NAMES = {"cvd": "PREVENT 10-year total CVD", "ascvd": "PREVENT 10-year 
 def _prevent(features: Mapping[str, Any], outcome: str) -> EquationResult:
     base_name, citation, key = _PREVENT_NAMES[outcome], PREVENT_CITATION, f"prevent_{outcome}"
     age = _number(features, "age")
-    gate = _primary_prevention_gate(features, base_name, citation, key, "PREVENT", PREVENT_AGE_RANGE)
+    gate = _primary_prevention_gate(features, base_name, citation, key)
     if gate is not None or age is None:
         return gate or _missing(base_name, citation, key, ["age"], ["age"])
+    low, high = PREVENT_AGE_RANGE
+    if not low <= age < high + 1:
+        return _not_applicable(base_name, citation, f"age {age:.0f} (PREVENT covers ages 30-79)", Message(
+            code="prevent.age_out_of_range", params={"equation": key, "age": age, "low": low, "high": high}))
     x = _Inputs(features)
     x.number("age")
     sex = x.sex()
@@ -506,9 +503,13 @@ def _qrisk3_smoking(x: _Inputs) -> str | None:
 def _qrisk3(features: Mapping[str, Any]) -> EquationResult:
     name, citation, key = "QRISK3", QRISK3_CITATION, "qrisk3"
     age = _number(features, "age")
-    gate = _primary_prevention_gate(features, name, citation, key, "QRISK3", QRISK3_AGE_RANGE)
+    gate = _primary_prevention_gate(features, name, citation, key)
     if gate is not None or age is None:
         return gate or _missing(name, citation, key, ["age"], ["age"])
+    low, high = QRISK3_AGE_RANGE
+    if not low <= age < high + 1:
+        return _not_applicable(name, citation, f"age {age:.0f} (QRISK3 covers ages 25-84)", Message(
+            code="qrisk3.age_out_of_range", params={"equation": key, "age": age, "low": low, "high": high}))
     t2, t1, any_dm = _diabetes_types(features)
     if any_dm and not (t1 or t2):
         return _not_applicable(name, citation, "diabetes type not recorded (QRISK3 scores type 1 and type 2 apart)",
