@@ -24,8 +24,9 @@ from risk.models.registry import LoadedModel
 from risk.record import PatientRecord
 
 CHUNK = 2000
-# The `risk panel` CSV is a file format other tools read: its columns are fixed (kfre_2y is in the JSON only).
-CSV_EQUATIONS = tuple(k for k in RESULT_KEYS if k != "kfre_2y")
+# The `risk panel` CSV is a file format other tools read: its columns are fixed (kfre_2y is in the JSON only);
+# QRISK3, added later, comes last so the earlier columns keep their place.
+CSV_EQUATIONS = (*(k for k in RESULT_KEYS if k not in ("kfre_2y", "qrisk3")), "qrisk3")
 CSV_COLUMNS = ["patient_id", *MODEL_KEYS, *CSV_EQUATIONS]
 
 

@@ -23,10 +23,12 @@ from risk.record import (
     Medication,
     PatientRecord,
 )
+from risk.record import qrisk3 as qrisk3_inputs
 from risk.record.consistency import egfr_creatinine_check
 from risk.terminology import units
 from risk.terminology.concepts import CARE_EVIDENCE_CONCEPTS, MEASUREMENT_CONCEPTS, SMOKING_LABELS
 from risk.terminology.messages import Message
+from risk.terminology.qrisk3 import qrisk3_medication_class
 
 CAUSE_OF_DEATH = "69453-9"  # LOINC "Cause of death" (Synthea writes it with a SNOMED value)
 # Cardiovascular causes of death: ICD-10 chapter IX (I00-I99) and SNOMED sudden cardiac death / cardiac arrest,
@@ -188,6 +190,8 @@ def flatten_observation(resource: dict, out: Flat) -> None:
     if _status(resource) in EXCLUDED_OBSERVATION_STATUS:
         return
     code = resource.get("code")
+    if qrisk3_inputs.flatten_qrisk3_observation(resource, out):  # cigarettes per day, family history (QRISK3)
+        return
     if any(c.get("code") == CAUSE_OF_DEATH for c in _codings(code)):
         _cause_of_death(resource, source_id, out)
         return
@@ -254,9 +258,10 @@ def flatten_condition(resource: dict, out: Flat) -> None:
         code = coding.get("code")
         if not isinstance(code, str):
             continue
-        if terminology.is_social_finding(_system(coding), code, _text(coding.get("display"))):
+        qrisk3 = qrisk3_inputs.condition_concepts(_system(coding), code)  # QRISK3's predictors
+        if not qrisk3 and terminology.is_social_finding(_system(coding), code, _text(coding.get("display"))):
             return
-        found = terminology.condition_concepts(_system(coding), code)
+        found = terminology.condition_concepts(_system(coding), code) | qrisk3
         if found:
             concepts |= found
             matched = matched or coding
@@ -332,6 +337,8 @@ def flatten_medication(resource: dict, out: Flat) -> None:
         code = coding.get("code")
         if isinstance(code, str):
             found = terminology.medication_classes(_system(coding), code, _text(coding.get("display")) or text)
+            qrisk3_class = qrisk3_medication_class(_system(coding), code)  # QRISK3's treatments
+            found = found | {qrisk3_class} if qrisk3_class else found
             if found:
                 classes |= found
                 matched = matched or coding
@@ -398,6 +405,7 @@ FLATTENERS = {
     "MedicationRequest": flatten_medication,
     "MedicationStatement": flatten_medication,
     "Encounter": flatten_encounter,
+    "FamilyMemberHistory": qrisk3_inputs.flatten_family_member_history,
 }
 
 
