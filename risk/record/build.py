@@ -975,7 +975,8 @@ def _smoking_from_diagnoses(diagnoses: Iterable[Diagnosis], measurements: list[M
                 f"{against.source_id}); the never-smoker status is not used: check with the patient",
         code="record.smoking_conflict",
         params={"date": latest.time.date(), "count": len(nevers), "evidence": against.display or against.concept,
-                "evidence_date": against.onset.date(), "evidence_id": against.source_id}))  # type: ignore[union-attr]
+                "evidence_date": against.onset.date(), "evidence_id": against.source_id,  # type: ignore[union-attr]
+                "source_ids": [m.source_id for m in nevers]}))
     return derived
 
 
@@ -996,19 +997,19 @@ def _lipid_panel_check(measurements: list[Measurement], issues: list[DataIssue])
         ldl, hdl = by_day.get(("ldl", day)), by_day.get(("hdl", day))
         if not ldl or not hdl or ldl[0].value + hdl[0].value <= total + LIPID_PANEL_TOLERANCE_MMOL:
             continue
-        parts = [("ldl", ldl[0].source_id, ldl[0].time), ("hdl", hdl[0].source_id, hdl[0].time),
-                 ("total_chol", total_id, ldl[0].time)]
-        for m in (*ldl, *hdl, *by_day.get(("total_chol", day), [])):
-            measurements.remove(m)
-        for concept, source_id, when in parts:
+        removed = {"ldl": ldl, "hdl": hdl, "total_chol": by_day.get(("total_chol", day), [])}
+        for concept, ms in removed.items():
+            for m in ms:
+                measurements.remove(m)
             label = MEASUREMENT_CONCEPTS[concept].label_en
+            ids = [m.source_id for m in ms] or [total_id]
             issues.append(DataIssue(
-                kind=IssueKind.IMPLAUSIBLE, concept=concept, time=when, source_id=source_id,
+                kind=IssueKind.IMPLAUSIBLE, concept=concept, time=ldl[0].time, source_id=ids[0],
                 message=f"{label} not used: in the lipid panel of {day}, LDL {ldl[0].value:g} + HDL "
                         f"{hdl[0].value:g} mmol/L exceed total cholesterol {total:g} mmol/L",
                 code="record.lipid_panel_inconsistent",
                 params={"concept": concept, "date": day, "ldl": ldl[0].value, "hdl": hdl[0].value,
-                        "total": total}))
+                        "total": total, "source_ids": ids}))
 
 
 def finalise_record(patient: dict, flat: Flat, *, now: datetime | None = None,
