@@ -356,12 +356,16 @@ def build_observations(vs: dict) -> dict:
             "entries": entries}
 
 
+SMOKING_NOTES = {3: "not a current smoker: never OR former (value 3); "}
+
+
 def build_smoking(vs: dict) -> dict:
     entries = []
     for key, value in SMOKING_KEYS.items():
         for r in vs[key]:
             entries.append(_entry(system=SNOMED, code=r["code"], value=value, display=r["display"],
-                                  source=_source(r), mark=r["mark"], note=r.get("note"),
+                                  source=_source(r), mark=r["mark"],
+                                  note=SMOKING_NOTES.get(value, "") + (r.get("note") or "") or None,
                                   origin=f"value_sets.json#{key}"))
     for code, display, value in SMOKING_LA:
         entries.append(_entry(system=LOINC, code=code, value=value, display=display, source="IPS-MAP",

@@ -36,6 +36,7 @@ from risk.terminology.concepts import (
     DIAGNOSIS_CONCEPTS,
     MEASUREMENT_CONCEPTS,
     MEDICATION_CONCEPTS,
+    NOT_CURRENT_SMOKER,
 )
 from tests.paths import REPO
 
@@ -116,8 +117,9 @@ def test_smoking_answers():
     assert smoking_answer(LOINC, "LA18978-9") == 0
 
 
-def test_non_smoker_and_unknown_are_no_value():
-    assert smoking_answer(SCT, "8392000") is None  # never OR former: not 'never'
+def test_non_smoker_is_not_current_and_unknown_is_no_value():
+    # 8392000 "Non-smoker" is never OR former: not 'never' (0), but enough to say 'not a current smoker' (issue 11)
+    assert smoking_answer(SCT, "8392000") == NOT_CURRENT_SMOKER
     assert smoking_answer(SCT, "266927001") is None
     assert smoking_answer(LOINC, "LA18980-5") is None
     assert smoking_answer(ICD10, "266919005") is None
