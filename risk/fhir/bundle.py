@@ -96,9 +96,7 @@ def patient_id_of(patient: Resource, full_url: Any, where: str) -> str:
         if is_valid_id(pid):
             patient["id"] = pid
     if pid is None:
-        raise SourceError(
-            f"the Patient in {where} has no id (and no fullUrl to take one from)", ExitCode.NOT_FHIR
-        )
+        raise SourceError(f"the Patient in {where} has no id (and no fullUrl to take one from)", ExitCode.NOT_FHIR)
     if not is_valid_id(pid):
         raise SourceError(
             f"the Patient in {where} has an invalid id '{str(pid)[:70]}' "
@@ -124,9 +122,7 @@ def walk_entries(entries: Iterable[Any], where: str) -> Iterator[tuple[Resource,
         if resource is None:
             if isinstance(entry, dict):
                 continue  # e.g. a DELETE request in a transaction: nothing to read
-            raise SourceError(
-                f"entry {index} of the Bundle in {where} is not a JSON object", ExitCode.NOT_FHIR
-            )
+            raise SourceError(f"entry {index} of the Bundle in {where} is not a JSON object", ExitCode.NOT_FHIR)
         rtype = resource.get("resourceType") if isinstance(resource, dict) else None
         if not isinstance(rtype, str):
             raise SourceError(
@@ -173,16 +169,20 @@ def _with_header(pairs: Iterator[tuple[Resource, str | None]], bundle: Any) -> I
 
 
 def collect_patient(pairs: Iterable[tuple[Resource, str | None]]) -> PatientResources:
-    """The Patient and every other resource of its bundle (the record sorts out which are about the patient)."""
+    """The Patient, the resources linked to it, and the rest of its bundle as `unlinked` (the record sorts
+    those out: Medications it reads, the others it counts)."""
     patient: Resource | None = None
     resources: list[Resource] = []
-    for resource, _ in pairs:
+    unlinked: list[Resource] = []
+    for resource, linked in pairs:
         if patient is None and resource["resourceType"] == "Patient":
             patient = resource
-        else:
+        elif linked is not None and linked == patient["id"]:  # type: ignore[index]
             resources.append(resource)
+        else:
+            unlinked.append(resource)
     assert patient is not None  # walk_entries raised NO_PATIENT otherwise
-    return PatientResources(patient=patient, resources=resources)
+    return PatientResources(patient=patient, resources=resources, unlinked=unlinked)
 
 
 class BundleFileSource(Source):
@@ -213,8 +213,9 @@ class BundleFileSource(Source):
         if self.streamed:
             head = json_header(self.path)
             if _check_top_level(head, where) == "Bundle":
-                yield from _with_header(walk_entries(iter_json_items(self.path, "entry.item"), where),
-                                        head if header else None)
+                yield from _with_header(
+                    walk_entries(iter_json_items(self.path, "entry.item"), where), head if header else None
+                )
                 return
             obj: Any = next(iter_json_items(self.path, ""))  # a (huge) bare Patient
         else:
@@ -222,9 +223,7 @@ class BundleFileSource(Source):
             if _check_top_level(obj, where) == "Bundle":
                 entries = obj.get("entry") or []
                 if not isinstance(entries, list):
-                    raise SourceError(
-                        f"the Bundle in {where} has an 'entry' that is not a list", ExitCode.NOT_FHIR
-                    )
+                    raise SourceError(f"the Bundle in {where} has an 'entry' that is not a list", ExitCode.NOT_FHIR)
                 yield from _with_header(walk_entries(entries, where), obj if header else None)
                 return
         patient_id_of(obj, None, where)
@@ -263,7 +262,8 @@ class BundleFileSource(Source):
     def iter_resources(self) -> Iterator[Resource]:
         if self._loaded is not None:
             yield self._loaded.patient
-            yield from (r for r in self._loaded.resources if r.get("resourceType") != "Bundle")
+            yield from self._loaded.resources
+            yield from (r for r in self._loaded.unlinked if r.get("resourceType") != "Bundle")
             return
         for resource, _ in self._pairs():
             yield resource
@@ -296,9 +296,7 @@ class BundleFolderSource(Source):
             raise SourceError(f"{self.folder} is not a folder", ExitCode.FILE_NOT_FOUND)
         self.files = sorted(p for p in self.folder.iterdir() if p.is_file() and is_bundle_name(p.name))
         if not self.files:
-            raise SourceError(
-                f"no *.json or *.json.gz bundle files in {self.folder}", ExitCode.FILE_NOT_FOUND
-            )
+            raise SourceError(f"no *.json or *.json.gz bundle files in {self.folder}", ExitCode.FILE_NOT_FOUND)
         self._index: dict[str, Path] | None = None
 
     def _file_source(self, path: Path) -> BundleFileSource:

@@ -79,10 +79,12 @@ for _e in _ADDED["conditions"]:
         _key = normalise_icd10(_e["code"])
         assert _key is not None, _e["code"]
         _ICD_PREFIXES[_e["system"]][_key] = _ICD_PREFIXES[_e["system"]].get(_key, _EMPTY) | _concepts
-_EVIDENCE_OBSERVATIONS: dict[tuple[str, str], str] = {(e["system"], e["code"]): e["concept"]
-                                                       for e in _ADDED["observations"]}
-_CCAM_PREFIXES: dict[str, frozenset[str]] = {e["code"]: frozenset(e["concepts"]) for e in _ADDED["procedures"]
-                                             if e["system"] == CCAM}
+_EVIDENCE_OBSERVATIONS: dict[tuple[str, str], str] = {
+    (e["system"], e["code"]): e["concept"] for e in _ADDED["observations"]
+}
+_CCAM_PREFIXES: dict[str, frozenset[str]] = {
+    e["code"]: frozenset(e["concepts"]) for e in _ADDED["procedures"] if e["system"] == CCAM
+}
 # Systems whose codes the reader understands (a code of these systems outside the value sets is out of scope,
 # not unreadable): what `is_known_system` answers.
 KNOWN_CONDITION_SYSTEMS = frozenset({SNOMED, ICD10, ICD10CM, CISP2})
@@ -186,6 +188,10 @@ def is_known_system(system: str | None, kind: str) -> bool:
     >>> is_known_system("https://smt.esante.gouv.fr/terminologie-cisis", "procedure")
     False
     """
-    known = {"condition": KNOWN_CONDITION_SYSTEMS, "procedure": KNOWN_PROCEDURE_SYSTEMS,
-             "medication": KNOWN_MEDICATION_SYSTEMS, "observation": KNOWN_OBSERVATION_SYSTEMS}[kind]
+    known = {
+        "condition": KNOWN_CONDITION_SYSTEMS,
+        "procedure": KNOWN_PROCEDURE_SYSTEMS,
+        "medication": KNOWN_MEDICATION_SYSTEMS,
+        "observation": KNOWN_OBSERVATION_SYSTEMS,
+    }[kind]
     return canonical_system(system) in known

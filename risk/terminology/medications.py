@@ -67,8 +67,11 @@ def _build() -> tuple[_Prefixes, _Prefixes, _Exact]:
 
 _ATC_INCLUDE, _ATC_EXCLUDE, _RXNORM = _build()
 _BDPM = load_data("bdpm.json")
-_BRAND_RE = re.compile(r"(?<![a-z0-9])(" + "|".join(re.escape(fold(b)) for b in sorted(_BDPM["brands"], key=len,
-                                                                                      reverse=True)) + r")(?![a-z0-9])")
+_BRAND_RE = re.compile(
+    r"(?<![a-z0-9])("
+    + "|".join(re.escape(fold(b)) for b in sorted(_BDPM["brands"], key=len, reverse=True))
+    + r")(?![a-z0-9])"
+)
 _BRANDS = {fold(b): atc for b, atc in _BDPM["brands"].items()}
 # French product codes are read under the BDPM system, and under the ATC or UCD system when the code has the
 # shape of a BDPM code (published ANS examples put CIP13 and CIS codes under the ATC system).
@@ -117,9 +120,11 @@ def medication_match(system: str | None, code: str | None, display: str | None =
         found = bdpm_atc(c)
         if found is not None:
             atc, iv_only = found
-            return MedicationMatch(classes=atc_classes(atc), acute=iv_only and not (atc_classes(atc)
-                                                                                  <= _PARENTERAL_CLASSES),
-                                   known_code=True)
+            return MedicationMatch(
+                classes=atc_classes(atc),
+                acute=iv_only and not (atc_classes(atc) <= _PARENTERAL_CLASSES),
+                known_code=True,
+            )
     if c:
         if s == ATC or (system is None and _ATC_FULL.match(c.upper())):
             if normalise_atc(c) is not None:  # the ATC tables are complete for these classes: no text

@@ -73,10 +73,13 @@ def test_synthese_medicale_type1_diabetes_angioplasty_statin_and_an_unconfirmed_
     rec = record(name)
     statin = [m for m in rec.medications if m.concept == "statin"]
     assert [(m.source_id, m.start.date().isoformat()) for m in statin] == [
-        ("MedicationAdministration/MedicationAdministration-Exemple-3", "2021-12-04")]
+        ("MedicationAdministration/MedicationAdministration-Exemple-3", "2021-12-04")
+    ]
     en, fr = issue(rec, "record.condition_unconfirmed")
-    assert en == ("Condition 'Accident Ischémique Cérébral Transitoire' is not confirmed (verification status "
-                  "unconfirmed); not counted as a diagnosis")
+    assert en == (
+        "Condition 'Accident Ischémique Cérébral Transitoire' is not confirmed (verification status "
+        "unconfirmed); not counted as a diagnosis"
+    )
     assert fr.startswith("Diagnostic « Accident Ischémique Cérébral Transitoire » non confirmé")
     assert sum(i.code == "record.dated_from_document" for i in rec.issues) == 2  # smoking status, pack-years
     en, fr = issue(rec, "record.dropped_unresolved_medication")
@@ -156,7 +159,8 @@ def test_mesures_inconsistent_lipid_panel_and_nos_loinc_glucose(capsys, name):
     hdl = next(i for i in lipid if i.concept == "hdl")
     assert message_text(hdl.as_message(), "en") == (
         "HDL cholesterol not used: in the lipid panel of 2024-10-15, LDL 7.8 + HDL 2.8 mmol/L exceed total "
-        "cholesterol 0.4 mmol/L")
+        "cholesterol 0.4 mmol/L"
+    )
     assert "dépassent le cholestérol total" in message_text(hdl.as_message(), "fr")
     assert any(i.concept == "total_chol" and i.code == "record.implausible" for i in rec.issues)
     # the glycémie under ANS's NOS URI for LOINC, mis-coded 4548-4 (HbA1c) in mg/dL: recognised, then refused
@@ -175,8 +179,18 @@ def test_telesurveillance_non_ucum_weight_is_refused(capsys):
 def test_ips_all_sections_positive_control(capsys):
     name = "intl-ips-all-sections.json"
     values = inputs(inspect_json(capsys, name, "2024-09-01"))
-    assert {"sbp", "dbp", "total_chol", "hdl", "ldl", "non_hdl", "triglycerides", "bmi", "weight",
-            "smoking_status"} <= set(values)
+    assert {
+        "sbp",
+        "dbp",
+        "total_chol",
+        "hdl",
+        "ldl",
+        "non_hdl",
+        "triglycerides",
+        "bmi",
+        "weight",
+        "smoking_status",
+    } <= set(values)
     assert round(100 * equations(name, "2024-09-01")["score2"].risk, 2) == 6.35
     later = equations(name, "2026-12-07")["score2"]
     assert later.name == "SCORE2-OP" and round(100 * later.risk, 1) == 6.7
@@ -199,9 +213,18 @@ def test_us_core_sex_from_the_extension_pack_years_and_a_floored_age(capsys, nam
 
 
 def test_every_example_file_has_a_test():
-    tested = {"fr-ips-fr-synthese-medicale.json", "fr-eds-socle-commun.json", "fr-eprescription-ucd-composite.json",
-              "fr-eprescription-metformine-gliclazide-RAW.json", "fr-eprescription-metformine-gliclazide.json",
-              "fr-mesures-pierre-durand.json", "fr-mesures-bundle-bio-003-with-patient.json",
-              "fr-telesurveillance.json", "intl-ips-all-sections.json", "intl-ips-bundle-01.json",
-              "intl-us-core.json", "intl-us-core-patient-2024.json"}
+    tested = {
+        "fr-ips-fr-synthese-medicale.json",
+        "fr-eds-socle-commun.json",
+        "fr-eprescription-ucd-composite.json",
+        "fr-eprescription-metformine-gliclazide-RAW.json",
+        "fr-eprescription-metformine-gliclazide.json",
+        "fr-mesures-pierre-durand.json",
+        "fr-mesures-bundle-bio-003-with-patient.json",
+        "fr-telesurveillance.json",
+        "intl-ips-all-sections.json",
+        "intl-ips-bundle-01.json",
+        "intl-us-core.json",
+        "intl-us-core-patient-2024.json",
+    }
     assert {p.name for p in Path(EXAMPLES).glob("*.json")} == tested
