@@ -24,6 +24,7 @@ class IssueKind(StrEnum):
     NON_NUMERIC = "non_numeric_value"
     FUTURE_DATE = "future_date"
     BEFORE_BIRTH = "before_birth"
+    AFTER_DEATH = "after_death"
     NO_DATE = "no_date"
     DUPLICATE = "duplicate"
     UNKNOWN_CODE = "unknown_code"

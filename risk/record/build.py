@@ -234,7 +234,7 @@ def _quantity_measurement(
                                     params={"concept": concept}))
         return
     raw = quantity.get("value")
-    if isinstance(raw, str) and not text_value:
+    if isinstance(raw, str) and not text_value and _numeric_text(raw):  # else: "see comment" is not a number
         out.issues.append(DataIssue(kind=IssueKind.NON_NUMERIC, concept=concept, time=when, source_id=source_id,
                                     message=f"{label}: value {raw!r} is written as text in a Quantity "
                                             "(invalid FHIR); not used",
@@ -586,6 +586,14 @@ def _referenced_medication(resource: dict, out: Flat) -> tuple[dict | None, str 
             return _medication_codeable(target), None
     display = _text(ref_obj.get("display"))
     return ({"text": display}, None) if display else (None, ref)
+
+
+def _numeric_text(text: str) -> bool:
+    """A finite number written as text ("140", "7,2"); "NaN" and "see comment" get their own issues."""
+    try:
+        return units.finite_float(float(text.replace(",", "."))) is not None
+    except ValueError:
+        return False
 
 
 def _medication_lookup(text: str | None):  # noqa: ANN202 (a lookup for _match)
@@ -1012,6 +1020,28 @@ def _lipid_panel_check(measurements: list[Measurement], issues: list[DataIssue])
                         "total": total, "source_ids": ids}))
 
 
+def _after_death(deceased: datetime | None, measurements: list[Measurement], diagnoses: tuple[Diagnosis, ...],
+                 medications: tuple[Medication, ...], issues: list[DataIssue]) -> None:
+    """One issue for everything dated after the recorded death (a day later or more): impossible, so either the
+    death date or those dates are wrong. The items stay in the record (which date is wrong is not known); the
+    outputs of a deceased patient are decided elsewhere (risk.assess)."""
+    if deceased is None:
+        return
+    dated = [(m.time, m.source_id) for m in measurements if not m.derived]
+    dated += [(d.onset, d.source_id) for d in diagnoses] + [(m.start, m.source_id) for m in medications]
+    late = sorted((when, sid) for when, sid in dated if when is not None and when.date() > deceased.date())
+    if not late:
+        return
+    last = late[-1][0]
+    ids = sorted({sid for _, sid in late if sid})
+    issues.append(DataIssue(
+        kind=IssueKind.AFTER_DEATH, time=last, source_id=ids[0] if ids else None,
+        message=f"{len(late)} item(s) dated after the recorded death ({deceased.date()}), the last on "
+                f"{last.date()}: the death date or these dates are wrong; check the record",
+        code="record.after_death",
+        params={"count": len(late), "death_date": deceased.date(), "last": last.date(), "source_ids": ids}))
+
+
 def finalise_record(patient: dict, flat: Flat, *, now: datetime | None = None,
                     source: str | None = None) -> PatientRecord:
     """Second half of `build_record`, shared with the streaming bulk path (risk.record.bulk)."""
@@ -1071,6 +1101,7 @@ def finalise_record(patient: dict, flat: Flat, *, now: datetime | None = None,
         key=lambda m: (m.start or birth_dt, m.concept, m.source_id or "", m.code or "")))
     encounters = tuple(sorted((e for e in flat.encounters if e.time <= now and e.time >= birth_dt),
                               key=lambda e: (e.time, e.source_id or "", e.kind or "")))
+    _after_death(deceased, measurements, diagnoses, medications, issues)
     issues.sort(key=lambda i: (i.time is not None, i.time or birth_dt, i.source_id or "", i.kind,
                                i.concept or "", i.message))
     return PatientRecord(

@@ -101,6 +101,11 @@ def test_eds_hypertension_from_the_claim_and_kidney_function_from_the_panel(caps
     # 26 pack-years prove ever-smoking, not current smoking: the smoking status stays unknown
     assert "smoking_ever" in diagnoses(report) and "smoking_status" not in values
     assert report["patient"]["deceased"] == "2024-07-12"
+    # the vital signs (2024-07-26), the kidney panel (2024-08-27) and the PMSI stay (2024-10-10) postdate the death
+    en, fr = issue(record(name), "record.after_death")
+    assert en == ("7 item(s) dated after the recorded death (2024-07-12), the last on 2024-10-10: the death date or "
+                  "these dates are wrong; check the record")
+    assert fr.startswith("7 élément(s) daté(s) après le décès enregistré (12/07/2024), le dernier le 10/10/2024")
     score = equations(name, "2024-11-01")["score2"]  # SCORE2-OP at 76: smoking status (and lipids) unknown
     assert score.status == "not_computable" and "smoking status" in score.reason
 

@@ -442,12 +442,22 @@ def test_catalogue_english_equals_every_reason_and_warning_for_any_features(labs
     check_english(equation_messages(reference_scores(f)))
 
 
+def after_death_issues() -> list[DataIssue]:
+    """A blood pressure taken a month after the recorded death."""
+    patient = {"resourceType": "Patient", "id": "d", "birthDate": "1950-01-01", "gender": "male",
+               "deceasedDateTime": "2024-07-12"}
+    sbp = {"resourceType": "Observation", "id": "late", "status": "final", "subject": {"reference": "Patient/d"},
+           "code": {"coding": [{"system": "http://loinc.org", "code": "8480-6"}]}, "effectiveDateTime": "2024-08-12",
+           "valueQuantity": {"value": 130, "unit": "mmHg", "system": "http://unitsofmeasure.org", "code": "mm[Hg]"}}
+    return list(build_record(patient, [sbp], now=NOW).issues)
+
+
 def test_data_issue_messages_read_the_same_from_the_catalogue():
-    issues = bad_record_issues()
+    issues = bad_record_issues() + after_death_issues()
     kinds = {i.kind for i in issues}
     assert {IssueKind.IMPLAUSIBLE, IssueKind.MISSING_UNIT, IssueKind.UNKNOWN_UNIT, IssueKind.NON_NUMERIC,
             IssueKind.NO_DATE, IssueKind.FUTURE_DATE, IssueKind.BEFORE_BIRTH, IssueKind.DUPLICATE,
-            IssueKind.UNKNOWN_CODE} <= kinds
+            IssueKind.UNKNOWN_CODE, IssueKind.AFTER_DEATH} <= kinds
     seen = check_english((i.message, issue_message(i)) for i in issues)
     seen += check_english(iter(unit_problems()))
     for message in seen:
