@@ -918,41 +918,32 @@ def dropped_issue(reason: str, d: Dropped) -> DataIssue:
     shown = sorted(d.details)
     details = "; ".join(shown[:4]) + (f"; +{len(shown) - 4}" if len(shown) > 4 else "")
     params = {"count": d.count, "resource_type": types, "details": details}
-    kind = DROPPED_KINDS.get(reason, IssueKind.INVALID_RESOURCE)
-    n = d.count
-    if reason == "unknown_system":
-        return DataIssue(kind=kind, source_id=d.first_id, params=params, code="record.dropped_unknown_system",
-                         message=f"{types}: {n} coded only in a system the reader does not know ({details}); "
-                                 "not used")
-    if reason == "unrecognised_medication":
-        return DataIssue(kind=kind, source_id=d.first_id, params=params,
-                         code="record.dropped_unrecognised_medication",
-                         message=f"{types}: {n} medication(s) not recognised ({details}); in no drug class")
-    if reason == "unsupported_type":
-        return DataIssue(kind=kind, source_id=d.first_id, params=params, code="record.dropped_unsupported_type",
-                         message=f"{types}: {n} resource(s) of a type the reader does not read; not used")
-    if reason == "no_subject":
-        return DataIssue(kind=kind, source_id=d.first_id, params=params, code="record.dropped_no_subject",
-                         message=f"{types}: {n} name no patient; not used")
-    if reason == "other_subject":
-        return DataIssue(kind=kind, source_id=d.first_id, params=params, code="record.dropped_other_subject",
-                         message=f"{types}: {n} point to another patient or to a reference that cannot be "
-                                 f"resolved ({details}); not used")
-    if reason == "sibling_subject":
-        return DataIssue(kind=kind, source_id=d.first_id, params=params, code="record.sibling_subject",
-                         message=f"{types}: {n} point to the patient as '{details}' (a contained-resource "
-                                 "reference used for a bundle entry); read as this patient's")
-    if reason == "unresolved_medication":
-        return DataIssue(kind=kind, source_id=d.first_id, params=params,
-                         code="record.dropped_unresolved_medication",
-                         message=f"{types}: {n} name a medication that is not in the record ({details}); not used")
-    if reason == "not_treatment":
-        return DataIssue(kind=kind, source_id=d.first_id, params=params, code="record.dropped_not_treatment",
-                         message=f"{types}: {n} proposal(s) or plan(s) (intent {details}), not treatments; "
-                                 "not counted")
-    return DataIssue(kind=kind, source_id=d.first_id, params=params, code="record.dropped_status",
-                     message=f"{types}: {n} excluded by their status (entered in error, cancelled, not done...); "
-                             "not used")
+    coded, template = DROPPED_MESSAGES.get(reason, DROPPED_MESSAGES["status_excluded"])
+    return DataIssue(kind=DROPPED_KINDS.get(reason, IssueKind.INVALID_RESOURCE), source_id=d.first_id,
+                     params=params, code=coded.code,
+                     message=template.format(types=types, n=d.count, details=details))
+
+
+# reason -> (its catalogue code, English text); the French is in risk/i18n/messages.json under the code.
+DROPPED_MESSAGES = {
+    "unknown_system": (Message(code="record.dropped_unknown_system"),
+                       "{types}: {n} coded only in a system the reader does not know ({details}); not used"),
+    "unrecognised_medication": (Message(code="record.dropped_unrecognised_medication"),
+                                "{types}: {n} medication(s) not recognised ({details}); in no drug class"),
+    "unsupported_type": (Message(code="record.dropped_unsupported_type"),
+                         "{types}: {n} resource(s) of a type the reader does not read; not used"),
+    "no_subject": (Message(code="record.dropped_no_subject"), "{types}: {n} name no patient; not used"),
+    "other_subject": (Message(code="record.dropped_other_subject"), "{types}: {n} point to another patient or to "
+                      "a reference that cannot be resolved ({details}); not used"),
+    "sibling_subject": (Message(code="record.sibling_subject"), "{types}: {n} point to the patient as '{details}' "
+                        "(a contained-resource reference used for a bundle entry); read as this patient's"),
+    "unresolved_medication": (Message(code="record.dropped_unresolved_medication"),
+                              "{types}: {n} name a medication that is not in the record ({details}); not used"),
+    "not_treatment": (Message(code="record.dropped_not_treatment"),
+                      "{types}: {n} proposal(s) or plan(s) (intent {details}), not treatments; not counted"),
+    "status_excluded": (Message(code="record.dropped_status"), "{types}: {n} excluded by their status (entered "
+                        "in error, cancelled, not done...); not used"),
+}
 
 
 def _smoking_from_diagnoses(diagnoses: Iterable[Diagnosis], measurements: list[Measurement],

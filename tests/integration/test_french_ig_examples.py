@@ -17,6 +17,7 @@ from risk.equations import reference_scores
 from risk.i18n.messages import message_text
 from risk.record import PatientRecord
 from risk.record.load import iter_records
+from tests.integration.test_french_records import lipid_flags
 from tests.paths import SHARED
 
 EXAMPLES = SHARED / "fhir_samples" / "french_ig_examples"
@@ -103,8 +104,10 @@ def test_eds_hypertension_from_the_claim_and_kidney_function_from_the_panel(caps
     assert report["patient"]["deceased"] == "2024-07-12"
     # the vital signs (2024-07-26), the kidney panel (2024-08-27) and the PMSI stay (2024-10-10) postdate the death
     en, fr = issue(record(name), "record.after_death")
-    assert en == ("7 item(s) dated after the recorded death (2024-07-12), the last on 2024-10-10: the death date or "
-                  "these dates are wrong; check the record")
+    assert en == (
+        "7 item(s) dated after the recorded death (2024-07-12), the last on 2024-10-10: the death date or "
+        "these dates are wrong; check the record"
+    )
     assert fr.startswith("7 élément(s) daté(s) après le décès enregistré (12/07/2024), le dernier le 10/10/2024")
     score = equations(name, "2024-11-01")["score2"]  # SCORE2-OP at 76: smoking status (and lipids) unknown
     assert score.status == "not_computable" and "smoking status" in score.reason
@@ -159,9 +162,7 @@ def test_mesures_inconsistent_lipid_panel_and_nos_loinc_glucose(capsys, name):
     assert not {"total_chol", "hdl", "ldl", "non_hdl"} & set(values)  # LDL 7.8 + HDL 2.8 > TC 0.4: none used
     assert values["triglycerides"] == 5.6
     rec = record(name)
-    lipid = [i for i in rec.issues if i.code == "record.lipid_panel_inconsistent"]
-    assert sorted(i.concept for i in lipid) == ["hdl", "ldl", "total_chol"]
-    hdl = next(i for i in lipid if i.concept == "hdl")
+    hdl = lipid_flags(rec)["hdl"]
     assert message_text(hdl.as_message(), "en") == (
         "HDL cholesterol not used: in the lipid panel of 2024-10-15, LDL 7.8 + HDL 2.8 mmol/L exceed total "
         "cholesterol 0.4 mmol/L"

@@ -17,7 +17,7 @@ from risk.equations import reference_scores
 from risk.fhir import open_source
 from risk.fhir.bundle import BundleFileSource
 from risk.i18n.messages import message_text
-from risk.record import PatientRecord
+from risk.record import DataIssue, PatientRecord
 from risk.record.build import IGNORED, IGNORED_TYPES, OUT_OF_SCOPE, READ, build_record
 from risk.record.load import iter_records
 from tests.fhir_factories import patient, write_ndjson
@@ -128,29 +128,25 @@ def test_trey_leffler_is_no_longer_a_silent_never_smoker():
     assert snapshot(rec, date(2021, 1, 1)).features["smoking_current"] == 1.0
 
 
+def lipid_flags(rec: PatientRecord) -> dict[str, DataIssue]:
+    """The inconsistent-panel issues by concept, after checking that all three values are flagged."""
+    flagged = {i.concept: i for i in rec.issues if i.code == "record.lipid_panel_inconsistent"}
+    assert sorted(flagged) == ["hdl", "ldl", "total_chol"]
+    return flagged  # type: ignore[return-value]
+
+
+def panel(total: float, hdl: float, ldl: float) -> list[Lab]:
+    """A lipid panel of 2025-01-15 in mmol/L."""
+    return [Lab(c, v, "mmol/L", "2025-01-15") for c, v in (("total_chol", total), ("hdl", hdl), ("ldl", ldl))]
+
+
 def test_a_consistent_lipid_panel_is_kept_and_an_inconsistent_one_is_not_used(tmp_path):
-    ok = gp_record(
-        tmp_path,
-        labs=[
-            Lab("total_chol", 5.2, "mmol/L", "2025-01-15"),
-            Lab("hdl", 1.3, "mmol/L", "2025-01-15"),
-            Lab("ldl", 3.1, "mmol/L", "2025-01-15"),
-        ],
-    )
+    ok = gp_record(tmp_path, labs=panel(5.2, 1.3, 3.1))
     assert {m.concept for m in ok.measurements} >= {"total_chol", "hdl", "ldl"}
     assert not [i for i in ok.issues if i.code == "record.lipid_panel_inconsistent"]
-    bad = gp_record(
-        tmp_path,
-        labs=[
-            Lab("total_chol", 4.0, "mmol/L", "2025-01-15"),
-            Lab("hdl", 1.5, "mmol/L", "2025-01-15"),
-            Lab("ldl", 3.2, "mmol/L", "2025-01-15"),
-        ],
-    )
+    bad = gp_record(tmp_path, labs=panel(4.0, 1.5, 3.2))
     assert not {m.concept for m in bad.measurements} & {"total_chol", "hdl", "ldl"}
-    flagged = [i for i in bad.issues if i.code == "record.lipid_panel_inconsistent"]
-    assert sorted(i.concept for i in flagged) == ["hdl", "ldl", "total_chol"]
-    ldl = next(i for i in flagged if i.concept == "ldl")
+    ldl = lipid_flags(bad)["ldl"]
     assert message_text(ldl.as_message(), "en") == (
         "LDL cholesterol not used: in the lipid panel of 2025-01-15, LDL 3.2 + HDL 1.5 mmol/L exceed total "
         "cholesterol 4 mmol/L"
