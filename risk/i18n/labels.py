@@ -180,12 +180,14 @@ ISSUE_KINDS = {
     "unknown_unit": ("unknown unit", "unité inconnue"), "missing_unit": ("missing unit", "unité absente"),
     "implausible_value": ("implausible value", "valeur invraisemblable"),
     "non_numeric_value": ("not a number", "valeur non numérique"), "future_date": ("date in the future", "date future"),
-    "before_birth": ("before birth", "avant la naissance"), "after_death": ("after death", "après le décès"),
+    "before_birth": ("before birth", "avant la naissance"),
     "no_date": ("no date", "sans date"),
     "duplicate": ("duplicate", "doublon"), "unknown_code": ("unknown code", "code inconnu"),
     "bad_reference": ("broken reference", "référence cassée"), "invalid_resource": ("invalid resource",
                                                                                       "ressource invalide"),
     "status_excluded": ("excluded by status", "exclu par son statut"),
+    "after_death": ("after death", "après le décès"),
+    "inconsistent_values": ("inconsistent with another value", "incohérent avec une autre valeur"),
 }
 
 

@@ -28,6 +28,7 @@ from risk.record import (
     Medication,
     PatientRecord,
 )
+from risk.record.consistency import egfr_creatinine_check
 from risk.terminology import units
 from risk.terminology.concepts import (
     CARE_EVIDENCE_CONCEPTS,
@@ -1011,28 +1012,6 @@ def _lipid_panel_check(measurements: list[Measurement], issues: list[DataIssue])
                         "total": total, "source_ids": ids}))
 
 
-def _after_death(deceased: datetime | None, measurements: list[Measurement], diagnoses: tuple[Diagnosis, ...],
-                 medications: tuple[Medication, ...], issues: list[DataIssue]) -> None:
-    """One issue for everything dated after the recorded death (a day later or more): impossible, so either the
-    death date or those dates are wrong. The items stay in the record (which date is wrong is not known); the
-    outputs of a deceased patient are decided elsewhere (risk.assess)."""
-    if deceased is None:
-        return
-    dated = [(m.time, m.source_id) for m in measurements if not m.derived]
-    dated += [(d.onset, d.source_id) for d in diagnoses] + [(m.start, m.source_id) for m in medications]
-    late = sorted((when, sid) for when, sid in dated if when is not None and when.date() > deceased.date())
-    if not late:
-        return
-    last = late[-1][0]
-    ids = sorted({sid for _, sid in late if sid})
-    issues.append(DataIssue(
-        kind=IssueKind.AFTER_DEATH, time=last, source_id=ids[0] if ids else None,
-        message=f"{len(late)} item(s) dated after the recorded death ({deceased.date()}), the last on "
-                f"{last.date()}: the death date or these dates are wrong; check the record",
-        code="record.after_death",
-        params={"count": len(late), "death_date": deceased.date(), "last": last.date(), "source_ids": ids}))
-
-
 def finalise_record(patient: dict, flat: Flat, *, now: datetime | None = None,
                     source: str | None = None) -> PatientRecord:
     """Second half of `build_record`, shared with the streaming bulk path (risk.record.bulk)."""
@@ -1054,6 +1033,13 @@ def finalise_record(patient: dict, flat: Flat, *, now: datetime | None = None,
                                     message=f"{what} dated {when.date()} is in the future; not used",
                                     code="record.future_date" if measured else "record.future_date_item",
                                     params={**named, "date": when.date()}))
+            return False
+        if deceased is not None and when.date() > deceased.date():
+            issues.append(DataIssue(kind=IssueKind.AFTER_DEATH, source_id=source_id, concept=concept, time=when,
+                                    message=f"{what} dated {when.date()} is after the date of death "
+                                            f"({deceased.date()}); not used",
+                                    code="record.after_death" if measured else "record.after_death_item",
+                                    params={**named, "date": when.date(), "death_date": deceased.date()}))
             return False
         if when < birth_dt:
             issues.append(DataIssue(kind=IssueKind.BEFORE_BIRTH, source_id=source_id, concept=concept, time=when,
@@ -1083,6 +1069,7 @@ def finalise_record(patient: dict, flat: Flat, *, now: datetime | None = None,
             continue
         seen[key] = m
         measurements.append(m)
+    egfr_creatinine_check(measurements, issues, sex=sex, birth=birth)  # type: ignore[arg-type]
     _lipid_panel_check(measurements, issues)
     measurements += _smoking_from_diagnoses(diagnoses, measurements, issues)
     measurements.sort(key=lambda m: (m.time, m.concept, m.source_id or "", m.value, m.code or "",
@@ -1092,11 +1079,11 @@ def finalise_record(patient: dict, flat: Flat, *, now: datetime | None = None,
         key=lambda m: (m.start or birth_dt, m.concept, m.source_id or "", m.code or "")))
     encounters = tuple(sorted((e for e in flat.encounters if e.time <= now and e.time >= birth_dt),
                               key=lambda e: (e.time, e.source_id or "", e.kind or "")))
-    _after_death(deceased, measurements, diagnoses, medications, issues)
     issues.sort(key=lambda i: (i.time is not None, i.time or birth_dt, i.source_id or "", i.kind,
                                i.concept or "", i.message))
     return PatientRecord(
         patient_id=pid, sex=sex, birth_date=birth, name=name, deceased=deceased,  # type: ignore[arg-type]
+        deceased_boolean=patient.get("deceasedBoolean") is True,
         measurements=tuple(measurements), diagnoses=diagnoses, medications=medications, encounters=encounters,
         issues=tuple(issues), source=source,
     )

@@ -14,8 +14,10 @@ import pytest
 from risk.assess.snapshot import snapshot
 from risk.cli import main
 from risk.equations import reference_scores
+from risk.fhir.bundle import BundleFileSource
 from risk.i18n.messages import message_text
 from risk.record import PatientRecord
+from risk.record.build import flatten
 from risk.record.load import iter_records
 from tests.integration.test_french_records import lipid_flags
 from tests.paths import SHARED
@@ -90,27 +92,34 @@ def test_synthese_medicale_type1_diabetes_angioplasty_statin_and_an_unconfirmed_
     assert result.status == "not_applicable" and "revascularisation" in message_text(result.message, "en")
 
 
-def test_eds_hypertension_from_the_claim_and_kidney_function_from_the_panel(capsys):
+def test_eds_hypertension_from_the_claim_and_kidney_function_from_the_panel_all_after_the_death(capsys):
     name = "fr-eds-socle-commun.json"
-    report = inspect_json(capsys, name, "2024-11-01")  # the PMSI stay (Claim) is dated 2024-10-10
-    values = inputs(report)
-    assert (values["creatinine"], values["egfr"]) == (80.0, 80.0)
-    assert (values["sbp"], values["dbp"]) == (107.0, 60.0)
-    claim = next(d for d in report["diagnoses"] if d["concept"] == "hypertension")
-    assert claim["source_id"] == "Claim/claim-example-1" and claim["code"].endswith("|I10")
-    assert claim["onset"] == "2024-10-10"
-    # 26 pack-years prove ever-smoking, not current smoking: the smoking status stays unknown
-    assert "smoking_ever" in diagnoses(report) and "smoking_status" not in values
-    assert report["patient"]["deceased"] == "2024-07-12"
-    # the vital signs (2024-07-26), the kidney panel (2024-08-27) and the PMSI stay (2024-10-10) postdate the death
-    en, fr = issue(record(name), "record.after_death")
-    assert en == (
-        "7 item(s) dated after the recorded death (2024-07-12), the last on 2024-10-10: the death date or "
-        "these dates are wrong; check the record"
+    source = BundleFileSource(EXAMPLES / name)
+    loaded = source.patient(source.patient_ids()[0])
+    flat = flatten([*loaded.resources, *loaded.unlinked], patient_id=loaded.patient_id)
+    read = {(m.concept, m.value, m.source_id) for m in flat.measurements}
+    panel = "Observation/laboratory-fonction-renale-example-1"
+    assert {
+        ("creatinine", 80.0, panel),
+        ("egfr", 80.0, panel),
+        ("sbp", 107.0, "Observation/blood-pressure-example-1"),
+    } <= read  # read from the panel's components
+    claim = next(d for d in flat.diagnoses if d.concept == "hypertension")
+    assert (claim.source_id, claim.code, claim.onset.date().isoformat()) == (
+        "Claim/claim-example-1",
+        "https://interop.esante.gouv.fr/ig/fhir/eds/CodeSystem/CIM10|I10",
+        "2024-10-10",
     )
-    assert fr.startswith("7 élément(s) daté(s) après le décès enregistré (12/07/2024), le dernier le 10/10/2024")
-    score = equations(name, "2024-11-01")["score2"]  # SCORE2-OP at 76: smoking status (and lipids) unknown
-    assert score.status == "not_computable" and "smoking status" in score.reason
+    # the patient died on 2024-07-12: the vital signs (07-26), the panel (08-27) and the PMSI stay (10-10) are
+    # dated after the death, so each is shown as an issue and not used (risk.record, issue 12)
+    report = inspect_json(capsys, name, "2024-11-01")
+    assert report["patient"]["deceased"] == "2024-07-12"
+    assert not {"creatinine", "egfr", "sbp", "hypertension"} & (set(inputs(report)) | diagnoses(report))
+    rec = record(name)
+    late = {(i.concept, i.source_id) for i in rec.issues if i.code in ("record.after_death", "record.after_death_item")}
+    assert {("creatinine", panel), ("egfr", panel), ("hypertension", "Claim/claim-example-1")} <= late
+    # 26 pack-years prove ever-smoking, not current smoking: the smoking status stays unknown
+    assert "smoking_ever" in diagnoses(report) and "smoking_status" not in inputs(report)
 
 
 def test_eprescription_raw_sibling_subject_references_are_read_and_reported(capsys):

@@ -270,6 +270,8 @@ def bad_record_resources() -> list[dict]:
         obs("before-birth", "2093-3", when="1950-01-01", **qty(5.0, "mmol/L")),
         obs("dup-a", "2093-3", when="2024-02-01", **qty(5.0, "mmol/L")),
         obs("dup-b", "2093-3", when="2024-02-01", **qty(5.0, "mmol/L")),
+        obs("creatinine", "14682-9", when="2024-03-01", **qty(250, "umol/L")),
+        obs("egfr-disagrees", "33914-3", when="2024-03-01", **qty(85, "mL/min/{1.73_m2}")),
         obs("smoking", "72166-2", valueCodeableConcept={"text": "Pipe on Sundays",
                                                         "coding": [{"system": snomed, "code": "000"}]}),
         {"resourceType": "Condition", "id": "undated",
@@ -292,7 +294,14 @@ def bad_record_issues() -> list[DataIssue]:
     for r in resources:  # about this patient, except the one that names no one
         if r.get("id") not in ("nobody", None) and r["resourceType"] not in ("Flag", "Bundle"):
             r["subject"] = {"reference": dict([sibling, other]).get(r["id"], "Patient/p")}
-    return list(build_record(patient, resources, now=NOW).issues)
+    dead = {**patient, "id": "dead", "deceasedDateTime": "2020-01-01"}
+    after_death = [obs("after-death", "2093-3", when="2021-01-01", **qty(5.0, "mmol/L")),
+                   {"resourceType": "Condition", "id": "dx-after-death", "onsetDateTime": "2021-01-01",
+                    "code": {"coding": [{"system": "http://snomed.info/sct", "code": "44054006",
+                                         "display": "Diabetes mellitus type 2"}]}}]
+    for r in after_death:
+        r["subject"] = {"reference": "Patient/dead"}
+    return [*build_record(patient, resources, now=NOW).issues, *build_record(dead, after_death, now=NOW).issues]
 
 
 def unit_problems() -> list[tuple[str, Message]]:
@@ -442,18 +451,8 @@ def test_catalogue_english_equals_every_reason_and_warning_for_any_features(labs
     check_english(equation_messages(reference_scores(f)))
 
 
-def after_death_issues() -> list[DataIssue]:
-    """A blood pressure taken a month after the recorded death."""
-    patient = {"resourceType": "Patient", "id": "d", "birthDate": "1950-01-01", "gender": "male",
-               "deceasedDateTime": "2024-07-12"}
-    sbp = {"resourceType": "Observation", "id": "late", "status": "final", "subject": {"reference": "Patient/d"},
-           "code": {"coding": [{"system": "http://loinc.org", "code": "8480-6"}]}, "effectiveDateTime": "2024-08-12",
-           "valueQuantity": {"value": 130, "unit": "mmHg", "system": "http://unitsofmeasure.org", "code": "mm[Hg]"}}
-    return list(build_record(patient, [sbp], now=NOW).issues)
-
-
 def test_data_issue_messages_read_the_same_from_the_catalogue():
-    issues = bad_record_issues() + after_death_issues()
+    issues = bad_record_issues()
     kinds = {i.kind for i in issues}
     assert {IssueKind.IMPLAUSIBLE, IssueKind.MISSING_UNIT, IssueKind.UNKNOWN_UNIT, IssueKind.NON_NUMERIC,
             IssueKind.NO_DATE, IssueKind.FUTURE_DATE, IssueKind.BEFORE_BIRTH, IssueKind.DUPLICATE,
@@ -561,3 +560,12 @@ def test_messages_travel_as_plain_json():
 
 CATALOGUE_CODES = frozenset(k for k in json.loads(CATALOGUE_FILE.read_text(encoding="utf-8"))
                             if not k.startswith("_"))
+
+
+def test_every_data_quality_issue_kind_has_a_label_in_both_languages() -> None:
+    from risk.i18n.labels import ISSUE_KINDS
+    from risk.record import IssueKind
+
+    missing = [k.value for k in IssueKind if k.value not in ISSUE_KINDS]
+    assert missing == [], f"IssueKind values without a page label: {missing}"
+    assert all(en and fr and en != fr for en, fr in ISSUE_KINDS.values())
