@@ -191,7 +191,8 @@ OBS_ADDITIONS = [
 
 SMOKING_KEYS = {
     "smoking_status_answer_current": 2, "smoking_status_answer_former": 1,
-    "smoking_status_answer_never": 0, "smoking_status_answer_non_smoker": None,
+    # 8392000 'Non-smoker' is 3, not a current smoker (never or former unknown): issue 11, what SCORE2 needs
+    "smoking_status_answer_never": 0, "smoking_status_answer_non_smoker": 3,
     "smoking_status_answer_unknown": None,
 }
 SMOKING_LA = [
@@ -373,12 +374,16 @@ def build_observations(vs: dict) -> dict:
             "entries": entries}
 
 
+SMOKING_NOTES = {3: "not a current smoker: never OR former (value 3); "}
+
+
 def build_smoking(vs: dict) -> dict:
     entries = []
     for key, value in SMOKING_KEYS.items():
         for r in vs[key]:
             entries.append(_entry(system=SNOMED, code=r["code"], value=value, display=r["display"],
-                                  source=_source(r), mark=r["mark"], note=r.get("note"),
+                                  source=_source(r), mark=r["mark"],
+                                  note=SMOKING_NOTES.get(value, "") + (r.get("note") or "") or None,
                                   origin=f"value_sets.json#{key}"))
     for code, display, value in SMOKING_LA:
         entries.append(_entry(system=LOINC, code=code, value=value, display=display, source="IPS-MAP",
@@ -387,8 +392,9 @@ def build_smoking(vs: dict) -> dict:
         e.setdefault("value", None)
     _check_unique(entries)
     return {"_about": _about("Answers to tobacco smoking status (LOINC 72166-2 / 11367-0) -> 0 never, "
-                             "1 former, 2 current; null = no usable value (8392000 'non-smoker' is never OR "
-                             "former; 266927001 / LA18980-5 unknown).", vs, entries),
+                             "1 former, 2 current, 3 not current (8392000 'non-smoker' is never OR former: enough "
+                             "for SCORE2 and PREVENT, unknown for never/former); null = no usable value "
+                             "(266927001 / LA18980-5 unknown).", vs, entries),
             "entries": entries}
 
 
@@ -596,6 +602,19 @@ def main(out: Path = OUT) -> None:
         (out / name).write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
+NOS_LOINC = "https://mos.esante.gouv.fr/NOS/TRE_A04-Loinc/FHIR/TRE-A04-Loinc"
+EDS_CIM10 = "https://interop.esante.gouv.fr/ig/fhir/eds/CodeSystem/CIM10"
+# French code systems (canonical: the ANS SMT URI where there is one; aliases as published in the ANS IGs).
+FRENCH_SYSTEMS = {
+    "https://smt.esante.gouv.fr/terminologie-cisp": ["urn:oid:2.16.840.1.113883.6.139"],
+    "https://smt.esante.gouv.fr/terminologie-ccam": [],
+    "https://smt.esante.gouv.fr/terminologie-bdpm": ["http://data.esante.gouv.fr/ansm/medicament/Presentation",
+                                                     "http://data.esante.gouv.fr/ansm/medicament/CIS"],
+    "http://data.esante.gouv.fr/ansm/medicament/UCD": [],
+    "https://smt.esante.gouv.fr/terminologie-sms": ["http://data.esante.gouv.fr/ansm/medicament/codeSMS"],
+}
+
+
 def build_systems(vs: dict) -> dict:
     aliases = vs["_about"]["system_aliases"]
     return {
@@ -605,19 +624,23 @@ def build_systems(vs: dict) -> dict:
             "sources": "value_sets.json _about.system_aliases; FHIR R4 terminology registry (OIDs); ANS SMT "
             "(https://smt.esante.gouv.fr/terminologie-cim-10, terminologie-atc) and its RDF base URIs "
             "(http://data.esante.gouv.fr/atih/cim10, http://data.esante.gouv.fr/whocc/atc); ANS NOS "
-            "TRE_R310-CIM10; 'http://hl7.org/fhir/sid/icd-10-fr' seen in a French PMSI IG (arkhn/ig-pmsi)",
+            "TRE_R310-CIM10; 'http://hl7.org/fhir/sid/icd-10-fr' seen in a French PMSI IG (arkhn/ig-pmsi); ANS NOS "
+            "TRE_A04-Loinc (ANS's URI for LOINC, Mesures de sante IG); the EDS IG's CIM10 CodeSystem (EDS socle commun "
+            "0.1.0); CISP-2 (OID 2.16.840.1.113883.6.139), CCAM, BDPM (CIP13/CIP7/CIS), UCD and SMS as written by the "
+            "ANS document-core and ePrescription IGs (shared/reference/french_ig_findings.md section 3)",
             "generated_by": "scripts/build_terminology_data.py",
         },
         "systems": {
-            LOINC: sorted({*aliases[LOINC], "https://loinc.org"}),
+            LOINC: sorted({*aliases[LOINC], "https://loinc.org", NOS_LOINC}),
             SNOMED: sorted({*aliases[SNOMED], "http://snomed.info/sct/900000000000207008"}),
             ICD10: sorted({*aliases[ICD10], "http://data.esante.gouv.fr/atih/cim10",
                            "https://mos.esante.gouv.fr/NOS/TRE_R310-CIM10/FHIR/TRE-R310-CIM10",
-                           "http://hl7.org/fhir/sid/icd-10-fr"}),
+                           "http://hl7.org/fhir/sid/icd-10-fr", EDS_CIM10}),
             ICD10CM: ["urn:oid:2.16.840.1.113883.6.90"],
             ATC: sorted({*aliases[ATC], "http://data.esante.gouv.fr/whocc/atc",
                          "urn:oid:2.16.840.1.113883.6.73"}),
             RXNORM: ["urn:oid:2.16.840.1.113883.6.88"],
+            **FRENCH_SYSTEMS,
         },
     }
 

@@ -45,7 +45,8 @@ LAB_CODES: dict[str, tuple[str, str]] = {
     "dbp": ("8462-4", "Diastolic blood pressure"),
 }
 SMOKING = {"never": ("266919005", "Never smoker"), "former": ("8517006", "Former smoker"),
-           "current": ("449868002", "Current every day smoker")}
+           "current": ("449868002", "Current every day smoker"),
+           "non_smoker": ("8392000", "Non-fumeur")}  # never or former: not a current smoker
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ class PatientSpec:
     bp: list[BP] = field(default_factory=list)
     conditions: list[Code] = field(default_factory=list)
     meds: list[Code] = field(default_factory=list)
-    smoking: tuple[str, str] | None = None  # (never | former | current, date)
+    smoking: tuple[str, str] | None = None  # (never | former | current | non_smoker, date)
     statements: list[Code] = field(default_factory=list)  # MedicationStatement, active, started on `date`
     procedures: list[Code] = field(default_factory=list)  # Procedure, completed, performed on `date`
     findings: list[Code] = field(default_factory=list)  # Observation with a code and no value (e.g. a FIT)

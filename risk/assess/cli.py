@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,7 +45,7 @@ def _inspect_text(s: PatientSnapshot) -> None:
 
     r = s.record
     feedback.out(f"Patient {r.patient_id}  {r.name or ''}  {r.sex}, born {r.birth_date} "
-                 f"(age {r.age_on(s.as_of):.0f} on {s.as_of})")
+                 f"(age {math.floor(r.age_on(s.as_of))} on {s.as_of})")
     feedback.out("Inputs (latest at as-of; canonical unit | as reported | date | source | flags):")
     for row in s.inputs:
         value = row.text if row.concept == "smoking_status" else f"{_fmt_value(row.value)} {row.unit}"

@@ -338,7 +338,8 @@ def _score2(features: Mapping[str, Any], region: str) -> EquationResult:
             extra.append(("diabetes type not recorded: SCORE2-OP's diabetes term applies to any history "
                           "of diabetes", Message(code="score2_op.diabetes_type_unknown")))
     if age < SCORE2_MIN_AGE:
-        return _not_applicable(name, citation, f"age {age:.0f} (SCORE2 covers ages 40-69, SCORE2-OP 70 and over)",
+        return _not_applicable(name, citation,
+                               f"age {math.floor(age)} (SCORE2 covers ages 40-69, SCORE2-OP 70 and over)",
                                Message(code="score2.age_below_40", params={"equation": key, "age": age}))
     x = _Inputs(features)
     x.number("age")
@@ -372,10 +373,10 @@ def _score2_diabetes(features: Mapping[str, Any], region: str) -> EquationResult
     if age is None:
         return _missing(name, citation, key, ["age"], ["age"])
     if age < 40:
-        return _not_applicable(name, citation, f"age {age:.0f} (the score covers ages 40-69)",
+        return _not_applicable(name, citation, f"age {math.floor(age)} (the score covers ages 40-69)",
                                Message(code="score2_diabetes.age_below_40", params={"equation": key, "age": age}))
     if age >= OP_MIN_AGE:
-        return _not_applicable(name, citation, f"age {age:.0f} (the score covers ages 40-69; SCORE2-OP, "
+        return _not_applicable(name, citation, f"age {math.floor(age)} (the score covers ages 40-69; SCORE2-OP, "
                                                "which includes diabetes, is shown instead)",
                                Message(code="score2_diabetes.age_70_or_over", params={"equation": key, "age": age}))
     x = _Inputs(features)
@@ -412,7 +413,7 @@ def _prevent(features: Mapping[str, Any], outcome: str) -> EquationResult:
         return gate or _missing(base_name, citation, key, ["age"], ["age"])
     low, high = PREVENT_AGE_RANGE
     if not low <= age < high + 1:
-        return _not_applicable(base_name, citation, f"age {age:.0f} (PREVENT covers ages 30-79)", Message(
+        return _not_applicable(base_name, citation, f"age {math.floor(age)} (PREVENT covers ages 30-79)", Message(
             code="prevent.age_out_of_range", params={"equation": key, "age": age, "low": low, "high": high}))
     x = _Inputs(features)
     x.number("age")

@@ -59,6 +59,7 @@ from risk.terminology.concepts import (
     LIPID_LOWERING_CLASSES,
     MEASUREMENT_CONCEPTS,
     MEDICATION_CONCEPTS,
+    NOT_CURRENT_SMOKER,
     SCREENING_HISTORY_CONCEPTS,
 )
 from risk.terminology.qrisk3 import QRISK3_DIAGNOSES, QRISK3_MEDICATIONS
@@ -190,7 +191,8 @@ def build_features(tables: Tables, as_of: date | pd.Timestamp | pd.Series | None
         1) else latest.iloc[0:0].droplevel("concept")
     status = smoke["value"].reindex(index)
     out["smoking_current"] = (status == 2).astype(float).where(status.notna())
-    out["smoking_former"] = (status == 1).astype(float).where(status.notna())
+    # 3 = "non-smoker" (SNOMED 8392000): not current, but never vs former unknown (risk.terminology.concepts)
+    out["smoking_former"] = (status == 1).astype(float).where(status.notna() & (status != NOT_CURRENT_SMOKER))
     out["smoking_date"] = smoke["time"].reindex(index)
 
     sbp = m[m["concept"] == "sbp"]

@@ -23,6 +23,10 @@ class PatientResources:
     # Non-Patient resources whose subject/patient reference points to this patient, in source order;
     # those references are rewritten to "Patient/<id>".
     resources: list[dict[str, Any]] = field(default_factory=list)
+    # The rest of a one-patient file (a bundle): resources that name no one or someone else, Medication entries
+    # and the Bundle's header. Not about the patient, but the record reads Medications through references and
+    # dates from the header, and counts the others in a data-quality issue instead of losing them silently.
+    unlinked: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def patient_id(self) -> str:
@@ -59,7 +63,7 @@ class Source(ABC):
         """
         found = [self.patient(patient_id)] if patient_id is not None else self.iter_patients()
         for pr in found:
-            yield pr.patient, pr.resources
+            yield pr.patient, [*pr.resources, *pr.unlinked]
 
     @abstractmethod
     def iter_resources(self) -> Iterator[dict[str, Any]]:
@@ -76,15 +80,11 @@ class Source(ABC):
     ) -> None:
         self.close()
 
-    def _patient_not_found(
-        self, patient_id: str, known_ids: Sequence[str], total: int | None = None
-    ) -> RecordError:
+    def _patient_not_found(self, patient_id: str, known_ids: Sequence[str], total: int | None = None) -> RecordError:
         return patient_not_found(patient_id, self.description, known_ids, total)
 
 
-def patient_not_found(
-    patient_id: str, where: str, known_ids: Sequence[str], total: int | None = None
-) -> RecordError:
+def patient_not_found(patient_id: str, where: str, known_ids: Sequence[str], total: int | None = None) -> RecordError:
     """RecordError naming the id, how many patients exist and a few that do (ids, never names)."""
     total = len(known_ids) if total is None else total
     if total == 0:

@@ -4,6 +4,11 @@ bare Patient), plain or gzipped, and folders of such files.
 A bundle must hold exactly one Patient: two would mix two people's data into one risk estimate, none
 leaves nothing to score. References to the patient are resolved through the bundle's fullUrls
 (`urn:uuid:...` in Synthea transactions) and rewritten to `Patient/<id>`.
+
+A bundle is one patient's file, so the record is given every resource in it, not only those that name the
+patient: it reads Medication entries through the references to them, counts resources that name no one or
+someone else under a data-quality issue, and dates an undated smoking status from a document Bundle's header.
+A resource's entry fullUrl travels with it under `FULL_URL_KEY` (references may use it: `urn:uuid:...`).
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ from risk.fhir.reading import (
 from risk.fhir.references import is_valid_id, link_to_patient, resolve_reference
 
 ACCEPTED_BUNDLE_TYPES = ("transaction", "batch", "collection", "searchset", "document")
+FULL_URL_KEY = "_risk_fullUrl"  # not FHIR: the bundle entry's fullUrl, kept on Medication resources
+HEADER_KEYS = ("resourceType", "id", "type", "timestamp")  # what the record reads of the Bundle itself
 BUNDLE_SUFFIXES = (".json", ".json.gz")
 
 Resource = dict[str, Any]
@@ -89,9 +96,7 @@ def patient_id_of(patient: Resource, full_url: Any, where: str) -> str:
         if is_valid_id(pid):
             patient["id"] = pid
     if pid is None:
-        raise SourceError(
-            f"the Patient in {where} has no id (and no fullUrl to take one from)", ExitCode.NOT_FHIR
-        )
+        raise SourceError(f"the Patient in {where} has no id (and no fullUrl to take one from)", ExitCode.NOT_FHIR)
     if not is_valid_id(pid):
         raise SourceError(
             f"the Patient in {where} has an invalid id '{str(pid)[:70]}' "
@@ -117,9 +122,7 @@ def walk_entries(entries: Iterable[Any], where: str) -> Iterator[tuple[Resource,
         if resource is None:
             if isinstance(entry, dict):
                 continue  # e.g. a DELETE request in a transaction: nothing to read
-            raise SourceError(
-                f"entry {index} of the Bundle in {where} is not a JSON object", ExitCode.NOT_FHIR
-            )
+            raise SourceError(f"entry {index} of the Bundle in {where} is not a JSON object", ExitCode.NOT_FHIR)
         rtype = resource.get("resourceType") if isinstance(resource, dict) else None
         if not isinstance(rtype, str):
             raise SourceError(
@@ -129,6 +132,9 @@ def walk_entries(entries: Iterable[Any], where: str) -> Iterator[tuple[Resource,
         search = entry.get("search")
         if isinstance(search, dict) and search.get("mode") == "outcome":
             continue  # a searchset's OperationOutcome about the search itself
+        full_url = entry.get("fullUrl")
+        if rtype == "Medication" and isinstance(full_url, str):
+            resource[FULL_URL_KEY] = full_url
         if rtype == "Patient":
             if patient_id is not None:
                 raise SourceError(
@@ -136,7 +142,6 @@ def walk_entries(entries: Iterable[Any], where: str) -> Iterator[tuple[Resource,
                     "must hold exactly one patient; use a folder of bundles or an NDJSON export for several",
                     ExitCode.MULTIPLE_PATIENTS,
                 )
-            full_url = entry.get("fullUrl")
             patient_id = patient_id_of(resource, full_url, where)
             if isinstance(full_url, str):
                 patient_refs[full_url] = "Patient/" + patient_id
@@ -155,16 +160,29 @@ def walk_entries(entries: Iterable[Any], where: str) -> Iterator[tuple[Resource,
         )
 
 
+def _with_header(pairs: Iterator[tuple[Resource, str | None]], bundle: Any) -> Iterator[tuple[Resource, str | None]]:
+    """The pairs, with the Bundle's header (`HEADER_KEYS` only, no entries) right after the Patient."""
+    for index, pair in enumerate(pairs):
+        yield pair
+        if index == 0 and isinstance(bundle, dict):
+            yield {k: bundle[k] for k in HEADER_KEYS if k in bundle}, None
+
+
 def collect_patient(pairs: Iterable[tuple[Resource, str | None]]) -> PatientResources:
+    """The Patient, the resources linked to it, and the rest of its bundle as `unlinked` (the record sorts
+    those out: Medications it reads, the others it counts)."""
     patient: Resource | None = None
     resources: list[Resource] = []
+    unlinked: list[Resource] = []
     for resource, linked in pairs:
         if patient is None and resource["resourceType"] == "Patient":
             patient = resource
         elif linked is not None and linked == patient["id"]:  # type: ignore[index]
             resources.append(resource)
+        else:
+            unlinked.append(resource)
     assert patient is not None  # walk_entries raised NO_PATIENT otherwise
-    return PatientResources(patient=patient, resources=resources)
+    return PatientResources(patient=patient, resources=resources, unlinked=unlinked)
 
 
 class BundleFileSource(Source):
@@ -188,12 +206,16 @@ class BundleFileSource(Source):
         """True when this file is too large to parse whole and is read entry by entry."""
         return uncompressed_size(self.path) > self.stream_threshold
 
-    def _pairs(self) -> Iterator[tuple[Resource, str | None]]:
+    def _pairs(self, *, header: bool = False) -> Iterator[tuple[Resource, str | None]]:
+        """(resource, linked patient id) of every entry, Patient first; with `header`, the Bundle's own
+        `HEADER_KEYS` follow the Patient as a resource (its type and timestamp date a document)."""
         where = str(self.path)
         if self.streamed:
-            header = json_header(self.path)
-            if _check_top_level(header, where) == "Bundle":
-                yield from walk_entries(iter_json_items(self.path, "entry.item"), where)
+            head = json_header(self.path)
+            if _check_top_level(head, where) == "Bundle":
+                yield from _with_header(
+                    walk_entries(iter_json_items(self.path, "entry.item"), where), head if header else None
+                )
                 return
             obj: Any = next(iter_json_items(self.path, ""))  # a (huge) bare Patient
         else:
@@ -201,10 +223,8 @@ class BundleFileSource(Source):
             if _check_top_level(obj, where) == "Bundle":
                 entries = obj.get("entry") or []
                 if not isinstance(entries, list):
-                    raise SourceError(
-                        f"the Bundle in {where} has an 'entry' that is not a list", ExitCode.NOT_FHIR
-                    )
-                yield from walk_entries(entries, where)
+                    raise SourceError(f"the Bundle in {where} has an 'entry' that is not a list", ExitCode.NOT_FHIR)
+                yield from _with_header(walk_entries(entries, where), obj if header else None)
                 return
         patient_id_of(obj, None, where)
         yield obj, None
@@ -212,7 +232,7 @@ class BundleFileSource(Source):
     def _load(self) -> PatientResources:
         if self._loaded is None:
             with gc_paused():  # one bundle's ~100k parsed objects: see gc_paused
-                self._loaded = collect_patient(self._pairs())
+                self._loaded = collect_patient(self._pairs(header=True))
         return self._loaded
 
     def patient_ids(self) -> list[str]:
@@ -232,17 +252,18 @@ class BundleFileSource(Source):
         if self._loaded is not None or not self.streamed:
             yield from super().stream_patients(patient_id)
             return
-        pairs = self._pairs()
+        pairs = self._pairs(header=True)
         patient, _ = next(pairs)  # walk_entries gives the Patient first, or raises NO_PATIENT
         pid = patient_id_of(patient, None, str(self.path))
         if patient_id is not None and patient_id != pid:
             raise self._patient_not_found(patient_id, [pid])
-        yield patient, (resource for resource, linked in pairs if linked == pid)
+        yield patient, (resource for resource, _ in pairs)
 
     def iter_resources(self) -> Iterator[Resource]:
         if self._loaded is not None:
             yield self._loaded.patient
             yield from self._loaded.resources
+            yield from (r for r in self._loaded.unlinked if r.get("resourceType") != "Bundle")
             return
         for resource, _ in self._pairs():
             yield resource
@@ -275,9 +296,7 @@ class BundleFolderSource(Source):
             raise SourceError(f"{self.folder} is not a folder", ExitCode.FILE_NOT_FOUND)
         self.files = sorted(p for p in self.folder.iterdir() if p.is_file() and is_bundle_name(p.name))
         if not self.files:
-            raise SourceError(
-                f"no *.json or *.json.gz bundle files in {self.folder}", ExitCode.FILE_NOT_FOUND
-            )
+            raise SourceError(f"no *.json or *.json.gz bundle files in {self.folder}", ExitCode.FILE_NOT_FOUND)
         self._index: dict[str, Path] | None = None
 
     def _file_source(self, path: Path) -> BundleFileSource:

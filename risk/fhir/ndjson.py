@@ -122,11 +122,19 @@ class NdjsonSource(Source):
                 resources.append(resource)
         if patient is None:
             raise self._patient_not_found(patient_id, self.patient_ids())
+        wanted = _medication_ids(resources)
+        if wanted:  # a Medication names no patient: fetch the ones this patient's drug resources reference
+            resources += [
+                r
+                for r in self._read(self.files, needle=b'"Medication"')
+                if r["resourceType"] == "Medication" and r.get("id") in wanted
+            ]
         return PatientResources(patient=patient, resources=resources)
 
     def iter_patients(self) -> Iterator[PatientResources]:
         patients: dict[str, Resource] = {}
         by_patient: dict[str, list[Resource]] = defaultdict(list)
+        medications: dict[str, Resource] = {}  # shared by every patient whose drug resources reference them
         with gc_paused():  # the whole export piles up here before the first yield
             for resource in self._read(self.files):
                 if resource["resourceType"] == "Patient":
@@ -134,6 +142,8 @@ class NdjsonSource(Source):
                     if pid in patients:
                         raise self._duplicate(pid)
                     patients[pid] = resource
+                elif resource["resourceType"] == "Medication" and isinstance(resource.get("id"), str):
+                    medications[resource["id"]] = resource
                 else:
                     pid = link_to_patient(resource)
                     if pid is not None:
@@ -142,10 +152,24 @@ class NdjsonSource(Source):
         if orphans:
             log.warning("%d resources in the bulk export point to patients that are not in it", orphans)
         for pid, patient in patients.items():
-            yield PatientResources(patient=patient, resources=by_patient.pop(pid, []))
+            resources = by_patient.pop(pid, [])
+            resources += [medications[m] for m in _medication_ids(resources) if m in medications]
+            yield PatientResources(patient=patient, resources=resources)
 
     def iter_resources(self) -> Iterator[Resource]:
         for resource in self._read(self.files):
             if resource["resourceType"] != "Patient":
                 link_to_patient(resource)
             yield resource
+
+
+def _medication_ids(resources: list[Resource]) -> set[str]:
+    """Ids of the Medication resources that `medicationReference`s name (`Medication/<id>` or an absolute URL
+    ending so; bulk exports hold them in Medication.ndjson, outside any patient)."""
+    ids: set[str] = set()
+    for resource in resources:
+        ref = resource.get("medicationReference")
+        text = ref.get("reference") if isinstance(ref, dict) else None
+        if isinstance(text, str) and "Medication/" in text:
+            ids.add(text.rsplit("Medication/", 1)[1].split("/")[0])
+    return ids

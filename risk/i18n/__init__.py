@@ -182,6 +182,10 @@ def _decimals(spec: str, default: int) -> int:
 def render(template: str, lang: str, /, **params: Any) -> str:
     """Fill ``template`` with ``params`` formatted for ``lang`` (numbers, percentages, dates, ``Text``)."""
     check_lang(lang)
+    if isinstance(params.get("age"), float) and math.isfinite(params["age"]):
+        # An age in years is said floored, as people say it: 39.8 is "39" (rounded, "age 40" would contradict
+        # "SCORE2 covers ages 40-69"); issue 11.
+        params = {**params, "age": math.floor(params["age"])}
     try:
         text = template.format_map({k: _Localised(v, lang) for k, v in params.items()})
     except KeyError as exc:

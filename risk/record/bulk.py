@@ -18,7 +18,7 @@ from risk.fhir.base import Source
 from risk.fhir.reading import gc_paused
 from risk.fhir.references import link_to_patient
 from risk.record import PatientRecord
-from risk.record.build import FLATTENERS, Flat, finalise_record
+from risk.record.build import FLATTENERS, Flat, finalise_record, register_medication
 
 
 def stream_records(source: Source, *, label: str | None = None, skip_unusable: bool = False
@@ -29,14 +29,16 @@ def stream_records(source: Source, *, label: str | None = None, skip_unusable: b
     available from the generator's return value.
     """
     patients: dict[str, dict] = {}
-    flats: dict[str, Flat] = defaultdict(Flat)
+    medications: dict[str, dict] = {}  # Medication.ndjson, shared: a reference may name any of them
+    flats: dict[str, Flat] = defaultdict(lambda: Flat(medication_index=medications))
     now = datetime.now(UTC)
     with gc_paused():  # millions of small objects: generational GC passes would dominate the run time
         _flatten_all(source, patients, flats)
     skipped = 0
     for pid, patient in patients.items():
         try:
-            yield finalise_record(patient, flats.pop(pid, Flat()), now=now, source=label)
+            yield finalise_record(patient, flats.pop(pid, Flat(medication_index=medications)), now=now,
+                                  source=label)
         except RecordError:
             if not skip_unusable:
                 raise
@@ -62,6 +64,9 @@ def _flatten_all(source: Source, patients: dict[str, dict], flats: dict[str, Fla
             pid = resource.get("id")
             if isinstance(pid, str):
                 patients[pid] = resource
+            continue
+        if rtype == "Medication":
+            register_medication(resource, flats.default_factory().medication_index)  # type: ignore[misc]
             continue
         fn = FLATTENERS.get(rtype or "")
         if fn is None:

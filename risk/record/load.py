@@ -18,11 +18,12 @@ from risk.record.bulk import stream_records
 
 
 def record_from_resources(pr: PatientResources, *, source: str | None = None) -> PatientRecord:
-    return build_record(pr.patient, pr.resources, now=datetime.now(UTC), source=source)
+    return build_record(pr.patient, [*pr.resources, *pr.unlinked], now=datetime.now(UTC), source=source)
 
 
-def iter_records(source: Source | str | Path, patient_id: str | None = None, *,
-                 token: str | None = None) -> Iterator[PatientRecord]:
+def iter_records(
+    source: Source | str | Path, patient_id: str | None = None, *, token: str | None = None
+) -> Iterator[PatientRecord]:
     """Every record of the source (or the one patient asked for), in source order."""
     src = open_source(source, token=token) if isinstance(source, str | Path) else source
     label = str(source) if isinstance(source, str | Path) else None

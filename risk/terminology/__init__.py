@@ -8,6 +8,8 @@ over tables built once at import.
 from risk.terminology.codeable import codings, concepts_from_codeable, smoking_answer_from_codeable
 from risk.terminology.conditions import (
     condition_concepts,
+    evidence_observation,
+    is_known_system,
     is_social_finding,
     normalise_icd10,
     procedure_concepts,
@@ -27,7 +29,8 @@ from risk.terminology.systems import ATC, ICD10, ICD10CM, LOINC, RXNORM, SNOMED,
 __all__ = [
     "ATC", "BP_PANEL", "HOME_BP_SETTING", "ICD10", "ICD10CM", "LOINC", "NOT_MAPPED_OBSERVATIONS", "RXNORM",
     "SNOMED", "MedicationMatch", "ObservationMatch", "atc_classes", "canonical_system", "codings",
-    "concepts_from_codeable", "condition_concepts", "is_social_finding", "medication_classes",
+    "concepts_from_codeable", "condition_concepts", "evidence_observation", "is_known_system",
+    "is_social_finding", "medication_classes",
     "medication_match", "normalise_icd10", "observation_concept", "observation_match", "procedure_concepts",
     "smoking_answer", "smoking_answer_from_codeable",
 ]

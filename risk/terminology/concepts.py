@@ -76,13 +76,17 @@ MEASUREMENT_CONCEPTS: dict[str, Concept] = {
         # haemolysed samples read high but inside this range, so a high value is shown, never silently used.
         Concept(name="potassium", unit="mmol/L", display_unit="mmol/L", low=1.5, high=10.0,
                 label_en="Potassium", label_fr="Kaliémie"),
-        # Coded: 0 never, 1 former, 2 current (see terminology smoking answers).
-        Concept(name="smoking_status", unit="{status}", display_unit="", low=0, high=2,
+        # Coded: 0 never, 1 former, 2 current, 3 not current (never or former) (see terminology smoking answers).
+        Concept(name="smoking_status", unit="{status}", display_unit="", low=0, high=3,
                 label_en="Smoking status", label_fr="Statut tabagique", numeric=False),
     ]
 }
 
-SMOKING_LABELS = {0: ("never", "non-fumeur"), 1: ("former", "ancien fumeur"), 2: ("current", "fumeur actuel")}
+SMOKING_LABELS = {0: ("never", "non-fumeur"), 1: ("former", "ancien fumeur"), 2: ("current", "fumeur actuel"),
+                  3: ("not current", "non-fumeur actuel")}
+# 3: SNOMED 8392000 "Non-smoker": not a current smoker, never or former unknown (what SCORE2, SCORE2-Diabetes and
+# PREVENT need is current smoking only; features that tell never from former leave it unknown).
+NOT_CURRENT_SMOKER = 3
 
 # Condition / procedure concepts (names follow ../shared/reference/value_sets.json keys).
 DIAGNOSIS_CONCEPTS: tuple[str, ...] = (
@@ -92,7 +96,7 @@ DIAGNOSIS_CONCEPTS: tuple[str, ...] = (
     "peripheral_arterial_disease", "heart_failure", "atrial_fibrillation", "ckd", "ckd_stage_1",
     "ckd_stage_2", "ckd_stage_3", "ckd_stage_4", "ckd_stage_5", "esrd", "kidney_transplant",
     "diabetic_nephropathy", "diabetic_retinopathy", "diabetic_neuropathy", "diabetic_foot_ulcer",
-    "amputation", "obesity", "smoking_current", "cv_death", "death_other",
+    "amputation", "obesity", "smoking_current", "smoking_former", "smoking_ever", "cv_death", "death_other",
 )
 
 # Drug classes (names follow value_sets.json keys).

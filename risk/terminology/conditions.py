@@ -13,7 +13,19 @@ from functools import lru_cache
 
 from risk.terminology.concepts import CARE_EVIDENCE_CONCEPTS
 from risk.terminology.observations import observation_concept
-from risk.terminology.systems import ICD10, ICD10CM, LOINC, SNOMED, canonical_system, load_data
+from risk.terminology.systems import (
+    ATC,
+    BDPM,
+    CCAM,
+    CISP2,
+    ICD10,
+    ICD10CM,
+    LOINC,
+    RXNORM,
+    SNOMED,
+    canonical_system,
+    load_data,
+)
 
 _EMPTY: frozenset[str] = frozenset()
 _ICD_SHAPE = re.compile(r"^[A-Z][0-9]{2}[0-9A-Z]{0,5}$")
@@ -55,6 +67,32 @@ _PROCEDURES: dict[str, frozenset[str]] = {
     e["code"]: frozenset(e["concepts"])
     for e in [*load_data("procedures.json")["entries"], *load_data("screening_history.json")["procedures"]]
 }
+# Rows added by hand (data/conditions_added.json): CISP-2 problem-list codes (exact), CCAM acts (by prefix) and
+# smoking diagnoses (SNOMED exact, ICD-10 by prefix), merged into the same tables as the generated value sets.
+_ADDED = load_data("conditions_added.json")
+_CISP2: dict[str, frozenset[str]] = {}
+for _e in _ADDED["conditions"]:
+    _concepts = frozenset(_e["concepts"])
+    if _e["system"] == CISP2:
+        _CISP2[_e["code"]] = _concepts
+    elif _e["system"] == SNOMED:
+        _SNOMED_CONDITIONS[_e["code"]] = _SNOMED_CONDITIONS.get(_e["code"], _EMPTY) | _concepts
+    else:
+        _key = normalise_icd10(_e["code"])
+        assert _key is not None, _e["code"]
+        _ICD_PREFIXES[_e["system"]][_key] = _ICD_PREFIXES[_e["system"]].get(_key, _EMPTY) | _concepts
+_EVIDENCE_OBSERVATIONS: dict[tuple[str, str], str] = {
+    (e["system"], e["code"]): e["concept"] for e in _ADDED["observations"]
+}
+_CCAM_PREFIXES: dict[str, frozenset[str]] = {
+    e["code"]: frozenset(e["concepts"]) for e in _ADDED["procedures"] if e["system"] == CCAM
+}
+# Systems whose codes the reader understands (a code of these systems outside the value sets is out of scope,
+# not unreadable): what `is_known_system` answers.
+KNOWN_CONDITION_SYSTEMS = frozenset({SNOMED, ICD10, ICD10CM, CISP2})
+KNOWN_PROCEDURE_SYSTEMS = frozenset({SNOMED, LOINC, CCAM})
+KNOWN_MEDICATION_SYSTEMS = frozenset({ATC, RXNORM, BDPM})  # BDPM: the table holds every code of the classes
+KNOWN_OBSERVATION_SYSTEMS = frozenset({LOINC, SNOMED})
 _SOCIAL: frozenset[str] = frozenset(e["code"] for e in load_data("social_findings.json")["entries"])
 _SOCIAL_WORDS = re.compile(
     r"employ|labou?r force|stress|social|isolation|violence|abuse|criminal|educat|school|housing|homeless"
@@ -91,12 +129,14 @@ def condition_concepts(system: str | None, code: str) -> frozenset[str]:
     if s in (ICD10, ICD10CM):
         key = normalise_icd10(code)
         return _EMPTY if key is None else _icd_concepts(s, key)
+    if s == CISP2:
+        return _CISP2.get(code.strip().upper(), _EMPTY)
     return _EMPTY
 
 
 def procedure_concepts(system: str | None, code: str) -> frozenset[str]:
-    """Concepts of a Procedure code (SNOMED CT): revascularisation, dialysis (esrd), kidney transplant,
-    lower-limb amputation and care-gap evidence. LOINC report codes that close a care gap (e.g. 24606-6
+    """Concepts of a Procedure code (SNOMED CT, French CCAM acts): revascularisation, dialysis (esrd), kidney
+    transplant, lower-limb amputation and care-gap evidence. LOINC report codes that close a care gap (e.g. 24606-6
     screening mammography on a DiagnosticReport) are accepted too.
     """
     if not isinstance(code, str):
@@ -107,6 +147,9 @@ def procedure_concepts(system: str | None, code: str) -> frozenset[str]:
     if s == LOINC:
         c = observation_concept(s, code)
         return frozenset((c,)) if c in CARE_EVIDENCE_CONCEPTS else _EMPTY
+    if s == CCAM:
+        key = code.strip().upper()
+        return next((concepts for prefix, concepts in _CCAM_PREFIXES.items() if key.startswith(prefix)), _EMPTY)
     return _EMPTY
 
 
@@ -126,3 +169,31 @@ def is_social_finding(system: str | None, code: str, display: str | None = None)
     if isinstance(display, str) and "(finding)" in display.lower():
         return _SOCIAL_WORDS.search(display) is not None
     return False
+
+
+def evidence_observation(system: str | None, code: str) -> str | None:
+    """Diagnosis concept proven by a positive value of this observation code (pack-years -> "smoking_ever").
+
+    >>> evidence_observation("http://loinc.org", "74011-8")
+    'smoking_ever'
+    """
+    s = canonical_system(system)
+    return _EVIDENCE_OBSERVATIONS.get((s, code.strip())) if s and isinstance(code, str) else None
+
+
+def is_known_system(system: str | None, kind: str) -> bool:
+    """True when the reader understands codes of `system` for a resource of `kind` ("condition", "procedure",
+    "medication", "observation"): a code of such a system outside the value sets is out of scope, not unreadable.
+
+    >>> is_known_system("https://smt.esante.gouv.fr/terminologie-cisp", "condition")
+    True
+    >>> is_known_system("https://smt.esante.gouv.fr/terminologie-cisis", "procedure")
+    False
+    """
+    known = {
+        "condition": KNOWN_CONDITION_SYSTEMS,
+        "procedure": KNOWN_PROCEDURE_SYSTEMS,
+        "medication": KNOWN_MEDICATION_SYSTEMS,
+        "observation": KNOWN_OBSERVATION_SYSTEMS,
+    }[kind]
+    return canonical_system(system) in known

@@ -67,6 +67,11 @@ _CO_ANALGESIC = re.compile(
 )
 
 
+def is_parenteral_text(folded: str) -> bool:
+    """True when a folded medication text names an injected form (injection, IV, perfusion...)."""
+    return _PARENTERAL.search(folded) is not None
+
+
 @lru_cache(maxsize=16384)
 def text_classes(display: str) -> tuple[frozenset[str], bool]:
     """(classes, acute) read from a medication text; (empty, False) when nothing safe matches.
@@ -91,5 +96,5 @@ def text_classes(display: str) -> tuple[frozenset[str], bool]:
             found = found | {"antiplatelet"}
     if not found:
         return _EMPTY, False
-    acute = _PARENTERAL.search(t) is not None and bool(found - _INJECTABLE_CHRONIC)
+    acute = is_parenteral_text(t) and bool(found - _INJECTABLE_CHRONIC)
     return found, acute

@@ -6,6 +6,11 @@ products Synthea and the samples use). Products flagged acute by the value sets 
 metoprolol or furosemide, thrombolytics, perioperative insulin) are not chronic therapy: `medication_classes`
 leaves them out, `medication_match` reports them with `acute=True`.
 
+French codes: CIP13, CIP7 and CIS (BDPM) map to ATC through data/bdpm.json, built from the ANSM open data by
+scripts/build_bdpm_table.py ("Source : ANSM, base de données publique des médicaments", Licence Ouverte). UCD has
+no public mapping, so a UCD line is read by its display text: the ingredient (DCI), or a brand name of that table
+(GLUCOPHAGE, NOVORAPID, LOVENOX...).
+
 Text matching (risk.terminology.drug_names) runs only when no code of a known system matched.
 """
 
@@ -15,12 +20,14 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from risk.terminology.drug_names import text_classes
-from risk.terminology.systems import ATC, RXNORM, canonical_system, load_data
+from risk.terminology.drug_names import fold, is_parenteral_text, text_classes
+from risk.terminology.systems import ATC, BDPM, RXNORM, UCD, canonical_system, load_data
 
 _EMPTY: frozenset[str] = frozenset()
 # Classes that are injected by nature: an acute flag does not remove them.
 _PARENTERAL_CLASSES = frozenset({"anticoagulant_parenteral"})
+# Classes given by injection as chronic therapy (an injectable form of them is not acute use).
+_INJECTABLE_CHRONIC = frozenset({"insulin", "glp1_receptor_agonist", "pcsk9_inhibitor", "anticoagulant_parenteral"})
 _ATC_SHAPE = re.compile(r"^[A-Z]([0-9]{2}([A-Z]([A-Z]([0-9]{2})?)?)?)?$")
 _ATC_FULL = re.compile(r"^[A-Z][0-9]{2}[A-Z]{2}[0-9]{2}$")
 
@@ -59,6 +66,16 @@ def _build() -> tuple[_Prefixes, _Prefixes, _Exact]:
 
 
 _ATC_INCLUDE, _ATC_EXCLUDE, _RXNORM = _build()
+_BDPM = load_data("bdpm.json")
+_BRAND_RE = re.compile(
+    r"(?<![a-z0-9])("
+    + "|".join(re.escape(fold(b)) for b in sorted(_BDPM["brands"], key=len, reverse=True))
+    + r")(?![a-z0-9])"
+)
+_BRANDS = {fold(b): atc for b, atc in _BDPM["brands"].items()}
+# French product codes are read under the BDPM system, and under the ATC or UCD system when the code has the
+# shape of a BDPM code (published ANS examples put CIP13 and CIS codes under the ATC system).
+_FRENCH_CODE_SYSTEMS = frozenset({BDPM, ATC, UCD})
 
 
 def normalise_atc(code: str) -> str | None:
@@ -99,6 +116,15 @@ def medication_match(system: str | None, code: str | None, display: str | None =
     """
     s = canonical_system(system)
     c = code.strip() if isinstance(code, str) else ""
+    if c and s in _FRENCH_CODE_SYSTEMS and c.isdigit():
+        found = bdpm_atc(c)
+        if found is not None:
+            atc, iv_only = found
+            return MedicationMatch(
+                classes=atc_classes(atc),
+                acute=iv_only and not (atc_classes(atc) <= _PARENTERAL_CLASSES),
+                known_code=True,
+            )
     if c:
         if s == ATC or (system is None and _ATC_FULL.match(c.upper())):
             if normalise_atc(c) is not None:  # the ATC tables are complete for these classes: no text
@@ -108,9 +134,40 @@ def medication_match(system: str | None, code: str | None, display: str | None =
             return MedicationMatch(classes=classes, acute=acute, known_code=True)
     if isinstance(display, str) and display.strip():
         classes, acute = text_classes(display)
+        if not classes:
+            classes, acute = brand_classes(display)
         if classes:
             return MedicationMatch(classes=classes, acute=acute, by_text=True)
     return MedicationMatch(classes=_EMPTY)
+
+
+def bdpm_atc(code: str) -> tuple[str, bool] | None:
+    """(ATC, given only intravenously) of a CIP13 (13 digits), CIP7 (7) or CIS (8) code of a drug class the
+    product uses; None otherwise (other drugs, UCD codes: the table holds only these classes).
+
+    >>> bdpm_atc("3400935601711")  # GLUCOPHAGE 1000 mg (CIP13)
+    ('A10BA02', False)
+    """
+    key = code.strip()
+    cis = {13: _BDPM["cip13"], 7: _BDPM["cip7"]}.get(len(key), {}).get(key) or (key if len(key) == 8 else None)
+    row = _BDPM["cis"].get(cis) if cis else None
+    return None if row is None else (row[0], len(row) > 1)
+
+
+@lru_cache(maxsize=8192)
+def brand_classes(display: str) -> tuple[frozenset[str], bool]:
+    """(classes, acute) of the BDPM brand names in a display text (whole words): 'LOVENOX 4000UI SRG'.
+
+    >>> brand_classes("GLUCOPHAGE 500MG CPR")
+    (frozenset({'metformin'}), False)
+    """
+    text = fold(display)
+    found = _EMPTY
+    for m in _BRAND_RE.finditer(text):
+        found = found | atc_classes(_BRANDS[m.group(1)])
+    if not found:
+        return _EMPTY, False
+    return found, is_parenteral_text(text) and bool(found - _INJECTABLE_CHRONIC)
 
 
 def medication_classes(system: str | None, code: str | None, display: str | None = None) -> frozenset[str]:

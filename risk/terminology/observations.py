@@ -83,14 +83,16 @@ _SMOKING = _build_smoking()
 
 
 def smoking_answer(system: str | None, code: str) -> int | None:
-    """Smoking status answer (SNOMED CT or LOINC LA code) -> 0 never, 1 former, 2 current; None otherwise.
+    """Smoking status answer (SNOMED CT or LOINC LA code) -> 0 never, 1 former, 2 current, 3 not current; None
+    otherwise.
 
-    8392000 'Non-smoker' is None: it means never OR former. 266927001 / LA18980-5 'unknown' is None.
+    8392000 'Non-smoker' is 3: never OR former, which is all SCORE2 and PREVENT need (not a current smoker).
+    266927001 / LA18980-5 'unknown' is None.
 
     >>> smoking_answer("http://snomed.info/sct", "8517006")
     1
-    >>> smoking_answer("http://snomed.info/sct", "8392000") is None
-    True
+    >>> smoking_answer("http://snomed.info/sct", "8392000")
+    3
     """
     if not isinstance(code, str):
         return None

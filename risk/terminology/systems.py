@@ -17,6 +17,12 @@ ICD10 = "http://hl7.org/fhir/sid/icd-10"  # WHO ICD-10 and French CIM-10 (ATIH)
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 ATC = "http://www.whocc.no/atc"
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+# French vocabularies (ANS SMT URIs; aliases in data/systems.json)
+CISP2 = "https://smt.esante.gouv.fr/terminologie-cisp"  # CISP-2, the French ICPC-2 (GP problem lists)
+CCAM = "https://smt.esante.gouv.fr/terminologie-ccam"  # Classification commune des actes médicaux
+BDPM = "https://smt.esante.gouv.fr/terminologie-bdpm"  # ANSM drug database: CIP13, CIP7 and CIS codes
+UCD = "http://data.esante.gouv.fr/ansm/medicament/UCD"  # unité commune de dispensation (hospital units)
+SMS = "https://smt.esante.gouv.fr/terminologie-sms"  # EMA substance codes (SMS) used by ANS
 
 
 def load_data(name: str) -> dict:

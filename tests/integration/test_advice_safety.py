@@ -148,12 +148,14 @@ def test_bp_below_180_110_raises_no_urgent_alert(tmp_path):
 
 
 def elsy(pid: str = "elsy") -> PatientSpec:
-    """Like Elsy Hermiston: 95, primary prevention on atorvastatin and amlodipine, LDL-C 3.83 mmol/L, BP 147/96."""
+    """Like Elsy Hermiston: 95, primary prevention on atorvastatin and amlodipine, LDL-C 3.83 mmol/L, BP 147/96.
+    Total cholesterol 2.30 g/L (5.95 mmol/L), not her 1.50 g/L: LDL 3.83 + HDL 1.60 mmol/L exceed 3.88, an
+    impossible panel that the record sets aside (issue 11)."""
     return PatientSpec(
         id=pid,
         sex="female",
         birth=born(95),
-        labs=[Lab("total_chol", 1.50, "g/L", on(60)), Lab("hdl", 0.62, "g/L", on(60)), Lab("ldl", 1.48, "g/L", on(60))],
+        labs=[Lab("total_chol", 2.30, "g/L", on(60)), Lab("hdl", 0.62, "g/L", on(60)), Lab("ldl", 1.48, "g/L", on(60))],
         bp=[BP(147, 96, on(20))],
         smoking=("never", on(60)),
         meds=[Code(ATC, "C10AA05", on(900), "atorvastatine"), Code(ATC, "C08CA01", on(900), "amlodipine")],

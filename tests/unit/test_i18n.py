@@ -10,6 +10,8 @@ import pytest
 
 import risk.i18n
 from risk.i18n import Catalogue, Text, fmt_date, fmt_number, fmt_percent, render
+from risk.i18n.messages import message_text
+from risk.terminology.messages import Message
 
 
 def test_module_examples_hold():
@@ -84,3 +86,11 @@ def test_catalogue_needs_both_languages_and_renders_per_language():
         Catalogue.from_json_text('{"x": {"en": "only English"}}')
     with pytest.raises(KeyError, match="no message 'nope'"):
         cat["nope"]
+
+
+def test_an_age_prints_floored_so_39_8_years_is_not_said_40():
+    below = Message(code="score2.age_below_40", params={"equation": "score2", "age": 39.8})
+    assert message_text(below, "en") == (
+        "SCORE2 not applicable: age 39 (SCORE2 covers ages 40-69, SCORE2-OP 70 and over)")
+    assert message_text(below, "fr").startswith("SCORE2 non applicable\u00a0: âge 39 ans (SCORE2 couvre de 40 à 69 ans")
+    assert render("{age:.0f} ans", "fr", age=69.99) == "69 ans"  # a 69.99-year-old is still in SCORE2's range

@@ -232,8 +232,38 @@ def bad_record_resources() -> list[dict]:
         obs("equivalents", "2777-1", **qty(1.2, "meq/L")),
         obs("not-convertible", "2093-3", **qty(5, "mm[Hg]")),
         obs("uacr-unit", "14959-1", **qty(3, "mmol/L")),
-        obs("not-a-number", "2085-9", valueQuantity={"value": "1,3x", "unit": "mmol/L"}),
-        obs("not-finite", "2085-9", valueQuantity={"value": "NaN", "unit": "mmol/L"}),
+        obs("not-a-number", "2085-9", valueString="1,3x"),
+        obs("not-finite", "2085-9", valueString="NaN"),
+        obs("quantity-text", "8480-6", valueQuantity={"value": "140", "unit": "mm[Hg]"}),
+        obs("pack-years-undated", "74011-8", when=None, **qty(20, "{pack}/a")),
+        obs("never", "72166-2", when="2024-03-01",
+            valueCodeableConcept={"coding": [{"system": snomed, "code": "266919005"}]}),
+        {"resourceType": "Condition", "id": "daily-smoker", "onsetDateTime": "2010-01-01",
+         "code": {"coding": [{"system": snomed, "code": "449868002", "display": "Smokes tobacco daily"}]}},
+        {"resourceType": "Condition", "id": "tia-unconfirmed", "onsetDateTime": "2018-05-21",
+         "verificationStatus": {"coding": [{"code": "unconfirmed"}]},
+         "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "G45.9", "display": "AIT"}]}},
+        {"resourceType": "Condition", "id": "local-code", "code": {"coding": [{"code": "114", "display": "x"}]}},
+        obs("tc", "2093-3", when="2024-04-02", **qty(4.0, "mmol/L")),
+        obs("hdl", "2085-9", when="2024-04-02", **qty(1.5, "mmol/L")),
+        obs("ldl", "13457-7", when="2024-04-02", **qty(3.2, "mmol/L")),
+        {"resourceType": "Flag", "id": "flag"},
+        {"resourceType": "Observation", "id": "nobody", "status": "final",
+         "code": {"coding": [{"system": "http://loinc.org", "code": "2085-9"}]}},
+        {"resourceType": "Observation", "id": "someone-else", "status": "final",
+         "code": {"coding": [{"system": "http://loinc.org", "code": "2085-9"}]}},
+        {"resourceType": "MedicationRequest", "id": "proposal", "status": "active", "intent": "proposal",
+         "medicationCodeableConcept": {"text": "atorvastatin 20 mg"}, "authoredOn": "2024-01-01"},
+        {"resourceType": "MedicationRequest", "id": "bogus", "status": "active", "authoredOn": "2024-01-01",
+         "medicationCodeableConcept": {"coding": [{"system": "http://bogus", "code": "1", "display": "Doliprane"}]}},
+        {"resourceType": "MedicationRequest", "id": "dangling", "status": "active", "authoredOn": "2024-01-01",
+         "medicationReference": {"reference": "Medication/nowhere"}},
+        {"resourceType": "MedicationRequest", "id": "option-a", "status": "active", "intent": "option",
+         "authoredOn": "2024-01-01", "medicationCodeableConcept": {"text": "metformine 1000 mg"}},
+        {"resourceType": "MedicationRequest", "id": "option-b", "status": "active", "intent": "option",
+         "authoredOn": "2024-01-01", "medicationCodeableConcept": {"text": "gliclazide 30 mg"}},
+        {"resourceType": "Observation", "id": "entered-in-error", "status": "entered-in-error",
+         "code": {"coding": [{"system": "http://loinc.org", "code": "2085-9"}]}},
         obs("no-value", "2085-9", valueQuantity={"unit": "mmol/L"}),
         obs("no-date", "2085-9", when=None, **qty(1.3, "mmol/L")),
         obs("future", "2093-3", when="2031-01-01", **qty(5.0, "mmol/L")),
@@ -259,13 +289,19 @@ def bad_record_resources() -> list[dict]:
 
 def bad_record_issues() -> list[DataIssue]:
     patient = {"resourceType": "Patient", "id": "p", "birthDate": "1958-03-14", "gender": "female"}
+    resources = [*bad_record_resources(), {"resourceType": "Bundle", "type": "document", "timestamp": "2025-01-02"}]
+    sibling, other = ("option-b", "#p"), ("someone-else", "Patient/q")  # a `#id` reference; another patient
+    for r in resources:  # about this patient, except the one that names no one
+        if r.get("id") not in ("nobody", None) and r["resourceType"] not in ("Flag", "Bundle"):
+            r["subject"] = {"reference": dict([sibling, other]).get(r["id"], "Patient/p")}
     dead = {**patient, "id": "dead", "deceasedDateTime": "2020-01-01"}
     after_death = [obs("after-death", "2093-3", when="2021-01-01", **qty(5.0, "mmol/L")),
                    {"resourceType": "Condition", "id": "dx-after-death", "onsetDateTime": "2021-01-01",
                     "code": {"coding": [{"system": "http://snomed.info/sct", "code": "44054006",
                                          "display": "Diabetes mellitus type 2"}]}}]
-    return [*build_record(patient, bad_record_resources(), now=NOW).issues,
-            *build_record(dead, after_death, now=NOW).issues]
+    for r in after_death:
+        r["subject"] = {"reference": "Patient/dead"}
+    return [*build_record(patient, resources, now=NOW).issues, *build_record(dead, after_death, now=NOW).issues]
 
 
 def unit_problems() -> list[tuple[str, Message]]:

@@ -36,6 +36,7 @@ from risk.terminology.concepts import (
     DIAGNOSIS_CONCEPTS,
     MEASUREMENT_CONCEPTS,
     MEDICATION_CONCEPTS,
+    NOT_CURRENT_SMOKER,
 )
 from tests.paths import REPO
 
@@ -116,8 +117,9 @@ def test_smoking_answers():
     assert smoking_answer(LOINC, "LA18978-9") == 0
 
 
-def test_non_smoker_and_unknown_are_no_value():
-    assert smoking_answer(SCT, "8392000") is None  # never OR former: not 'never'
+def test_non_smoker_is_not_current_and_unknown_is_no_value():
+    # 8392000 "Non-smoker" is never OR former: not 'never' (0), but enough to say 'not a current smoker' (issue 11)
+    assert smoking_answer(SCT, "8392000") == NOT_CURRENT_SMOKER
     assert smoking_answer(SCT, "266927001") is None
     assert smoking_answer(LOINC, "LA18980-5") is None
     assert smoking_answer(ICD10, "266919005") is None
@@ -481,3 +483,35 @@ def test_data_files_are_in_sync_with_the_value_sets(tmp_path):
 def test_docstring_examples(module):
     result = doctest.testmod(module)
     assert result.failed == 0
+
+
+# --- French drug codes (BDPM) ---------------------------------------------------------------------------------
+BDPM_SYSTEM = "https://smt.esante.gouv.fr/terminologie-bdpm"
+
+
+@pytest.mark.parametrize("code", ["60007437", "3400949444137", "4944413"], ids=["CIS", "CIP13", "CIP7"])
+def test_french_product_codes_give_the_drug_class(code):
+    # TAHOR 10 mg (atorvastatin, ATC C10AA05): its CIS and two of its presentation codes
+    assert medication_classes(BDPM_SYSTEM, code) == {"statin"}
+
+
+def test_brand_names_in_a_display_give_the_class_and_an_intravenous_only_product_is_not_chronic():
+    classes = medication_classes
+    assert classes(None, None, "KARDEGIC 75 mg pdre sol buv sachet") == {"antiplatelet"}
+    assert classes(None, None, "GLUCOPHAGE 1000MG CPR") == {"metformin"}
+    assert classes(None, None, "LOVENOX 4000UI/0,4ML SRG") == {"anticoagulant_parenteral"}
+    assert classes(None, None, "DOLIPRANE 1000 mg") == frozenset()  # paracetamol: no class of the product
+    assert classes(BDPM_SYSTEM, "60193835") == frozenset()  # intravenous-only (ATC C08CA06): acute, not chronic
+
+
+def test_the_bdpm_table_carries_the_ansm_attribution_and_is_what_its_script_builds(tmp_path):
+    about = json.loads((DATA / "bdpm.json").read_text(encoding="utf-8"))["_about"]
+    assert about["attribution"].startswith("Source : ANSM, base de données publique des médicaments")
+    assert "Licence Ouverte" in about["attribution"]
+    if not (SHARED / "datasets" / "bdpm").is_dir():
+        pytest.skip("shared/datasets/bdpm not present")
+    spec = importlib.util.spec_from_file_location("build_bdpm_table", ROOT / "scripts" / "build_bdpm_table.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.main(tmp_path / "bdpm.json")
+    assert (tmp_path / "bdpm.json").read_text(encoding="utf-8") == (DATA / "bdpm.json").read_text(encoding="utf-8")
