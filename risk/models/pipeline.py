@@ -15,11 +15,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from risk.equations.applicability import reference_scores
 from risk.features.build import build_features
 from risk.features.tables import Tables, tables_from_records
+from risk.models.anchor import ANCHORS, equation_table
 from risk.models.card import model_card
 from risk.models.evaluate import calibration_plot, evaluate
+from risk.models.gate import gate
 from risk.models.outcomes import extraction_date
 from risk.models.registry import LoadedModel
 from risk.models.spec import MODEL_SPECS, ModelSpec
@@ -50,33 +51,40 @@ def default_index_date(tables: Tables, horizon_years: float) -> date:
 
 
 def landmark_sets(spec: ModelSpec, tables: Tables, *, landmarks: int = 1,
-                  features_by_day: dict[date, pd.DataFrame] | None = None) -> list[TrainingSet]:
+                  features_by_day: dict[date, pd.DataFrame] | None = None,
+                  equations_by_day: dict[date, pd.DataFrame] | None = None) -> list[TrainingSet]:
     """The training set at the default index date, then one per earlier landmark (LANDMARK_STEP_YEARS apart).
-    `features_by_day` caches the features of each day across models (the same days recur)."""
+    `features_by_day` and `equations_by_day` cache each day's features and equation risks across models (the same
+    days recur)."""
     cache = {} if features_by_day is None else features_by_day
+    eq_cache = {} if equations_by_day is None else equations_by_day
     index_date = default_index_date(tables, spec.horizon_years)
     sets = []
     for k in range(max(1, landmarks)):
         day = index_date - timedelta(days=round(365.25 * LANDMARK_STEP_YEARS * k))
         if day not in cache:
             cache[day] = build_features(tables, day)
-        sets.append(training_set(spec, tables, cache[day], day))
+        equations = None
+        if spec.name in ANCHORS:
+            if day not in eq_cache:
+                eq_cache[day] = equation_table(cache[day])
+            equations = eq_cache[day]
+        sets.append(training_set(spec, tables, cache[day], day, equations=equations))
     return sets
 
 
-def equation_risks(features: pd.DataFrame, names: Iterable[str]) -> dict[str, np.ndarray]:
-    """Published equations per patient (NaN where not applicable), for comparison with the models."""
-    names = list(names)
-    out = {n: np.full(len(features), np.nan) for n in names}
-    for i, (_, row) in enumerate(features.iterrows()):
-        scores = reference_scores(row.to_dict())
-        for n in names:
-            if n == "score2_family":
-                r = scores["score2"].risk
-                r = r if r is not None else scores["score2_diabetes"].risk
-            else:
-                r = scores[n].risk if n in scores else None
-            out[n][i] = np.nan if r is None else r
+def equation_risks(features: pd.DataFrame, names: Iterable[str], *,
+                   table: pd.DataFrame | None = None) -> dict[str, np.ndarray]:
+    """Published equations per patient (NaN where not applicable), for comparison with the models; `table` is
+    risk.models.anchor.equation_table of these rows when already computed. "score2_family" is SCORE2 /
+    SCORE2-OP, else SCORE2-Diabetes."""
+    eq = table if table is not None else equation_table(features)
+    out = {}
+    for n in names:
+        if n == "score2_family":
+            out[n] = eq["score2"].fillna(eq["score2_diabetes"]).to_numpy(dtype=float)
+        else:
+            out[n] = eq[n].to_numpy(dtype=float)
     return out
 
 
@@ -89,7 +97,8 @@ def held_out_metrics(model: LoadedModel, ts: TrainingSet, *, all_patients: bool 
     test = np.ones(len(ts.split), dtype=bool) if all_patients else (ts.split == "test").to_numpy()
     feats = ts.features[test]
     predicted = model.predict(feats).risk
-    comps = equation_risks(feats, COMPARATORS[name]) if comparators and COMPARATORS[name] else {}
+    table = ts.equations[test] if ts.equations is not None else None
+    comps = equation_risks(feats, COMPARATORS[name], table=table) if comparators and COMPARATORS[name] else {}
     metrics = evaluate(features=feats, labels=ts.labels[test], targets=ts.targets[test], predicted=predicted,
                        comparators=comps)
     metrics["test_index_date"] = ts.index_date.isoformat()
@@ -105,7 +114,8 @@ def as_loaded(model: TrainedModel, folder: Path) -> LoadedModel:
     """The in-memory model with the interface of a saved one, to evaluate it before it is written."""
     return LoadedModel(name=model.spec.name, folder=folder, booster=model.booster, ensemble=tuple(model.ensemble),
                        manifest={"name": model.spec.name, "features": model.features,
-                                 "calibration": {"a": model.calibration[0], "b": model.calibration[1]}})
+                                 "calibration": {"a": model.calibration[0], "b": model.calibration[1]},
+                                 "anchor": model.anchor.as_manifest() if model.anchor is not None else None})
 
 
 @dataclass(kw_only=True)
@@ -124,17 +134,21 @@ def train_all(tables: Tables, out_dir: Path, *, model_names: Iterable[str] | Non
     """Train, evaluate on the held-out split, document and save each model (`progress`: see `train`)."""
     results = []
     features_by_day: dict[date, pd.DataFrame] = {}
+    equations_by_day: dict[date, pd.DataFrame] = {}
     for name in model_names or MODEL_SPECS:
         spec = MODEL_SPECS[name]
-        sets = landmark_sets(spec, tables, landmarks=landmarks, features_by_day=features_by_day)
+        sets = landmark_sets(spec, tables, landmarks=landmarks, features_by_day=features_by_day,
+                             equations_by_day=equations_by_day)
         ts = with_landmarks(sets[0], sets[1:]) if len(sets) > 1 else sets[0]
         model = train(ts, n_bootstrap=n_bootstrap, seed=seed, progress=progress)
         plot = Path(plots_dir) / f"{name}_calibration.html" if plots_dir is not None else None
         metrics = held_out_metrics(as_loaded(model, out_dir), ts, comparators=comparators, plot=plot)
         training = {**model.info, "n_bootstrap": n_bootstrap, "description": description, "synthetic": synthetic,
                     "landmarks": [s.index_date.isoformat() for s in sets]}
+        verdict = gate(name, metrics) if comparators else None
         ext = external(model) if external else None
-        card = model_card(spec, training=training, metrics=metrics, external=ext)
-        folder = save(model, out_dir, training_data=training, metrics=metrics, card=card)
+        card = model_card(spec, training=training, metrics=metrics, external=ext, verdict=verdict,
+                          anchor=model.anchor.as_manifest() if model.anchor is not None else None)
+        folder = save(model, out_dir, training_data=training, metrics=metrics, card=card, verdict=verdict)
         results.append(TrainResult(spec=spec, model=model, metrics=metrics, folder=folder))
     return results
