@@ -47,8 +47,17 @@ ANCHOR_REGION = "low"
 # at each equation's own centring age (SCORE2 60, SCORE2-OP 73: Hageman et al. 2021 and SCORE2-OP 2021 methods;
 # PREVENT 55: Khan et al. 2024), so that an age on either side of SCORE2-OP's threshold stays in its own equation.
 REFERENCE: dict[str, float] = {
-    "sbp": 120.0, "total_chol": 5.0, "hdl": 1.3, "smoking_current": 0.0, "diabetes_any": 0.0, "hba1c": 36.0,
-    "egfr": 90.0, "uacr": 1.0, "bmi": 25.0, "on_antihypertensive": 0.0, "on_statin": 0.0,
+    "sbp": 120.0,
+    "total_chol": 5.0,
+    "hdl": 1.3,
+    "smoking_current": 0.0,
+    "diabetes_any": 0.0,
+    "hba1c": 36.0,
+    "egfr": 90.0,
+    "uacr": 1.0,
+    "bmi": 25.0,
+    "on_antihypertensive": 0.0,
+    "on_statin": 0.0,
 }
 REFERENCE_AGE = {"score2": 60.0, "score2_op": 73.0, "score2_diabetes": 60.0, "prevent": 55.0}
 SCORE2_DIABETES_REFERENCE = {"hba1c": 31.0, "age_at_diabetes": 50.0}  # its centring values (SCORE2-Diabetes 2023)
@@ -57,9 +66,19 @@ SCORE2_DIABETES_REFERENCE = {"hba1c": 31.0, "age_at_diabetes": 50.0}  # its cent
 # factor it treats: PREVENT's "on BP treatment" term is blood pressure, its statin term is lipids, so blood
 # pressure, cholesterol and smoking appear as themselves. The age at diabetes diagnosis moves with age.
 EQUATION_FACTOR: dict[str, str] = {
-    "age": "age", "age_at_diabetes": "age", "sbp": "blood_pressure", "on_antihypertensive": "blood_pressure",
-    "total_chol": "lipids", "hdl": "lipids", "on_statin": "lipids", "smoking_current": "smoking",
-    "diabetes_any": "glycaemia", "hba1c": "glycaemia", "egfr": "kidney", "uacr": "kidney", "bmi": "weight",
+    "age": "age",
+    "age_at_diabetes": "age",
+    "sbp": "blood_pressure",
+    "on_antihypertensive": "blood_pressure",
+    "total_chol": "lipids",
+    "hdl": "lipids",
+    "on_statin": "lipids",
+    "smoking_current": "smoking",
+    "diabetes_any": "glycaemia",
+    "hba1c": "glycaemia",
+    "egfr": "kidney",
+    "uacr": "kidney",
+    "bmi": "weight",
 }
 
 
@@ -126,16 +145,28 @@ class Anchor:
         return equation_table(features) if self.equations else None
 
     def as_manifest(self) -> dict[str, Any]:
-        return {"equations": list(self.equations), "a": self.a, "b": self.b, "fallback": self.fallback,
-                "method": self.method, "region": ANCHOR_REGION, "members": [list(m) for m in self.members]}
+        return {
+            "equations": list(self.equations),
+            "a": self.a,
+            "b": self.b,
+            "fallback": self.fallback,
+            "method": self.method,
+            "region": ANCHOR_REGION,
+            "members": [list(m) for m in self.members],
+        }
 
     @classmethod
     def from_manifest(cls, m: Mapping[str, Any] | None) -> Anchor | None:
         if m is None:
             return None
-        return cls(equations=tuple(m.get("equations", ())), a=float(m.get("a", 0.0)), b=float(m.get("b", 1.0)),
-                   fallback=float(m.get("fallback", 0.0)), method=str(m.get("method", "")),
-                   members=tuple((float(a), float(b)) for a, b in m.get("members", ())))
+        return cls(
+            equations=tuple(m.get("equations", ())),
+            a=float(m.get("a", 0.0)),
+            b=float(m.get("b", 1.0)),
+            fallback=float(m.get("fallback", 0.0)),
+            method=str(m.get("method", "")),
+            members=tuple((float(a), float(b)) for a, b in m.get("members", ())),
+        )
 
 
 def fit_anchor(names: tuple[str, ...], equations: pd.DataFrame | None, y: np.ndarray, w: np.ndarray) -> Anchor:
@@ -152,13 +183,13 @@ def fit_anchor(names: tuple[str, ...], equations: pd.DataFrame | None, y: np.nda
     rest = ~np.isfinite(risk) & (w > 0)
     pool = rest if rest.sum() >= 20 and y[rest].sum() >= 1 else w > 0
     fallback = intercept_shift(np.zeros(int(pool.sum())), y[pool], w[pool])
-    return Anchor(equations=names if has.any() else (), a=float(a), b=float(b), fallback=float(fallback),
-                  method=method)
+    return Anchor(equations=names if has.any() else (), a=float(a), b=float(b), fallback=float(fallback), method=method)
 
 
 # ------------------------------------------------------------------------------- the equation's explanation
 def equation_inputs(key: str, row: Mapping[str, Any]) -> dict[str, float | None]:
     """The inputs (feature names) of anchor equation `key` for one patient, NaN read as None."""
+
     def v(name: str) -> float | None:
         x = row.get(name)
         return None if x is None or (isinstance(x, float) and math.isnan(x)) or pd.isna(x) else float(x)
@@ -176,17 +207,36 @@ def equation_inputs(key: str, row: Mapping[str, Any]) -> dict[str, float | None]
 def equation_log_odds(key: str, x: Mapping[str, float | None]) -> float:
     """logit of the anchor equation `key` at inputs `x` (same equations and region as the anchor)."""
     sex = "male" if x["sex_male"] else "female"
-    common = {"sex": sex, "age": x["age"], "smoker": bool(x["smoking_current"]), "sbp": x["sbp"],
-              "total_chol": x["total_chol"], "hdl": x["hdl"]}
+    common = {
+        "sex": sex,
+        "age": x["age"],
+        "smoker": bool(x["smoking_current"]),
+        "sbp": x["sbp"],
+        "total_chol": x["total_chol"],
+        "hdl": x["hdl"],
+    }
     if key == "score2":
         risk = score2(**common, region=ANCHOR_REGION, diabetes=bool(x["diabetes_any"]))
     elif key == "score2_diabetes":
-        risk = score2_diabetes(**common, hba1c=x["hba1c"], egfr=x["egfr"],
-                               age_at_diabetes_diagnosis=x["age_at_diabetes"], region=ANCHOR_REGION)
+        risk = score2_diabetes(
+            **common,
+            hba1c=x["hba1c"],
+            egfr=x["egfr"],
+            age_at_diabetes_diagnosis=x["age_at_diabetes"],
+            region=ANCHOR_REGION,
+        )
     else:
-        risk = prevent(**common, egfr=x["egfr"], bmi=x["bmi"], diabetes=bool(x["diabetes_any"]),
-                       on_antihypertensive=bool(x["on_antihypertensive"]), on_statin=x["on_statin"],
-                       hba1c=x["hba1c"], uacr=x["uacr"], outcome=key.removeprefix("prevent_"))
+        risk = prevent(
+            **common,
+            egfr=x["egfr"],
+            bmi=x["bmi"],
+            diabetes=bool(x["diabetes_any"]),
+            on_antihypertensive=bool(x["on_antihypertensive"]),
+            on_statin=x["on_statin"],
+            hba1c=x["hba1c"],
+            uacr=x["uacr"],
+            outcome=key.removeprefix("prevent_"),
+        )
     return float(_logit(risk))
 
 
@@ -235,7 +285,7 @@ def equation_factor_split(key: str, row: Mapping[str, Any]) -> tuple[float, dict
         for g in range(k):
             if mask[g]:
                 continue
-            with_g = mask[:g] + (1,) + mask[g + 1:]
+            with_g = mask[:g] + (1,) + mask[g + 1 :]
             weight = math.factorial(size) * math.factorial(k - size - 1) / math.factorial(k)
             split[keys[g]] += weight * (value[with_g] - v_without)
     return value[(0,) * k], split, groups

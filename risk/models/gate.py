@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from risk.terminology.messages import Message
+
 # The equation each model is judged against (keys of risk.models.pipeline.COMPARATORS): its anchor.
 GATE_COMPARATOR: dict[str, str] = {"cvd10": "score2_family", "hf10": "prevent_hf"}
 SLOPE_RANGE = (0.8, 1.2)
@@ -35,19 +37,49 @@ def gate(name: str, metrics: dict[str, Any]) -> dict[str, Any]:
     calibrated = SLOPE_RANGE[0] <= slope <= SLOPE_RANGE[1]
     primary = ranks_better and calibrated
     if comparator is None:
-        reason = "no published equation for this outcome; calibration " + ("acceptable" if calibrated else
-                                                                            "outside 0.8-1.2")
+        reason = "no published equation for this outcome; calibration " + (
+            "acceptable" if calibrated else "outside 0.8-1.2"
+        )
     elif diff is None:
         reason = f"too few held-out patients where {comparator} applies to compare"
     elif not ranks_better:
-        reason = (f"not better than {comparator} on the same held-out patients (delta C {diff['estimate']:+.3f}, "
-                  f"95 % CI {diff['ci'][0]:+.3f} to {diff['ci'][1]:+.3f})")
+        reason = (
+            f"not better than {comparator} on the same held-out patients (delta C {diff['estimate']:+.3f}, "
+            f"95 % CI {diff['ci'][0]:+.3f} to {diff['ci'][1]:+.3f})"
+        )
     elif not calibrated:
         reason = f"ranks better than {comparator} but calibration slope {slope:.2f} is outside 0.8-1.2"
     else:
-        reason = (f"better than {comparator} on the same held-out patients (delta C {diff['estimate']:+.3f}, "
-                  f"95 % CI {diff['ci'][0]:+.3f} to {diff['ci'][1]:+.3f}) and calibrated (slope {slope:.2f})")
-    return {"verdict": "primary" if primary else "challenger", "headline_earned": primary,
-            "comparator": comparator, "delta_c": None if diff is None else diff["estimate"],
-            "delta_c_ci": None if diff is None else diff["ci"], "calibration_slope": slope,
-            "calibration_intercept": intercept, "reason": reason}
+        reason = (
+            f"better than {comparator} on the same held-out patients (delta C {diff['estimate']:+.3f}, "
+            f"95 % CI {diff['ci'][0]:+.3f} to {diff['ci'][1]:+.3f}) and calibrated (slope {slope:.2f})"
+        )
+    return {
+        "verdict": "primary" if primary else "challenger",
+        "headline_earned": primary,
+        "comparator": comparator,
+        "delta_c": None if diff is None else diff["estimate"],
+        "delta_c_ci": None if diff is None else diff["ci"],
+        "calibration_slope": slope,
+        "calibration_intercept": intercept,
+        "reason": reason,
+    }
+
+
+def challenger_message(name: str, manifest: dict[str, Any]) -> Message | None:
+    """ "not better than SCORE2 on your data (delta C ..., 95 % CI ...)" for a challenger with held-out figures;
+    None for a primary model or one without a comparison."""
+    g = manifest.get("gate") or {}
+    if manifest.get("verdict") != "challenger" or g.get("delta_c") is None or not g.get("delta_c_ci"):
+        return None
+    equation = "score2" if g.get("comparator") == "score2_family" else g.get("comparator")
+    return Message(
+        code="model.challenger",
+        params={
+            "model": name,
+            "equation": equation,
+            "delta": g["delta_c"],
+            "low": g["delta_c_ci"][0],
+            "high": g["delta_c_ci"][1],
+        },
+    )

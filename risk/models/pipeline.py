@@ -102,12 +102,33 @@ def held_out_metrics(model: LoadedModel, ts: TrainingSet, *, all_patients: bool 
     metrics = evaluate(features=feats, labels=ts.labels[test], targets=ts.targets[test], predicted=predicted,
                        comparators=comps)
     metrics["test_index_date"] = ts.index_date.isoformat()
+    metrics["shap_sample"] = shap_sample(model, feats)
     if plot is not None:
         t = ts.targets[test]
         who = "all patients" if all_patients else "held-out patients"
         calibration_plot(t["y"].to_numpy(), t["weight"].to_numpy(), predicted, title=f"{name}: calibration on {who}",
                          path=plot)
     return metrics
+
+
+def shap_sample(model: LoadedModel, features: pd.DataFrame, *, n: int = 300, top: int = 10,
+                seed: int = 5) -> dict[str, Any]:
+    """The trees' TreeSHAP values on (up to) `n` held-out patients, for the Models page's beeswarm and dependence
+    plots: the `top` features by mean |SHAP| (empty when the model has no trees)."""
+    rows = features.sample(min(n, len(features)), random_state=seed) if len(features) else features
+    if not len(rows):
+        return {"features": [], "values": [], "shap": []}
+    contribs = model.contributions(rows)[:, :-1]
+    strength = np.abs(contribs).mean(axis=0)
+    keep = [int(j) for j in np.argsort(-strength)[:top] if strength[j] > 0]
+    x = model.array(rows)
+    return {"features": [model.features[j] for j in keep], "values": _rounded(x[:, keep]),
+            "shap": _rounded(contribs[:, keep])}
+
+
+def _rounded(a: np.ndarray) -> list[list[float | None]]:
+    """A matrix as JSON: 4 decimals, missing values as null."""
+    return [[None if not np.isfinite(v) else round(float(v), 4) for v in r] for r in a]
 
 
 def as_loaded(model: TrainedModel, folder: Path) -> LoadedModel:
