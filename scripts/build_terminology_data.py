@@ -160,6 +160,16 @@ OBS_ADDITIONS = [
     dict(code="20565-8", concept="bicarbonate", qualifier="total_co2",
          display="Carbon dioxide, total [Moles/volume] in Blood", source="LOINC-PUB, SAMPLE-R4", mark="V2+",
          note="what Synthea emits; total CO2 read as bicarbonate (see 2028-9)"),
+    # Potassium (kaliémie): gates finerenone and MRAs (issue 12). French laboratories code it with these LOINC
+    # codes (ANS 'circuit de la biologie' / bioloinc uses LOINC); mmol/L, or mEq/L (monovalent: 1 for 1).
+    dict(code="2823-3", concept="potassium", display="Potassium [Moles/volume] in Serum or Plasma",
+         source="LOINC-PUB, SAMPLE-R4", mark="V2+", note="serum or plasma potassium (kaliémie), mmol/L"),
+    dict(code="6298-4", concept="potassium", qualifier="blood", display="Potassium [Moles/volume] in Blood",
+         source="LOINC-PUB, SAMPLE-R4", mark="V2+", note="what Synthea emits (mmol/L; fhir_ecosystem.md "
+         "section 4 counts it in the R4 sample)"),
+    dict(code="39789-3", concept="potassium", qualifier="venous_blood",
+         display="Potassium [Moles/volume] in Venous blood", source="LOINC-PUB", mark="V1",
+         note="venous blood gas potassium"),
 ]
 
 SMOKING_KEYS = {

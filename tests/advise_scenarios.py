@@ -65,6 +65,8 @@ CONDITION_CODES: dict[str, tuple[str, str, str]] = {
     "atrial_fibrillation": (SNOMED, "49436004", "Atrial fibrillation"),
     "heart_failure": (SNOMED, "84114007", "Heart failure"),
     "ckd_stage_2": (ICD10, "N18.2", "Maladie rénale chronique, stade 2"),
+    "esrd": (ICD10, "Z99.2", "Dépendance envers une dialyse rénale"),
+    "kidney_transplant": (ICD10, "Z94.0", "Greffe de rein"),
 }
 
 @dataclass(frozen=True)
@@ -409,6 +411,7 @@ SCENARIOS: dict[str, Scenario] = {
                 Obs(concept="egfr", value=48),
                 Obs(concept="uacr", value=12),
                 Obs(concept="hba1c", value=52),
+                Obs(concept="potassium", value=4.6),
                 *bp(128, 74),
             ),
             expect_category="very_high",
@@ -449,7 +452,7 @@ SCENARIOS: dict[str, Scenario] = {
             diagnoses={"diabetes_type2": 2},
             observations=(Obs(concept="egfr", value=95), Obs(concept="sbp", value=126), *LIPIDS_55),
             scores={"score2_diabetes": None},
-            expect_category="unknown",
+            expect_category="moderate",  # ESC/EAS 2019 Table 4 (issue 12), not "unknown"
             expect_steps=("risk_estimate_score2_diabetes",),
         ),
         Scenario(
@@ -487,8 +490,9 @@ SCENARIOS: dict[str, Scenario] = {
                 Obs(concept="ldl", value=3.1),
             ),
             expect_category="very_high",
-            expect_steps=("nephrology_referral", "kidney_monitoring", "statin_start"),
+            expect_steps=("nephrology_referral", "kidney_monitoring", "statin_kidney_dose", "sglt2i_ckd"),
             expect_absent=(
+                "statin_start",
                 "nephrology_referral_kfre",
                 "risk_estimate_score2_op",
                 "statin_start_older_primary",
@@ -544,6 +548,19 @@ SCENARIOS: dict[str, Scenario] = {
             expect_steps=("statin_start_older_primary",),
             expect_done=("risk_estimate_score2_op",),
             expect_absent=("statin_start", "risk_estimate_score2"),
+        ),
+        Scenario(
+            name="older_primary_prevention_high_risk_2025",
+            story="78-year-old woman, SCORE2-OP 24 %, LDL-C 3.5, no CVD: ESC/EAS 2019 (>75) statin may be considered.",
+            age=78,
+            sex_male=0,
+            observations=(Obs(concept="ldl", value=3.5), *LIPIDS_55),
+            scores={"score2": 0.24},
+            guideline_set="esc_eas2025",
+            expect_category="very_high",
+            expect_steps=("statin_start_older_primary_eas",),
+            expect_done=("risk_estimate_score2_op",),
+            expect_absent=("statin_start", "statin_start_older_primary", "statin_intensify", "ezetimibe_add"),
         ),
         Scenario(
             name="elevated_bp_high_risk_2025",
@@ -612,7 +629,89 @@ SCENARIOS: dict[str, Scenario] = {
             ),
             scores={"score2": 0.01},
             expect_category="high",
-            expect_steps=("statin_start",),
+            expect_steps=("statin_start", "familial_hypercholesterolaemia"),
+        ),
+        # ---- drug safety and missing actions (issue 12)
+        Scenario(
+            name="t2d_metformin_egfr_38",
+            story="70-year-old man, type 2 diabetes on metformin and an ARB, eGFR 38, UACR 15, potassium 5.3.",
+            age=70,
+            diagnoses={"diabetes_type2": 15},
+            medications=("metformin", "arb"),
+            observations=(
+                Obs(concept="egfr", value=38),
+                Obs(concept="uacr", value=15),
+                Obs(concept="potassium", value=5.3),
+                Obs(concept="hba1c", value=50),
+            ),
+            expect_steps=("metformin_kidney_dose", "finerenone_t2d_ckd", "sglt2i_t2d"),
+            expect_absent=("potassium_high_on_mra",),
+        ),
+        Scenario(
+            name="t2d_on_dialysis",
+            story="66-year-old woman, type 2 diabetes on haemodialysis, still on metformin, no statin, LDL 3.4.",
+            age=66,
+            sex_male=0,
+            diagnoses={"diabetes_type2": 20, "esrd": 2},
+            medications=("metformin",),
+            observations=(Obs(concept="egfr", value=8), Obs(concept="ldl", value=3.4)),
+            expect_steps=("metformin_kidney_dose", "statin_kidney_dose"),
+            expect_absent=("sglt2i_t2d", "finerenone_t2d_ckd", "statin_start", "statin_start_older_primary",
+                           "nephrology_referral"),
+        ),
+        Scenario(
+            name="t2d_ckd_on_mra_potassium_high",
+            story="61-year-old man, type 2 diabetes with CKD on ramipril and finerenone, potassium 5.8.",
+            age=61,
+            diagnoses={"diabetes_type2": 9},
+            medications=("ace_inhibitor", "mineralocorticoid_antagonist", "sglt2_inhibitor"),
+            observations=(
+                Obs(concept="egfr", value=41),
+                Obs(concept="uacr", value=45),
+                Obs(concept="potassium", value=5.8),
+            ),
+            expect_steps=("potassium_high_on_mra",),
+            expect_done=("finerenone_t2d_ckd", "sglt2i_t2d"),
+        ),
+        Scenario(
+            name="ckd_albuminuria_without_diabetes",
+            story="58-year-old man, IgA nephropathy: eGFR 52, UACR 60 mg/mmol, on an ACE inhibitor, no diabetes.",
+            age=58,
+            medications=("ace_inhibitor",),
+            observations=(Obs(concept="egfr", value=52), Obs(concept="uacr", value=60)),
+            expect_steps=("sglt2i_ckd",),
+            expect_absent=("sglt2i_t2d", "finerenone_t2d_ckd"),
+        ),
+        Scenario(
+            name="kidney_transplant_recipient",
+            story="52-year-old woman with a kidney transplant, eGFR 42, UACR 25: no SGLT2 inhibitor step.",
+            age=52,
+            sex_male=0,
+            diagnoses={"kidney_transplant": 6},
+            observations=(Obs(concept="egfr", value=42), Obs(concept="uacr", value=25)),
+            expect_absent=("sglt2i_ckd", "sglt2i_hf", "sglt2i_t2d", "nephrology_referral"),
+        ),
+        Scenario(
+            name="heart_failure_without_diabetes",
+            story="64-year-old man with heart failure, no diabetes or CKD: SGLT2 inhibitor; SCORE2 does not apply.",
+            age=64,
+            diagnoses={"heart_failure": 2},
+            observations=(*bp(124, 76), *LIPIDS_55, Obs(concept="egfr", value=72)),
+            scores={"score2": None},
+            expect_steps=("sglt2i_hf",),
+            expect_absent=("sglt2i_ckd",),
+        ),
+        Scenario(
+            name="familial_hypercholesterolaemia_suspected",
+            story="38-year-old woman, LDL-C 5.6 mmol/L untreated: think of familial hypercholesterolaemia.",
+            age=38,
+            sex_male=0,
+            observations=(
+                Obs(concept="ldl", value=5.6),
+                Obs(concept="total_chol", value=7.6),
+                Obs(concept="hdl", value=1.5),
+            ),
+            expect_steps=("familial_hypercholesterolaemia",),
         ),
     ]
 }
@@ -621,12 +720,16 @@ SCENARIOS: dict[str, Scenario] = {
 TREATMENT_FLAGS = {
     "statin_start": ("on_statin",),
     "statin_start_older_primary": ("on_statin",),
+    "statin_start_older_primary_eas": ("on_statin",),
     "ezetimibe_add": ("rx_ezetimibe",),
     "pcsk9_add": ("rx_pcsk9_inhibitor",),
     "sglt2i_t2d": ("rx_sglt2_inhibitor",),
     "glp1ra_t2d_ascvd": ("rx_glp1_receptor_agonist",),
     "sglt2i_or_glp1ra_high_risk": ("rx_sglt2_inhibitor", "rx_glp1_receptor_agonist"),
     "finerenone_t2d_ckd": ("rx_mineralocorticoid_antagonist",),
+    "sglt2i_ckd": ("rx_sglt2_inhibitor",),
+    "sglt2i_hf": ("rx_sglt2_inhibitor",),
+    "statin_kidney_dose": ("on_statin",),
     "ras_blockade_diabetes_albuminuria": ("rx_ace_inhibitor", "rx_arb"),
     "antiplatelet_secondary": ("rx_antiplatelet",),
     "bp_drug_start_esc2021": ("on_antihypertensive",),
@@ -681,6 +784,15 @@ RULE_CASES: dict[str, tuple[str, str, int, str, str, str, str]] = {
         "B",
         "Consider starting a statin for primary prevention (age ≥70",
         "Envisager une statine en prévention primaire",
+    ),
+    "statin_start_older_primary_eas": (
+        "older_primary_prevention_high_risk_2025",
+        "ESC/EAS 2019 dyslipidaemias",
+        2019,
+        "IIb",
+        "B",
+        "Consider starting a statin for primary prevention (age ≥75, very high cardiovascular risk",
+        "débuter à faible dose et adapter selon la tolérance",
     ),
     "statin_intensify": (
         "primary_high_risk_on_statin_above_goal",
@@ -833,10 +945,71 @@ RULE_CASES: dict[str, tuple[str, str, int, str, str, str, str]] = {
         2023,
         "I",
         "A",
-        "Add finerenone to an ACE inhibitor or ARB (type 2 diabetes with CKD: eGFR 48 mL/min/1.73 m², "
-        "UACR 12.0 mg/mmol)",
-        "Ajouter la finérénone à un IEC ou un ARA2 (diabète de type 2 avec "
-        "maladie rénale chronique\u00a0: DFGe 48 mL/min/1,73 m², RAC 12,0 mg/mmol)",
+        "Add finerenone to the ACE inhibitor or ARB at its highest tolerated dose (type 2 diabetes with CKD: "
+        "eGFR 48 mL/min/1.73 m², UACR 12.0 mg/mmol; potassium 4.6 mmol/L ≤5.0)",
+        "Ajouter la finérénone à l'IEC ou l'ARA2 à la dose maximale tolérée (diabète de type 2 avec "
+        "maladie rénale chronique\u00a0: DFGe 48 mL/min/1,73 m², RAC 12,0 mg/mmol\u202f; kaliémie 4,6 mmol/L ≤ 5,0)",
+    ),
+    "potassium_high_on_mra": (
+        "t2d_ckd_on_mra_potassium_high",
+        "Finerenone (Kerendia) EU SmPC",
+        2022,
+        "SmPC",
+        "not graded",
+        "Potassium 5.8 mmol/L on a mineralocorticoid receptor antagonist (above 5.5): withhold finerenone",
+        "Kaliémie 5,8 mmol/L sous antagoniste des récepteurs minéralocorticoïdes (au-dessus de 5,5)\u00a0: "
+        "suspendre la finérénone",
+    ),
+    "metformin_kidney_dose": (
+        "t2d_metformin_egfr_38",
+        "Metformin EU SmPC",
+        2016,
+        "SmPC",
+        "not graded",
+        "Metformin with eGFR 38 mL/min/1.73 m² (30-44): at most 1000 mg a day, do not start it anew",
+        "Metformine avec un DFGe à 38 mL/min/1,73 m² (30-44)\u00a0: au maximum 1000 mg par jour, "
+        "ne pas l'instaurer",
+    ),
+    "sglt2i_ckd": (
+        "ckd_albuminuria_without_diabetes",
+        "KDIGO 2024 CKD",
+        2024,
+        "1",
+        "A",
+        "Start an SGLT2 inhibitor (dapagliflozin or empagliflozin) for chronic kidney disease without diabetes: "
+        "eGFR 52 mL/min/1.73 m² (≥20) with UACR 60.0 mg/mmol (≥20).",
+        "Débuter un inhibiteur de SGLT2 (dapagliflozine ou empagliflozine) pour une maladie rénale chronique "
+        "sans diabète\u00a0: DFGe 52 mL/min/1,73 m² (≥ 20) avec RAC 60,0 mg/mmol (≥ 20).",
+    ),
+    "sglt2i_hf": (
+        "heart_failure_without_diabetes",
+        "ESC 2021 heart failure and 2023 focused update",
+        2023,
+        "I",
+        "A",
+        "Heart failure: start an SGLT2 inhibitor (dapagliflozin or empagliflozin), whatever the ejection fraction",
+        "Insuffisance cardiaque\u00a0: débuter un inhibiteur de SGLT2 (dapagliflozine ou empagliflozine), quelle "
+        "que soit la fraction d'éjection",
+    ),
+    "statin_kidney_dose": (
+        "ckd_g4_a3_referral",
+        "KDIGO 2013 lipids in CKD",
+        2013,
+        "1",
+        "A",
+        "Start a statin at a moderate dose studied in CKD (atorvastatin 20 mg, rosuvastatin 10 mg or "
+        "simvastatin/ezetimibe 20/10 mg): eGFR 25 mL/min/1.73 m² is below 30",
+        "Débuter une statine à dose modérée étudiée dans la maladie rénale (atorvastatine 20 mg, rosuvastatine "
+        "10 mg ou simvastatine/ézétimibe 20/10 mg)\u00a0: DFGe 25 mL/min/1,73 m² inférieur à 30",
+    ),
+    "familial_hypercholesterolaemia": (
+        "familial_hypercholesterolaemia_suspected",
+        "ESC/EAS 2019 dyslipidaemias",
+        2019,
+        "I",
+        "C",
+        "LDL-C 5.60 mmol/L (≥4.9): look for familial hypercholesterolaemia",
+        "LDL-c 5,60 mmol/L (2,17 g/L\u202f; ≥ 4,9)\u00a0: rechercher une hypercholestérolémie familiale",
     ),
     "ras_blockade_diabetes_albuminuria": (
         "t2d_albuminuria_hypertension_without_ras",

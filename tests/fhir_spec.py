@@ -40,6 +40,7 @@ LAB_CODES: dict[str, tuple[str, str]] = {
     "height": ("8302-2", "Body height"),
     "bmi": ("39156-5", "Body mass index"),
     "glucose": ("2339-0", "Glucose [Mass/volume] in Blood"),
+    "potassium": ("2823-3", "Potassium [Moles/volume] in Serum or Plasma"),
     "sbp": ("8480-6", "Systolic blood pressure"),
     "dbp": ("8462-4", "Diastolic blood pressure"),
 }

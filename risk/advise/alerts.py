@@ -1,4 +1,5 @@
-"""Weak-signal alerts on trends: HbA1c rising, eGFR falling fast, SBP rising, weight loss in diabetes (pure).
+"""Alerts: severe blood pressure (urgent), and weak signals in trends: HbA1c rising, eGFR falling fast, SBP rising,
+weight loss in diabetes (pure).
 
 Thresholds, windows, texts and rationale are in alerts.json. A trend that the features row does not carry
 (slope NaN: fewer than two values) never alerts.
@@ -9,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from risk.advise.conditions import severe_bp
 from risk.advise.data import alert_definitions, thresholds
 from risk.advise.inputs import Features
 from risk.advise.model import Alert, TriggerInput
+from risk.advise.wording import bp_text
 from risk.i18n import Text, render
 
 Found = tuple[float, dict[str, Any], tuple[TriggerInput, ...]]  # (signal value, text values, inputs)
@@ -68,7 +71,17 @@ def _weight_loss(f: Features, cfg: dict[str, Any]) -> Found | None:
     )
 
 
+def _severe_bp(f: Features, cfg: dict[str, Any]) -> Found | None:
+    component, used = severe_bp(f)
+    sbp = f.num("sbp")
+    if component is None or sbp is None:
+        return None
+    params = {"bp": bp_text(f), "date": f.date_of("sbp"), "component": component}
+    return sbp, params, (f.trigger("sbp"), f.trigger("dbp"))
+
+
 CHECKS: dict[str, Check] = {
+    "bp_severe": _severe_bp,
     "hba1c_rising": _hba1c_rising,
     "egfr_rapid_decline": _egfr_falling,
     "sbp_rising": _sbp_rising,

@@ -17,9 +17,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from risk.advise import kidney
-from risk.advise.conditions import markedly_elevated, severe_target_organ_damage
+from risk.advise.conditions import diabetes_esc_eas2019, markedly_elevated, severe_target_organ_damage
 from risk.advise.data import GUIDELINE_SETS, Guideline, guidelines, message, text, thresholds
-from risk.advise.inputs import Features, score_trigger, validated_risks
+from risk.advise.inputs import Features, outside_derivation, score_trigger, validated_risks
 from risk.advise.model import AdviceInputError, RiskCategory, TriggerInput
 from risk.advise.wording import category_label, cutoff_text, input_label, join
 from risk.i18n import Text
@@ -118,18 +118,28 @@ def _score_category(
     region: str,
     needed: tuple[str, ...],
     set_label: Text,
+    outside: bool = False,
 ) -> RiskCategory:
-    """Category from a score with a threshold set, or "unknown" naming what is missing."""
+    """Category from a score with a threshold set, or "unknown" naming what is missing or that the score lies
+    outside the population it was derived in."""
     g = guidelines()
     set_guideline = g[thresholds()["risk_threshold_sets"][set_key]["guideline"]]
     score_label = message(f"score.{score_name}")
+    if risk is not None and outside:
+        return _result(
+            category="unknown",
+            basis="outside_derivation",
+            guideline=set_guideline,
+            reason=message("reason.outside_derivation", score_label=score_label, score=risk, age=age),
+            guideline_set=guideline_set,
+            region=region,
+            score_name=score_name,
+            score_value=risk,
+            triggered_by=(score_trigger(score_name, risk), f.trigger("age")),
+        )
     if risk is None:
         missing = missing_inputs(f, needed)
-        why = (
-            message("reason.missing_list", missing=join([input_label(m) for m in missing]))
-            if missing
-            else message("reason.missing_none")
-        )
+        why = _why_not_computed(f, missing)
         return _result(
             category="unknown",
             basis="not_computable",
@@ -168,6 +178,44 @@ def _score_category(
         thresholds_used=tuple(band["cutoffs"]),
         triggered_by=(score_trigger(score_name, risk), f.trigger("age"))
         + ((f.trigger("diabetes_t2", ""),) if is_diabetes_score else ()),
+    )
+
+
+def _why_not_computed(f: Features, missing: tuple[str, ...]) -> Text:
+    if f.yes("prior_hf"):  # SCORE2 and SCORE2-OP exclude heart failure: not applicable, not "missing"
+        return message("reason.not_applicable_hf")
+    if missing:
+        return message("reason.missing_list", missing=join([input_label(m) for m in missing]))
+    return message("reason.missing_none")
+
+
+def _diabetes_table(
+    f: Features,
+    kind: str,
+    *,
+    guideline_set: str,
+    region: str,
+    prefix: Text | None = None,
+    missing: tuple[str, ...] = (),
+) -> RiskCategory:
+    """ESC/EAS 2019 Table 4 when no diabetes score applies: at least moderate, never "unknown" nor low."""
+    category, why, used = diabetes_esc_eas2019(f, type1=kind == "t1")
+    reason = message(
+        "reason.diabetes_table",
+        kind=message(f"dm.kind.{kind}"),
+        prefix=prefix or Text(en="", fr=""),
+        category=category_label(category),
+        why=why,
+    )
+    return _result(
+        category=category,
+        basis="diabetes_table",
+        guideline=guidelines()["esc_eas2019_lipids"],
+        reason=reason,
+        triggered_by=tuple(used),
+        missing=missing,
+        guideline_set=guideline_set,
+        region=region,
     )
 
 
@@ -214,24 +262,27 @@ def risk_category(
         if age is None:
             return _unknown("reason.unknown_no_age", g["esc2023_diabetes"], ("age",), **common)
         if age < ages["score2_diabetes_min"]:
-            return _unknown("reason.unknown_t2d_under_40", g["esc2023_diabetes"], (), age=age, **common)
+            return _diabetes_table(f, "t2", prefix=message("dm.prefix.under_40", age=age), **common)
         if age < ages["score2_diabetes_below"]:
-            return _score_category(
+            scored = _score_category(
                 f,
                 score_name="score2_diabetes",
                 risk=risks.get("score2_diabetes"),
                 set_key="esc2023_score2_diabetes",
                 age=age,
+                outside=outside_derivation((scores or {}).get("score2_diabetes")),
                 reason_key="reason.score2_diabetes",
                 needed=SCORE2_DIABETES_INPUTS,
                 set_label=set_label,
                 **common,
             )
+            return scored if scored.known else _t2d_without_score(f, scored, common)
         name = "score2_op" if risks.get("score2_op") is not None else "score2"
-        return _score_category(
+        scored = _score_category(
             f,
             score_name="score2_op",
             risk=risks.get(name),
+            outside=outside_derivation((scores or {}).get(name)),
             set_key=set_cfg["risk_thresholds"],
             age=age,
             reason_key="reason.score2_op_diabetes",
@@ -239,10 +290,11 @@ def risk_category(
             set_label=set_label,
             **common,
         )
+        return scored if scored.known else _t2d_without_score(f, scored, common)
     if f.yes("diabetes_t1"):
-        return _unknown("reason.unknown_t1d", g["esc2023_diabetes"], (), **common)
+        return _diabetes_table(f, "t1", **common)
     if f.yes("diabetes_any"):
-        return _unknown("reason.unknown_diabetes_type", g["esc2023_diabetes"], (), **common)
+        return _diabetes_table(f, "unknown", **common)
 
     ks = kidney.stage(f)
     esc_from_colour = thresholds()["kdigo"]["esc_category_from_colour"]
@@ -269,14 +321,15 @@ def risk_category(
         return _unknown("reason.unknown_under_40", g["esc2021_prevention"], (), age=age, **common)
     if age >= ages["score2_op_min"]:
         name = "score2_op"
-        risk = risks.get("score2_op") if risks.get("score2_op") is not None else risks.get("score2")
-        needed = SCORE2_OP_INPUTS
+        source = "score2_op" if risks.get("score2_op") is not None else "score2"
+        risk, needed = risks.get(source), SCORE2_OP_INPUTS
     else:
-        name, risk, needed = "score2", risks.get("score2"), SCORE2_INPUTS
+        name, source, risk, needed = "score2", "score2", risks.get("score2"), SCORE2_INPUTS
     result = _score_category(
         f,
         score_name=name,
         risk=risk,
+        outside=outside_derivation((scores or {}).get(source)),
         set_key=set_cfg["risk_thresholds"],
         age=age,
         reason_key="reason.score",
@@ -325,3 +378,14 @@ def _unknown(
         region=region,
         missing=missing,
     )
+
+
+def _t2d_without_score(f: Features, scored: RiskCategory, common: dict[str, str]) -> RiskCategory:
+    """Type 2 diabetes whose score cannot be computed (no HbA1c, ...): the ESC/EAS 2019 table, naming what is
+    missing so that the risk-estimation step still asks for it."""
+    prefix = message(
+        "dm.prefix.score_missing",
+        score_label=message(f"score.{scored.score_name}"),
+        missing=_why_not_computed(f, scored.missing),
+    )
+    return _diabetes_table(f, "t2", prefix=prefix, missing=scored.missing, **common)

@@ -12,6 +12,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from risk.advise.model import ACTIONS, DECIDING_ACTIONS
 from risk.i18n import Catalogue, Text, render
 
 
@@ -45,6 +46,10 @@ class Rule:
     source: str | None = None
     # Text variants graded differently in the guideline than the rule as a whole: variant -> (class, level).
     variant_grading: dict[str, tuple[str, str]] = field(default_factory=dict)
+    action: str = "assess"  # what the step does (model.ACTIONS); start/intensify are never driven by stale values
+    # For start/intensify rules: what the clinician decides once the value is re-measured ("whether to start a
+    # statin"), used in "re-measure X before deciding ..." when X is too old.
+    decision: Text | None = None
 
     def grading(self, variant: str) -> tuple[str, str]:
         """Class and level of evidence of the recommendation behind this text variant."""
@@ -60,6 +65,7 @@ CATEGORIES = (
     "antithrombotic",
     "diabetes",
     "kidney",
+    "heart_failure",
 )
 
 
@@ -126,11 +132,15 @@ def rules() -> tuple[Rule, ...]:
         source = raw.get("source")
         if source is not None and not (isinstance(source, str) and source.strip()):
             raise ValueError(f"rules.json: rule {rid!r} has an empty or non-text 'source'")
-        texts = {
-            name: Text.from_mapping(t, where=f"rules.json:{rid}:{name}") for name, t in raw["texts"].items()
-        }
+        texts = {name: Text.from_mapping(t, where=f"rules.json:{rid}:{name}") for name, t in raw["texts"].items()}
         if "default" not in texts:
             raise ValueError(f"rules.json: rule {rid!r} has no default text")
+        action = raw.get("action")
+        if action not in ACTIONS:
+            raise ValueError(f"rules.json: rule {rid!r} has no valid 'action' ({', '.join(ACTIONS)}): {action!r}")
+        decision = raw.get("decision")
+        if action in DECIDING_ACTIONS and not isinstance(decision, dict):
+            raise ValueError(f"rules.json: {action} rule {rid!r} lacks its 'decision' text (en, fr)")
         variant_grading: dict[str, tuple[str, str]] = {}
         for variant, grade in raw.get("variant_grading", {}).items():
             graded = all(str(grade.get(k, "")).strip() for k in ("class", "level"))
@@ -151,6 +161,8 @@ def rules() -> tuple[Rule, ...]:
                 texts=texts,
                 source=source,
                 variant_grading=variant_grading,
+                action=action,
+                decision=Text.from_mapping(decision, where=f"rules.json:{rid}:decision") if decision else None,
             )
         )
     for rule in out:
@@ -158,6 +170,12 @@ def rules() -> tuple[Rule, ...]:
         if unknown:
             raise ValueError(f"rules.json: rule {rule.id!r} is suppressed by unknown rules {sorted(unknown)}")
     return tuple(out)
+
+
+def ldl_goal(category: str) -> float | None:
+    """The LDL-C goal (mmol/L) of an ESC risk category (ESC/EAS 2019, unchanged in 2025); None when unknown."""
+    goal = thresholds()["ldl_goals"].get(category)
+    return None if goal is None else float(goal["goal"])
 
 
 def message(key: str, **params: Any) -> Text:

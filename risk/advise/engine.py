@@ -8,15 +8,23 @@ steps of the matching domain so that the clinician sees both.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
+from datetime import date
 from typing import Any
 
 from risk.advise import kidney, steps_cardio, steps_metabolic  # noqa: F401  (registers the rule functions)
 from risk.advise.category import check_guideline_set, check_region, risk_category
-from risk.advise.data import CATEGORIES, Rule, rules
+from risk.advise.data import CATEGORIES, Rule, message, rules
 from risk.advise.inputs import Features, score_trigger, validated_risks
-from risk.advise.model import AdviceInputError, NextStep, TriggerInput
+from risk.advise.model import DECIDING_ACTIONS, AdviceInputError, NextStep, TriggerInput
 from risk.advise.registry import REGISTRY, Context, Firing
-from risk.i18n import render
+from risk.advise.wording import join
+from risk.i18n import Text, render
+from risk.terminology.concepts import MEASUREMENT_CONCEPTS, STALE_AFTER_DAYS
+
+# Triggers that name a feature derived from a measurement concept (their date is that observation's).
+TRIGGER_CONCEPT = {"smoking_current": "smoking_status"}
+DEFAULT_STALE_DAYS = 365  # a measurement without its own limit: yearly (the shortest limit of STALE_AFTER_DAYS)
 
 # Which model predictions are shown beside which step categories.
 MODEL_CONTEXT: dict[str, tuple[str, ...]] = {
@@ -27,6 +35,7 @@ MODEL_CONTEXT: dict[str, tuple[str, ...]] = {
     "antithrombotic": ("cvd10",),
     "diabetes": ("cvd10", "hf10"),
     "kidney": ("ckd5",),
+    "heart_failure": ("hf10",),
 }
 
 
@@ -40,18 +49,97 @@ def check_registry() -> None:
         )
 
 
-def _build(rule: Rule, firing: Firing, context: tuple[TriggerInput, ...]) -> NextStep:
-    variant = "done" if firing.already_done else firing.variant
+def acted_on(firing: Firing) -> tuple[TriggerInput, ...]:
+    """The dated measurements a step acts on: ``firing.acts_on`` when the rule says, else every dated
+    measurement among its triggers (scores, flags and diagnoses are not measurements and never go stale)."""
+    chosen = firing.triggered_by if firing.acts_on is None else firing.acts_on
+    out: dict[str, TriggerInput] = {}
+    for t in chosen:
+        if measured_concept(t) in MEASUREMENT_CONCEPTS and t.date is not None and t.value is not None:
+            out.setdefault(t.name, t)
+    return tuple(out.values())
+
+
+def measured_concept(t: TriggerInput) -> str:
+    """The measurement concept behind a trigger (a smoking flag is the smoking status observation)."""
+    return TRIGGER_CONCEPT.get(t.name, t.name)
+
+
+def is_stale(t: TriggerInput, as_of: date | None) -> bool:
+    """Older than its concept's staleness limit (risk.terminology.concepts.STALE_AFTER_DAYS) at the index date."""
+    if as_of is None or t.date is None:
+        return False
+    return (as_of - t.date).days > STALE_AFTER_DAYS.get(measured_concept(t), DEFAULT_STALE_DAYS)
+
+
+def _label(t: TriggerInput) -> Text:
+    c = MEASUREMENT_CONCEPTS[measured_concept(t)]
+    return Text(en=_in_sentence(c.label_en), fr=_in_sentence(c.label_fr))
+
+
+def _in_sentence(label: str) -> str:
+    """A label inside a sentence: "Systolic BP" -> "systolic BP"; "LDL cholesterol", "HbA1c" stay as written."""
+    word = label.split(" ", 1)[0].split("-", 1)[0]
+    return label[0].lower() + label[1:] if len(word) > 1 and word[1:].islower() else label
+
+
+def _dated_list(inputs: tuple[TriggerInput, ...], key: str, stale: tuple[TriggerInput, ...] = ()) -> Text:
+    """ "Systolic BP, Diastolic BP on 2 Mar 2021; LDL cholesterol on 9 Sep 2019 (stale)": one group per date."""
+    by_day: dict[date, list[TriggerInput]] = {}
+    for t in inputs:
+        by_day.setdefault(t.date, []).append(t)  # type: ignore[arg-type]
+    parts = [
+        message(
+            key,
+            inputs=join([_label(t) for t in group]),
+            date=day,
+            stale=message("step.stale_mark") if any(t in stale for t in group) else "",
+        )
+        for day, group in by_day.items()
+    ]
+    return Text(en="; ".join(p.en for p in parts), fr=" ; ".join(p.fr for p in parts))
+
+
+def dated_step(
+    rule: Rule, firing: Firing, variant: str, as_of: date | None
+) -> tuple[Text, tuple[TriggerInput, ...], tuple[TriggerInput, ...]]:
+    """The step's text with the date of every value it acts on; a start or intensify step whose value is older
+    than its staleness limit becomes "re-measure X (last on DATE) before deciding ..." (one place for every rule).
+
+    A rule declares the values it acts on by putting them, dated, in ``Firing.triggered_by`` (``ctx.f.trigger``
+    dates a measurement), or explicitly in ``Firing.acts_on``; its "action" in rules.json says whether it starts
+    or intensifies a treatment.
+    """
+    template = rule.texts[variant]
+    text = Text(en=render(template.en, "en", **firing.params), fr=render(template.fr, "fr", **firing.params))
+    acts_on = acted_on(firing)
+    stale = tuple(t for t in acts_on if is_stale(t, as_of))
+    if stale and rule.action in DECIDING_ACTIONS and not firing.already_done:
+        assert rule.decision is not None  # checked when rules.json is loaded
+        return (
+            message("step.remeasure", inputs=_dated_list(stale, "step.last_on"), decision=rule.decision),
+            acts_on,
+            stale,
+        )
+    if not acts_on:
+        return text, acts_on, stale
+    dates = message("step.measured", inputs=_dated_list(acts_on, "step.on_date", stale))
+    return Text(en=f"{text.en} {dates.en}", fr=f"{text.fr} {dates.fr}"), acts_on, stale
+
+
+def _build(rule: Rule, firing: Firing, context: tuple[TriggerInput, ...], as_of: date | None) -> NextStep:
+    # "done" replaces the action text; a rule that names another variant for a step in place keeps it
+    variant = "done" if firing.already_done and firing.variant == "default" else firing.variant
     if variant not in rule.texts:
         raise AdviceInputError(f"rule {rule.id!r} has no {variant!r} text in rules.json")
-    template = rule.texts[variant]
+    text, acts_on, stale = dated_step(rule, firing, variant, as_of)
     recommendation_class, evidence_level = rule.grading(variant)
-    return NextStep(
+    step = NextStep(
         id=rule.id,
         category=rule.category,
         priority=rule.priority,
-        text_en=render(template.en, "en", **firing.params),
-        text_fr=render(template.fr, "fr", **firing.params),
+        text_en=text.en,
+        text_fr=text.fr,
         guideline=rule.guideline.short,
         year=rule.guideline.year,
         recommendation_class=recommendation_class,
@@ -61,7 +149,15 @@ def _build(rule: Rule, firing: Firing, context: tuple[TriggerInput, ...]) -> Nex
         reference=rule.guideline.citation,
         confidence=rule.confidence,
         context=context,
+        action=rule.action,
+        acts_on=acts_on,
+        stale=stale,
     )
+    if step.remeasure:  # a re-measurement is not the graded recommendation; the decision after it will be
+        step = replace(
+            step, recommendation_class="not graded", evidence_level="not graded", priority=max(step.priority, 2)
+        )
+    return step
 
 
 def next_steps(
@@ -101,7 +197,7 @@ def next_steps(
             for name in MODEL_CONTEXT[rule.category]
             if ctx.models.get(name) is not None
         )
-        steps.append(_build(rule, firing, context))
+        steps.append(_build(rule, firing, context, f.as_of))
     order = {rule.id: i for i, rule in enumerate(rules())}
     steps.sort(key=lambda s: (s.already_done, s.priority, CATEGORIES.index(s.category), order[s.id]))
     return steps

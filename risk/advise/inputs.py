@@ -78,3 +78,15 @@ def validated_risks(objects: Mapping[str, Any] | None, *, what: str) -> dict[str
 def score_trigger(name: str, risk: float | None) -> TriggerInput:
     """A score as a TriggerInput in percent (unit "%"), which is how it is shown."""
     return TriggerInput(name=name, value=None if risk is None else round(risk * 100.0, 4), unit="%")
+
+
+DERIVATION_CODES = ("range.derivation.above", "range.derivation.below")
+
+
+def outside_derivation(obj: Any) -> bool:
+    """The equation was computed outside the population it was derived in (e.g. SCORE2-OP beyond 89 years).
+
+    Such a number is shown for information with its warning, but never sets a category or a headline: nothing
+    says the risk it gives is right (project issue 12). Stand-ins without ``warning_messages`` are inside.
+    """
+    return any(getattr(m, "code", None) in DERIVATION_CODES for m in getattr(obj, "warning_messages", None) or ())

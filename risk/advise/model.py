@@ -19,6 +19,11 @@ class AdviceInputError(RiskError):
     code = ExitCode.INTERNAL
 
 
+# Actions that change treatment: a stale value must never drive them (project issue 12).
+DECIDING_ACTIONS = ("start", "intensify")
+ACTIONS = (*DECIDING_ACTIONS, "lifestyle", "monitor", "refer", "assess", "advise")
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class TriggerInput:
     """One input behind a step: a feature, a score or a model prediction."""
@@ -34,7 +39,7 @@ class NextStep:
     """A guideline-linked action for this patient, or one already in place (``already_done``)."""
 
     id: str  # rule id in rules.json
-    category: str  # risk_assessment, lipids, blood_pressure, smoking, antithrombotic, diabetes, kidney
+    category: str  # risk_assessment, lipids, blood_pressure, smoking, antithrombotic, diabetes, kidney, heart_failure
     priority: int  # 1 act now, 2 optimise, 3 assess / lifestyle / monitor
     text_en: str
     text_fr: str
@@ -45,8 +50,16 @@ class NextStep:
     triggered_by: tuple[TriggerInput, ...]
     already_done: bool = False  # the patient already receives it: shown, never offered again
     reference: str = ""  # full citation with DOI
-    confidence: str = ""  # V2+ / V1 / M: how well the grading was checked (M = verify in the PDF)
+    confidence: str = ""  # V2+ / V1 / M: how well the grading was checked (M = verify in the PDF); never shown
     context: tuple[TriggerInput, ...] = ()  # model predictions shown beside the step; they never trigger it
+    action: str = "assess"  # rules.json "action": start, intensify, lifestyle, monitor, refer, assess, advise
+    acts_on: tuple[TriggerInput, ...] = ()  # the dated measurements the step acts on (their dates are in the text)
+    stale: tuple[TriggerInput, ...] = ()  # those of acts_on older than their staleness limit at the index date
+
+    @property
+    def remeasure(self) -> bool:
+        """A start/intensify step turned into "re-measure X before deciding" because X is too old."""
+        return bool(self.stale) and self.action in DECIDING_ACTIONS and not self.already_done
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from risk.advise import kidney
-from risk.advise.data import thresholds
+from risk.advise.data import ldl_goal, thresholds
 from risk.advise.inputs import Features
 from risk.advise.model import RiskCategory, TriggerInput
 
@@ -50,8 +50,7 @@ class Context:
         return not (self.cvd or self.diabetes or self.kidney_risk_category)
 
     def ldl_goal(self) -> float | None:
-        goal = thresholds()["ldl_goals"].get(self.category.category)
-        return None if goal is None else float(goal["goal"])
+        return ldl_goal(self.category.category)
 
     def category_triggers(self) -> tuple[TriggerInput, ...]:
         return self.category.triggered_by
@@ -63,6 +62,10 @@ class Firing:
     params: dict[str, Any] = field(default_factory=dict)
     variant: str = "default"  # text variant in rules.json; "done" is used when already_done
     already_done: bool = False
+    # The measurements the action rests on. None (the default): every dated measurement in `triggered_by`.
+    # The engine prints their dates in the step and turns a start/intensify step whose value is stale into
+    # "re-measure X (last on DATE) before deciding" (risk.advise.engine.dated_step).
+    acts_on: tuple[TriggerInput, ...] | None = None
 
 
 RuleFunction = Callable[[Context], Firing | None]

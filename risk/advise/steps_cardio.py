@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from risk.advise.category import band_for, categorise
+from risk.advise.conditions import severe_bp
 from risk.advise.data import message, text, thresholds
 from risk.advise.inputs import score_trigger
 from risk.advise.model import TriggerInput
@@ -18,6 +19,11 @@ from risk.advise.wording import bp_text, category_label, input_label, join
 from risk.i18n import Text
 
 HIGH = ("high", "very_high")
+# The measured inputs of each score (their dates are printed with the risk estimate).
+SCORE_INPUTS = {
+    "score2": ("sbp", "total_chol", "hdl"),
+    "score2_diabetes": ("sbp", "total_chol", "hdl", "hba1c", "egfr"),
+}
 ANTICOAGULANTS = ("rx_anticoagulant_vka", "rx_anticoagulant_doac", "rx_anticoagulant_parenteral")
 
 
@@ -30,19 +36,24 @@ def _estimate(ctx: Context, score_names: tuple[str, ...]) -> Firing | None:
     age = ctx.f.num("age")
     shown = score_names[0]
     if risk is None:
+        if ctx.f.yes("prior_hf"):  # SCORE2/-OP were derived without heart failure: not applicable, not "failed"
+            return Firing(triggered_by=(ctx.f.trigger("prior_hf", ""),), variant="not_applicable_hf")
         missing = ctx.category.missing
         if not missing:
             return Firing(triggered_by=(score_trigger(shown, None),), variant="failed")
         return Firing(
             triggered_by=tuple(
-                ctx.f.trigger(m, "")
-                if m in ("sex_male", "smoking_current", "diabetes_any")
-                else ctx.f.trigger(m)
+                ctx.f.trigger(m, "") if m in ("sex_male", "smoking_current", "diabetes_any") else ctx.f.trigger(m)
                 for m in missing
             ),
             params={"missing": join([input_label(m) for m in missing])},
         )
     params: dict[str, Any] = {"score": risk, "region": message(f"region.{ctx.region}")}
+    inputs = SCORE_INPUTS["score2_diabetes" if shown == "score2_diabetes" else "score2"]
+    acts_on = tuple(ctx.f.trigger(k) for k in inputs)
+    if ctx.category.basis == "outside_derivation":  # shown for information, sets no category (project issue 12)
+        return Firing(triggered_by=(score_trigger(shown, risk), ctx.f.trigger("age")), params=params,
+                      variant="outside", already_done=True, acts_on=acts_on)
     if shown == "score2_diabetes":
         params["category"] = category_label(categorise("esc2023_score2_diabetes", age or 0.0, risk))
     else:
@@ -50,7 +61,10 @@ def _estimate(ctx: Context, score_names: tuple[str, ...]) -> Firing | None:
         params["category"] = category_label(categorise(set_key, age or 0.0, risk))
         params["band"] = text(band_for(set_key, age or 0.0)["label"])
     return Firing(
-        triggered_by=(score_trigger(shown, risk), ctx.f.trigger("age")), params=params, already_done=True
+        triggered_by=(score_trigger(shown, risk), ctx.f.trigger("age")),
+        params=params,
+        already_done=True,
+        acts_on=acts_on,  # the measurements the score was computed from
     )
 
 
@@ -100,8 +114,12 @@ def _lipid_params(ctx: Context, goal: float, ldl: float | None) -> dict[str, Any
 
 
 def _older_primary(ctx: Context) -> bool:
-    age = ctx.f.num("age")
-    return age is not None and age >= 70 and ctx.apparently_healthy
+    """Primary prevention at an age where a statin is only considered, at a low dose (thresholds.json
+    "older_primary_statin": 70 with ESC 2021, 75 with ESC/EAS 2019-2025, 70 with diabetes)."""
+    age, cfg = ctx.f.num("age"), thresholds()["older_primary_statin"]
+    if age is None or ctx.cvd or ctx.kidney_risk_category:
+        return False
+    return age >= (cfg["with_diabetes"] if ctx.diabetes else cfg[ctx.guideline_set])
 
 
 @rule("statin_start")
@@ -125,6 +143,7 @@ def _statin_start(ctx: Context) -> Firing | None:
 
 
 @rule("statin_start_older_primary")
+@rule("statin_start_older_primary_eas")
 def _statin_older(ctx: Context) -> Firing | None:
     if ctx.category.category not in HIGH or not _older_primary(ctx):
         return None
@@ -132,16 +151,24 @@ def _statin_older(ctx: Context) -> Firing | None:
     assert goal is not None
     ldl = ctx.f.num("ldl")
     triggers = (*ctx.category_triggers(), ctx.f.trigger("ldl"), ctx.f.trigger("on_statin", ""))
+    params = _lipid_params(ctx, goal, ldl) | {"age_from": _older_from(ctx)}
     if ctx.f.yes("on_statin"):
-        return Firing(triggered_by=triggers, params=_lipid_params(ctx, goal, ldl), already_done=True)
+        return Firing(triggered_by=triggers, params=params, already_done=True)
     if ldl is not None and ldl >= goal:
-        return Firing(triggered_by=triggers, params=_lipid_params(ctx, goal, ldl))
+        return Firing(triggered_by=triggers, params=params)
     return None
 
 
+def _older_from(ctx: Context) -> int:
+    cfg = thresholds()["older_primary_statin"]
+    return int(cfg["with_diabetes"] if ctx.diabetes else cfg[ctx.guideline_set])
+
+
 def _above_goal_on_statin(ctx: Context) -> tuple[float, float] | None:
+    """LDL-C above goal on a statin; never in older primary prevention, where the statin is kept at the dose
+    tolerated (no maximal dose, no ezetimibe: ESC/EAS 2019 section 9.1, ESC 2021 section 4.6.4)."""
     goal, ldl = ctx.ldl_goal(), ctx.f.num("ldl")
-    if goal is None or ldl is None or not ctx.f.yes("on_statin") or ldl < goal:
+    if goal is None or ldl is None or not ctx.f.yes("on_statin") or ldl < goal or _older_primary(ctx):
         return None
     return ldl, goal
 
@@ -200,9 +227,7 @@ def _lipid_lifestyle(ctx: Context) -> Firing | None:
         or ctx.f.yes("on_statin")
     ):
         return None
-    return Firing(
-        triggered_by=(*ctx.category_triggers(), ctx.f.trigger("ldl")), params=_lipid_params(ctx, goal, ldl)
-    )
+    return Firing(triggered_by=(*ctx.category_triggers(), ctx.f.trigger("ldl")), params=_lipid_params(ctx, goal, ldl))
 
 
 # ---------------------------------------------------------------- blood pressure
@@ -248,6 +273,10 @@ def _bp_start_2021(ctx: Context) -> Firing | None:
     if bp is None or not _at_least(bp, cfg["grade1"]):
         return None
     variant = "grade1"  # ESC 2021: grade 1 treated on CVD risk, lifetime benefit and HMOD (I C); grade >=2 (I A)
+    severe, used = severe_bp(ctx.f)
+    if severe is not None:  # >=180/110: treat promptly, never "confirm out of office first"
+        return Firing(triggered_by=_bp_triggers(ctx), params={"bp": bp_text(ctx.f), "severe": severe},
+                      variant="urgent", acts_on=tuple(used))
     if _at_least(bp, cfg["grade2"]):
         reason, variant = message("bp.grade2"), "default"
     elif ctx.category.category in HIGH:
@@ -288,12 +317,24 @@ def _above_target(ctx: Context, key: str, *, diastolic_variant: bool = False) ->
     sbp, dbp = bp
     sbp_above = sbp > target["sbp_max"]
     dbp_above = dbp is not None and dbp > target["dbp_max"]
+    severe, _used = severe_bp(ctx.f)
+    variant = "diastolic" if diastolic_variant and dbp_above and not sbp_above else "default"
+    if severe is not None:
+        variant = "urgent"
+    elif _very_old_bp(ctx, key) and variant == "default" and (sbp_above or dbp_above):
+        variant = "very_old"
     return Firing(
         triggered_by=(*_bp_triggers(ctx), ctx.f.trigger("age")),
-        params={"bp": bp_text(ctx.f), "target": text(target["label"])},
-        variant="diastolic" if diastolic_variant and dbp_above and not sbp_above else "default",
+        params={"bp": bp_text(ctx.f), "target": text(target["label"]), "severe": severe or ""},
+        variant=variant,
         already_done=not (sbp_above or dbp_above),
     )
+
+
+def _very_old_bp(ctx: Context, key: str) -> bool:
+    """From 85 the ESC 2024 wording applies: as low as reasonably achievable, monotherapy first."""
+    age, start = ctx.f.num("age"), thresholds()["bp"][key].get("very_old_from")
+    return age is not None and start is not None and age >= start
 
 
 @rule("bp_above_target_esc2021")
@@ -311,7 +352,12 @@ def _bp_start_2024(ctx: Context) -> Firing | None:
     bp = _untreated_bp(ctx)
     if bp is None or not _at_least(bp, thresholds()["bp"]["esc2024"]["hypertension"]):
         return None
-    return Firing(triggered_by=_bp_triggers(ctx), params={"bp": bp_text(ctx.f)})
+    severe, used = severe_bp(ctx.f)
+    if severe is not None:  # >=180/110: treat promptly, never "confirm out of office first"
+        return Firing(triggered_by=_bp_triggers(ctx), params={"bp": bp_text(ctx.f), "severe": severe},
+                      variant="urgent", acts_on=tuple(used))
+    variant = "very_old" if _very_old_bp(ctx, "esc2024") else "default"
+    return Firing(triggered_by=_bp_triggers(ctx), params={"bp": bp_text(ctx.f)}, variant=variant)
 
 
 @rule("bp_elevated_esc2024")
@@ -319,6 +365,8 @@ def _bp_elevated_2024(ctx: Context) -> Firing | None:
     cfg = thresholds()["bp"]["esc2024"]
     bp = _untreated_bp(ctx)
     if bp is None or _at_least(bp, cfg["hypertension"]) or not _at_least(bp, cfg["elevated_treat"]):
+        return None
+    if _very_old_bp(ctx, "esc2024"):  # from 85, drug treatment only from 140/90 (ESC 2024, older people)
         return None
     risk = ctx.category.score_value
     if conditions := _conditions(ctx, moderate_ckd_only=True):

@@ -18,6 +18,7 @@ import pandas as pd
 from risk import advise
 from risk.advise import Alert, CareGap, NextStep, RiskCategory
 from risk.advise.agreement import CategoryDisagreement, cvd_category_disagreement
+from risk.advise.inputs import outside_derivation
 from risk.assess.scores import Scores, score_one
 from risk.assess.snapshot import PatientSnapshot
 from risk.equations import RESULT_KEYS, EquationResult, score2_family, score2_risk_age
@@ -148,10 +149,11 @@ def choose_headline(scores: Scores, models: Mapping[str, LoadedModel],
             peer = peers.get(name)
             return Headline(name=name, kind="model", risk=m.risk, interval=m.interval,
                             horizon_years=m.horizon_years, peer_risk=peer.peer_risk if peer else None)
-    name = score2_family(scores.equations) or next(
-        (n for n in FALLBACK_EQUATIONS if scores.equations.get(n) is not None and scores.equations[n].risk is not None),
-        None)
-    if name is None:
+    family = score2_family(scores.equations)
+    name = family if family is not None and not outside_derivation(scores.equations[family]) else next(
+        (n for n in FALLBACK_EQUATIONS if scores.equations.get(n) is not None and scores.equations[n].risk is not None
+         and not outside_derivation(scores.equations[n])), None)
+    if name is None:  # an equation outside its derivation population is shown with its warning, never headlined
         return None
     peer = peers.get(name)
     return Headline(name=name, kind="equation", risk=float(scores.equations[name].risk), interval=None,
@@ -199,7 +201,9 @@ def assess(snap: PatientSnapshot, models: Mapping[str, LoadedModel], *, region: 
     category = advise.risk_category(features, scores.equations, guideline_set=guideline_set)
     read = FeatureRow(row)
     headline = choose_headline(scores, models, peers)
-    scenarios = what_if(frame, models, model_risks, region=region, reference=headline.risk if headline else None)
+    scenarios = what_if(frame, models, model_risks, region=region, reference=headline.risk if headline else None,
+                        reference_name=headline.name if headline else None,
+                        ldl_target=advise.ldl_goal(category.category))
     return Assessment(
         snapshot=snap, scores=scores, headline=headline, category=category,
         explanations=explanations, what_if=scenarios, peers=peers,

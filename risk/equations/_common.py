@@ -159,5 +159,5 @@ def range_issue(
 
 
 # English names of the equations in range reasons (risk.i18n.labels.EQUATION_NAMES words them for the reader).
-_EQUATION_NAMES = {"prevent": "PREVENT", "score2": "SCORE2", "score2_op": "SCORE2-OP",
+_EQUATION_NAMES = {"prevent": "PREVENT", "qrisk3": "QRISK3", "score2": "SCORE2", "score2_op": "SCORE2-OP",
                    "score2_diabetes": "SCORE2-Diabetes"}

@@ -13,6 +13,7 @@ from risk.equations._common import RangeIssue
 from risk.equations.ckd_epi import ckd_epi_2021_range_issues
 from risk.equations.kfre import kfre_range_issues
 from risk.equations.prevent import prevent_range_issues
+from risk.equations.qrisk3 import qrisk3_range_issues
 from risk.equations.score2 import score2_range_issues
 from risk.equations.score2_diabetes import score2_diabetes_range_issues
 
@@ -21,6 +22,7 @@ _CHECKERS: dict[str, Callable[..., list[RangeIssue]]] = {
     "score2_op": score2_range_issues,
     "score2_diabetes": score2_diabetes_range_issues,
     "prevent": prevent_range_issues,
+    "qrisk3": qrisk3_range_issues,
     "kfre": kfre_range_issues,
     "ckd_epi_2021": ckd_epi_2021_range_issues,
 }

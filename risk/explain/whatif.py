@@ -19,9 +19,9 @@ from risk.i18n.lab_units import LabUnit, from_lab, to_lab
 from risk.models.registry import LoadedModel
 from risk.terminology.messages import Message
 
-# Targets (canonical units) with their source.
+# Targets (canonical units) with their source. The LDL-C target is the patient's own goal, given by the caller from
+# the ESC risk category (risk.advise.ldl_goal: ESC/EAS 2019, 1.4 / 1.8 / 2.6 / 3.0 mmol/L); no goal, no LDL scenario.
 SBP_TARGET = 130.0  # ESC 2021 prevention / ESC 2024 hypertension: treat to 120-130 mmHg if tolerated
-LDL_TARGETS = {"very_high": 1.4, "high": 1.8, "moderate": 2.6}  # ESC/EAS 2019 (mmol/L)
 HBA1C_TARGET = 53.0  # mmol/mol (7.0 %), ADA 2025 / ESC 2023 usual target
 BMI_TARGET = 25.0  # WHO upper limit of normal weight
 
@@ -29,6 +29,15 @@ BMI_TARGET = 25.0  # WHO upper limit of normal weight
 CTT_RRR_PER_MMOL = 0.22  # CTT Collaboration, Lancet 2010;376:1670: major vascular events -22 % per 1 mmol/L LDL
 BPLTTC_RRR_PER_10MMHG = 0.20  # Ettehad et al., Lancet 2016;387:957: major CVD events -20 % per 10 mmHg SBP
 SMOKING_CESSATION_RRR = 0.36  # Critchley & Capewell, JAMA 2003;290:86: mortality RR 0.64 after quitting (CHD)
+# The trial effects are extrapolated no further than the trials went: BP trials lowered SBP by up to about 20 mmHg
+# (Ettehad 2016: effects per 10 mmHg, proportional across trials of up to ~20 mmHg); CTT 2010 projects its per-mmol/L
+# effect to reductions of 2-3 mmol/L ("about 40-50 %"). Beyond these the estimate is computed at the cap and says so.
+SBP_TRIAL_MAX_DROP = 20.0  # mmHg
+LDL_TRIAL_MAX_DROP = 3.0  # mmol/L
+# Trial relative risks are for cardiovascular events: they apply only to a cardiovascular risk (never to heart
+# failure, kidney or microvascular outcomes).
+CARDIOVASCULAR_OUTCOMES = frozenset({"cvd10", "score2", "score2_op", "score2_diabetes", "prevent_cvd",
+                                     "prevent_ascvd", "qrisk3"})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -52,8 +61,13 @@ def treatment_targets(row: pd.Series) -> dict[str, float]:
     return {"sbp": SBP_TARGET} | ({"hba1c": HBA1C_TARGET} if FeatureRow(row).yes("diabetes_any") else {})
 
 
-def scenarios(row: pd.Series, *, ldl_target: float = LDL_TARGETS["high"]) -> list[Scenario]:
-    """Modifiable factors that are away from target for this patient (nothing offered when already at target)."""
+def scenarios(row: pd.Series, *, ldl_target: float | None = None) -> list[Scenario]:
+    """Modifiable factors that are away from target for this patient (nothing offered when already at target).
+
+    ``ldl_target`` is the patient's LDL-C goal (mmol/L) from the ESC category; without it there is no LDL
+    scenario. Reaching the goal means a lipid-lowering drug, so the scenario also sets statin treatment (an
+    input of PREVENT) when none is recorded.
+    """
     out: list[Scenario] = []
 
     read = FeatureRow(row)
@@ -69,9 +83,11 @@ def scenarios(row: pd.Series, *, ldl_target: float = LDL_TARGETS["high"]) -> lis
                             changes={"sbp": SBP_TARGET, "sbp_mean3": min(val("sbp_mean3"), SBP_TARGET)
                                      if not math.isnan(val("sbp_mean3")) else SBP_TARGET}))
     ldl = val("ldl")
-    if ldl > ldl_target:
+    if ldl_target is not None and ldl > ldl_target:
         delta = ldl - ldl_target
         changes = {"ldl": ldl_target}
+        if val("on_statin") != 1:
+            changes["on_statin"] = 1.0
         for lipid in ("total_chol", "non_hdl"):
             if not math.isnan(val(lipid)):
                 changes[lipid] = val(lipid) - delta
@@ -112,20 +128,33 @@ class TrialEstimate:
     finding: Message  # the trial's result in words
 
 
+def _effect(key: str, delta: float, capped: bool, cap: float) -> Message:
+    """What changes, saying when the estimate stops at the largest change the trials studied."""
+    if key == "ldl":
+        if capped:
+            return Message(code="whatif.effect.ldl_capped", params={"delta": delta, "cap": cap})
+        return Message(code="whatif.effect.ldl", params={"delta": delta})
+    if capped:
+        return Message(code="whatif.effect.sbp_capped", params={"delta": delta, "cap": cap})
+    return Message(code="whatif.effect.sbp", params={"delta": delta})
+
+
 def trial_estimates(row: pd.Series, scenario: Scenario, current_risk: float) -> list[TrialEstimate]:
     """Risk after the change from trial relative effects (an estimate, labelled with its source)."""
     out = []
     if scenario.key in ("ldl", "all") and "ldl" in scenario.changes:
-        delta = float(row["ldl"]) - scenario.changes["ldl"]
+        delta = min(float(row["ldl"]) - scenario.changes["ldl"], LDL_TRIAL_MAX_DROP)
         rr = (1 - CTT_RRR_PER_MMOL) ** delta
-        out.append(TrialEstimate(effect=Message(code="whatif.effect.ldl", params={"delta": round(delta, 1)}),
+        out.append(TrialEstimate(effect=_effect("ldl", round(delta, 1), float(row["ldl"]) - scenario.changes["ldl"]
+                                                > LDL_TRIAL_MAX_DROP, LDL_TRIAL_MAX_DROP),
                                  relative_risk=round(rr, 3), risk_after=round(current_risk * rr, 4),
                                  source="CTT Collaboration, Lancet 2010;376:1670-81",
                                  finding=Message(code="whatif.finding.ctt")))
     if scenario.key in ("sbp", "all") and "sbp" in scenario.changes:
-        delta = float(row["sbp"]) - scenario.changes["sbp"]
+        drop = float(row["sbp"]) - scenario.changes["sbp"]
+        delta = min(drop, SBP_TRIAL_MAX_DROP)
         rr = (1 - BPLTTC_RRR_PER_10MMHG) ** (delta / 10)
-        out.append(TrialEstimate(effect=Message(code="whatif.effect.sbp", params={"delta": round(delta)}),
+        out.append(TrialEstimate(effect=_effect("sbp", round(delta), drop > SBP_TRIAL_MAX_DROP, SBP_TRIAL_MAX_DROP),
                                  relative_risk=round(rr, 3), risk_after=round(current_risk * rr, 4),
                                  source="Ettehad et al., Lancet 2016;387:957-67",
                                  finding=Message(code="whatif.finding.bplttc")))
@@ -138,11 +167,14 @@ def trial_estimates(row: pd.Series, scenario: Scenario, current_risk: float) -> 
 
 
 def what_if(features_row: pd.DataFrame, models: Mapping[str, LoadedModel], current: Mapping[str, float], *,
-            region: str = "low", equations: bool = True, reference: float | None = None) -> list[WhatIfResult]:
+            region: str = "low", equations: bool = True, reference: float | None = None,
+            reference_name: str | None = None, ldl_target: float | None = None) -> list[WhatIfResult]:
     """Re-score every applicable model (and equation) under each scenario; trial-based estimates apply to
-    `reference` (the headline risk)."""
+    `reference` (the headline risk) only when `reference_name` is a cardiovascular outcome."""
     row = features_row.iloc[0]
-    plans = scenarios(row)
+    plans = scenarios(row, ldl_target=ldl_target)
+    if reference_name not in CARDIOVASCULAR_OUTCOMES:
+        reference = None
     if not plans:
         return []
     # One batch per model: every scenario is a row, scored in a single call.

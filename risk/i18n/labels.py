@@ -70,6 +70,7 @@ SHORT_INPUTS: dict[str, tuple[str, str]] = {
     "uacr": ("UACR", "RAC"),
     "albumin": ("albumin", "albumine"),
     "bicarbonate": ("bicarbonate", "bicarbonates"),
+    "potassium": ("potassium", "kaliémie"),
     "calcium": ("calcium", "calcium"),
     "phosphate": ("phosphate", "phosphate"),
 }

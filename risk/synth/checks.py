@@ -184,3 +184,70 @@ def _km_share(h: History, cohort: np.ndarray, first: np.ndarray, day0: float, ho
     at_risk = len(event) - np.arange(len(event))
     surv = np.cumprod(np.where(event, 1 - 1 / at_risk, 1.0))
     return round(float(1 - (surv[-1] if len(surv) else 1.0)), 4)
+
+
+def qrisk3_prevalence(
+    h: History, on: date = date(2019, 7, 1), ages: tuple[float, float] = (30.0, 85.0)
+) -> dict[str, tuple[int, int]]:
+    """(cases, people) of each QRISK3 predictor by sex among patients in the practice on `on`, aged 30-84:
+    compare with parameters.QRISK3_PREVALENCE_TARGETS. Keys are "<condition> women" / "<condition> men"."""
+    pop = h.pop
+    day = float(day_number(on))
+    age = pop.age_on(day)
+    inside = (pop.entry_day <= day) & (h.exit_day > day) & (age >= ages[0]) & (age < ages[1])
+    present = pop.condition_onset <= day
+    out: dict[str, tuple[int, int]] = {}
+    for k, name in enumerate(P.QRISK3_CONDITIONS):
+        for sex, male in (("women", False), ("men", True)):
+            group = inside & (pop.male == male)
+            out[f"{name} {sex}"] = (int((present[k] & group).sum()), int(group.sum()))
+    return out
+
+
+def qrisk3_survival_table(h: History) -> dict[str, np.ndarray]:
+    """Counting-process rows (age as the time scale) for a Cox fit of the QRISK3 predictors' hazard ratios.
+
+    One patient is followed from entry to the practice (without prior MI or stroke) to the first MI, stroke or
+    cardiovascular death, or to the end of the record; the follow-up is split at the onset of each predictor,
+    so each row carries the predictors present during it. Columns: patient, start and stop age (years), event,
+    male, `risk10_cll` (log(-log(1 - SCORE2-family risk)) at entry: what SCORE2 already knows) and one 0/1
+    column per predictor (parameters.QRISK3_CONDITIONS).
+    """
+    pop, ev = h.pop, h.events
+    cv_cause = np.array([c[2] for c in CAUSES], dtype=bool)
+    cvd = (ev["kind"] == Ev.MI) | (ev["kind"] == Ev.STROKE)
+    cvd |= (ev["kind"] == Ev.DEATH) & cv_cause[np.clip(ev["detail"], 0, len(CAUSES) - 1)]
+    entry = pop.entry_day
+    prior = np.zeros(pop.n, dtype=bool)
+    before = cvd & (ev["day"] < entry[ev["patient"]])
+    prior[ev["patient"][before]] = True
+    first = np.full(pop.n, np.inf)
+    after = cvd & (ev["day"] >= entry[ev["patient"]])
+    np.minimum.at(first, ev["patient"][after], ev["day"][after])
+    end = np.minimum(first, h.exit_day)
+    keep = ~prior & (end > entry)
+    year = np.clip(np.floor((entry - year_start_day(h.year0)) / DAYS_PER_YEAR).astype(int), 0, h.gp_risk10.shape[0] - 1)
+    risk = np.clip(h.gp_risk10[year, np.arange(pop.n)].astype(float), 1e-6, 0.999)
+    cll = np.log(-np.log1p(-risk))
+    onset = pop.condition_onset
+    cuts = np.where((onset > entry) & (onset < end), onset, np.nan)  # onsets inside the follow-up
+    rows: dict[str, list[np.ndarray]] = {k: [] for k in ("patient", "start", "stop", "event")}
+    present: list[list[np.ndarray]] = [[] for _ in P.QRISK3_CONDITIONS]
+    bounds = np.sort(np.vstack([entry, cuts, end]), axis=0)  # NaN sorts last
+    for i in range(bounds.shape[0] - 1):
+        a, b = bounds[i], bounds[i + 1]
+        b = np.where(np.isnan(b), end, b)
+        use = keep & ~np.isnan(a) & (b > a) & (a < end)
+        idx = np.flatnonzero(use)
+        rows["patient"].append(idx)
+        rows["start"].append((a[idx] - pop.birth_day[idx]) / DAYS_PER_YEAR)
+        rows["stop"].append((b[idx] - pop.birth_day[idx]) / DAYS_PER_YEAR)
+        rows["event"].append((b[idx] == end[idx]) & (first[idx] <= h.exit_day[idx]))
+        for k in range(len(P.QRISK3_CONDITIONS)):
+            present[k].append(onset[k, idx] <= a[idx])
+    out = {k: np.concatenate(v) for k, v in rows.items()}
+    out["male"] = pop.male[out["patient"]]
+    out["risk10_cll"] = cll[out["patient"]]
+    for k, name in enumerate(P.QRISK3_CONDITIONS):
+        out[name] = np.concatenate(present[k])
+    return out

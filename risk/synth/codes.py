@@ -220,6 +220,35 @@ CONDITIONS: dict[str, dict[str, Code]] = {
         "us": Code(SNOMED, "429280009", "History of amputation of foot (situation)"),
         "fr": Code(ICD10, "Z89.4", "Absence acquise du pied et de la cheville"),
     },
+    # QRISK3 predictors: codes of the project's own value set risk/terminology/data/qrisk3.json (with sources).
+    "rheumatoid_arthritis": {
+        "us": Code(SNOMED, "69896004", "Rheumatoid arthritis (disorder)"),
+        "fr": Code(ICD10, "M06.9", "Polyarthrite rhumatoïde, sans précision"),
+    },
+    "sle": {
+        "us": Code(SNOMED, "55464009", "Systemic lupus erythematosus (disorder)"),
+        "fr": Code(ICD10, "M32.9", "Lupus érythémateux disséminé, sans précision"),
+    },
+    "migraine": {
+        "us": Code(SNOMED, "37796009", "Migraine (disorder)"),
+        "fr": Code(ICD10, "G43.9", "Migraine, sans précision"),
+    },
+    "severe_mental_illness": {
+        "us": Code(SNOMED, "58214004", "Schizophrenia (disorder)"),
+        "fr": Code(ICD10, "F20.9", "Schizophrénie, sans précision"),
+    },
+    "erectile_dysfunction": {
+        "us": Code(SNOMED, "397803000", "Impotence (disorder)"),
+        "fr": Code(ICD10, "N48.4", "Impuissance d'origine organique"),
+    },
+    "family_history_chd": {
+        "us": Code(SNOMED, "266897007", "Family history: Myocardial infarction (situation)"),
+        "fr": Code(
+            ICD10,
+            "Z82.4",
+            "Antécédents familiaux de cardiopathie ischémique et d'autres maladies de l'appareil circulatoire",
+        ),
+    },
 }
 
 PROCEDURES: dict[str, Code] = {
@@ -429,6 +458,18 @@ PRODUCTS: dict[str, list[Product]] = {
             "selon INR",
             "as directed by INR",
         ),
+    ],
+    # QRISK3 treatments (risk/terminology/data/qrisk3.json): long-term oral glucocorticoids, atypical
+    # antipsychotics; RxNorm ingredient concepts for the US style.
+    "oral_corticosteroid": [
+        _p("H02AB06", "PREDNISOLONE 5 mg, comprimé orodispersible", "8638", "prednisolone", 0.6),
+        _p("H02AB07", "PREDNISONE 5 mg, comprimé", "8640", "prednisone", 0.4),
+    ],
+    "atypical_antipsychotic": [
+        _p("N05AH03", "OLANZAPINE 10 mg, comprimé", "61381", "olanzapine", 0.3),
+        _p("N05AX12", "ARIPIPRAZOLE 10 mg, comprimé", "89013", "aripiprazole", 0.3),
+        _p("N05AX08", "RISPÉRIDONE 2 mg, comprimé", "35636", "risperidone", 0.25),
+        _p("N05AH04", "QUÉTIAPINE 300 mg LP, comprimé", "51272", "quetiapine", 0.15),
     ],
 }
 SEMAGLUTIDE_INDEX = 2

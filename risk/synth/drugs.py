@@ -31,9 +31,11 @@ CLASSES: tuple[str, ...] = (
     "antiplatelet",
     "anticoagulant_doac",
     "anticoagulant_vka",
+    "oral_corticosteroid",  # QRISK3 predictors (parameters section 10, record_rich.py)
+    "atypical_antipsychotic",
 )
 BIT: dict[str, int] = {name: i for i, name in enumerate(CLASSES)}
-STATIN_HIGH = len(CLASSES)  # bit 18: statin at high intensity
+STATIN_HIGH = len(CLASSES)  # bit 20: statin at high intensity
 
 ACEI, ARB, CCB, THZ, BB = (BIT[c] for c in CLASSES[:5])
 LOOP, MRA, STATIN, EZE = (

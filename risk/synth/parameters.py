@@ -424,8 +424,13 @@ METFORMIN_PER_YEAR_A1C_GE7 = 0.40
 METFORMIN_PER_YEAR_A1C_6_5_TO_7 = 0.12
 SECOND_LINE_PER_YEAR = 0.45  # HbA1c >= 7% on one agent
 THIRD_LINE_PER_YEAR = 0.25  # HbA1c >= 7.5% on two agents
-INSULIN_PER_YEAR = 0.30  # HbA1c >= 8.5% on two or more agents
-INSULIN_A1C_THRESHOLD = 8.5
+# Insulin: Entred 3 (2019, R17) finds 22.5 % of pharmacologically treated type 2 diabetes on insulin (oral
+# agents + insulin 18 %, insulin alone 4.5 %). With 0.30/yr above 8.5 % the cohort had 16.5 % of treated
+# diabetes on insulin in 2019; threshold 8.0 % (HAS 2013: insulin when HbA1c stays above 8 % on oral agents [M])
+# and 0.40/yr [calibrated] give 24.9 % of treated (21.5 % of diagnosed) diabetes on insulin on 2019-07-01
+# (20 000 patients, seed 7).
+INSULIN_PER_YEAR = 0.40  # HbA1c >= 8.0% on two or more agents
+INSULIN_A1C_THRESHOLD = 8.0
 CARDIORENAL_SGLT2_PER_YEAR = 0.25  # T2D with ASCVD, HF or CKD from 2020 (ESC 2023 I A, CR6.4)
 CARDIORENAL_GLP1_PER_YEAR = 0.08  # T2D with ASCVD and BMI >= 30 from 2016 [assumption]
 CKD_SGLT2_NON_DIABETIC_FROM = 2022  # dapagliflozin CKD indication [M]
@@ -806,9 +811,13 @@ FORMER_SMOKER_DECAY_YEARS = 10.0
 # x1.59 per %-point (R56); -13% per 10 mmHg lower SBP for microvascular end points (UKPDS 38/36) [M].
 # Men x1.19 (LOOKER2012: any retinopathy at first screening after diagnosis, OR used as a hazard ratio
 # [assumption on the transfer]; UKPDS 50 also finds male sex a risk factor for progression).
-# Calibration target: KM cumulative incidence 9 years after diagnosis ~0.28 (R38); the base is [calibrated]
-# (30 000 patients, seed 7: 0.28).
-RETINOPATHY_BASE = 0.042
+# Calibration target: recorded retinopathy in about 30 % of people with diabetes in France ("environ 30 % des
+# diabetiques", French ophthalmology teaching, campus UNF3S 2014 [M]; Entred 2007: laser treatment reported by
+# 16.6 % of type 2 diabetes (R105-era BEH) [V1], a lower bound). The former base 0.042 reproduced the UK
+# incidence of R38 (28 % at 9 years) but recorded retinopathy in 36.6 % of diagnosed diabetes aged 40-89 on
+# 2019-07-01; 0.032 [calibrated] gives 31.7 % (2019) and 34.0 % (2025) (20 000 patients, seed 7), so the
+# 9-year incidence now falls below R38's UK figure.
+RETINOPATHY_BASE = 0.032
 RETINOPATHY_HR_MALE = 1.19
 # Duration of diagnosed diabetes is the strongest predictor of retinopathy and neuropathy after glycaemia
 # (WESDR: prevalence ~20 % before 5 y to ~60 % after 15 y of type 2 diabetes; EURODIAB: neuropathy rises with
@@ -951,6 +960,119 @@ REGISTRATION_VISIT_DAYS = 14.0  # first visit within this many days of entry [as
 # between two 1 January levels and could otherwise fall just short].
 DIAGNOSTIC_MARGIN = {"hba1c": 0.5, "sbp": 6.0, "egfr": 3.0}
 ADMISSION_DAYS = {"MI": 5, "STROKE": 9, "HF": 8, "DIALYSIS": 3, "AMPUTATION": 12}  # length of stay [M]
+
+# ---------------------------------------------------------------------------------------------------------
+# 10. QRISK3's record-rich predictors: conditions and treatments SCORE2 does not read
+# ---------------------------------------------------------------------------------------------------------
+# Each person may carry each condition from an onset age (uniform in its window) on, for life (a recorded
+# diagnosis stays on the problem list; the two treatments are continued once started). "Ever" probabilities are
+# [calibrated] so that the prevalence among patients aged 30-84 in the practice on 2019-07-01 matches the
+# cited French prevalence (QRISK3_PREVALENCE_TARGETS; checked by checks.qrisk3_prevalence, printed by
+# benchmarks/synth.py --calibration). The conditions are drawn independently of the other risk factors
+# [assumption: no joint French data], except that atypical antipsychotics follow severe mental illness and
+# some long-term corticosteroid courses follow rheumatoid arthritis.
+QRISK3_CONDITIONS = (
+    "rheumatoid_arthritis",
+    "sle",
+    "migraine",
+    "severe_mental_illness",
+    "erectile_dysfunction",
+    "family_history_chd",
+    "corticosteroids",
+    "atypical_antipsychotic",
+)
+QRISK3_SOURCES = {
+    "rheumatoid_arthritis": "0.2-0.5 % of French adults, 3-4 women for 1 man (Saraux A et al., Epidemiologie de "
+    "la polyarthrite rhumatoide en France et dans le monde, La Lettre du Rhumatologue; Societe Francaise de "
+    "Rhumatologie: 0.3-0.5 %); onset mostly 40-60 [V1]",
+    "sle": "47.0 per 100 000, 88 % women (Arnaud L et al. Prevalence and incidence of SLE in France: a 2010 "
+    "nation-wide population-based study. Autoimmun Rev 2014;13:1082-9) [V1]",
+    "migraine": "7.9 % standardised, women 11.2 %, men 4.0 % (Henry P et al. Prevalence and clinical "
+    "characteristics of migraine in France. Neurology 2002;59:232) [V1]; FRAMIG 3 finds 11.2 % strict migraine "
+    "(Lanteri-Minet M et al. Pain 2005) [V1]. The record holds every diagnosis [assumption: FRAMIG 2000 finds "
+    "82 % of migraine sufferers without medical follow-up, so a real record holds fewer]",
+    "severe_mental_illness": "QRISK3's definition (schizophrenia, bipolar disorder, other psychoses, severe "
+    "depression): about 2 % [assumption: psychotic disorders ~0.7-1 % and bipolar disorder ~1 % of French "
+    "adults, Assurance Maladie cartographie des pathologies and Inserm summaries, not verified]",
+    "erectile_dysfunction": "a recorded diagnosis or treatment, men only, rising with age [assumption: about 30 % "
+    "of French men report erectile dysfunction (Giuliano F et al. Eur Urol 2002) [M], far fewer have it "
+    "recorded; the share recorded here is chosen, not measured]",
+    "family_history_chd": "a first-degree relative with CHD before 60, known at registration [assumption: no "
+    "French population figure found; 10 % chosen]",
+    "corticosteroids": "long-term oral glucocorticoids (>= 90 days) 0.97 % of people aged 15+, 44 % men, "
+    "rising with age (Couvaras L et al. Ann Rheum Dis 2017;76(Suppl 2):1454; Trijau S et al. RMD Open "
+    "2016;2:e000249, French health-insurance data) [V1]; about 3 % at 70-80 (Fardet L et al. Rev Med Interne "
+    "2011) [M]",
+    "atypical_antipsychotic": "antipsychotic users about 1-2 % of French adults [M: ANSM]; here 60 % of severe "
+    "mental illness [assumption] plus a few other users (dementia, agitation) [assumption]",
+}
+# Cited prevalence among patients aged 30-84 in the practice (female, male) and the generator's tolerance: the
+# simulated prevalence must lie within QRISK3_PREVALENCE_TOLERANCE (relative) of the target.
+QRISK3_PREVALENCE_TARGETS = {
+    "rheumatoid_arthritis": (0.0050, 0.0016),
+    "sle": (0.00083, 0.00012),
+    "migraine": (0.112, 0.040),
+    "severe_mental_illness": (0.022, 0.018),
+    "erectile_dysfunction": (0.0, 0.07),
+    "family_history_chd": (0.10, 0.10),
+    "corticosteroids": (0.011, 0.009),
+    "atypical_antipsychotic": (0.016, 0.014),
+}
+QRISK3_PREVALENCE_TOLERANCE = 0.25
+# Onset age window (years) and lifetime probability (female, male) [calibrated]. Family history is known from
+# the first record on (onset = entry to the practice).
+QRISK3_ONSET_AGES = {
+    "rheumatoid_arthritis": (30.0, 75.0),
+    "sle": (20.0, 55.0),
+    "migraine": (15.0, 45.0),
+    "severe_mental_illness": (18.0, 45.0),
+    "erectile_dysfunction": (40.0, 85.0),
+    "corticosteroids": (30.0, 95.0),
+    "atypical_antipsychotic": (30.0, 95.0),
+}
+QRISK3_EVER = {
+    "rheumatoid_arthritis": (0.0070, 0.0030),
+    "sle": (0.0010, 0.00015),
+    "migraine": (0.118, 0.038),
+    "severe_mental_illness": (0.024, 0.020),
+    "erectile_dysfunction": (0.0, 0.165),
+    "family_history_chd": (0.10, 0.10),
+    "corticosteroids": (0.024, 0.020),
+    "atypical_antipsychotic": (0.0050, 0.0045),
+}
+ANTIPSYCHOTIC_SHARE_OF_SMI = 0.60  # started at the diagnosis of severe mental illness [assumption]
+CORTICOSTEROID_SHARE_OF_RA = 0.30  # long-term oral glucocorticoids started with RA (61 % of long-term users
+# have a recognised indication, Benard-Laribiere A et al. BMJ Open 2017;7:e015905) [assumption on the share]
+# Effect on the cardiovascular hazard (MI, stroke, fatal CVD): QRISK3-2017 main-effect coefficients, i.e. the
+# log hazard ratio at QRISK3's centring age (about 43), applied at every age [simplification: QRISK3's age
+# interactions are not reproduced, so a Cox fit on the generated data can recover one hazard ratio per
+# condition] (Hippisley-Cox J et al. BMJ 2017;357:j2099; the values of risk/equations/qrisk3_coefficients.py
+# MAIN, copied so the simulator stays independent of the product's equations). Women have no erectile
+# dysfunction term. The product of the multipliers is divided each year by its mean over the patients being
+# recorded, so the SCORE2-based calibration (CVD_HAZARD_SCALE) keeps its meaning: SCORE2's populations
+# included people with these conditions.
+QRISK3_LOG_HR = {
+    "female": {
+        "rheumatoid_arthritis": 0.21364803435181942,
+        "sle": 0.75880938654267693,
+        "migraine": 0.301267260870345,
+        "severe_mental_illness": 0.12555308058820178,
+        "erectile_dysfunction": 0.0,
+        "family_history_chd": 0.45445319020896213,
+        "corticosteroids": 0.59520725304601851,
+        "atypical_antipsychotic": 0.25237642070115557,
+    },
+    "male": {
+        "rheumatoid_arthritis": 0.20970658013956567,
+        "sle": 0.4401572174457522,
+        "migraine": 0.25584178074159913,
+        "severe_mental_illness": 0.12133039882047164,
+        "erectile_dysfunction": 0.22251859086705383,
+        "family_history_chd": 0.54055469009390156,
+        "corticosteroids": 0.45485399750445543,
+        "atypical_antipsychotic": 0.13046879855173513,
+    },
+}
 
 # Targets checked by tests/test_synth.py and printed by benchmarks/synth.py (not used by the simulation).
 CALIBRATION_TARGETS = {

@@ -12,6 +12,7 @@ from datetime import date
 import numpy as np
 
 from risk.synth import parameters as P
+from risk.synth import record_rich
 
 EPOCH = date(1970, 1, 1)
 DAYS_PER_YEAR = 365.25
@@ -53,6 +54,7 @@ class Population:
     arb_not_acei: np.ndarray  # bool
     product: np.ndarray  # (n, n_classes) index of the product chosen within each class
     name_index: np.ndarray  # (n, 2) indices into the first-name / family-name lists
+    condition_onset: np.ndarray  # (len(QRISK3_CONDITIONS), n) onset day of each QRISK3 predictor, inf = never
 
     def trait(self, name: str) -> np.ndarray:
         return self.traits[P.TRAITS.index(name)]
@@ -78,7 +80,13 @@ def _correlation_matrix() -> np.ndarray:
 def draw_population(
     rng: np.random.Generator, n: int, end_day: float, n_classes: int, n_names: tuple[int, int]
 ) -> Population:
-    """Draw n patients whose records end at `end_day` (the extraction date)."""
+    """Draw n patients whose records end at `end_day` (the extraction date).
+
+    The QRISK3 predictors and the product choice of their two drug classes come from a stream of their own
+    (spawned from `rng` without consuming it), so every other draw is what it was before they were added.
+    """
+    extra = rng.spawn(1)[0]
+    base_classes = n_classes - len(record_rich.TREATMENT_BITS)
     male = rng.random(n) < P.MALE_SHARE
     weights = np.array(P.ENTRY_AGE_BAND_WEIGHTS, dtype=float)
     band = rng.choice(len(weights), size=n, p=weights / weights.sum())
@@ -127,7 +135,8 @@ def draw_population(
         dm_drift=np.clip(P.DM_DRIFT_MEAN + P.DM_DRIFT_SD * rng.standard_normal(n), 0.0, None),
         htn_order=htn_order,
         arb_not_acei=rng.random(n) < P.ARB_SHARE_OF_RAS,
-        product=rng.random((n, n_classes)),
+        product=np.hstack([rng.random((n, base_classes)), extra.random((n, n_classes - base_classes))]),
         name_index=np.stack([rng.integers(0, n_names[0], n), rng.integers(0, n_names[1], n)], axis=1),
         sbp_person_slope=P.SBP_PERSON_SLOPE_SD * rng.standard_normal(n),
+        condition_onset=record_rich.draw_onsets(extra, male, birth_day, entry_day),
     )

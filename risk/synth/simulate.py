@@ -22,9 +22,20 @@ import numpy as np
 
 from risk.synth import hazards as H
 from risk.synth import parameters as P
+from risk.synth import record_rich
 from risk.synth.events import annual_step
 from risk.synth.population import DAYS_PER_YEAR, Population, year_start_day
-from risk.synth.state import LATENT_KEYS, EventLog, History, State
+from risk.synth.state import LATENT_KEYS, Ev, EventLog, History, State
+
+# QRISK3 diagnoses written as Conditions from their onset (the two treatments are prescriptions instead).
+DIAGNOSIS_EVENTS: dict[str, Ev] = {
+    "rheumatoid_arthritis": Ev.DX_RHEUMATOID_ARTHRITIS,
+    "sle": Ev.DX_SLE,
+    "migraine": Ev.DX_MIGRAINE,
+    "severe_mental_illness": Ev.DX_SEVERE_MENTAL_ILLNESS,
+    "erectile_dysfunction": Ev.DX_ERECTILE_DYSFUNCTION,
+    "family_history_chd": Ev.FAMILY_HISTORY_CHD,
+}
 
 
 def _z(pop: Population, w: dict[str, np.ndarray], name: str, persistent: float) -> np.ndarray:
@@ -136,6 +147,7 @@ def simulate(rng: np.random.Generator, pop: Population, end_day: float) -> Histo
             drugs_hist[j] = st.drugs
             smoke[j] = st.smoke
         review, year_flags, truth = annual_step(rng, st, pop, lat, year, start, stop, end_day, log)
+        record_rich.start_treatments(st.drugs, pop.condition_onset, review, st.alive)
         if j >= 0:
             review_hist[j] = review
             drugs_hist[j + 1] = st.drugs
@@ -146,6 +158,9 @@ def simulate(rng: np.random.Generator, pop: Population, end_day: float) -> Histo
     for k in LATENT_KEYS:
         latent[k][n_years] = final[k]
     exit_day = np.fmin(np.fmin(st.death_day, st.ltfu_day), end_day)
+    for name, kind in DIAGNOSIS_EVENTS.items():
+        onset = pop.condition_onset[record_rich.CONDITIONS.index(name)]
+        log.add(kind, onset <= exit_day, np.where(np.isinf(onset), 0.0, onset))
     return History(
         pop=pop,
         year0=year0,

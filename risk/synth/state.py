@@ -35,6 +35,13 @@ class Ev(IntEnum):
     PCI = 16
     ULCER_HEALED = 17
     DIABETES_ONSET = 18  # hidden truth: never written to FHIR
+    # QRISK3 predictors recorded as Conditions (parameters section 10, record_rich.py)
+    DX_RHEUMATOID_ARTHRITIS = 19
+    DX_SLE = 20
+    DX_MIGRAINE = 21
+    DX_SEVERE_MENTAL_ILLNESS = 22
+    DX_ERECTILE_DYSFUNCTION = 23
+    FAMILY_HISTORY_CHD = 24
 
 
 # Flags stored per recorded year (drive visit and test frequencies in visits.py).

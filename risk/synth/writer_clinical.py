@@ -32,6 +32,12 @@ CONDITION_OF_EVENT = {
     Ev.NEUROPATHY: "diabetic_neuropathy",
     Ev.FOOT_ULCER: "diabetic_foot_ulcer",
     Ev.AMPUTATION: "amputation",
+    Ev.DX_RHEUMATOID_ARTHRITIS: "rheumatoid_arthritis",
+    Ev.DX_SLE: "sle",
+    Ev.DX_MIGRAINE: "migraine",
+    Ev.DX_SEVERE_MENTAL_ILLNESS: "severe_mental_illness",
+    Ev.DX_ERECTILE_DYSFUNCTION: "erectile_dysfunction",
+    Ev.FAMILY_HISTORY_CHD: "family_history_chd",
 }
 CKD_CONDITION = {30: "ckd_stage_3", 35: "ckd_stage_3b", 40: "ckd_stage_4", 50: "ckd_stage_5"}
 STROKE_CONDITION = {0: "stroke_ischaemic", 1: "stroke", 2: "stroke_haemorrhagic"}

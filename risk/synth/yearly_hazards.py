@@ -17,6 +17,7 @@ from risk.synth import codes as C
 from risk.synth import drugs as D
 from risk.synth import hazards as H
 from risk.synth import parameters as P
+from risk.synth import record_rich
 from risk.synth.population import Population
 from risk.synth.state import State, smoking_exposure
 from risk.terminology.units import UACR_MG_G_PER_MG_MMOL
@@ -137,6 +138,8 @@ def yearly_hazards(
     m = m * np.where(on_bp_drugs, np.exp(bp_terms[0] + bp_terms[1] * sbp_hi), 1.0)
     m = m * np.where(dm, 1.0, H.step(a1c, P.NONDIABETIC_HBA1C_HR))
     m = m * np.where(prior & on["antiplatelet"], P.ANTIPLATELET_SECONDARY_RR**adh, 1.0)
+    # QRISK3's record-rich predictors (parameters section 10), normalised over the patients being recorded.
+    m = m * record_rich.cvd_multiplier(pop.condition_onset, male, start, act & (pop.entry_day < stop))
     sigma = pop.bpv_sigma(age)
     s_mean, s_sd = _lognormal_mean_sd(
         np.clip(P.BPV_MEDIAN_AT_55 + P.BPV_MEDIAN_PER_YEAR * (age - 55.0), 5.0, None), P.BPV_LOG_SD

@@ -67,6 +67,11 @@ MEASUREMENT_CONCEPTS: dict[str, Concept] = {
                 label_en="Phosphate", label_fr="Phosphatémie"),
         Concept(name="bicarbonate", unit="mmol/L", display_unit="mmol/L", low=5.0, high=50.0,
                 label_en="Bicarbonate", label_fr="Bicarbonates"),
+        # Potassium gates finerenone and MRAs (K+ <= 5.0 mmol/L, EU SmPC Kerendia 4.2/4.4). 1.5-10 mmol/L: beyond
+        # these a living outpatient is not plausible (laboratory critical values: < 2.5 and > 6.5 mmol/L);
+        # haemolysed samples read high but inside this range, so a high value is shown, never silently used.
+        Concept(name="potassium", unit="mmol/L", display_unit="mmol/L", low=1.5, high=10.0,
+                label_en="Potassium", label_fr="Kaliémie"),
         # Coded: 0 never, 1 former, 2 current (see terminology smoking answers).
         Concept(name="smoking_status", unit="{status}", display_unit="", low=0, high=2,
                 label_en="Smoking status", label_fr="Statut tabagique", numeric=False),
@@ -121,5 +126,8 @@ STALE_AFTER_DAYS: dict[str, int] = {
     "total_chol": 5 * 365, "hdl": 5 * 365, "ldl": 5 * 365, "non_hdl": 5 * 365, "triglycerides": 5 * 365,
     "glucose": 365, "hba1c": 365, "creatinine": 365, "egfr": 365, "uacr": 365,
     "albumin": 365, "calcium": 365, "phosphate": 365, "bicarbonate": 365,
+    # Potassium before finerenone / an MRA: a value within the last 3 months (EU SmPC Kerendia 4.4: check
+    # serum potassium before starting and 4 weeks after; KDIGO 2024 practice point 3.8.2).
+    "potassium": 90,
     "bmi": 2 * 365, "weight": 2 * 365, "height": 10 * 365, "smoking_status": 2 * 365,
 }

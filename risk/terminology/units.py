@@ -72,7 +72,7 @@ UACR_MG_G_PER_MG_MMOL = 8.84
 # HbA1c, IFCC-NGSP master equation: NGSP % = 0.09148 x IFCC mmol/mol + 2.152 (clinical_reference.md 7)
 HBA1C_SLOPE, HBA1C_INTERCEPT = 0.09148, 2.152
 # Charge of the ion, for mEq/L: mmol/L = mEq/L / valence. Phosphate has no fixed valence: mEq refused.
-VALENCE: dict[str, int] = {"bicarbonate": 1, "calcium": 2}
+VALENCE: dict[str, int] = {"bicarbonate": 1, "calcium": 2, "potassium": 1}
 
 # Non-UCUM spellings seen in real data -> UCUM. Keys are compared after folding (see _fold_unit).
 _ALIASES: dict[str, str] = {

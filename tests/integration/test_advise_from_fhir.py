@@ -54,6 +54,7 @@ OBS_CODES: dict[str, tuple[str, str]] = {
     "creatinine": ("creatinine_molar", "umol/L"),
     "egfr": ("egfr", "mL/min/{1.73_m2}"),
     "uacr": ("uacr_molar", "mg/mmol"),
+    "potassium": ("potassium", "mmol/L"),
     "weight": ("weight", "kg"),
     "height": ("height", "cm"),
     "bmi": ("bmi", "kg/m2"),

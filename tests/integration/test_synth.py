@@ -88,6 +88,46 @@ def test_fast_egfr_decliners_reach_dialysis_more_often(truth: list) -> None:
     assert rate[0] > 2 * rate[4]  # the most negative person slopes are in the first quintile
 
 
+def test_qrisk3_predictors_have_their_cited_french_prevalence(truth: list) -> None:
+    from risk.synth import checks
+    from risk.synth import parameters as P
+
+    total: dict[str, list[int]] = {}
+    for h in truth:
+        for key, (cases, people) in checks.qrisk3_prevalence(h).items():
+            total.setdefault(key, [0, 0])
+            total[key][0] += cases
+            total[key][1] += people
+    checked = 0
+    for key, (cases, people) in total.items():
+        name, sex = key.rsplit(" ", 1)
+        target = P.QRISK3_PREVALENCE_TARGETS[name][sex == "men"]
+        if target == 0.0:
+            assert cases == 0, key  # erectile dysfunction: men only
+        elif target * people >= 100:  # enough expected cases for the tolerance to be meaningful at 20 000
+            assert abs(cases / people / target - 1) <= P.QRISK3_PREVALENCE_TOLERANCE, (key, cases / people)
+            checked += 1
+        else:  # rare (SLE, rheumatoid arthritis in men): present, and not far off
+            assert 0 < cases / people < 3 * target, (key, cases, people)
+    assert checked >= 9
+
+
+def test_people_with_qrisk3_predictors_have_more_cardiovascular_events(truth: list) -> None:
+    from risk.synth import parameters as P
+
+    k = P.QRISK3_CONDITIONS.index("family_history_chd")
+    counts, years = np.zeros(2), np.zeros(2)
+    for h in truth:
+        pop, ev = h.pop, h.events
+        has = (pop.condition_onset[k] <= pop.entry_day).astype(int)
+        span = np.clip(h.exit_day - pop.entry_day, 0, None)
+        hit = np.isin(ev["kind"], (Ev.MI, Ev.STROKE)) & (ev["day"] >= pop.entry_day[ev["patient"]])
+        counts += np.bincount(has[ev["patient"][hit]], minlength=2)
+        years += np.bincount(has, weights=span, minlength=2)
+    ratio = (counts[1] / years[1]) / (counts[0] / years[0])
+    assert 1.3 < ratio < 2.1  # QRISK3: 1.58 (women), 1.72 (men); crude ratio, same age mix in both groups
+
+
 # --- CLI ----------------------------------------------------------------------------------------------
 def test_cli_synth_subcommand_writes_a_gzipped_bulk_export(tmp_path: Path) -> None:
     parser = argparse.ArgumentParser(prog="risk")

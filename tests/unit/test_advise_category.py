@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from risk.advise import risk_category
+from risk.advise import next_steps, risk_category
 from tests.advise_scenarios import Score, make_features
 
 NAN = float("nan")
@@ -198,7 +198,8 @@ def test_ckd_without_albuminuria_result_says_the_category_may_be_higher():
     [
         ({"ldl": 5.0}, "LDL-C 5.0 mmol/L >4.9"),
         ({"total_chol": 8.5}, "total cholesterol 8.5 mmol/L >8"),
-        ({"sbp": 182.0, "dbp": 95.0}, "BP 182/95 mmHg"),
+        ({"sbp": 182.0, "dbp": 95.0}, "(systolic BP 182 mmHg ≥180)"),  # the component that crossed it
+        ({"sbp": 138.0, "dbp": 112.0}, "(diastolic BP 112 mmHg ≥110)"),
     ],
 )
 def test_a_markedly_elevated_single_risk_factor_means_at_least_high_risk(columns, fragment):
@@ -225,9 +226,6 @@ def test_missing_score_gives_unknown_with_the_missing_inputs_named():
     [
         ({"age": 35.0}, "SCORE2 applies from 40 years"),
         ({"age": float("nan")}, "Age not recorded"),
-        ({"age": 50.0, "diabetes_t1": 1, "diabetes_any": 1}, "Type 1 diabetes"),
-        ({"age": 50.0, "diabetes_any": 1}, "Diabetes of unrecorded type"),
-        ({"age": 35.0, "diabetes_t2": 1, "diabetes_any": 1}, "SCORE2-Diabetes applies from 40 years"),
     ],
 )
 def test_categories_that_cannot_be_determined_say_why(columns, fragment):
@@ -235,3 +233,63 @@ def test_categories_that_cannot_be_determined_say_why(columns, fragment):
     assert c.category == "unknown" and not c.known
     assert fragment in c.reason_en
     assert c.reason_fr and c.reason_fr != c.reason_en
+
+
+# Issue 12: ESC/EAS 2019 Table 4 has no low (and no undetermined) category in diabetes. These patients were
+# "unknown" before, which left them without an LDL-C goal: that expectation was clinically wrong.
+@pytest.mark.parametrize(
+    ("columns", "category", "en", "fr"),
+    [
+        (
+            {"age": 50.0, "diabetes_t1": 1, "diabetes_any": 1, "diabetes_years": 24.0},
+            "very_high",
+            "Type 1 diabetes: ESC/EAS 2019 diabetes categories (Table 4) give very high risk (type 1 diabetes for "
+            "24 years (>20)).",
+            "Diabète de type 1\u00a0: les catégories du diabète ESC/EAS 2019 (tableau 4) donnent un risque très "
+            "élevé (diabète de type 1 depuis 24 ans (> 20)).",
+        ),
+        (
+            {"age": 30.0, "diabetes_t1": 1, "diabetes_any": 1, "diabetes_years": 8.0, "uacr": 4.0},
+            "very_high",
+            "target-organ damage: UACR 4.0 mg/mmol (≥3)",
+            "atteinte d'organe cible\u00a0: RAC 4,0 mg/mmol (≥ 3)",
+        ),
+        (
+            {"age": 58.0, "diabetes_any": 1, "diabetes_years": 4.0, "rx_metformin": 1},
+            "moderate",
+            "Diabetes of unrecorded type (record the type: SCORE2-Diabetes is for type 2): ESC/EAS 2019",
+            "diabète n'a pas de catégorie de risque faible",
+        ),
+        (
+            {"age": 58.0, "diabetes_any": 1, "diabetes_years": 12.0, "rx_metformin": 1},
+            "high",
+            "high risk (diabetes for 12 years (≥10))",
+            "risque élevé (diabète depuis 12 ans (≥ 10))",
+        ),
+        (
+            {"age": 35.0, "diabetes_t2": 1, "diabetes_any": 1, "diabetes_years": 3.0, "smoking_current": 1.0},
+            "high",
+            "SCORE2-Diabetes applies from 40 years (age 35), so the ESC/EAS 2019 diabetes categories (Table 4) give "
+            "high risk (additional risk factor: current smoking).",
+            "facteur de risque associé\u00a0: tabagisme actuel",
+        ),
+    ],
+)
+def test_diabetes_without_a_usable_score_is_at_least_moderate_by_esc_eas_2019(columns, category, en, fr):
+    c = risk_category(make_features(**columns), {"score2": Score(0.05)}, "esc2021")
+    assert (c.category, c.basis, c.guideline) == (category, "diabetes_table", "ESC/EAS 2019 dyslipidaemias")
+    assert en in c.reason_en
+    assert fr in c.reason_fr
+
+
+def test_type_2_diabetes_without_hba1c_gets_a_category_and_still_asks_for_hba1c():
+    f = make_features(
+        age=52.0, diabetes_t2=1, diabetes_any=1, diabetes_years=2.0, sbp=126.0, total_chol=5.0, hdl=1.3, egfr=95.0
+    )
+    c = risk_category(f, {"score2_diabetes": Score(None)}, "esc2021")
+    assert c.category == "moderate" and "hba1c" in c.missing
+    assert c.reason_en.startswith("Type 2 diabetes: SCORE2-Diabetes not available (missing: ")
+    assert c.reason_fr.startswith("Diabète de type 2\u00a0: SCORE2-Diabetes non disponible (manquant\u00a0: ")
+    steps = {s.id: s for s in next_steps(f, {"score2_diabetes": Score(None)})}
+    assert "record " in steps["risk_estimate_score2_diabetes"].text_en
+    assert "HbA1c" in steps["risk_estimate_score2_diabetes"].text_en

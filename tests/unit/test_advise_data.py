@@ -35,7 +35,7 @@ def test_every_rule_has_a_function_and_every_function_a_rule():
 @pytest.mark.parametrize("rule", rules(), ids=lambda r: r.id)
 def test_every_rule_cites_guideline_year_class_level_in_both_languages(rule):
     assert rule.guideline.short and 2010 <= rule.guideline.year <= 2026
-    assert rule.recommendation_class in {"I", "IIa", "IIb", "III", "1", "2", "PP"}
+    assert rule.recommendation_class in {"I", "IIa", "IIb", "III", "1", "2", "PP", "SmPC"}  # SmPC: a label
     assert rule.evidence_level in {"A", "B", "C", "D", "not graded"}
     assert rule.confidence in {"V2+", "V1", "M"}
     for variant, text in rule.texts.items():

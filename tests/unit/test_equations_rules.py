@@ -318,8 +318,8 @@ def test_prevent_heart_failure_needs_bmi_but_not_cholesterol():
 
 
 def test_unknown_equation_name_and_outcome_are_rejected():
-    with pytest.raises(ValueError, match="unknown equation 'qrisk3'"):
-        derivation_range_issues("qrisk3", age=50)
+    with pytest.raises(ValueError, match="unknown equation 'framingham'"):
+        derivation_range_issues("framingham", age=50)
     with pytest.raises(ValueError, match="outcome must be one of cvd, ascvd, hf"):
         prevent(**PREVENT_WOMAN, outcome="stroke")
 

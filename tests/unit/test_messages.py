@@ -334,6 +334,8 @@ UNREACHABLE = [
         Message(code="prevent.hf_withheld_bmi_above", params={"value": 45.0, "low": 18.5, "high": 39.9}),
         Message(code="kfre.egfr_not_below_60", params={"egfr": 75.0})]}),
     Message(code="unit.error", params={"detail": "pint says no"}),
+    # QRISK3's categories (smoking, diabetes type, ethnicity) come from the features already coded
+    Message(code="input.choice", params={"argument": "smoking", "value": "current", "allowed": ["non", "ex"]}),
     # every failed conversion says why, so the record's fallback for a silent one is never used
     Message(code="unit.unusable", params={"concept": "hdl", "source_unit": "mmol/L"}),
 ]

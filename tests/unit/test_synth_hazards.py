@@ -12,9 +12,12 @@ import pytest
 from risk.synth import codes as C
 from risk.synth import hazards as H
 from risk.synth import parameters as P
-from tests.paths import SHARED
+from tests.paths import REPO, SHARED
 
 REFERENCE = SHARED / "reference"
+# QRISK3's predictors are not in the shared value sets: their codes come from the project's own value set.
+QRISK3_VALUE_SET = json.loads((REPO / "risk" / "terminology" / "data" / "qrisk3.json").read_text(encoding="utf-8"))
+QRISK3_KEYS = set(P.QRISK3_CONDITIONS) | {"oral_corticosteroid", "atypical_antipsychotic"}
 
 
 # --- hazards: published equations and the longitudinal effects ----------------------------------------
@@ -136,13 +139,28 @@ def _in_value_set(vs: dict, concept: str, system: str, code: str) -> bool:
     return False
 
 
+def _qrisk3_value_set() -> dict[str, list[dict[str, str]]]:
+    """The project's QRISK3 value set in the shape of value_sets.json (concept -> rows)."""
+    out: dict[str, list[dict[str, str]]] = {}
+    for row in QRISK3_VALUE_SET["conditions"] + QRISK3_VALUE_SET["medications"]:
+        out.setdefault(row["concept"], []).append(row)
+    return out
+
+
 def test_every_emitted_code_is_in_the_shared_value_sets_under_its_concept() -> None:
     vs = json.loads((REFERENCE / "value_sets.json").read_text())
+    own = _qrisk3_value_set()
     for key, styles in C.CONDITIONS.items():
         for code in styles.values():
             concepts = CONDITION_CONCEPTS.get(key, (key,))
-            assert any(_in_value_set(vs, c, code.system, code.code) for c in concepts), (key, code)
+            table = own if key in QRISK3_KEYS else vs
+            assert any(_in_value_set(table, c, code.system, code.code) for c in concepts), (key, code)
     for drug_class, products in C.PRODUCTS.items():
+        if drug_class in QRISK3_KEYS:
+            for product in products:
+                assert _in_value_set(own, drug_class, C.ATC, product.fr.code), product.fr
+                assert _in_value_set(own, drug_class, C.RXNORM, product.us.code), product.us
+            continue
         concept = "statin" if drug_class == "statin_high" else drug_class
         for product in products:
             assert _in_value_set(vs, concept, C.ATC, product.fr.code), product.fr
@@ -170,3 +188,32 @@ def test_every_emitted_code_is_in_the_shared_value_sets_under_its_concept() -> N
     }
     for key, code in C.PROCEDURES.items():
         assert _in_value_set(vs, procedures[key], C.SNOMED, code.code), key
+
+
+# --- QRISK3's record-rich predictors (parameters section 10, risk/synth/record_rich.py) -------------------
+def test_qrisk3_hazard_ratios_are_the_main_effects_of_the_equation() -> None:
+    from risk.equations.qrisk3_coefficients import MAIN
+
+    for sex in ("female", "male"):
+        for name, log_hr in P.QRISK3_LOG_HR[sex].items():
+            assert log_hr == MAIN[sex].get(name, 0.0), (sex, name)
+
+
+def test_every_qrisk3_predictor_has_a_cited_prevalence_and_an_onset_rule() -> None:
+    for name in P.QRISK3_CONDITIONS:
+        assert P.QRISK3_SOURCES[name] and P.QRISK3_PREVALENCE_TARGETS[name] and P.QRISK3_EVER[name]
+        assert name == "family_history_chd" or name in P.QRISK3_ONSET_AGES
+    assert P.QRISK3_PREVALENCE_TARGETS["erectile_dysfunction"][0] == 0.0  # men only
+
+
+def test_the_qrisk3_multiplier_is_the_hazard_ratio_and_averages_one_over_the_recorded() -> None:
+    from risk.synth import record_rich
+
+    k = P.QRISK3_CONDITIONS.index("family_history_chd")
+    onset = np.full((len(P.QRISK3_CONDITIONS), 4), np.inf)
+    onset[k, :2] = 0.0
+    male = np.array([True, False, True, False])
+    m = record_rich.cvd_multiplier(onset, male, 100.0, np.ones(4, dtype=bool))
+    assert m.mean() == pytest.approx(1.0)
+    assert m[0] / m[2] == pytest.approx(np.exp(P.QRISK3_LOG_HR["male"]["family_history_chd"]))
+    assert m[1] / m[3] == pytest.approx(np.exp(P.QRISK3_LOG_HR["female"]["family_history_chd"]))

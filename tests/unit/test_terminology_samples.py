@@ -74,6 +74,8 @@ OBSERVATIONS = {
     # KFRE labs (not counted in 5b; mapped by this library)
     "49765-1": {"calcium"}, "17861-6": {"calcium"}, "20565-8": {"bicarbonate"}, "2028-9": {"bicarbonate"},
     "1751-7": {"albumin"},
+    # potassium (finerenone and MRA safety, issue 12; mapped by this library)
+    "2823-3": {"potassium"}, "6298-4": {"potassium"},
 }
 
 
