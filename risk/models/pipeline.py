@@ -45,23 +45,56 @@ def load_tables(source: str | Path, *, progress: Progress | None = None) -> Tabl
     return tables_from_records(records)
 
 
+# An index date is "measured" when at least USABLE_SHARE of the patients measured at some time up to it have a
+# measurement in the MEASURED_WINDOW before it; `landmarks=0` ("all usable") keeps the earlier landmarks that
+# are, up to MAX_LANDMARKS.
+MAX_LANDMARKS = 5
+USABLE_SHARE = 0.5
+MEASURED_WINDOW = pd.Timedelta(days=round(365.25 * 2))
+
+
+def measured(tables: Tables, day: date) -> bool:
+    """Whether enough patients have recent measurements at `day` (see USABLE_SHARE)."""
+    times, who = tables.measurements["time"], tables.measurements["patient_id"]
+    end = pd.Timestamp(day) + pd.Timedelta(days=1)
+    so_far = int(who[times < end].nunique())
+    recent = int(who[(times < end) & (times >= end - MEASURED_WINDOW)].nunique())
+    return so_far > 0 and recent >= USABLE_SHARE * so_far
+
+
 def default_index_date(tables: Tables, horizon_years: float) -> date:
-    """The latest follow-up in the source minus the horizon: the latest index with complete follow-up."""
-    return (extraction_date(tables) - pd.Timedelta(days=365.25 * horizon_years)).date()
+    """The latest index date with complete follow-up (the latest follow-up in the source minus the horizon) when
+    the record has recent measurements there; otherwise (a cohort measured at baseline, then followed up for
+    events, deaths and last contacts only) the median patient's latest measurement, so that the features are not
+    years old or absent. IPCW targets handle the follow-up shorter than the horizon."""
+    complete = (extraction_date(tables) - pd.Timedelta(days=365.25 * horizon_years)).date()
+    m = tables.measurements
+    if m.empty or measured(tables, complete):
+        return complete
+    return pd.Timestamp(m.groupby("patient_id")["time"].max().dropna().median()).date()
+
+
+def landmark_days(tables: Tables, horizon_years: float, landmarks: int = 1) -> list[date]:
+    """The index dates: the default one, then earlier ones LANDMARK_STEP_YEARS apart; `landmarks=0` takes every
+    usable one (up to MAX_LANDMARKS)."""
+    first = default_index_date(tables, horizon_years)
+    wanted = MAX_LANDMARKS if landmarks <= 0 else landmarks
+    days = [first - timedelta(days=round(365.25 * LANDMARK_STEP_YEARS * k)) for k in range(wanted)]
+    if landmarks > 0:
+        return days
+    return [first] + [d for d in days[1:] if measured(tables, d)]
 
 
 def landmark_sets(spec: ModelSpec, tables: Tables, *, landmarks: int = 1,
                   features_by_day: dict[date, pd.DataFrame] | None = None,
                   equations_by_day: dict[date, pd.DataFrame] | None = None) -> list[TrainingSet]:
-    """The training set at the default index date, then one per earlier landmark (LANDMARK_STEP_YEARS apart).
+    """The training set at the default index date, then one per earlier landmark (`landmark_days`).
     `features_by_day` and `equations_by_day` cache each day's features and equation risks across models (the same
     days recur)."""
     cache = {} if features_by_day is None else features_by_day
     eq_cache = {} if equations_by_day is None else equations_by_day
-    index_date = default_index_date(tables, spec.horizon_years)
     sets = []
-    for k in range(max(1, landmarks)):
-        day = index_date - timedelta(days=round(365.25 * LANDMARK_STEP_YEARS * k))
+    for day in landmark_days(tables, spec.horizon_years, landmarks):
         if day not in cache:
             cache[day] = build_features(tables, day)
         equations = None
