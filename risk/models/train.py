@@ -179,6 +179,9 @@ def train(ts: TrainingSet, *, n_bootstrap: int = 10, seed: int = 20261128,
     t = ts.targets.loc[train_rows]
     ok = t["weight"].to_numpy() > 0
     eq_train = None if ts.equations is None else ts.equations.loc[train_rows][ok]
+    if not ((t["y"].to_numpy() == 0) & ok).any():
+        raise ValueError(f"{spec.name}: no training patient is known to be event-free at {spec.horizon_years:g} "
+                         "years (follow-up shorter than the horizon): the risk at the horizon cannot be estimated")
     anchor = fit_anchor(ANCHORS.get(spec.name, ()), eq_train, t["y"].to_numpy()[ok], t["weight"].to_numpy()[ok])
     tr, cal = _part(ts, "train", features, anchor), _part(ts, "calibration", features, anchor)
     constraints = "(" + ",".join(str(MONOTONE.get(f, 0)) for f in features) + ")"

@@ -125,7 +125,9 @@ def gate_section(name: str, model) -> None:  # noqa: ANN001 (LoadedModel)
         st.markdown("**" + tx("Model and published equation on the same held-out patients",
                               "Modèle et équation publiée sur les mêmes patients du jeu de test") + "**")
         st.dataframe(rows, hide_index=True, width="stretch", key=f"compare_{name}")
-    sample = model.metrics.get("shap_sample") or {}
+    sample = model.metrics.get("shap_sample")
+    if sample is None:  # metrics written before the SHAP sample was kept
+        return
     if not sample.get("features"):
         st.caption(tx("No trees: the model is its recalibrated equation (nothing to plot).",
                       "Pas d'arbres : le modèle est son équation recalibrée (rien à tracer)."))
