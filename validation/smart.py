@@ -257,7 +257,8 @@ def report(result: dict[str, Any]) -> str:
     d = result["score2_family"]["c_index_difference"]
     lines = [
         f"SMART (smarto), retrained cvd10 vs SCORE2 family, {len(result['folds'])}-fold, index date "
-        f"{result['index_date']}: {result['patients']} patients, {result['events']} events within 10 years"
+        f"{result['index_date']}: {result['patients']} patients, {result['events']} events within "
+        f"{HORIZON_YEARS:g} years (this check's horizon)"
     ]
     for f in result["folds"]:
         dc = "n/a" if f["delta_c"] is None else f"{f['delta_c']:+.3f}"
@@ -274,7 +275,16 @@ def report(result: dict[str, Any]) -> str:
             f"{b['c_index_ci'][1]:.3f}), slope {b['calibration_slope']:.2f}, calibration-in-the-large "
             f"{b['calibration_intercept']:+.2f}"
         )
-    lines.append(f"  ΔC (model - SCORE2 family) {d['estimate']:+.4f} (95 % CI {d['ci'][0]:+.4f} to {d['ci'][1]:+.4f})")
+    deltas = [f["delta_c"] for f in result["folds"] if f["delta_c"] is not None]
+    lines.append(
+        f"  ΔC per fold (each fold's model on its own held-out rows), mean {np.mean(deltas):+.4f}: the "
+        "cross-validated estimate"
+    )
+    lines.append(
+        f"  pooled out-of-fold ΔC (model - SCORE2 family) {d['estimate']:+.4f} (95 % CI {d['ci'][0]:+.4f} to "
+        f"{d['ci'][1]:+.4f}): pooling ranks patients across five differently recalibrated models, so it can "
+        "differ from the per-fold figures even when every fold's model is a monotone transform of SCORE2"
+    )
     lines.append("This checks the retraining method on real measurements and outcomes; it is not a clinical claim.")
     return "\n".join(lines)
 
