@@ -25,7 +25,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from risk.models.anchor import equation_factor_split, equation_table, first_applicable
+from risk.models.anchor import equation_factor_split, equation_table, first_applicable, smoking_floor
 from risk.models.registry import LoadedModel
 from risk.models.spec import FACTOR_LABELS, FACTOR_OF
 
@@ -102,10 +102,15 @@ def anchor_split(model: LoadedModel, features_row: pd.DataFrame) -> tuple[float,
         return 0.0, {}
     _, b = model.calibration
     if anchor.equations:
-        _, which = first_applicable(equation_table(features_row), anchor.equations)
+        published = equation_table(features_row)
+        floored = smoking_floor(features_row, published)
+        _, which = first_applicable(floored, anchor.equations)
         if which[0] >= 0:
             key = anchor.equations[which[0]]
-            reference, split, members = equation_factor_split(key, features_row.iloc[0].to_dict())
+            row = features_row.iloc[0].to_dict()
+            if floored[key].iloc[0] > published[key].iloc[0]:  # smoking would lower it: the anchor uses non-smoking
+                row["smoking_current"] = 0.0
+            reference, split, members = equation_factor_split(key, row)
             return b * (anchor.a + anchor.b * reference), {
                 g: (b * anchor.b * v, members[g]) for g, v in split.items()}
     return b * anchor.fallback, {}

@@ -98,6 +98,23 @@ def equation_table(features: pd.DataFrame, *, region: str = ANCHOR_REGION) -> pd
     return pd.DataFrame(out, index=features.index, columns=list(RESULT_KEYS))
 
 
+def smoking_floor(features: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """The anchor's equation risks with smoking never lowering them: for a current smoker each risk is the larger
+    of the published risk and the same person's risk as a non-smoker. SCORE2-OP's smoking x age interaction makes
+    smoking protective in the late 80s (published coefficients, Eur Heart J 2021;42:2455), which would let
+    "stops smoking" raise an anchored model; the equation cards themselves keep the published value."""
+    smokers = (features["smoking_current"] == 1).to_numpy()
+    if not smokers.any():
+        return table
+    quit = features[smokers].copy()
+    quit["smoking_current"] = 0.0
+    raw = table.to_numpy(dtype=float).copy()
+    alt = equation_table(quit).reindex(columns=table.columns).to_numpy(dtype=float)
+    raw[smokers] = np.where(np.isfinite(raw[smokers]) & np.isfinite(alt), np.maximum(raw[smokers], alt),
+                            raw[smokers])
+    return pd.DataFrame(raw, index=table.index, columns=table.columns)
+
+
 def first_applicable(equations: pd.DataFrame, names: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
     """Per row: the risk of the first equation of `names` that applies (NaN if none) and its position (-1)."""
     names = list(names)
@@ -138,11 +155,11 @@ class Anchor:
     def margin(self, features: pd.DataFrame) -> np.ndarray:
         if not self.equations:
             return np.full(len(features), self.fallback)
-        return self.margin_from(equation_table(features))
+        return self.margin_from(self.table(features))
 
     def table(self, features: pd.DataFrame) -> pd.DataFrame | None:
         """The equation risks this anchor needs for `features` (None without anchor equations)."""
-        return equation_table(features) if self.equations else None
+        return smoking_floor(features, equation_table(features)) if self.equations else None
 
     def as_manifest(self) -> dict[str, Any]:
         return {

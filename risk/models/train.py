@@ -22,7 +22,7 @@ import pandas as pd
 import xgboost as xgb
 
 from risk.features.tables import Tables
-from risk.models.anchor import ANCHORS, Anchor, equation_table, fit_anchor
+from risk.models.anchor import ANCHORS, Anchor, equation_table, fit_anchor, smoking_floor
 from risk.models.calibration import log_likelihood, recalibrate
 from risk.models.outcomes import ipcw_targets, label
 from risk.models.registry import write_checksums
@@ -127,12 +127,13 @@ class _Part:
                            feature_names=features, missing=np.nan)
 
 
-def _part(ts: TrainingSet, name: str, features: list[str], anchor: Anchor | None) -> _Part:
+def _part(ts: TrainingSet, name: str, features: list[str], anchor: Anchor | None,
+          equations: pd.DataFrame | None) -> _Part:
     rows = (ts.split == name).to_numpy()
     t = ts.targets.loc[rows]
     keep = t["weight"].to_numpy() > 0
     x = ts.features.loc[rows, features].astype(float).to_numpy()[keep]
-    eq = None if ts.equations is None else ts.equations.loc[rows][keep]
+    eq = None if equations is None else equations.loc[rows][keep]
     offset = anchor.margin_from(eq) if anchor is not None and eq is not None else np.full(
         int(keep.sum()), anchor.fallback if anchor is not None else 0.0)
     return _Part(x=x, y=t["y"].to_numpy()[keep], w=t["weight"].to_numpy()[keep], offset=offset)
@@ -178,12 +179,14 @@ def train(ts: TrainingSet, *, n_bootstrap: int = 10, seed: int = 20261128,
     train_rows = (ts.split == "train").to_numpy()
     t = ts.targets.loc[train_rows]
     ok = t["weight"].to_numpy() > 0
-    eq_train = None if ts.equations is None else ts.equations.loc[train_rows][ok]
+    # The anchor's equation risks (smoking never lowers them: risk.models.anchor.smoking_floor), as at prediction.
+    equations = None if ts.equations is None else smoking_floor(ts.features, ts.equations)
+    eq_train = None if equations is None else equations.loc[train_rows][ok]
     if not ((t["y"].to_numpy() == 0) & ok).any():
         raise ValueError(f"{spec.name}: no training patient is known to be event-free at {spec.horizon_years:g} "
                          "years (follow-up shorter than the horizon): the risk at the horizon cannot be estimated")
     anchor = fit_anchor(ANCHORS.get(spec.name, ()), eq_train, t["y"].to_numpy()[ok], t["weight"].to_numpy()[ok])
-    tr, cal = _part(ts, "train", features, anchor), _part(ts, "calibration", features, anchor)
+    tr, cal = _part(ts, "train", features, anchor, equations), _part(ts, "calibration", features, anchor, equations)
     constraints = "(" + ",".join(str(MONOTONE.get(f, 0)) for f in features) + ")"
     params = {**PARAMS, **regularisation(len(tr.y), float(tr.y @ tr.w)), "monotone_constraints": constraints,
               "seed": seed}
