@@ -108,6 +108,23 @@ OBS_NOT_MAPPED = {
 # Codes inside mapped keys that are not mapped, with the reason.
 OBS_CODE_NOT_MAPPED = {
     "8460-8": "standing (orthostatic) SBP: lower than a seated reading; risk equations use seated office BP",
+    "79069-1": "CT colonography: not a test of the French organised programme (FIT every 2 years, INCa; colonoscopy "
+               "for high risk, HAS 2017); does not close the FIT gap (issue 12)",
+}
+# Care-gap evidence named by the test that was done (issue 12: French organised screening has its own test types
+# and intervals). Cervical: cytology at 25-29, HPV test from 30 (HAS 2019; arrêté du 30 juillet 2020). A
+# colonoscopy is not the programme's FIT: one within 5 years suspends the programme (INCa cahier des charges 2018).
+EVIDENCE_BY_CODE = {
+    "73761001": "colonoscopy", "444783004": "colonoscopy",
+    "90226004": "cervical_cytology", "10524-7": "cervical_cytology", "33717-0": "cervical_cytology",
+    "47527-7": "cervical_cytology",
+    "21440-3": "cervical_hpv", "30167-1": "cervical_hpv", "82675-0": "cervical_hpv",
+}
+# Codes of a care-gap value set that are not screening in the French programmes (kept out of the lookup).
+EVIDENCE_NOT_SCREENING = {
+    "241055006": "symptomatic (diagnostic) mammogram: not screening (issue 12; INCa breast programme)",
+    "44441009": "flexible sigmoidoscopy: not a test of the French organised programme (INCa); does not close the "
+                "FIT gap",
 }
 OBS_QUALIFIERS = {
     "8459-0": "sitting", "8461-6": "supine",
@@ -334,6 +351,7 @@ def build_observations(vs: dict) -> dict:
                     concept, note = None, OBS_NOT_MAPPED[key]
                 if r["code"] in OBS_CODE_NOT_MAPPED:
                     concept, note = None, OBS_CODE_NOT_MAPPED[r["code"]]
+                concept = EVIDENCE_BY_CODE.get(r["code"], concept)
                 entries.append(_entry(
                     system=LOINC, code=r["code"], concept=concept, qualifier=OBS_QUALIFIERS.get(r["code"]),
                     display=r["display"], source=_source(r), mark=r["mark"], note=note,
@@ -415,8 +433,9 @@ def build_conditions_and_procedures(vs: dict) -> tuple[dict, dict, dict]:
                            "ICD-10-CM")
         elif key in CAREGAP_TO_CONCEPT:
             for r in rows:
-                if r["system"] == SNOMED:
-                    _merge(proc, SNOMED, r["code"], {CAREGAP_TO_CONCEPT[key]}, r, key)
+                if r["system"] == SNOMED and r["code"] not in EVIDENCE_NOT_SCREENING:
+                    concept = EVIDENCE_BY_CODE.get(r["code"], CAREGAP_TO_CONCEPT[key])
+                    _merge(proc, SNOMED, r["code"], {concept}, r, key)
     for system, code, concepts, display, mark, note in ICD_ADDITIONS:
         row = {"display": display, "mark": mark, "source": "VS-NOTE", "note": note, "match": "prefix"}
         _merge(cond, system, code, set(concepts), row, "addition")

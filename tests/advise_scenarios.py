@@ -683,6 +683,15 @@ SCENARIOS: dict[str, Scenario] = {
             expect_absent=("sglt2i_t2d", "finerenone_t2d_ckd"),
         ),
         Scenario(
+            name="acute_egfr_fall_after_normal_values",
+            story="61-year-old man, eGFR 78 and 74 over the past year, then 41 ten days ago (started ibuprofen): "
+            "not CKD until it lasts 3 months; no CKD stage, no SGLT2 inhibitor for CKD, no CKD monitoring.",
+            age=61,
+            observations=(*series("egfr", (400, 78), (200, 74), (10, 41)), *bp(128, 78)),
+            expect_steps=("egfr_acute_fall",),
+            expect_absent=("sglt2i_ckd", "kidney_monitoring", "statin_kidney_dose"),
+        ),
+        Scenario(
             name="kidney_transplant_recipient",
             story="52-year-old woman with a kidney transplant, eGFR 42, UACR 25: no SGLT2 inhibitor step.",
             age=52,
@@ -969,6 +978,17 @@ RULE_CASES: dict[str, tuple[str, str, int, str, str, str, str]] = {
         "Metformin with eGFR 38 mL/min/1.73 m² (30-44): at most 1000 mg a day, do not start it anew",
         "Metformine avec un DFGe à 38 mL/min/1,73 m² (30-44)\u00a0: au maximum 1000 mg par jour, "
         "ne pas l'instaurer",
+    ),
+    "egfr_acute_fall": (
+        "acute_egfr_fall_after_normal_values",
+        "KDIGO 2024 CKD",
+        2024,
+        "PP",
+        "not graded",
+        "eGFR 41 mL/min/1.73 m² on 20 Jun 2025, but up to 74 since 12 Dec 2024: a fall that has not lasted 3 months "
+        "is not chronic kidney disease (KDIGO).",
+        "DFGe 41 mL/min/1,73 m² le 20/06/2025, mais jusqu'à 74 depuis le 12/12/2024\u00a0: une baisse de moins de "
+        "3 mois n'est pas une maladie rénale chronique (KDIGO).",
     ),
     "sglt2i_ckd": (
         "ckd_albuminuria_without_diabetes",

@@ -1,5 +1,10 @@
 """Care gaps: tests, exams and screenings that are due, overdue, or have no record at all (pure).
 
+French organised cancer screening (INCa/HAS) has exclusions: a person with the organ's cancer, a precursor under
+surveillance or the organ removed, or a colonoscopy within 5 years, is followed outside the programme; the gap
+then names that follow-up (``CareGap.follow_up``) instead of asking for the programme's test. A gap that is done
+names the test that was done (a cytology is not an HPV test; a colonoscopy is not a FIT).
+
 Intervals and their sources are in care_gaps.json; this module holds the conditions that select a schedule
 (the shortest applicable interval wins) and the date arithmetic. A gap whose evidence the record cannot carry
 (no ``last_<concept>_days`` column at all) is not reported; a gap with no evidence in the record says
@@ -70,19 +75,28 @@ def _retina_low_risk(f: Features) -> bool:
     )
 
 
-def _age_at_last_cervical(f: Features) -> float | None:
-    age, days = f.num("age"), f.num("last_cervical_screening_days")
-    return None if age is None or days is None else age - days / 365.25
+def _latest_cervical_test(f: Features) -> str | None:
+    """Which cervical test was done last ("cervical_cytology" or "cervical_hpv"), None without any."""
+    cytology, hpv = f.num("last_cervical_cytology_days"), f.num("last_cervical_hpv_days")
+    if cytology is None and hpv is None:
+        return None
+    if hpv is None or (cytology is not None and cytology < hpv):
+        return "cervical_cytology"
+    return "cervical_hpv"
 
 
-def _cervical_cytology(f: Features) -> bool:
-    """Cytology every 3 years from 25; the first HPV test comes 3 years after the last cytology."""
-    if not _woman(f) or not _age_between(f, 25, 66):
-        return False
-    age_at_last = _age_at_last_cervical(f)
-    if age_at_last is not None:
-        return age_at_last < 30
-    return _age_between(f, 25, 30)
+def _cervical(f: Features, low: float, below: float) -> bool:
+    """A woman in the cervical programme's age band (25-65, arrêté du 30 juillet 2020)."""
+    return _woman(f) and _age_between(f, low, below)
+
+
+def _cervical_cytology_second(f: Features) -> bool:
+    """HAS 2019: at 25-29 the first two cytologies are one year apart, then every 3 years."""
+    return (
+        _cervical(f, 25, 30)
+        and _latest_cervical_test(f) == "cervical_cytology"
+        and (f.num("n_cervical_cytology") or 0) == 1
+    )
 
 
 def _bp_screen_low(f: Features) -> bool:
@@ -115,8 +129,13 @@ CONDITIONS: dict[str, Condition] = {
     "adult_bp_screen_3y": lambda f, k: _age_between(f, 18, 40) and _bp_screen_low(f),
     "age_50_74": lambda f, k: _age_between(f, 50, 75),
     "woman_50_74": lambda f, k: _woman(f) and _age_between(f, 50, 75),
-    "cervical_cytology": lambda f, k: _cervical_cytology(f),
-    "cervical_hpv": lambda f, k: _woman(f) and _age_between(f, 30, 66) and not _cervical_cytology(f),
+    "cervical_cytology_second": lambda f, k: _cervical_cytology_second(f),
+    "cervical_cytology": lambda f, k: _cervical(f, 25, 30) and not _cervical_cytology_second(f),
+    # From 30 the HPV test: 3 years after the last (normal) cytology, then every 5 years (HAS 2019).
+    "cervical_hpv_after_cytology": lambda f, k: (
+        _cervical(f, 30, 66) and _latest_cervical_test(f) == "cervical_cytology"
+    ),
+    "cervical_hpv": lambda f, k: _cervical(f, 30, 66) and _latest_cervical_test(f) != "cervical_cytology",
 }
 
 
@@ -126,10 +145,11 @@ def _months(schedule: dict[str, Any], ks: kidney.KidneyStage) -> int:
     return int(schedule["months"])
 
 
-def _last_evidence(f: Features, evidence: list[str], reference: date) -> tuple[bool, date | None]:
-    """(the record can tell, latest date of evidence or None)."""
+def _last_evidence(f: Features, evidence: list[str], reference: date) -> tuple[bool, date | None, str | None]:
+    """(the record can tell, latest date of evidence or None, the evidence concept of that date)."""
     can_tell = False
     latest: date | None = None
+    latest_concept: str | None = None
     for name in evidence:
         if name in MEASUREMENT_CONCEPTS:
             can_tell = True
@@ -144,8 +164,38 @@ def _last_evidence(f: Features, evidence: list[str], reference: date) -> tuple[b
             days = f.num(column)
             when = None if days is None else reference - timedelta(days=days)
         if when is not None and (latest is None or when > latest):
-            latest = when
-    return can_tell, latest
+            latest, latest_concept = when, name
+    return can_tell, latest, latest_concept
+
+
+def _exclusion(
+    f: Features, gap: dict[str, Any], reference: date
+) -> tuple[dict[str, Any], date | None, date | None] | None:
+    """The first exclusion from the organised programme that applies: (definition, date of the evidence, date
+    the programme may resume), or None. A history concept excludes for good; an evidence concept (a colonoscopy)
+    for its `months`."""
+    for exclusion in gap.get("exclusions", ()):
+        if "history" in exclusion and f.yes(f"dx_{exclusion['history']}"):
+            return exclusion, None, None
+        if "evidence" in exclusion:
+            _, last, _ = _last_evidence(f, [exclusion["evidence"]], reference)
+            if last is not None and (until := add_months(last, int(exclusion["months"]))) > reference:
+                return exclusion, last, until
+    return None
+
+
+def _follow_up_gap(gap: dict[str, Any], exclusion: dict[str, Any], last: date | None, until: date | None,
+                   as_of: date) -> CareGap:
+    dated = {"last": last, "until": until} if last is not None else {}
+    params = {
+        "name": text(gap["name"]),
+        "reason": Text(**{lang: render(exclusion["reason"][lang], lang, **dated) for lang in ("en", "fr")}),
+        "follow_up": Text(**{lang: render(exclusion["follow_up"][lang], lang, **dated) for lang in ("en", "fr")}),
+    }
+    msg = message("gap.follow_up", **params)
+    return CareGap(id=gap["id"], text_en=_capitalised(msg.en), text_fr=_capitalised(msg.fr), last_done=last,
+                   due=until or as_of, overdue_days=None, interval_months=0, guideline=exclusion["guideline"],
+                   follow_up=True)
 
 
 def _interval_text(months: int) -> Text:
@@ -171,9 +221,12 @@ def care_gaps(features: Mapping[str, Any], *, as_of: date, horizon_days: int = 0
         applicable = [s for s in gap["schedules"] if CONDITIONS[s["when"]](f, ks)]
         if not applicable:
             continue
+        if (excluded := _exclusion(f, gap, reference)) is not None:
+            gaps.append(_follow_up_gap(gap, *excluded, as_of_day))
+            continue
         schedule = min(applicable, key=lambda s: _months(s, ks))
         months = _months(schedule, ks)
-        can_tell, last = _last_evidence(f, gap["evidence"], reference)
+        can_tell, last, test = _last_evidence(f, gap["evidence"], reference)
         if not can_tell:
             continue
         params = {
@@ -195,6 +248,8 @@ def care_gaps(features: Mapping[str, Any], *, as_of: date, horizon_days: int = 0
                 continue
             key = "gap.overdue" if overdue >= 0 else "gap.upcoming"
             params |= {"due": due, "last": last}
+            if test is not None and test in gap.get("tests", {}):  # name the test that was done
+                key, params["test"] = f"{key}_test", text(gap["tests"][test])
         msg = message(key, **params)
         gaps.append(
             CareGap(
@@ -208,5 +263,5 @@ def care_gaps(features: Mapping[str, Any], *, as_of: date, horizon_days: int = 0
                 guideline=schedule["guideline"],
             )
         )
-    gaps.sort(key=lambda g: (g.overdue_days is None, -(g.overdue_days or 0)))
+    gaps.sort(key=lambda g: (g.follow_up, g.overdue_days is None, -(g.overdue_days or 0)))
     return gaps

@@ -57,8 +57,22 @@ def colour_rank(colour: str | None) -> int:
     return -1 if colour is None else _ORDER[colour]
 
 
+def lasting_egfr(f: Features) -> float | None:
+    """The eGFR that has lasted more than 3 months when the record can tell (features.egfr_persistent), else the
+    latest: CKD is an abnormality present for > 3 months (KDIGO 2012, retained 2024), so one acute fall after
+    normal values sets no GFR category (issue 12). Drug doses still follow the latest eGFR."""
+    lasting = f.num("egfr_persistent")
+    return lasting if lasting is not None else f.num("egfr")
+
+
+def acute_fall(f: Features) -> bool:
+    """The latest eGFR is below 60 but was not over the 3 months before it: not (yet) CKD."""
+    latest, lasting = f.num("egfr"), f.num("egfr_persistent")
+    return latest is not None and lasting is not None and latest < 60.0 <= lasting
+
+
 def stage(f: Features) -> KidneyStage:
-    egfr, uacr = f.num("egfr"), f.num("uacr")
+    egfr, uacr = lasting_egfr(f), f.num("uacr")
     g = gfr_category(egfr) if egfr is not None else None
     a = albuminuria_category(uacr) if uacr is not None else None
     colour = times = None

@@ -74,10 +74,13 @@ class CareGap:
     overdue_days: int | None  # days past due at as_of (negative: due in the future); None without record
     interval_months: int
     guideline: str  # source of the interval, e.g. "ADA Standards of Care 2025 s.6; HAS 2014"
+    # Out of the organised programme (cancer, organ removed, recent colonoscopy): the text names the specialist
+    # follow-up instead; shown with the gaps, never counted as one (issue 12).
+    follow_up: bool = False
 
     @property
     def no_record(self) -> bool:
-        return self.last_done is None
+        return self.last_done is None and not self.follow_up
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

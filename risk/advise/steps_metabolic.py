@@ -8,6 +8,7 @@ Texts, citations and classes are in rules.json; thresholds in thresholds.json.
 
 from __future__ import annotations
 
+from risk.advise import kidney
 from risk.advise.data import message, text, thresholds
 from risk.advise.inputs import score_trigger
 from risk.advise.registry import Context, Firing, rule
@@ -93,6 +94,8 @@ def _finerenone(ctx: Context) -> Firing | None:
     d, safety = thresholds()["diabetes"], thresholds()["drug_safety"]
     egfr, uacr = ctx.f.num("egfr"), ctx.f.num("uacr")
     if not ctx.t2d or egfr is None or uacr is None or egfr < d["finerenone_min_egfr"] or _under_kidney_care(ctx):
+        return None
+    if kidney.acute_fall(ctx.f):  # not during an unexplained acute fall (egfr_acute_fall comes first)
         return None
     if egfr <= d["finerenone_egfr_split"]:
         indicated = uacr >= d["finerenone_uacr_low_egfr"]
@@ -215,6 +218,17 @@ def _kidney_monitoring(ctx: Context) -> Firing | None:
     )
 
 
+@rule("egfr_acute_fall")
+def _egfr_acute_fall(ctx: Context) -> Firing | None:
+    """A fall below 60 that has not lasted 3 months is not a CKD stage (KDIGO): look for a cause, re-measure."""
+    if _under_kidney_care(ctx) or not kidney.acute_fall(ctx.f):
+        return None
+    latest = ctx.f.trigger("egfr")
+    params = {"egfr": latest.value, "date": latest.date, "lasting": ctx.f.num("egfr_persistent"),
+              "since": ctx.f.date_of("egfr_persistent")}
+    return Firing(triggered_by=(latest,), params=params)
+
+
 def _kfre(ctx: Context) -> float | None:
     return ctx.scores.get("kfre_5y")
 
@@ -288,7 +302,7 @@ def _nephrology_consider_kfre(ctx: Context) -> Firing | None:
 def _sglt2i_ckd(ctx: Context) -> Firing | None:
     """KDIGO 2024 3.7.2 (eGFR >=20 with UACR >=20 mg/mmol, 1A) and 3.7.3 (eGFR 20-45, 2B), without diabetes
     (type 2 diabetes has its own step; type 1 and unrecorded type are left to the specialist: ketoacidosis)."""
-    if ctx.diabetes or _under_kidney_care(ctx):
+    if ctx.diabetes or _under_kidney_care(ctx) or kidney.acute_fall(ctx.f):  # an acute fall is not CKD (KDIGO)
         return None
     d = thresholds()["drug_safety"]
     egfr, uacr = ctx.f.num("egfr"), ctx.f.num("uacr")

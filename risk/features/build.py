@@ -9,8 +9,13 @@ CONTRACT (other modules rely on these column names; one row per patient, index `
   `C_days` (days between C_date and as_of), `C_derived` (0/1: computed here, e.g. eGFR from creatinine)
 - `smoking_current`, `smoking_former` (0/1; NaN when no smoking status recorded), `smoking_date`
 - trends: `sbp_mean3` (mean of the last three SBP), `sbp_sd` (SD of SBP over the last 3 years),
-  `hba1c_slope` and `egfr_slope` (per year, least squares over the last 3 years, NaN with < 2 points),
-  `bmi_slope`, `weight_change_1y` (kg, latest minus value ~1 year before)
+  `hba1c_slope` (per year, least squares over the last 3 years, NaN with < 2 points), `egfr_slope` (the same,
+  from one equation only and over at least a year: CKD-EPI 2021 from every creatinine, else the reported eGFR
+  values, never a mix), `bmi_slope`, `weight_change_1y` (kg, latest minus value ~1 year before)
+- `egfr_persistent` (the highest eGFR from the last value at least 3 months before the latest one to the latest,
+  in the latest value's series, CKD-EPI from creatinine or reported: below 60 only when it has stayed below 60
+  for more than 3 months, KDIGO 2012/2024; NaN without such an earlier value) and `egfr_persistent_date` (that
+  earlier value's date)
 - cumulative exposure: `sbp_mean5y`, `sbp_mean10y`, `total_chol_mean10y`, `ldl_mean10y`, `hba1c_mean5y`,
   `hba1c_mean10y` (mean of the values recorded in that window); long-term variability and peak:
   `sbp_sd10y`, `ldl_sd10y` (SD over 10 years, NaN with fewer than 3 values), `sbp_max10y`, `ldl_max10y`
@@ -23,7 +28,9 @@ CONTRACT (other modules rely on these column names; one row per patient, index `
   `on_statin`, `on_antihypertensive`, `on_lipid_lowering`, `on_glucose_lowering`, `n_antihypertensive_classes`
 - utilisation: `visits_1y`, `visits_5y`
 - care-gap evidence: `last_<concept>_days` (days since the latest evidence, NaN when never) for each of
-  risk.terminology.concepts.CARE_EVIDENCE_CONCEPTS
+  risk.terminology.concepts.CARE_EVIDENCE_CONCEPTS; `n_cervical_cytology` (days with a cervical cytology: the
+  first two at 25-29 are a year apart, HAS 2019)
+- screening history (0/1 at as_of): `dx_<concept>` for each of risk.terminology.concepts.SCREENING_HISTORY_CONCEPTS
 
 Nothing dated after `as_of` reaches any column.
 """
@@ -36,6 +43,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.typing import SeriesGroupBy
 
+from risk.equations.ckd_epi import ckd_epi_2021_array
 from risk.features.tables import Tables
 from risk.terminology.concepts import (
     ANTIHYPERTENSIVE_CLASSES,
@@ -45,6 +53,7 @@ from risk.terminology.concepts import (
     LIPID_LOWERING_CLASSES,
     MEASUREMENT_CONCEPTS,
     MEDICATION_CONCEPTS,
+    SCREENING_HISTORY_CONCEPTS,
 )
 
 NUMERIC_CONCEPTS = [c for c, spec in MEASUREMENT_CONCEPTS.items() if spec.numeric]
@@ -55,6 +64,11 @@ ESTABLISHED_CVD = ("myocardial_infarction", "myocardial_infarction_history", "co
 CKD_STAGE_CONCEPTS = {"ckd_stage_1": 1, "ckd_stage_2": 2, "ckd_stage_3": 3, "ckd_stage_4": 4, "ckd_stage_5": 5,
                       "esrd": 5, "kidney_transplant": 5}
 DAY = np.timedelta64(1, "D")
+# KDIGO 2012 (retained 2024) definition of CKD: abnormal kidney structure or function present for > 3 months.
+CKD_PERSISTENCE_DAYS = 90
+# An eGFR slope over less than a year is mostly noise (biological variation of creatinine ~5-8 %; KDIGO 2012
+# Recommendation 2.1.3 judges progression on a sustained change): no slope over a shorter span (issue 12).
+EGFR_SLOPE_MIN_SPAN_DAYS = 365
 EXPOSURE_WINDOWS = (("sbp", 5), ("sbp", 10), ("total_chol", 10), ("ldl", 10), ("hba1c", 5), ("hba1c", 10))
 LONG_TERM_WINDOW_YEARS = 10
 
@@ -75,8 +89,9 @@ def _known(df: pd.DataFrame, time_col: str, cutoff: pd.Series) -> pd.DataFrame:
     return df[df[time_col].to_numpy() <= c]
 
 
-def _slopes(m: pd.DataFrame, concept: str, cutoff: pd.Series) -> pd.Series:
-    """Least-squares slope per year over the trend window (NaN with fewer than 2 distinct days)."""
+def _slopes(m: pd.DataFrame, concept: str, cutoff: pd.Series, min_span_days: float = 0.0) -> pd.Series:
+    """Least-squares slope per year over the trend window (NaN with fewer than 2 distinct days, or when the
+    values span less than `min_span_days`)."""
     sub = m[m["concept"] == concept]
     start = (cutoff - pd.Timedelta(days=TREND_WINDOW_DAYS)).reindex(sub["patient_id"]).to_numpy()
     sub = sub[sub["time"].to_numpy() >= start]
@@ -86,10 +101,53 @@ def _slopes(m: pd.DataFrame, concept: str, cutoff: pd.Series) -> pd.Series:
     g = pd.DataFrame({"pid": sub["patient_id"].to_numpy(), "t": t.to_numpy(), "v": sub["value"].to_numpy()})
     g["tt"], g["tv"] = g["t"] ** 2, g["t"] * g["v"]
     s = g.groupby("pid").agg(n=("t", "size"), st=("t", "sum"), sv=("v", "sum"), stt=("tt", "sum"),
-                             stv=("tv", "sum"))
+                             stv=("tv", "sum"), t0=("t", "min"), t1=("t", "max"))
     denom = s["n"] * s["stt"] - s["st"] ** 2
     slope = (s["n"] * s["stv"] - s["st"] * s["sv"]) / denom.where(denom > 1e-9)
-    return slope.where(s["n"] >= 2)
+    return slope.where((s["n"] >= 2) & ((s["t1"] - s["t0"]) * 365.25 >= min_span_days))
+
+
+def _ckd_epi_from_creatinine(m: pd.DataFrame, patients: pd.DataFrame) -> pd.DataFrame:
+    """CKD-EPI 2021 recomputed from every creatinine (adults of known sex), as `egfr` rows: one equation."""
+    cr = m[(m["concept"] == "creatinine") & ~m["derived"]]
+    pat = patients.reindex(cr["patient_id"])
+    age = ((cr["time"].to_numpy() - pat["birth_date"].to_numpy()) / DAY) / 365.25
+    ok = (age >= 18) & pat["sex"].isin(["male", "female"]).to_numpy()
+    return pd.DataFrame({
+        "patient_id": cr["patient_id"].to_numpy()[ok], "concept": "egfr", "time": cr["time"].to_numpy()[ok],
+        "value": ckd_epi_2021_array((pat["sex"] == "male").to_numpy()[ok], age[ok], cr["value"].to_numpy()[ok]),
+    })
+
+
+def _egfr_slope(m: pd.DataFrame, from_creatinine: pd.DataFrame, cutoff: pd.Series) -> pd.Series:
+    """eGFR slope from one equation over at least a year: CKD-EPI 2021 recomputed from every creatinine when that
+    gives a slope, else the laboratory's reported eGFR values alone (issue 12: a slope across two equations, e.g.
+    a lab's MDRD then CKD-EPI, measures the change of equation, not of the kidney)."""
+    reported = m[(m["concept"] == "egfr") & ~m["derived"]]
+    one_equation = _slopes(from_creatinine, "egfr", cutoff, EGFR_SLOPE_MIN_SPAN_DAYS)
+    return one_equation.combine_first(_slopes(reported, "egfr", cutoff, EGFR_SLOPE_MIN_SPAN_DAYS))
+
+
+def _egfr_persistent(m: pd.DataFrame, from_creatinine: pd.DataFrame, index: pd.Index) -> tuple[pd.Series, pd.Series]:
+    """(highest eGFR from the last value >= 3 months before the latest one up to the latest, that earlier
+    value's date): a category holds only if it lasted more than 3 months (KDIGO CKD definition), so one acute
+    fall after normal values is not CKD. Read in one series, the latest value's: CKD-EPI from creatinine when the
+    latest eGFR was computed here, else the reported values (two equations would fake a fall or a rise). NaN/NaT
+    when no value is that old."""
+    e_all = m[m["concept"] == "egfr"]
+    if e_all.empty:
+        return pd.Series(np.nan, index=index), pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
+    latest_derived = e_all.sort_values("time", kind="stable").groupby("patient_id")["derived"].last()
+    by_creatinine = latest_derived[latest_derived].index
+    e = pd.concat([from_creatinine[from_creatinine["patient_id"].isin(by_creatinine)],
+                   e_all[~e_all["derived"] & ~e_all["patient_id"].isin(by_creatinine)]], ignore_index=True)
+    latest = e.groupby("patient_id")["time"].max()
+    e = e.assign(latest=latest.reindex(e["patient_id"]).to_numpy())
+    early = e[e["time"] <= e["latest"] - pd.Timedelta(days=CKD_PERSISTENCE_DAYS)]
+    anchor = early.groupby("patient_id")["time"].max()
+    e = e.assign(anchor=anchor.reindex(e["patient_id"]).to_numpy())
+    held = e[e["time"] >= e["anchor"]].groupby("patient_id")["value"].max()
+    return held.reindex(index).astype(float), anchor.reindex(index)
 
 
 def build_features(tables: Tables, as_of: date | pd.Timestamp | pd.Series | None = None) -> pd.DataFrame:
@@ -127,8 +185,11 @@ def build_features(tables: Tables, as_of: date | pd.Timestamp | pd.Series | None
     recent = sbp[sbp["time"].to_numpy() >= (cutoff - pd.Timedelta(days=TREND_WINDOW_DAYS)).reindex(
         sbp["patient_id"]).to_numpy()]
     out["sbp_sd"] = recent.groupby("patient_id")["value"].std().reindex(index)
-    for concept in ("hba1c", "egfr", "sbp", "bmi", "ldl"):
+    for concept in ("hba1c", "sbp", "bmi", "ldl"):
         out[f"{concept}_slope"] = _slopes(m, concept, cutoff).reindex(index)
+    from_creatinine = _ckd_epi_from_creatinine(m, pats)
+    out["egfr_slope"] = _egfr_slope(m, from_creatinine, cutoff).reindex(index)
+    out["egfr_persistent"], out["egfr_persistent_date"] = _egfr_persistent(m, from_creatinine, index)
     # Cumulative exposure: long-term burden predicts events beyond the latest value (BP: Law 2003 / Stevens
     # BMJ 2016; cholesterol: Domanski JACC 2020 "time-weighted LDL"; HbA1c: UKPDS 35 updated mean).
     for concept, years in EXPOSURE_WINDOWS:
@@ -190,8 +251,8 @@ def _diagnosis_features(out: dict[str, pd.Series], tables: Tables, cutoff: pd.Se
     undated = d[d["onset"].isna()]
     d = pd.concat([dated, undated], ignore_index=True)
     first = d.groupby(["patient_id", "concept"])["onset"].min()
-    flags = _presence(d, index, DIAGNOSIS_CONCEPTS)
-    for concept in DIAGNOSIS_CONCEPTS:
+    flags = _presence(d, index, DIAGNOSIS_CONCEPTS + SCREENING_HISTORY_CONCEPTS)
+    for concept in DIAGNOSIS_CONCEPTS + SCREENING_HISTORY_CONCEPTS:
         out[f"dx_{concept}"] = flags[concept]
 
     def first_onset(*concepts: str) -> pd.Series:
@@ -225,8 +286,9 @@ def _diagnosis_features(out: dict[str, pd.Series], tables: Tables, cutoff: pd.Se
     for concept, stage in CKD_STAGE_CONCEPTS.items():
         stage_dx = np.maximum(stage_dx, out[f"dx_{concept}"].to_numpy() * stage)
     stage_dx = np.where((stage_dx == 0) & (out["dx_ckd"].to_numpy() == 1), np.nan, stage_dx)  # stage unknown
-    egfr = out["egfr"].to_numpy()
-    # KDIGO 2012 GFR categories G3a-G5 from the latest eGFR (G1-G2 need markers of damage, so not inferred).
+    # The eGFR that lasted more than 3 months when the record can tell, else the latest one (KDIGO 2012 GFR
+    # categories G3a-G5; G1-G2 need markers of damage, so not inferred): one acute fall is not a CKD stage.
+    egfr = out["egfr_persistent"].fillna(out["egfr"]).to_numpy()
     stage_gfr = np.select([egfr < 15, egfr < 30, egfr < 60], [5, 4, 3], default=0)
     stage_gfr = np.where(np.isnan(egfr), 0, stage_gfr)
     out["ckd_stage"] = pd.Series(np.fmax(stage_dx, stage_gfr), index=index)
@@ -234,6 +296,9 @@ def _diagnosis_features(out: dict[str, pd.Series], tables: Tables, cutoff: pd.Se
     for concept in CARE_EVIDENCE_CONCEPTS:
         last = d[d["concept"] == concept].groupby("patient_id")["onset"].max().reindex(index)
         out[f"last_{concept}_days"] = ((out["as_of"] - last.dt.normalize()) / DAY).astype(float)
+    cytology = d[d["concept"] == "cervical_cytology"].dropna(subset=["onset"])
+    out["n_cervical_cytology"] = cytology.assign(day=cytology["onset"].dt.normalize()).drop_duplicates(
+        ["patient_id", "day"]).groupby("patient_id").size().reindex(index).fillna(0).astype(int)
 
 
 def _medication_features(out: dict[str, pd.Series], tables: Tables, cutoff: pd.Series) -> None:

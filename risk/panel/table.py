@@ -79,7 +79,7 @@ def panel_row(record: PatientRecord, scores: Scores, features: pd.Series, models
     category = advise.risk_category(feats, scores.equations, guideline_set=guideline_set)
     row["band"] = category.category if category.category in BAND_LABELS else "unknown"
     row["band_basis"] = category.basis
-    gaps = advise.care_gaps(feats, as_of=as_of)
+    gaps = [g for g in advise.care_gaps(feats, as_of=as_of) if not g.follow_up]  # specialist follow-up: not a gap
     row["n_gaps"] = len(gaps)
     row["gap_ids"] = ",".join(g.id for g in gaps)
     row["gap_en"], row["gap_fr"] = (gaps[0].text_en, gaps[0].text_fr) if gaps else ("", "")

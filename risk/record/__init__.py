@@ -30,6 +30,7 @@ class IssueKind(StrEnum):
     BAD_REFERENCE = "bad_reference"
     INVALID_RESOURCE = "invalid_resource"
     STATUS_EXCLUDED = "status_excluded"
+    INCONSISTENT = "inconsistent_values"  # contradicts another value of the same day (e.g. eGFR vs creatinine)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

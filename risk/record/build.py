@@ -23,6 +23,7 @@ from risk.record import (
     Medication,
     PatientRecord,
 )
+from risk.record.consistency import egfr_creatinine_check
 from risk.terminology import units
 from risk.terminology.concepts import CARE_EVIDENCE_CONCEPTS, MEASUREMENT_CONCEPTS, SMOKING_LABELS
 from risk.terminology.messages import Message
@@ -501,6 +502,7 @@ def finalise_record(patient: dict, flat: Flat, *, now: datetime | None = None,
             continue
         seen[key] = m
         measurements.append(m)
+    egfr_creatinine_check(measurements, issues, sex=sex, birth=birth)  # type: ignore[arg-type]
     diagnoses = tuple(sorted(
         (d for d in flat.diagnoses if in_time(d.onset, d.display or d.concept, d.source_id, d.concept)),
         key=lambda d: (d.onset or birth_dt, d.concept, d.source_id or "", d.code or "")))

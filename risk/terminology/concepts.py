@@ -112,8 +112,18 @@ GLUCOSE_LOWERING_CLASSES = frozenset({
 
 # Evidence that closes a care gap (Procedure / Observation / DiagnosticReport codes; value_sets.md section 3.3).
 # Stored as `Diagnosis` entries with resource_type "Procedure" (or the resource type that carried them).
+# Named by the test that was done (issue 12): colorectal_screening is a stool test (FIT), a colonoscopy is not the
+# programme's test; cervical screening is a cytology or an HPV test (intervals differ, HAS 2019).
 CARE_EVIDENCE_CONCEPTS: tuple[str, ...] = (
-    "retinal_exam", "foot_exam", "colorectal_screening", "breast_screening", "cervical_screening",
+    "retinal_exam", "foot_exam", "colorectal_screening", "colonoscopy", "breast_screening", "cervical_cytology",
+    "cervical_hpv",
+)
+
+# History that takes a person out of a French organised cancer screening programme (INCa/HAS; issue 12): cancer of
+# the organ or a precursor under specialist follow-up, or the organ removed. Codes: data/screening_history.json.
+SCREENING_HISTORY_CONCEPTS: tuple[str, ...] = (
+    "colorectal_cancer", "colorectal_adenoma", "inflammatory_bowel_disease", "total_colectomy",
+    "breast_cancer", "bilateral_mastectomy", "cervical_cancer", "total_hysterectomy",
 )
 
 # An input older than this is flagged "stale" beside the score that uses it (it is still used, and shown with

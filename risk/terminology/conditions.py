@@ -37,7 +37,8 @@ def normalise_icd10(code: str) -> str | None:
 def _build_conditions() -> tuple[dict[str, frozenset[str]], dict[str, dict[str, frozenset[str]]]]:
     snomed: dict[str, frozenset[str]] = {}
     icd: dict[str, dict[str, frozenset[str]]] = {ICD10: {}, ICD10CM: {}}
-    for e in load_data("conditions.json")["entries"]:
+    # The generated value sets, then the hand-curated screening history (data/screening_history.json, issue 12).
+    for e in [*load_data("conditions.json")["entries"], *load_data("screening_history.json")["conditions"]]:
         concepts = frozenset(e["concepts"])
         if e["system"] == SNOMED:
             snomed[e["code"]] = concepts
@@ -51,7 +52,8 @@ def _build_conditions() -> tuple[dict[str, frozenset[str]], dict[str, dict[str, 
 
 _SNOMED_CONDITIONS, _ICD_PREFIXES = _build_conditions()
 _PROCEDURES: dict[str, frozenset[str]] = {
-    e["code"]: frozenset(e["concepts"]) for e in load_data("procedures.json")["entries"]
+    e["code"]: frozenset(e["concepts"])
+    for e in [*load_data("procedures.json")["entries"], *load_data("screening_history.json")["procedures"]]
 }
 _SOCIAL: frozenset[str] = frozenset(e["code"] for e in load_data("social_findings.json")["entries"])
 _SOCIAL_WORDS = re.compile(

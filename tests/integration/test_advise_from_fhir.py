@@ -82,7 +82,7 @@ EVIDENCE_CODES: dict[str, tuple[str, str, str, str]] = {
     "foot_exam": ("procedure", SNOMED, "401191002", "Diabetic foot examination"),
     "colorectal_screening": ("finding", LOINC, "57905-2", "Hemoglobin.gastrointestinal.lower in Stool (FIT)"),
     "breast_screening": ("procedure", SNOMED, "24623002", "Screening mammography"),
-    "cervical_screening": ("procedure", SNOMED, "90226004", "Cervical smear cytopathology"),
+    "cervical_cytology": ("procedure", SNOMED, "90226004", "Cervical smear cytopathology"),
 }
 # Care evidence is absent from the advice scenarios (they test treatment steps), so these variants add it.
 EVIDENCE_SCENARIOS: dict[str, Scenario] = {
@@ -92,7 +92,7 @@ EVIDENCE_SCENARIOS: dict[str, Scenario] = {
             SCENARIOS["t2d_with_ckd_on_ace_inhibitor"],
             name="t2d_woman_with_care_evidence",
             evidence={"retinal_exam": 200, "foot_exam": 500, "colorectal_screening": 800,
-                      "breast_screening": 400, "cervical_screening": 2000},
+                      "breast_screening": 400, "cervical_cytology": 2000},
         ),
         replace(
             SCENARIOS["t2d_high_score_without_organ_damage"],

@@ -209,18 +209,18 @@ def test_screening_by_sex_is_skipped_when_sex_is_unknown():
 
 
 @pytest.mark.parametrize(
-    ("age", "days", "months", "due"),
+    ("age", "test", "days", "n_cytology", "months", "due"),
     [
-        (27.0, 1200.0, 36, True),  # cytology every 3 years at 25-29
-        (40.0, 1500.0, 60, False),  # HPV every 5 years at 30-65: last at 36, not yet due
-        (40.0, 1900.0, 60, True),
-        (31.0, 1300.0, 36, True),  # last cytology at 27-28: first HPV test 3 years after it
+        (27.0, "cytology", 1200.0, 2, 36, True),  # cytology every 3 years at 25-29 after the first two
+        (26.0, "cytology", 400.0, 1, 12, True),  # the second cytology one year after the first (HAS 2019)
+        (40.0, "hpv", 1500.0, 2, 60, False),  # HPV every 5 years at 30-65: last at 36, not yet due
+        (40.0, "hpv", 1900.0, 2, 60, True),
+        (31.0, "cytology", 1300.0, 2, 36, True),  # last cytology at 27-28: first HPV test 3 years after it
     ],
 )
-def test_cervical_screening_intervals_by_age_and_test(age, days, months, due):
-    gaps = care_gaps(
-        make_features(age=age, sex_male=0, last_cervical_screening_days=days), as_of=AS_OF, horizon_days=3650
-    )
+def test_cervical_screening_intervals_by_age_and_test(age, test, days, n_cytology, months, due):
+    columns = {f"last_cervical_{test}_days": days, "n_cervical_cytology": n_cytology if test == "cytology" else 0}
+    gaps = care_gaps(make_features(age=age, sex_male=0, **columns), as_of=AS_OF, horizon_days=3650)
     g = {x.id: x for x in gaps}["cervical_screening"]
     assert g.interval_months == months
     assert (g.overdue_days >= 0) is due

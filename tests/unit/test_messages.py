@@ -240,6 +240,8 @@ def bad_record_resources() -> list[dict]:
         obs("before-birth", "2093-3", when="1950-01-01", **qty(5.0, "mmol/L")),
         obs("dup-a", "2093-3", when="2024-02-01", **qty(5.0, "mmol/L")),
         obs("dup-b", "2093-3", when="2024-02-01", **qty(5.0, "mmol/L")),
+        obs("creatinine", "14682-9", when="2024-03-01", **qty(250, "umol/L")),
+        obs("egfr-disagrees", "33914-3", when="2024-03-01", **qty(85, "mL/min/{1.73_m2}")),
         obs("smoking", "72166-2", valueCodeableConcept={"text": "Pipe on Sundays",
                                                         "coding": [{"system": snomed, "code": "000"}]}),
         {"resourceType": "Condition", "id": "undated",

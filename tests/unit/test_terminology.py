@@ -69,7 +69,7 @@ DATA = ROOT / "risk" / "terminology" / "data"
     ("49765-1", "calcium"), ("2777-1", "phosphate"), ("14879-1", "phosphate"), ("1963-8", "bicarbonate"),
     ("20565-8", "bicarbonate"), ("72166-2", "smoking_status"), ("11367-0", "smoking_status"),
     ("57905-2", "colorectal_screening"), ("71490-7", "retinal_exam"), ("24606-6", "breast_screening"),
-    ("10524-7", "cervical_screening"),
+    ("10524-7", "cervical_cytology"), ("30167-1", "cervical_hpv"),
 ])
 def test_loinc_codes_map_to_concepts(code, concept):
     assert observation_concept(LOINC, code) == concept
@@ -257,11 +257,12 @@ def test_procedures():
     assert procedure_concepts(SCT, "265764009") == {"esrd"}  # dialysis
     assert procedure_concepts(SCT, "70536003") == {"kidney_transplant"}
     assert procedure_concepts(SCT, "180030006") == {"amputation"}
-    assert procedure_concepts(SCT, "73761001") == {"colorectal_screening"}
+    assert procedure_concepts(SCT, "73761001") == {"colonoscopy"}  # not the programme's FIT (issue 12)
     assert procedure_concepts(SCT, "722161008") == {"retinal_exam"}
     assert procedure_concepts(SCT, "401191002") == {"foot_exam"}
     assert procedure_concepts(SCT, "24623002") == {"breast_screening"}
-    assert procedure_concepts(SCT, "90226004") == {"cervical_screening"}
+    assert procedure_concepts(SCT, "90226004") == {"cervical_cytology"}
+    assert procedure_concepts(SCT, "241055006") == frozenset()  # symptomatic mammogram: not screening
     assert procedure_concepts(LOINC, "24606-6") == {"breast_screening"}  # report code closes the gap too
     assert procedure_concepts(LOINC, "2085-9") == frozenset()
     assert procedure_concepts(SCT, "46028000") == frozenset()  # hand amputation: not a diabetic-foot outcome

@@ -121,6 +121,8 @@ CONDITIONS = {
     "1501000119109": {"diabetic_retinopathy", "diabetes_type2", "diabetes_any"},
     "449868002": {"smoking_current"}, "431855005": {"ckd_stage_1", "ckd"},
     "431856006": {"ckd_stage_2", "ckd"},
+    # colorectal cancer takes a person out of the FIT programme (issue 12; data/screening_history.json)
+    "363406005": {"colorectal_cancer"}, "94260004": {"colorectal_cancer"}, "109838007": {"colorectal_cancer"},
     # 237602007 metabolic syndrome is in the value sets but has no concept in risk/concepts.py
 }
 
@@ -171,8 +173,9 @@ def test_r4_medication_codes_map_as_expected():
 
 
 PROCEDURES = {
-    "73761001": {"colorectal_screening"}, "1015401000000102": {"colorectal_screening"},
-    "90226004": {"cervical_screening"}, "415070008": {"coronary_revascularisation"},
+    # a colonoscopy is not the programme's FIT; the smear is a cytology (issue 12: evidence names the test)
+    "73761001": {"colonoscopy"}, "1015401000000102": {"colorectal_screening"},
+    "90226004": {"cervical_cytology"}, "415070008": {"coronary_revascularisation"},
     "232717009": {"coronary_revascularisation"},
 }
 
@@ -180,7 +183,7 @@ PROCEDURES = {
 def test_r4_procedure_codes_map_as_expected():
     seen = _seen(R4 / "Procedure.ndjson.gz", "code", "procedure")
     _check(seen, PROCEDURES)
-    assert _per_concept(seen) == {"colorectal_screening": 410, "cervical_screening": 121,
+    assert _per_concept(seen) == {"colonoscopy": 368, "colorectal_screening": 42, "cervical_cytology": 121,
                                   "coronary_revascularisation": 28}
 
 
@@ -212,5 +215,5 @@ def test_bulk_medications_and_procedures():
     assert meds == {"ace_inhibitor": 238, "metformin": 192, "insulin": 191, "statin": 46,
                     "thiazide_diuretic": 44, "antiplatelet": 2, "beta_blocker": 1}
     procs = _per_concept(_seen(BULK / "Procedure.000.ndjson", "code", "procedure"))
-    assert procs == {"esrd": 430, "colorectal_screening": 6, "cervical_screening": 3, "breast_screening": 1,
+    assert procs == {"esrd": 430, "colonoscopy": 6, "cervical_cytology": 3, "breast_screening": 1,
                      "kidney_transplant": 1, "coronary_revascularisation": 1}
