@@ -18,62 +18,24 @@ from risk.models.anchor import (
     equation_table,
     first_applicable,
     fit_anchor,
+    smoking_floor,
 )
 from risk.models.gate import gate
 from risk.models.spec import MODEL_SPECS, MONOTONE, NOT_IN_TREES, tree_features
 
+# One person per anchor equation (a table: the same keys, one row each).
+# fmt: off
 PEOPLE = {
-    "score2": dict(
-        age=55,
-        sex_male=1,
-        smoking_current=1,
-        sbp=154,
-        total_chol=6.2,
-        hdl=1.1,
-        diabetes_any=0,
-        diabetes_t2=0,
-        diabetes_t1=0,
-        egfr=85,
-        bmi=29,
-        on_antihypertensive=1,
-        on_statin=0,
-    ),
-    "score2_op": dict(
-        age=76,
-        sex_male=0,
-        smoking_current=0,
-        sbp=162,
-        total_chol=5.1,
-        hdl=1.6,
-        diabetes_any=1,
-        diabetes_t2=1,
-        diabetes_t1=0,
-        egfr=55,
-        bmi=31,
-        on_antihypertensive=1,
-        on_statin=1,
-        hba1c=58,
-        age_at_diabetes=61,
-    ),
-    "score2_diabetes": dict(
-        age=62,
-        sex_male=1,
-        smoking_current=0,
-        sbp=141,
-        total_chol=4.6,
-        hdl=0.9,
-        diabetes_any=1,
-        diabetes_t2=1,
-        diabetes_t1=0,
-        egfr=70,
-        bmi=33,
-        on_antihypertensive=0,
-        on_statin=1,
-        hba1c=64,
-        age_at_diabetes=51,
-        uacr=4.0,
-    ),
+    "score2": dict(age=55, sex_male=1, smoking_current=1, sbp=154, total_chol=6.2, hdl=1.1, diabetes_any=0,
+                   diabetes_t2=0, diabetes_t1=0, egfr=85, bmi=29, on_antihypertensive=1, on_statin=0),
+    "score2_op": dict(age=76, sex_male=0, smoking_current=0, sbp=162, total_chol=5.1, hdl=1.6, diabetes_any=1,
+                      diabetes_t2=1, diabetes_t1=0, egfr=55, bmi=31, on_antihypertensive=1, on_statin=1,
+                      hba1c=58, age_at_diabetes=61),
+    "score2_diabetes": dict(age=62, sex_male=1, smoking_current=0, sbp=141, total_chol=4.6, hdl=0.9, diabetes_any=1,
+                            diabetes_t2=1, diabetes_t1=0, egfr=70, bmi=33, on_antihypertensive=0, on_statin=1,
+                            hba1c=64, age_at_diabetes=51, uacr=4.0),
 }
+# fmt: on
 
 
 def _logit(p: float) -> float:
@@ -173,3 +135,15 @@ def test_gate_is_primary_only_when_the_lower_bound_is_above_zero_and_calibration
     assert gate("cvd10", _metrics(0.02, (0.005, 0.03), 1.3))["verdict"] == "challenger"
     no_rows = gate("hf10", {"overall": {"calibration_slope": 1.0, "calibration_intercept": 0.0}, "comparators": {}})
     assert no_rows["verdict"] == "challenger"
+
+
+def test_smoking_never_lowers_the_anchor_even_where_score2_op_makes_it_protective():
+    old = pd.DataFrame([{**PEOPLE["score2_op"], "age": 89, "sex_male": 1, "diabetes_any": 0, "diabetes_t2": 0,
+                         "smoking_current": 1}])
+    quit = old.assign(smoking_current=0)
+    published, as_quitter = equation_table(old), equation_table(quit)
+    assert published.loc[0, "score2"] < as_quitter.loc[0, "score2"]  # SCORE2-OP's smoking x age interaction
+    floored = smoking_floor(old, published)
+    assert floored.loc[0, "score2"] == pytest.approx(as_quitter.loc[0, "score2"])
+    young = pd.DataFrame([PEOPLE["score2"]])  # a 55-year-old smoker: the published risk stands
+    assert smoking_floor(young, equation_table(young)).loc[0, "score2"] == equation_table(young).loc[0, "score2"]
