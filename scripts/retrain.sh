@@ -19,4 +19,8 @@ nice -n 10 "$PYTHON" -c 'import sys; from risk.cli import main; sys.exit(main(sy
 nice -n 10 "$PYTHON" -c 'import sys; from risk.cli import main; sys.exit(main(sys.argv[1:]))' \
     train --source "$COHORT" --out "$OUT" --synthetic --landmarks 3 --bootstrap 6 \
     --description "synthetic cohort from risk synth ($PATIENTS patients, seed 2026)"
+# cvd10's external check on the NAFLD cohort, written into its card (needs ../shared/datasets; skipped without it).
+if [ -f ../shared/datasets/nafld_cohort.csv ]; then
+    nice -n 10 "$PYTHON" validation/nafld.py --update-card --models-dir "$OUT"
+fi
 echo "retrain wall time: $(( $(date +%s) - start )) s"
