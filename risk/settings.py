@@ -26,7 +26,8 @@ class Settings:
 
     lang: str = "fr"  # RISK_LANG
     region: str = "low"  # RISK_REGION: ESC SCORE2 region (France: low)
-    guideline_set: str = "esc2021"  # RISK_GUIDELINES
+    # RISK_GUIDELINES: current ESC set (ESC 2024 hypertension, ESC/EAS 2025 lipid update); "esc2021" selectable
+    guideline_set: str = "esc_eas2025"
     models_dir: Path = DEFAULT_MODELS_DIR  # RISK_MODELS_DIR
     sample_dir: Path = REPO_ROOT / "sample_fhir"  # RISK_SAMPLE_DIR
     upload_max_mb: int = 20  # RISK_UPLOAD_MAX_MB
@@ -44,7 +45,7 @@ class Settings:
         roots = tuple(Path(p).expanduser().resolve() for p in (e.get("RISK_BULK_DIRS") or "").split(os.pathsep)
                       if p.strip()) or (REPO_ROOT / "var" / "bulk",)
         return cls(lang=lang if lang in LANGS else "fr", region=e.get("RISK_REGION") or "low",
-                   guideline_set=e.get("RISK_GUIDELINES") or "esc2021",
+                   guideline_set=e.get("RISK_GUIDELINES") or cls.guideline_set,
                    models_dir=Path(e.get("RISK_MODELS_DIR") or DEFAULT_MODELS_DIR),
                    sample_dir=Path(e.get("RISK_SAMPLE_DIR") or REPO_ROOT / "sample_fhir"),
                    upload_max_mb=int(e.get("RISK_UPLOAD_MAX_MB") or 20), bulk_roots=roots,

@@ -796,7 +796,7 @@ RULE_CASES: dict[str, tuple[str, str, int, str, str, str, str]] = {
     ),
     "statin_start_older_primary_eas": (
         "older_primary_prevention_high_risk_2025",
-        "ESC/EAS 2019 dyslipidaemias",
+        "ESC/EAS 2019 dyslipidaemias (2025 focused update)",  # read in the ESC/EAS 2025 set
         2019,
         "IIb",
         "B",
@@ -832,7 +832,7 @@ RULE_CASES: dict[str, tuple[str, str, int, str, str, str, str]] = {
     ),
     "lipid_lifestyle": (
         "moderate_risk_lipid_lifestyle_2025",
-        "ESC/EAS 2019 dyslipidaemias",
+        "ESC/EAS 2019 dyslipidaemias (2025 focused update)",  # read in the ESC/EAS 2025 set
         2019,
         "IIa",
         "A",

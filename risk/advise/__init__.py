@@ -8,7 +8,7 @@ evidence and the inputs that triggered it, in French and English.
 """
 
 from risk.advise.alerts import alerts
-from risk.advise.category import risk_category
+from risk.advise.category import deceased_category, risk_category
 from risk.advise.data import ldl_goal
 from risk.advise.engine import next_steps
 from risk.advise.gaps import care_gaps
@@ -23,6 +23,7 @@ __all__ = [
     "TriggerInput",
     "alerts",
     "care_gaps",
+    "deceased_category",
     "ldl_goal",
     "next_steps",
     "risk_category",

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from risk.advise.category import categorise
-from risk.advise.data import guidelines, thresholds
+from risk.advise.data import DEFAULT_GUIDELINE_SET, guidelines, thresholds
 from risk.advise.wording import category_label
 from risk.i18n import fmt_percent
 from risk.i18n.labels import MODEL_SHORT, pick
@@ -58,7 +58,7 @@ class CategoryDisagreement:
 
 
 def cvd_category_disagreement(*, age: float, model_risk: float | None, equations: Mapping[str, float | None],
-                              guideline_set: str = "esc2021") -> CategoryDisagreement | None:
+                              guideline_set: str = DEFAULT_GUIDELINE_SET) -> CategoryDisagreement | None:
     """cvd10 against the patient's SCORE2-family equation, by the same thresholds; None when they agree or when
     either is not computed."""
     if model_risk is None:

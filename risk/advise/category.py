@@ -14,11 +14,12 @@ A category that cannot be determined is "unknown" and says what is missing; it i
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from risk.advise import kidney
 from risk.advise.conditions import diabetes_esc_eas2019, markedly_elevated, severe_target_organ_damage
-from risk.advise.data import GUIDELINE_SETS, Guideline, guidelines, message, text, thresholds
+from risk.advise.data import DEFAULT_GUIDELINE_SET, GUIDELINE_SETS, Guideline, guidelines, message, text, thresholds
 from risk.advise.inputs import Features, outside_derivation, score_trigger, validated_risks
 from risk.advise.model import AdviceInputError, RiskCategory, TriggerInput
 from risk.advise.wording import category_label, cutoff_text, input_label, join
@@ -222,7 +223,7 @@ def _diabetes_table(
 def risk_category(
     features: Mapping[str, Any],
     scores: Mapping[str, Any] | None,
-    guideline_set: str = "esc2021",
+    guideline_set: str = DEFAULT_GUIDELINE_SET,
     *,
     region: str = "low",
 ) -> RiskCategory:
@@ -389,3 +390,12 @@ def _t2d_without_score(f: Features, scored: RiskCategory, common: dict[str, str]
         missing=_why_not_computed(f, scored.missing),
     )
     return _diabetes_table(f, "t2", prefix=prefix, missing=scored.missing, **common)
+
+
+def deceased_category(death: date | None, guideline_set: str = DEFAULT_GUIDELINE_SET, *, region: str = "low"
+                      ) -> RiskCategory:
+    """No category for a patient who has died (on ``death``, or on an unrecorded date): never a risk to act on."""
+    check_guideline_set(guideline_set)
+    reason = message("reason.deceased_on", death=death) if death else message("reason.deceased")
+    return _result(category="unknown", basis="deceased", guideline=guidelines()["esc2021_prevention"], reason=reason,
+                   guideline_set=guideline_set, region=region)

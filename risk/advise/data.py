@@ -57,6 +57,8 @@ class Rule:
 
 
 GUIDELINE_SETS = ("esc2021", "esc_eas2025")
+# The current guidelines (ESC 2024 hypertension, ESC/EAS 2025 lipid update) are the default (project issue 12).
+DEFAULT_GUIDELINE_SET = "esc_eas2025"
 CATEGORIES = (
     "risk_assessment",
     "lipids",

@@ -14,12 +14,12 @@ from typing import Any
 
 from risk.advise import kidney, steps_cardio, steps_metabolic  # noqa: F401  (registers the rule functions)
 from risk.advise.category import check_guideline_set, check_region, risk_category
-from risk.advise.data import CATEGORIES, Rule, message, rules
+from risk.advise.data import CATEGORIES, DEFAULT_GUIDELINE_SET, Rule, guidelines, message, rules
 from risk.advise.inputs import Features, score_trigger, validated_risks
 from risk.advise.model import DECIDING_ACTIONS, AdviceInputError, NextStep, TriggerInput
 from risk.advise.registry import REGISTRY, Context, Firing
 from risk.advise.wording import join
-from risk.i18n import Text, render
+from risk.i18n import Text, in_sentence, render
 from risk.terminology.concepts import MEASUREMENT_CONCEPTS, STALE_AFTER_DAYS
 
 # Triggers that name a feature derived from a measurement concept (their date is that observation's).
@@ -74,13 +74,7 @@ def is_stale(t: TriggerInput, as_of: date | None) -> bool:
 
 def _label(t: TriggerInput) -> Text:
     c = MEASUREMENT_CONCEPTS[measured_concept(t)]
-    return Text(en=_in_sentence(c.label_en), fr=_in_sentence(c.label_fr))
-
-
-def _in_sentence(label: str) -> str:
-    """A label inside a sentence: "Systolic BP" -> "systolic BP"; "LDL cholesterol", "HbA1c" stay as written."""
-    word = label.split(" ", 1)[0].split("-", 1)[0]
-    return label[0].lower() + label[1:] if len(word) > 1 and word[1:].islower() else label
+    return Text(en=in_sentence(c.label_en), fr=in_sentence(c.label_fr))
 
 
 def _dated_list(inputs: tuple[TriggerInput, ...], key: str, stale: tuple[TriggerInput, ...] = ()) -> Text:
@@ -160,12 +154,26 @@ def _build(rule: Rule, firing: Firing, context: tuple[TriggerInput, ...], as_of:
     return step
 
 
+def cited_in_set(step: NextStep, rule: Rule, guideline_set: str) -> NextStep:
+    """The step's citation in the guideline set in force: a 2019 lipid recommendation read in the ESC/EAS 2025 set
+    cites "ESC/EAS 2019 dyslipidaemias (2025 focused update)", so that the two sets never read the same."""
+    update = check_guideline_set(guideline_set).get("updated_by", {}).get(rule.guideline.key)
+    if update is None:
+        return step
+    newer = guidelines()[update]
+    return replace(
+        step,
+        guideline=f"{rule.guideline.short} ({newer.year} focused update)",
+        reference=f"{rule.guideline.citation}; {newer.citation}",
+    )
+
+
 def next_steps(
     features: Mapping[str, Any],
     scores: Mapping[str, Any] | None,
     models: Mapping[str, Any] | None = None,
     *,
-    guideline_set: str = "esc2021",
+    guideline_set: str = DEFAULT_GUIDELINE_SET,
     region: str = "low",
 ) -> list[NextStep]:
     """Guideline next steps, most urgent first; steps already in place come last with ``already_done``."""
@@ -197,7 +205,7 @@ def next_steps(
             for name in MODEL_CONTEXT[rule.category]
             if ctx.models.get(name) is not None
         )
-        steps.append(_build(rule, firing, context, f.as_of))
+        steps.append(cited_in_set(_build(rule, firing, context, f.as_of), rule, guideline_set))
     order = {rule.id: i for i, rule in enumerate(rules())}
     steps.sort(key=lambda s: (s.already_done, s.priority, CATEGORIES.index(s.category), order[s.id]))
     return steps

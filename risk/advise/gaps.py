@@ -208,8 +208,13 @@ def _capitalised(s: str) -> str:
     return s[:1].upper() + s[1:]
 
 
-def care_gaps(features: Mapping[str, Any], *, as_of: date, horizon_days: int = 0) -> list[CareGap]:
-    """Gaps due at ``as_of`` (or within ``horizon_days``), most overdue first, then the no-record ones."""
+def care_gaps(features: Mapping[str, Any], *, as_of: date, horizon_days: int = 0,
+              rejected: Mapping[str, int] | None = None) -> list[CareGap]:
+    """Gaps due at ``as_of`` (or within ``horizon_days``), most overdue first, then the no-record ones.
+
+    ``rejected``: values of a concept read but not used (implausible, unknown unit...); a gap with no usable value
+    says so ("no usable HbA1c: 18 values rejected") rather than "no record", which would send the GP looking for
+    a test that was done."""
     as_of_day = to_date(as_of)
     if as_of_day is None:
         raise AdviceInputError("care_gaps needs an as_of date")
@@ -241,6 +246,8 @@ def care_gaps(features: Mapping[str, Any], *, as_of: date, horizon_days: int = 0
         }
         if last is None:
             key, due, overdue = "gap.no_record", as_of_day, None
+            if n_rejected := sum((rejected or {}).get(name, 0) for name in gap["evidence"]):
+                key, params = "gap.none_usable", params | {"n": n_rejected}
         else:
             due = add_months(last, months)
             overdue = (as_of_day - due).days

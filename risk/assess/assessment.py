@@ -18,7 +18,9 @@ import pandas as pd
 from risk import advise
 from risk.advise import Alert, CareGap, NextStep, RiskCategory
 from risk.advise.agreement import CategoryDisagreement, cvd_category_disagreement
+from risk.advise.data import DEFAULT_GUIDELINE_SET
 from risk.advise.inputs import outside_derivation
+from risk.assess.issues import IssueGroup, group_issues, rejected_counts
 from risk.assess.scores import Scores, score_one
 from risk.assess.snapshot import PatientSnapshot
 from risk.equations import RESULT_KEYS, EquationResult, score2_family, score2_risk_age
@@ -40,6 +42,12 @@ HEADLINE_MODELS: tuple[str, ...] = ("cvd10",)
 # When no SCORE2-family equation applies (e.g. under 40), PREVENT total CVD is the published fallback (AHA 2023).
 FALLBACK_EQUATIONS: tuple[str, ...] = ("prevent_cvd",)
 TOP_ACTIONS = 3
+# The measured inputs of each headline equation (their staleness is said beside the headline).
+_SCORE2_INPUTS = ("sbp", "total_chol", "hdl", "smoking_status")
+HEADLINE_INPUTS: dict[str, tuple[str, ...]] = {
+    "score2": _SCORE2_INPUTS, "score2_diabetes": (*_SCORE2_INPUTS, "hba1c", "egfr"),
+    "prevent_cvd": (*_SCORE2_INPUTS, "egfr"), "cvd10": _SCORE2_INPUTS,
+}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -80,6 +88,37 @@ class Assessment:
     # Models the validation gate kept as challengers, with why (risk.models.gate.challenger_message): shown after
     # the equation that leads.
     challengers: dict[str, Message] = field(default_factory=dict)
+    # Dead at the index date (Patient.deceased[x]): every output shows a banner and no score, step or gap.
+    deceased: bool = False
+
+    @property
+    def deceased_on(self) -> date | None:
+        """The date of death when recorded (a deceasedBoolean has none)."""
+        return self.record.deceased.date() if self.deceased and self.record.deceased else None
+
+    @property
+    def age(self) -> int:
+        """Age in whole years at the index date, or at death when the patient died before it."""
+        day = min(self.as_of, self.deceased_on) if self.deceased_on else self.as_of
+        return int(self.record.age_on(day))
+
+    @property
+    def status(self) -> Literal["assessed", "deceased"]:
+        return "deceased" if self.deceased else "assessed"
+
+    @property
+    def banner(self) -> tuple[str, str] | None:
+        """The deceased banner (en, fr) every output shows first, or None."""
+        return (self.category.reason_en, self.category.reason_fr) if self.deceased else None
+
+    @property
+    def stale_inputs(self) -> list[InputRow]:
+        """Inputs older than their staleness limit at the index date that the headline equation or a next step
+        rests on (said on every output beside the steps)."""
+        used = set(HEADLINE_INPUTS.get(self.headline.name, ()) if self.headline else ())
+        used |= {"smoking_status" if t.name == "smoking_current" else t.name
+                 for s in self.next_steps for t in s.acts_on}
+        return [row for row in self.inputs if row.stale and row.concept in used]
 
     @property
     def record(self) -> PatientRecord:
@@ -100,6 +139,11 @@ class Assessment:
     @property
     def issues(self) -> list[DataIssue]:
         return list(self.snapshot.record.issues)
+
+    @property
+    def issue_groups(self) -> list[IssueGroup]:
+        """The issues as a clinician reads them: one line per reason, childhood anthropometrics in one."""
+        return group_issues(self.issues, self.record)
 
     @property
     def top_actions(self) -> tuple[NextStep, ...]:
@@ -188,8 +232,11 @@ def _disagreement(row: FeatureRow, scores: Scores, category: RiskCategory,
 
 
 def assess(snap: PatientSnapshot, models: Mapping[str, LoadedModel], *, region: str = "low",
-           guideline_set: str = "esc2021") -> Assessment:
-    """Everything about one patient at one date, computed once."""
+           guideline_set: str = DEFAULT_GUIDELINE_SET) -> Assessment:
+    """Everything about one patient at one date, computed once; for a patient dead at the index date, nothing
+    but the banner and the record (no score, category, step, gap or alert)."""
+    if snap.record.deceased_by(snap.as_of):
+        return deceased_assessment(snap, models, region=region, guideline_set=guideline_set)
     row = snap.features
     frame = snap.frame
     scores = score_one(row, models, region=region)
@@ -210,8 +257,22 @@ def assess(snap: PatientSnapshot, models: Mapping[str, LoadedModel], *, region: 
         risk_age=_risk_age(read, scores), disagreement=_disagreement(read, scores, category, guideline_set),
         next_steps=advise.next_steps(features, scores.equations, dict(scores.models), guideline_set=guideline_set,
                                      region=region),
-        care_gaps=advise.care_gaps(features, as_of=snap.as_of), alerts=advise.alerts(features),
+        care_gaps=advise.care_gaps(features, as_of=snap.as_of, rejected=rejected_counts(snap.record.issues)),
+        alerts=advise.alerts(features),
         units=lab_units(snap.record), guideline_set=guideline_set, region=region,
         synthetic_models=tuple(sorted(n for n, m in models.items() if m.synthetic)),
         model_versions={n: str(m.manifest.get("version", "")) for n, m in models.items()},
         challengers={n: msg for n, m in models.items() if (msg := challenger_message(n, m.manifest)) is not None})
+
+
+def deceased_assessment(snap: PatientSnapshot, models: Mapping[str, LoadedModel], *, region: str,
+                        guideline_set: str) -> Assessment:
+    """A patient who has died: no scores, category, next steps, care gaps or alerts (project issue 12)."""
+    death = snap.record.deceased.date() if snap.record.deceased else None
+    return Assessment(
+        snapshot=snap, scores=Scores(models={}, equations={}), headline=None,
+        category=advise.deceased_category(death, guideline_set, region=region), explanations={}, what_if=[],
+        peers={}, risk_age=None, disagreement=None, next_steps=[], care_gaps=[], alerts=[],
+        units=lab_units(snap.record), guideline_set=guideline_set, region=region,
+        synthetic_models=tuple(sorted(n for n, m in models.items() if m.synthetic)),
+        model_versions={n: str(m.manifest.get("version", "")) for n, m in models.items()}, deceased=True)

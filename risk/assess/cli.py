@@ -81,8 +81,9 @@ def cmd_score(args: argparse.Namespace) -> int:
 
     as_of = parse_as_of(args.as_of)
     models = load_all(Path(args.models_dir) if args.models_dir else None)
-    token = Settings.from_env().fhir_token
-    done = [assess(snapshot(record, as_of), models, region=args.region, guideline_set=args.guidelines)
+    settings = Settings.from_env()
+    token, guideline_set = settings.fhir_token, args.guidelines or settings.guideline_set
+    done = [assess(snapshot(record, as_of), models, region=args.region, guideline_set=guideline_set)
             for record in iter_records(args.source, args.patient, token=token)]
     if args.format == "json":
         docs = [assessment_json(a) for a in done]
@@ -109,6 +110,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lang", choices=["en", "fr"], default="en")
     p.add_argument("--region", choices=["low", "moderate", "high", "very_high"], default="low",
                    help="ESC SCORE2 risk region (France: low)")
-    p.add_argument("--guidelines", choices=["esc2021", "esc_eas2025"], default="esc2021")
+    p.add_argument("--guidelines", choices=["esc2021", "esc_eas2025"], default=None,
+                   help="guideline set (default: RISK_GUIDELINES, else esc_eas2025: ESC 2024 BP, ESC/EAS 2025 lipids)")
     p.add_argument("--models-dir", help="model folder (default: the bundled models/)")
     p.set_defaults(handler=cmd_score)

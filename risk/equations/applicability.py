@@ -18,6 +18,13 @@ Eligibility rules (sources in each equation's module):
 - SCORE2-Diabetes: type 2 diabetes, ages 40-69, no established cardiovascular disease or heart failure.
 - PREVENT (total CVD, ASCVD, heart failure): ages 30-79, no cardiovascular disease or heart failure (its
   derivation population). The model variant follows the available HbA1c / UACR.
+- QRISK3 (the project's implementation of the QRISK3-2017 algorithm): ages 25-84, no cardiovascular disease or
+  heart failure (the derivation cohort was free of CVD and not on statins: a statin user gets a warning). Every
+  input must be recorded: BMI, a same-day cholesterol/HDL ratio, SBP and its SD over 5 years (two readings or
+  more), the smoking category (a current smoker needs cigarettes per day) and the diabetes type; a condition
+  or treatment not recorded counts as absent, as in QRISK3. Ethnicity is not recorded in France and there is no
+  Townsend score: "not recorded" and 0 are assumed and every result says so, with its UK derivation. SCORE2
+  stays the ESC reference; QRISK3 is a comparator.
 - KFRE: CKD stage G3-G5, i.e. latest eGFR < 60 mL/min/1.73 m² or a CKD stage 3-5 diagnosis, not already on
   dialysis or transplanted. Non-North-American calibration (France). 8-variable when albumin, bicarbonate,
   calcium and phosphate are all present.
@@ -43,6 +50,9 @@ from risk.equations.kfre import EXTRA_LABS, KFRE_EGFR_LIMIT, kfre_range_issues, 
 from risk.equations.prevent import AGE_RANGE as PREVENT_AGE_RANGE
 from risk.equations.prevent import CITATION as PREVENT_CITATION
 from risk.equations.prevent import MODEL_NAMES, prevent, prevent_model, prevent_range_issues
+from risk.equations.qrisk3 import AGE_RANGE as QRISK3_AGE_RANGE
+from risk.equations.qrisk3 import CITATION as QRISK3_CITATION
+from risk.equations.qrisk3 import qrisk3, qrisk3_range_issues
 from risk.equations.score2 import (
     CITATION_SCORE2,
     CITATION_SCORE2_OP,
@@ -58,7 +68,7 @@ from risk.equations.score2_diabetes import score2_diabetes, score2_diabetes_rang
 from risk.terminology.messages import Message
 
 RESULT_KEYS: tuple[str, ...] = (
-    "score2", "score2_diabetes", "prevent_cvd", "prevent_ascvd", "prevent_hf", "kfre_5y", "kfre_2y",
+    "score2", "score2_diabetes", "prevent_cvd", "prevent_ascvd", "prevent_hf", "qrisk3", "kfre_5y", "kfre_2y",
 )
 STATUSES: tuple[str, ...] = ("computed", "not_applicable", "not_computable")
 
@@ -100,6 +110,9 @@ _LABELS: dict[str, tuple[str, str | None, str]] = {
     "bicarbonate": ("bicarbonate", "mmol/L", "bicarbonate"),
     "calcium": ("calcium", "mmol/L", "calcium"),
     "phosphate": ("phosphate", "mmol/L", "phosphate"),
+    "chol_hdl_ratio": ("cholesterol/HDL ratio (same-day pair)", None, "chol_hdl_ratio"),
+    "qrisk3_sbp_sd": ("SD of systolic blood pressure (two readings or more in 5 years)", "mmHg", "sbp_sd"),
+    "cigarettes_per_day": ("cigarettes per day", "/day", "cigarettes_per_day"),
 }
 
 # Established cardiovascular disease and heart failure: (feature flag, words). Dates from `<flag>_date`.
@@ -377,6 +390,16 @@ def _score2_diabetes(features: Mapping[str, Any], region: str) -> EquationResult
                    lambda: score2_diabetes_range_issues(**kwargs))
 
 
+def _primary_prevention_gate(features: Mapping[str, Any], name: str, citation: str,
+                             key: str) -> EquationResult | None:
+    """Why a primary-prevention equation (PREVENT, QRISK3) does not apply before its age range is looked at:
+    age missing, or established cardiovascular disease or heart failure; None when neither."""
+    if _number(features, "age") is None:
+        return _missing(name, citation, key, ["age"], ["age"])
+    cvd = _cvd_conditions(features)
+    return _excluded(name, citation, key, cvd) if cvd else None
+
+
 _PREVENT_NAMES = {"cvd": "PREVENT 10-year total CVD", "ascvd": "PREVENT 10-year ASCVD",
                   "hf": "PREVENT 10-year heart failure"}
 
@@ -384,11 +407,9 @@ _PREVENT_NAMES = {"cvd": "PREVENT 10-year total CVD", "ascvd": "PREVENT 10-year 
 def _prevent(features: Mapping[str, Any], outcome: str) -> EquationResult:
     base_name, citation, key = _PREVENT_NAMES[outcome], PREVENT_CITATION, f"prevent_{outcome}"
     age = _number(features, "age")
-    if age is None:
-        return _missing(base_name, citation, key, ["age"], ["age"])
-    cvd = _cvd_conditions(features)
-    if cvd:
-        return _excluded(base_name, citation, key, cvd)
+    gate = _primary_prevention_gate(features, base_name, citation, key)
+    if gate is not None or age is None:
+        return gate or _missing(base_name, citation, key, ["age"], ["age"])
     low, high = PREVENT_AGE_RANGE
     if not low <= age < high + 1:
         return _not_applicable(base_name, citation, f"age {age:.0f} (PREVENT covers ages 30-79)", Message(
@@ -453,6 +474,89 @@ def _kfre(features: Mapping[str, Any], years: int) -> EquationResult:
                    lambda: kfre_range_issues(**kwargs))
 
 
+# QRISK3's conditions and treatments: keyword -> feature flag (absent when not recorded, as in QRISK3).
+_QRISK3_FLAGS: dict[str, str] = {
+    "atrial_fibrillation": "af", "atypical_antipsychotic": "qrisk3_atypical_antipsychotic",
+    "corticosteroids": "qrisk3_oral_corticosteroid", "erectile_dysfunction": "dx_erectile_dysfunction",
+    "migraine": "dx_migraine", "rheumatoid_arthritis": "dx_rheumatoid_arthritis",
+    "severe_mental_illness": "dx_severe_mental_illness", "sle": "dx_sle", "bp_treatment": "on_antihypertensive",
+    "family_history_chd": "dx_family_history_chd",
+}
+# QRISK3 smoking bands (BMJ 2017;357:j2099): light < 10 a day, moderate 10-19, heavy >= 20.
+_QRISK3_SMOKING_BANDS = ((10.0, "light"), (20.0, "moderate"), (math.inf, "heavy"))
+
+
+def _qrisk3_smoking(x: _Inputs) -> str | None:
+    """QRISK3's smoking category; None (and missing) when a current smoker's amount is not recorded."""
+    features = x.features
+    current, former = _flag(features, "smoking_current"), _flag(features, "smoking_former")
+    if current is None:
+        x._absent("smoking_current")
+        return None
+    x.used["smoking_current"] = {"value": current, "unit": None}
+    if not current:
+        return "ex" if former else "non"
+    per_day = x.number("cigarettes_per_day")
+    return None if per_day is None else next(band for limit, band in _QRISK3_SMOKING_BANDS if per_day < limit)
+
+
+def _qrisk3(features: Mapping[str, Any]) -> EquationResult:
+    name, citation, key = "QRISK3", QRISK3_CITATION, "qrisk3"
+    age = _number(features, "age")
+    gate = _primary_prevention_gate(features, name, citation, key)
+    if gate is not None or age is None:
+        return gate or _missing(name, citation, key, ["age"], ["age"])
+    low, high = QRISK3_AGE_RANGE
+    if not low <= age < high + 1:
+        return _not_applicable(name, citation, f"age {age:.0f} (QRISK3 covers ages 25-84)", Message(
+            code="qrisk3.age_out_of_range", params={"equation": key, "age": age, "low": low, "high": high}))
+    t2, t1, any_dm = _diabetes_types(features)
+    if any_dm and not (t1 or t2):
+        return _not_applicable(name, citation, "diabetes type not recorded (QRISK3 scores type 1 and type 2 apart)",
+                               Message(code="qrisk3.diabetes_type_unknown", params={"equation": key}))
+    x = _Inputs(features)
+    x.number("age")
+    sex = x.sex()
+    bmi, ratio = x.number("bmi"), x.number("chol_hdl_ratio")
+    sbp, sbp_sd = x.number("sbp"), x.number("qrisk3_sbp_sd")
+    smoking = _qrisk3_smoking(x)
+    if smoking is not None:
+        x.used["smoking"] = {"value": smoking, "unit": None}
+    diabetes = "type1" if t1 and not t2 else "type2" if t2 else "none"
+    x.used["diabetes"] = {"value": diabetes, "unit": None}
+    flags = {arg: bool(_flag(features, col)) for arg, col in _QRISK3_FLAGS.items()}
+    flags["erectile_dysfunction"] = flags["erectile_dysfunction"] and sex == "male"
+    stage = _number(features, "ckd_stage")
+    flags["ckd_3_5"] = stage is not None and stage >= 3
+    for arg, value in flags.items():
+        entry: dict[str, Any] = {"value": value, "unit": None}
+        when = _date(features, f"{_QRISK3_FLAGS.get(arg, '')}_date") if value else None
+        if when:
+            entry["date"] = when
+        x.used[arg] = entry
+    x.used["ethnicity"] = {"value": None, "unit": None, "assumed": "not recorded"}
+    x.used["townsend"] = {"value": 0.0, "unit": None, "assumed": "UK mean"}
+    extra: list[tuple[str, Message]] = [
+        ("derived and calibrated in the UK (QResearch, England): a comparator; SCORE2 stays the ESC reference",
+         Message(code="qrisk3.uk_derivation")),
+        ("ethnicity is not recorded in French records: computed as 'not recorded' (scored as white)",
+         Message(code="qrisk3.ethnicity_assumed")),
+        ("no Townsend deprivation score in France: 0 assumed (about the UK mean); no French index is mapped onto it",
+         Message(code="qrisk3.townsend_assumed")),
+    ]
+    if _flag(features, "dx_family_history_chd_age_unknown") and not flags["family_history_chd"]:
+        extra.append(("family history of coronary heart disease recorded without the relative's age: not counted "
+                      "(QRISK3 counts a first-degree relative under 60)",
+                      Message(code="qrisk3.family_history_age_unknown")))
+    if _flag(features, "on_statin"):
+        extra.append(("on a statin: QRISK3 was derived in people not taking statins",
+                      Message(code="qrisk3.on_statin")))
+    kwargs = dict(sex=sex, age=age, ethnicity=None, bmi=bmi, chol_hdl_ratio=ratio, sbp=sbp, sbp_sd=sbp_sd,
+                  townsend=0.0, smoking=smoking, diabetes=diabetes, **flags)
+    return _finish(name, citation, key, None, x, lambda: qrisk3(**kwargs),
+                   lambda: qrisk3_range_issues(**kwargs), extra)
+
+
 def reference_scores(features: Mapping[str, Any], *, region: str = "low") -> dict[str, EquationResult]:
     """Every reference equation for one patient: a risk or the reason why not (keys: :data:`RESULT_KEYS`).
 
@@ -466,6 +570,7 @@ def reference_scores(features: Mapping[str, Any], *, region: str = "low") -> dic
         "prevent_cvd": _prevent(features, "cvd"),
         "prevent_ascvd": _prevent(features, "ascvd"),
         "prevent_hf": _prevent(features, "hf"),
+        "qrisk3": _qrisk3(features),
         "kfre_5y": _kfre(features, 5),
         "kfre_2y": _kfre(features, 2),
     }

@@ -31,6 +31,12 @@ CONTRACT (other modules rely on these column names; one row per patient, index `
   risk.terminology.concepts.CARE_EVIDENCE_CONCEPTS; `n_cervical_cytology` (days with a cervical cytology: the
   first two at 25-29 are a year apart, HAS 2019)
 - screening history (0/1 at as_of): `dx_<concept>` for each of risk.terminology.concepts.SCREENING_HISTORY_CONCEPTS
+- QRISK3's own inputs (Hippisley-Cox et al., BMJ 2017;357:j2099, Methods): `qrisk3_sbp_sd` (SD of the systolic
+  readings of the 5 years before as_of, NaN with fewer than two), `qrisk3_sbp_sd_n`, `qrisk3_sbp_sd_date`;
+  `chol_hdl_ratio` and `chol_hdl_ratio_date` (latest total cholesterol / HDL measured the same day);
+  `dx_<concept>` and `dx_<concept>_date` for each of risk.terminology.qrisk3.QRISK3_DIAGNOSES and
+  `family_history_chd_age_unknown`; `qrisk3_<class>` (0/1: regular treatment, see _qrisk3_treatments) for
+  `oral_corticosteroid` and `atypical_antipsychotic`; `cigarettes_per_day` is a measurement concept (above)
 
 Nothing dated after `as_of` reaches any column.
 """
@@ -55,6 +61,7 @@ from risk.terminology.concepts import (
     MEDICATION_CONCEPTS,
     SCREENING_HISTORY_CONCEPTS,
 )
+from risk.terminology.qrisk3 import QRISK3_DIAGNOSES, QRISK3_MEDICATIONS
 
 NUMERIC_CONCEPTS = [c for c, spec in MEASUREMENT_CONCEPTS.items() if spec.numeric]
 TREND_WINDOW_DAYS = 3 * 365.25  # slopes and SBP variability over the last 3 years
@@ -71,6 +78,12 @@ CKD_PERSISTENCE_DAYS = 90
 EGFR_SLOPE_MIN_SPAN_DAYS = 365
 EXPOSURE_WINDOWS = (("sbp", 5), ("sbp", 10), ("total_chol", 10), ("ldl", 10), ("hba1c", 5), ("hba1c", 10))
 LONG_TERM_WINDOW_YEARS = 10
+# QRISK3 (BMJ 2017;357:j2099, Methods): SBP variability is the SD of the systolic readings recorded in the 5
+# years before the assessment, with at least two readings; regular oral corticosteroids and atypical
+# antipsychotics are at least two prescriptions, the latest no more than 28 days before the assessment.
+QRISK3_SBP_SD_YEARS = 5
+QRISK3_REGULAR_DAYS = 28
+QRISK3_DX = (*QRISK3_DIAGNOSES, "family_history_chd_age_unknown")
 
 
 def as_of_series(tables: Tables, as_of: date | pd.Timestamp | pd.Series | None) -> pd.Series:
@@ -206,6 +219,7 @@ def build_features(tables: Tables, as_of: date | pd.Timestamp | pd.Series | None
 
     _diagnosis_features(out, tables, cutoff)
     _medication_features(out, tables, cutoff)
+    _qrisk3_features(out, tables, cutoff, m)
 
     enc = _known(tables.encounters, "time", cutoff)
     days_before = ((cutoff.reindex(enc["patient_id"]).to_numpy() - enc["time"].to_numpy()) / DAY)
@@ -321,6 +335,59 @@ def _medication_features(out: dict[str, pd.Series], tables: Tables, cutoff: pd.S
         [out[f"rx_{x}"] for x in sorted(ANTIHYPERTENSIVE_CLASSES)], axis=1).sum(axis=1)
     out["on_lipid_lowering"] = any_class(LIPID_LOWERING_CLASSES)
     out["on_glucose_lowering"] = any_class(GLUCOSE_LOWERING_CLASSES)
+
+
+def _qrisk3_features(out: dict[str, pd.Series], tables: Tables, cutoff: pd.Series, m: pd.DataFrame) -> None:
+    """QRISK3's inputs that no other column holds, by the paper's definitions (see QRISK3_* above)."""
+    index = cutoff.index
+    window = _window(m, "sbp", cutoff, QRISK3_SBP_SD_YEARS)
+    count = window.count()
+    out["qrisk3_sbp_sd"] = window.std(ddof=1).where(count >= 2).reindex(index)
+    out["qrisk3_sbp_sd_n"] = count.reindex(index).fillna(0).astype(int)
+    sbp = m[m["concept"] == "sbp"]
+    out["qrisk3_sbp_sd_date"] = sbp.groupby("patient_id")["time"].max().reindex(index).where(
+        out["qrisk3_sbp_sd"].notna())
+    # Cholesterol/HDL ratio: a total cholesterol and an HDL of the same day (a lipid panel), never a mix of days.
+    day = m["time"].dt.normalize()
+    tc = m[m["concept"] == "total_chol"].assign(day=day).drop_duplicates(["patient_id", "day"], keep="last")
+    hdl = m[m["concept"] == "hdl"].assign(day=day).drop_duplicates(["patient_id", "day"], keep="last")
+    pairs = tc.merge(hdl, on=["patient_id", "day"], suffixes=("_tc", "_hdl"))
+    pairs = pairs[pairs["value_hdl"] > 0].sort_values("day").drop_duplicates("patient_id", keep="last")
+    pairs = pairs.set_index("patient_id")
+    out["chol_hdl_ratio"] = (pairs["value_tc"] / pairs["value_hdl"]).reindex(index).astype(float)
+    out["chol_hdl_ratio_date"] = pairs[["time_tc", "time_hdl"]].max(axis=1).reindex(index)
+    d = tables.diagnoses
+    d = pd.concat([_known(d.dropna(subset=["onset"]), "onset", cutoff), d[d["onset"].isna()]], ignore_index=True)
+    flags = _presence(d, index, QRISK3_DX)
+    first = d[d["concept"].isin(QRISK3_DX)].groupby(["concept", "patient_id"])["onset"].min()
+    for concept in QRISK3_DX:
+        out[f"dx_{concept}"] = flags[concept]
+        dates = first.xs(concept, level="concept") if concept in first.index.get_level_values(0) else None
+        out[f"dx_{concept}_date"] = (pd.Series(pd.NaT, index=index, dtype="datetime64[ns]") if dates is None
+                                     else dates.reindex(index))
+    _qrisk3_treatments(out, tables, cutoff)
+
+
+def _qrisk3_treatments(out: dict[str, pd.Series], tables: Tables, cutoff: pd.Series) -> None:
+    """Regular treatment at as_of: a prescription active at as_of and either a second prescription of the class
+    before it or the active one already running for QRISK3_REGULAR_DAYS (a one-off short course is not regular;
+    a long-term MedicationStatement is: French records state periods rather than repeat prescriptions)."""
+    index = cutoff.index
+    rx = tables.medications[tables.medications["concept"].isin(QRISK3_MEDICATIONS)]
+    end_of_day = cutoff.reindex(rx["patient_id"]).to_numpy()
+    day_start = cutoff.dt.normalize().reindex(rx["patient_id"]).to_numpy()
+    started = rx["start"].to_numpy() <= end_of_day
+    active = started & ~(rx["end"].notna().to_numpy() & (rx["end"].dt.normalize().to_numpy() < day_start))
+    running = active & (rx["start"].to_numpy() <= day_start - np.timedelta64(QRISK3_REGULAR_DAYS, "D"))
+    frame = pd.DataFrame({"patient_id": rx["patient_id"].to_numpy(), "concept": rx["concept"].to_numpy(),
+                          "started": started, "active": active, "running": running})
+    per = frame.groupby(["patient_id", "concept"]).agg(n=("started", "sum"), active=("active", "any"),
+                                                       running=("running", "any"))
+    regular = per["active"] & ((per["n"] >= 2) | per["running"])
+    for concept in QRISK3_MEDICATIONS:
+        found = regular.xs(concept, level="concept") if concept in per.index.get_level_values(1) else None
+        out[f"qrisk3_{concept}"] = (pd.Series(0, index=index) if found is None
+                                    else found.reindex(index).fillna(False).astype(int))
 
 
 def row_frame(row: pd.Series) -> pd.DataFrame:

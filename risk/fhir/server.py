@@ -40,6 +40,7 @@ PATIENT_RESOURCE_TYPES = (
     "MedicationStatement",
     "Procedure",
     "Encounter",
+    "FamilyMemberHistory",  # QRISK3's family history of premature coronary heart disease
 )
 DEFAULT_PAGE_SIZE = 200
 DEFAULT_MAX_PATIENTS = 10_000

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -93,6 +94,17 @@ def fmt_date(value: date | datetime, lang: str) -> str:
     if lang == "fr":
         return f"{value.day:02d}/{value.month:02d}/{value.year:04d}"
     return f"{value.day} {_EN_MONTHS[value.month - 1]} {value.year:04d}"
+
+
+def in_sentence(label: str) -> str:
+    """A label inside a sentence: "Systolic BP" -> "systolic BP"; an abbreviation ("LDL cholesterol", "HbA1c",
+    "HDL-cholestérol") is kept.
+
+    >>> in_sentence("Systolic BP"), in_sentence("HbA1c"), in_sentence("HDL-cholestérol"), in_sentence("Glycémie")
+    ('systolic BP', 'HbA1c', 'HDL-cholestérol', 'glycémie')
+    """
+    word = re.match(r"[^\W\d_]*", label).group()  # type: ignore[union-attr]  # always matches
+    return label[:1].lower() + label[1:] if word[1:] == word[1:].lower() else label
 
 
 @dataclass(frozen=True, slots=True)

@@ -64,6 +64,10 @@ INPUTS: dict[str, tuple[str, str]] = {
     "statin_treatment": ("statin treatment", "traitement par statine"),
     "diabetes": ("diabetes status", "statut diabétique"),
     "albumin": ("serum albumin", "albumine sérique"),
+    "chol_hdl_ratio": ("cholesterol/HDL ratio (same-day pair)", "rapport cholestérol total/HDL (même jour)"),
+    "sbp_sd": ("SD of systolic blood pressure (two readings or more in 5 years)",
+               "écart type de la pression artérielle systolique (au moins deux mesures sur 5 ans)"),
+    "townsend": ("Townsend deprivation score", "score de défavorisation de Townsend"),
 }
 # Short names where a sentence uses the abbreviation or the bare analyte (else INPUTS).
 SHORT_INPUTS: dict[str, tuple[str, str]] = {
@@ -123,6 +127,7 @@ EQUATION_NAMES: dict[str, tuple[str, str]] = {
     "prevent_cvd": ("PREVENT 10-year total CVD", "PREVENT maladie cardiovasculaire totale à 10 ans"),
     "prevent_ascvd": ("PREVENT 10-year ASCVD", "PREVENT maladie cardiovasculaire athéroscléreuse à 10 ans"),
     "prevent_hf": ("PREVENT 10-year heart failure", "PREVENT insuffisance cardiaque à 10 ans"),
+    "qrisk3": ("QRISK3", "QRISK3"),
     "kfre": ("KFRE", "KFRE"),
     "kfre_5y": ("KFRE 5-year kidney failure", "KFRE insuffisance rénale terminale à 5 ans"),
     "kfre_2y": ("KFRE 2-year kidney failure", "KFRE insuffisance rénale terminale à 2 ans"),
@@ -142,6 +147,7 @@ EQUATION_SHORT: dict[str, tuple[str, str]] = {
     "prevent_cvd": ("PREVENT CVD 10 y", "PREVENT MCV 10 ans"),
     "prevent_ascvd": ("PREVENT ASCVD 10 y", "PREVENT MCVAS 10 ans"),
     "prevent_hf": ("PREVENT heart failure 10 y", "PREVENT IC 10 ans"),
+    "qrisk3": ("QRISK3 10 y (UK)", "QRISK3 10 ans (R.-U.)"),
     "kfre_5y": ("KFRE kidney failure 5 y", "KFRE IRT 5 ans"),
     "kfre_2y": ("KFRE kidney failure 2 y", "KFRE IRT 2 ans"),
 }
@@ -154,11 +160,13 @@ EQUATION_OUTCOME: dict[str, tuple[str, str]] = {
     "prevent_ascvd": ("10-year atherosclerotic cardiovascular disease",
                       "Maladie cardiovasculaire athéroscléreuse à 10 ans"),
     "prevent_hf": ("10-year heart failure", "Insuffisance cardiaque à 10 ans"),
+    "qrisk3": ("10-year coronary heart disease, ischaemic stroke or TIA",
+               "Maladie coronarienne, AVC ischémique ou AIT à 10 ans"),
     "kfre_5y": ("5-year kidney failure (dialysis or transplant)", "Insuffisance rénale terminale à 5 ans"),
     "kfre_2y": ("2-year kidney failure (dialysis or transplant)", "Insuffisance rénale terminale à 2 ans"),
 }
 EQUATION_HORIZON_YEARS = {"score2": 10, "score2_diabetes": 10, "prevent_cvd": 10, "prevent_ascvd": 10,
-                          "prevent_hf": 10, "kfre_5y": 5, "kfre_2y": 2}
+                          "prevent_hf": 10, "qrisk3": 10, "kfre_5y": 5, "kfre_2y": 2}
 # What the headline risk is a risk of, in words a patient understands (the PDF's "out of 100 people like you").
 HEADLINE_OUTCOME: dict[str, tuple[str, str]] = {
     "cvd10": ("a heart attack, a stroke or cardiovascular death", "un infarctus, un AVC ou un décès cardiovasculaire"),
@@ -185,6 +193,8 @@ ISSUE_KINDS = {
     "bad_reference": ("broken reference", "référence cassée"), "invalid_resource": ("invalid resource",
                                                                                       "ressource invalide"),
     "status_excluded": ("excluded by status", "exclu par son statut"),
+    "after_death": ("after death", "après le décès"),
+    "inconsistent_values": ("inconsistent with another value", "incohérent avec une autre valeur"),
 }
 
 

@@ -21,12 +21,11 @@ Numbers and dates follow ``risk.i18n.render`` (decimal comma, ``{d:iso}`` where 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from risk.i18n import Catalogue, check_lang, render
+from risk.i18n import Catalogue, check_lang, in_sentence, render
 from risk.i18n.labels import (
     CONDITIONS,
     EQUATION_NAMES,
@@ -42,12 +41,6 @@ from risk.terminology.messages import Message
 
 CATALOGUE = Catalogue.from_resource("risk.i18n", "messages.json")
 _UNKNOWN = ("unknown", "inconnu")
-
-
-def in_sentence(label: str) -> str:
-    """'Total cholesterol' -> 'total cholesterol'; an abbreviation ('HDL cholesterol', 'HbA1c', 'PA') is kept."""
-    word = re.match(r"[^\W\d_]*", label).group()  # type: ignore[union-attr]  # always matches
-    return label[:1].lower() + label[1:] if word[1:] == word[1:].lower() else label
 
 
 def concept_label(key: str, lang: str, form: str = "") -> str:

@@ -13,7 +13,7 @@ from risk.settings import Settings, parse_as_of
 def cmd_panel(args: argparse.Namespace) -> int:
     # Imported when the command runs (XGBoost, pandas), so that `risk --help` answers at once; no cycle behind it.
     from risk.models.registry import load_all
-    from risk.panel.stream import CSV_COLUMNS, score_records, write_csv
+    from risk.panel.stream import CSV_COLUMNS, Excluded, score_records, write_csv
     from risk.record.load import iter_records
 
     settings = Settings.from_env()
@@ -21,9 +21,11 @@ def cmd_panel(args: argparse.Namespace) -> int:
     models = load_all(Path(args.models_dir) if args.models_dir else None)
     records = feedback.progress(iter_records(args.source, token=settings.fhir_token), desc="scoring panel",
                                 enabled=not args.quiet)
-    rows = (row for row, _ in score_records(records, models, as_of=day, region=args.region))
+    excluded = Excluded()
+    rows = (row for row, _ in score_records(records, models, as_of=day, region=args.region, excluded=excluded))
     n = write_csv(rows, Path(args.out), CSV_COLUMNS)
-    feedback.err(f"wrote {n} patients to {args.out}")
+    feedback.err(f"wrote {n} patients to {args.out}; {excluded.deceased} deceased patients excluded "
+                 "(not scored, not ranked)")
     return ExitCode.OK
 
 

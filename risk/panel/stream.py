@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import itertools
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -23,9 +24,26 @@ from risk.models.registry import LoadedModel
 from risk.record import PatientRecord
 
 CHUNK = 2000
-# The `risk panel` CSV is a file format other tools read: its columns are fixed (kfre_2y is in the JSON only).
-CSV_EQUATIONS = tuple(k for k in RESULT_KEYS if k != "kfre_2y")
+# The `risk panel` CSV is a file format other tools read: its columns are fixed (kfre_2y is in the JSON only);
+# QRISK3, added later, comes last so the earlier columns keep their place.
+CSV_EQUATIONS = (*(k for k in RESULT_KEYS if k not in ("kfre_2y", "qrisk3")), "qrisk3")
 CSV_COLUMNS = ["patient_id", *MODEL_KEYS, *CSV_EQUATIONS]
+
+
+@dataclass(kw_only=True)
+class Excluded:
+    """Patients left out of a panel, counted for its summary (a ranking or worklist of the dead is a hazard)."""
+
+    deceased: int = 0
+
+
+def living(records: Iterable[PatientRecord], as_of: date, excluded: Excluded) -> Iterator[PatientRecord]:
+    """The records of patients alive at `as_of`; the others are counted in `excluded`, never scored or ranked."""
+    for record in records:
+        if record.deceased_by(as_of):
+            excluded.deceased += 1
+            continue
+        yield record
 
 
 def chunks(records: Iterable[PatientRecord], size: int) -> Iterator[list[PatientRecord]]:
@@ -61,11 +79,13 @@ def csv_row(patient_id: str, scores: Scores) -> dict[str, Any]:
 
 
 def score_records(records: Iterable[PatientRecord], models: Mapping[str, LoadedModel], *,
-                  as_of: date | None = None, region: str = "low", chunk: int = CHUNK
-                  ) -> Iterator[tuple[dict[str, Any], pd.Series]]:
-    """(flat score row, features row) per patient, in source order."""
-    for record, scores, row in score_chunks(records, models, as_of=as_of or date.today(), region=region,
-                                            chunk=chunk):
+                  as_of: date | None = None, region: str = "low", chunk: int = CHUNK,
+                  excluded: Excluded | None = None) -> Iterator[tuple[dict[str, Any], pd.Series]]:
+    """(flat score row, features row) per living patient, in source order; the deceased are counted in
+    `excluded`."""
+    day = as_of or date.today()
+    alive = living(records, day, excluded if excluded is not None else Excluded())
+    for record, scores, row in score_chunks(alive, models, as_of=day, region=region, chunk=chunk):
         yield csv_row(record.patient_id, scores), row
 
 

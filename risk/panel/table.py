@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from risk import advise
+from risk.advise.data import DEFAULT_GUIDELINE_SET
 from risk.assess.assessment import HEADLINE_MODELS, choose_headline
 from risk.assess.scores import Scores
 from risk.explain.factors import explain_row
@@ -25,7 +26,7 @@ from risk.features.row import FeatureRow
 from risk.i18n import fmt_number
 from risk.i18n.labels import key_conditions
 from risk.models.registry import LoadedModel
-from risk.panel.stream import score_chunks
+from risk.panel.stream import Excluded, living, score_chunks
 from risk.record import PatientRecord
 
 # The scores a coordinator can sort by (one column each).
@@ -48,6 +49,7 @@ class PanelResult:
     table: pd.DataFrame  # one row per patient (columns: see panel_row)
     records: list[PatientRecord]  # kept in the user's session for click-through and local calibration
     as_of: date
+    deceased: int = 0  # patients dead at as_of: left out of the table, the rankings and the worklist
 
 
 def panel_row(record: PatientRecord, scores: Scores, features: pd.Series, models: Mapping[str, LoadedModel], *,
@@ -87,12 +89,14 @@ def panel_row(record: PatientRecord, scores: Scores, features: pd.Series, models
 
 
 def score_panel(records: Iterable[PatientRecord], models: Mapping[str, LoadedModel], *, as_of: date,
-                guideline_set: str = "esc2021", region: str = "low",
+                guideline_set: str = DEFAULT_GUIDELINE_SET, region: str = "low",
                 progress: Callable[[int], None] | None = None) -> PanelResult:
     """Score every record; `progress(n)` is called after each patient."""
     kept: list[PatientRecord] = []
     rows = []
-    for i, (record, scores, features) in enumerate(score_chunks(records, models, as_of=as_of, region=region)):
+    excluded = Excluded()
+    alive = living(records, as_of, excluded)
+    for i, (record, scores, features) in enumerate(score_chunks(alive, models, as_of=as_of, region=region)):
         kept.append(record)
         rows.append(panel_row(record, scores, features, models, as_of=as_of, guideline_set=guideline_set,
                               region=region))
@@ -105,7 +109,7 @@ def score_panel(records: Iterable[PatientRecord], models: Mapping[str, LoadedMod
         table["band_rank"] = table["band"].map({b: i for i, b in enumerate(BAND_ORDER)})
         table = table.sort_values(["band_rank", "risk"], ascending=[True, False], na_position="last")
         table = table.drop(columns="band_rank").reset_index(drop=True)
-    return PanelResult(table=table, records=kept, as_of=as_of)
+    return PanelResult(table=table, records=kept, as_of=as_of, deceased=excluded.deceased)
 
 
 def filter_panel(table: pd.DataFrame, *, age: tuple[float, float] | None = None, sexes: Iterable[str] = (),

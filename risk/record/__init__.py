@@ -30,6 +30,7 @@ class IssueKind(StrEnum):
     BAD_REFERENCE = "bad_reference"
     INVALID_RESOURCE = "invalid_resource"
     STATUS_EXCLUDED = "status_excluded"
+    AFTER_DEATH = "after_death"
     INCONSISTENT = "inconsistent_values"  # contradicts another value of the same day (e.g. eGFR vs creatinine)
 
 
@@ -117,12 +118,17 @@ class PatientRecord:
     birth_date: date
     name: str | None = None
     deceased: datetime | None = None
+    deceased_boolean: bool = False  # Patient.deceasedBoolean true: dead on an unrecorded date
     measurements: tuple[Measurement, ...] = ()
     diagnoses: tuple[Diagnosis, ...] = ()
     medications: tuple[Medication, ...] = ()
     encounters: tuple[Encounter, ...] = ()
     issues: tuple[DataIssue, ...] = ()
     source: str | None = field(default=None, compare=False)  # where it was read from, for display only
+
+    def deceased_by(self, day: date) -> bool:
+        """Dead on `day`: died on or before it, or recorded as deceased without a date (then at any day)."""
+        return self.deceased_boolean or (self.deceased is not None and self.deceased.date() <= day)
 
     def age_on(self, day: date) -> float:
         """Age in years (decimal) on `day`."""

@@ -23,10 +23,12 @@ from risk.record import (
     Medication,
     PatientRecord,
 )
+from risk.record import qrisk3 as qrisk3_inputs
 from risk.record.consistency import egfr_creatinine_check
 from risk.terminology import units
 from risk.terminology.concepts import CARE_EVIDENCE_CONCEPTS, MEASUREMENT_CONCEPTS, SMOKING_LABELS
 from risk.terminology.messages import Message
+from risk.terminology.qrisk3 import qrisk3_medication_class
 
 CAUSE_OF_DEATH = "69453-9"  # LOINC "Cause of death" (Synthea writes it with a SNOMED value)
 # Cardiovascular causes of death: ICD-10 chapter IX (I00-I99) and SNOMED sudden cardiac death / cardiac arrest,
@@ -188,6 +190,8 @@ def flatten_observation(resource: dict, out: Flat) -> None:
     if _status(resource) in EXCLUDED_OBSERVATION_STATUS:
         return
     code = resource.get("code")
+    if qrisk3_inputs.flatten_qrisk3_observation(resource, out):  # cigarettes per day, family history (QRISK3)
+        return
     if any(c.get("code") == CAUSE_OF_DEATH for c in _codings(code)):
         _cause_of_death(resource, source_id, out)
         return
@@ -254,9 +258,10 @@ def flatten_condition(resource: dict, out: Flat) -> None:
         code = coding.get("code")
         if not isinstance(code, str):
             continue
-        if terminology.is_social_finding(_system(coding), code, _text(coding.get("display"))):
+        qrisk3 = qrisk3_inputs.condition_concepts(_system(coding), code)  # QRISK3's predictors
+        if not qrisk3 and terminology.is_social_finding(_system(coding), code, _text(coding.get("display"))):
             return
-        found = terminology.condition_concepts(_system(coding), code)
+        found = terminology.condition_concepts(_system(coding), code) | qrisk3
         if found:
             concepts |= found
             matched = matched or coding
@@ -332,6 +337,8 @@ def flatten_medication(resource: dict, out: Flat) -> None:
         code = coding.get("code")
         if isinstance(code, str):
             found = terminology.medication_classes(_system(coding), code, _text(coding.get("display")) or text)
+            qrisk3_class = qrisk3_medication_class(_system(coding), code)  # QRISK3's treatments
+            found = found | {qrisk3_class} if qrisk3_class else found
             if found:
                 classes |= found
                 matched = matched or coding
@@ -398,6 +405,7 @@ FLATTENERS = {
     "MedicationRequest": flatten_medication,
     "MedicationStatement": flatten_medication,
     "Encounter": flatten_encounter,
+    "FamilyMemberHistory": qrisk3_inputs.flatten_family_member_history,
 }
 
 
@@ -477,6 +485,13 @@ def finalise_record(patient: dict, flat: Flat, *, now: datetime | None = None,
                                     code="record.future_date" if measured else "record.future_date_item",
                                     params={**named, "date": when.date()}))
             return False
+        if deceased is not None and when.date() > deceased.date():
+            issues.append(DataIssue(kind=IssueKind.AFTER_DEATH, source_id=source_id, concept=concept, time=when,
+                                    message=f"{what} dated {when.date()} is after the date of death "
+                                            f"({deceased.date()}); not used",
+                                    code="record.after_death" if measured else "record.after_death_item",
+                                    params={**named, "date": when.date(), "death_date": deceased.date()}))
+            return False
         if when < birth_dt:
             issues.append(DataIssue(kind=IssueKind.BEFORE_BIRTH, source_id=source_id, concept=concept, time=when,
                                     message=f"{what} dated {when.date()} is before birth ({birth}); not used",
@@ -515,6 +530,7 @@ def finalise_record(patient: dict, flat: Flat, *, now: datetime | None = None,
                                i.concept or "", i.message))
     return PatientRecord(
         patient_id=pid, sex=sex, birth_date=birth, name=name, deceased=deceased,  # type: ignore[arg-type]
+        deceased_boolean=patient.get("deceasedBoolean") is True,
         measurements=tuple(measurements), diagnoses=diagnoses, medications=medications, encounters=encounters,
         issues=tuple(issues), source=source,
     )

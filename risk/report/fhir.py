@@ -7,7 +7,8 @@ Conventions (declared in `method.text` so that a reader does not have to guess):
   the outcome in words, and the rationale (version, interval, main drivers, warnings);
 - `basis` references the Observations whose values were used (the latest reported value of each input);
 - scores that could not be computed are listed in `note` with their reason, never silently dropped;
-- `status` is `preliminary`: the result has not been reviewed by a clinician yet.
+- `status` is `preliminary`: the result has not been reviewed by a clinician yet; `cancelled` with no prediction
+  for a patient who had died at the assessment date (the note says so).
 """
 
 from __future__ import annotations
@@ -79,10 +80,12 @@ def risk_assessment(a: Assessment, *, lang: str = "en", now: datetime | None = N
         notes.append({"text": tr("fhir.synthetic", lang, models=", ".join(a.synthetic_models))})
     if not_computed:
         notes.append({"text": tr("fhir.not_computed", lang) + " " + " | ".join(not_computed)})
+    if a.banner is not None:  # no prediction for a patient who has died: the assessment was not performed
+        predictions, basis, notes = [], [], [{"text": pick(a.banner, lang)}]
     return {
         "resourceType": "RiskAssessment",
         "id": resource_id or str(uuid.uuid4()),
-        "status": "preliminary",
+        "status": "cancelled" if a.deceased else "preliminary",
         "method": {"text": f"risk dashboard {risk_version}: gradient-boosted models (XGBoost) and published "
                            "equations (SCORE2 family, PREVENT, KFRE)"},
         "code": {"text": tr("fhir.code", lang)},

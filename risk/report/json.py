@@ -161,6 +161,12 @@ def assessment_json(a: Assessment) -> dict[str, Any]:
     return {
         "patient_id": a.record.patient_id,
         "as_of": a.as_of.isoformat(),
+        # "deceased": the patient died on or before as_of; nothing below is a risk, step or gap to act on
+        "status": a.status,
+        "deceased_on": a.deceased_on.isoformat() if a.deceased_on else None,
+        "banner": {"en": a.banner[0], "fr": a.banner[1]} if a.banner else None,
+        "stale_inputs": [{"concept": r.concept, "date": r.date.isoformat(), "days_old": r.days_old}
+                         for r in a.stale_inputs],
         "headline": headline_json(a),
         "models": {name: model_json(res) for name, res in a.scores.models.items()},
         "equations": {name: equation_json(res) for name, res in a.shown_equations.items()},

@@ -110,8 +110,13 @@ def report_pdf(a: Assessment, *, lang: str = "fr", today: date | None = None) ->
         pdf.para(tr("pdf.demo", lang), 9, bold=True)
         pdf.set_text_color(0, 0, 0)
     who = (f"{r.name or r.patient_id} - {pick(SEX.get(r.sex, (r.sex, r.sex)), lang)}, {tr('pdf.age', lang)} "
-           f"{int(r.age_on(a.as_of))} - {tr('pdf.on', lang)} {fmt_date(today or a.as_of, lang)}")
+           f"{a.age} - {tr('pdf.on', lang)} {fmt_date(today or a.as_of, lang)}")
     pdf.para(who, 10, bold=True)
+    if a.banner is not None:  # a patient who has died: the banner and nothing to act on
+        pdf.set_text_color(160, 30, 30)
+        pdf.para(pick(a.banner, lang), 12, bold=True)
+        pdf.set_text_color(0, 0, 0)
+        return bytes(pdf.output())
     conds, meds = key_conditions(row, lang), treatments(row, lang)
     pdf.para(f"{tr('pdf.conditions', lang)}: {', '.join(conds) or tr('pdf.none', lang)}. "
              f"{tr('pdf.treatments', lang)}: {', '.join(meds) or tr('pdf.none', lang)}.", 9)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from risk.assess.assessment import Assessment
 from risk.explain.wording import factor_evidence, summary
-from risk.i18n import NBSP, fmt_date, fmt_number, fmt_percent
+from risk.i18n import NBSP, fmt_date, fmt_number, fmt_percent, in_sentence
 from risk.i18n.labels import EQUATION_SHORT, HEADLINE_OUTCOME, MODEL_SHORT, SEX, pick
 from risk.i18n.messages import message_text, tr
+from risk.terminology.concepts import MEASUREMENT_CONCEPTS
 
 
 def pct(value: float, lang: str) -> str:
@@ -33,7 +34,10 @@ def top_factors_text(a: Assessment, lang: str) -> str:
 
 
 def headline_lines(a: Assessment, lang: str) -> list[str]:
-    """The strip a GP reads first: category with its reason, the one figure to act on, the top actions."""
+    """The strip a GP reads first: category with its reason, the one figure to act on, the top actions, the
+    stale key inputs; for a patient who has died, only the banner."""
+    if a.banner is not None:
+        return ["⚠ " + pick(a.banner, lang)]
     c = a.category
     lines = [tr("report.category_line", lang, category=pick((c.label_en, c.label_fr), lang),
                 reason=pick((c.reason_en, c.reason_fr), lang))]
@@ -50,15 +54,30 @@ def headline_lines(a: Assessment, lang: str) -> list[str]:
         lines.append(heading("report.top_actions", lang))
         lines += [f"  {i}. {pick((s.text_en, s.text_fr), lang)}  [{s.guideline}]"
                   for i, s in enumerate(a.top_actions, 1)]
+    if stale := stale_inputs_text(a, lang):
+        lines.append(stale)
     return lines
+
+
+def stale_inputs_text(a: Assessment, lang: str) -> str:
+    """"Outdated key inputs: LDL cholesterol (9 Sep 2019), ...": what the risk and the steps rest on that is old."""
+    rows = a.stale_inputs
+    if not rows:
+        return ""
+    labels = {r.concept: MEASUREMENT_CONCEPTS[r.concept] for r in rows}
+    items = ", ".join(f"{in_sentence(labels[r.concept].label_fr if lang == 'fr' else labels[r.concept].label_en)} "
+                      f"({fmt_date(r.date, lang)})" for r in rows)
+    return tr("report.stale_inputs", lang, inputs=items)
 
 
 def assessment_text(a: Assessment, *, lang: str = "en") -> str:
     r = a.record
     sex = pick(SEX.get(r.sex, (r.sex, r.sex)), lang)
     lines = [tr("report.patient_line", lang, pid=r.patient_id, name=r.name or "", sex=sex,
-                age=int(r.age_on(a.as_of)), date=fmt_date(a.as_of, lang)), ""]
+                age=a.age, date=fmt_date(a.as_of, lang)), ""]
     lines += headline_lines(a, lang)
+    if a.deceased:
+        return "\n".join([*lines, "", *issue_lines(a, lang)]) + "\n"
     lines += ["", heading("report.models_synthetic" if a.synthetic_models else "report.models", lang)]
     for name, res in a.scores.models.items():
         label = pick(MODEL_SHORT[name], lang)
@@ -99,7 +118,13 @@ def assessment_text(a: Assessment, *, lang: str = "en") -> str:
         lines += [f"  - {pick((s.text_en, s.text_fr), lang)}" + (f"  [{s.guideline}]" if getattr(s, "guideline", None)
                                                                    else "") for s in items] \
             or [f"  {tr('report.none', lang)}"]
-    issues = a.issues
-    lines += ["", heading("report.issues", lang, n=len(issues))]
-    lines += [f"  - {message_text(i.as_message(), lang)}" for i in issues] or [f"  {tr('report.none', lang)}"]
+    lines += ["", *issue_lines(a, lang)]
     return "\n".join(lines) + "\n"
+
+
+def issue_lines(a: Assessment, lang: str) -> list[str]:
+    """The data-quality issues, one line per reason (risk.assess.issues): 18 HbA1c rejected for the same reason
+    read as one line with their count, not eighteen."""
+    lines = [heading("report.issues", lang, n=len(a.issues))]
+    return lines + ([f"  - {message_text(g.message(), lang)}" for g in a.issue_groups]
+                    or [f"  {tr('report.none', lang)}"])

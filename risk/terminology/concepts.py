@@ -67,6 +67,10 @@ MEASUREMENT_CONCEPTS: dict[str, Concept] = {
                 label_en="Phosphate", label_fr="Phosphatémie"),
         Concept(name="bicarbonate", unit="mmol/L", display_unit="mmol/L", low=5.0, high=50.0,
                 label_en="Bicarbonate", label_fr="Bicarbonates"),
+        # Cigarettes smoked a day (QRISK3's smoking category: light < 10, moderate 10-19, heavy >= 20); risk.record
+        # reads it from the codes of risk.terminology.qrisk3 (a count, or packs x 20); above 100 a day is a typo.
+        Concept(name="cigarettes_per_day", unit="/d", display_unit="/day", low=0.0, high=100.0,
+                label_en="Cigarettes per day", label_fr="Cigarettes par jour"),
         # Potassium gates finerenone and MRAs (K+ <= 5.0 mmol/L, EU SmPC Kerendia 4.2/4.4). 1.5-10 mmol/L: beyond
         # these a living outpatient is not plausible (laboratory critical values: < 2.5 and > 6.5 mmol/L);
         # haemolysed samples read high but inside this range, so a high value is shown, never silently used.
@@ -139,5 +143,5 @@ STALE_AFTER_DAYS: dict[str, int] = {
     # Potassium before finerenone / an MRA: a value within the last 3 months (EU SmPC Kerendia 4.4: check
     # serum potassium before starting and 4 weeks after; KDIGO 2024 practice point 3.8.2).
     "potassium": 90,
-    "bmi": 2 * 365, "weight": 2 * 365, "height": 10 * 365, "smoking_status": 2 * 365,
+    "bmi": 2 * 365, "weight": 2 * 365, "height": 10 * 365, "smoking_status": 2 * 365, "cigarettes_per_day": 2 * 365,
 }

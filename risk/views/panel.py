@@ -190,6 +190,10 @@ def page() -> None:
         counts = table["band"].value_counts()
         cols = st.columns(len(BAND_ORDER) + 1)
         cols[0].metric(tx("Patients", "Patients"), len(table))
+        if panel.deceased:
+            st.caption(tx("{n} deceased patients are not scored, ranked or put on the worklist.",
+                          "{n} patients décédés ne sont ni évalués, ni classés, ni mis en liste de suivi.",
+                          n=panel.deceased))
         for col, band in zip(cols[1:], BAND_ORDER, strict=True):
             col.metric(_pick(BAND_LABELS[band]).capitalize(), int(counts.get(band, 0)))
         shown = filters(table).reset_index(drop=True)

@@ -102,7 +102,7 @@ def header(record: PatientRecord, a: Assessment) -> None:
     st.title(record.name or record.patient_id)
     st.caption(tx("{sex}, {age} years (born {born}) · id {pid} · source {src}",
                   "{sex}, {age} ans (né(e) le {born}) · id {pid} · source {src}", sex=sex,
-                  age=str(int(record.age_on(a.as_of))), born=day(record.birth_date),
+                  age=str(a.age), born=day(record.birth_date),
                   pid=record.patient_id, src=current_source().label))
     conds, meds = key_conditions(row, lang()), treatments(row, lang())
     st.markdown(tx("**Conditions:** ", "**Antécédents :** ") + (" ".join(f":red-badge[{c}]" for c in conds)
@@ -125,9 +125,13 @@ def show_patient(record: PatientRecord, loaded: dict) -> None:
     log_once("view_patient", record.patient_id)
     header(record, a)
     sections.headline_strip(a)
-    sections.score_cards(a)
+    if not a.deceased:
+        sections.score_cards(a)
     date_slot.date_input(tx("Assessment date", "Date d'évaluation"), value=date.today(), max_value=date.today(),
                          format="DD/MM/YYYY" if lang() == "fr" else "YYYY-MM-DD", key="as_of")
+    if a.deceased:  # no score, step or gap: the banner and the data read, with their issues
+        sections.inputs(a)
+        return
     # Only the open tab runs (st.tabs tracks its state): the risk shows sooner and a slider moves faster.
     tabs = dict(zip([k for k, _, _ in TABS], st.tabs([tx(en, fr) for _, en, fr in TABS], key=f"patient_tab_{lang()}",
                                                        on_change="rerun"), strict=True))

@@ -17,7 +17,7 @@ from risk.i18n.messages import message_text
 from risk.report.fhir import risk_assessment
 from risk.report.json import dumps
 from risk.report.pdf import report_pdf
-from risk.report.text import top_factors_text
+from risk.report.text import stale_inputs_text, top_factors_text
 from risk.views import charts
 from risk.views.session import lang, log, log_once, num, pct, session_cache, tx
 from risk.views.tables import inputs_frame, issues_frame
@@ -31,7 +31,11 @@ def _label(name: str) -> str:
 
 
 def headline_strip(a: Assessment) -> None:
-    """What a GP needs first: the ESC category with its reason, the one figure to act on, the top actions."""
+    """What a GP needs first: the ESC category with its reason, the one figure to act on, the top actions, the
+    stale inputs they rest on; for a patient who has died, only the banner."""
+    if a.banner is not None:
+        st.error(pick(a.banner, lang()), icon=":material/block:")
+        return
     c = a.category
     h = a.headline
     with st.container(border=True, key="headline_strip"):
@@ -53,6 +57,8 @@ def headline_strip(a: Assessment) -> None:
             st.markdown(tx("**Next steps**", "**Prochaines étapes**") + "\n" + "\n".join(
                 f"{i}. {pick((s.text_en, s.text_fr), lang())} _({s.guideline})_"
                 for i, s in enumerate(a.top_actions, 1)))
+        if stale := stale_inputs_text(a, lang()):
+            st.warning(stale, icon=":material/history:")
 
 
 def score_cards(a: Assessment) -> None:
@@ -303,7 +309,7 @@ def inputs(a: Assessment) -> None:
     issues = a.snapshot.record.issues
     st.markdown("##### " + tx("Data-quality issues ({n})", "Problèmes de qualité des données ({n})", n=len(issues)))
     if issues:
-        st.dataframe(issues_frame(issues, lang()), hide_index=True, width="stretch", key="issues_table")
+        st.dataframe(issues_frame(a.issue_groups, lang()), hide_index=True, width="stretch", key="issues_table")
     else:
         st.write(tx("None: every value read was usable.", "Aucun : toutes les valeurs lues étaient utilisables."))
 

@@ -6,11 +6,11 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
+from risk.assess.issues import IssueGroup
 from risk.i18n import fmt_date, fmt_number
 from risk.i18n.lab_units import LabUnit, decimals, display_unit, unit_text
 from risk.i18n.labels import DERIVED_FROM, ISSUE_KINDS
 from risk.i18n.messages import message_text
-from risk.record import DataIssue
 from risk.record.latest import InputRow
 from risk.terminology.concepts import MEASUREMENT_CONCEPTS, SMOKING_LABELS
 
@@ -57,14 +57,18 @@ def inputs_frame(rows: Sequence[InputRow], lang: str, units: Mapping[str, LabUni
     return pd.DataFrame(out)
 
 
-def issues_frame(issues: Sequence[DataIssue], lang: str) -> pd.DataFrame:
+def issues_frame(groups: Sequence[IssueGroup], lang: str) -> pd.DataFrame:
+    """One row per reason (risk.assess.issues): how many values, from when to when, and the latest source."""
     out = []
-    for i in issues:
-        kind = ISSUE_KINDS.get(str(i.kind), (str(i.kind), str(i.kind)))
+    for g in groups:
+        kind = ISSUE_KINDS.get(str(g.kind), (str(g.kind), str(g.kind)))
+        span = "" if g.first is None or g.last is None else fmt_date(g.last, lang) if g.first == g.last else (
+            f"{fmt_date(g.first, lang)} – {fmt_date(g.last, lang)}")
         out.append({
             _l(lang, "Problem", "Problème"): kind[1 if lang == "fr" else 0],
-            _l(lang, "Detail", "Détail"): message_text(i.as_message(), lang),
-            _l(lang, "Date", "Date"): fmt_date(i.time.date(), lang) if i.time else "",
-            _l(lang, "Source", "Source"): i.source_id or "",
+            _l(lang, "Detail", "Détail"): message_text(g.message() if g.childhood else g.latest.as_message(), lang),
+            _l(lang, "Values", "Valeurs"): g.count,
+            _l(lang, "Date", "Date"): span,
+            _l(lang, "Source", "Source"): g.latest.source_id or "",
         })
     return pd.DataFrame(out)

@@ -205,7 +205,7 @@ def test_from_75_a_statin_in_primary_prevention_is_considered_at_a_low_dose(tmp_
     assert "start at a low dose and titrate" in step.text_en
     assert "débuter à faible dose et adapter" in step.text_fr
     assert (step.guideline, step.recommendation_class, step.evidence_level) == (
-        "ESC/EAS 2019 dyslipidaemias",
+        "ESC/EAS 2019 dyslipidaemias (2025 focused update)",  # the ESC/EAS 2025 set in force
         "IIb",
         "B",
     )

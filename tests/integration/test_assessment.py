@@ -106,7 +106,15 @@ def test_risk_score_json_has_the_published_shape():
     assert score2["reason_fr"].startswith("SCORE2 non applicable")
     assert 0.05 < doc["equations"]["score2_diabetes"]["risk"] < 0.5
     assert set(doc["equations"]) == {"score2", "score2_diabetes", "prevent_cvd", "prevent_ascvd", "prevent_hf",
-                                     "kfre_5y", "kfre_2y"}
+                                     "qrisk3", "kfre_5y", "kfre_2y"}
+    # QRISK3 (issue 17): a comparator with its UK derivation and both French assumptions, in both languages.
+    qrisk3 = doc["equations"]["qrisk3"]
+    assert 0 < qrisk3["risk"] < 1 and qrisk3["status"] == "computed"
+    assert qrisk3["warnings"][:3] == [
+        "derived and calibrated in the UK (QResearch, England): a comparator; SCORE2 stays the ESC reference",
+        "ethnicity is not recorded in French records: computed as 'not recorded' (scored as white)",
+        "no Townsend deprivation score in France: 0 assumed (about the UK mean); no French index is mapped onto it"]
+    assert qrisk3["warnings_fr"][1].startswith("origine ethnique non renseignée")
     # The headline is the guideline's equation (the shipped models are synthetic and have not earned it).
     assert doc["headline"]["name"] == "score2_diabetes"
     assert doc["headline"]["risk"] == doc["equations"]["score2_diabetes"]["risk"]
@@ -127,10 +135,11 @@ def test_risk_panel_writes_one_row_per_patient(tmp_path):
 
     df = pd.read_csv(out)
     assert list(df.columns) == ["patient_id", *MODEL_NAMES, "score2", "score2_diabetes", "prevent_cvd",
-                                "prevent_ascvd", "prevent_hf", "kfre_5y"]
+                                "prevent_ascvd", "prevent_hf", "kfre_5y", "qrisk3"]
     assert len(df) == len(list(SAMPLES.glob("*.json*")))
     jpm = df.set_index("patient_id").loc["fr-jean-pierre-martin"]
     assert np.isnan(jpm["score2"]) and 0 < jpm["score2_diabetes"] < 1 and 0 < jpm["cvd10"] < 1
+    assert 0 < jpm["qrisk3"] < 1
 
 
 def _run(argv: list[str]) -> str:

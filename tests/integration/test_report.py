@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import pypdf
 
+from risk.assess.assessment import SHOWN_EQUATIONS
 from risk.explain.peers import n_in_100
 from risk.report.fhir import risk_assessment
 from risk.report.pdf import report_pdf
@@ -20,8 +21,11 @@ def test_fhir_risk_assessment_is_valid_r4_with_one_prediction_per_computed_score
     doc = risk_assessment(replace(jp, model_versions={"cvd10": "2026.11.28"}, synthetic_models=("cvd10",)))
     RiskAssessment.model_validate(json.loads(json.dumps(doc)))  # raises on an invalid resource
     computed = [n for n, r in jp.scores.models.items() if r.risk is not None] + [
-        n for n in ("score2", "score2_diabetes", "prevent_cvd", "prevent_ascvd", "prevent_hf", "kfre_5y", "kfre_2y")
-        if jp.scores.equations[n].risk is not None]
+        n for n in SHOWN_EQUATIONS if jp.scores.equations[n].risk is not None]  # QRISK3 too (issue 17)
+    assert "qrisk3" in computed
+    qrisk3 = next(p for p in doc["prediction"] if p["rationale"].startswith("QRISK3 ("))
+    assert "ethnicity is not recorded in French records" in qrisk3["rationale"]
+    assert "no Townsend deprivation score in France: 0 assumed" in qrisk3["rationale"]
     assert len(doc["prediction"]) == len(computed)
     cvd = doc["prediction"][0]
     assert cvd["probabilityDecimal"] == round(jp.scores.models["cvd10"].risk, 4)

@@ -127,5 +127,5 @@ def test_a_pandas_series_row_is_accepted():
 
     s = SCENARIOS["primary_high_risk_untreated_smoker"]
     row = pd.Series(scenario_features(s))
-    ids = {x.id for x in next_steps(row, scores_for(s))}
+    ids = {x.id for x in next_steps(row, scores_for(s), guideline_set=s.guideline_set)}
     assert "statin_start" in ids

@@ -259,7 +259,13 @@ def bad_record_resources() -> list[dict]:
 
 def bad_record_issues() -> list[DataIssue]:
     patient = {"resourceType": "Patient", "id": "p", "birthDate": "1958-03-14", "gender": "female"}
-    return list(build_record(patient, bad_record_resources(), now=NOW).issues)
+    dead = {**patient, "id": "dead", "deceasedDateTime": "2020-01-01"}
+    after_death = [obs("after-death", "2093-3", when="2021-01-01", **qty(5.0, "mmol/L")),
+                   {"resourceType": "Condition", "id": "dx-after-death", "onsetDateTime": "2021-01-01",
+                    "code": {"coding": [{"system": "http://snomed.info/sct", "code": "44054006",
+                                         "display": "Diabetes mellitus type 2"}]}}]
+    return [*build_record(patient, bad_record_resources(), now=NOW).issues,
+            *build_record(dead, after_death, now=NOW).issues]
 
 
 def unit_problems() -> list[tuple[str, Message]]:
@@ -414,7 +420,7 @@ def test_data_issue_messages_read_the_same_from_the_catalogue():
     kinds = {i.kind for i in issues}
     assert {IssueKind.IMPLAUSIBLE, IssueKind.MISSING_UNIT, IssueKind.UNKNOWN_UNIT, IssueKind.NON_NUMERIC,
             IssueKind.NO_DATE, IssueKind.FUTURE_DATE, IssueKind.BEFORE_BIRTH, IssueKind.DUPLICATE,
-            IssueKind.UNKNOWN_CODE} <= kinds
+            IssueKind.UNKNOWN_CODE, IssueKind.AFTER_DEATH} <= kinds
     seen = check_english((i.message, issue_message(i)) for i in issues)
     seen += check_english(iter(unit_problems()))
     for message in seen:
@@ -518,3 +524,12 @@ def test_messages_travel_as_plain_json():
 
 CATALOGUE_CODES = frozenset(k for k in json.loads(CATALOGUE_FILE.read_text(encoding="utf-8"))
                             if not k.startswith("_"))
+
+
+def test_every_data_quality_issue_kind_has_a_label_in_both_languages() -> None:
+    from risk.i18n.labels import ISSUE_KINDS
+    from risk.record import IssueKind
+
+    missing = [k.value for k in IssueKind if k.value not in ISSUE_KINDS]
+    assert missing == [], f"IssueKind values without a page label: {missing}"
+    assert all(en and fr and en != fr for en, fr in ISSUE_KINDS.values())
