@@ -84,16 +84,13 @@ def _when(days: float = 0.0) -> str:
     return (BASELINE + timedelta(days=float(days))).isoformat() + "T12:00:00+01:00"
 
 
+# fmt: off
 def _quantity(pid: str, n: int, loinc: str, value: float, unit: str) -> dict[str, Any]:
-    return {
-        "resourceType": "Observation",
-        "id": f"smart-{pid}-o{n}",
-        "status": "final",
-        "code": {"coding": [{"system": LOINC, "code": loinc}]},
-        "subject": {"reference": f"Patient/{pid}"},
-        "effectiveDateTime": _when(),
-        "valueQuantity": {"value": round(float(value), 3), "unit": unit, "system": UCUM, "code": unit},
-    }
+    return {"resourceType": "Observation", "id": f"smart-{pid}-o{n}", "status": "final",
+            "code": {"coding": [{"system": LOINC, "code": loinc}]}, "subject": {"reference": f"Patient/{pid}"},
+            "effectiveDateTime": _when(),
+            "valueQuantity": {"value": round(float(value), 3), "unit": unit, "system": UCUM, "code": unit}}
+# fmt: on
 
 
 def _condition(pid: str, n: int, code: str, display: str, days: float) -> dict[str, Any]:
