@@ -13,11 +13,12 @@ def err(text: str) -> None:
     sys.stderr.write(text + "\n")
 
 
-def progress(iterable, *, total: int | None = None, desc: str = "", enabled: bool = True):  # noqa: ANN001, ANN201
+def progress(iterable, *, total: int | None = None, desc: str = "", enabled: bool = True,  # noqa: ANN001, ANN201
+             unit: str = "patient"):
     """A tqdm progress bar on stderr (silent when disabled or not a terminal-friendly context)."""
     if not enabled:
         return iterable
     from tqdm import tqdm
 
-    return tqdm(iterable, total=total, desc=desc, file=sys.stderr, unit="patient", leave=False,
+    return tqdm(iterable, total=total, desc=desc, file=sys.stderr, unit=f" {unit}", leave=False,
                 mininterval=0.5)

@@ -18,7 +18,7 @@ from risk.features.build import build_features
 from risk.features.tables import MEASUREMENT_COLUMNS, Tables, add_derived
 from risk.models.card import model_card
 from risk.models.evaluate import evaluate
-from risk.models.registry import LoadedModel
+from risk.models.pipeline import as_loaded
 from risk.models.spec import MODEL_SPECS
 from risk.models.train import save, train, training_set
 
@@ -94,9 +94,7 @@ def train_throwaway_models(out: Path, *, names: tuple[str, ...] = ("cvd10", "ret
         ts = training_set(spec, tables, feats, index_date)
         model = train(ts, n_bootstrap=3)
         test = (ts.split == "test").to_numpy()
-        loaded = LoadedModel(name=name, folder=Path(out), booster=model.booster, ensemble=tuple(model.ensemble),
-                             manifest={"name": name, "features": model.features,
-                                       "calibration": {"a": model.calibration[0], "b": model.calibration[1]}})
+        loaded = as_loaded(model, Path(out))
         metrics = evaluate(features=ts.features[test], labels=ts.labels[test], targets=ts.targets[test],
                            predicted=loaded.predict(ts.features[test]).risk)
         training = {**model.info, "n_bootstrap": 3, "synthetic": True,

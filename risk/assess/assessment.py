@@ -29,9 +29,11 @@ from risk.explain.peers import PeerRisk, healthy_peer
 from risk.explain.whatif import WhatIfResult, what_if
 from risk.features.row import FeatureRow
 from risk.i18n.lab_units import LabUnit, lab_units
+from risk.models.gate import challenger_message
 from risk.models.registry import LoadedModel
 from risk.record import DataIssue, PatientRecord
 from risk.record.latest import InputRow
+from risk.terminology.messages import Message
 
 # Every published equation the product computes is shown (cards, JSON, PDF, RiskAssessment): one list.
 SHOWN_EQUATIONS: tuple[str, ...] = RESULT_KEYS
@@ -83,6 +85,9 @@ class Assessment:
     region: str
     synthetic_models: tuple[str, ...] = ()  # models trained on synthetic data: demonstration only
     model_versions: dict[str, str] = field(default_factory=dict)
+    # Models the validation gate kept as challengers, with why (risk.models.gate.challenger_message): shown after
+    # the equation that leads.
+    challengers: dict[str, Message] = field(default_factory=dict)
     # Dead at the index date (Patient.deceased[x]): every output shows a banner and no score, step or gap.
     deceased: bool = False
 
@@ -256,7 +261,8 @@ def assess(snap: PatientSnapshot, models: Mapping[str, LoadedModel], *, region: 
         alerts=advise.alerts(features),
         units=lab_units(snap.record), guideline_set=guideline_set, region=region,
         synthetic_models=tuple(sorted(n for n, m in models.items() if m.synthetic)),
-        model_versions={n: str(m.manifest.get("version", "")) for n, m in models.items()})
+        model_versions={n: str(m.manifest.get("version", "")) for n, m in models.items()},
+        challengers={n: msg for n, m in models.items() if (msg := challenger_message(n, m.manifest)) is not None})
 
 
 def deceased_assessment(snap: PatientSnapshot, models: Mapping[str, LoadedModel], *, region: str,

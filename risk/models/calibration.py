@@ -42,8 +42,9 @@ def intercept_shift(margin: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
 
 
 def log_likelihood(margin: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
-    """Weighted Bernoulli log-likelihood of outcomes `y` under log-odds `margin`."""
-    p = np.clip(expit(margin), 1e-12, 1 - 1e-12)
+    """Weighted Bernoulli log-likelihood of outcomes `y` under log-odds `margin` (in float64: XGBoost hands back
+    float32 margins, in which the clip at 1 - 1e-12 rounds to 1 and log1p(-1) is -inf)."""
+    p = np.clip(expit(np.asarray(margin, dtype=np.float64)), 1e-12, 1 - 1e-12)
     return float(np.sum(w * (y * np.log(p) + (1 - y) * np.log1p(-p))))
 
 

@@ -67,8 +67,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", default="models", help="output folder (default: models/)")
     p.add_argument("--models", help="comma-separated subset, e.g. cvd10,hf10")
     p.add_argument("--bootstrap", type=int, default=10, help="ensemble size for uncertainty intervals")
-    p.add_argument("--landmarks", type=int, default=1,
-                   help="index dates per patient for training, 2 years apart (default 1; test uses the latest)")
+    p.add_argument("--landmarks", type=int, default=0,
+                   help="index dates per patient for training, 2 years apart; 0 (default): every usable one, where "
+                        "the record has recent measurements (up to 5); the test rows use the latest")
     p.add_argument("--synthetic", action="store_true", help="the source is a `risk synth` cohort (said in cards)")
     p.add_argument("--description", help="training data description for the model cards")
     p.add_argument("--quiet", action="store_true")

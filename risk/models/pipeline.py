@@ -15,11 +15,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from risk.equations.applicability import reference_scores
 from risk.features.build import build_features
 from risk.features.tables import Tables, tables_from_records
+from risk.models.anchor import ANCHORS, equation_table
 from risk.models.card import model_card
 from risk.models.evaluate import calibration_plot, evaluate
+from risk.models.gate import gate
 from risk.models.outcomes import extraction_date
 from risk.models.registry import LoadedModel
 from risk.models.spec import MODEL_SPECS, ModelSpec
@@ -44,39 +45,79 @@ def load_tables(source: str | Path, *, progress: Progress | None = None) -> Tabl
     return tables_from_records(records)
 
 
+# An index date is "measured" when at least USABLE_SHARE of the patients measured at some time up to it have a
+# measurement in the MEASURED_WINDOW before it; `landmarks=0` ("all usable") keeps the earlier landmarks that
+# are, up to MAX_LANDMARKS.
+MAX_LANDMARKS = 5
+USABLE_SHARE = 0.5
+MEASURED_WINDOW = pd.Timedelta(days=round(365.25 * 2))
+
+
+def measured(tables: Tables, day: date) -> bool:
+    """Whether enough patients have recent measurements at `day` (see USABLE_SHARE)."""
+    times, who = tables.measurements["time"], tables.measurements["patient_id"]
+    end = pd.Timestamp(day) + pd.Timedelta(days=1)
+    so_far = int(who[times < end].nunique())
+    recent = int(who[(times < end) & (times >= end - MEASURED_WINDOW)].nunique())
+    return so_far > 0 and recent >= USABLE_SHARE * so_far
+
+
 def default_index_date(tables: Tables, horizon_years: float) -> date:
-    """The latest follow-up in the source minus the horizon: the latest index with complete follow-up."""
-    return (extraction_date(tables) - pd.Timedelta(days=365.25 * horizon_years)).date()
+    """The latest index date with complete follow-up (the latest follow-up in the source minus the horizon) when
+    the record has recent measurements there; otherwise (a cohort measured at baseline, then followed up for
+    events, deaths and last contacts only) the median patient's latest measurement, so that the features are not
+    years old or absent. IPCW targets handle the follow-up shorter than the horizon."""
+    complete = (extraction_date(tables) - pd.Timedelta(days=365.25 * horizon_years)).date()
+    m = tables.measurements
+    if m.empty or measured(tables, complete):
+        return complete
+    return pd.Timestamp(m.groupby("patient_id")["time"].max().dropna().median()).date()
+
+
+def landmark_days(tables: Tables, horizon_years: float, landmarks: int = 1) -> list[date]:
+    """The index dates: the default one, then earlier ones LANDMARK_STEP_YEARS apart; `landmarks=0` takes every
+    usable one (up to MAX_LANDMARKS)."""
+    first = default_index_date(tables, horizon_years)
+    wanted = MAX_LANDMARKS if landmarks <= 0 else landmarks
+    days = [first - timedelta(days=round(365.25 * LANDMARK_STEP_YEARS * k)) for k in range(wanted)]
+    if landmarks > 0:
+        return days
+    return [first] + [d for d in days[1:] if measured(tables, d)]
 
 
 def landmark_sets(spec: ModelSpec, tables: Tables, *, landmarks: int = 1,
-                  features_by_day: dict[date, pd.DataFrame] | None = None) -> list[TrainingSet]:
-    """The training set at the default index date, then one per earlier landmark (LANDMARK_STEP_YEARS apart).
-    `features_by_day` caches the features of each day across models (the same days recur)."""
+                  features_by_day: dict[date, pd.DataFrame] | None = None,
+                  equations_by_day: dict[date, pd.DataFrame] | None = None) -> list[TrainingSet]:
+    """The training set at the default index date, then one per earlier landmark (`landmark_days`).
+    `features_by_day` and `equations_by_day` cache each day's features and equation risks across models (the same
+    days recur)."""
     cache = {} if features_by_day is None else features_by_day
-    index_date = default_index_date(tables, spec.horizon_years)
+    eq_cache = {} if equations_by_day is None else equations_by_day
     sets = []
-    for k in range(max(1, landmarks)):
-        day = index_date - timedelta(days=round(365.25 * LANDMARK_STEP_YEARS * k))
+    for day in landmark_days(tables, spec.horizon_years, landmarks):
         if day not in cache:
             cache[day] = build_features(tables, day)
-        sets.append(training_set(spec, tables, cache[day], day))
+        equations = None
+        if spec.name in ANCHORS:
+            if day not in eq_cache:
+                eq_cache[day] = equation_table(cache[day])
+            equations = eq_cache[day]
+        sets.append(training_set(spec, tables, cache[day], day, equations=equations))
     return sets
 
 
-def equation_risks(features: pd.DataFrame, names: Iterable[str]) -> dict[str, np.ndarray]:
-    """Published equations per patient (NaN where not applicable), for comparison with the models."""
-    names = list(names)
-    out = {n: np.full(len(features), np.nan) for n in names}
-    for i, (_, row) in enumerate(features.iterrows()):
-        scores = reference_scores(row.to_dict())
-        for n in names:
-            if n == "score2_family":
-                r = scores["score2"].risk
-                r = r if r is not None else scores["score2_diabetes"].risk
-            else:
-                r = scores[n].risk if n in scores else None
-            out[n][i] = np.nan if r is None else r
+def equation_risks(features: pd.DataFrame, names: Iterable[str], *,
+                   table: pd.DataFrame | None = None) -> dict[str, np.ndarray]:
+    """Published equations per patient (NaN where not applicable), for comparison with the models; `table` is
+    risk.models.anchor.equation_table of these rows when already computed. "score2_family" is SCORE2 /
+    SCORE2-OP, else SCORE2-Diabetes."""
+    eq = table if table is not None else equation_table(features)
+    out = {}
+    for n in names:
+        if n == "score2_family":
+            out[n] = eq["score2"].fillna(eq["score2_diabetes"]).to_numpy(dtype=float)
+        else:
+            out[n] = eq[n].to_numpy(dtype=float)
     return out
 
 
@@ -89,10 +130,12 @@ def held_out_metrics(model: LoadedModel, ts: TrainingSet, *, all_patients: bool 
     test = np.ones(len(ts.split), dtype=bool) if all_patients else (ts.split == "test").to_numpy()
     feats = ts.features[test]
     predicted = model.predict(feats).risk
-    comps = equation_risks(feats, COMPARATORS[name]) if comparators and COMPARATORS[name] else {}
+    table = ts.equations[test] if ts.equations is not None else None
+    comps = equation_risks(feats, COMPARATORS[name], table=table) if comparators and COMPARATORS[name] else {}
     metrics = evaluate(features=feats, labels=ts.labels[test], targets=ts.targets[test], predicted=predicted,
                        comparators=comps)
     metrics["test_index_date"] = ts.index_date.isoformat()
+    metrics["shap_sample"] = shap_sample(model, feats)
     if plot is not None:
         t = ts.targets[test]
         who = "all patients" if all_patients else "held-out patients"
@@ -101,11 +144,32 @@ def held_out_metrics(model: LoadedModel, ts: TrainingSet, *, all_patients: bool 
     return metrics
 
 
+def shap_sample(model: LoadedModel, features: pd.DataFrame, *, n: int = 300, top: int = 10,
+                seed: int = 5) -> dict[str, Any]:
+    """The trees' TreeSHAP values on (up to) `n` held-out patients, for the Models page's beeswarm and dependence
+    plots: the `top` features by mean |SHAP| (empty when the model has no trees)."""
+    rows = features.sample(min(n, len(features)), random_state=seed) if len(features) else features
+    if not len(rows):
+        return {"features": [], "values": [], "shap": []}
+    contribs = model.contributions(rows)[:, :-1]
+    strength = np.abs(contribs).mean(axis=0)
+    keep = [int(j) for j in np.argsort(-strength)[:top] if strength[j] > 0]
+    x = model.array(rows)
+    return {"features": [model.features[j] for j in keep], "values": _rounded(x[:, keep]),
+            "shap": _rounded(contribs[:, keep])}
+
+
+def _rounded(a: np.ndarray) -> list[list[float | None]]:
+    """A matrix as JSON: 4 decimals, missing values as null."""
+    return [[None if not np.isfinite(v) else round(float(v), 4) for v in r] for r in a]
+
+
 def as_loaded(model: TrainedModel, folder: Path) -> LoadedModel:
     """The in-memory model with the interface of a saved one, to evaluate it before it is written."""
     return LoadedModel(name=model.spec.name, folder=folder, booster=model.booster, ensemble=tuple(model.ensemble),
                        manifest={"name": model.spec.name, "features": model.features,
-                                 "calibration": {"a": model.calibration[0], "b": model.calibration[1]}})
+                                 "calibration": {"a": model.calibration[0], "b": model.calibration[1]},
+                                 "anchor": model.anchor.as_manifest() if model.anchor is not None else None})
 
 
 @dataclass(kw_only=True)
@@ -124,17 +188,21 @@ def train_all(tables: Tables, out_dir: Path, *, model_names: Iterable[str] | Non
     """Train, evaluate on the held-out split, document and save each model (`progress`: see `train`)."""
     results = []
     features_by_day: dict[date, pd.DataFrame] = {}
+    equations_by_day: dict[date, pd.DataFrame] = {}
     for name in model_names or MODEL_SPECS:
         spec = MODEL_SPECS[name]
-        sets = landmark_sets(spec, tables, landmarks=landmarks, features_by_day=features_by_day)
+        sets = landmark_sets(spec, tables, landmarks=landmarks, features_by_day=features_by_day,
+                             equations_by_day=equations_by_day)
         ts = with_landmarks(sets[0], sets[1:]) if len(sets) > 1 else sets[0]
         model = train(ts, n_bootstrap=n_bootstrap, seed=seed, progress=progress)
         plot = Path(plots_dir) / f"{name}_calibration.html" if plots_dir is not None else None
         metrics = held_out_metrics(as_loaded(model, out_dir), ts, comparators=comparators, plot=plot)
         training = {**model.info, "n_bootstrap": n_bootstrap, "description": description, "synthetic": synthetic,
                     "landmarks": [s.index_date.isoformat() for s in sets]}
+        verdict = gate(name, metrics) if comparators else None
         ext = external(model) if external else None
-        card = model_card(spec, training=training, metrics=metrics, external=ext)
-        folder = save(model, out_dir, training_data=training, metrics=metrics, card=card)
+        card = model_card(spec, training=training, metrics=metrics, external=ext, verdict=verdict,
+                          anchor=model.anchor.as_manifest() if model.anchor is not None else None)
+        folder = save(model, out_dir, training_data=training, metrics=metrics, card=card, verdict=verdict)
         results.append(TrainResult(spec=spec, model=model, metrics=metrics, folder=folder))
     return results

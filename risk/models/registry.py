@@ -21,6 +21,7 @@ import pandas as pd
 import xgboost as xgb
 
 from risk.errors import ExitCode, ModelError
+from risk.models.anchor import Anchor
 from risk.settings import DEFAULT_MODELS_DIR
 
 SUMS = "SHA256SUMS"
@@ -94,6 +95,21 @@ class LoadedModel:
         return self.manifest.get("headline_earned") is True and not self.synthetic
 
     @property
+    def verdict(self) -> str | None:
+        """The validation gate's verdict (manifest `verdict`): "primary" or "challenger"; None for older models."""
+        v = self.manifest.get("verdict")
+        return str(v) if v is not None else None
+
+    @cached_property
+    def anchor(self) -> Anchor | None:
+        """The published equation the model starts from (manifest `anchor`); None for a model without offset."""
+        return Anchor.from_manifest(self.manifest.get("anchor"))
+
+    def offset(self, features: pd.DataFrame) -> np.ndarray:
+        """The anchor's log-odds per row (0 without an anchor): what the trees add to."""
+        return self.anchor.margin(features) if self.anchor is not None else np.zeros(len(features))
+
+    @property
     def calibration(self) -> tuple[float, float]:
         c = self.manifest["calibration"]
         return float(c["a"]), float(c["b"])
@@ -115,14 +131,21 @@ class LoadedModel:
         return features.reindex(columns=self.features).astype(float).to_numpy()
 
     def predict(self, features: pd.DataFrame) -> Prediction:
-        """Calibrated risk with its interval; `inplace_predict` skips DMatrix construction (fast for one row)."""
+        """Calibrated risk with its interval: a + b * (anchor offset + trees); `inplace_predict` skips DMatrix
+        construction (fast for one row)."""
         x = self.array(features)
         a, b = self.calibration
-        margin = a + b * self.booster.inplace_predict(x, predict_type="margin", missing=np.nan)
+        anchor = self.anchor
+        table = anchor.table(features) if anchor is not None else None
+        offset = anchor.margin_from(table) if anchor is not None and table is not None else self.offset(features)
+        margin = a + b * (offset + self.booster.inplace_predict(x, predict_type="margin", missing=np.nan))
         risk = 1.0 / (1.0 + np.exp(-margin))
         if self.ensemble:
-            members = np.vstack([a + b * m.inplace_predict(x, predict_type="margin", missing=np.nan)
-                                 for m in self.ensemble])
+            # Each member with its own anchor recalibration, so the interval carries the anchor's uncertainty too.
+            members = np.vstack([
+                a + b * ((anchor.member(i).margin_from(table) if table is not None else offset)
+                         + m.inplace_predict(x, predict_type="margin", missing=np.nan))
+                for i, m in enumerate(self.ensemble)])
             # Interval on the log-odds scale centred on the main model: +-1.645 SD of the bootstrap members.
             sd = members.std(axis=0, ddof=1) if len(self.ensemble) > 1 else np.zeros_like(margin)
             low, high = (1.0 / (1.0 + np.exp(-(margin + k * 1.645 * sd))) for k in (-1, 1))
@@ -131,7 +154,9 @@ class LoadedModel:
         return Prediction(risk=risk, low=low, high=high, margin=margin)
 
     def contributions(self, features: pd.DataFrame, dmatrix: xgb.DMatrix | None = None) -> np.ndarray:
-        """Exact TreeSHAP (XGBoost pred_contribs) on the calibrated log-odds scale; last column = bias."""
+        """Exact TreeSHAP (XGBoost pred_contribs) of the trees on the calibrated log-odds scale; last column = bias
+        (a + b x the trees' expected value). The anchor's part, b x offset, is not in it: risk.explain.factors
+        splits it among the equation's inputs."""
         dm = dmatrix if dmatrix is not None else self.matrix(features)
         a, b = self.calibration
         contribs = self.booster.predict(dm, pred_contribs=True) * b

@@ -35,6 +35,31 @@ CORE = ("age", "sex_male", "sbp", "dbp", "sbp_mean3", "sbp_sd", "sbp_slope", "to
         "rx_glp1_receptor_agonist", "visits_1y", "visits_5y", "sbp_days", "total_chol_days", "hba1c_days",
         "sbp_mean5y", "sbp_mean10y", "total_chol_mean10y", "ldl_mean10y", "hba1c_mean5y", "hba1c_mean10y",
         "sbp_sd10y", "ldl_sd10y", "sbp_max10y", "ldl_max10y")
+# Treatments are not tree inputs: in observational data a treatment marks the disease it treats (confounding by
+# indication), so "on BP treatment" would stand in for a blood pressure the trees already see, and would make a
+# treated patient look worse than the same patient untreated. Treatment effects are shown from trials instead
+# (risk.explain.whatif); PREVENT's own treatment terms stay inside its anchor. Former smoking is left out so that
+# stopping smoking (current 1 -> 0, former 0 -> 1) can only move the risk the way `smoking_current` allows.
+NOT_IN_TREES = frozenset({"on_statin", "on_antihypertensive", "n_antihypertensive_classes", "rx_antiplatelet",
+                          "rx_metformin", "rx_insulin", "rx_sglt2_inhibitor", "rx_glp1_receptor_agonist",
+                          "smoking_former"})
+# Monotone constraints of the trees (+1 risk rises with the value, -1 falls) where the direction is causal and
+# known (ESC 2021 prevention guideline, KDIGO 2024): blood pressure, atherogenic cholesterol, glycaemia, smoking,
+# albuminuria, diabetes duration, BMI and age up; eGFR and HDL down. With the anchor equations (monotone in the
+# same inputs) this is what makes "lowering a modifiable factor never raises a model's risk" hold by construction.
+MONOTONE: dict[str, int] = {
+    **dict.fromkeys(("age", "sbp", "sbp_mean3", "sbp_mean5y", "sbp_mean10y", "sbp_max10y", "total_chol", "ldl",
+                     "non_hdl", "total_chol_mean10y", "ldl_mean10y", "ldl_max10y", "hba1c", "hba1c_mean5y",
+                     "hba1c_mean10y", "smoking_current", "uacr", "diabetes_years", "bmi"), 1),
+    **dict.fromkeys(("egfr", "hdl"), -1),
+}
+
+
+def tree_features(spec: ModelSpec) -> list[str]:
+    """The features the boosted trees of `spec` may use (its features minus NOT_IN_TREES)."""
+    return [f for f in spec.features if f not in NOT_IN_TREES]
+
+
 HISTORY = ("prior_mi", "prior_stroke", "prior_tia", "prior_pad", "prior_chd", "prior_hf", "established_cvd")
 MICROVASCULAR = ("dx_diabetic_retinopathy", "dx_diabetic_neuropathy", "dx_diabetic_nephropathy",
                  "dx_diabetic_foot_ulcer", "dx_amputation")

@@ -22,21 +22,29 @@ import pandas as pd
 import xgboost as xgb
 
 from risk.features.tables import Tables
-from risk.models.calibration import recalibrate
+from risk.models.anchor import ANCHORS, Anchor, equation_table, fit_anchor, smoking_floor
+from risk.models.calibration import log_likelihood, recalibrate
 from risk.models.outcomes import ipcw_targets, label
 from risk.models.registry import write_checksums
-from risk.models.spec import ModelSpec, eligible_mask
+from risk.models.spec import MONOTONE, ModelSpec, eligible_mask, tree_features
 
 # A progress wrapper: progress(iterable, total=..., desc=...) yields the items (risk.feedback.progress does).
 Progress = Callable[..., Iterable[Any]]
 
 PARAMS: dict[str, Any] = {
-    "objective": "binary:logistic", "eval_metric": "logloss", "tree_method": "hist", "max_depth": 4,
+    "objective": "binary:logistic", "eval_metric": "logloss", "tree_method": "hist", "max_depth": 3,
     "eta": 0.05, "subsample": 0.8, "colsample_bytree": 0.8, "min_child_weight": 5, "lambda": 2.0,
+    "base_score": 0.5,  # logit 0: the offset (the anchor) is the whole starting point, trees add to it
     "nthread": 2,
 }
 MAX_ROUNDS = 600
 EARLY_STOPPING = 40
+CV_FOLDS = 5
+# Tree depths tried by cross-validation (shrinkage fixed at 0.05, rounds by early stopping inside the folds).
+CV_DEPTHS = (2, 3, 4)
+# Cross-validation looks at most this many training rows (a random subset): on 100,000 patients x 3 landmarks the
+# folds would otherwise cost more than the fit. Fewer rows stop earlier: the choice errs towards the anchor.
+CV_MAX_ROWS = 60_000
 
 
 def split_of(patient_ids: pd.Index, *, salt: str = "risk-split-v1") -> pd.Series:
@@ -56,17 +64,24 @@ class TrainingSet:
     targets: pd.DataFrame  # y, weight
     split: pd.Series
     index_date: date
+    equations: pd.DataFrame | None = None  # published equation risks per row (risk.models.anchor.equation_table)
 
 
-def training_set(spec: ModelSpec, tables: Tables, features_at_index: pd.DataFrame, index_date: date) -> TrainingSet:
+def training_set(spec: ModelSpec, tables: Tables, features_at_index: pd.DataFrame, index_date: date, *,
+                 equations: pd.DataFrame | None = None) -> TrainingSet:
+    """The eligible, followed patients at one index date; `equations` (every row of `features_at_index`) may be
+    given when already computed for another model at the same date."""
     ok = eligible_mask(spec, features_at_index)
     feats = features_at_index[ok]
     lab = label(tables, spec.outcome, index_date, spec.horizon_years, baseline=features_at_index).loc[feats.index]
     alive = (lab["time"] > 0) | (lab["status"] > 0)  # followed after the index date
     feats, lab = feats[alive], lab[alive]
     targets = ipcw_targets(lab, spec.horizon_years)
+    eq = None
+    if spec.name in ANCHORS:
+        eq = equations.loc[feats.index] if equations is not None else equation_table(feats)
     return TrainingSet(spec=spec, features=feats, labels=lab, targets=targets, split=split_of(feats.index),
-                       index_date=index_date)
+                       index_date=index_date, equations=eq)
 
 
 def with_landmarks(latest: TrainingSet, earlier: list[TrainingSet]) -> TrainingSet:
@@ -75,12 +90,15 @@ def with_landmarks(latest: TrainingSet, earlier: list[TrainingSet]) -> TrainingS
     a patient's landmarks never straddle training and test (van Houwelingen, Scand J Stat 2007: landmarking)."""
     parts = [latest] + [
         TrainingSet(spec=e.spec, features=e.features[keep], labels=e.labels[keep], targets=e.targets[keep],
-                    split=e.split[keep], index_date=e.index_date)
+                    split=e.split[keep], index_date=e.index_date,
+                    equations=None if e.equations is None else e.equations[keep])
         for e in earlier for keep in [(e.split != "test").to_numpy()]
     ]
+    equations = None if latest.equations is None else pd.concat([p.equations for p in parts])
     return TrainingSet(spec=latest.spec, index_date=latest.index_date,
                        features=pd.concat([p.features for p in parts]), labels=pd.concat([p.labels for p in parts]),
-                       targets=pd.concat([p.targets for p in parts]), split=pd.concat([p.split for p in parts]))
+                       targets=pd.concat([p.targets for p in parts]), split=pd.concat([p.split for p in parts]),
+                       equations=equations)
 
 
 @dataclass(kw_only=True)
@@ -90,58 +108,129 @@ class TrainedModel:
     ensemble: list[xgb.Booster]
     calibration: tuple[float, float]
     features: list[str]
+    anchor: Anchor | None = None
     info: dict[str, Any] = field(default_factory=dict)
 
 
-def _dmatrix(ts: TrainingSet, part: str | None, features: list[str]) -> xgb.DMatrix:
-    rows = (ts.split == part).to_numpy() if part else np.ones(len(ts.split), dtype=bool)
-    x = ts.features.loc[rows, features].astype(float).to_numpy()
+@dataclass(kw_only=True)
+class _Part:
+    """One split of a training set as arrays: tree inputs, outcome, IPCW weight, anchor offset (weight > 0)."""
+
+    x: np.ndarray
+    y: np.ndarray
+    w: np.ndarray
+    offset: np.ndarray
+
+    def dmatrix(self, features: list[str], rows: np.ndarray | None = None) -> xgb.DMatrix:
+        i = slice(None) if rows is None else rows
+        return xgb.DMatrix(self.x[i], label=self.y[i], weight=self.w[i], base_margin=self.offset[i],
+                           feature_names=features, missing=np.nan)
+
+
+def _part(ts: TrainingSet, name: str, features: list[str], anchor: Anchor | None,
+          equations: pd.DataFrame | None) -> _Part:
+    rows = (ts.split == name).to_numpy()
     t = ts.targets.loc[rows]
     keep = t["weight"].to_numpy() > 0
-    return xgb.DMatrix(x[keep], label=t["y"].to_numpy()[keep], weight=t["weight"].to_numpy()[keep],
-                       feature_names=features, missing=np.nan)
+    x = ts.features.loc[rows, features].astype(float).to_numpy()[keep]
+    eq = None if equations is None else equations.loc[rows][keep]
+    offset = anchor.margin_from(eq) if anchor is not None and eq is not None else np.full(
+        int(keep.sum()), anchor.fallback if anchor is not None else 0.0)
+    return _Part(x=x, y=t["y"].to_numpy()[keep], w=t["weight"].to_numpy()[keep], offset=offset)
+
+
+def regularisation(n_rows: int, events: float) -> dict[str, Any]:
+    """Parameters that scale with the data: at n ~ 2,000 and ~250 events a leaf needs more evidence and the trees
+    more shrinkage towards the anchor than at 100,000 (min_child_weight is a sum of Hessians p(1 - p), about
+    events x 0.9 in the whole set)."""
+    return {"min_child_weight": float(max(5.0, round(events / 50.0, 1))), "lambda": 2.0 if n_rows > 20000 else 10.0,
+            "alpha": 0.0 if n_rows > 20000 else 1.0}
+
+
+def choose_trees(dtrain: xgb.DMatrix, params: dict[str, Any], *, seed: int) -> dict[str, Any]:
+    """Depth and rounds by CV_FOLDS-fold cross-validation on the training rows (early stopping in the folds), against
+    the anchor alone (zero trees, same folds). Trees are kept only when their cross-validated log-loss beats the
+    anchor's by more than one standard error of the fold mean: otherwise the model is the recalibrated equation."""
+    if dtrain.num_row() > CV_MAX_ROWS:
+        rows = np.sort(np.random.default_rng(seed).choice(dtrain.num_row(), CV_MAX_ROWS, replace=False))
+        dtrain = dtrain.slice(rows)
+    y, w, offset = dtrain.get_label(), dtrain.get_weight(), dtrain.get_base_margin()
+    anchor_loss = -log_likelihood(offset, y, w) / float(w.sum())
+    tried = []
+    for depth in CV_DEPTHS:
+        res = xgb.cv({**params, "max_depth": depth}, dtrain, num_boost_round=MAX_ROUNDS, nfold=CV_FOLDS,
+                     early_stopping_rounds=EARLY_STOPPING, seed=seed, verbose_eval=False)
+        best = int(res["test-logloss-mean"].to_numpy().argmin())
+        tried.append({"max_depth": depth, "rounds": best + 1,
+                      "logloss": float(res["test-logloss-mean"].iloc[best]),
+                      "logloss_se": float(res["test-logloss-std"].iloc[best] / np.sqrt(CV_FOLDS))})
+    best = min(tried, key=lambda r: r["logloss"])
+    keep = best["logloss"] < anchor_loss - best["logloss_se"]
+    return {"tried": tried, "anchor_logloss": float(anchor_loss), "max_depth": best["max_depth"],
+            "rounds": best["rounds"] if keep else 0, "trees_kept": bool(keep)}
 
 
 def train(ts: TrainingSet, *, n_bootstrap: int = 10, seed: int = 20261128,
           progress: Progress | None = None) -> TrainedModel:
-    """Fit, recalibrate and bootstrap one model. `progress` wraps an iterable (e.g. `risk.feedback.progress`): it
-    is given the bootstrap members, described by the number of eligible patients and events."""
+    """Anchor, cross-validate, fit, recalibrate and bootstrap one model. `progress` wraps an iterable (e.g.
+    `risk.feedback.progress`): it is given the bootstrap members, described by the patients and events."""
+    spec = ts.spec
+    features = tree_features(spec)
+    train_rows = (ts.split == "train").to_numpy()
+    t = ts.targets.loc[train_rows]
+    ok = t["weight"].to_numpy() > 0
+    # The anchor's equation risks (smoking never lowers them: risk.models.anchor.smoking_floor), as at prediction.
+    equations = None if ts.equations is None else smoking_floor(ts.features, ts.equations)
+    eq_train = None if equations is None else equations.loc[train_rows][ok]
+    if not ((t["y"].to_numpy() == 0) & ok).any():
+        raise ValueError(f"{spec.name}: no training patient is known to be event-free at {spec.horizon_years:g} "
+                         "years (follow-up shorter than the horizon): the risk at the horizon cannot be estimated")
+    anchor = fit_anchor(ANCHORS.get(spec.name, ()), eq_train, t["y"].to_numpy()[ok], t["weight"].to_numpy()[ok])
+    tr, cal = _part(ts, "train", features, anchor, equations), _part(ts, "calibration", features, anchor, equations)
+    constraints = "(" + ",".join(str(MONOTONE.get(f, 0)) for f in features) + ")"
+    params = {**PARAMS, **regularisation(len(tr.y), float(tr.y @ tr.w)), "monotone_constraints": constraints,
+              "seed": seed}
+    dtrain = tr.dmatrix(features)
+    cv = choose_trees(dtrain, params, seed=seed)
+    params["max_depth"], rounds = cv["max_depth"], cv["rounds"]
+    booster = xgb.train(params, dtrain, num_boost_round=rounds, verbose_eval=False)
+    cal_margin = cal.offset + booster.inplace_predict(cal.x, predict_type="margin", missing=np.nan)
+    a, b, method = recalibrate(cal_margin, cal.y, cal.w)
     members: Iterable[int] = range(n_bootstrap)
     if progress is not None:
+        patients = ts.features.index.nunique()
         events = int((ts.labels["status"] == 1).sum())
-        members = progress(members, total=n_bootstrap,
-                           desc=f"{ts.spec.name}: {len(ts.features)} eligible at {ts.index_date}, {events} events")
-    features = list(ts.spec.features)
-    params = {**PARAMS, "seed": seed}
-    dtrain, dcal = _dmatrix(ts, "train", features), _dmatrix(ts, "calibration", features)
-    booster = xgb.train(params, dtrain, num_boost_round=MAX_ROUNDS, evals=[(dcal, "calibration")],
-                        early_stopping_rounds=EARLY_STOPPING, verbose_eval=False)
-    rounds = booster.best_iteration + 1
-    booster = xgb.train(params, dtrain, num_boost_round=rounds, verbose_eval=False)
-    cal_margin = booster.predict(dcal, output_margin=True)
-    a, b, method = recalibrate(cal_margin, dcal.get_label(), dcal.get_weight())
+        members = progress(members, total=n_bootstrap, unit="member",
+                           desc=f"{spec.name}: {patients} patients ({len(ts.features)} rows) at {ts.index_date}, "
+                                f"{events} events")
     rng = np.random.default_rng(seed)
-    ensemble = []
-    y, w = dtrain.get_label(), dtrain.get_weight()
-    train_rows = (ts.split == "train").to_numpy()
-    xtrain = ts.features.loc[train_rows, features].astype(float).to_numpy()[
-        ts.targets.loc[train_rows, "weight"].to_numpy() > 0]
+    ensemble, member_anchors = [], []
     for i in members:
-        idx = rng.integers(0, len(y), len(y))
-        dboot = xgb.DMatrix(xtrain[idx], label=y[idx], weight=w[idx], feature_names=features, missing=np.nan)
-        ensemble.append(xgb.train({**params, "seed": seed + i + 1}, dboot, num_boost_round=rounds,
-                                  verbose_eval=False))
+        idx = rng.integers(0, len(tr.y), len(tr.y))
+        boot = tr
+        if anchor.equations and eq_train is not None:  # the anchor's recalibration is resampled too
+            refit = fit_anchor(anchor.equations, eq_train.iloc[idx], tr.y[idx], tr.w[idx])
+            member_anchors.append((refit.a, refit.b))
+            boot = _Part(x=tr.x, y=tr.y, w=tr.w, offset=tr.offset.copy())
+            boot.offset[idx] = refit.margin_from(eq_train.iloc[idx])
+        ensemble.append(xgb.train({**params, "seed": seed + i + 1}, boot.dmatrix(features, idx),
+                                  num_boost_round=rounds, verbose_eval=False))
+    anchor = Anchor(equations=anchor.equations, a=anchor.a, b=anchor.b, fallback=anchor.fallback,
+                    method=anchor.method, members=tuple(member_anchors))
+    anchored = 0 if eq_train is None or not anchor.equations else int(
+        np.isfinite(eq_train[list(anchor.equations)].to_numpy(dtype=float)).any(axis=1).sum())
     info = {
-        "rounds": rounds, "n_train": int(dtrain.num_row()), "n_calibration": int(dcal.num_row()),
-        "events_train": int(dtrain.get_label().sum()), "index_date": ts.index_date.isoformat(),
-        "horizon_years": ts.spec.horizon_years, "params": params, "calibration_method": method,
+        "rounds": rounds, "n_train": len(tr.y), "n_calibration": len(cal.y), "events_train": int(tr.y.sum()),
+        "index_date": ts.index_date.isoformat(), "horizon_years": spec.horizon_years, "params": params,
+        "calibration_method": method, "cross_validation": cv, "anchor_rows_train": anchored,
     }
-    return TrainedModel(spec=ts.spec, booster=booster, ensemble=ensemble, calibration=(a, b), features=features,
-                        info=info)
+    return TrainedModel(spec=spec, booster=booster, ensemble=ensemble, calibration=(a, b), features=features,
+                        anchor=anchor, info=info)
 
 
 def save(model: TrainedModel, out_dir: Path, *, training_data: dict[str, Any], metrics: dict[str, Any],
-         card: str) -> Path:
+         card: str, verdict: dict[str, Any] | None = None) -> Path:
+    """Write the boosters, manifest (with the anchor and the validation gate's verdict), metrics and card."""
     folder = Path(out_dir) / model.spec.name
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("ensemble_*.json"):
@@ -159,8 +248,11 @@ def save(model: TrainedModel, out_dir: Path, *, training_data: dict[str, Any], m
         "population": model.spec.population, "features": model.features,
         "calibration": {"a": model.calibration[0], "b": model.calibration[1],
                         "method": model.info.get("calibration_method", "Platt (weighted)")},
+        "anchor": model.anchor.as_manifest() if model.anchor is not None else None,
         "ensemble": names, "training": {**model.info, **training_data}, "xgboost": xgb.__version__,
         "synthetic": bool(training_data.get("synthetic", False)),
+        "verdict": verdict["verdict"] if verdict else "challenger",
+        "headline_earned": bool(verdict and verdict["headline_earned"]), "gate": verdict,
     }
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     (folder / "metrics.json").write_text(json.dumps(metrics, indent=2, default=float) + "\n", encoding="utf-8")

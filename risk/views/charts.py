@@ -171,3 +171,33 @@ def calibration(table: pd.DataFrame, lang: str, *, title: str = "") -> go.Figure
                       yaxis={"title": _l(lang, "observed risk (%)", "risque observé (%)"), "range": [0, top]},
                       legend={"orientation": "h", "y": -0.2}, separators=",\u202f" if lang == "fr" else ".,")
     return fig
+
+
+def shap_beeswarm(sample: Mapping[str, list], lang: str) -> go.Figure:
+    """SHAP summary of the trees on held-out patients: one dot per patient and feature, coloured by the feature's
+    value (rank within the sample: blue low, red high), features by mean |SHAP| (the sample's order)."""
+    names, shap, values = sample["features"], sample["shap"], sample["values"]
+    fig = go.Figure()
+    for j, name in enumerate(reversed(names)):
+        k = len(names) - 1 - j
+        col = [row[k] for row in shap]
+        raw = pd.Series([row[k] for row in values], dtype=float)
+        colour = raw.rank(pct=True).fillna(0.5)
+        jitter = [(i % 11 - 5) * 0.03 for i in range(len(col))]
+        fig.add_trace(go.Scatter(x=col, y=[j + d for d in jitter], mode="markers", name=name, showlegend=False,
+                                 marker={"size": 4, "color": colour, "colorscale": [[0, BLUE], [1, RED]],
+                                         "cmin": 0, "cmax": 1}))
+    fig.update_layout(yaxis={"tickvals": list(range(len(names))), "ticktext": list(reversed(names))},
+                      xaxis_title=_l(lang, "SHAP value of the trees (log-odds)", "Valeur SHAP des arbres (log-odds)"),
+                      height=40 + 28 * len(names), margin={"l": 10, "r": 10, "t": 10, "b": 40})
+    return fig
+
+
+def shap_dependence(sample: Mapping[str, list], feature: str, lang: str) -> go.Figure:
+    """SHAP dependence of the trees on one feature (held-out patients): value against its SHAP value."""
+    k = sample["features"].index(feature)
+    fig = go.Figure(go.Scatter(x=[row[k] for row in sample["values"]], y=[row[k] for row in sample["shap"]],
+                               mode="markers", marker={"size": 5, "color": DARK}))
+    fig.update_layout(xaxis_title=feature, yaxis_title=_l(lang, "SHAP (log-odds)", "SHAP (log-odds)"), height=320,
+                      margin={"l": 10, "r": 10, "t": 10, "b": 40})
+    return fig

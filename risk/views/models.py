@@ -90,9 +90,54 @@ def model_section(name: str, loaded: dict) -> None:
                             key=f"calibration_{name}")
         else:
             st.info(tx("No calibration table in metrics.json.", "Pas de table de calibration dans metrics.json."))
+    gate_section(name, model)
     local(name, model)
     with st.expander(tx("Model card", "Fiche du modèle")):
         st.markdown(model.card or tx("No card.md beside this model.", "Pas de card.md pour ce modèle."))
+
+
+def comparison_rows(metrics: dict) -> list[dict]:
+    """Model and each published equation on the same held-out patients: C-index, calibration, net benefit."""
+    rows = []
+    for comp, c in metrics.get("comparators", {}).items():
+        same = c["on_same_patients"]
+        d = c.get("c_index_difference") or {}
+        for who, block in (("model", same["model"]), (comp, same[comp])):
+            rows.append({tx("Patients where", "Patients où s'applique"): comp, tx("Score", "Score"): who,
+                         "n": num(block.get("n")), tx("C-index (95 % CI)", "Indice C (IC 95 %)"): _ci(block, "c_index"),
+                         tx("Calibration slope", "Pente de calibration"): num(block.get("calibration_slope"), 2),
+                         tx("Calibration in the large", "Calibration globale"):
+                             num(block.get("calibration_intercept"), 2),
+                         "ΔC (95 % CI)": (f"{num(d['estimate'], 3)} ({num(d['ci'][0], 3)}–{num(d['ci'][1], 3)})"
+                                          if who == "model" and d else "")})
+    return rows
+
+
+def gate_section(name: str, model) -> None:  # noqa: ANN001 (LoadedModel)
+    """The validation gate's verdict, model against equation on the same rows, and SHAP plots of the trees."""
+    m = model.manifest
+    if m.get("verdict"):
+        reason = (m.get("gate") or {}).get("reason", "")
+        text = tx("**Verdict: {v}** ({r})", "**Verdict : {v}** ({r})", v=m["verdict"], r=reason)
+        (st.success if m["verdict"] == "primary" else st.info)(text)
+    rows = comparison_rows(model.metrics)
+    if rows:
+        st.markdown("**" + tx("Model and published equation on the same held-out patients",
+                              "Modèle et équation publiée sur les mêmes patients du jeu de test") + "**")
+        st.dataframe(rows, hide_index=True, width="stretch", key=f"compare_{name}")
+    sample = model.metrics.get("shap_sample")
+    if sample is None:  # metrics written before the SHAP sample was kept
+        return
+    if not sample.get("features"):
+        st.caption(tx("No trees: the model is its recalibrated equation (nothing to plot).",
+                      "Pas d'arbres : le modèle est son équation recalibrée (rien à tracer)."))
+        return
+    st.markdown("**" + tx("What the trees add (SHAP, held-out patients)",
+                          "Ce qu'ajoutent les arbres (SHAP, patients du jeu de test)") + "**")
+    st.plotly_chart(charts.shap_beeswarm(sample, lang()), key=f"beeswarm_{name}")
+    feature = st.selectbox(tx("Dependence plot", "Graphique de dépendance"), sample["features"],
+                           key=f"dependence_feature_{name}")
+    st.plotly_chart(charts.shap_dependence(sample, feature, lang()), key=f"dependence_{name}")
 
 
 def local(name: str, model) -> None:  # noqa: ANN001 (LoadedModel)

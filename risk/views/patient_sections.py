@@ -69,8 +69,12 @@ def score_cards(a: Assessment) -> None:
     for name, e in a.shown_equations.items():
         item = (name, None if e.risk is None else float(e.risk), None, e.message, e.warning_messages)
         (out_of_scope if e.status == "not_applicable" else eq_cards).append(item)
-    _card_row(tx("Models (machine learning)", "Modèles (apprentissage automatique)"), models_cards)
-    _card_row(tx("Published equations", "Équations publiées"), eq_cards)
+    rows = [(tx("Models (machine learning)", "Modèles (apprentissage automatique)"), models_cards),
+            (tx("Published equations", "Équations publiées"), eq_cards)]
+    if a.headline is None or not a.headline.is_model:  # the equation leads; the models (challengers) follow it
+        rows.reverse()
+    for title, cards in rows:
+        _card_row(title, cards, notes=a.challengers)
     if a.disagreement is not None:
         st.warning(a.disagreement.text(lang(), synthetic=bool(a.synthetic_models)), icon=":material/compare_arrows:")
     if out_of_scope:
@@ -86,7 +90,7 @@ def card_markdown(label: str, value: str) -> str:
     return f"{label}\n\n### {value}"
 
 
-def _card_row(title: str, cards: list) -> None:
+def _card_row(title: str, cards: list, *, notes: dict | None = None) -> None:
     if not cards:
         return
     st.markdown(f"##### {title}")
@@ -104,6 +108,8 @@ def _card_row(title: str, cards: list) -> None:
                                   lo=pct(interval[0]), hi=pct(interval[1])))
                 for w in warnings:
                     st.caption(":material/warning: " + message_text(w, lang()))
+                if notes and name in notes:
+                    st.caption(":material/balance: " + message_text(notes[name], lang()))
 
 
 def explanation(a: Assessment) -> None:

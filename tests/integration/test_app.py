@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from risk.explain.whatif import rescore
 from risk.fhir import open_source
 from risk.i18n import fmt_percent
 from risk.i18n.labels import EQUATION_SHORT, MODEL_SHORT
+from risk.models.registry import load_all, write_checksums
 from risk.panel.table import filter_panel, score_panel
 from risk.record.load import iter_records
 from tests.app_fixtures import REPO, SAMPLES, SHARED
@@ -135,9 +138,18 @@ def test_an_earlier_assessment_date_rescores_the_cards_as_of_that_date(app_env, 
     assert "homme, 61 ans (né(e) le 03/11/1962)" in captions(at)  # his age on that date, not today's
 
 
-def test_a_model_and_its_reference_equation_in_different_risk_categories_are_flagged_in_words(app_env,
-                                                                                            trained_models):
-    results = {pid: assess(snapshot(next(iter_records(SAMPLES, pid)), date.today()), trained_models)
+def test_a_model_and_its_reference_equation_in_different_risk_categories_are_flagged_in_words(
+        app_env, trained_models_dir, tmp_path, monkeypatch):
+    # An anchored cvd10 rarely leaves its equation's category on the samples: this copy is shifted up (calibration
+    # intercept + 1.5 log-odds, re-sealed) so that some patients differ and others, at low risk, still agree.
+    shutil.copytree(trained_models_dir / "cvd10", tmp_path / "cvd10")
+    manifest = json.loads((tmp_path / "cvd10" / "manifest.json").read_text())
+    manifest["calibration"]["a"] += 1.5
+    (tmp_path / "cvd10" / "manifest.json").write_text(json.dumps(manifest))
+    write_checksums(tmp_path / "cvd10")
+    monkeypatch.setenv("RISK_MODELS_DIR", str(tmp_path))
+    shifted = load_all(tmp_path)
+    results = {pid: assess(snapshot(next(iter_records(SAMPLES, pid)), date.today()), shifted)
                for pid in SAMPLE_IDS}
     differing = [pid for pid, r in results.items() if r.disagreement is not None]
     agreeing = [pid for pid, r in results.items()
