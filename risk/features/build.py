@@ -389,7 +389,7 @@ def _qrisk3_treatments(out: dict[str, pd.Series], tables: Tables, cutoff: pd.Ser
     for concept in QRISK3_MEDICATIONS:
         found = regular.xs(concept, level="concept") if concept in per.index.get_level_values(1) else None
         out[f"qrisk3_{concept}"] = (pd.Series(0, index=index) if found is None
-                                    else found.reindex(index).fillna(False).astype(int))
+                                    else found.astype(bool).reindex(index, fill_value=False).astype(int))
 
 
 def row_frame(row: pd.Series) -> pd.DataFrame:

@@ -115,6 +115,41 @@ def smoking_floor(features: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(raw, index=table.index, columns=table.columns)
 
 
+# PREVENT-HF's published BMI terms ((min(BMI, 30) - 25) / 5 with its age interaction) let the risk fall slightly as
+# BMI rises from 18.5 to 30 kg/m² (e.g. a man of 55: 2.02 % at 18.5, 1.81 % at 30; Khan et al., Circulation
+# 2024;149:430, supplementary tables), which would let "lose weight" raise an anchored hf10. The anchor reads BMI
+# below 30 as 30 (no BMI effect below obesity); the PREVENT-HF card itself keeps the published value.
+ANCHOR_BMI_FLOOR = 30.0
+BMI_DEPENDENT = ("prevent_hf",)
+
+
+def bmi_floor(features: pd.DataFrame) -> pd.DataFrame:
+    """`features` with BMI below ANCHOR_BMI_FLOOR raised to it (missing BMI stays missing)."""
+    if "bmi" not in features:
+        return features
+    bmi = pd.to_numeric(features["bmi"], errors="coerce")
+    low = bmi < ANCHOR_BMI_FLOOR
+    if not low.any():
+        return features
+    out = features.copy()
+    out.loc[low, "bmi"] = ANCHOR_BMI_FLOOR
+    return out
+
+
+def anchor_floors(features: pd.DataFrame, published: pd.DataFrame, *, smoking: bool = True) -> pd.DataFrame:
+    """The equation risks the anchor uses: the published ones with BMI below 30 read as 30 (PREVENT-HF) and, for
+    a current smoker, never below the same person's risk as a non-smoker (smoking_floor)."""
+    floored = bmi_floor(features)
+    table = published
+    if floored is not features:
+        changed = (floored["bmi"] != features["bmi"]).to_numpy()
+        cols = [c for c in BMI_DEPENDENT if c in published.columns]
+        redo = equation_table(floored[changed]).reindex(columns=published.columns)
+        table = published.copy()
+        table.loc[table.index[changed], cols] = redo[cols].to_numpy()
+    return smoking_floor(floored, table) if smoking else table
+
+
 def first_applicable(equations: pd.DataFrame, names: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
     """Per row: the risk of the first equation of `names` that applies (NaN if none) and its position (-1)."""
     names = list(names)
@@ -159,7 +194,7 @@ class Anchor:
 
     def table(self, features: pd.DataFrame) -> pd.DataFrame | None:
         """The equation risks this anchor needs for `features` (None without anchor equations)."""
-        return smoking_floor(features, equation_table(features)) if self.equations else None
+        return anchor_floors(features, equation_table(features)) if self.equations else None
 
     def as_manifest(self) -> dict[str, Any]:
         return {
@@ -218,7 +253,10 @@ def equation_inputs(key: str, row: Mapping[str, Any]) -> dict[str, float | None]
         names += ["hba1c", "egfr", "age_at_diabetes"]
     else:
         names += ["egfr", "bmi", "diabetes_any", "on_antihypertensive", "on_statin", "hba1c", "uacr"]
-    return {n: v(n) for n in names}
+    x = {n: v(n) for n in names}
+    if key in BMI_DEPENDENT and x.get("bmi") is not None:
+        x["bmi"] = max(x["bmi"], ANCHOR_BMI_FLOOR)  # as the anchor reads it (anchor_floors)
+    return x
 
 
 def equation_log_odds(key: str, x: Mapping[str, float | None]) -> float:
@@ -268,6 +306,8 @@ def reference_inputs(key: str, x: Mapping[str, float | None]) -> dict[str, float
     if key == "score2_diabetes":
         ref |= SCORE2_DIABETES_REFERENCE
         ref["diabetes_any"] = 1.0
+    if key in BMI_DEPENDENT:
+        ref["bmi"] = max(ref["bmi"], ANCHOR_BMI_FLOOR)  # BMI below 30 adds nothing to the anchor (anchor_floors)
     return {k: (ref.get(k, v) if v is not None else None) if k != "sex_male" else v for k, v in x.items()}
 
 

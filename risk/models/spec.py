@@ -35,6 +35,13 @@ CORE = ("age", "sex_male", "sbp", "dbp", "sbp_mean3", "sbp_sd", "sbp_slope", "to
         "rx_glp1_receptor_agonist", "visits_1y", "visits_5y", "sbp_days", "total_chol_days", "hba1c_days",
         "sbp_mean5y", "sbp_mean10y", "total_chol_mean10y", "ldl_mean10y", "hba1c_mean5y", "hba1c_mean10y",
         "sbp_sd10y", "ldl_sd10y", "sbp_max10y", "ldl_max10y")
+# QRISK3's record-rich predictors (Hippisley-Cox et al., BMJ 2017;357:j2099): what the record knows beyond the
+# SCORE2 family, for the trees to learn from (features: risk.features.build, QRISK3's own inputs). Regular oral
+# corticosteroids and atypical antipsychotics are risk factors in their own right (QRISK3 hazard ratios), not
+# markers of the cardiovascular disease a treatment would stand in for, so they are tree inputs.
+QRISK3_PREDICTORS = ("dx_rheumatoid_arthritis", "dx_sle", "dx_migraine", "dx_severe_mental_illness",
+                     "dx_erectile_dysfunction", "dx_family_history_chd", "dx_family_history_chd_age_unknown",
+                     "qrisk3_oral_corticosteroid", "qrisk3_atypical_antipsychotic", "qrisk3_sbp_sd")
 # Treatments are not tree inputs: in observational data a treatment marks the disease it treats (confounding by
 # indication), so "on BP treatment" would stand in for a blood pressure the trees already see, and would make a
 # treated patient look worse than the same patient untreated. Treatment effects are shown from trials instead
@@ -69,12 +76,12 @@ MODEL_SPECS: dict[str, ModelSpec] = {
     for s in [
         ModelSpec(name="cvd10", title_en="10-year risk of myocardial infarction, stroke or cardiovascular death",
                   title_fr="Risque à 10 ans d'infarctus, d'AVC ou de décès cardiovasculaire",
-                  horizon_years=10, outcome="cvd", features=CORE + MICROVASCULAR,
+                  horizon_years=10, outcome="cvd", features=CORE + MICROVASCULAR + QRISK3_PREDICTORS,
                   population="adults 40-89 without established cardiovascular disease (primary prevention)",
                   excludes=("established_cvd",)),
         ModelSpec(name="hf10", title_en="10-year risk of heart failure",
                   title_fr="Risque à 10 ans d'insuffisance cardiaque", horizon_years=10, outcome="hf",
-                  features=CORE + HISTORY + MICROVASCULAR,
+                  features=CORE + HISTORY + MICROVASCULAR + QRISK3_PREDICTORS,
                   population="adults 40-89 without heart failure", excludes=("prior_hf",)),
         ModelSpec(name="ckd5", title_en="5-year risk of CKD progression (eGFR fall >= 40 %, kidney failure or "
                   "new A3 albuminuria)", title_fr="Risque à 5 ans de progression de la maladie rénale chronique",
@@ -99,7 +106,7 @@ MODEL_SPECS: dict[str, ModelSpec] = {
 FACTOR_OF: dict[str, str] = {
     "age": "age", "sex_male": "sex",
     **dict.fromkeys(("sbp", "dbp", "sbp_mean3", "sbp_sd", "hypertension", "sbp_days", "sbp_mean5y", "sbp_mean10y",
-                     "sbp_sd10y", "sbp_max10y"),
+                     "sbp_sd10y", "sbp_max10y", "qrisk3_sbp_sd"),
                     "blood_pressure"),
     **dict.fromkeys(("total_chol", "hdl", "ldl", "non_hdl", "triglycerides", "total_chol_days", "total_chol_mean10y",
                      "ldl_mean10y", "ldl_sd10y", "ldl_max10y"), "lipids"),
@@ -112,6 +119,8 @@ FACTOR_OF: dict[str, str] = {
                      "rx_metformin", "rx_insulin", "rx_sglt2_inhibitor", "rx_glp1_receptor_agonist"),
                     "treatments"),
     **dict.fromkeys(HISTORY + MICROVASCULAR + ("af", "visits_1y", "visits_5y"), "history"),
+    **dict.fromkeys(QRISK3_PREDICTORS[:7], "history"),
+    **dict.fromkeys(("qrisk3_oral_corticosteroid", "qrisk3_atypical_antipsychotic"), "treatments"),
     **dict.fromkeys(("sbp_slope", "ldl_slope", "hba1c_slope", "egfr_slope", "bmi_slope"), "trends"),
 }
 FACTOR_LABELS = {

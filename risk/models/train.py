@@ -22,7 +22,7 @@ import pandas as pd
 import xgboost as xgb
 
 from risk.features.tables import Tables
-from risk.models.anchor import ANCHORS, Anchor, equation_table, fit_anchor, smoking_floor
+from risk.models.anchor import ANCHORS, Anchor, anchor_floors, equation_table, fit_anchor
 from risk.models.calibration import log_likelihood, recalibrate
 from risk.models.outcomes import ipcw_targets, label
 from risk.models.registry import write_checksums
@@ -180,7 +180,7 @@ def train(ts: TrainingSet, *, n_bootstrap: int = 10, seed: int = 20261128,
     t = ts.targets.loc[train_rows]
     ok = t["weight"].to_numpy() > 0
     # The anchor's equation risks (smoking never lowers them: risk.models.anchor.smoking_floor), as at prediction.
-    equations = None if ts.equations is None else smoking_floor(ts.features, ts.equations)
+    equations = None if ts.equations is None else anchor_floors(ts.features, ts.equations)
     eq_train = None if equations is None else equations.loc[train_rows][ok]
     if not ((t["y"].to_numpy() == 0) & ok).any():
         raise ValueError(f"{spec.name}: no training patient is known to be event-free at {spec.horizon_years:g} "

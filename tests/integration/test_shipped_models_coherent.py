@@ -67,12 +67,9 @@ def test_there_are_shipped_models_to_check():
     assert {"cvd10", "hf10", "ckd5", "retinopathy5", "foot5"} <= set(MODELS)
 
 
-# Known defect, kept visible (strict: it must fail until fixed): PREVENT-HF, hf10's anchor, is J-shaped in BMI
-# below 30 kg/m2 (published coefficients; e.g. 55 years, BMI 25.6 -> 25: PREVENT-HF 2.75 -> 2.77 %), and the anchor
-# passes that on. Fix: evaluate the anchor at max(BMI, 30) as smoking_floor does for smoking, then retrain.
-HF10_BMI = pytest.mark.xfail(strict=True, reason="PREVENT-HF is J-shaped in BMI below 30 (anchor not yet floored)")
-CASES = [pytest.param(name, what, marks=HF10_BMI if (name, what) == ("hf10", "bmi") else ())
-         for name in sorted(MODELS) for what in ("sbp", "ldl", "hba1c", "bmi", "smoking")]
+# PREVENT-HF, hf10's anchor, is J-shaped in BMI below 30 kg/m2 (published coefficients); the anchor reads BMI below
+# 30 as 30 (risk.models.anchor.anchor_floors), so losing weight never raises hf10.
+CASES = [(name, what) for name in sorted(MODELS) for what in ("sbp", "ldl", "hba1c", "bmi", "smoking")]
 
 
 @pytest.mark.parametrize(("name", "what"), CASES)

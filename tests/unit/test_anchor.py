@@ -46,6 +46,8 @@ def _logit(p: float) -> float:
 def test_equation_log_odds_is_the_logit_of_the_published_result(who):
     row = PEOPLE[who]
     results = reference_scores(row)
+    # PREVENT-HF as the anchor reads it: BMI below 30 as 30 (anchor_floors); the others as published.
+    results["prevent_hf"] = reference_scores({**row, "bmi": max(row["bmi"], 30.0)})["prevent_hf"]
     for key in ("score2", "score2_diabetes", "prevent_cvd", "prevent_hf"):
         if results[key].risk is not None:
             assert equation_log_odds(key, equation_inputs(key, row)) == pytest.approx(
@@ -147,3 +149,19 @@ def test_smoking_never_lowers_the_anchor_even_where_score2_op_makes_it_protectiv
     assert floored.loc[0, "score2"] == pytest.approx(as_quitter.loc[0, "score2"])
     young = pd.DataFrame([PEOPLE["score2"]])  # a 55-year-old smoker: the published risk stands
     assert smoking_floor(young, equation_table(young)).loc[0, "score2"] == equation_table(young).loc[0, "score2"]
+
+
+def test_the_anchor_reads_bmi_below_30_as_30_so_losing_weight_never_raises_prevent_hf() -> None:
+    from risk.models.anchor import anchor_floors
+
+    base = dict(age=55.0, sex_male=1.0, smoking_current=0.0, sbp=130.0, total_chol=5.0, hdl=1.3, egfr=90.0,
+                diabetes_any=0.0, on_antihypertensive=0.0, on_statin=0.0)
+    rows = pd.DataFrame([{**base, "bmi": b} for b in (22.0, 25.6, 30.0, 34.0)])
+    published = equation_table(rows)
+    anchored = anchor_floors(rows, published)["prevent_hf"].to_numpy()
+    # Published PREVENT-HF falls from BMI 22 to 30 (2 % -> 1.8 % for this man); the anchor is flat there, then rises.
+    assert published["prevent_hf"].iloc[0] > published["prevent_hf"].iloc[2]
+    assert anchored[0] == anchored[1] == anchored[2] == pytest.approx(published["prevent_hf"].iloc[2])
+    assert anchored[3] == published["prevent_hf"].iloc[3] > anchored[2]
+    # Other equations do not read BMI and are untouched.
+    assert anchor_floors(rows, published)["score2"].equals(published["score2"])
