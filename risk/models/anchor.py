@@ -144,9 +144,11 @@ def anchor_floors(features: pd.DataFrame, published: pd.DataFrame, *, smoking: b
     if floored is not features:
         changed = (floored["bmi"] != features["bmi"]).to_numpy()
         cols = [c for c in BMI_DEPENDENT if c in published.columns]
-        redo = equation_table(floored[changed]).reindex(columns=published.columns)
-        table = published.copy()
-        table.loc[table.index[changed], cols] = redo[cols].to_numpy()
+        redo = equation_table(floored[changed])
+        raw = published.to_numpy(dtype=float).copy()  # by position: training rows repeat a patient's index
+        where = [published.columns.get_loc(c) for c in cols]
+        raw[np.ix_(changed, where)] = redo[cols].to_numpy(dtype=float)
+        table = pd.DataFrame(raw, index=published.index, columns=published.columns)
     return smoking_floor(floored, table) if smoking else table
 
 

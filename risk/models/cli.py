@@ -26,11 +26,18 @@ def cmd_train(args: argparse.Namespace) -> int:
                         description=description, synthetic=args.synthetic, progress=progress,
                         plots_dir=Path(args.out) / "plots")
     for r in results:
-        o = r.metrics["overall"]
-        feedback.out(f"{r.spec.name}: C-index {o['c_index']:.3f} (95% CI {o['c_index_ci'][0]:.3f}-"
-                     f"{o['c_index_ci'][1]:.3f}), calibration slope {o['calibration_slope']:.2f}, "
-                     f"n={o['n']}, events={o['events']} -> {r.folder}")
+        feedback.out(f"{r.spec.name}: {_summary(r.metrics['overall'])} -> {r.folder}")
     return ExitCode.OK
+
+
+def _summary(o: dict) -> str:
+    """One line of held-out metrics; a figure too few events could give (None) reads 'n/a', never a crash."""
+    def f(x: object, spec: str) -> str:
+        return "n/a" if x is None else format(x, spec)
+
+    ci = o.get("c_index_ci") or (None, None)
+    return (f"C-index {f(o.get('c_index'), '.3f')} (95% CI {f(ci[0], '.3f')}-{f(ci[1], '.3f')}), "
+            f"calibration slope {f(o.get('calibration_slope'), '.2f')}, n={o.get('n')}, events={o.get('events')}")
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:

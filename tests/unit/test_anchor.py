@@ -165,3 +165,14 @@ def test_the_anchor_reads_bmi_below_30_as_30_so_losing_weight_never_raises_preve
     assert anchored[3] == published["prevent_hf"].iloc[3] > anchored[2]
     # Other equations do not read BMI and are untouched.
     assert anchor_floors(rows, published)["score2"].equals(published["score2"])
+
+
+def test_the_bmi_floor_works_when_rows_share_an_index_as_landmark_rows_do() -> None:
+    from risk.models.anchor import anchor_floors
+
+    base = dict(age=55.0, sex_male=1.0, smoking_current=0.0, sbp=130.0, total_chol=5.0, hdl=1.3, egfr=90.0,
+                diabetes_any=0.0, on_antihypertensive=0.0, on_statin=0.0)
+    rows = pd.DataFrame([{**base, "bmi": 22.0}, {**base, "bmi": 34.0}, {**base, "bmi": 26.0}], index=[7, 7, 8])
+    anchored = anchor_floors(rows, equation_table(rows))["prevent_hf"].to_numpy()
+    at30 = equation_table(pd.DataFrame([{**base, "bmi": 30.0}]))["prevent_hf"].iloc[0]
+    assert anchored[0] == anchored[2] == pytest.approx(at30) and anchored[1] > at30
