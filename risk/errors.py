@@ -28,6 +28,7 @@ class ExitCode(IntEnum):
     SERVER_AUTH = 32  # 401/403: the access token is missing, expired or lacks scopes
     MODEL_INTEGRITY = 40
     MODEL_MISSING = 41
+    AUDIT_TAMPERED = 50  # `risk audit verify`: an entry was edited, deleted, swapped, or the tail cut
     INTERNAL = 70
 
 
