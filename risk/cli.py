@@ -1,8 +1,8 @@
 """`risk` command line: the dispatcher. Each stage registers its own subcommands from its `cli.py`.
 
 inspect, score (risk.assess.cli) · panel (risk.panel.cli) · synth (risk.synth.cli) · train, evaluate
-(risk.models.cli) · audit (risk.audit.cli). Every failure the user can act on prints one line
-`risk: error: ...` and exits with its named code (risk.errors.ExitCode); no traceback reaches the terminal.
+(risk.models.cli) · audit (risk.audit.cli) · serve (risk.cds.cli). Every failure the user can act on prints one
+line `risk: error: ...` and exits with its named code (risk.errors.ExitCode); no traceback reaches the terminal.
 """
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ from collections.abc import Sequence
 from risk import feedback
 from risk.assess import cli as assess_cli
 from risk.audit import cli as audit_cli
+from risk.cds import cli as cds_cli
 from risk.errors import ExitCode, RiskError
 from risk.models import cli as models_cli
 from risk.panel import cli as panel_cli
 from risk.settings import Settings
 from risk.synth import cli as synth_cli
 
-STAGES = (assess_cli, panel_cli, synth_cli, models_cli, audit_cli)
+STAGES = (assess_cli, panel_cli, synth_cli, models_cli, audit_cli, cds_cli)
 
 
 def build_parser() -> argparse.ArgumentParser:

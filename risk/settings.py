@@ -37,6 +37,7 @@ class Settings:
     audit_key: str | None = field(default=None, repr=False)  # RISK_AUDIT_KEY (else a key file beside the log)
     fhir_token: str | None = field(default=None, repr=False)  # RISK_FHIR_TOKEN (bearer token of a FHIR server)
     debug: bool = False  # RISK_DEBUG: let the CLI show a traceback
+    cds_config: Path | None = None  # RISK_CDS_CONFIG: the CDS Hooks service's trust file (risk/cds/config.py)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -52,7 +53,8 @@ class Settings:
                    worklist_db=Path(e.get("RISK_WORKLIST_DB") or "var/worklist.sqlite"),
                    audit_log=Path(e.get("RISK_AUDIT_LOG") or "var/audit.log"),
                    audit_key=e.get("RISK_AUDIT_KEY") or None, fhir_token=e.get("RISK_FHIR_TOKEN") or None,
-                   debug=bool(e.get("RISK_DEBUG")))
+                   debug=bool(e.get("RISK_DEBUG")),
+                   cds_config=Path(e["RISK_CDS_CONFIG"]) if e.get("RISK_CDS_CONFIG") else None)
 
     def allowed_bulk_folder(self, folder: str | Path) -> Path | None:
         """The folder resolved, when it lies under one of the allowed roots (a user cannot read any path)."""

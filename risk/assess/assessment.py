@@ -232,9 +232,10 @@ def _disagreement(row: FeatureRow, scores: Scores, category: RiskCategory,
 
 
 def assess(snap: PatientSnapshot, models: Mapping[str, LoadedModel], *, region: str = "low",
-           guideline_set: str = DEFAULT_GUIDELINE_SET) -> Assessment:
+           guideline_set: str = DEFAULT_GUIDELINE_SET, card_only: bool = False) -> Assessment:
     """Everything about one patient at one date, computed once; for a patient dead at the index date, nothing
-    but the banner and the record (no score, category, step, gap or alert)."""
+    but the banner and the record (no score, category, step, gap or alert). `card_only` (the CDS card path)
+    leaves out what a card never shows and that costs most: the what-if scenarios and the healthy peers."""
     if snap.record.deceased_by(snap.as_of):
         return deceased_assessment(snap, models, region=region, guideline_set=guideline_set)
     row = snap.features
@@ -243,14 +244,14 @@ def assess(snap: PatientSnapshot, models: Mapping[str, LoadedModel], *, region: 
     explanations = {name: explain_row(models[name], frame) for name, r in scores.models.items()
                     if r.risk is not None and name in models}
     model_risks = {name: r.risk for name, r in scores.models.items() if r.risk is not None}
-    peers = healthy_peer(frame, models, computed_risks(scores), region=region)
+    peers = {} if card_only else healthy_peer(frame, models, computed_risks(scores), region=region)
     features = row.to_dict()
     category = advise.risk_category(features, scores.equations, guideline_set=guideline_set)
     read = FeatureRow(row)
     headline = choose_headline(scores, models, peers)
-    scenarios = what_if(frame, models, model_risks, region=region, reference=headline.risk if headline else None,
-                        reference_name=headline.name if headline else None,
-                        ldl_target=advise.ldl_goal(category.category))
+    scenarios = [] if card_only else what_if(
+        frame, models, model_risks, region=region, reference=headline.risk if headline else None,
+        reference_name=headline.name if headline else None, ldl_target=advise.ldl_goal(category.category))
     return Assessment(
         snapshot=snap, scores=scores, headline=headline, category=category,
         explanations=explanations, what_if=scenarios, peers=peers,

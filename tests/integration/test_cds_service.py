@@ -1,0 +1,223 @@
+"""The CDS Hooks service through FastAPI's test client: the JWT matrix, the card against the CDS Hooks 2.0
+response schema, 412 without data, the feedback endpoint and the audit entries they leave."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+
+import jsonschema
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from fastapi.testclient import TestClient
+
+from risk import audit
+from risk.cds.config import load_config
+from risk.cds.service import create_app
+from risk.models.registry import load_all
+from risk.settings import Settings
+from tests.cds_fixtures import ISS, SERVICE_PATH, hook_request, mint, new_keys, prefetch, write_trust_file
+from tests.paths import REPO
+
+SCHEMA = json.loads((REPO / "tests" / "data" / "cds_hooks_2.0_response.schema.json").read_text(encoding="utf-8"))
+BASE = "http://testserver"
+AUD = BASE + SERVICE_PATH
+
+
+@pytest.fixture(scope="module")
+def keys():
+    return new_keys()
+
+
+@pytest.fixture(scope="module")
+def models():
+    return load_all()
+
+
+@pytest.fixture
+def service(tmp_path, keys, models):
+    config = load_config(write_trust_file(tmp_path / "cds", keys, public_url=BASE))
+    settings = Settings(audit_log=tmp_path / "audit.log", lang="fr")
+    return TestClient(create_app(config, models=models, settings=settings)), settings
+
+
+def call(client, token, body=None, path=SERVICE_PATH, lang="en"):
+    headers = {"Accept-Language": lang, **({"Authorization": f"Bearer {token}"} if token is not None else {})}
+    if body is None and path == "/cds-services":
+        return client.get(path, headers=headers)
+    return client.post(path, json=body, headers=headers)
+
+
+def test_a_valid_es384_token_gets_one_card_that_follows_the_cds_hooks_schema(service, keys):
+    client, settings = service
+    pid, pre = prefetch()
+    r = call(client, mint(keys, AUD), hook_request(pid, pre))
+    assert r.status_code == 200, r.text
+    body = r.json()
+    jsonschema.validate(body, SCHEMA, format_checker=jsonschema.FormatChecker())
+    (c,) = body["cards"]
+    assert c["indicator"] in {"warning", "critical"} and "%" in c["summary"]
+    assert "Data used:" in c["detail"] and "ESC risk category" in c["detail"]
+    assert c["links"][0]["type"] == "smart" and json.loads(c["links"][0]["appContext"]) == {"patient": pid}
+    assert "risk dashboard" in c["source"]["label"]
+    # the audit: who, from where, the pseudonym, the model versions and what was shown; never the id
+    (entry,) = audit.read(settings.audit_log)
+    assert entry["action"] == "cds_patient_view" and entry["user"] == "Practitioner/dr-1"
+    assert entry["source"] == f"iss={ISS} tenant=chu-exemple client=ehr-client"
+    assert entry["patient"] == audit.pseudonym(pid, log=settings.audit_log) and entry["shown"]["card"] == c["uuid"]
+    assert entry["models"] and pid not in settings.audit_log.read_text(encoding="utf-8")
+    assert audit.verify(settings.audit_log).ok
+
+
+def test_the_card_speaks_french_when_asked_and_rs384_is_accepted(service, keys):
+    client, _ = service
+    pid, pre = prefetch()
+    r = call(client, mint(keys, AUD, alg="RS384", kid="rs-1"), hook_request(pid, pre), lang="fr-FR,fr;q=0.9")
+    assert r.status_code == 200, r.text
+    c = r.json()["cards"][0]
+    assert "Données utilisées" in c["detail"] and "Catégorie de risque ESC" in c["detail"]
+
+
+def test_discovery_needs_a_token_addressed_to_it_and_lists_the_prefetch_templates(service, keys):
+    client, _ = service
+    assert call(client, None, path="/cds-services").status_code == 401
+    assert call(client, mint(keys, AUD), path="/cds-services").status_code == 401  # aud of another endpoint
+    r = call(client, mint(keys, BASE + "/cds-services"), path="/cds-services")
+    assert r.status_code == 200
+    (svc,) = r.json()["services"]
+    assert svc["hook"] == "patient-view" and svc["prefetch"]["patient"] == "Patient/{{context.patientId}}"
+
+
+def _hs256_with_public_key(keys) -> str:
+    """The classic algorithm-confusion attack: HMAC keyed with the EHR's public key."""
+    pem = keys.rsa.public_key().public_bytes(serialization.Encoding.PEM,
+                                             serialization.PublicFormat.SubjectPublicKeyInfo)
+    now = int(time.time())
+    claims = {"iss": ISS, "aud": AUD, "exp": now + 300, "iat": now, "jti": "hs"}
+    header = {"alg": "HS256", "typ": "JWT", "kid": "rs-1"}
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    signing_input = b64(json.dumps(header).encode()) + "." + b64(json.dumps(claims).encode())
+    return signing_input + "." + b64(hmac.new(pem, signing_input.encode(), hashlib.sha256).digest())
+
+
+def _alg_none(keys) -> str:
+    now = int(time.time())
+    return jwt.encode({"iss": ISS, "aud": AUD, "exp": now + 300, "iat": now, "jti": "none"}, None, algorithm="none",
+                      headers={"kid": "es-1"})
+
+
+BAD_TOKENS = {
+    "expired": lambda k: mint(k, AUD, exp_in=-120, iat_shift=-400),
+    "iat in the future": lambda k: mint(k, AUD, iat_shift=600, exp_in=900),
+    "wrong aud": lambda k: mint(k, "http://testserver/cds-services/other"),
+    "aud with a trailing slash": lambda k: mint(k, AUD + "/"),
+    "unknown iss": lambda k: mint(k, AUD, iss="https://evil.example.org"),
+    "jku not allow-listed": lambda k: mint(k, AUD, jku="https://evil.example.org/jwks.json"),
+    "unknown kid": lambda k: mint(k, AUD, kid="es-9"),
+    "no kid": lambda k: mint(k, AUD, kid=None),
+    "alg none": _alg_none,
+    "HS256 signed with the public key": _hs256_with_public_key,
+    "signed by another key": lambda k: mint(k, AUD, key=new_keys().ec),
+    "ES256 (not on the allow-list)": lambda k: mint(k, AUD, alg="ES256", key=ec.generate_private_key(ec.SECP256R1())),
+    "malformed": lambda k: "not.a.jwt",
+    "garbage": lambda k: "%%%",
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_TOKENS))
+def test_every_untrusted_token_is_refused_with_401_and_leaves_no_audit_entry(service, keys, case):
+    client, settings = service
+    pid, pre = prefetch()
+    r = call(client, BAD_TOKENS[case](keys), hook_request(pid, pre))
+    assert r.status_code == 401, (case, r.text)
+    assert audit.read(settings.audit_log) == []
+
+
+def test_no_token_and_a_non_bearer_header_are_refused(service, keys):
+    client, _ = service
+    pid, pre = prefetch()
+    assert call(client, None, hook_request(pid, pre)).status_code == 401
+    r = client.post(SERVICE_PATH, json=hook_request(pid, pre), headers={"Authorization": "Basic dXNlcjpwYXNz"})
+    assert r.status_code == 401
+
+
+def test_a_replayed_jti_is_refused(service, keys):
+    client, _ = service
+    pid, pre = prefetch()
+    token = mint(keys, AUD)
+    assert call(client, token, hook_request(pid, pre)).status_code == 200
+    r = call(client, token, hook_request(pid, pre))
+    assert r.status_code == 401 and "replayed" in r.json()["error"]
+
+
+def test_skew_up_to_sixty_seconds_is_tolerated(service, keys):
+    client, _ = service
+    pid, pre = prefetch()
+    assert call(client, mint(keys, AUD, iat_shift=30), hook_request(pid, pre)).status_code == 200
+    assert call(client, mint(keys, AUD, exp_in=-30, iat_shift=-200), hook_request(pid, pre)).status_code == 200
+
+
+def test_412_when_the_prefetch_is_missing_and_no_fhir_server_is_given_or_allowed(service, keys):
+    client, settings = service
+    pid, pre = prefetch()
+    r = call(client, mint(keys, AUD), hook_request(pid, None))
+    assert r.status_code == 412
+    partial = {k: v for k, v in pre.items() if k != "conditions"}
+    assert call(client, mint(keys, AUD), hook_request(pid, partial)).status_code == 412
+    assert call(client, mint(keys, AUD), hook_request(pid, {**pre, "conditions": None})).status_code == 412
+    not_allowed = hook_request(pid, None, fhir_server="http://169.254.169.254/fhir", token="t")
+    r = call(client, mint(keys, AUD), not_allowed)
+    assert r.status_code == 412 and "not allowed" in r.json()["error"]
+    assert audit.read(settings.audit_log) == []
+
+
+@pytest.mark.parametrize("body", [
+    b"{not json", b"[]", b'{"hook": "patient-view"}', b"[" * 5000 + b"]" * 5000,
+    json.dumps({"hook": "patient-view", "hookInstance": "x", "context": {"userId": "u", "patientId": "../x"},
+                "prefetch": {"patient": {"resourceType": "Patient", "id": "../x"}, "observations": {},
+                             "conditions": {}, "medications": {}}}).encode(),
+])
+def test_hostile_bodies_get_a_clear_400_never_a_500(service, keys, body):
+    client, _ = service
+    r = client.post(SERVICE_PATH, content=body, headers={"Authorization": f"Bearer {mint(keys, AUD)}",
+                                                         "Content-Type": "application/json"})
+    assert r.status_code == 400, r.text
+    assert "error" in r.json()
+
+
+def test_a_body_over_the_cap_is_refused_with_413(service, keys):
+    client, _ = service
+    big = b'{"hook": "' + b"x" * (9 * 1024 * 1024) + b'"}'
+    r = client.post(SERVICE_PATH, content=big, headers={"Authorization": f"Bearer {mint(keys, AUD)}"})
+    assert r.status_code == 413
+
+
+def test_feedback_records_accepted_and_overridden_with_the_reason(service, keys):
+    client, settings = service
+    pid, pre = prefetch()
+    card_id = call(client, mint(keys, AUD), hook_request(pid, pre)).json()["cards"][0]["uuid"]
+    fb_path = SERVICE_PATH + "/feedback"
+    body = {"feedback": [
+        {"card": card_id, "outcome": "overridden", "outcomeTimestamp": "2026-12-07T10:00:00Z",
+         "overrideReason": {"reason": {"code": "patient-refused", "display": "Patient refused"},
+                            "userComment": "wants to try diet first"}},
+        {"card": card_id, "outcome": "accepted", "outcomeTimestamp": "2026-12-07T10:01:00Z",
+         "acceptedSuggestions": [{"id": "s1"}]}]}
+    assert call(client, mint(keys, AUD), body, path=fb_path).status_code == 401  # aud is the feedback URL
+    r = call(client, mint(keys, BASE + fb_path), body, path=fb_path)
+    assert r.status_code == 200, r.text
+    entries = audit.read(settings.audit_log)
+    assert [e["action"] for e in entries] == ["cds_patient_view", "cds_feedback", "cds_feedback"]
+    assert entries[1]["outcome"] == "overridden" and "Patient refused" in entries[1]["reason"]
+    assert "diet" in entries[1]["reason"] and entries[1]["shown"]["card"] == card_id
+    assert entries[2]["outcome"] == "accepted" and entries[2]["shown"]["accepted_suggestions"] == 1
+    assert audit.verify(settings.audit_log).ok
+    bad = {"feedback": [{"card": card_id, "outcome": "ignored", "outcomeTimestamp": "x"}]}
+    assert call(client, mint(keys, BASE + fb_path), bad, path=fb_path).status_code == 400
