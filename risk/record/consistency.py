@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from risk.equations import InputError
 from risk.equations.ckd_epi import ckd_epi_2021
 from risk.record import DataIssue, IssueKind, Measurement
 
@@ -35,7 +36,10 @@ def egfr_creatinine_check(measurements: list[Measurement], issues: list[DataIssu
         age = (day - birth).days / 365.25
         if creatinine is None or age < 18:
             continue
-        computed = ckd_epi_2021(sex=sex, age=age, creatinine=creatinine.value)
+        try:
+            computed = ckd_epi_2021(sex=sex, age=age, creatinine=creatinine.value)
+        except InputError:  # an implausible age (a birth date centuries ago) or creatinine: nothing to compare
+            continue
         difference = abs(egfr.value - computed) / computed
         if difference <= EGFR_DISAGREEMENT:
             continue
