@@ -7,7 +7,7 @@ sent as null) is fetched from `fhirServer` with `fhirAuthorization`, when the is
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field
@@ -39,7 +39,7 @@ class NeedsData(Exception):
 
 
 class FhirAuthorization(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", strict=True)
     access_token: str = Field(max_length=8192)
     token_type: str = Field(default="Bearer", max_length=32)
     expires_in: int | None = None
@@ -53,17 +53,17 @@ class FhirAuthorization(BaseModel):
 
 
 class HookContext(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", strict=True)
     userId: str = Field(max_length=1024)  # noqa: N815 (the CDS Hooks field name)
-    patientId: str = Field(max_length=64)  # noqa: N815
+    patientId: str = Field(pattern=r"^[A-Za-z0-9\-.]{1,64}$")  # noqa: N815 (FHIR id)
     encounterId: str | None = Field(default=None, max_length=1024)  # noqa: N815
 
 
 class HookRequest(BaseModel):
     """A CDS Hooks 2.0 request (https://cds-hooks.hl7.org/2.0/#http-request_1); unknown fields are tolerated."""
 
-    model_config = ConfigDict(extra="allow")
-    hook: str = Field(max_length=128)
+    model_config = ConfigDict(extra="allow", strict=True)
+    hook: Literal["patient-view"]
     hookInstance: str = Field(max_length=256)  # noqa: N815
     fhirServer: str | None = Field(default=None, max_length=2048)  # noqa: N815
     fhirAuthorization: FhirAuthorization | None = None  # noqa: N815
@@ -72,7 +72,7 @@ class HookRequest(BaseModel):
 
 
 class FeedbackOutcome(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", strict=True)
     card: str = Field(max_length=256)
     outcome: str = Field(pattern="^(accepted|overridden)$")
     outcomeTimestamp: str = Field(max_length=64)  # noqa: N815
@@ -81,7 +81,7 @@ class FeedbackOutcome(BaseModel):
 
 
 class FeedbackRequest(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", strict=True)
     feedback: list[FeedbackOutcome] = Field(max_length=64)
 
 

@@ -52,10 +52,48 @@ DISCOVERY = {"services": [{
     "description": "10-year cardiovascular risk, ESC risk category and the next guideline steps, from the chart",
     "prefetch": PREFETCH, "usageRequirements": "Signed JWT (ES384 or RS384) from an allow-listed issuer",
 }]}
-REQUEST_SCHEMA = {"requestBody": {"required": True, "content": {"application/json": {
-    "schema": HookRequest.model_json_schema(ref_template="#/components/schemas/{model}")}}}}
-FEEDBACK_SCHEMA = {"requestBody": {"required": True, "content": {"application/json": {
-    "schema": FeedbackRequest.model_json_schema(ref_template="#/components/schemas/{model}")}}}}
+# The OpenAPI description (off unless asked: create_app(openapi=True)); schemathesis tests against it.
+_ERROR = {"content": {"application/json": {"schema": {
+    "type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}}}}}
+_CARD = {"type": "object", "required": ["summary", "indicator", "source"], "properties": {
+    "uuid": {"type": "string"}, "summary": {"type": "string", "maxLength": 139}, "detail": {"type": "string"},
+    "indicator": {"enum": ["info", "warning", "critical"]},
+    "source": {"type": "object", "required": ["label"], "properties": {"label": {"type": "string"}}},
+    "suggestions": {"type": "array"}, "selectionBehavior": {"enum": ["at-most-one", "any"]},
+    "links": {"type": "array"}}}
+_REFUSALS = {"401": {"description": "untrusted or missing JWT", **_ERROR},
+             "400": {"description": "not a CDS Hooks 2.0 request", **_ERROR},
+             "413": {"description": "body over the cap", **_ERROR}}
+
+
+def _inline(node: Any, defs: Mapping[str, Any]) -> Any:
+    """The pydantic schema with its `$defs` put in place (the models are not recursive), so that it stands alone
+    inside the OpenAPI document."""
+    if isinstance(node, dict):
+        if isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/$defs/"):
+            return _inline(defs[node["$ref"].removeprefix("#/$defs/")], defs)
+        return {k: _inline(v, defs) for k, v in node.items() if k != "$defs"}
+    if isinstance(node, list):
+        return [_inline(v, defs) for v in node]
+    return node
+
+
+def _body_schema(model: type) -> dict[str, Any]:
+    raw = model.model_json_schema()
+    return {"required": True, "content": {"application/json": {"schema": _inline(raw, raw.get("$defs", {}))}}}
+
+
+REQUEST_SCHEMA = {"requestBody": _body_schema(HookRequest), "responses": {
+    "200": {"description": "one card", "content": {"application/json": {"schema": {
+        "type": "object", "required": ["cards"], "properties": {"cards": {"type": "array", "items": _CARD}}}}}},
+    "412": {"description": "neither the prefetch nor an allowed fhirServer gives the data", **_ERROR},
+    **_REFUSALS}}
+FEEDBACK_SCHEMA = {"requestBody": _body_schema(FeedbackRequest), "responses": {
+    "200": {"description": "recorded", "content": {"application/json": {"schema": {"type": "object"}}}},
+    **_REFUSALS}}
+DISCOVERY_SCHEMA = {"responses": {"200": {"description": "the services", "content": {"application/json": {
+    "schema": {"type": "object", "required": ["services"], "properties": {"services": {"type": "array"}}}}}},
+    "401": _REFUSALS["401"] | {}}}
 
 
 @dataclass(kw_only=True)
@@ -96,8 +134,9 @@ async def _body(request: Request, cap: int) -> Any:
 
 
 def create_app(config: CdsConfig, *, models: Mapping[str, LoadedModel], settings: Settings,
-               verifier: Verifier | None = None) -> FastAPI:
-    app = FastAPI(title="risk CDS Hooks service", version="2.0", docs_url=None, redoc_url=None)
+               verifier: Verifier | None = None, openapi: bool = False) -> FastAPI:
+    app = FastAPI(title="risk CDS Hooks service", version="2.0", docs_url=None, redoc_url=None,
+                  openapi_url="/openapi.json" if openapi else None)
     trust = verifier or Verifier(config)
     stages = Stages()
     app.state.stages = stages
@@ -119,7 +158,7 @@ def create_app(config: CdsConfig, *, models: Mapping[str, LoadedModel], settings
         except NeedsData as exc:
             return _error(412, str(exc))
 
-    @app.get("/cds-services")
+    @app.get("/cds-services", openapi_extra=DISCOVERY_SCHEMA)
     async def discovery(request: Request) -> JSONResponse:
         async def handle(_: Caller) -> JSONResponse:
             return JSONResponse(DISCOVERY)
