@@ -16,6 +16,12 @@ if [ "${1:-}" = "test" ]; then
     $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null \
       || echo "setup: chromium could not be installed; browser tests will be skipped with a reason" >&2
   fi
+  # wrk for benchmarks/cds_load.py (load on `risk serve`).
+  if ! command -v wrk >/dev/null; then
+    if [ "$(id -u)" = "0" ]; then SUDO=""; else SUDO="sudo"; fi
+    $SUDO apt-get install -y -qq wrk >/dev/null 2>&1 || ($SUDO apt-get update -qq && $SUDO apt-get install -y -qq wrk \
+      >/dev/null) || echo "setup: wrk could not be installed; benchmarks/cds_load.py says so" >&2
+  fi
 else
   .venv/bin/python -m pip install -q -e .
 fi
