@@ -6,8 +6,9 @@ Pass: every input ends in a result or in one of the project's own clear errors (
 for the user). Anything else (KeyError, TypeError, RecursionError...) is a crash: atheris stops and writes the
 input to crash-<sha1> in the working folder.
 
-    TMPDIR=/dev/shm nice -n 15 .venv/bin/python scripts/fuzz_readers.py fuzz/corpus -runs=1000000 -print_final_stats=1
-    .venv/bin/python scripts/fuzz_readers.py fuzz/corpus -max_total_time=30     # what CI runs
+    TMPDIR=/dev/shm nice -n 15 .venv/bin/python scripts/fuzz_readers.py fuzz/corpus -runs=1000000 -timeout=10 \
+        -print_final_stats=1
+    .venv/bin/python scripts/fuzz_readers.py fuzz/corpus -max_total_time=30 -timeout=10    # what CI runs
 
 The first byte picks the reader; the seed corpus (written to the corpus folder when it is empty) holds the French
 sample bundles, their resources as NDJSON lines and prefetch bodies.

@@ -140,9 +140,14 @@ def _ureg() -> Any:
     return _REGISTRY
 
 
+# An exponent of three digits or more (after an atom, a bracket or `10*`), or a factor of seven digits or more, is no
+# laboratory unit; pint would raise a big integer to it and hang the reader (found by scripts/fuzz_readers.py).
+_HUGE_NUMBER = re.compile(r"(?<=[A-Za-z\])}*^])\d{3,}|\d{7,}")
+
+
 def _parse(ucum: str) -> Any | None:
     """pint Quantity for 1 x the UCUM unit, or None when it is not valid UCUM."""
-    if len(ucum) > 40:
+    if len(ucum) > 40 or _HUGE_NUMBER.search(ucum):
         return None
     try:
         q = _ureg().from_ucum(ucum)

@@ -15,8 +15,8 @@ from tests.paths import REPO
 def test_thirty_seconds_of_fuzzing_find_no_crash(tmp_path):
     pytest.importorskip("atheris", reason="atheris 3.0.0 (test extra) has wheels for CPython 3.11 on x86-64 Linux")
     run = subprocess.run([sys.executable, str(REPO / "scripts" / "fuzz_readers.py"), str(tmp_path / "corpus"),
-                          "-max_total_time=30", "-print_final_stats=1"], cwd=tmp_path, capture_output=True,
-                         text=True, timeout=300)
+                          "-max_total_time=30", "-timeout=10", "-print_final_stats=1"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-3000:]
     assert not list(tmp_path.glob("crash-*"))
     executed = next(int(line.rsplit(":", 1)[1]) for line in run.stderr.splitlines()

@@ -17,3 +17,13 @@ def test_an_egfr_beside_a_creatinine_of_a_patient_born_centuries_ago_is_left_alo
     issues: list = []
     egfr_creatinine_check(measurements, issues, sex="male", birth=date(975, 1, 1))
     assert len(measurements) == 2 and issues == []
+
+
+def test_a_unit_with_a_huge_exponent_is_not_ucum_and_ordinary_units_still_convert():
+    """The 1,000,000-input run hung in pint raising a big number to a big power inside a 24-character unit."""
+    from risk.terminology.units import to_canonical
+
+    for unit in ("m999", "(10*99)999", "g.10*9999999", "mg{x}123"):
+        assert to_canonical("ldl", 1.0, unit).value is None
+    assert to_canonical("ldl", 100.0, "mg/dL").value == to_canonical("ldl", 1.0, "g/L").value
+    assert to_canonical("ldl", 1.0, "mmol/L").value == 1.0
