@@ -183,8 +183,9 @@ def create_app(config: CdsConfig, *, models: Mapping[str, LoadedModel], settings
         try:
             record = record_from_resources(pr, source="cds")
             t1 = time.perf_counter()
-            a = assess(snapshot(record, date.today()), models, region=settings.region,
-                       guideline_set=settings.guideline_set, card_only=True)
+            snap = snapshot(record, date.today())
+            t_features = time.perf_counter()
+            a = assess(snap, models, region=settings.region, guideline_set=settings.guideline_set, card_only=True)
         except RiskError as exc:
             return cannot_assess_card(exc.message, lang=lang)
         t2 = time.perf_counter()
@@ -194,7 +195,8 @@ def create_app(config: CdsConfig, *, models: Mapping[str, LoadedModel], settings
                      models=a.model_versions, shown={**shown(a), "card": out["uuid"]}, log=settings.audit_log,
                      key=settings.audit_key)
         t4 = time.perf_counter()
-        for stage, seconds in (("record", t1 - t0), ("assess", t2 - t1), ("card", t3 - t2), ("audit", t4 - t3)):
+        for stage, seconds in (("record", t1 - t0), ("features", t_features - t1), ("assess", t2 - t_features),
+                               ("card", t3 - t2), ("audit", t4 - t3)):
             stages.add(stage, seconds)
         stages.calls += 1
         return out
