@@ -221,3 +221,43 @@ def test_feedback_records_accepted_and_overridden_with_the_reason(service, keys)
     assert audit.verify(settings.audit_log).ok
     bad = {"feedback": [{"card": card_id, "outcome": "ignored", "outcomeTimestamp": "x"}]}
     assert call(client, mint(keys, BASE + fb_path), bad, path=fb_path).status_code == 400
+
+
+def test_a_jwks_is_fetched_only_from_an_allow_listed_jku(tmp_path, keys, models):
+    """Without a JWKS file the keys come from the issuer's jku; a jku off the allow-list is never even requested."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from risk.cds.config import CdsConfig, Issuer
+
+    asked: list[str] = []
+    jwks = json.dumps(keys.jwks()).encode()
+
+    class Jwks(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            asked.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(jwks)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Jwks)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        good = f"http://127.0.0.1:{server.server_port}/jwks.json"
+        evil = f"http://127.0.0.1:{server.server_port}/evil.json"
+        config = CdsConfig(public_url=BASE, jti_db=tmp_path / "jti.sqlite",
+                           issuers={ISS: Issuer(iss=ISS, jku=(good,))})
+        client = TestClient(create_app(config, models=models, settings=Settings(audit_log=tmp_path / "a.log")))
+        pid, pre = prefetch()
+        assert call(client, mint(keys, AUD, jku=evil), hook_request(pid, pre)).status_code == 401
+        assert asked == []
+        assert call(client, mint(keys, AUD, jku=good), hook_request(pid, pre)).status_code == 200
+        assert call(client, mint(keys, AUD, jku=None, kid="rs-1", alg="RS384"),
+                    hook_request(pid, pre)).status_code == 200  # no jku: the issuer's first allow-listed one
+        assert set(asked) == {"/jwks.json"}
+    finally:
+        server.shutdown()
