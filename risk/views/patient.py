@@ -9,6 +9,7 @@ import streamlit as st
 
 from risk.assess.assessment import Assessment, assess
 from risk.assess.snapshot import snapshot
+from risk.cds.card import shown as audit_shown
 from risk.errors import ExitCode, RecordError
 from risk.fhir.directory import Entry, patient_directory
 from risk.i18n.labels import CATEGORY_BASIS, EQUATION_SHORT, MODEL_SHORT, SEX, key_conditions, pick, treatments
@@ -122,7 +123,7 @@ def show_patient(record: PatientRecord, loaded: dict) -> None:
     date_slot = st.sidebar.empty()
     as_of = st.session_state.get("as_of") or date.today()
     a = load_assessment(record, as_of, loaded)
-    log_once("view_patient", record.patient_id)
+    log_once("view_patient", record.patient_id, models=a.model_versions, shown=audit_shown(a))
     header(record, a)
     sections.headline_strip(a)
     if not a.deceased:

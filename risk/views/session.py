@@ -184,17 +184,18 @@ def current_user() -> str:
     return "anonymous"
 
 
-def log(action: str, patient_id: str | None = None) -> None:
+def log(action: str, patient_id: str | None = None, **details: Any) -> None:
+    """`details`: what risk.audit.record also takes (models, shown: the model versions and what was displayed)."""
     s = settings()
-    audit.record(action, patient_id=patient_id, user=current_user(), log=s.audit_log, key=s.audit_key)
+    audit.record(action, patient_id=patient_id, user=current_user(), log=s.audit_log, key=s.audit_key, **details)
 
 
-def log_once(action: str, patient_id: str | None) -> None:
+def log_once(action: str, patient_id: str | None, **details: Any) -> None:
     """One audit line per (action, patient) per session (a slider moved ten times is one 'what_if')."""
     seen = session_cache("audited")
     if (action, patient_id) not in seen:
         seen[(action, patient_id)] = True
-        log(action, patient_id)
+        log(action, patient_id, **details)
 
 
 # --- errors --------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import httpx
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from risk import audit
 from tests.cds_fixtures import SERVICE_PATH, bundle_resources, hook_request, mint, new_keys, prefetch, write_trust_file
 from tests.cds_live import free_port, live_service
 from tests.paths import REPO
@@ -115,6 +116,9 @@ def test_no_log_file_holds_the_patient_a_token_or_an_oauth_code(tmp_path, monkey
     assert {"app.log", "serve.log", "streamlit.log", "audit.log"} <= names, names
     audit_entries = [json.loads(x) for x in (logs / "audit.log").read_text(encoding="utf-8").splitlines()]
     assert {"view_patient", "cds_patient_view"} <= {e["action"] for e in audit_entries}  # the calls did happen
+    view = next(e for e in audit_entries if e["action"] == "view_patient")
+    assert view["models"] and view["shown"]["category"]  # which models, what the GP saw
+    assert audit.verify(logs / "audit.log").ok  # the app and two service workers wrote one valid chain
     found = [(p.name, s) for p in files for s in [*_secrets(), *tokens]
              if s.lower() in p.read_text(encoding="utf-8", errors="replace").lower()]
     assert found == []
