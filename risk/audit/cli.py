@@ -23,8 +23,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if v.ok:
         feedback.out(f"{log}: {v.entries} entries, chain intact, head checkpoint matches")
         return ExitCode.OK
-    where = f"entry at line {v.line}" if v.line else "end of the log"
-    feedback.err(f"risk: audit: {log}: first bad {where}: {v.reason} ({v.entries} entries before it are intact)")
+    if v.line:
+        feedback.err(f"risk: audit: {log}: first bad entry at line {v.line}: {v.reason} ({v.entries} entries before "
+                     "it are intact)")
+    else:
+        feedback.err(f"risk: audit: {log}: {v.reason} (the {v.entries} entries present are intact)")
     return ExitCode.AUDIT_TAMPERED
 
 
