@@ -17,6 +17,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not os.environ.get("RISK_CDS_CONFIG"):
         raise RiskError("give --config (or RISK_CDS_CONFIG): the CDS trust file (see risk/cds/config.py)",
                         ExitCode.USAGE)
+    from pathlib import Path
+
+    from risk.cds.config import load_config
+
+    load_config(Path(os.environ["RISK_CDS_CONFIG"]))  # a bad trust file is one clear error here, not in each worker
     uvicorn.run("risk.cds.service:app_from_env", factory=True, host=args.host, port=args.port,
                 workers=args.workers, access_log=False, log_level="warning", server_header=False)
     return ExitCode.OK
