@@ -117,6 +117,10 @@ def report_pdf(a: Assessment, *, lang: str = "fr", today: date | None = None) ->
         pdf.para(pick(a.banner, lang), 12, bold=True)
         pdf.set_text_color(0, 0, 0)
         return bytes(pdf.output())
+    if a.partial_banner is not None:  # a partial fetch: said before anything else
+        pdf.set_text_color(160, 30, 30)
+        pdf.para(pick(a.partial_banner, lang), 10, bold=True)
+        pdf.set_text_color(0, 0, 0)
     conds, meds = key_conditions(row, lang), treatments(row, lang)
     pdf.para(f"{tr('pdf.conditions', lang)}: {', '.join(conds) or tr('pdf.none', lang)}. "
              f"{tr('pdf.treatments', lang)}: {', '.join(meds) or tr('pdf.none', lang)}.", 9)

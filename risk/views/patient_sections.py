@@ -36,6 +36,8 @@ def headline_strip(a: Assessment) -> None:
     if a.banner is not None:
         st.error(pick(a.banner, lang()), icon=":material/block:")
         return
+    if a.partial_banner is not None:
+        st.warning(pick(a.partial_banner, lang()), icon=":material/warning:")
     c = a.category
     h = a.headline
     with st.container(border=True, key="headline_strip"):
