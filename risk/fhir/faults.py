@@ -121,6 +121,7 @@ class Fetcher:
         self._token = token
         self._refresh = refresh
         self._refreshed = False
+        self._refresh_lock = asyncio.Lock()
         self._session: aiohttp.ClientSession | None = None
         self.requests = 0  # how many HTTP requests were sent (retries included)
 
@@ -152,16 +153,13 @@ class Fetcher:
             if left <= 0:
                 budget = f"did not answer within the {self.policy.budget_s:g} s budget ({what})"
                 return waited_for or self._fail(None, "timeout", budget, ExitCode.SERVER_TIMEOUT)
+            sent_with = self._token
             result, wait = await self._once(url, what, params, min(self.timeout, left))
             if not isinstance(result, Failure):
                 return result
-            if result.status == 401 and self._refresh is not None and not self._refreshed:
-                self._refreshed = True  # once per fetch: a token that fails right after a refresh is refused
-                token = await self._refresh()
-                if token:
-                    self._token = token
-                    attempt -= 1
-                    continue
+            if result.status == 401 and self._refresh is not None and await self._renewed(sent_with):
+                attempt -= 1
+                continue
             retriable = result.status in RETRY_STATUSES or result.detail in ("timeout", "connection")
             if not retriable or attempt >= self.policy.max_attempts:
                 return result
@@ -171,6 +169,21 @@ class Fetcher:
                 return result
             waited_for = result
             await asyncio.sleep(delay)
+
+    async def _renewed(self, sent_with: str | None) -> bool:
+        """After a 401: True when a newer token is there to retry with. Concurrent searches share one refresh,
+        and one only per fetch: a token refused right after a refresh is not refreshed again."""
+        async with self._refresh_lock:
+            if self._token != sent_with:  # another search refreshed it meanwhile
+                return True
+            if self._refreshed or self._refresh is None:
+                return False
+            self._refreshed = True
+            token = await self._refresh()
+            if not token:
+                return False
+            self._token = token
+            return True
 
     async def _once(self, url: str, what: str, params: dict[str, str] | None,
                     timeout: float) -> tuple[dict[str, Any] | Failure, float | None]:
@@ -238,7 +251,7 @@ class Fetcher:
         try:
             data = orjson.loads(body)
         except orjson.JSONDecodeError as exc:
-            if "recursion" in str(exc).lower():
+            if "depth" in str(exc).lower() or "recursion" in str(exc).lower():  # orjson stops at 1024 levels
                 return self._too_deep(what)
             return unusable
         if not isinstance(data, dict):
