@@ -210,7 +210,7 @@ class EhrSimulator:
         return True
 
     async def proxy(self, request: Request) -> Response:
-        rest = request.path_params["rest"]
+        rest = request.path_params.get("rest", "")
         line = f"{request.method} /{rest}" + (f"?{request.url.query}" if request.url.query else "")
         self.seen.append(line)
         self.log_lines.append(f"{request.method} /fhir/{rest}")
@@ -259,8 +259,8 @@ class EhrSimulator:
         if self.upstream_token:
             headers["Authorization"] = f"Bearer {self.upstream_token}"
         async with httpx.AsyncClient(timeout=60) as client:
-            answer = await client.request(request.method, f"{self.upstream}/{rest}", params=request.query_params,
-                                          headers=headers, content=await request.body())
+            answer = await client.request(request.method, f"{self.upstream}/{rest}".rstrip("/"),
+                                          params=request.query_params, headers=headers, content=await request.body())
         body = answer.content.replace(self.upstream.encode(), self.fhir.encode())
         keep = {k: v.replace(self.upstream, self.fhir) for k, v in answer.headers.items()
                 if k.lower() in ("content-type", "location", "content-location", "retry-after", "x-progress")}
@@ -276,6 +276,7 @@ class EhrSimulator:
             Route("/authorize", self.authorize),
             Route("/token", self.token, methods=["POST"]),
             Route("/jwks", self.jwks),
+            Route("/fhir", self.proxy, methods=["GET", "POST"]),  # a transaction is POSTed to the base
             Route("/fhir/{rest:path}", self.proxy, methods=["GET", "POST", "PUT", "DELETE"]),
         ])
 
