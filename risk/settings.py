@@ -37,6 +37,9 @@ class Settings:
     audit_key: str | None = field(default=None, repr=False)  # RISK_AUDIT_KEY (else a key file beside the log)
     fhir_token: str | None = field(default=None, repr=False)  # RISK_FHIR_TOKEN (bearer token of a FHIR server)
     debug: bool = False  # RISK_DEBUG: let the CLI show a traceback
+    # SMART Backend Services for `risk panel --fhir-server`: client id and its private JWK set (a JSON file)
+    bulk_client_id: str | None = None  # RISK_BULK_CLIENT_ID
+    bulk_key_file: Path | None = None  # RISK_BULK_KEY_FILE
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -52,7 +55,8 @@ class Settings:
                    worklist_db=Path(e.get("RISK_WORKLIST_DB") or "var/worklist.sqlite"),
                    audit_log=Path(e.get("RISK_AUDIT_LOG") or "var/audit.log"),
                    audit_key=e.get("RISK_AUDIT_KEY") or None, fhir_token=e.get("RISK_FHIR_TOKEN") or None,
-                   debug=bool(e.get("RISK_DEBUG")))
+                   debug=bool(e.get("RISK_DEBUG")), bulk_client_id=e.get("RISK_BULK_CLIENT_ID") or None,
+                   bulk_key_file=Path(e["RISK_BULK_KEY_FILE"]) if e.get("RISK_BULK_KEY_FILE") else None)
 
     def allowed_bulk_folder(self, folder: str | Path) -> Path | None:
         """The folder resolved, when it lies under one of the allowed roots (a user cannot read any path)."""
