@@ -125,3 +125,10 @@ def write_back(base_url: str, a: Assessment, *, token: str | None, lang: str = "
         raise WriteBackRefused(Message(code="writeback.unreadable", params={})) from None
     return WriteBackResult(device_id=ids[0], risk_assessment_id=ids[1], task_ids=tuple(ids[2:-1]),
                            provenance_id=ids[-1])
+
+
+def done_message(result: WriteBackResult) -> Message:
+    """What the page says after a write-back: the ids the server gave."""
+    tasks = "".join(f", Task/{t}" for t in result.task_ids)
+    return Message(code="writeback.done", params={"ra": result.risk_assessment_id, "prov": result.provenance_id,
+                                                  "tasks": tasks})
