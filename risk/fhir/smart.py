@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -152,3 +153,54 @@ class TokenHolder:
         self.tokens = await asyncio.to_thread(refresh, self.config, self.tokens, client_id=self.client_id)
         self.refreshes += 1
         return self.tokens.access_token
+
+
+class LaunchStore:
+    """Launches in progress and signed-in sessions, in this server process only (never in a cookie or a URL).
+
+    - pending: `state` -> PendingLaunch, for the callback (single use, 10 minutes);
+    - sessions: opaque session id -> TokenHolder (one launch, one patient; a new launch is a new session);
+    - handoffs: a one-time code the callback puts in the app's URL, exchanged once for the session id, so that
+      the Streamlit session finds its tokens without a cookie (a cross-site iframe may block them).
+    """
+
+    PENDING_S = 600.0
+    HANDOFF_S = 60.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: dict[str, PendingLaunch] = {}
+        self._sessions: dict[str, TokenHolder] = {}
+        self._handoffs: dict[str, tuple[str, float]] = {}
+
+    def add_pending(self, pending: PendingLaunch) -> None:
+        with self._lock:
+            now = time.time()
+            self._pending = {s: p for s, p in self._pending.items() if now - p.created < self.PENDING_S}
+            self._pending[pending.state] = pending
+
+    def pop_pending(self, state: str | None) -> PendingLaunch | None:
+        with self._lock:
+            pending = self._pending.pop(state or "", None)
+        return pending if pending is not None and time.time() - pending.created < self.PENDING_S else None
+
+    def open_session(self, holder: TokenHolder) -> str:
+        """A new session for these tokens; returns the one-time handoff code for the app's URL."""
+        sid, handoff = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        with self._lock:
+            self._sessions[sid] = holder
+            self._handoffs[handoff] = (sid, time.time() + self.HANDOFF_S)
+        return handoff
+
+    def claim(self, handoff: str | None) -> str | None:
+        """The session id for a handoff code, once; None when unknown, used or expired."""
+        with self._lock:
+            sid, expires = self._handoffs.pop(handoff or "", (None, 0.0))
+        return sid if sid is not None and time.time() < expires else None
+
+    def holder(self, sid: str | None) -> TokenHolder | None:
+        with self._lock:
+            return self._sessions.get(sid or "")
+
+
+STORE = LaunchStore()
