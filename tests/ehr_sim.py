@@ -80,6 +80,9 @@ class EhrSimulator:
     seen: list[str] = field(default_factory=list)  # "METHOD path?query" of every proxied request
     log_lines: list[str] = field(default_factory=list)  # what a server log would hold: no query, no token
     token_lifetime_s: float = 300.0
+    code_token_lifetime_s: float | None = None  # tokens from a code exchange only (0: expired at once)
+    refreshes: int = 0  # refresh_token grants answered
+    issued: set[str] = field(default_factory=set)  # every access and refresh token ever issued
 
     # -- helpers for tests ----------------------------------------------------------------------------------
 
@@ -93,7 +96,12 @@ class EhrSimulator:
         access, refresh = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
         self.access[access] = grant
         self.refresh[refresh] = grant
+        self.issued |= {access, refresh}
         return access, refresh
+
+    def tokens(self) -> set[str]:
+        """Every access and refresh token issued so far (to grep logs and pages for)."""
+        return set(self.issued)
 
     def expire_all(self) -> None:
         """Every access token issued so far now answers 401 (refresh tokens stay valid)."""
@@ -125,21 +133,22 @@ class EhrSimulator:
         if q.get("response_type") != "code" or q.get("code_challenge_method") != "S256" or not q.get(
                 "code_challenge") or not q.get("state"):
             refused = urlencode({"error": "invalid_request", "state": q.get("state", "")})
-            return RedirectResponse(f"{redirect}?{refused}")
+            return RedirectResponse(f"{redirect}?{refused}", status_code=302)
         if q.get("aud") != self.fhir:
-            return RedirectResponse(f"{redirect}?{urlencode({'error': 'invalid_request', 'state': q['state']})}")
+            return RedirectResponse(f"{redirect}?{urlencode({'error': 'invalid_request', 'state': q['state']})}", status_code=302)
         launch = q.get("launch")
         patient = self.patients.get(launch) if launch else next(iter(self.patients.values()), None)
         if launch and patient is None:
-            return RedirectResponse(f"{redirect}?{urlencode({'error': 'access_denied', 'state': q['state']})}")
+            return RedirectResponse(f"{redirect}?{urlencode({'error': 'access_denied', 'state': q['state']})}", status_code=302)
         code = secrets.token_urlsafe(24)
         self.codes[code] = {"client_id": q["client_id"], "redirect_uri": redirect, "scope": q.get("scope", ""),
                             "challenge": q["code_challenge"], "patient": patient, "expires": time.time() + 60}
-        return RedirectResponse(f"{redirect}?{urlencode({'code': code, 'state': q['state']})}")
+        return RedirectResponse(f"{redirect}?{urlencode({'code': code, 'state': q['state']})}", status_code=302)
 
     def _token_answer(self, grant: Grant, refresh: str | None) -> JSONResponse:
         access = secrets.token_urlsafe(24)
         self.access[access] = grant
+        self.issued |= {access, *([refresh] if refresh else [])}
         body: dict[str, Any] = {"access_token": access, "token_type": "Bearer", "scope": grant.scope,
                                 "expires_in": int(self.token_lifetime_s)}
         if refresh:
@@ -159,7 +168,8 @@ class EhrSimulator:
                     or code["redirect_uri"] != form.get("redirect_uri")
                     or create_s256_code_challenge(verifier) != code["challenge"]):
                 return JSONResponse({"error": "invalid_grant"}, status_code=400)
-            grant = Grant(code["client_id"], code["scope"], code["patient"], time.time() + self.token_lifetime_s)
+            lifetime = self.token_lifetime_s if self.code_token_lifetime_s is None else self.code_token_lifetime_s
+            grant = Grant(code["client_id"], code["scope"], code["patient"], time.time() + lifetime)
             refresh = secrets.token_urlsafe(24)
             self.refresh[refresh] = grant
             return self._token_answer(grant, refresh)
@@ -168,6 +178,7 @@ class EhrSimulator:
             if old is None:
                 return JSONResponse({"error": "invalid_grant"}, status_code=400)
             grant = Grant(old.client_id, old.scope, old.patient, time.time() + self.token_lifetime_s)
+            self.refreshes += 1
             return self._token_answer(grant, None)
         if kind == "client_credentials":
             return self._backend_services(form)
@@ -266,6 +277,13 @@ class EhrSimulator:
                 if k.lower() in ("content-type", "location", "content-location", "retry-after", "x-progress")}
         return Response(body, status_code=answer.status_code, headers=keep)
 
+    async def ehr_page(self, request: Request) -> Response:
+        """The EHR's own page (another site than the app) framing the app's launch URL."""
+        src = request.query_params.get("src", "")
+        page = (f"<!doctype html><html><body><h1>EHR</h1><iframe id='app' src='{src}' width='1200' height='900'>"
+                "</iframe></body></html>")
+        return Response(page, media_type="text/html")
+
     async def jwks(self, request: Request) -> Response:
         return JSONResponse({"keys": []})
 
@@ -276,6 +294,7 @@ class EhrSimulator:
             Route("/authorize", self.authorize),
             Route("/token", self.token, methods=["POST"]),
             Route("/jwks", self.jwks),
+            Route("/ehr", self.ehr_page),
             Route("/fhir", self.proxy, methods=["GET", "POST"]),  # a transaction is POSTed to the base
             Route("/fhir/{rest:path}", self.proxy, methods=["GET", "POST", "PUT", "DELETE"]),
         ])
