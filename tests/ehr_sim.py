@@ -40,6 +40,11 @@ from starlette.routing import Route
 from tests.conftest_server import FhirTestServer
 
 
+def _back(redirect: str, params: dict[str, str]) -> Response:
+    """The browser sent back to the client's registered redirect URI with `params`."""
+    return RedirectResponse(f"{redirect}?{urlencode(params)}", status_code=302)
+
+
 @dataclass
 class Rule:
     """One fault: requests whose `METHOD path?query` matches `match` (a regex) get it, `times` times (0: always)."""
@@ -83,6 +88,7 @@ class EhrSimulator:
     code_token_lifetime_s: float | None = None  # tokens from a code exchange only (0: expired at once)
     refreshes: int = 0  # refresh_token grants answered
     issued: set[str] = field(default_factory=set)  # every access and refresh token ever issued
+    _client: httpx.AsyncClient | None = field(default=None, repr=False)
 
     # -- helpers for tests ----------------------------------------------------------------------------------
 
@@ -132,18 +138,17 @@ class EhrSimulator:
         redirect = q["redirect_uri"]
         if q.get("response_type") != "code" or q.get("code_challenge_method") != "S256" or not q.get(
                 "code_challenge") or not q.get("state"):
-            refused = urlencode({"error": "invalid_request", "state": q.get("state", "")})
-            return RedirectResponse(f"{redirect}?{refused}", status_code=302)
+            return _back(redirect, {"error": "invalid_request", "state": q.get("state", "")})
         if q.get("aud") != self.fhir:
-            return RedirectResponse(f"{redirect}?{urlencode({'error': 'invalid_request', 'state': q['state']})}", status_code=302)
+            return _back(redirect, {'error': 'invalid_request', 'state': q['state']})
         launch = q.get("launch")
         patient = self.patients.get(launch) if launch else next(iter(self.patients.values()), None)
         if launch and patient is None:
-            return RedirectResponse(f"{redirect}?{urlencode({'error': 'access_denied', 'state': q['state']})}", status_code=302)
+            return _back(redirect, {'error': 'access_denied', 'state': q['state']})
         code = secrets.token_urlsafe(24)
         self.codes[code] = {"client_id": q["client_id"], "redirect_uri": redirect, "scope": q.get("scope", ""),
                             "challenge": q["code_challenge"], "patient": patient, "expires": time.time() + 60}
-        return RedirectResponse(f"{redirect}?{urlencode({'code': code, 'state': q['state']})}", status_code=302)
+        return _back(redirect, {'code': code, 'state': q['state']})
 
     def _token_answer(self, grant: Grant, refresh: str | None) -> JSONResponse:
         access = secrets.token_urlsafe(24)
@@ -269,9 +274,10 @@ class EhrSimulator:
             headers["Prefer"] = request.headers["prefer"]
         if self.upstream_token:
             headers["Authorization"] = f"Bearer {self.upstream_token}"
-        async with httpx.AsyncClient(timeout=60) as client:
-            answer = await client.request(request.method, f"{self.upstream}/{rest}".rstrip("/"),
-                                          params=request.query_params, headers=headers, content=await request.body())
+        if self._client is None:  # one pool for the proxy (a client per request costs ~50 ms of TLS setup)
+            self._client = httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=32))
+        answer = await self._client.request(request.method, f"{self.upstream}/{rest}".rstrip("/"),
+                                            params=request.query_params, headers=headers, content=await request.body())
         body = answer.content.replace(self.upstream.encode(), self.fhir.encode())
         keep = {k: v.replace(self.upstream, self.fhir) for k, v in answer.headers.items()
                 if k.lower() in ("content-type", "location", "content-location", "retry-after", "x-progress")}
@@ -330,8 +336,8 @@ class Running:
 CLIENT_ID = "risk-dashboard"
 
 
-@pytest.fixture(scope="session")
-def ehr_running(fhir_server: FhirTestServer) -> Iterator[Running]:
+@pytest.fixture(scope="session", name="ehr_running")
+def ehr_running_fixture(fhir_server: FhirTestServer) -> Iterator[Running]:
     sim = EhrSimulator(upstream=fhir_server.url, upstream_token=fhir_server.token)
     sim.patients = {f"launch-{i}": pid for i, pid in enumerate(fhir_server.loaded.values())}
     running = Running(sim)

@@ -22,7 +22,7 @@ import requests
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
 from tests.e2e.test_browser import ARGS, CHROMIUM, free_port, shot, wait_http_ok, wait_idle
-from tests.ehr_sim import CLIENT_ID, EhrSimulator, Running, ehr_fixture, ehr_running  # noqa: F401 (fixtures)
+from tests.ehr_sim import CLIENT_ID, EhrSimulator, Running, ehr_fixture, ehr_running_fixture  # noqa: F401 (fixtures)
 from tests.paths import REPO
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow,

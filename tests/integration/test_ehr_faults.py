@@ -20,7 +20,7 @@ from risk.fhir.server import PATIENT_RESOURCE_TYPES, ServerSource
 from risk.fhir.smart import SmartConfig, SmartTokens, TokenHolder
 from risk.models.registry import LoadedModel, load_all
 from risk.record.load import record_from_resources
-from tests.ehr_sim import CLIENT_ID, EhrSimulator, Rule, ehr_fixture, ehr_running  # noqa: F401 (pytest fixtures)
+from tests.ehr_sim import CLIENT_ID, EhrSimulator, Rule, ehr_fixture, ehr_running_fixture  # noqa: F401 (pytest fixtures)
 
 pytestmark = pytest.mark.server
 AS_OF = date(2021, 6, 1)

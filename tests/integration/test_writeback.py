@@ -21,7 +21,7 @@ from risk.record.load import record_from_resources
 from risk.report.fhir import OUTCOME_SYSTEM
 from risk.report.writeback import WriteBackRefused, write_back
 from tests.conftest_server import FhirTestServer
-from tests.ehr_sim import EhrSimulator, Rule, ehr_fixture, ehr_running  # noqa: F401 (pytest fixtures)
+from tests.ehr_sim import EhrSimulator, Rule, ehr_fixture, ehr_running_fixture  # noqa: F401 (pytest fixtures)
 
 pytestmark = pytest.mark.server
 AS_OF = date(2021, 6, 1)
