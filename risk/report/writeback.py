@@ -70,14 +70,20 @@ def task(a: Assessment, step: NextStep, *, lang: str, focus: str, now: datetime)
                               f"level {step.evidence_level}"}]}
 
 
+def refusal(a: Assessment) -> Message | None:
+    """Why this assessment must not be written back (partial record, deceased patient), or None."""
+    if a.partial:
+        return Message(code="writeback.partial", params={"types": ", ".join(g.resource_type for g in a.fetch_gaps)})
+    if a.deceased:
+        return Message(code="writeback.deceased", params={})
+    return None
+
+
 def transaction(a: Assessment, *, lang: str, accepted: Sequence[NextStep] = (),
                 now: datetime | None = None) -> dict[str, Any]:
     """The transaction Bundle that writes this assessment (refused while partial or for a deceased patient)."""
-    if a.partial:
-        raise WriteBackRefused(Message(code="writeback.partial", params={
-            "types": ", ".join(g.resource_type for g in a.fetch_gaps)}))
-    if a.deceased:
-        raise WriteBackRefused(Message(code="writeback.deceased", params={}))
+    if (reason := refusal(a)) is not None:
+        raise WriteBackRefused(reason)
     now = now or datetime.now(UTC)
     dev_ref, ra_ref, prov_ref = _uuid(), _uuid(), _uuid()
     ra = risk_assessment(a, lang=lang, now=now)

@@ -103,7 +103,16 @@ def test_ehr_launch_lands_on_the_launched_patient_after_refreshing_an_expired_to
         assert "smart=" not in page.url and f"patient={patient}" in page.url
         assert ehr.refreshes == refreshes + 1
         assert "Incomplete record" not in body
-        _assert_no_token_anywhere(ehr, smart_app, [*urls, page.url], [page.content(), body])
+        page.get_by_role("tab", name="Report and export").click()  # write-back: only on an explicit click
+        wait_idle(page)
+        assert not [line for line in ehr.seen if line.startswith("POST")]
+        page.get_by_role("button", name="Write the assessment to the record").click()
+        done = page.get_by_text("Written to the record: RiskAssessment/")
+        done.wait_for(timeout=60_000)
+        assert [line for line in ehr.seen if line.startswith("POST")] == ["POST /"]
+        assert "write_back_risk_assessment" in smart_app.audit.read_text()
+        shot(page, "smart_write_back")
+        _assert_no_token_anywhere(ehr, smart_app, [*urls, page.url], [page.content(), page.inner_text("body")])
     finally:
         ehr.code_token_lifetime_s = None
         context.close()
