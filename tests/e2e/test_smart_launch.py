@@ -184,3 +184,14 @@ def test_a_replayed_code_is_refused(smart_app, ehr):
     answer = s2.get(_with(fresh, code=old_code), allow_redirects=False, timeout=30)
     assert answer.status_code == 400 and "refused the authorization code" in answer.text
     assert s.get(callback, allow_redirects=False, timeout=30).status_code == 400  # and the same callback twice
+
+
+def test_a_standalone_launch_discovers_the_server_and_gets_a_patient_context(smart_app, ehr):
+    s = requests.Session()
+    to_ehr = s.get(f"{smart_app.url}/smart/launch?{urlencode({'iss': ehr.fhir})}", allow_redirects=False, timeout=30)
+    assert to_ehr.status_code == 302
+    query = parse_qs(urlsplit(to_ehr.headers["location"]).query)
+    assert "launch" not in query and "launch/patient" in query["scope"][0].split()
+    back = s.get(to_ehr.headers["location"], allow_redirects=False, timeout=30)
+    done = s.get(back.headers["location"], allow_redirects=False, timeout=30)
+    assert done.status_code == 302 and urlsplit(done.headers["location"]).query.startswith("smart=")
