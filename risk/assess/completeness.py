@@ -22,6 +22,7 @@ from risk.terminology.qrisk3 import QRISK3_MEDICATIONS
 BASE_TYPES: tuple[str, ...] = ("Observation", "Condition", "Procedure")
 MEDICATION_TYPES: tuple[str, ...] = ("MedicationRequest", "MedicationStatement")
 FAMILY_TYPES: tuple[str, ...] = ("FamilyMemberHistory",)
+DIAGNOSIS_TYPES: tuple[str, ...] = ("Condition", "Procedure")  # what the "Conditions" line of a report reads
 # The published equations: which of their inputs come from medications or family history.
 EQUATION_TYPES: dict[str, tuple[str, ...]] = {
     "score2": BASE_TYPES,
@@ -57,6 +58,11 @@ def needed_types(name: str, models: Mapping[str, LoadedModel]) -> tuple[str, ...
     if model is not None:
         return feature_types(model.features)
     return ("*",)
+
+
+def not_read(gaps: Sequence[FetchGap], types: Sequence[str]) -> bool:
+    """True when one of `types` did not arrive in full: "none recorded" would then be a guess."""
+    return any(g.resource_type in types for g in gaps)
 
 
 def _blocking(needed: Sequence[str], gaps: Sequence[FetchGap]) -> list[FetchGap]:

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from risk.assess.assessment import Assessment, assess
+from risk.assess.completeness import DIAGNOSIS_TYPES, MEDICATION_TYPES, not_read
 from risk.assess.snapshot import snapshot
 from risk.errors import ExitCode, RecordError
 from risk.fhir.directory import Entry, patient_directory
@@ -113,10 +114,13 @@ def header(record: PatientRecord, a: Assessment) -> None:
                   age=str(a.age), born=day(record.birth_date),
                   pid=record.patient_id, src=current_source().label))
     conds, meds = key_conditions(row, lang()), treatments(row, lang())
+    unread = tr("fetch.not_read", lang())  # a failed search is not "none recorded"
+    no_conds = unread if not_read(a.fetch_gaps, DIAGNOSIS_TYPES) else tx("none recorded", "aucun enregistré")
+    no_meds = unread if not_read(a.fetch_gaps, MEDICATION_TYPES) else tx("none recorded", "aucun enregistré")
     st.markdown(tx("**Conditions:** ", "**Antécédents :** ") + (" ".join(f":red-badge[{c}]" for c in conds)
-                                                                  or tx("none recorded", "aucun enregistré")))
+                                                                  or no_conds))
     st.markdown(tx("**Treatments:** ", "**Traitements :** ") + (" ".join(f":blue-badge[{m}]" for m in meds)
-                                                                or tx("none recorded", "aucun enregistré")))
+                                                                or no_meds))
 
 
 TABS = (("why", "Why this risk", "Pourquoi ce risque"), ("what_if", "What if", "Et si"),

@@ -22,7 +22,7 @@ import requests
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
 from tests.e2e.test_browser import ARGS, CHROMIUM, free_port, shot, wait_http_ok, wait_idle
-from tests.ehr_sim import CLIENT_ID, EhrSimulator, Running, ehr_fixture, ehr_running_fixture  # noqa: F401 (fixtures)
+from tests.ehr_sim import CLIENT_ID, EhrSimulator, Rule, Running, ehr_fixture, ehr_running_fixture  # noqa: F401 (fixtures)
 from tests.paths import REPO
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow,
@@ -195,3 +195,24 @@ def test_a_standalone_launch_discovers_the_server_and_gets_a_patient_context(sma
     back = s.get(to_ehr.headers["location"], allow_redirects=False, timeout=30)
     done = s.get(back.headers["location"], allow_redirects=False, timeout=30)
     assert done.status_code == 302 and urlsplit(done.headers["location"]).query.startswith("smart=")
+
+
+def test_a_partial_fetch_shows_the_banner_and_withholds_the_scores_on_the_page(smart_app, ehr, chromium):
+    ehr.rules.append(Rule(match=r"^GET /Medication(Request|Statement)\?", status=403, times=0))
+    context = chromium.new_context()
+    page = context.new_page()
+    try:
+        page.goto(_launch_url(smart_app, ehr, "launch-1"))
+        page.get_by_text("Incomplete record: the FHIR server did not give everything").wait_for(timeout=90_000)
+        wait_idle(page)
+        body = page.inner_text("body")
+        assert "MedicationRequest (failed, HTTP 403)" in body
+        assert "Treatments: not known: the FHIR server did not give these records" in body  # not "none recorded"
+        assert "withheld: the FHIR server did not give all MedicationRequest, MedicationStatement records" in body
+        shot(page, "smart_partial")
+        page.get_by_role("tab", name="Report and export").click()
+        wait_idle(page)
+        assert page.get_by_role("button", name="Write the assessment to the record").count() == 0
+        assert "Not written to the record: the record was read incompletely" in page.inner_text("body")
+    finally:
+        context.close()
