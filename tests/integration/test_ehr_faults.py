@@ -214,3 +214,17 @@ def test_every_patient_resource_type_is_searched_once_per_fetch(ehr):
     source = _source(ehr, patient)
     source.patient(patient)
     assert source.requests == 1 + len(PATIENT_RESOURCE_TYPES)
+
+
+def test_a_panel_read_from_a_server_withholds_the_scores_of_a_partial_record(ehr):
+    from risk.panel.stream import score_records
+    from risk.record.load import iter_records
+
+    token, _ = ehr.issue("system/*.rs", None)
+    ehr.rules.append(Rule(match=r"^GET /MedicationRequest\?", status=403, times=0))
+    source = ServerSource(ehr.fhir, token=token)
+    rows = [row for row, _ in score_records(iter_records(source), models(), as_of=AS_OF)]
+    assert {r["patient_id"] for r in rows} >= set(ehr.patients.values())
+    for row in rows:
+        assert row["prevent_cvd"] is None and row["qrisk3"] is None and row["cvd10"] is None, row["patient_id"]
+    assert any(row["score2"] is not None or row["score2_diabetes"] is not None for row in rows)
