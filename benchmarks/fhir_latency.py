@@ -7,7 +7,8 @@ of it, which adds `--delay-ms` to every request. For each patient, best of N:
 - slowest single: each request of that fetch sent alone, one after the other; the slowest of them;
 - $everything: `Patient/<id>/$everything` (one request, when the server offers it).
 Prints seconds and the ratio fetch / slowest single request, at 0 ms (baseline) and at the injected delay,
-side by side. The target is a ratio of at most 2 at 100 ms.
+side by side. The target is a ratio of at most 2 at 100 ms. Then the time a faulty server costs the GP's page
+(3 s interactive budget): three 500s, a 503 with Retry-After: 1, a search that never answers.
 
     python benchmarks/fhir_latency.py [--delay-ms 100] [--repeat 3] [--patients 3]
 """
@@ -101,6 +102,21 @@ def main() -> None:
                     timeout=60)) if has_everything else float("nan")
                 print(f"{patient:<38} {delay:>4g}ms {source.requests:>8} {fetch:>8.3f} {single:>11.3f} "
                       f"{fetch / single:>6.2f} {ev:>13.3f}")
+        print("faults (100 ms injected too), time until the page can show the record or its partial notice:")
+        patient = ids[0]
+        for label, rule in (
+            ("three 500s on Condition", Rule(match=r"^GET /Condition\?", status=500, times=3)),
+            ("503 + Retry-After: 1 on Observation", Rule(match=r"^GET /Observation\?", status=503,
+                                                         headers={"Retry-After": "1"})),
+            ("Observation answers after 5 s (timeout 2 s)", Rule(match=r"^GET /Observation\?", kind="delay",
+                                                                delay_s=5, times=0)),
+        ):
+            sim.rules[:] = [rule, Rule(match=".", kind="delay", delay_s=args.delay_ms / 1000, times=0)]
+            source = ServerSource(sim.fhir, token=access, timeout=2)
+            t = time.perf_counter()
+            pr = source.patient(patient)
+            gaps = ", ".join(f"{g.resource_type} {g.status} ({g.detail})" for g in pr.gaps) or "complete"
+            print(f"  {label:<45} {time.perf_counter() - t:6.2f} s  {source.requests:>2} requests  {gaps}")
     finally:
         if running is not None:
             running.stop()

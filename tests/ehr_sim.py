@@ -33,7 +33,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
@@ -245,7 +245,10 @@ class EhrSimulator:
                 await asyncio.sleep(rule.delay_s)
             else:
                 return self._fault(rule)
-        return await self._forward(request, rest)
+        try:
+            return await self._forward(request, rest)
+        except ClientDisconnect:  # the client gave up (its timeout): nothing to answer
+            return Response(status_code=499)
 
     def _fault(self, rule: Rule) -> Response:
         if rule.kind == "html":
