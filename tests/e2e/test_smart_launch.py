@@ -216,3 +216,21 @@ def test_a_partial_fetch_shows_the_banner_and_withholds_the_scores_on_the_page(s
         assert "Not written to the record: the record was read incompletely" in page.inner_text("body")
     finally:
         context.close()
+
+
+def test_a_launched_session_shows_no_other_patient(smart_app, ehr, chromium):
+    other = ehr.patients["launch-2"]
+    context = chromium.new_context()
+    page = context.new_page()
+    try:
+        page.goto(_launch_url(smart_app, ehr, "launch-0"))
+        page.get_by_text("Opened from the EHR for patient").wait_for(timeout=90_000)
+        wait_idle(page)
+        box = page.get_by_label("Patient id on the FHIR server")
+        box.fill(other)
+        box.press("Enter")
+        page.get_by_text("This session was opened from the EHR for another patient").wait_for(timeout=60_000)
+        assert f"id {other}" not in page.inner_text("body")
+        assert not any(f"/Patient/{other}" in line for line in ehr.seen)
+    finally:
+        context.close()
