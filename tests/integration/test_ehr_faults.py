@@ -134,6 +134,7 @@ def test_a_401_mid_session_refreshes_the_token_once_then_succeeds(ehr):
     assert holder.refreshes == 1 and third.gaps == ()
 
 
+@pytest.mark.slow  # about 10 s: every sample patient, fetched twice and assessed twice
 def test_a_403_on_medications_withholds_exactly_the_scores_that_need_medications(ehr):
     results = []
     for index in range(len(ehr.patients)):
