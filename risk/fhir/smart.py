@@ -166,11 +166,12 @@ class LaunchStore:
 
     PENDING_S = 600.0
     HANDOFF_S = 60.0
+    SESSION_S = 12 * 3600.0  # a working day: then the EHR launches the app again
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._pending: dict[str, PendingLaunch] = {}
-        self._sessions: dict[str, TokenHolder] = {}
+        self._sessions: dict[str, tuple[TokenHolder, float]] = {}
         self._handoffs: dict[str, tuple[str, float]] = {}
 
     def add_pending(self, pending: PendingLaunch) -> None:
@@ -187,9 +188,12 @@ class LaunchStore:
     def open_session(self, holder: TokenHolder) -> str:
         """A new session for these tokens; returns the one-time handoff code for the app's URL."""
         sid, handoff = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        now = time.time()
         with self._lock:
-            self._sessions[sid] = holder
-            self._handoffs[handoff] = (sid, time.time() + self.HANDOFF_S)
+            self._sessions = {k: v for k, v in self._sessions.items() if now - v[1] < self.SESSION_S}
+            self._handoffs = {k: v for k, v in self._handoffs.items() if v[1] > now}
+            self._sessions[sid] = (holder, now)
+            self._handoffs[handoff] = (sid, now + self.HANDOFF_S)
         return handoff
 
     def claim(self, handoff: str | None) -> str | None:
@@ -200,7 +204,8 @@ class LaunchStore:
 
     def holder(self, sid: str | None) -> TokenHolder | None:
         with self._lock:
-            return self._sessions.get(sid or "")
+            found = self._sessions.get(sid or "")
+        return found[0] if found is not None and time.time() - found[1] < self.SESSION_S else None
 
 
 STORE = LaunchStore()

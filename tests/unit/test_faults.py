@@ -60,3 +60,20 @@ def test_a_gap_withholds_exactly_the_scores_that_read_its_type():
     assert withhold(scores, [], {}) is scores
     unknown = withhold(Scores(models={"new": ModelResult(name="new", risk=0.1)}, equations={}), [gap], {})
     assert unknown.models["new"].risk is None  # a model whose inputs are unknown is never scored from a gap
+
+
+def test_a_launch_store_hands_a_session_over_once_and_forgets_an_old_state(monkeypatch):
+    from risk.fhir.smart import LaunchStore, PendingLaunch, SmartConfig, SmartTokens, TokenHolder
+
+    store = LaunchStore()
+    config = SmartConfig(iss="https://ehr.example/fhir", authorization_endpoint="a", token_endpoint="t")
+    pending = PendingLaunch(config=config, state="s" * 43, code_verifier="v" * 64, url="u", client_id="c",
+                            redirect_uri="r", created=0.0)  # created long ago
+    store.add_pending(pending)
+    assert store.pop_pending("s" * 43) is None  # expired
+    holder = TokenHolder(config, SmartTokens(access_token="secret-access", patient="p1"), client_id="c")
+    handoff = store.open_session(holder)
+    sid = store.claim(handoff)
+    assert sid is not None and store.holder(sid) is holder
+    assert store.claim(handoff) is None  # once
+    assert "secret-access" not in repr(holder) + repr(holder.tokens)
