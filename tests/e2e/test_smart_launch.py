@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
@@ -72,6 +73,20 @@ def chromium() -> Iterator:
 
 def _launch_url(app: LaunchApp, ehr: EhrSimulator, launch: str = "launch-0") -> str:
     return f"{app.url}/smart/launch?{urlencode({'iss': ehr.fhir, 'launch': launch})}"
+
+
+@contextmanager
+def _launched(chromium, app: LaunchApp, ehr: EhrSimulator, launch: str) -> Iterator:  # noqa: ANN001
+    """A fresh browser context launched from the EHR on `launch`, once the patient's page has settled."""
+    context = chromium.new_context()
+    try:
+        page = context.new_page()
+        page.goto(_launch_url(app, ehr, launch))
+        page.get_by_text("Opened from the EHR for patient").wait_for(timeout=90_000)
+        wait_idle(page)
+        yield page
+    finally:
+        context.close()
 
 
 def _assert_no_token_anywhere(ehr: EhrSimulator, app: LaunchApp, urls: list[str], pages: list[str]) -> None:
@@ -199,13 +214,9 @@ def test_a_standalone_launch_discovers_the_server_and_gets_a_patient_context(sma
 
 def test_a_partial_fetch_shows_the_banner_and_withholds_the_scores_on_the_page(smart_app, ehr, chromium):
     ehr.rules.append(Rule(match=r"^GET /Medication(Request|Statement)\?", status=403, times=0))
-    context = chromium.new_context()
-    page = context.new_page()
-    try:
-        page.goto(_launch_url(smart_app, ehr, "launch-1"))
-        page.get_by_text("Incomplete record: the FHIR server did not give everything").wait_for(timeout=90_000)
-        wait_idle(page)
+    with _launched(chromium, smart_app, ehr, "launch-1") as page:
         body = page.inner_text("body")
+        assert "Incomplete record: the FHIR server did not give everything" in body
         assert "MedicationRequest (failed, HTTP 403)" in body
         assert "Treatments: not known: the FHIR server did not give these records" in body  # not "none recorded"
         assert "withheld: the FHIR server did not give all MedicationRequest, MedicationStatement records" in body
@@ -214,23 +225,14 @@ def test_a_partial_fetch_shows_the_banner_and_withholds_the_scores_on_the_page(s
         wait_idle(page)
         assert page.get_by_role("button", name="Write the assessment to the record").count() == 0
         assert "Not written to the record: the record was read incompletely" in page.inner_text("body")
-    finally:
-        context.close()
 
 
 def test_a_launched_session_shows_no_other_patient(smart_app, ehr, chromium):
     other = ehr.patients["launch-2"]
-    context = chromium.new_context()
-    page = context.new_page()
-    try:
-        page.goto(_launch_url(smart_app, ehr, "launch-0"))
-        page.get_by_text("Opened from the EHR for patient").wait_for(timeout=90_000)
-        wait_idle(page)
+    with _launched(chromium, smart_app, ehr, "launch-0") as page:
         box = page.get_by_label("Patient id on the FHIR server")
         box.fill(other)
         box.press("Enter")
         page.get_by_text("This session was opened from the EHR for another patient").wait_for(timeout=60_000)
         assert f"id {other}" not in page.inner_text("body")
         assert not any(f"/Patient/{other}" in line for line in ehr.seen)
-    finally:
-        context.close()
