@@ -19,6 +19,8 @@ from risk.errors import ExitCode, RecordError
 from risk.fhir.bundle import FULL_URL_KEY
 from risk.fhir.dates import parse_fhir_date, parse_fhir_datetime
 from risk.fhir.references import resolve_reference
+from risk.i18n.labels import DRUG_CLASSES
+from risk.i18n.messages import join_words
 from risk.record import (
     DataIssue,
     Diagnosis,
@@ -34,6 +36,7 @@ from risk.terminology import units
 from risk.terminology.concepts import (
     CARE_EVIDENCE_CONCEPTS,
     MEASUREMENT_CONCEPTS,
+    MEDICATION_GROUPS,
     SMOKING_LABELS,
 )
 from risk.terminology.messages import Message
@@ -720,20 +723,46 @@ def flatten_medication(resource: dict, out: Flat, *, final: bool = False) -> Fat
 
 
 def _settle_options(out: Flat) -> None:
-    """Alternatives of one prescription (intent `option`, same group): one therapy, but which drug the patient
-    takes is not known. A lone option is that therapy; two or more are not counted, and say so."""
+    """Alternatives of one prescription (intent `option`, same group identifier) are one therapy whose drug is not
+    known. A lone option is that therapy. Options that share a class count as that class; options of different
+    classes of one group (metformin or gliclazide) count as one drug of the group (`glucose_lowering`: the patient
+    is on glucose-lowering treatment, on which drug is not known); options with nothing in common are not counted.
+    Each case with several options says so."""
     for entries_list in out.options.values():
         if len(entries_list) == 1:
             out.medications.extend(entries_list[0])
             continue
-        first = entries_list[0][0]
-        names = sorted({e[0].display or e[0].concept for e in entries_list})
-        source_ids = ", ".join(sorted({e[0].source_id or "" for e in entries_list}))
+        options = [entries for entries in entries_list if entries]
+        first = options[0][0]
+        names = sorted({e[0].display or e[0].concept for e in options})
+        source_ids = ", ".join(sorted({e[0].source_id or "" for e in options}))
+        class_sets = [{e.concept for e in entries} for entries in options]
+        common = set.intersection(*class_sets)
+        groups = set.intersection(*({g for g, members in MEDICATION_GROUPS.items() if classes & members}
+                                    for classes in class_sets))
+        counted = sorted(common or groups)
+        params = {"names": " / ".join(names), "sources": source_ids, "drug_classes": counted}
+        if not counted:
+            out.issues.append(DataIssue(
+                kind=IssueKind.STATUS_EXCLUDED, source_id=first.source_id, time=first.start,
+                message=f"Alternative prescriptions (intent option): {params['names']}; which one is taken is not "
+                        f"known, none is counted ({source_ids})",
+                code="record.medication_options", params=params))
+            continue
+        # The therapy runs while any of its alternatives runs.
+        start = min(e.start for entries in options for e in entries if e.start is not None)
+        ends = [e.end for entries in options for e in entries]
+        end = None if any(x is None for x in ends) else max(e for e in ends if e is not None)
+        out.medications.extend(
+            Medication(concept=concept, start=start, end=end, status=first.status, code=None,
+                       display=params["names"], source_id=first.source_id)
+            for concept in counted)
         out.issues.append(DataIssue(
             kind=IssueKind.STATUS_EXCLUDED, source_id=first.source_id, time=first.start,
-            message=f"Alternative prescriptions (intent option): {' / '.join(names)}; which one is taken is not "
-                    f"known, none is counted ({source_ids})",
-            code="record.medication_options", params={"names": " / ".join(names), "sources": source_ids}))
+            message=f"Alternative prescriptions (intent option): {params['names']}; counted as one therapy "
+                    f"({join_words([DRUG_CLASSES[c][0] for c in counted], 'en')}), which drug is taken is not known "
+                    f"({source_ids})",
+            code="record.medication_options_one", params=params))
     out.options.clear()
 
 
