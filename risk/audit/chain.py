@@ -39,7 +39,7 @@ GENESIS = "0" * 64
 ACTIONS = frozenset({
     "view_patient", "what_if", "download_report_pdf", "download_fhir_risk_assessment", "score_panel",
     "export_panel_csv", "worklist_status", "open_from_panel", "view_models",
-    "cds_patient_view", "cds_feedback",
+    "cds_patient_view", "cds_feedback", "write_back_risk_assessment",
 })
 OUTCOMES = frozenset({"accepted", "overridden"})
 _THREAD_LOCK = threading.Lock()

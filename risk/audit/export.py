@@ -27,12 +27,13 @@ _RESTFUL = "http://hl7.org/fhir/restful-interaction"
 _READ = ("read", "R", BALP + "IHE.BasicAudit.PatientRead")
 _EXPORT = ("export", "R", None)
 _UPDATE = ("update", "U", BALP + "IHE.BasicAudit.PatientUpdate")
+_CREATE = ("create", "C", BALP + "IHE.BasicAudit.PatientCreate")
 # action of the log -> (kind, AuditEvent.action, BALP profile when the entry names a patient)
 KINDS: dict[str, tuple[str, str, str | None]] = {
     "view_patient": _READ, "what_if": _READ, "view_models": _READ, "open_from_panel": _READ,
     "cds_patient_view": _READ, "score_panel": _READ,
     "download_report_pdf": _EXPORT, "download_fhir_risk_assessment": _EXPORT, "export_panel_csv": _EXPORT,
-    "worklist_status": _UPDATE, "cds_feedback": _UPDATE,
+    "worklist_status": _UPDATE, "cds_feedback": _UPDATE, "write_back_risk_assessment": _CREATE,
 }
 
 
