@@ -398,6 +398,7 @@ def row_frame(row: pd.Series) -> pd.DataFrame:
     dates = [c for c in row.index if c == "as_of" or c.endswith("_date")]
     numeric = pd.to_numeric(row.drop(dates), errors="coerce").astype(float)
     frame = pd.DataFrame([numeric.to_numpy()], columns=numeric.index, index=[row.name])
-    for col in dates:
-        frame[col] = pd.Series([row[col]], index=frame.index, dtype="datetime64[ns]")
+    if dates:  # one concat, not one insertion per date column (a panel builds this frame per patient)
+        stamps = pd.DataFrame({c: pd.Series([row[c]], index=frame.index, dtype="datetime64[ns]") for c in dates})
+        frame = pd.concat([frame, stamps], axis=1)
     return frame[list(row.index)]
