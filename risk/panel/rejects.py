@@ -25,7 +25,7 @@ Reason = Literal[
     "patient_invalid_id",  # a Patient without an id or with one FHIR does not allow
     "patient_no_birth_date",  # a Patient whose birth date is missing or unusable: no age, no risk
     "patient_no_sex",  # a Patient whose administrative sex is not male or female: the equations are sex-specific
-    "duplicate_patient",  # a second Patient with an id already seen
+    "duplicate_patient",  # a second Patient with an id already seen: neither is scored
     "orphan_resource",  # a resource that points to a patient who is not in the export
 ]
 REASONS: tuple[str, ...] = Reason.__args__  # type: ignore[attr-defined]
