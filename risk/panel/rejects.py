@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -41,7 +41,22 @@ class Reject:
     reason: str  # one of REASONS
 
     def message(self, lang: str) -> str:
-        return tr(f"panel.reject.{self.reason}", lang)
+        return MESSAGES[self.reason](lang)
+
+
+# Each reason's text, spelt where it is decided (tests/unit/test_messages.py finds every code of the catalogue).
+MESSAGES: dict[str, Callable[[str], str]] = {
+    "invalid_json": lambda lang: tr("panel.reject.invalid_json", lang),
+    "not_a_resource": lambda lang: tr("panel.reject.not_a_resource", lang),
+    "unknown_resource_type": lambda lang: tr("panel.reject.unknown_resource_type", lang),
+    "truncated_gzip": lambda lang: tr("panel.reject.truncated_gzip", lang),
+    "unreadable_file": lambda lang: tr("panel.reject.unreadable_file", lang),
+    "patient_invalid_id": lambda lang: tr("panel.reject.patient_invalid_id", lang),
+    "patient_no_birth_date": lambda lang: tr("panel.reject.patient_no_birth_date", lang),
+    "patient_no_sex": lambda lang: tr("panel.reject.patient_no_sex", lang),
+    "duplicate_patient": lambda lang: tr("panel.reject.duplicate_patient", lang),
+    "orphan_resource": lambda lang: tr("panel.reject.orphan_resource", lang),
+}
 
 
 def reject_counts(rejects: Iterable[Reject]) -> dict[str, int]:
