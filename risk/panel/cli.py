@@ -26,7 +26,10 @@ def cmd_panel(args: argparse.Namespace) -> int:
         if not args.scheduler:
             raise RiskError("--engine dask needs --scheduler ADDRESS (tls://host:8786)", ExitCode.USAGE)
         check_scheduler(args.scheduler)
-        from dask.distributed import Client
+        try:
+            from dask.distributed import Client
+        except ImportError:
+            raise RiskError("--engine dask needs Dask: pip install 'risk[cluster]'", ExitCode.USAGE) from None
 
         client = Client(args.scheduler)
     bar = feedback.meter(desc="scoring panel", unit="patient", enabled=not args.quiet)
