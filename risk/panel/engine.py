@@ -99,10 +99,10 @@ def score_to_part(records: Iterable[PatientRecord], job: PanelJob, part: Path, *
     rows = []
     categories: Counter[str] = Counter()
     gaps: Counter[str] = Counter()
-    for record, scores, features in score_chunks(living(records, job.as_of, excluded), models, as_of=job.as_of,
-                                                 region=job.region):
+    for record, scores, features, frame in score_chunks(living(records, job.as_of, excluded), models,
+                                                        as_of=job.as_of, region=job.region):
         facts = panel_facts(record, scores, features, models, as_of=job.as_of, guideline_set=job.guideline_set,
-                            region=job.region)
+                            region=job.region, frame=frame)
         row = flat_row(record, scores, features, facts)
         categories[row["esc_category"]] += 1
         if row["care_gap"]:

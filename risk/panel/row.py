@@ -44,12 +44,15 @@ class PanelFacts:
 
 
 def panel_facts(record: PatientRecord, scores: Scores, features: pd.Series, models: Mapping[str, LoadedModel], *,
-                as_of: date, guideline_set: str, region: str) -> PanelFacts:
+                as_of: date, guideline_set: str, region: str, frame: pd.DataFrame | None = None) -> PanelFacts:
+    """`frame`: the features row as a one-row model frame when the caller has it (risk.panel.stream), else
+    built here."""
     headline = choose_headline(scores, models, peers={})
     lead = [headline.name] if headline is not None and headline.is_model else []
     explained = next((n for n in (*lead, *HEADLINE_MODELS)
                       if n in scores.models and scores.models[n].risk is not None and n in models), None)
-    factors = (explain_row(models[explained], row_frame(features)).drivers(N_FACTORS, modifiable_only=True)
+    one_row = frame if frame is not None else row_frame(features)
+    factors = (explain_row(models[explained], one_row).drivers(N_FACTORS, modifiable_only=True)
                if explained is not None else ())
     feats = features.to_dict()
     category = advise.risk_category(feats, scores.equations, guideline_set=guideline_set)

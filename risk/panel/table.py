@@ -50,12 +50,13 @@ class PanelResult:
 
 
 def panel_row(record: PatientRecord, scores: Scores, features: pd.Series, models: Mapping[str, LoadedModel], *,
-              as_of: date, guideline_set: str, region: str) -> dict[str, Any]:
+              as_of: date, guideline_set: str, region: str, frame: pd.DataFrame | None = None) -> dict[str, Any]:
     """What the worklist shows for one patient, decided by the same rules as the patient page."""
     read = FeatureRow(features)
     row: dict[str, Any] = {"patient_id": record.patient_id, "name": record.name or "", "sex": record.sex,
                            "age": read.num("age")}
-    facts = panel_facts(record, scores, features, models, as_of=as_of, guideline_set=guideline_set, region=region)
+    facts = panel_facts(record, scores, features, models, as_of=as_of, guideline_set=guideline_set, region=region,
+                        frame=frame)
     headline = facts.headline
     row["risk"] = headline.risk if headline else None
     row["risk_basis"] = headline.name if headline else ""
@@ -90,10 +91,10 @@ def score_panel(records: Iterable[PatientRecord], models: Mapping[str, LoadedMod
     rows = []
     excluded = Excluded()
     alive = living(records, as_of, excluded)
-    for i, (record, scores, features) in enumerate(score_chunks(alive, models, as_of=as_of, region=region)):
+    for i, (record, scores, features, frame) in enumerate(score_chunks(alive, models, as_of=as_of, region=region)):
         kept.append(record)
         rows.append(panel_row(record, scores, features, models, as_of=as_of, guideline_set=guideline_set,
-                              region=region))
+                              region=region, frame=frame))
         if progress is not None:
             progress(i + 1)
     table = pd.DataFrame(rows)
