@@ -136,3 +136,17 @@ def test_rows_do_not_depend_on_buckets_or_workers(cohort, tmp_path):
         assert summary.buckets == buckets and summary.scored + summary.deceased == 24
         outputs.append((csv_path.read_bytes(), pq_path.read_bytes()))
     assert outputs[0] == outputs[1]
+
+
+def test_the_panel_model_frame_of_each_row_is_exactly_the_patient_pages(cohort):
+    """The panel slices one-row frames from the chunk (risk.features.build.model_frames); the patient page builds
+    its own (row_frame): the same dtypes and values, so SHAP and what-if read the same numbers."""
+    from risk.features.build import build_features, model_frames, row_frame
+    from risk.features.tables import tables_from_records
+    from risk.record.load import iter_records
+
+    feats = build_features(tables_from_records(list(iter_records(cohort))), date(2025, 12, 31))
+    frames = model_frames(feats)
+    assert len(feats) == 24
+    for i in range(len(feats)):
+        pd.testing.assert_frame_equal(frames.iloc[[i]], row_frame(feats.iloc[i]), check_exact=True)
