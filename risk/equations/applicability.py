@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from numbers import Real
 from typing import Any
@@ -558,23 +558,28 @@ def _qrisk3(features: Mapping[str, Any]) -> EquationResult:
                    lambda: qrisk3_range_issues(**kwargs), extra)
 
 
-def reference_scores(features: Mapping[str, Any], *, region: str = "low") -> dict[str, EquationResult]:
-    """Every reference equation for one patient: a risk or the reason why not (keys: :data:`RESULT_KEYS`).
+_EQUATIONS: dict[str, Callable[[Mapping[str, Any], str], EquationResult]] = {
+    "score2": _score2,
+    "score2_diabetes": _score2_diabetes,
+    "prevent_cvd": lambda f, _region: _prevent(f, "cvd"),
+    "prevent_ascvd": lambda f, _region: _prevent(f, "ascvd"),
+    "prevent_hf": lambda f, _region: _prevent(f, "hf"),
+    "qrisk3": lambda f, _region: _qrisk3(f),
+    "kfre_5y": lambda f, _region: _kfre(f, 5),
+    "kfre_2y": lambda f, _region: _kfre(f, 2),
+}
+
+
+def reference_scores(features: Mapping[str, Any], *, region: str = "low",
+                     keys: Iterable[str] = RESULT_KEYS) -> dict[str, EquationResult]:
+    """Every reference equation for one patient: a risk or the reason why not (keys: :data:`RESULT_KEYS`, or only
+    `keys` when a caller needs a few, e.g. a model's anchor).
 
     ``region`` is the ESC 2021 SCORE2 risk region from configuration (France: "low"); an unknown region is a
     configuration error and raises ValueError.
     """
     reg = parse_region(region)
-    return {
-        "score2": _score2(features, reg),
-        "score2_diabetes": _score2_diabetes(features, reg),
-        "prevent_cvd": _prevent(features, "cvd"),
-        "prevent_ascvd": _prevent(features, "ascvd"),
-        "prevent_hf": _prevent(features, "hf"),
-        "qrisk3": _qrisk3(features),
-        "kfre_5y": _kfre(features, 5),
-        "kfre_2y": _kfre(features, 2),
-    }
+    return {key: _EQUATIONS[key](features, reg) for key in keys}
 
 
 # The SCORE2 family, in the order the ESC applies it: SCORE2-Diabetes for type 2 diabetes at 40-69 (ESC 2023),

@@ -25,7 +25,14 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from risk.models.anchor import anchor_floors, equation_factor_split, equation_table, first_applicable
+from risk.models.anchor import (
+    anchor_floors,
+    bmi_floor,
+    equation_factor_split,
+    equation_table,
+    first_applicable,
+    smoking_floor,
+)
 from risk.models.registry import LoadedModel
 from risk.models.spec import FACTOR_LABELS, FACTOR_OF
 
@@ -102,8 +109,9 @@ def anchor_split(model: LoadedModel, features_row: pd.DataFrame) -> tuple[float,
         return 0.0, {}
     _, b = model.calibration
     if anchor.equations:
-        published = anchor_floors(features_row, equation_table(features_row), smoking=False)  # BMI floor only
-        floored = anchor_floors(features_row, published)
+        published = anchor_floors(features_row, equation_table(features_row, keys=anchor.equations),
+                                  smoking=False)  # the BMI floor only
+        floored = smoking_floor(bmi_floor(features_row), published)
         _, which = first_applicable(floored, anchor.equations)
         if which[0] >= 0:
             key = anchor.equations[which[0]]

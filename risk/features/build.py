@@ -24,7 +24,8 @@ CONTRACT (other modules rely on these column names; one row per patient, index `
   `prior_mi`, `prior_stroke` (incl. TIA? no: `prior_tia` separate), `prior_pad`, `prior_hf`, `prior_chd`,
   `established_cvd` (MI, CHD, revascularisation, stroke, TIA, PAD), `ckd_stage` (0, 1..5 from diagnoses or
   eGFR), `hypertension`, `af`
-- medications active at as_of (0/1): `rx_<class>` for each class in risk.terminology.concepts.MEDICATION_CONCEPTS, plus
+- medications active at as_of (0/1): `rx_<class>` for each class in risk.terminology.concepts.MEDICATION_CONCEPTS and
+  `rx_<group>` for each of its MEDICATION_GROUPS (one drug of the group, which one not known: an option pair), plus
   `on_statin`, `on_antihypertensive`, `on_lipid_lowering`, `on_glucose_lowering`, `n_antihypertensive_classes`
 - utilisation: `visits_1y`, `visits_5y`
 - care-gap evidence: `last_<concept>_days` (days since the latest evidence, NaN when never) for each of
@@ -55,10 +56,9 @@ from risk.terminology.concepts import (
     ANTIHYPERTENSIVE_CLASSES,
     CARE_EVIDENCE_CONCEPTS,
     DIAGNOSIS_CONCEPTS,
-    GLUCOSE_LOWERING_CLASSES,
-    LIPID_LOWERING_CLASSES,
     MEASUREMENT_CONCEPTS,
     MEDICATION_CONCEPTS,
+    MEDICATION_GROUPS,
     NOT_CURRENT_SMOKER,
     SCREENING_HISTORY_CONCEPTS,
 )
@@ -328,15 +328,23 @@ def _medication_features(out: dict[str, pd.Series], tables: Tables, cutoff: pd.S
     for concept in MEDICATION_CONCEPTS:
         out[f"rx_{concept}"] = flags[concept]
 
-    def any_class(classes: frozenset[str]) -> pd.Series:
-        return pd.concat([out[f"rx_{x}"] for x in sorted(classes)], axis=1).max(axis=1).astype(int)
+    # One drug of a group, which one not known (an option pair; risk.terminology.concepts.MEDICATION_GROUPS)
+    groups = _presence(rx[started & ~ended_before], index, tuple(MEDICATION_GROUPS))
+    for group in MEDICATION_GROUPS:  # `rx_glucose_lowering`: that group only, the drug unknown
+        out[f"rx_{group}"] = groups[group]
+
+    def any_class(group: str) -> pd.Series:
+        members = [out[f"rx_{x}"] for x in sorted(MEDICATION_GROUPS[group])]
+        return pd.concat([*members, groups[group]], axis=1).max(axis=1).astype(int)
 
     out["on_statin"] = out["rx_statin"]
-    out["on_antihypertensive"] = any_class(ANTIHYPERTENSIVE_CLASSES)
+    out["on_antihypertensive"] = any_class("antihypertensive")
+    # an unknown antihypertensive of an option pair is at least one class, maybe one already counted
     out["n_antihypertensive_classes"] = pd.concat(
-        [out[f"rx_{x}"] for x in sorted(ANTIHYPERTENSIVE_CLASSES)], axis=1).sum(axis=1)
-    out["on_lipid_lowering"] = any_class(LIPID_LOWERING_CLASSES)
-    out["on_glucose_lowering"] = any_class(GLUCOSE_LOWERING_CLASSES)
+        [out[f"rx_{x}"] for x in sorted(ANTIHYPERTENSIVE_CLASSES)], axis=1).sum(axis=1).clip(
+        lower=groups["antihypertensive"])
+    out["on_lipid_lowering"] = any_class("lipid_lowering")
+    out["on_glucose_lowering"] = any_class("glucose_lowering")
 
 
 def _qrisk3_features(out: dict[str, pd.Series], tables: Tables, cutoff: pd.Series, m: pd.DataFrame) -> None:

@@ -101,6 +101,10 @@ DRUG_CLASSES: dict[str, tuple[str, str]] = {
     "dpp4_inhibitor": ("DPP-4 inhibitor", "iDPP-4"), "sglt2_inhibitor": ("SGLT2 inhibitor", "iSGLT2"),
     "glp1_receptor_agonist": ("GLP-1 receptor agonist", "AR GLP-1"), "insulin": ("insulin", "insuline"),
     "pioglitazone": ("pioglitazone", "pioglitazone"),
+    # groups (risk.terminology.concepts.MEDICATION_GROUPS): one drug of the group, which one not known
+    "glucose_lowering": ("glucose-lowering drug", "hypoglycémiant"),
+    "antihypertensive": ("antihypertensive drug", "antihypertenseur"),
+    "lipid_lowering": ("lipid-lowering drug", "hypolipémiant"),
 }
 
 MODEL_SHORT: dict[str, tuple[str, str]] = {

@@ -10,6 +10,7 @@ reader's language by their name, so a template never holds an English word from 
   printed ("Systolic BP"), ``{concept:short}`` the abbreviation ("UACR"). Lists read "a, b and c" /
   "a, b et c" (``{concepts:short:comma}``: "a, b, c").
 - ``condition`` / ``conditions``: a feature flag ("established_cvd", "dx_esrd") -> its clinical label.
+- ``drug_class`` / ``drug_classes``: a drug class or group ("metformin", "glucose_lowering") -> its label.
 - ``model``: a model key ("cvd10") -> its short label. ``equation``: an equation key ("prevent_hf") or a
   display name; with ``variant`` ("base", "4-variable") the model used follows in brackets.
 - ``unit``: a unit of the library ("years" -> "ans", "mL/min/1,73 m²"); source units travel under another name
@@ -28,6 +29,7 @@ from typing import Any
 from risk.i18n import Catalogue, check_lang, in_sentence, render
 from risk.i18n.labels import (
     CONDITIONS,
+    DRUG_CLASSES,
     EQUATION_NAMES,
     EQUATION_VARIANTS,
     INPUTS,
@@ -86,7 +88,7 @@ class _Label:
     def __format__(self, spec: str) -> str:
         if self.kind == "concept":
             return concept_label(self.key, self.lang, spec)
-        table = {"condition": CONDITIONS, "model": MODEL_SHORT, "unit": UNITS}[self.kind]
+        table = {"condition": CONDITIONS, "model": MODEL_SHORT, "unit": UNITS, "drug_class": DRUG_CLASSES}[self.kind]
         return pick(table[self.key], self.lang) if self.key in table else self.key
 
     def __repr__(self) -> str:
@@ -125,7 +127,7 @@ class _Missing:
 
 
 _KINDS = {"concept": "concept", "concepts": "concept", "condition": "condition", "conditions": "condition",
-          "model": "model", "unit": "unit"}
+          "model": "model", "unit": "unit", "drug_class": "drug_class", "drug_classes": "drug_class"}
 
 
 def _param(name: str, value: Any, lang: str, variant: str | None) -> Any:

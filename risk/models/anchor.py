@@ -87,19 +87,22 @@ def _logit(p: np.ndarray | float) -> np.ndarray:
     return np.log(q / (1 - q))
 
 
-def equation_table(features: pd.DataFrame, *, region: str = ANCHOR_REGION) -> pd.DataFrame:
-    """Every published equation's risk per row (NaN where it does not apply or cannot be computed): the same
-    eligibility as the patient page (risk.equations.reference_scores)."""
-    out = np.full((len(features), len(RESULT_KEYS)), np.nan)
+def equation_table(features: pd.DataFrame, *, region: str = ANCHOR_REGION,
+                   keys: Iterable[str] = RESULT_KEYS) -> pd.DataFrame:
+    """Each published equation's risk per row (NaN where it does not apply or cannot be computed): the same
+    eligibility as the patient page (risk.equations.reference_scores). Every equation, or only `keys` (an anchor
+    needs its own: computing QRISK3 and KFRE for every row of a panel to read SCORE2 would triple the work)."""
+    keys = tuple(keys)
+    out = np.full((len(features), len(keys)), np.nan)
     columns = list(features.columns)
     # Rows as plain dicts (Python scalars) from one object array: DataFrame.to_dict("records") indexes every
     # column of every row and cost 50 ms per one-row frame of 240 columns (a panel explains one row at a time).
     for i, values in enumerate(features.to_numpy(dtype=object)):
         row = dict(zip(columns, values, strict=True))
-        for j, (_k, r) in enumerate(reference_scores(row, region=region).items()):
+        for j, r in enumerate(reference_scores(row, region=region, keys=keys).values()):
             if r.risk is not None:
                 out[i, j] = r.risk
-    return pd.DataFrame(out, index=features.index, columns=list(RESULT_KEYS))
+    return pd.DataFrame(out, index=features.index, columns=list(keys))
 
 
 def smoking_floor(features: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
@@ -113,7 +116,7 @@ def smoking_floor(features: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
     quit = features[smokers].copy()
     quit["smoking_current"] = 0.0
     raw = table.to_numpy(dtype=float).copy()
-    alt = equation_table(quit).reindex(columns=table.columns).to_numpy(dtype=float)
+    alt = equation_table(quit, keys=table.columns).to_numpy(dtype=float)
     raw[smokers] = np.where(np.isfinite(raw[smokers]) & np.isfinite(alt), np.maximum(raw[smokers], alt),
                             raw[smokers])
     return pd.DataFrame(raw, index=table.index, columns=table.columns)
@@ -148,7 +151,7 @@ def anchor_floors(features: pd.DataFrame, published: pd.DataFrame, *, smoking: b
     if floored is not features:
         changed = (floored["bmi"] != features["bmi"]).to_numpy()
         cols = [c for c in BMI_DEPENDENT if c in published.columns]
-        redo = equation_table(floored[changed])
+        redo = equation_table(floored[changed], keys=cols)
         raw = published.to_numpy(dtype=float).copy()  # by position: training rows repeat a patient's index
         where = [published.columns.get_loc(c) for c in cols]
         raw[np.ix_(changed, where)] = redo[cols].to_numpy(dtype=float)
@@ -200,7 +203,7 @@ class Anchor:
 
     def table(self, features: pd.DataFrame) -> pd.DataFrame | None:
         """The equation risks this anchor needs for `features` (None without anchor equations)."""
-        return anchor_floors(features, equation_table(features)) if self.equations else None
+        return anchor_floors(features, equation_table(features, keys=self.equations)) if self.equations else None
 
     def as_manifest(self) -> dict[str, Any]:
         return {

@@ -180,7 +180,8 @@ def train(ts: TrainingSet, *, n_bootstrap: int = 10, seed: int = 20261128,
     t = ts.targets.loc[train_rows]
     ok = t["weight"].to_numpy() > 0
     # The anchor's equation risks (smoking never lowers them: risk.models.anchor.smoking_floor), as at prediction.
-    equations = None if ts.equations is None else anchor_floors(ts.features, ts.equations)
+    names = list(ANCHORS.get(spec.name, ()))
+    equations = None if ts.equations is None or not names else anchor_floors(ts.features, ts.equations[names])
     eq_train = None if equations is None else equations.loc[train_rows][ok]
     if not ((t["y"].to_numpy() == 0) & ok).any():
         raise ValueError(f"{spec.name}: no training patient is known to be event-free at {spec.horizon_years:g} "

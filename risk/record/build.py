@@ -19,6 +19,8 @@ from risk.errors import ExitCode, RecordError
 from risk.fhir.bundle import FULL_URL_KEY
 from risk.fhir.dates import parse_fhir_date, parse_fhir_datetime
 from risk.fhir.references import resolve_reference
+from risk.i18n.labels import DRUG_CLASSES
+from risk.i18n.messages import join_words
 from risk.record import (
     DataIssue,
     Diagnosis,
@@ -30,10 +32,11 @@ from risk.record import (
 )
 from risk.record import qrisk3 as qrisk3_inputs
 from risk.record.consistency import egfr_creatinine_check
-from risk.terminology import units
+from risk.record.quantity import code_str, quantity_measurement, text_field
 from risk.terminology.concepts import (
     CARE_EVIDENCE_CONCEPTS,
     MEASUREMENT_CONCEPTS,
+    MEDICATION_GROUPS,
     SMOKING_LABELS,
 )
 from risk.terminology.messages import Message
@@ -162,7 +165,7 @@ def _match(codeable: object, lookup, kind: str) -> Match:  # noqa: ANN001 (looku
         system = _system(coding)
         systems.append(system or "no system")
         known = known or terminology.is_known_system(system, kind)
-        found = lookup(system, code, _text(coding.get("display")))
+        found = lookup(system, code, text_field(coding.get("display")))
         if found:
             concepts |= found
             matched = matched or coding
@@ -173,21 +176,12 @@ def _unknown(match: Match) -> tuple[str, str]:
     return "unknown_system", ", ".join(sorted(set(match.systems))) or "no code"
 
 
-def _text(value: object) -> str | None:
-    """A string field, or None when the source put something else there (a list, a number, an object)."""
-    return value if isinstance(value, str) else None
-
-
 def _system(coding: dict) -> str | None:
-    return _text(coding.get("system"))
+    return text_field(coding.get("system"))
 
 
 def _status(resource: dict) -> str | None:
-    return _text(resource.get("status"))
-
-
-def _code_str(coding: dict) -> str:
-    return f"{coding.get('system', '')}|{coding.get('code', '')}"
+    return text_field(resource.get("status"))
 
 
 def _status_code(value: object) -> str | None:
@@ -224,66 +218,6 @@ def _observation_concept(codeable: dict | None) -> tuple[str | None, dict | None
     return None, None
 
 
-def _quantity_measurement(
-    *, concept: str, quantity: object, when: datetime, coding: dict, source_id: str, out: Flat,
-    text_value: bool = False,
-) -> None:
-    """One value to a measurement or an issue. `text_value`: the value came from valueString (a French "7,2" is
-    read); in a Quantity a JSON string ("140") is invalid FHIR and is never used (issue 11)."""
-    label = MEASUREMENT_CONCEPTS[concept].label_en
-    if not isinstance(quantity, dict) or "value" not in quantity:
-        out.issues.append(DataIssue(kind=IssueKind.NON_NUMERIC, concept=concept, time=when, source_id=source_id,
-                                    message=f"{label}: no numeric value", code="value.none",
-                                    params={"concept": concept}))
-        return
-    raw = quantity.get("value")
-    if isinstance(raw, str) and not text_value and _numeric_text(raw):  # else: "see comment" is not a number
-        out.issues.append(DataIssue(kind=IssueKind.NON_NUMERIC, concept=concept, time=when, source_id=source_id,
-                                    message=f"{label}: value {raw!r} is written as text in a Quantity "
-                                            "(invalid FHIR); not used",
-                                    code="value.quantity_text", params={"concept": concept, "value": raw}))
-        return
-    if isinstance(raw, bool) or not isinstance(raw, int | float):
-        try:
-            raw = float(str(raw).replace(",", "."))  # a valueString "7,2" (French decimal comma) is 7.2
-        except ValueError:
-            out.issues.append(DataIssue(kind=IssueKind.NON_NUMERIC, concept=concept, time=when,
-                                        source_id=source_id, message=f"{label}: value {raw!r} is not a number",
-                                        code="value.not_a_number", params={"concept": concept, "value": raw}))
-            return
-    number = units.finite_float(raw)
-    if number is None:  # "NaN", "Infinity", 1e999
-        out.issues.append(DataIssue(kind=IssueKind.NON_NUMERIC, concept=concept, time=when, source_id=source_id,
-                                    message=f"{label}: value {raw!r} is not a finite number",
-                                    code="value.not_finite", params={"concept": concept, "value": raw}))
-        return
-    unit = _text(quantity.get("code")) or _text(quantity.get("unit"))
-    shown_unit = _text(quantity.get("unit")) or _text(quantity.get("code"))
-    conv = units.to_canonical(concept, number, unit)
-    if conv.value is None:
-        kind = IssueKind.MISSING_UNIT if not unit else IssueKind.UNKNOWN_UNIT
-        coded = conv.problem_message or Message(code="unit.unusable", params={"concept": concept, "source_unit": unit})
-        out.issues.append(DataIssue(kind=kind, concept=concept, time=when, source_id=source_id,
-                                    message=conv.problem or f"{label}: unit {unit!r} cannot be used",
-                                    code=coded.code, params=coded.params))
-        return
-    problem = units.plausibility_problem(concept, conv.value)
-    if problem:
-        spec = MEASUREMENT_CONCEPTS[concept]
-        out.issues.append(DataIssue(
-            kind=IssueKind.IMPLAUSIBLE, concept=concept, time=when, source_id=source_id,
-            message=f"{problem} (reported {number:g} {shown_unit or 'no unit'})",
-            code="record.implausible" if shown_unit else "record.implausible_no_unit",
-            params={"concept": concept, "value": conv.value, "low": spec.low, "high": spec.high,
-                    "unit": spec.display_unit, "reported_value": number, "source_unit": shown_unit}))
-        return
-    out.measurements.append(Measurement(
-        concept=concept, value=conv.value, unit=conv.unit, time=when, original_value=raw,
-        original_unit=shown_unit, code=_code_str(coding),
-        source_id=source_id, text=conv.note,
-    ))
-
-
 def _smoking(*, resource: dict, when: datetime, coding: dict, source_id: str, out: Flat) -> None:
     answer = resource.get("valueCodeableConcept")
     for c in _codings(answer):
@@ -293,12 +227,12 @@ def _smoking(*, resource: dict, when: datetime, coding: dict, source_id: str, ou
             if status is not None:
                 out.measurements.append(Measurement(
                     concept="smoking_status", value=float(status), unit="{status}", time=when,
-                    original_value=_text(c.get("display")) or code, code=_code_str(coding), source_id=source_id,
+                    original_value=text_field(c.get("display")) or code, code=code_str(coding), source_id=source_id,
                     text=SMOKING_LABELS[status][0],
                 ))
                 return
-    shown = _text(answer.get("text")) if isinstance(answer, dict) else None
-    shown = shown or next((_text(c.get("display")) or _text(c.get("code")) for c in _codings(answer)), None)
+    shown = text_field(answer.get("text")) if isinstance(answer, dict) else None
+    shown = shown or next((text_field(c.get("display")) or text_field(c.get("code")) for c in _codings(answer)), None)
     out.issues.append(DataIssue(kind=IssueKind.UNKNOWN_CODE, concept="smoking_status", time=when,
                                 source_id=source_id,
                                 message=f"Smoking status answer {shown!r} is not a known never/former/current code",
@@ -360,8 +294,8 @@ def flatten_observation(resource: dict, out: Flat, *, final: bool = False) -> Fa
         quantity = resource.get("valueQuantity")
         value = quantity.get("value") if isinstance(quantity, dict) else None
         if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
-            out.diagnoses.append(Diagnosis(concept=evidence, onset=when, code=_code_str(evidence_coding),
-                                           display=_text(evidence_coding.get("display")), source_id=source_id,
+            out.diagnoses.append(Diagnosis(concept=evidence, onset=when, code=code_str(evidence_coding),
+                                           display=text_field(evidence_coding.get("display")), source_id=source_id,
                                            resource_type="Observation"))
             return READ
         return OUT_OF_SCOPE  # 0 pack-years, or no number: proves nothing
@@ -370,17 +304,17 @@ def flatten_observation(resource: dict, out: Flat, *, final: bool = False) -> Fa
         return READ
     if concept in CARE_EVIDENCE_CONCEPTS and coding is not None:
         # A result (a FIT, a retinopathy grade) shows the test was done: it closes the care gap like a Procedure.
-        out.diagnoses.append(Diagnosis(concept=concept, onset=when, code=_code_str(coding),
-                                       display=_text(coding.get("display")), source_id=source_id,
+        out.diagnoses.append(Diagnosis(concept=concept, onset=when, code=code_str(coding),
+                                       display=text_field(coding.get("display")), source_id=source_id,
                                        resource_type="Observation"))
         return READ
     if concept is not None and concept in MEASUREMENT_CONCEPTS and not is_panel and "valueQuantity" in resource:
-        _quantity_measurement(concept=concept, quantity=resource.get("valueQuantity"), when=when,
+        quantity_measurement(concept=concept, quantity=resource.get("valueQuantity"), when=when,
                               coding=coding or {}, source_id=source_id, out=out)
         return READ
     if concept is not None and concept in MEASUREMENT_CONCEPTS and not components:
         value = resource.get("valueString", resource.get("valueInteger", resource.get("valueDecimal")))
-        _quantity_measurement(concept=concept, quantity={"value": value} if value is not None else None,
+        quantity_measurement(concept=concept, quantity={"value": value} if value is not None else None,
                               when=when, coding=coding or {}, source_id=source_id, out=out, text_value=True)
         return READ
     fate = OUT_OF_SCOPE
@@ -390,7 +324,7 @@ def flatten_observation(resource: dict, out: Flat, *, final: bool = False) -> Fa
         c_concept, c_coding = _observation_concept(component.get("code"))
         if c_concept is None or c_concept not in MEASUREMENT_CONCEPTS:
             continue
-        _quantity_measurement(concept=c_concept, quantity=component.get("valueQuantity"), when=when,
+        quantity_measurement(concept=c_concept, quantity=component.get("valueQuantity"), when=when,
                               coding=c_coding or {}, source_id=source_id, out=out)
         fate = READ
     return fate
@@ -400,12 +334,12 @@ def _cause_of_death(resource: dict, source_id: str, out: Flat) -> None:
     """A coded cause of death becomes a `cv_death` or `death_other` event (outcome labelling reads them)."""
     when = _effective(resource)
     for c in _codings(resource.get("valueCodeableConcept")):
-        system, code = _system(c) or "", _text(c.get("code")) or ""
+        system, code = _system(c) or "", text_field(c.get("code")) or ""
         cv = (("icd-10" in system or "cim" in system.lower()) and code[:1].upper() == "I") or (
             "snomed" in system and (code in CV_DEATH_SNOMED or terminology.condition_concepts(system, code)
                                     & CV_DEATH_CONCEPTS))
         out.diagnoses.append(Diagnosis(concept="cv_death" if cv else "death_other", onset=when,
-                                       code=_code_str(c), display=_text(c.get("display")), source_id=source_id,
+                                       code=code_str(c), display=text_field(c.get("display")), source_id=source_id,
                                        resource_type="Observation"))
         return
 
@@ -418,7 +352,7 @@ def _diagnosis_entries(*, match: Match, codeable: object, onset: datetime | None
                        source_id: str, rtype: str, out: Flat) -> None:
     """Diagnoses of one coded problem (a Condition, or a Claim's diagnosis); the code wins over the display."""
     assert match.coding is not None
-    display = _text(match.coding.get("display")) or (_text(codeable.get("text")) if isinstance(codeable, dict)
+    display = text_field(match.coding.get("display")) or (text_field(codeable.get("text")) if isinstance(codeable, dict)
                                                       else None)
     if onset is None:
         out.issues.append(DataIssue(kind=IssueKind.NO_DATE, source_id=source_id,
@@ -428,7 +362,7 @@ def _diagnosis_entries(*, match: Match, codeable: object, onset: datetime | None
                                     code="record.condition_no_date", params={"display": display}))
     for concept in sorted(match.concepts):
         out.diagnoses.append(Diagnosis(concept=concept, onset=onset, abatement=abatement,
-                                       code=_code_str(match.coding), display=display, source_id=source_id,
+                                       code=code_str(match.coding), display=display, source_id=source_id,
                                        resource_type=rtype))
 
 
@@ -440,13 +374,13 @@ def flatten_condition(resource: dict, out: Flat) -> Fate:
     for coding in _codings(resource.get("code")):
         code = coding.get("code")
         if (isinstance(code, str) and not qrisk3_inputs.condition_concepts(_system(coding), code)
-                and terminology.is_social_finding(_system(coding), code, _text(coding.get("display")))):
+                and terminology.is_social_finding(_system(coding), code, text_field(coding.get("display")))):
             return OUT_OF_SCOPE
     match = _match(resource.get("code"), _condition_lookup, "condition")
     if not match.concepts or match.coding is None:
         return OUT_OF_SCOPE if match.known_system else _unknown(match)
     if verification in UNCONFIRMED_CONDITION_VERIFICATION:
-        display = _text(match.coding.get("display")) or _code_str(match.coding)
+        display = text_field(match.coding.get("display")) or code_str(match.coding)
         out.issues.append(DataIssue(kind=IssueKind.STATUS_EXCLUDED, source_id=source_id,
                                     concept=sorted(match.concepts)[0],
                                     message=f"Condition {display!r} is not confirmed (verification status "
@@ -526,8 +460,8 @@ def flatten_procedure(resource: dict, out: Flat) -> Fate:
                                     params={"resource_type": rtype, "display": matched.get("display")}))
         return READ
     for concept in sorted(match.concepts):
-        out.diagnoses.append(Diagnosis(concept=concept, onset=when, code=_code_str(matched),
-                                       display=_text(matched.get("display")), source_id=source_id,
+        out.diagnoses.append(Diagnosis(concept=concept, onset=when, code=code_str(matched),
+                                       display=text_field(matched.get("display")), source_id=source_id,
                                        resource_type=rtype))
     return READ
 
@@ -555,13 +489,13 @@ def _medication_codeable(medication: dict) -> dict:
     (SMS substance codes with their names), with the product name as text when the code has none."""
     code = medication.get("code") if isinstance(medication.get("code"), dict) else {}
     codings = list(_codings(code))
-    text = _text(code.get("text"))
+    text = text_field(code.get("text"))
     for ext in medication.get("extension") if isinstance(medication.get("extension"), list) else []:
-        url = _text(ext.get("url")) if isinstance(ext, dict) else None
+        url = text_field(ext.get("url")) if isinstance(ext, dict) else None
         if url and url.endswith(IHE_CLASSIFICATION):
             codings += _codings(ext.get("valueCodeableConcept"))
         elif url and url.endswith(IHE_PRODUCT_NAME) and not text:
-            text = _text(ext.get("valueString"))
+            text = text_field(ext.get("valueString"))
     for ingredient in medication.get("ingredient") if isinstance(medication.get("ingredient"), list) else []:
         if isinstance(ingredient, dict):
             codings += _codings(ingredient.get("itemCodeableConcept"))
@@ -577,7 +511,7 @@ def _referenced_medication(resource: dict, out: Flat) -> tuple[dict | None, str 
     ref_obj = resource.get("medicationReference")
     if not isinstance(ref_obj, dict):
         return None, None
-    ref = _text(ref_obj.get("reference"))
+    ref = text_field(ref_obj.get("reference"))
     if ref and ref.startswith("#") and isinstance(resource.get("contained"), list):
         for c in resource["contained"]:
             if isinstance(c, dict) and c.get("id") == ref[1:] and c.get("resourceType") == "Medication":
@@ -589,16 +523,8 @@ def _referenced_medication(resource: dict, out: Flat) -> tuple[dict | None, str 
             target = out.medication_index.get(f"{parsed[0]}/{parsed[1]}")
         if target is not None:
             return _medication_codeable(target), None
-    display = _text(ref_obj.get("display"))
+    display = text_field(ref_obj.get("display"))
     return ({"text": display}, None) if display else (None, ref)
-
-
-def _numeric_text(text: str) -> bool:
-    """A finite number written as text ("140", "7,2"); "NaN" and "see comment" get their own issues."""
-    try:
-        return units.finite_float(float(text.replace(",", "."))) is not None
-    except ValueError:
-        return False
 
 
 def _medication_lookup(text: str | None):  # noqa: ANN202 (a lookup for _match)
@@ -619,7 +545,7 @@ def _flatten_family_history(resource: dict, out: Flat) -> Fate:
 def _duration_days(duration: object) -> float | None:
     if not isinstance(duration, dict):
         return None
-    value, unit = duration.get("value"), _text(duration.get("code")) or _text(duration.get("unit"))
+    value, unit = duration.get("value"), text_field(duration.get("code")) or text_field(duration.get("unit"))
     if isinstance(value, bool) or not isinstance(value, int | float) or unit not in DURATION_DAYS:
         return None
     return float(value) * DURATION_DAYS[unit]
@@ -675,7 +601,7 @@ def flatten_medication(resource: dict, out: Flat, *, final: bool = False) -> Fat
     status = _status(resource)
     if status in EXCLUDED_MED_STATUS:
         return "status_excluded"
-    intent = _text(resource.get("intent"))
+    intent = text_field(resource.get("intent"))
     if intent in NOT_TREATMENT_INTENTS:
         return "not_treatment", intent
     med, unresolved = _referenced_medication(resource, out)
@@ -684,7 +610,7 @@ def flatten_medication(resource: dict, out: Flat, *, final: bool = False) -> Fat
             out.waiting.append(resource)
             return "waiting"
         return "unresolved_medication", unresolved
-    text = _text(med.get("text")) if isinstance(med, dict) else None
+    text = text_field(med.get("text")) if isinstance(med, dict) else None
     match = _match(med, _medication_lookup(text), "medication")
     classes, matched = set(match.concepts), match.coding
     if not classes and text:
@@ -693,7 +619,8 @@ def flatten_medication(resource: dict, out: Flat, *, final: bool = False) -> Fat
     if not classes or matched is None:
         if match.known_system:
             return OUT_OF_SCOPE
-        shown = text or next((_text(c.get("display")) for c in _codings(med) if _text(c.get("display"))), None)
+        displays = (text_field(c.get("display")) for c in _codings(med))
+        shown = text or next((d for d in displays if d), None)
         return "unrecognised_medication", shown or "no name"
     start, end = _medication_period(resource, rtype)
     if start is None:
@@ -707,8 +634,8 @@ def flatten_medication(resource: dict, out: Flat, *, final: bool = False) -> Fat
         # day it was prescribed is the conservative choice (never claims a treatment the patient is not on).
         end = start
     entries = [Medication(concept=concept, start=start, end=end, status=status,
-                          code=_code_str(matched) if "system" in matched else None,
-                          display=_text(matched.get("display")), source_id=source_id)
+                          code=code_str(matched) if "system" in matched else None,
+                          display=text_field(matched.get("display")), source_id=source_id)
                for concept in sorted(classes)]
     if intent == OPTION_INTENT:
         group = resource.get("groupIdentifier")
@@ -720,20 +647,46 @@ def flatten_medication(resource: dict, out: Flat, *, final: bool = False) -> Fat
 
 
 def _settle_options(out: Flat) -> None:
-    """Alternatives of one prescription (intent `option`, same group): one therapy, but which drug the patient
-    takes is not known. A lone option is that therapy; two or more are not counted, and say so."""
+    """Alternatives of one prescription (intent `option`, same group identifier) are one therapy whose drug is not
+    known. A lone option is that therapy. Options that share a class count as that class; options of different
+    classes of one group (metformin or gliclazide) count as one drug of the group (`glucose_lowering`: the patient
+    is on glucose-lowering treatment, on which drug is not known); options with nothing in common are not counted.
+    Each case with several options says so."""
     for entries_list in out.options.values():
         if len(entries_list) == 1:
             out.medications.extend(entries_list[0])
             continue
-        first = entries_list[0][0]
-        names = sorted({e[0].display or e[0].concept for e in entries_list})
-        source_ids = ", ".join(sorted({e[0].source_id or "" for e in entries_list}))
+        options = [entries for entries in entries_list if entries]
+        first = options[0][0]
+        names = sorted({e[0].display or e[0].concept for e in options})
+        source_ids = ", ".join(sorted({e[0].source_id or "" for e in options}))
+        class_sets = [{e.concept for e in entries} for entries in options]
+        common = set.intersection(*class_sets)
+        groups = set.intersection(*({g for g, members in MEDICATION_GROUPS.items() if classes & members}
+                                    for classes in class_sets))
+        counted = sorted(common or groups)
+        params = {"names": " / ".join(names), "sources": source_ids, "drug_classes": counted}
+        if not counted:
+            out.issues.append(DataIssue(
+                kind=IssueKind.STATUS_EXCLUDED, source_id=first.source_id, time=first.start,
+                message=f"Alternative prescriptions (intent option): {params['names']}; which one is taken is not "
+                        f"known, none is counted ({source_ids})",
+                code="record.medication_options", params=params))
+            continue
+        # The therapy runs while any of its alternatives runs.
+        start = min(e.start for entries in options for e in entries if e.start is not None)
+        ends = [e.end for entries in options for e in entries]
+        end = None if any(x is None for x in ends) else max(e for e in ends if e is not None)
+        out.medications.extend(
+            Medication(concept=concept, start=start, end=end, status=first.status, code=None,
+                       display=params["names"], source_id=first.source_id)
+            for concept in counted)
         out.issues.append(DataIssue(
             kind=IssueKind.STATUS_EXCLUDED, source_id=first.source_id, time=first.start,
-            message=f"Alternative prescriptions (intent option): {' / '.join(names)}; which one is taken is not "
-                    f"known, none is counted ({source_ids})",
-            code="record.medication_options", params={"names": " / ".join(names), "sources": source_ids}))
+            message=f"Alternative prescriptions (intent option): {params['names']}; counted as one therapy "
+                    f"({join_words([DRUG_CLASSES[c][0] for c in counted], 'en')}), which drug is taken is not known "
+                    f"({source_ids})",
+            code="record.medication_options_one", params=params))
     out.options.clear()
 
 
@@ -745,7 +698,7 @@ def flatten_encounter(resource: dict, out: Flat) -> Fate:
     if when is None:
         return OUT_OF_SCOPE  # an undated encounter shows no contact to date
     cls = resource.get("class")
-    kind = _text(cls.get("code")) if isinstance(cls, dict) else None
+    kind = text_field(cls.get("code")) if isinstance(cls, dict) else None
     out.encounters.append(Encounter(time=when, kind=kind, source_id=f"Encounter/{resource.get('id')}"))
     return READ
 
@@ -860,10 +813,10 @@ def _sex(patient: dict) -> object:
     if gender in ("male", "female"):
         return gender
     for ext in patient.get("extension") if isinstance(patient.get("extension"), list) else []:
-        url = _text(ext.get("url")) if isinstance(ext, dict) else None
+        url = text_field(ext.get("url")) if isinstance(ext, dict) else None
         if url and url.endswith(INDIVIDUAL_SEX_EXTENSION):
             coding = ext.get("valueCoding")
-            code = _text(coding.get("code")) if isinstance(coding, dict) else None
+            code = text_field(coding.get("code")) if isinstance(coding, dict) else None
             if code in INDIVIDUAL_SEX_CODES:
                 return INDIVIDUAL_SEX_CODES[code]
     return gender
@@ -892,11 +845,11 @@ def _name(patient: dict) -> str | None:
     names = patient.get("name")
     for n in names if isinstance(names, list) else []:
         if isinstance(n, dict):
-            if _text(n.get("text")):
+            if text_field(n.get("text")):
                 return n["text"]
             given = n.get("given")
             given = " ".join(g for g in given if isinstance(g, str)) if isinstance(given, list) else ""
-            family = _text(n.get("family")) or ""
+            family = text_field(n.get("family")) or ""
             full = f"{given} {family}".strip()
             if full:
                 return full

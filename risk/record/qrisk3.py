@@ -16,7 +16,9 @@ from __future__ import annotations
 from typing import Protocol
 
 from risk.fhir.dates import parse_fhir_datetime
-from risk.record import DataIssue, Diagnosis, IssueKind, Measurement
+from risk.record import Diagnosis, Measurement
+from risk.record.quantity import Sink as QuantitySink
+from risk.record.quantity import quantity_measurement
 from risk.terminology.qrisk3 import (
     CIGARETTE_AMOUNT_FINDINGS,
     CIGARETTES_PER_DAY_CODES,
@@ -27,17 +29,12 @@ from risk.terminology.qrisk3 import (
 from risk.terminology.systems import SNOMED, canonical_system
 
 FAMILY_HISTORY_AGE_LIMIT = 60.0  # QRISK3: first-degree relative with angina or heart attack under 60
-# UCUM units accepted for a count of cigarettes a day (the unit of the code, never guessed for another one).
-CIGARETTES_PLAUSIBLE = (0.0, 100.0)  # as risk.terminology.concepts "cigarettes_per_day"
-CIGARETTE_UNITS = frozenset({"/d", "{cigarettes}/d", "{cigarette}/d", "{cig}/d", "1/d", "/day", "{packs}/d"})
 
 
-class Sink(Protocol):
+class Sink(QuantitySink, Protocol):
     """Where flattened items go (risk.record.build.Flat)."""
 
-    measurements: list[Measurement]
     diagnoses: list[Diagnosis]
-    issues: list[DataIssue]
 
 
 def _codings(codeable: object) -> list[dict]:
@@ -163,60 +160,10 @@ def flatten_qrisk3_observation(resource: dict, out: Sink) -> bool:
             return True
     for coding in _codings(resource.get("code")):
         factor = CIGARETTES_PER_DAY_CODES.get((canonical_system(_system(coding)) or "", coding["code"]))
-        quantity = resource.get("valueQuantity")
-        if factor is None or not isinstance(quantity, dict) or when is None:
+        if factor is None or "valueQuantity" not in resource or when is None:
             continue
-        value, unit = quantity.get("value"), quantity.get("code") or quantity.get("unit")
-        if not isinstance(value, int | float) or isinstance(value, bool):
-            return False
-        if unit is not None and unit not in CIGARETTE_UNITS:  # never guessed: kept as a visible issue
-            out.issues.append(
-                DataIssue(
-                    kind=IssueKind.UNKNOWN_UNIT,
-                    concept="cigarettes_per_day",
-                    source_id=source_id,
-                    time=when,
-                    message=f"unknown unit '{unit}' for cigarettes per day",
-                    code="unit.unknown",
-                    params={"source_unit": unit, "concept": "cigarettes_per_day"},
-                )
-            )
-            return True
-        per_day = float(value) * factor
-        if not CIGARETTES_PLAUSIBLE[0] <= per_day <= CIGARETTES_PLAUSIBLE[1]:
-            low, high = CIGARETTES_PLAUSIBLE
-            out.issues.append(
-                DataIssue(
-                    kind=IssueKind.IMPLAUSIBLE,
-                    concept="cigarettes_per_day",
-                    source_id=source_id,
-                    time=when,
-                    message=f"Cigarettes per day {per_day:g} /day is outside the plausible range {low:g}-{high:g} "
-                    f"/day; check the unit (reported {value:g} {unit or ''})",
-                    code="record.implausible",
-                    params={
-                        "concept": "cigarettes_per_day",
-                        "value": per_day,
-                        "unit": "/day",
-                        "low": low,
-                        "high": high,
-                        "reported_value": float(value),
-                        "source_unit": unit or "",
-                    },
-                )
-            )
-            return True
-        out.measurements.append(
-            Measurement(
-                concept="cigarettes_per_day",
-                value=per_day,
-                unit="/d",
-                time=when,
-                original_value=value,
-                original_unit=unit,
-                code=f"{canonical_system(_system(coding))}|{coding['code']}",
-                source_id=source_id,
-            )
-        )
+        # the one path of every numeric input: UCUM units, the concept's plausible range, a visible issue if not
+        quantity_measurement(concept="cigarettes_per_day", quantity=resource["valueQuantity"], when=when,
+                             coding=coding, source_id=source_id, out=out, scale=factor)
         return True
     return False

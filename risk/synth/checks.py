@@ -14,7 +14,7 @@ import numpy as np
 from risk.synth import drugs as D
 from risk.synth import hazards as H
 from risk.synth import parameters as P
-from risk.synth.codes import CAUSES
+from risk.synth.codes import CAUSE_HF, CAUSES
 from risk.synth.population import DAYS_PER_YEAR, day_number, year_start_day
 from risk.synth.state import F_DM, F_HTN, Ev, History
 
@@ -204,6 +204,15 @@ def qrisk3_prevalence(
     return out
 
 
+def effective_from(onset: np.ndarray) -> np.ndarray:
+    """The first 1 January on or after each onset day (day numbers; infinity stays infinity)."""
+    finite = np.isfinite(onset)
+    day = np.where(finite, onset, 0.0)
+    jan1 = np.floor(day).astype("datetime64[D]").astype("datetime64[Y]").astype("datetime64[D]").astype(float)
+    nxt = (np.floor(day).astype("datetime64[D]").astype("datetime64[Y]") + 1).astype("datetime64[D]").astype(float)
+    return np.where(finite, np.where(jan1 >= day, jan1, nxt), np.inf)
+
+
 def qrisk3_survival_table(h: History) -> dict[str, np.ndarray]:
     """Counting-process rows (age as the time scale) for a Cox fit of the QRISK3 predictors' hazard ratios.
 
@@ -214,9 +223,11 @@ def qrisk3_survival_table(h: History) -> dict[str, np.ndarray]:
     column per predictor (parameters.QRISK3_CONDITIONS).
     """
     pop, ev = h.pop, h.events
-    cv_cause = np.array([c[2] for c in CAUSES], dtype=bool)
+    # The outcome is what the predictors act on in the generator (yearly_hazards: MI, stroke and the fatal CVD
+    # hazard, causes before CAUSE_HF); a heart-failure or kidney death is not QRISK3's outcome and carries none
+    # of the predictors' effect, so counting it would dilute every hazard ratio towards 1.
     cvd = (ev["kind"] == Ev.MI) | (ev["kind"] == Ev.STROKE)
-    cvd |= (ev["kind"] == Ev.DEATH) & cv_cause[np.clip(ev["detail"], 0, len(CAUSES) - 1)]
+    cvd |= (ev["kind"] == Ev.DEATH) & (ev["detail"] >= 0) & (ev["detail"] < CAUSE_HF)
     entry = pop.entry_day
     prior = np.zeros(pop.n, dtype=bool)
     before = cvd & (ev["day"] < entry[ev["patient"]])
@@ -229,7 +240,9 @@ def qrisk3_survival_table(h: History) -> dict[str, np.ndarray]:
     year = np.clip(np.floor((entry - year_start_day(h.year0)) / DAYS_PER_YEAR).astype(int), 0, h.gp_risk10.shape[0] - 1)
     risk = np.clip(h.gp_risk10[year, np.arange(pop.n)].astype(float), 1e-6, 0.999)
     cll = np.log(-np.log1p(-risk))
-    onset = pop.condition_onset
+    # The generator steps one calendar year at a time: a predictor's hazard ratio applies from the first
+    # 1 January on or after its onset (record_rich.cvd_multiplier), so exposure starts there.
+    onset = effective_from(pop.condition_onset)
     cuts = np.where((onset > entry) & (onset < end), onset, np.nan)  # onsets inside the follow-up
     rows: dict[str, list[np.ndarray]] = {k: [] for k in ("patient", "start", "stop", "event")}
     present: list[list[np.ndarray]] = [[] for _ in P.QRISK3_CONDITIONS]

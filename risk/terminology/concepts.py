@@ -117,6 +117,13 @@ GLUCOSE_LOWERING_CLASSES = frozenset({
     "metformin", "sulfonylurea", "dpp4_inhibitor", "sglt2_inhibitor", "glp1_receptor_agonist", "insulin",
     "pioglitazone",
 })
+# One drug of a group, which one not known: alternatives of one prescription (intent `option`, issue 11) whose
+# classes differ but share a group. Counted for the group (`on_glucose_lowering` ...), never for a specific class.
+MEDICATION_GROUPS: dict[str, frozenset[str]] = {
+    "glucose_lowering": GLUCOSE_LOWERING_CLASSES,
+    "antihypertensive": ANTIHYPERTENSIVE_CLASSES,
+    "lipid_lowering": LIPID_LOWERING_CLASSES,
+}
 
 # Evidence that closes a care gap (Procedure / Observation / DiagnosticReport codes; value_sets.md section 3.3).
 # Stored as `Diagnosis` entries with resource_type "Procedure" (or the resource type that carried them).

@@ -139,11 +139,19 @@ def test_eprescription_option_pair_is_one_therapy_and_ends_with_its_dosage(capsy
 
 
 def assert_option_pair_is_one_untaken_therapy(capsys, name: str, rec: PatientRecord) -> None:
-    en, fr = issue(rec, "record.medication_options")
-    assert "GLICLAZIDE ARW 30MG CPR LM / METFORMINE ACC 1000MG CPR" in en and "none is counted" in en
-    assert "aucune n'est comptée" in fr
-    for as_of in ("2025-05-15", "2026-12-07"):  # never two therapies, and nothing current in December 2026
-        assert classes(inspect_json(capsys, name, as_of)) == set()
+    """Metformin or gliclazide (intent option, one group): one glucose-lowering therapy while it runs, which drug
+    not known (so neither class), ended on 2025-05-31 with its dosage bounds."""
+    en, fr = issue(rec, "record.medication_options_one")
+    assert "GLICLAZIDE ARW 30MG CPR LM / METFORMINE ACC 1000MG CPR" in en
+    assert "counted as one therapy (glucose-lowering drug)" in en
+    assert "comptées comme un seul traitement (hypoglycémiant)" in fr
+    running = inspect_json(capsys, name, "2025-05-15")
+    assert classes(running) == {"glucose_lowering"}  # one therapy: neither metformin nor a sulfonylurea
+    assert {m["class"]: m["display"] for m in running["medications"]}["glucose_lowering"] == (
+        "GLICLAZIDE ARW 30MG CPR LM / METFORMINE ACC 1000MG CPR")
+    features = snapshot(rec, date(2025, 5, 15)).features
+    assert (features["on_glucose_lowering"], features["rx_metformin"], features["rx_sulfonylurea"]) == (1, 0, 0)
+    assert classes(inspect_json(capsys, name, "2026-12-07")) == set()  # nothing current in December 2026
 
 
 def test_eprescription_ucd_composite_classes_while_each_prescription_runs(capsys):

@@ -367,7 +367,23 @@ def test_a_former_smoker_is_ex(tmp_path):
 def test_cigarettes_in_an_unknown_unit_are_an_issue_not_a_guess(tmp_path):
     pid = "cigkg"
     (record,) = iter_records(write_bundle(tmp_path, person(pid, smoking="current", extra=[cigarettes(pid, 15, "g/d")])))
-    assert any(i.concept == "cigarettes_per_day" and i.code == "unit.unknown" for i in record.issues)
+    (issue,) = [i for i in record.issues if i.concept == "cigarettes_per_day"]
+    assert issue.code == "unit.not_convertible"
+    assert issue.message == "unit 'g/d' cannot be converted to /day for cigarettes per day"
+    assert not [m for m in record.measurements if m.concept == "cigarettes_per_day"]
+    assert reference_scores(snapshot(record, AS_OF).features)["qrisk3"].risk is None
+
+
+@pytest.mark.parametrize(("value", "unit", "code", "shown"), [
+    (150, "/d", "64218-1", "Cigarettes per day 150 /day is outside the plausible range 0–100 /day"),
+    (6, "{packs}/d", "8663-7", "Cigarettes per day 120 /day is outside the plausible range 0–100 /day"),
+])
+def test_implausible_cigarettes_per_day_are_refused_on_the_shared_range(tmp_path, value, unit, code, shown):
+    pid = "cigmany"
+    (record,) = iter_records(write_bundle(tmp_path, person(pid, smoking="current",
+                                                           extra=[cigarettes(pid, value, unit, code)])))
+    (issue,) = [i for i in record.issues if i.concept == "cigarettes_per_day"]
+    assert issue.code == "record.implausible" and issue.message.startswith(shown)
     assert reference_scores(snapshot(record, AS_OF).features)["qrisk3"].risk is None
 
 

@@ -11,6 +11,7 @@ from risk.equations.ckd_epi import ckd_epi_2021_array
 from risk.features.build import build_features
 from risk.features.tables import tables_from_records
 from risk.record import Diagnosis, Encounter, Measurement, Medication, PatientRecord
+from risk.record.build import build_record
 
 
 def at(y: int, m: int = 1, d: int = 1) -> datetime:
@@ -140,3 +141,30 @@ def test_long_term_sbp_variability_and_peak_use_the_last_ten_years_of_readings_o
     two = patient(measurements=(meas("ldl", 3.1, at(2014)), meas("ldl", 2.0, at(2015))))
     g = features(two, date(2016, 6, 1))
     assert np.isnan(g["ldl_sd10y"]) and g["ldl_max10y"] == 3.1  # an SD from two readings says nothing
+
+
+def option_pair(*drugs: str, group: str = "g1") -> list[dict]:
+    """MedicationRequests that are alternatives of one prescription (intent option, one group identifier)."""
+    return [{"resourceType": "MedicationRequest", "id": f"opt-{i}", "status": "active", "intent": "option",
+             "subject": {"reference": "Patient/p"}, "groupIdentifier": {"value": group},
+             "authoredOn": "2024-01-01", "medicationCodeableConcept": {"text": drug}} for i, drug in enumerate(drugs)]
+
+
+@pytest.mark.parametrize(("drugs", "concepts", "on"), [
+    # two brands of one class: that class
+    (("metformine 1000 mg", "glucophage 500 mg"), {"metformin"}, {"on_glucose_lowering": 1, "rx_metformin": 1}),
+    # two classes of one group: one glucose-lowering therapy, neither class
+    (("metformine 1000 mg", "gliclazide 30 mg"), {"glucose_lowering"},
+     {"on_glucose_lowering": 1, "rx_metformin": 0, "rx_sulfonylurea": 0, "rx_glucose_lowering": 1}),
+    # two antihypertensives: at least one class, never two
+    (("ramipril 5 mg", "amlodipine 5 mg"), {"antihypertensive"},
+     {"on_antihypertensive": 1, "n_antihypertensive_classes": 1, "rx_ace_inhibitor": 0}),
+    # nothing in common: not counted
+    (("atorvastatine 20 mg", "metformine 500 mg"), set(), {"on_glucose_lowering": 0, "on_statin": 0}),
+])
+def test_an_option_pair_is_one_therapy_of_what_its_alternatives_share(drugs, concepts, on):
+    patient_json = {"resourceType": "Patient", "id": "p", "gender": "female", "birthDate": "1960-01-01"}
+    rec = build_record(patient_json, option_pair(*drugs))
+    assert {m.concept for m in rec.medications} == concepts
+    f = features(rec, date(2024, 6, 1))
+    assert {k: int(f[k]) for k in on} == on
