@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import csv
 import heapq
+import logging
 import os
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import date
@@ -32,6 +33,8 @@ from risk.panel.row import FLOAT_COLUMNS, INT_COLUMNS, flat_row, panel_facts, ro
 from risk.panel.stream import Excluded, living, score_chunks
 from risk.record import PatientRecord
 from risk.record.bulk import stream_records
+
+log = logging.getLogger(__name__)
 
 PART_FILE = "rows.ndjson"
 PARQUET_BATCH = 10_000
@@ -64,15 +67,19 @@ def _models(models_dir: str | None) -> dict[str, LoadedModel]:
     return load_all(Path(models_dir) if models_dir else None)
 
 
-def bucket_rejects(bucket: Bucket, files: tuple[str, ...]) -> tuple[set[str], list[Reject]]:
+def bucket_rejects(bucket: Bucket, files: tuple[str, ...]
+                   ) -> tuple[set[str], list[Reject], dict[str, tuple[str, int]]]:
     """Duplicate Patients and orphan resources of one bucket, reported at the export's file and line; the
-    duplicated ids are returned so that no row is written for them (which of the two Patients is right?)."""
+    duplicated ids are returned so that no row is written for them (which of the two Patients is right?), and
+    where each Patient was read."""
     patients: Counter[str] = Counter()
     pending: list[Reject] = []
     others = []
+    where: dict[str, tuple[str, int]] = {}
     for o in read_origins(bucket):
         if o.resource_type == "Patient":
             patients[o.patient_id] += 1
+            where.setdefault(o.patient_id, (files[o.file], o.line))
             if patients[o.patient_id] > 1:
                 pending.append(Reject(file=files[o.file], line=o.line, resource_type="Patient",
                                       reason="duplicate_patient"))
@@ -80,30 +87,41 @@ def bucket_rejects(bucket: Bucket, files: tuple[str, ...]) -> tuple[set[str], li
             others.append(o)
     rejects = pending + [Reject(file=files[o.file], line=o.line, resource_type=o.resource_type,
                                 reason="orphan_resource") for o in others if o.patient_id not in patients]
-    return {p for p, n in patients.items() if n > 1}, rejects
+    return {p for p, n in patients.items() if n > 1}, rejects, where
 
 
 def score_bucket(bucket: Bucket, job: PanelJob) -> BucketResult:
     """One task: the bucket's rows to its part file, with its counts and rejects."""
-    duplicates, rejects = bucket_rejects(bucket, job.files)
+    duplicates, rejects, where = bucket_rejects(bucket, job.files)
     records = (r for r in stream_records(NdjsonSource(bucket.folder), skip_unusable=True)
                if r.patient_id not in duplicates)
-    return score_to_part(records, job, bucket.folder / PART_FILE, rejects=tuple(rejects))
+    return score_to_part(records, job, bucket.folder / PART_FILE, rejects=rejects, where=where)
 
 
-def score_to_part(records: Iterable[PatientRecord], job: PanelJob, part: Path, *,
-                  rejects: tuple[Reject, ...] = ()) -> BucketResult:
-    """Score `records` (living ones; the dead are counted) and write their rows, sorted by id, to `part`."""
+def score_to_part(records: Iterable[PatientRecord], job: PanelJob, part: Path, *, rejects: list[Reject] | None = None,
+                  where: Mapping[str, tuple[str, int]] | None = None) -> BucketResult:
+    """Score `records` (living ones; the dead are counted) and write their rows, sorted by id, to `part`.
+
+    A patient whose assessment fails (a defect of this program met on unusual data) is set aside as
+    `assessment_failed` at the file and line of its Patient (`where`), so that one patient never stops a run of a
+    million; the error's type is logged, never the data."""
     models = _models(job.models_dir)
+    rejects = list(rejects or [])
     excluded = Excluded()
     rows = []
     categories: Counter[str] = Counter()
     gaps: Counter[str] = Counter()
     for record, scores, features, frame in score_chunks(living(records, job.as_of, excluded), models,
                                                         as_of=job.as_of, region=job.region):
-        facts = panel_facts(record, scores, features, models, as_of=job.as_of, guideline_set=job.guideline_set,
-                            region=job.region, frame=frame)
-        row = flat_row(record, scores, features, facts)
+        try:
+            facts = panel_facts(record, scores, features, models, as_of=job.as_of,
+                                guideline_set=job.guideline_set, region=job.region, frame=frame)
+            row = flat_row(record, scores, features, facts)
+        except Exception as exc:  # noqa: BLE001 (set aside and counted, never silent)
+            log.warning("a patient could not be assessed (%s); set aside", type(exc).__name__)
+            file, line = (where or {}).get(record.patient_id, ("", 0))
+            rejects.append(Reject(file=file, line=line, resource_type="Patient", reason="assessment_failed"))
+            continue
         categories[row["esc_category"]] += 1
         if row["care_gap"]:
             gaps[row["care_gap"]] += 1
@@ -112,7 +130,7 @@ def score_to_part(records: Iterable[PatientRecord], job: PanelJob, part: Path, *
     with part.open("wb") as f:
         for row in rows:
             f.write(orjson.dumps(row) + b"\n")
-    return BucketResult(part=part, scored=len(rows), deceased=excluded.deceased, rejects=rejects,
+    return BucketResult(part=part, scored=len(rows), deceased=excluded.deceased, rejects=tuple(rejects),
                         categories=dict(categories), gaps=dict(gaps))
 
 

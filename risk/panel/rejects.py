@@ -27,9 +27,11 @@ Reason = Literal[
     "patient_no_sex",  # a Patient whose administrative sex is not male or female: the equations are sex-specific
     "duplicate_patient",  # a second Patient with an id already seen: neither is scored
     "orphan_resource",  # a resource that points to a patient who is not in the export
+    "assessment_failed",  # a patient this program could not assess (a defect to report): no row rather than a guess
 ]
 REASONS: tuple[str, ...] = Reason.__args__  # type: ignore[attr-defined]
-PATIENT_REASONS = frozenset({"patient_invalid_id", "patient_no_birth_date", "patient_no_sex", "duplicate_patient"})
+PATIENT_REASONS = frozenset({"patient_invalid_id", "patient_no_birth_date", "patient_no_sex", "duplicate_patient",
+                             "assessment_failed"})
 COLUMNS = ("file", "line", "resource_type", "reason", "message")
 
 
@@ -56,6 +58,7 @@ MESSAGES: dict[str, Callable[[str], str]] = {
     "patient_no_sex": lambda lang: tr("panel.reject.patient_no_sex", lang),
     "duplicate_patient": lambda lang: tr("panel.reject.duplicate_patient", lang),
     "orphan_resource": lambda lang: tr("panel.reject.orphan_resource", lang),
+    "assessment_failed": lambda lang: tr("panel.reject.assessment_failed", lang),
 }
 
 
