@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import heapq
 import logging
+import multiprocessing
 import os
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
@@ -140,7 +141,9 @@ def run_local(buckets: Iterable[Bucket], job: PanelJob, workers: int) -> Iterato
         for b in buckets:
             yield score_bucket(b, job)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    # forkserver, not fork: a child forked from a process whose OpenMP pool (XGBoost) or other threads already ran
+    # can hang on a lock copied in its held state (seen when a test or the app had scored before the panel).
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
         futures = [pool.submit(score_bucket, b, job) for b in buckets]
         for fut in as_completed(futures):
             yield fut.result()
