@@ -126,13 +126,14 @@ def test_a_run_where_every_patient_is_rejected_fails_with_its_reason(tmp_path):
 
 
 def test_rows_do_not_depend_on_buckets_or_workers(cohort, tmp_path):
-    """Also: the pool's workers do not hang when this process has already run XGBoost's OpenMP threads (workers
-    forked from such a process did; they now start from a fork server)."""
+    """Also: the pool's workers do not hang when this process has already run shap and XGBoost (workers forked from
+    such a process hung on a lock copied in its held state; they now start from a fork server)."""
     import numpy as np
+    import shap
     import xgboost as xgb
 
-    x = np.random.default_rng(0).random((2000, 4))
-    xgb.train({"nthread": 2}, xgb.DMatrix(x, label=x[:, 0]), num_boost_round=3).predict(xgb.DMatrix(x))
+    x = np.random.default_rng(0).random((500, 4))
+    shap.TreeExplainer(xgb.train({"nthread": 2}, xgb.DMatrix(x, label=x[:, 0]), num_boost_round=3)).shap_values(x)
     outputs = []
     for buckets, workers in ((1, 1), (5, 2)):
         csv_path, pq_path = tmp_path / f"{buckets}.csv", tmp_path / f"{buckets}.parquet"
