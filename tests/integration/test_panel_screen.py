@@ -127,7 +127,8 @@ def test_a_run_where_every_patient_is_rejected_fails_with_its_reason(tmp_path):
 
 def test_rows_do_not_depend_on_buckets_or_workers(cohort, tmp_path):
     """Also: the pool's workers do not hang when this process has already run shap and XGBoost (workers forked from
-    such a process hung on a lock copied in its held state; they now start from a fork server)."""
+    such a process hung on a lock copied in its held state; they now start from a fork server). The hang depends on
+    timing: a script running shap then a 200-patient panel hung every time with fork, this test not always."""
     import numpy as np
     import shap
     import xgboost as xgb
