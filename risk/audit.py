@@ -24,7 +24,7 @@ from pathlib import Path
 DEFAULT_LOG = Path("var/audit.log")
 ACTIONS = frozenset({
     "view_patient", "what_if", "download_report_pdf", "download_fhir_risk_assessment", "score_panel",
-    "export_panel_csv", "worklist_status", "open_from_panel", "view_models",
+    "export_panel_csv", "worklist_status", "open_from_panel", "view_models", "write_back_risk_assessment",
 })
 _LOCK = threading.Lock()
 

@@ -37,6 +37,12 @@ class Settings:
     audit_key: str | None = field(default=None, repr=False)  # RISK_AUDIT_KEY (else a key file beside the log)
     fhir_token: str | None = field(default=None, repr=False)  # RISK_FHIR_TOKEN (bearer token of a FHIR server)
     debug: bool = False  # RISK_DEBUG: let the CLI show a traceback
+    # SMART Backend Services for `risk panel --fhir-server`: client id and its private JWK set (a JSON file)
+    bulk_client_id: str | None = None  # RISK_BULK_CLIENT_ID
+    bulk_key_file: Path | None = None  # RISK_BULK_KEY_FILE
+    # SMART App Launch: FHIR servers allowed to launch the app (`iss`, comma-separated), the app's client id
+    smart_iss: tuple[str, ...] = ()  # RISK_SMART_ISS
+    smart_client_id: str = "risk-dashboard"  # RISK_SMART_CLIENT_ID
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -52,7 +58,10 @@ class Settings:
                    worklist_db=Path(e.get("RISK_WORKLIST_DB") or "var/worklist.sqlite"),
                    audit_log=Path(e.get("RISK_AUDIT_LOG") or "var/audit.log"),
                    audit_key=e.get("RISK_AUDIT_KEY") or None, fhir_token=e.get("RISK_FHIR_TOKEN") or None,
-                   debug=bool(e.get("RISK_DEBUG")))
+                   debug=bool(e.get("RISK_DEBUG")), bulk_client_id=e.get("RISK_BULK_CLIENT_ID") or None,
+                   bulk_key_file=Path(e["RISK_BULK_KEY_FILE"]) if e.get("RISK_BULK_KEY_FILE") else None,
+                   smart_iss=tuple(i.strip() for i in (e.get("RISK_SMART_ISS") or "").split(",") if i.strip()),
+                   smart_client_id=e.get("RISK_SMART_CLIENT_ID") or "risk-dashboard")
 
     def allowed_bulk_folder(self, folder: str | Path) -> Path | None:
         """The folder resolved, when it lies under one of the allowed roots (a user cannot read any path)."""

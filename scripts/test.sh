@@ -3,5 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh test
-.venv/bin/ruff check risk tests benchmarks validation scripts app.py
+.venv/bin/ruff check risk tests benchmarks validation scripts app.py asgi.py
 exec .venv/bin/python -m pytest -q -ra "$@"

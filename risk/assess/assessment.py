@@ -20,6 +20,7 @@ from risk.advise import Alert, CareGap, NextStep, RiskCategory
 from risk.advise.agreement import CategoryDisagreement, cvd_category_disagreement
 from risk.advise.data import DEFAULT_GUIDELINE_SET
 from risk.advise.inputs import outside_derivation
+from risk.assess.completeness import withhold
 from risk.assess.issues import IssueGroup, group_issues, rejected_counts
 from risk.assess.scores import Scores, score_one
 from risk.assess.snapshot import PatientSnapshot
@@ -28,7 +29,9 @@ from risk.explain.factors import Explanation, Factor, explain_row
 from risk.explain.peers import PeerRisk, healthy_peer
 from risk.explain.whatif import WhatIfResult, what_if
 from risk.features.row import FeatureRow
+from risk.fhir.base import FetchGap
 from risk.i18n.lab_units import LabUnit, lab_units
+from risk.i18n.messages import tr
 from risk.models.gate import challenger_message
 from risk.models.registry import LoadedModel
 from risk.record import DataIssue, PatientRecord
@@ -110,6 +113,23 @@ class Assessment:
     def banner(self) -> tuple[str, str] | None:
         """The deceased banner (en, fr) every output shows first, or None."""
         return (self.category.reason_en, self.category.reason_fr) if self.deceased else None
+
+    @property
+    def fetch_gaps(self) -> tuple[FetchGap, ...]:
+        """Resource types the server did not give in full: their scores are withheld, nothing is written back."""
+        return self.record.fetch_gaps
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.record.fetch_gaps)
+
+    @property
+    def partial_banner(self) -> tuple[str, str] | None:
+        """The incomplete-record banner (en, fr) every output shows above the scores, or None."""
+        if not self.partial:
+            return None
+        types = ", ".join(f"{g.resource_type} ({g.status}, {g.detail})" for g in self.fetch_gaps)
+        return tr("fetch.banner", "en", types=types), tr("fetch.banner", "fr", types=types)
 
     @property
     def stale_inputs(self) -> list[InputRow]:
@@ -239,7 +259,8 @@ def assess(snap: PatientSnapshot, models: Mapping[str, LoadedModel], *, region: 
         return deceased_assessment(snap, models, region=region, guideline_set=guideline_set)
     row = snap.features
     frame = snap.frame
-    scores = score_one(row, models, region=region)
+    gaps = snap.record.fetch_gaps
+    scores = withhold(score_one(row, models, region=region), gaps, models)
     explanations = {name: explain_row(models[name], frame) for name, r in scores.models.items()
                     if r.risk is not None and name in models}
     model_risks = {name: r.risk for name, r in scores.models.items() if r.risk is not None}
@@ -255,9 +276,11 @@ def assess(snap: PatientSnapshot, models: Mapping[str, LoadedModel], *, region: 
         snapshot=snap, scores=scores, headline=headline, category=category,
         explanations=explanations, what_if=scenarios, peers=peers,
         risk_age=_risk_age(read, scores), disagreement=_disagreement(read, scores, category, guideline_set),
-        next_steps=advise.next_steps(features, scores.equations, dict(scores.models), guideline_set=guideline_set,
-                                     region=region),
-        care_gaps=advise.care_gaps(features, as_of=snap.as_of, rejected=rejected_counts(snap.record.issues)),
+        # Steps and care gaps read every resource type (treatments in place, tests done): none from a partial fetch.
+        next_steps=[] if gaps else advise.next_steps(features, scores.equations, dict(scores.models),
+                                                     guideline_set=guideline_set, region=region),
+        care_gaps=[] if gaps else advise.care_gaps(features, as_of=snap.as_of,
+                                                   rejected=rejected_counts(snap.record.issues)),
         alerts=advise.alerts(features),
         units=lab_units(snap.record), guideline_set=guideline_set, region=region,
         synthetic_models=tuple(sorted(n for n, m in models.items() if m.synthetic)),

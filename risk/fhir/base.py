@@ -15,6 +15,19 @@ from typing import Any
 from risk.errors import ExitCode, RecordError
 
 
+@dataclass(frozen=True, kw_only=True)
+class FetchGap:
+    """A resource type a server did not give in full: a score that needs it must not be computed.
+
+    `status` is "failed" (no page arrived) or "partial" (a later page failed); `detail` is short and
+    language-neutral ("HTTP 403", "timeout", "not JSON").
+    """
+
+    resource_type: str
+    status: str
+    detail: str
+
+
 @dataclass(kw_only=True)
 class PatientResources:
     """One patient as the source holds them: the Patient and every resource about that patient."""
@@ -27,6 +40,8 @@ class PatientResources:
     # and the Bundle's header. Not about the patient, but the record reads Medications through references and
     # dates from the header, and counts the others in a data-quality issue instead of losing them silently.
     unlinked: list[dict[str, Any]] = field(default_factory=list)
+    # Resource types the server did not give in full (empty for files and for a complete fetch).
+    gaps: tuple[FetchGap, ...] = ()
 
     @property
     def patient_id(self) -> str:
@@ -68,6 +83,10 @@ class Source(ABC):
     @abstractmethod
     def iter_resources(self) -> Iterator[dict[str, Any]]:
         """Every resource once (Patients included), streamed: the path for panel-scale flattening."""
+
+    def gaps(self, patient_id: str) -> tuple[FetchGap, ...]:
+        """Resource types of the last fetch of this patient that did not arrive in full (files: none)."""
+        return ()
 
     def close(self) -> None:  # noqa: B027 (optional hook, most sources hold nothing open)
         """Release files or connections (nothing to do for most sources)."""

@@ -27,7 +27,8 @@ from fhirpy.base.exceptions import (
 )
 
 from risk.errors import ExitCode, RecordError, RiskError, SourceError
-from risk.fhir.base import PatientResources, Source, patient_not_found
+from risk.fhir.base import FetchGap, PatientResources, Source, patient_not_found
+from risk.fhir.faults import INTERACTIVE, Failure, Fetcher, Limits, RetryPolicy, TokenRefresher
 from risk.fhir.references import is_valid_id, link_to_patient
 
 log = logging.getLogger(__name__)
@@ -103,6 +104,9 @@ class ServerSource(Source):
         page_size: int = DEFAULT_PAGE_SIZE,
         max_patients: int = DEFAULT_MAX_PATIENTS,
         resource_types: tuple[str, ...] = PATIENT_RESOURCE_TYPES,
+        policy: RetryPolicy = INTERACTIVE,
+        limits: Limits | None = None,
+        refresh: TokenRefresher | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.url = public_url(self.base_url)
@@ -119,6 +123,12 @@ class ServerSource(Source):
         self.max_patients = max_patients
         self.resource_types = resource_types
         self._authorization = f"Bearer {token}" if token else None
+        self._token = token
+        self.policy = policy
+        self.limits = limits or Limits()
+        self._refresh = refresh  # a new access token when the server answers 401 (SMART refresh), once a fetch
+        self._gaps: dict[str, tuple[FetchGap, ...]] = {}
+        self.requests = 0  # HTTP requests of the last patient fetch (retries included)
 
     def __repr__(self) -> str:  # never shows the token
         return f"ServerSource({self.url!r})"
@@ -215,35 +225,75 @@ class ServerSource(Source):
             bundle = await self._guard(what, client.execute(next_link, method="get"))
 
     async def fetch_patient(self, patient_id: str) -> PatientResources:
-        """The Patient and its resources of every type in `resource_types`, fetched concurrently."""
+        """The Patient and its resources of every type in `resource_types`, fetched concurrently over one
+        connection pool under the retry policy. A search that fails leaves its type in `gaps` (failed, or partial
+        when a later page failed) instead of failing the whole record; a Patient that cannot be read fails it."""
         if not is_valid_id(patient_id):
             raise RecordError(
                 f"'{patient_id[:70]}' is not a valid FHIR patient id", ExitCode.PATIENT_NOT_FOUND
             )
-        client = self.client()
-        patient, *groups = await asyncio.gather(
-            self._read_patient(client, patient_id),
-            *(self.search_all(client, rtype, {"patient": patient_id}) for rtype in self.resource_types),
-        )
-        if patient is None:
-            raise await self._not_found(client, patient_id)
+        async with Fetcher(description=self.description, timeout=self.timeout, policy=self.policy,
+                           limits=self.limits, token=self._token, refresh=self._refresh) as fetcher:
+            patient, *groups = await asyncio.gather(
+                fetcher.get_json(f"{self.base_url}/Patient/{patient_id}", "the Patient read"),
+                *(self._search_pages(fetcher, rtype, patient_id) for rtype in self.resource_types),
+            )
+            self.requests = fetcher.requests
+            if fetcher.token != self._token:  # refreshed: later fetches start from the new token
+                self._token = fetcher.token
+                self._authorization = f"Bearer {self._token}" if self._token else None
+        if isinstance(patient, Failure):
+            if patient.status == 404:
+                raise await self._not_found(self.client(), patient_id)
+            raise patient.error
+        if patient.get("resourceType") != "Patient":
+            raise SourceError(f"{self.description} answered the Patient read without a Patient",
+                              ExitCode.SERVER_ERROR)
         resources: list[Resource] = []
-        for group in groups:
+        gaps: list[FetchGap] = []
+        for group, gap in groups:
+            if gap is not None:
+                gaps.append(gap)
             for resource in group:
                 link_to_patient(resource)
                 resources.append(resource)
-        return PatientResources(patient=_plain(patient), resources=resources)
+        if gaps:
+            log.warning("incomplete fetch from %s: %s", self.url,
+                        ", ".join(f"{g.resource_type} {g.status} ({g.detail})" for g in gaps))
+        self._gaps[patient_id] = tuple(gaps)
+        return PatientResources(patient=patient, resources=resources, gaps=tuple(gaps))
 
-    async def _read_patient(self, client: AsyncFHIRClient, patient_id: str) -> Resource | None:
-        try:
-            return await client.get("Patient", patient_id)
-        except ResourceNotFound:
-            return None
-        except Exception as exc:
-            error = self._error(exc, "the Patient read")
-            if error is None:
-                raise
-            raise error from None
+    async def _search_pages(self, fetcher: Fetcher, resource_type: str,
+                            patient_id: str) -> tuple[list[Resource], FetchGap | None]:
+        """Every page of `resource_type?patient=<id>`; what arrived, and the gap when not all of it did."""
+        what = f"{resource_type} search"
+        found: list[Resource] = []
+        url, params = f"{self.base_url}/{resource_type}", {"patient": patient_id, "_count": str(self.page_size)}
+        seen_links: set[str] = set()
+        while True:
+            bundle = await fetcher.get_json(url, what, params)
+            if isinstance(bundle, Failure):
+                status = "partial" if seen_links else "failed"
+                return found, FetchGap(resource_type=resource_type, status=status, detail=bundle.detail)
+            if bundle.get("resourceType") != "Bundle":
+                return found, FetchGap(resource_type=resource_type, status="partial" if seen_links else "failed",
+                                       detail="not a Bundle")
+            for entry in bundle.get("entry") or []:
+                resource = entry.get("resource") if isinstance(entry, dict) else None
+                if isinstance(resource, dict) and resource.get("resourceType") == resource_type:
+                    found.append(resource)
+            next_link = next((link.get("url") for link in bundle.get("link") or []
+                              if isinstance(link, dict) and link.get("relation") == "next"), None)
+            if not next_link:
+                return found, None
+            if not str(next_link).startswith(self.base_url + "/") or next_link in seen_links \
+                    or len(seen_links) >= MAX_PAGES:  # elsewhere, or looping: never follow it
+                return found, FetchGap(resource_type=resource_type, status="partial", detail="bad next link")
+            seen_links.add(next_link)
+            url, params = str(next_link), None
+
+    def gaps(self, patient_id: str) -> tuple[FetchGap, ...]:
+        return self._gaps.get(patient_id, ())
 
     async def _not_found(self, client: AsyncFHIRClient, patient_id: str) -> RecordError:
         try:

@@ -18,6 +18,10 @@ def cmd_panel(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env()
     day = parse_as_of(args.as_of)
+    if (args.source is None) == (args.fhir_server is None):
+        feedback.err("risk: error: give either a SOURCE or --fhir-server URL")
+        return ExitCode.USAGE
+    source = args.source if args.fhir_server is None else str(_bulk_export(args, settings))
     out = Path(args.out)
     rejects_path = Path(args.rejects) if args.rejects else out.with_name(out.stem + ".rejects.csv")
     workers = args.workers or default_workers()
@@ -34,7 +38,7 @@ def cmd_panel(args: argparse.Namespace) -> int:
         client = Client(args.scheduler)
     bar = feedback.meter(desc="scoring panel", unit="patient", enabled=not args.quiet)
     try:
-        summary = screen(args.source, out_csv=out, out_parquet=Path(args.parquet) if args.parquet else None,
+        summary = screen(source, out_csv=out, out_parquet=Path(args.parquet) if args.parquet else None,
                          rejects_path=rejects_path, engine=args.engine, workers=workers, client=client,
                          work_dir=Path(args.work_dir) if args.work_dir else None, lang=settings.lang,
                          token=settings.fhir_token,
@@ -58,9 +62,37 @@ def cmd_panel(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def _bulk_export(args: argparse.Namespace, settings: Settings) -> Path:
+    """`$export` from the server (Backend Services auth) into a folder; resumes an interrupted export."""
+    from tqdm import tqdm
+
+    from risk.fhir.bulk import BackendAuth, BulkClient, ExportRequest, export
+    from risk.fhir.server import PATIENT_RESOURCE_TYPES
+
+    auth = None
+    if settings.bulk_client_id and settings.bulk_key_file:
+        auth = BackendAuth.from_file(settings.bulk_client_id, settings.bulk_key_file)
+    folder = Path(args.export_dir or f"{args.out}.export")
+    request = ExportRequest(group=args.group, types=tuple(args.type or ("Patient", *PATIENT_RESOURCE_TYPES)),
+                            since=args.since, type_filters=tuple(args.type_filter or ()))
+    with tqdm(unit="B", unit_scale=True, desc="downloading export", disable=args.quiet) as bar:
+        files = export(BulkClient(args.fhir_server, auth), request, folder,
+                       on_poll=lambda progress: feedback.err(f"export {progress}") if not args.quiet else None,
+                       progress=bar.update)
+    feedback.err(f"exported {len(files)} files to {folder}")
+    return folder
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("panel", help="score every patient of a source into a CSV (and Parquet)")
-    p.add_argument("source")
+    p.add_argument("source", nargs="?", help="bulk-export folder, bundle folder or file (or use --fhir-server)")
+    p.add_argument("--fhir-server", help="FHIR base URL: run a Bulk Data $export (SMART Backend Services auth: "
+                                         "RISK_BULK_CLIENT_ID, RISK_BULK_KEY_FILE) and score it")
+    p.add_argument("--group", help="Group id to export (default: every patient, Patient/$export)")
+    p.add_argument("--type", action="append", help="resource type to export (repeatable; default: what scoring reads)")
+    p.add_argument("--since", help="_since: only resources changed since this FHIR instant")
+    p.add_argument("--type-filter", action="append", help="_typeFilter, e.g. Observation?status=final (repeatable)")
+    p.add_argument("--export-dir", help="where the export is kept (default: OUT.export); rerun to resume")
     p.add_argument("--out", required=True, help="CSV, one row per patient, sorted by patient id")
     p.add_argument("--parquet", help="also write the same rows to this Parquet file")
     p.add_argument("--rejects", help="side file of the records set aside (default: OUT's name + .rejects.csv)")

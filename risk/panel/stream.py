@@ -13,6 +13,7 @@ from datetime import date
 
 import pandas as pd
 
+from risk.assess.completeness import withhold
 from risk.assess.scores import MODEL_KEYS, Scores, score_models
 from risk.equations import reference_scores
 from risk.features.build import build_features, model_frames
@@ -57,6 +58,7 @@ def score_chunks(records: Iterable[PatientRecord], models: Mapping[str, LoadedMo
             row = feats.iloc[i]
             if row.name != record.patient_id:
                 raise RuntimeError("panel scoring lost the order of the records")
-            scores = Scores(models={n: by_model[n][i] for n in MODEL_KEYS},
-                            equations=reference_scores(row.to_dict(), region=region))
+            scores = withhold(Scores(models={n: by_model[n][i] for n in MODEL_KEYS},
+                                     equations=reference_scores(row.to_dict(), region=region)),
+                              record.fetch_gaps, models)  # a server that did not give every type in full
             yield record, scores, row, frames.iloc[[i]]

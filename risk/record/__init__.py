@@ -14,6 +14,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from risk.fhir.base import FetchGap
 from risk.terminology.messages import Message
 
 
@@ -125,6 +126,8 @@ class PatientRecord:
     encounters: tuple[Encounter, ...] = ()
     issues: tuple[DataIssue, ...] = ()
     source: str | None = field(default=None, compare=False)  # where it was read from, for display only
+    # Resource types a server did not give in full: the scores that need them are withheld (risk.assess).
+    fetch_gaps: tuple[FetchGap, ...] = field(default=(), compare=False)
 
     def deceased_by(self, day: date) -> bool:
         """Dead on `day`: died on or before it, or recorded as deceased without a date (then at any day)."""

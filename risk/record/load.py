@@ -6,6 +6,7 @@ No UI state and no environment here: a server's bearer token is an argument, rea
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,7 +19,8 @@ from risk.record.bulk import stream_records
 
 
 def record_from_resources(pr: PatientResources, *, source: str | None = None) -> PatientRecord:
-    return build_record(pr.patient, [*pr.resources, *pr.unlinked], now=datetime.now(UTC), source=source)
+    record = build_record(pr.patient, [*pr.resources, *pr.unlinked], now=datetime.now(UTC), source=source)
+    return replace(record, fetch_gaps=pr.gaps) if pr.gaps else record
 
 
 def iter_records(
@@ -32,4 +34,6 @@ def iter_records(
         return
     # Resources are flattened as they are read: a bundle too large to parse whole is never held whole.
     for patient, resources in src.stream_patients(patient_id):
-        yield build_record(patient, resources, now=datetime.now(UTC), source=label)
+        record = build_record(patient, resources, now=datetime.now(UTC), source=label)
+        gaps = src.gaps(record.patient_id)  # a server that did not give every type in full
+        yield replace(record, fetch_gaps=gaps) if gaps else record

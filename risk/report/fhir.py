@@ -26,6 +26,8 @@ from risk.models.spec import MODEL_SPECS
 from risk.report.text import top_factors_text
 
 UCUM = "http://unitsofmeasure.org"
+# The project's code for each model and equation: a prediction's `outcome.coding` (README, "Write-back").
+OUTCOME_SYSTEM = "https://github.com/risk-dashboard/risk/outcome"
 
 
 def _when(years: float) -> dict[str, Any]:
@@ -52,7 +54,8 @@ def risk_assessment(a: Assessment, *, lang: str = "en", now: datetime | None = N
         if expl is not None:
             rationale.append(summary(expl, a.features, lang, a.units))
         predictions.append({
-            "outcome": {"text": pick((spec.title_en, spec.title_fr), lang)},
+            "outcome": {"coding": [{"system": OUTCOME_SYSTEM, "code": name}],
+                        "text": pick((spec.title_en, spec.title_fr), lang)},
             "probabilityDecimal": round(float(res.risk), 4),
             "whenRange": _when(spec.horizon_years),
             "rationale": "; ".join(rationale),
@@ -63,7 +66,8 @@ def risk_assessment(a: Assessment, *, lang: str = "en", now: datetime | None = N
             continue
         rationale = [f"{res.name} ({res.citation})", *(message_text(w, lang) for w in res.warning_messages)]
         predictions.append({
-            "outcome": {"text": pick(EQUATION_OUTCOME[name], lang)},
+            "outcome": {"coding": [{"system": OUTCOME_SYSTEM, "code": name}],
+                        "text": pick(EQUATION_OUTCOME[name], lang)},
             "probabilityDecimal": round(float(res.risk), 4),
             "whenRange": _when(EQUATION_HORIZON_YEARS[name]),
             "rationale": "; ".join(rationale),

@@ -165,6 +165,11 @@ def assessment_json(a: Assessment) -> dict[str, Any]:
         "status": a.status,
         "deceased_on": a.deceased_on.isoformat() if a.deceased_on else None,
         "banner": {"en": a.banner[0], "fr": a.banner[1]} if a.banner else None,
+        # Resource types the FHIR server did not give in full; the scores that read them are withheld
+        "partial": {"complete": not a.partial,
+                    "types": [{"resource_type": g.resource_type, "status": g.status, "detail": g.detail}
+                              for g in a.fetch_gaps],
+                    "banner": {"en": a.partial_banner[0], "fr": a.partial_banner[1]} if a.partial_banner else None},
         "stale_inputs": [{"concept": r.concept, "date": r.date.isoformat(), "days_old": r.days_old}
                          for r in a.stale_inputs],
         "headline": headline_json(a),

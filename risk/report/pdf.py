@@ -18,6 +18,7 @@ from fpdf import FPDF
 
 from risk import __version__
 from risk.assess.assessment import Assessment
+from risk.assess.completeness import DIAGNOSIS_TYPES, MEDICATION_TYPES, not_read
 from risk.explain.peers import icon_counts, n_in_100
 from risk.explain.wording import factor_evidence
 from risk.i18n import fmt_date, fmt_number, fmt_percent, french_spacing
@@ -117,9 +118,15 @@ def report_pdf(a: Assessment, *, lang: str = "fr", today: date | None = None) ->
         pdf.para(pick(a.banner, lang), 12, bold=True)
         pdf.set_text_color(0, 0, 0)
         return bytes(pdf.output())
+    if a.partial_banner is not None:  # a partial fetch: said before anything else
+        pdf.set_text_color(160, 30, 30)
+        pdf.para(pick(a.partial_banner, lang), 10, bold=True)
+        pdf.set_text_color(0, 0, 0)
     conds, meds = key_conditions(row, lang), treatments(row, lang)
-    pdf.para(f"{tr('pdf.conditions', lang)}: {', '.join(conds) or tr('pdf.none', lang)}. "
-             f"{tr('pdf.treatments', lang)}: {', '.join(meds) or tr('pdf.none', lang)}.", 9)
+    no_conds = tr("fetch.not_read", lang) if not_read(a.fetch_gaps, DIAGNOSIS_TYPES) else tr("pdf.none", lang)
+    no_meds = tr("fetch.not_read", lang) if not_read(a.fetch_gaps, MEDICATION_TYPES) else tr("pdf.none", lang)
+    pdf.para(f"{tr('pdf.conditions', lang)}: {', '.join(conds) or no_conds}. "
+             f"{tr('pdf.treatments', lang)}: {', '.join(meds) or no_meds}.", 9)
 
     # The headline strip, as on the page and in the text report: category and why, the figure, the actions.
     pdf.ln(1)

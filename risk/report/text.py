@@ -39,7 +39,8 @@ def headline_lines(a: Assessment, lang: str) -> list[str]:
     if a.banner is not None:
         return ["⚠ " + pick(a.banner, lang)]
     c = a.category
-    lines = [tr("report.category_line", lang, category=pick((c.label_en, c.label_fr), lang),
+    lines = ["⚠ " + pick(a.partial_banner, lang)] if a.partial_banner else []
+    lines += [tr("report.category_line", lang, category=pick((c.label_en, c.label_fr), lang),
                 reason=pick((c.reason_en, c.reason_fr), lang))]
     h = a.headline
     if h is None:

@@ -8,10 +8,12 @@ import pandas as pd
 import streamlit as st
 
 from risk.assess.assessment import Assessment, assess
+from risk.assess.completeness import DIAGNOSIS_TYPES, MEDICATION_TYPES, not_read
 from risk.assess.snapshot import snapshot
 from risk.errors import ExitCode, RecordError
 from risk.fhir.directory import Entry, patient_directory
 from risk.i18n.labels import CATEGORY_BASIS, EQUATION_SHORT, MODEL_SHORT, SEX, key_conditions, pick, treatments
+from risk.i18n.messages import tr
 from risk.panel.table import BAND_LABELS, score_panel
 from risk.record import PatientRecord
 from risk.record.load import iter_records
@@ -31,6 +33,7 @@ from risk.views.session import (
     tx,
     user_errors,
 )
+from risk.views.smart_launch import holder, launched_patient
 
 # The landing list scores every patient of the source; a larger source is a job for the Panel page.
 LANDING_MAX_PATIENTS = 200
@@ -99,16 +102,25 @@ def load_assessment(record: PatientRecord, as_of: date, loaded: dict) -> Assessm
 def header(record: PatientRecord, a: Assessment) -> None:
     row = a.features
     sex = pick(SEX.get(record.sex, (record.sex, record.sex)), lang())
-    st.title(record.name or record.patient_id)
+    launch = holder()
+    if launch is None or launch.tokens.need_patient_banner:  # the EHR may show its own patient banner
+        st.title(record.name or record.patient_id)
+    else:
+        st.subheader(record.name or record.patient_id)
+    if launch is not None:
+        st.caption(tr("smart.launched", lang(), patient=record.patient_id))
     st.caption(tx("{sex}, {age} years (born {born}) · id {pid} · source {src}",
                   "{sex}, {age} ans (né(e) le {born}) · id {pid} · source {src}", sex=sex,
                   age=str(a.age), born=day(record.birth_date),
                   pid=record.patient_id, src=current_source().label))
     conds, meds = key_conditions(row, lang()), treatments(row, lang())
+    unread = tr("fetch.not_read", lang())  # a failed search is not "none recorded"
+    no_conds = unread if not_read(a.fetch_gaps, DIAGNOSIS_TYPES) else tx("none recorded", "aucun enregistré")
+    no_meds = unread if not_read(a.fetch_gaps, MEDICATION_TYPES) else tx("none recorded", "aucun enregistré")
     st.markdown(tx("**Conditions:** ", "**Antécédents :** ") + (" ".join(f":red-badge[{c}]" for c in conds)
-                                                                  or tx("none recorded", "aucun enregistré")))
+                                                                  or no_conds))
     st.markdown(tx("**Treatments:** ", "**Traitements :** ") + (" ".join(f":blue-badge[{m}]" for m in meds)
-                                                                or tx("none recorded", "aucun enregistré")))
+                                                                or no_meds))
 
 
 TABS = (("why", "Why this risk", "Pourquoi ce risque"), ("what_if", "What if", "Et si"),
@@ -207,6 +219,10 @@ def page() -> None:
     picker = st.container()  # filled last: the patient list is read after the risk is on screen
     wanted = st.query_params.get("patient")
     record = None
+    launched = launched_patient()
+    if launched is not None and wanted and wanted != launched:  # one launch, one patient
+        st.error(tr("smart.other_patient", lang()))
+        return
     with user_errors():
         if wanted:
             try:

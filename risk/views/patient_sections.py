@@ -21,6 +21,7 @@ from risk.report.text import stale_inputs_text, top_factors_text
 from risk.views import charts
 from risk.views.session import lang, log, log_once, num, pct, session_cache, tx
 from risk.views.tables import inputs_frame, issues_frame
+from risk.views.writeback import write_back_section
 
 CATEGORY_COLOURS = {"very_high": "red", "high": "orange", "moderate": "yellow", "low_moderate": "green",
                     "low": "green", "unknown": "gray"}
@@ -36,6 +37,8 @@ def headline_strip(a: Assessment) -> None:
     if a.banner is not None:
         st.error(pick(a.banner, lang()), icon=":material/block:")
         return
+    if a.partial_banner is not None:
+        st.warning(pick(a.partial_banner, lang()), icon=":material/warning:")
     c = a.category
     h = a.headline
     with st.container(border=True, key="headline_strip"):
@@ -360,3 +363,4 @@ def downloads(a: Assessment, loaded: dict) -> None:
     st.caption(tx("Downloads are recorded in the audit log (time, user, pseudonymised patient, action).",
                   "Les téléchargements sont tracés dans le journal d'audit (heure, utilisateur, patient pseudonymisé, "
                   "action)."))
+    write_back_section(a, report_lang)

@@ -102,8 +102,15 @@ def open_current() -> Any:
     cached = st.session_state.get("source_obj")
     if cached is not None and cached[0] == choice.key:
         return cached[1]
+    from risk.fhir.server import ServerSource  # lazy: fhirpy, aiohttp and Authlib load only for a server
+    from risk.fhir.smart import STORE
+
     token = st.session_state.get("fhir_token") if choice.kind == "server" else None
-    src = open_source(choice.location, token=token or None)
+    launch = STORE.holder(st.session_state.get("smart_sid")) if choice.kind == "server" else None
+    if launch is not None and launch.config.iss == choice.location:  # opened from the EHR: its tokens, refreshed
+        src = ServerSource(choice.location, token=launch.tokens.access_token, refresh=launch.refresher)
+    else:
+        src = open_source(choice.location, token=token or None)
     st.session_state["source_obj"] = (choice.key, src)
     return src
 

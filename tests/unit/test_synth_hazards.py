@@ -12,6 +12,8 @@ import pytest
 from risk.synth import codes as C
 from risk.synth import hazards as H
 from risk.synth import parameters as P
+from risk.synth.checks import effective_from
+from risk.synth.population import year_start_day
 from tests.paths import REPO, SHARED
 
 REFERENCE = SHARED / "reference"
@@ -217,3 +219,12 @@ def test_the_qrisk3_multiplier_is_the_hazard_ratio_and_averages_one_over_the_rec
     assert m.mean() == pytest.approx(1.0)
     assert m[0] / m[2] == pytest.approx(np.exp(P.QRISK3_LOG_HR["male"]["family_history_chd"]))
     assert m[1] / m[3] == pytest.approx(np.exp(P.QRISK3_LOG_HR["female"]["family_history_chd"]))
+
+
+def test_a_predictor_acts_from_the_first_new_year_on_or_after_its_onset():
+    """The generator steps a calendar year at a time (record_rich.cvd_multiplier reads conditions present on
+    1 January), so the QRISK3 check counts exposure from there, not from the onset day."""
+    jan1 = float(year_start_day(2019))
+    onsets = np.array([jan1, jan1 + 0.5, jan1 + 200.0, jan1 - 1.0, np.inf])
+    expected = [jan1, float(year_start_day(2020)), float(year_start_day(2020)), jan1, np.inf]
+    assert effective_from(onsets).tolist() == expected
