@@ -9,12 +9,20 @@ patients) into a temporary folder, then times, in one process, best of N:
 - equations: the published equations per patient (risk.equations.reference_scores).
 Prints seconds, patients per second and each stage's ratio to the baseline, plus the projection to 1 million.
 
-    python benchmarks/panel.py [--patients 5000] [--repeat 2]
+Then (issue 13) the whole `risk panel` command, as a user runs it (buckets, SHAP, advice, CSV), in a fresh process
+on 1 and on all cores: wall seconds, patients/s, peak RSS (largest process of the run) and the ratio to the orjson
+floor of the same bytes (gunzip + orjson.loads of every line, one core), side by side, on the SMART sample's 449
+Synthea patients (`--replica N` copies them N times under new ids) and on generated cohorts (`--sizes`).
+
+    python benchmarks/panel.py [--patients 5000] [--repeat 2] [--sizes 5000,100000] [--replica 10] [--skip-stages]
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
+import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -40,7 +48,16 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--patients", type=int, default=5000)
     ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--sizes", default="5000", help="generated cohorts for the whole-command runs (comma-separated)")
+    ap.add_argument("--replica", type=int, default=1, help="copies of the 449 Synthea patients (0: none)")
+    ap.add_argument("--skip-stages", action="store_true")
     args = ap.parse_args()
+    if not args.skip_stages:
+        stages(args)
+    whole_runs(args)
+
+
+def stages(args: argparse.Namespace) -> None:
 
     from risk.assess.scores import score_models
     from risk.equations import reference_scores
@@ -81,6 +98,74 @@ def main() -> None:
         print(f"  {name:26s} {t:7.2f} s  {n / t:8.0f} patients/s  {t / t_base:5.2f}x baseline")
     print(f"  {'total risk panel':26s} {total:7.2f} s  {n / total:8.0f} patients/s  {total / t_base:5.2f}x baseline; "
           f"1 million patients ~{1e6 / (n / total) / 60:.0f} min on one core")
+
+
+
+SMART_NDJSON = ROOT.parent / "shared" / "fhir_samples" / "smart-generated-sample-data-r4" / "ndjson"
+WRAPPER = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
+           "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE); "
+           "sys.exit(r.stderr.decode()[-500:]) if r.returncode else "
+           "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+
+
+def replicate(src: Path, out: Path, copies: int) -> None:
+    """The SMART NDJSON `copies` times, each copy's patients under new ids (`r<k>-<id>`), one folder per copy."""
+    for k in range(copies):
+        (out / f"r{k}").mkdir(parents=True)
+        for f in sorted(src.glob("*.ndjson.gz")):
+            with gzip.open(f, "rb") as fin, gzip.open(out / f"r{k}" / f.name, "wb", compresslevel=1) as fout:
+                for line in fin:
+                    line = line.replace(b'"Patient/', f'"Patient/r{k}-'.encode())
+                    if f.name.startswith("Patient"):
+                        line = line.replace(b'"id":"', f'"id":"r{k}-'.encode(), 1).replace(
+                            b'"id": "', f'"id": "r{k}-'.encode(), 1)
+                    fout.write(line)
+
+
+def orjson_floor(folder: Path) -> float:
+    t = time.perf_counter()
+    for f in sorted(folder.rglob("*.ndjson*")):
+        opener = gzip.open if f.name.endswith(".gz") else open
+        with opener(f, "rb") as fh:
+            for line in fh:
+                orjson.loads(line)
+    return time.perf_counter() - t
+
+
+def panel_run(folder: Path, workers: int) -> tuple[float, int, int]:
+    """(wall seconds, peak RSS in MB, patients written) of `risk panel` in a fresh process."""
+    out = folder.parent / f"{folder.name}-{workers}.csv"
+    cmd = [sys.executable, "-c", "import sys; from risk.cli import main; sys.exit(main(sys.argv[1:]))", "panel",
+           str(folder), "--out", str(out), "--as-of", "2026-01-01", "--quiet", "--workers", str(workers)]
+    done = subprocess.run([sys.executable, "-c", WRAPPER, *cmd], capture_output=True, text=True, check=True,
+                          cwd=ROOT)
+    seconds, rss = done.stdout.split()
+    n = sum(1 for _ in out.open()) - 1
+    return float(seconds), int(rss) // 1024, n
+
+
+def whole_runs(args: argparse.Namespace) -> None:
+    from risk.synth import generate
+
+    cores = len(os.sched_getaffinity(0))
+    print(f"\nwhole `risk panel` (buckets, SHAP, advice, CSV) against the orjson floor of the same bytes; "
+          f"{cores} cores")
+    with tempfile.TemporaryDirectory() as tmp:
+        sources = []
+        if args.replica and SMART_NDJSON.is_dir():
+            folder = Path(tmp) / f"synthea-x{args.replica}"
+            replicate(SMART_NDJSON, folder, args.replica)
+            sources.append((f"449 Synthea x{args.replica}", folder))
+        for n in (int(x) for x in args.sizes.split(",") if x):
+            folder = Path(tmp) / f"synth-{n}"
+            generate(n_patients=n, seed=11, out_dir=folder, gzip=True)
+            sources.append((f"{n} synthetic", folder))
+        for name, folder in sources:
+            floor = orjson_floor(folder)
+            for workers in sorted({1, cores}):
+                seconds, rss, n = panel_run(folder, workers)
+                print(f"  {name:22s} {workers} core(s): {seconds:8.1f} s  {n / seconds:7.1f} patients/s  "
+                      f"peak RSS {rss:6d} MB  {seconds / floor:6.1f}x orjson floor ({floor:.1f} s)")
 
 
 if __name__ == "__main__":

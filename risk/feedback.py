@@ -22,3 +22,12 @@ def progress(iterable, *, total: int | None = None, desc: str = "", enabled: boo
 
     return tqdm(iterable, total=total, desc=desc, file=sys.stderr, unit=f" {unit}", leave=False,
                 mininterval=0.5)
+
+
+def meter(*, desc: str, unit: str, enabled: bool = True):  # noqa: ANN201 (a tqdm bar, imported lazily)
+    """A progress bar updated by counts (`bar.update(n)`), showing the rate (patients/s); None when disabled."""
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(desc=desc, file=sys.stderr, unit=f" {unit}", leave=False, mininterval=0.5)

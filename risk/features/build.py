@@ -406,6 +406,18 @@ def row_frame(row: pd.Series) -> pd.DataFrame:
     dates = [c for c in row.index if c == "as_of" or c.endswith("_date")]
     numeric = pd.to_numeric(row.drop(dates), errors="coerce").astype(float)
     frame = pd.DataFrame([numeric.to_numpy()], columns=numeric.index, index=[row.name])
-    for col in dates:
-        frame[col] = pd.Series([row[col]], index=frame.index, dtype="datetime64[ns]")
+    if dates:  # one concat, not one insertion per date column (a panel builds this frame per patient)
+        stamps = pd.DataFrame({c: pd.Series([row[c]], index=frame.index, dtype="datetime64[ns]") for c in dates})
+        frame = pd.concat([frame, stamps], axis=1)
     return frame[list(row.index)]
+
+
+def model_frames(features: pd.DataFrame) -> pd.DataFrame:
+    """`row_frame` for every row at once (same dtypes, same values): a panel slices one row per patient from it
+    instead of rebuilding a one-row frame from each row."""
+    dates = [c for c in features.columns if c == "as_of" or c.endswith("_date")]
+    numeric = features.drop(columns=dates).apply(pd.to_numeric, errors="coerce").astype(float)
+    stamps = pd.DataFrame({c: features[c].astype("datetime64[ns]") for c in dates}, index=features.index)
+    frame = pd.concat([numeric, stamps], axis=1)[list(features.columns)]
+    frame.index.name = None  # as row_frame: the patient id is the index value, not a named level
+    return frame

@@ -1,4 +1,4 @@
-"""`risk panel`: score every patient of a source into a CSV, streaming with bounded memory."""
+"""`risk panel`: score every patient of a source into a CSV (and Parquet), on every core or a Dask cluster."""
 
 from __future__ import annotations
 
@@ -6,15 +6,15 @@ import argparse
 from pathlib import Path
 
 from risk import feedback
-from risk.errors import ExitCode
+from risk.errors import ExitCode, RiskError
 from risk.settings import Settings, parse_as_of
 
 
 def cmd_panel(args: argparse.Namespace) -> int:
     # Imported when the command runs (XGBoost, pandas), so that `risk --help` answers at once; no cycle behind it.
-    from risk.models.registry import load_all
-    from risk.panel.stream import CSV_COLUMNS, Excluded, score_records, write_csv
-    from risk.record.load import iter_records
+    from risk.advise.data import DEFAULT_GUIDELINE_SET
+    from risk.panel.engine import check_scheduler, default_workers
+    from risk.panel.screen import screen
 
     settings = Settings.from_env()
     day = parse_as_of(args.as_of)
@@ -22,14 +22,43 @@ def cmd_panel(args: argparse.Namespace) -> int:
         feedback.err("risk: error: give either a SOURCE or --fhir-server URL")
         return ExitCode.USAGE
     source = args.source if args.fhir_server is None else str(_bulk_export(args, settings))
-    models = load_all(Path(args.models_dir) if args.models_dir else None)
-    records = feedback.progress(iter_records(source, token=settings.fhir_token), desc="scoring panel",
-                                enabled=not args.quiet)
-    excluded = Excluded()
-    rows = (row for row, _ in score_records(records, models, as_of=day, region=args.region, excluded=excluded))
-    n = write_csv(rows, Path(args.out), CSV_COLUMNS)
-    feedback.err(f"wrote {n} patients to {args.out}; {excluded.deceased} deceased patients excluded "
+    out = Path(args.out)
+    rejects_path = Path(args.rejects) if args.rejects else out.with_name(out.stem + ".rejects.csv")
+    workers = args.workers or default_workers()
+    client = None
+    if args.engine == "dask":
+        if not args.scheduler:
+            raise RiskError("--engine dask needs --scheduler ADDRESS (tls://host:8786)", ExitCode.USAGE)
+        check_scheduler(args.scheduler)
+        try:
+            from dask.distributed import Client
+        except ImportError:
+            raise RiskError("--engine dask needs Dask: pip install 'risk[cluster]'", ExitCode.USAGE) from None
+
+        client = Client(args.scheduler)
+    bar = feedback.meter(desc="scoring panel", unit="patient", enabled=not args.quiet)
+    try:
+        summary = screen(source, out_csv=out, out_parquet=Path(args.parquet) if args.parquet else None,
+                         rejects_path=rejects_path, engine=args.engine, workers=workers, client=client,
+                         work_dir=Path(args.work_dir) if args.work_dir else None, lang=settings.lang,
+                         token=settings.fhir_token,
+                         job_args={"models_dir": args.models_dir, "as_of": day, "region": args.region,
+                                   "guideline_set": DEFAULT_GUIDELINE_SET},
+                         progress=lambda r: bar.update(r.scored + r.deceased) if bar is not None else None)
+    finally:
+        if bar is not None:
+            bar.close()
+        if client is not None:
+            client.close()
+    feedback.err(f"wrote {summary.scored} patients to {args.out}; {summary.deceased} deceased patients excluded "
                  "(not scored, not ranked)")
+    if summary.categories:
+        feedback.err("ESC category: " + ", ".join(f"{k} {v}" for k, v in summary.categories.items()))
+    if summary.gaps:
+        feedback.err("most overdue care gap: " + ", ".join(f"{k} {v}" for k, v in summary.gaps.items()))
+    rejected = sum(summary.rejects.values())
+    feedback.err(f"set aside {rejected} records ({summary.patients_rejected} patients) in {rejects_path}"
+                 + (": " + ", ".join(f"{k} {v}" for k, v in summary.rejects.items()) if rejected else ""))
     return ExitCode.OK
 
 
@@ -55,7 +84,7 @@ def _bulk_export(args: argparse.Namespace, settings: Settings) -> Path:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("panel", help="score every patient of a source into a CSV")
+    p = sub.add_parser("panel", help="score every patient of a source into a CSV (and Parquet)")
     p.add_argument("source", nargs="?", help="bulk-export folder, bundle folder or file (or use --fhir-server)")
     p.add_argument("--fhir-server", help="FHIR base URL: run a Bulk Data $export (SMART Backend Services auth: "
                                          "RISK_BULK_CLIENT_ID, RISK_BULK_KEY_FILE) and score it")
@@ -64,9 +93,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--since", help="_since: only resources changed since this FHIR instant")
     p.add_argument("--type-filter", action="append", help="_typeFilter, e.g. Observation?status=final (repeatable)")
     p.add_argument("--export-dir", help="where the export is kept (default: OUT.export); rerun to resume")
-    p.add_argument("--out", required=True)
+    p.add_argument("--out", required=True, help="CSV, one row per patient, sorted by patient id")
+    p.add_argument("--parquet", help="also write the same rows to this Parquet file")
+    p.add_argument("--rejects", help="side file of the records set aside (default: OUT's name + .rejects.csv)")
     p.add_argument("--as-of")
     p.add_argument("--region", choices=["low", "moderate", "high", "very_high"], default="low")
     p.add_argument("--models-dir")
+    p.add_argument("--workers", type=int, help="processes (default: all cores)")
+    p.add_argument("--engine", choices=["local", "dask"], default="local")
+    p.add_argument("--scheduler", help="Dask scheduler address (tls:// for a remote one)")
+    p.add_argument("--work-dir", help="folder for the patient buckets (default: a temporary folder; on a cluster, "
+                                      "one every worker can read)")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(handler=cmd_panel)

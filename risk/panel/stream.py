@@ -6,29 +6,22 @@ chunk (eligibility included); equations are computed once per patient.
 
 from __future__ import annotations
 
-import csv
 import itertools
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
 from risk.assess.completeness import withhold
 from risk.assess.scores import MODEL_KEYS, Scores, score_models
-from risk.equations import RESULT_KEYS, reference_scores
-from risk.features.build import build_features
+from risk.equations import reference_scores
+from risk.features.build import build_features, model_frames
 from risk.features.tables import tables_from_records
 from risk.models.registry import LoadedModel
 from risk.record import PatientRecord
 
 CHUNK = 2000
-# The `risk panel` CSV is a file format other tools read: its columns are fixed (kfre_2y is in the JSON only);
-# QRISK3, added later, comes last so the earlier columns keep their place.
-CSV_EQUATIONS = (*(k for k in RESULT_KEYS if k not in ("kfre_2y", "qrisk3")), "qrisk3")
-CSV_COLUMNS = ["patient_id", *MODEL_KEYS, *CSV_EQUATIONS]
 
 
 @dataclass(kw_only=True)
@@ -55,11 +48,12 @@ def chunks(records: Iterable[PatientRecord], size: int) -> Iterator[list[Patient
 
 def score_chunks(records: Iterable[PatientRecord], models: Mapping[str, LoadedModel], *, as_of: date,
                  region: str = "low", chunk: int = CHUNK
-                 ) -> Iterator[tuple[PatientRecord, Scores, pd.Series]]:
-    """(record, scores, features row) per patient, in source order."""
+                 ) -> Iterator[tuple[PatientRecord, Scores, pd.Series, pd.DataFrame]]:
+    """(record, scores, features row, the same row as a one-row model frame) per patient, in source order."""
     for batch in chunks(records, chunk):
         feats = build_features(tables_from_records(batch), as_of)
         by_model = score_models(feats, models)
+        frames = model_frames(feats)
         for i, record in enumerate(batch):
             row = feats.iloc[i]
             if row.name != record.patient_id:
@@ -67,38 +61,4 @@ def score_chunks(records: Iterable[PatientRecord], models: Mapping[str, LoadedMo
             scores = withhold(Scores(models={n: by_model[n][i] for n in MODEL_KEYS},
                                      equations=reference_scores(row.to_dict(), region=region)),
                               record.fetch_gaps, models)  # a server that did not give every type in full
-            yield record, scores, row
-
-
-def csv_row(patient_id: str, scores: Scores) -> dict[str, Any]:
-    """One flat row: patient_id, each model's risk, each equation's risk (None when not computed)."""
-    doc: dict[str, Any] = {"patient_id": patient_id}
-    doc.update({n: scores.models[n].risk for n in MODEL_KEYS})
-    for name in CSV_EQUATIONS:
-        r = scores.equations.get(name)
-        doc[name] = None if r is None or r.risk is None else float(r.risk)
-    return doc
-
-
-def score_records(records: Iterable[PatientRecord], models: Mapping[str, LoadedModel], *,
-                  as_of: date | None = None, region: str = "low", chunk: int = CHUNK,
-                  excluded: Excluded | None = None) -> Iterator[tuple[dict[str, Any], pd.Series]]:
-    """(flat score row, features row) per living patient, in source order; the deceased are counted in
-    `excluded`."""
-    day = as_of or date.today()
-    alive = living(records, day, excluded if excluded is not None else Excluded())
-    for record, scores, row in score_chunks(alive, models, as_of=day, region=region, chunk=chunk):
-        yield csv_row(record.patient_id, scores), row
-
-
-def write_csv(rows: Iterable[Mapping[str, Any]], path: Path, columns: list[str]) -> int:
-    """Stream rows to CSV: fractions with 6 decimals, empty when not computed."""
-    n = 0
-    with path.open("w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=columns)
-        w.writeheader()
-        for row in rows:
-            w.writerow({k: ("" if row.get(k) is None else f"{row[k]:.6f}" if isinstance(row.get(k), float)
-                            else row[k]) for k in columns})
-            n += 1
-    return n
+            yield record, scores, row, frames.iloc[[i]]

@@ -16,16 +16,13 @@ from typing import Any
 
 import pandas as pd
 
-from risk import advise
 from risk.advise.data import DEFAULT_GUIDELINE_SET
-from risk.assess.assessment import HEADLINE_MODELS, choose_headline
 from risk.assess.scores import Scores
-from risk.explain.factors import explain_row
-from risk.features.build import row_frame
 from risk.features.row import FeatureRow
 from risk.i18n import fmt_number
 from risk.i18n.labels import key_conditions
 from risk.models.registry import LoadedModel
+from risk.panel.row import panel_facts
 from risk.panel.stream import Excluded, living, score_chunks
 from risk.record import PatientRecord
 
@@ -53,12 +50,14 @@ class PanelResult:
 
 
 def panel_row(record: PatientRecord, scores: Scores, features: pd.Series, models: Mapping[str, LoadedModel], *,
-              as_of: date, guideline_set: str, region: str) -> dict[str, Any]:
+              as_of: date, guideline_set: str, region: str, frame: pd.DataFrame | None = None) -> dict[str, Any]:
     """What the worklist shows for one patient, decided by the same rules as the patient page."""
     read = FeatureRow(features)
     row: dict[str, Any] = {"patient_id": record.patient_id, "name": record.name or "", "sex": record.sex,
                            "age": read.num("age")}
-    headline = choose_headline(scores, models, peers={})
+    facts = panel_facts(record, scores, features, models, as_of=as_of, guideline_set=guideline_set, region=region,
+                        frame=frame)
+    headline = facts.headline
     row["risk"] = headline.risk if headline else None
     row["risk_basis"] = headline.name if headline else ""
     for name in PANEL_SCORES:
@@ -69,19 +68,15 @@ def panel_row(record: PatientRecord, scores: Scores, features: pd.Series, models
     row["conditions_en"] = ", ".join(key_conditions(features, "en"))
     row["conditions_fr"] = ", ".join(key_conditions(features, "fr"))
     row["driver_en"] = row["driver_fr"] = row["driver_key"] = ""
-    explained = next((n for n in HEADLINE_MODELS if scores.models[n].risk is not None and n in models), None)
-    if explained is not None:
-        drivers = explain_row(models[explained], row_frame(features)).drivers(1, modifiable_only=True)
-        if drivers:
-            top = drivers[0]
-            row["driver_key"] = top.key
-            row["driver_en"] = f"{top.label_en} (+{fmt_number(top.points, 'en', 1)} pts)"
-            row["driver_fr"] = f"{top.label_fr} (+{fmt_number(top.points, 'fr', 1)} pts)"
-    feats = features.to_dict()
-    category = advise.risk_category(feats, scores.equations, guideline_set=guideline_set)
+    if facts.factors:
+        top = facts.factors[0]
+        row["driver_key"] = top.key
+        row["driver_en"] = f"{top.label_en} (+{fmt_number(top.points, 'en', 1)} pts)"
+        row["driver_fr"] = f"{top.label_fr} (+{fmt_number(top.points, 'fr', 1)} pts)"
+    category = facts.category
     row["band"] = category.category if category.category in BAND_LABELS else "unknown"
     row["band_basis"] = category.basis
-    gaps = [g for g in advise.care_gaps(feats, as_of=as_of) if not g.follow_up]  # specialist follow-up: not a gap
+    gaps = facts.gaps
     row["n_gaps"] = len(gaps)
     row["gap_ids"] = ",".join(g.id for g in gaps)
     row["gap_en"], row["gap_fr"] = (gaps[0].text_en, gaps[0].text_fr) if gaps else ("", "")
@@ -96,10 +91,10 @@ def score_panel(records: Iterable[PatientRecord], models: Mapping[str, LoadedMod
     rows = []
     excluded = Excluded()
     alive = living(records, as_of, excluded)
-    for i, (record, scores, features) in enumerate(score_chunks(alive, models, as_of=as_of, region=region)):
+    for i, (record, scores, features, frame) in enumerate(score_chunks(alive, models, as_of=as_of, region=region)):
         kept.append(record)
         rows.append(panel_row(record, scores, features, models, as_of=as_of, guideline_set=guideline_set,
-                              region=region))
+                              region=region, frame=frame))
         if progress is not None:
             progress(i + 1)
     table = pd.DataFrame(rows)

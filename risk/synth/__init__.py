@@ -114,8 +114,12 @@ def generate(
     gzip: bool = False,
     progress: Progress | None = None,
     end_date: date = date(2025, 12, 31),
+    shards: int = 1,
 ) -> SynthSummary:
     """Write a synthetic bulk-export NDJSON folder; same arguments give byte-identical files.
+
+    `shards` > 1 writes that many files per resource type (`Observation.003.ndjson.gz`), as bulk-export servers
+    do for large exports; simulation chunks go to the shards in turn, so a patient's resources share a shard.
 
     `progress` wraps an iterable and yields its items (e.g. `risk.feedback.progress`); it is advanced one step
     per patient written, so the caller decides whether and where a bar is shown.
@@ -125,12 +129,16 @@ def generate(
     started = time.perf_counter()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    if shards < 1:
+        raise ValueError("shards must be at least 1")
     suffix = ".ndjson.gz" if gzip else ".ndjson"
-    paths = {rt: out_dir / f"{rt}{suffix}" for rt in RESOURCE_TYPES}
-    handles: dict[str, IO[bytes]] = {}
-    for rt, path in paths.items():
-        raw = path.open("wb")
-        handles[rt] = (
+    names = {(rt, k): f"{rt}{suffix}" if shards == 1 else f"{rt}.{k:03d}{suffix}"
+             for rt in RESOURCE_TYPES for k in range(shards)}
+    paths = {rt: out_dir / names[rt, 0] for rt in RESOURCE_TYPES}
+    handles: dict[tuple[str, int], IO[bytes]] = {}
+    for key, name in names.items():
+        raw = (out_dir / name).open("wb")
+        handles[key] = (
             gzip_module.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=5)
             if gzip
             else raw
@@ -141,10 +149,11 @@ def generate(
     ticks = iter(progress(range(n_patients), total=n_patients, desc="synth") if progress else ())
     try:
         done = 0
-        for h, write_rng in _chunks(n_patients, seed, end_date):
+        for chunk, (h, write_rng) in enumerate(_chunks(n_patients, seed, end_date)):
             ids = [f"syn{seed}-{done + i:07d}" for i in range(h.pop.n)]
+            shard = chunk % shards
             writer = ChunkWriter(
-                h, write_rng, ids, lambda rt, lines: handles[rt].write("".join(lines).encode())
+                h, write_rng, ids, lambda rt, lines, k=shard: handles[rt, k].write("".join(lines).encode())
             )
             writer.write()
             counts.update(writer.counts)

@@ -24,6 +24,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--out", type=Path, required=True, help="output folder (created if missing)")
     parser.add_argument("--gzip", action="store_true", help="write .ndjson.gz files")
+    parser.add_argument("--shard", type=_positive_int, default=1, metavar="N",
+                        help="N files per resource type (Observation.000.ndjson ...), as large bulk exports are")
     parser.add_argument(
         "--end-date",
         type=date.fromisoformat,
@@ -53,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
         gzip=args.gzip,
         progress=None if args.no_progress else feedback.progress,
         end_date=args.end_date,
+        shards=args.shard,
     )
     counts = ", ".join(f"{k} {v}" for k, v in summary.resource_counts.items())
     feedback.out(f"wrote {summary.n_patients} patients to {out} in {summary.seconds:.1f} s: {counts}")

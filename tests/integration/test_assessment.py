@@ -15,6 +15,7 @@ from risk.assess.assessment import assess
 from risk.assess.snapshot import snapshot
 from risk.cli import main
 from risk.models.registry import load_all
+from risk.panel.row import row_columns
 from risk.record.load import iter_records
 from risk.report.json import assessment_json
 
@@ -128,18 +129,26 @@ def test_risk_score_text_in_french_uses_french_wording_and_decimal_comma():
     assert "Catégorie de risque ESC\u00a0: très élevé" in out.splitlines()[2]  # the headline strip comes first
 
 
-def test_risk_panel_writes_one_row_per_patient(tmp_path):
+def test_risk_panel_writes_one_row_per_patient(tmp_path, assessments):
     out = tmp_path / "scores.csv"
     _run(["panel", str(SAMPLES), "--out", str(out), "--as-of", "2026-11-28", "--quiet"])
     import pandas as pd
 
     df = pd.read_csv(out)
-    assert list(df.columns) == ["patient_id", *MODEL_NAMES, "score2", "score2_diabetes", "prevent_cvd",
-                                "prevent_ascvd", "prevent_hf", "kfre_5y", "qrisk3"]
+    assert list(df.columns) == row_columns()
+    assert {*MODEL_NAMES, "score2", "score2_diabetes", "prevent_cvd", "prevent_ascvd", "prevent_hf", "kfre_5y",
+            "qrisk3", "risk", "risk_source", "esc_category", "factor_1", "care_gap", "next_steps",
+            "n_issues"} <= set(df.columns)
     assert len(df) == len(list(SAMPLES.glob("*.json*")))
     jpm = df.set_index("patient_id").loc["fr-jean-pierre-martin"]
     assert np.isnan(jpm["score2"]) and 0 < jpm["score2_diabetes"] < 1 and 0 < jpm["cvd10"] < 1
     assert 0 < jpm["qrisk3"] < 1
+    a = assessments["fr-jean-pierre-martin"]  # the panel row is the Assessment's
+    assert jpm["risk_source"] == a.headline.name and jpm["risk"] == pytest.approx(a.headline.risk, abs=5e-7)
+    assert jpm["esc_category"] == a.category.category and jpm["n_issues"] == len(a.issues)
+    assert jpm["factor_1"] == (a.top_factors[0].key if a.top_factors else np.nan)
+    assert jpm["next_steps"].split(";") == [s.id for s in a.top_actions]
+    assert jpm["care_gap"] == next(g.id for g in a.care_gaps if not g.follow_up)
 
 
 def _run(argv: list[str]) -> str:

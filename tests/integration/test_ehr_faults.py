@@ -218,14 +218,19 @@ def test_every_patient_resource_type_is_searched_once_per_fetch(ehr):
 
 
 def test_a_panel_read_from_a_server_withholds_the_scores_of_a_partial_record(ehr):
-    from risk.panel.stream import score_records
+    from risk.panel.stream import score_chunks
     from risk.record.load import iter_records
 
     token, _ = ehr.issue("system/*.rs", None)
     ehr.rules.append(Rule(match=r"^GET /MedicationRequest\?", status=403, times=0))
     source = ServerSource(ehr.fhir, token=token)
-    rows = [row for row, _ in score_records(iter_records(source), models(), as_of=AS_OF)]
-    assert {r["patient_id"] for r in rows} >= set(ehr.patients.values())
-    for row in rows:
-        assert row["prevent_cvd"] is None and row["qrisk3"] is None and row["cvd10"] is None, row["patient_id"]
-    assert any(row["score2"] is not None or row["score2_diabetes"] is not None for row in rows)
+    scored = [(record.patient_id, s) for record, s, _, _ in score_chunks(iter_records(source), models(), as_of=AS_OF)]
+
+    def risk(s, name):  # noqa: ANN001, ANN202
+        r = s.models.get(name) or s.equations.get(name)
+        return None if r is None else r.risk
+
+    assert {pid for pid, _ in scored} >= set(ehr.patients.values())
+    for pid, s in scored:
+        assert risk(s, "prevent_cvd") is None and risk(s, "qrisk3") is None and risk(s, "cvd10") is None, pid
+    assert any(risk(s, "score2") is not None or risk(s, "score2_diabetes") is not None for _, s in scored)

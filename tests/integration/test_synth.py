@@ -142,3 +142,22 @@ def test_cli_synth_subcommand_writes_a_gzipped_bulk_export(tmp_path: Path) -> No
     assert summary["n_patients"] == 40 and summary["resource_counts"]["Patient"] == 40
     with pytest.raises(SystemExit):
         parser.parse_args(["synth", "--patients", "0", "--out", str(tmp_path)])
+
+
+def test_shards_split_the_same_lines_over_several_gzip_files_per_type(tmp_path: Path, monkeypatch) -> None:
+    """`risk synth --shard N` (issue 13): a large export is written as several files per resource type, simulation
+    chunks in turn, so the lines are those of the one-file export and a patient's resources share a shard."""
+    import risk.synth as synth
+
+    monkeypatch.setattr(synth.P, "CHUNK_SIZE", 40)
+    generate(n_patients=100, seed=4, out_dir=tmp_path / "one", gzip=True)
+    generate(n_patients=100, seed=4, out_dir=tmp_path / "three", gzip=True, shards=3)
+    for rt in RESOURCE_TYPES:
+        one = gzip.decompress((tmp_path / "one" / f"{rt}.ndjson.gz").read_bytes()).splitlines()
+        parts = [gzip.decompress((tmp_path / "three" / f"{rt}.{k:03d}.ndjson.gz").read_bytes()).splitlines()
+                 for k in range(3)]
+        assert sorted(one) == sorted(line for p in parts for line in p) and all(parts), rt
+    patients = [{json.loads(x)["id"] for x in gzip.decompress(
+        (tmp_path / "three" / f"Patient.{k:03d}.ndjson.gz").read_bytes()).splitlines()} for k in range(3)]
+    obs = gzip.decompress((tmp_path / "three" / "Observation.001.ndjson.gz").read_bytes()).splitlines()
+    assert {json.loads(x)["subject"]["reference"].split("/")[1] for x in obs} <= patients[1]

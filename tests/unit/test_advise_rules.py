@@ -112,3 +112,12 @@ def test_esc2024_elevated_bp_counts_moderate_or_severe_ckd_only_as_a_high_risk_c
     assert "chronic kidney disease" in step.text_en
     a2 = _with(replace(stage2, diagnoses={}), uacr=4.0)
     assert "bp_elevated_esc2024" in _steps(a2)
+
+
+def test_score2_diabetes_not_computed_in_heart_failure_says_it_does_not_apply():
+    """Found by `risk panel` on a synthetic cohort: type 2 diabetes with heart failure and no SCORE2-Diabetes
+    crashed the step (no 'not_applicable_hf' text for SCORE2-Diabetes, as SCORE2 and SCORE2-OP have)."""
+    s = replace(_scenario("t2d_score_not_computable"), diagnoses={"diabetes_type2": 2, "heart_failure": 1})
+    step = _steps(s)["risk_estimate_score2_diabetes"]
+    assert step.text_en.startswith("SCORE2-Diabetes does not apply in heart failure")
+    assert step.text_fr.startswith("SCORE2-Diabetes ne s'applique pas en cas d'insuffisance cardiaque")

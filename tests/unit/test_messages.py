@@ -572,3 +572,12 @@ def test_every_data_quality_issue_kind_has_a_label_in_both_languages() -> None:
     missing = [k.value for k in IssueKind if k.value not in ISSUE_KINDS]
     assert missing == [], f"IssueKind values without a page label: {missing}"
     assert all(en and fr and en != fr for en, fr in ISSUE_KINDS.values())
+
+
+def test_every_panel_reject_reason_has_its_text_in_both_languages():
+    from risk.panel.rejects import MESSAGES, REASONS, Reject
+
+    assert set(MESSAGES) == set(REASONS)
+    for reason in REASONS:
+        r = Reject(file="f.ndjson", line=1, resource_type="Patient", reason=reason)
+        assert r.message("en") != r.message("fr") and r.message("en")

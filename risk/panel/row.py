@@ -1,0 +1,110 @@
+"""One patient's panel row, decided by the same rules as the Assessment (risk.assess.assessment).
+
+`panel_facts` takes, per patient of a scored chunk, the decisions the patient page shows first: the headline
+(`choose_headline`), the ESC category, the top three modifiable factors of the lead explanation, the care gaps
+(with rejected values counted, as the Assessment does), the first steps to take and the data-quality issue count.
+The app's panel table (risk.panel.table) and the `risk panel` files (`flat_row`) both render these facts, so they
+cannot disagree with each other or with the patient page. What-if scenarios and healthy peers are left out: they
+change no figure of the row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from risk import advise
+from risk.advise import CareGap, NextStep, RiskCategory
+from risk.assess.assessment import HEADLINE_MODELS, TOP_ACTIONS, Headline, choose_headline
+from risk.assess.issues import rejected_counts
+from risk.assess.scores import MODEL_KEYS, Scores
+from risk.equations import RESULT_KEYS
+from risk.explain.factors import Factor, explain_row
+from risk.features.build import row_frame
+from risk.features.row import FeatureRow
+from risk.models.registry import LoadedModel
+from risk.record import PatientRecord
+
+N_FACTORS = 3
+ROW_EQUATIONS: tuple[str, ...] = RESULT_KEYS
+
+
+@dataclass(frozen=True, kw_only=True)
+class PanelFacts:
+    headline: Headline | None
+    category: RiskCategory
+    factors: tuple[Factor, ...]  # top modifiable factors of the lead model, largest first
+    gaps: tuple[CareGap, ...]  # due or overdue, most overdue first (specialist follow-up excluded)
+    top_actions: tuple[NextStep, ...]
+    n_issues: int
+
+
+def panel_facts(record: PatientRecord, scores: Scores, features: pd.Series, models: Mapping[str, LoadedModel], *,
+                as_of: date, guideline_set: str, region: str, frame: pd.DataFrame | None = None) -> PanelFacts:
+    """`frame`: the features row as a one-row model frame when the caller has it (risk.panel.stream), else
+    built here."""
+    headline = choose_headline(scores, models, peers={})
+    lead = [headline.name] if headline is not None and headline.is_model else []
+    explained = next((n for n in (*lead, *HEADLINE_MODELS)
+                      if n in scores.models and scores.models[n].risk is not None and n in models), None)
+    one_row = frame if frame is not None else row_frame(features)
+    factors = (explain_row(models[explained], one_row).drivers(N_FACTORS, modifiable_only=True)
+               if explained is not None else ())
+    feats = features.to_dict()
+    category = advise.risk_category(feats, scores.equations, guideline_set=guideline_set)
+    gaps = tuple(g for g in advise.care_gaps(feats, as_of=as_of, rejected=rejected_counts(record.issues))
+                 if not g.follow_up)
+    steps = advise.next_steps(feats, scores.equations, dict(scores.models), guideline_set=guideline_set,
+                              region=region)
+    todo = sorted((s for s in steps if not s.already_done), key=lambda s: s.priority)
+    return PanelFacts(headline=headline, category=category, factors=tuple(factors), gaps=gaps,
+                      top_actions=tuple(todo[:TOP_ACTIONS]), n_issues=len(record.issues))
+
+
+def row_columns() -> list[str]:
+    """The columns of the `risk panel` files, in order (a file format: new columns go last)."""
+    cols = ["patient_id", "sex", "age", "risk", "risk_source", "esc_category", "esc_basis"]
+    for m in MODEL_KEYS:
+        cols += [m, f"{m}_low", f"{m}_high"]
+    cols += list(ROW_EQUATIONS)
+    for i in range(1, N_FACTORS + 1):
+        cols += [f"factor_{i}", f"factor_{i}_points"]
+    cols += ["care_gap", "care_gap_overdue_days", "n_care_gaps", "next_steps", "n_issues"]
+    return cols
+
+
+FLOAT_COLUMNS = frozenset({"age", "risk", *MODEL_KEYS, *(f"{m}_{s}" for m in MODEL_KEYS for s in ("low", "high")),
+                           *ROW_EQUATIONS, *(f"factor_{i}_points" for i in range(1, N_FACTORS + 1))})
+INT_COLUMNS = frozenset({"care_gap_overdue_days", "n_care_gaps", "n_issues"})
+
+
+def flat_row(record: PatientRecord, scores: Scores, features: pd.Series, facts: PanelFacts) -> dict[str, Any]:
+    """The whole row of one patient, plain values only (None when not computed); no name, no birth date."""
+    read = FeatureRow(features)
+    h = facts.headline
+    row: dict[str, Any] = {"patient_id": record.patient_id, "sex": record.sex, "age": read.num("age"),
+                           "risk": h.risk if h else None, "risk_source": h.name if h else "",
+                           "esc_category": facts.category.category, "esc_basis": facts.category.basis}
+    for m in MODEL_KEYS:
+        res = scores.models.get(m)
+        row[m] = res.risk if res is not None else None
+        low, high = res.interval if res is not None and res.interval is not None else (None, None)
+        row[f"{m}_low"], row[f"{m}_high"] = low, high
+    for e in ROW_EQUATIONS:
+        r = scores.equations.get(e)
+        row[e] = None if r is None or r.risk is None else float(r.risk)
+    for i in range(N_FACTORS):
+        f = facts.factors[i] if i < len(facts.factors) else None
+        row[f"factor_{i + 1}"] = f.key if f else ""
+        row[f"factor_{i + 1}_points"] = round(f.points, 6) if f else None
+    gap = facts.gaps[0] if facts.gaps else None
+    row["care_gap"] = gap.id if gap else ""
+    row["care_gap_overdue_days"] = gap.overdue_days if gap else None
+    row["n_care_gaps"] = len(facts.gaps)
+    row["next_steps"] = ";".join(s.id for s in facts.top_actions)
+    row["n_issues"] = facts.n_issues
+    return row
