@@ -15,6 +15,8 @@ Time is in years; hazards are per year.
 
 from __future__ import annotations
 
+from risk.terminology.qrisk3 import QRISK3_DIAGNOSES
+
 PARAMETERS_VERSION = "2026.1"
 
 SOURCES: dict[str, str] = {
@@ -971,16 +973,7 @@ ADMISSION_DAYS = {"MI": 5, "STROKE": 9, "HF": 8, "DIALYSIS": 3, "AMPUTATION": 12
 # benchmarks/synth.py --calibration). The conditions are drawn independently of the other risk factors
 # [assumption: no joint French data], except that atypical antipsychotics follow severe mental illness and
 # some long-term corticosteroid courses follow rheumatoid arthritis.
-QRISK3_CONDITIONS = (
-    "rheumatoid_arthritis",
-    "sle",
-    "migraine",
-    "severe_mental_illness",
-    "erectile_dysfunction",
-    "family_history_chd",
-    "corticosteroids",
-    "atypical_antipsychotic",
-)
+QRISK3_CONDITIONS = (*QRISK3_DIAGNOSES, "corticosteroids", "atypical_antipsychotic")  # the record's own list
 QRISK3_SOURCES = {
     "rheumatoid_arthritis": "0.2-0.5 % of French adults, 3-4 women for 1 man (Saraux A et al., Epidemiologie de "
     "la polyarthrite rhumatoide en France et dans le monde, La Lettre du Rhumatologue; Societe Francaise de "
