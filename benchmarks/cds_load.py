@@ -6,7 +6,8 @@
 1. In-process, per stage (request parsing, record, assess, card, audit, and the JWT check), the card path
    (assess(card_only=True)) beside the full Assessment (what-if and peers too) as the baseline, with the ratio.
 2. Live: `risk serve --workers 2`, pre-minted ES384 JWTs (one per request: a jti is accepted once), the French
-   sample patients' prefetch bodies in turn, wrk for `seconds`; prints requests/s, p50, p99 and non-2xx count.
+   sample patients' prefetch bodies in turn, each under 20 patient ids, wrk for `seconds`; prints requests/s,
+   p50, p99 and non-2xx count.
 The machine is shared with other agents: figures vary from run to run; say so when quoting them.
 """
 
@@ -40,6 +41,18 @@ from tests.paths import SAMPLES  # noqa: E402
 
 PATIENTS = sorted(SAMPLES.glob("fr-*.json"))
 THREADS = 2
+COPIES = 20  # each sample patient under this many ids: a batch holds different patients, as in a real clinic
+
+
+def bodies_of_many_patients(copies: int = COPIES) -> list[str]:
+    """The French sample patients' patient-view requests, each under `copies` patient ids (`<id>-<k>`), in turn."""
+    out = []
+    for k in range(copies):
+        for p in PATIENTS:
+            pid, pre = prefetch(p)
+            out.append(json.dumps(hook_request(pid, pre)).replace(f'"{pid}"', f'"{pid}-{k}"').replace(
+                f"Patient/{pid}", f"Patient/{pid}-{k}"))
+    return out
 LUA = """
 -- one interpreter per wrk thread: thread t takes tokens t, t + threads, t + 2 * threads... (a jti is used once)
 local tokens, bodies, k, counter = {}, {}, 0, 0
@@ -62,38 +75,57 @@ end
 """
 
 
-def in_process(keys, folder: Path, n: int = 30) -> None:  # noqa: ANN001
-    """Per-stage seconds of the card path, and the full Assessment beside it (baseline)."""
-    from fastapi.testclient import TestClient
+def in_process(keys, folder: Path, rounds: int = 4) -> None:  # noqa: ANN001
+    """Per-stage milliseconds per call of the card path, one call at a time (the baseline) and 16 concurrent calls
+    (micro-batched, risk.cds.batch), side by side; then the full Assessment beside the card path."""
+    import asyncio
+
+    import httpx
 
     base = "http://testserver"
     config = load_config(write_trust_file(folder / "inproc", keys, public_url=base))
     models = load_all()
-    app = create_app(config, models=models, settings=Settings(audit_log=folder / "inproc-audit.log"))
-    client = TestClient(app)
-    bodies = [hook_request(*prefetch(p)) for p in PATIENTS]
-    client.post(SERVICE_PATH, json=bodies[0], headers={"Authorization": f"Bearer {mint(keys, base + SERVICE_PATH)}"})
-    app.state.stages.totals.clear()
-    app.state.stages.calls = 0
-    t0 = time.perf_counter()
-    for i in range(n):
-        r = client.post(SERVICE_PATH, json=bodies[i % len(bodies)],
-                        headers={"Authorization": f"Bearer {mint(keys, base + SERVICE_PATH)}"})
-        assert r.status_code == 200, r.text
-    wall = (time.perf_counter() - t0) / n
-    stages = app.state.stages
+    bodies = [json.loads(b) for b in bodies_of_many_patients()]
+
+    async def calls(app, n: int, offset: int = 0) -> None:  # noqa: ANN001
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base) as client:
+            answers = await asyncio.gather(*(client.post(
+                SERVICE_PATH, json=bodies[(offset + i) % len(bodies)],
+                headers={"Authorization": f"Bearer {mint(keys, base + SERVICE_PATH)}"}) for i in range(n)))
+        assert all(r.status_code == 200 for r in answers), answers[0].text
+
+    results = {}
+    for concurrency in (1, 16):
+        app = create_app(config, models=models, settings=Settings(audit_log=folder / f"inproc-{concurrency}.log"))
+        asyncio.run(calls(app, concurrency))  # warm-up
+        app.state.stages.totals.clear()
+        app.state.stages.calls = 0
+        batches0 = app.state.batcher.batches
+        n = 0
+        t0 = time.perf_counter()
+        for _ in range(rounds if concurrency > 1 else rounds * 4):
+            asyncio.run(calls(app, concurrency, offset=n))
+            n += concurrency
+        wall = (time.perf_counter() - t0) / n
+        stages = app.state.stages
+        per_call = {k: v / stages.calls * 1000 for k, v in stages.totals.items()}
+        results[concurrency] = (per_call, wall * 1000, n / (app.state.batcher.batches - batches0))
     verifier = Verifier(config)
     tokens = [mint(keys, base + SERVICE_PATH) for _ in range(200)]
     t0 = time.perf_counter()
     for t in tokens:
         verifier.verify(f"Bearer {t}", base + SERVICE_PATH)
     jwt_ms = (time.perf_counter() - t0) / len(tokens) * 1000
-    print(f"in-process card path, {n} calls over {len(bodies)} patients, ms per call:")
-    for stage, seconds in stages.totals.items():
-        print(f"  {stage:<8} {seconds / stages.calls * 1000:8.1f}")
-    print(f"  {'jwt':<8} {jwt_ms:8.1f}   (ES384 verify + jti insert)")
-    print(f"  {'total':<8} {wall * 1000:8.1f}   (wall, one client, one process)")
-    records = [record_from_resources(from_prefetch(HookRequest.model_validate(b))) for b in bodies]
+    one, many = results[1], results[16]
+    print(f"in-process card path over {len(bodies)} patients ({len(PATIENTS)} samples x {COPIES} ids), ms per call:"
+          " one call at a time (baseline) | 16 concurrent calls (micro-batched) | ratio")
+    for stage in one[0]:
+        a, b = one[0][stage], many[0].get(stage, 0.0)
+        print(f"  {stage:<8} {a:8.1f} | {b:8.1f} | {b / a if a else float('nan'):5.2f}")
+    print(f"  {'jwt':<8} {jwt_ms:8.1f}   (ES384 verify + jti insert, per call either way)")
+    print(f"  {'wall':<8} {one[1]:8.1f} | {many[1]:8.1f} | {many[1] / one[1]:5.2f}   (one process, one core)")
+    print(f"  mean batch size: {one[2]:.1f} | {many[2]:.1f}")
+    records = [record_from_resources(from_prefetch(HookRequest.model_validate(b))) for b in bodies[:len(PATIENTS)]]
     snaps = [snapshot(r, date.today()) for r in records]
     timings = {}
     for label, card_only in (("full Assessment (baseline)", False), ("card path", True)):
@@ -118,8 +150,7 @@ def live(keys, folder: Path, seconds: int, connections: int) -> None:  # noqa: A
     n_tokens = max(2000, seconds * 300)
     (folder / "tokens.txt").write_text("\n".join(mint(keys, base + SERVICE_PATH, exp_in=exp)
                                                  for _ in range(n_tokens)) + "\n", encoding="utf-8")
-    (folder / "bodies.txt").write_text("\n".join(json.dumps(hook_request(*prefetch(p))) for p in PATIENTS) + "\n",
-                                       encoding="utf-8")
+    (folder / "bodies.txt").write_text("\n".join(bodies_of_many_patients()) + "\n", encoding="utf-8")
     script = folder / "cds.lua"
     script.write_text(LUA % {"tokens": folder / "tokens.txt", "bodies": folder / "bodies.txt",
                              "path": SERVICE_PATH, "threads": THREADS}, encoding="utf-8")

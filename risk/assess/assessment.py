@@ -8,7 +8,7 @@ stage that owns them, never again at an edge.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
@@ -22,10 +22,10 @@ from risk.advise.data import DEFAULT_GUIDELINE_SET
 from risk.advise.inputs import outside_derivation
 from risk.assess.completeness import withhold
 from risk.assess.issues import IssueGroup, group_issues, rejected_counts
-from risk.assess.scores import Scores, score_one
+from risk.assess.scores import Scores, score_models
 from risk.assess.snapshot import PatientSnapshot
-from risk.equations import RESULT_KEYS, EquationResult, score2_family, score2_risk_age
-from risk.explain.factors import Explanation, Factor, explain_row
+from risk.equations import RESULT_KEYS, EquationResult, reference_scores, score2_family, score2_risk_age
+from risk.explain.factors import Explanation, Factor, explain_rows
 from risk.explain.peers import PeerRisk, healthy_peer
 from risk.explain.whatif import WhatIfResult, what_if
 from risk.features.row import FeatureRow
@@ -253,17 +253,82 @@ def _disagreement(row: FeatureRow, scores: Scores, category: RiskCategory,
 
 def assess(snap: PatientSnapshot, models: Mapping[str, LoadedModel], *, region: str = "low",
            guideline_set: str = DEFAULT_GUIDELINE_SET, card_only: bool = False) -> Assessment:
-    """Everything about one patient at one date, computed once; for a patient dead at the index date, nothing
-    but the banner and the record (no score, category, step, gap or alert). `card_only` (the CDS card path)
-    leaves out what a card never shows and that costs most: the what-if scenarios and the healthy peers."""
-    if snap.record.deceased_by(snap.as_of):
-        return deceased_assessment(snap, models, region=region, guideline_set=guideline_set)
+    """Everything about one patient at one date, computed once (see `assess_many`, the one path)."""
+    return assess_many([snap], models, region=region, guideline_set=guideline_set, card_only=card_only)[0]
+
+
+def assess_many(snaps: Sequence[PatientSnapshot], models: Mapping[str, LoadedModel], *, region: str = "low",
+                guideline_set: str = DEFAULT_GUIDELINE_SET, card_only: bool = False) -> list[Assessment]:
+    """One Assessment per snapshot, in order: the models and their explanations run once on all the living
+    patients' rows (a CDS micro-batch, a panel chunk), every decision is then taken per patient as for one.
+    A patient dead at the index date gets nothing but the banner and the record (no score, category, step, gap
+    or alert). `card_only` (the CDS card and the panel row) leaves out what neither shows and that costs most:
+    the what-if scenarios and the healthy peers."""
+    alive = [i for i, s in enumerate(snaps) if not s.record.deceased_by(s.as_of)]
+    out: list[Assessment | None] = [None] * len(snaps)
+    for i, s in enumerate(snaps):
+        if i not in alive:
+            out[i] = deceased_assessment(s, models, region=region, guideline_set=guideline_set)
+    if alive:
+        frame = pd.concat([snaps[i].frame for i in alive]) if len(alive) > 1 else snaps[alive[0]].frame
+        by_model = score_models(frame, models)
+        scores = [withhold(Scores(models={n: results[j] for n, results in by_model.items()},
+                                  equations=reference_scores(snaps[i].features.to_dict(), region=region)),
+                           snaps[i].record.fetch_gaps, models) for j, i in enumerate(alive)]
+        # What each patient's outputs explain: every computed model, or for a card or a panel row only the lead.
+        wanted = [[n for n, r in sc.models.items() if r.risk is not None and n in models] for sc in scores]
+        if card_only:
+            wanted = [[lead] if (lead := lead_model(sc, choose_headline(sc, models, {}))) else [] for sc in scores]
+        explained = _explanations(frame, wanted, models)
+        context = _ModelContext.of(models)
+        for j, i in enumerate(alive):
+            out[i] = _assess_one(snaps[i], scores[j], {n: explained[n][j] for n in wanted[j]}, models, context,
+                                 region=region, guideline_set=guideline_set, card_only=card_only)
+    return [a for a in out if a is not None]
+
+
+def lead_model(scores: Scores, headline: Headline | None) -> str | None:
+    """The model whose explanation every output shows first: the headline's when it is a model, else the model
+    for the same outcome (cvd10), else the first computed model."""
+    lead = [headline.name] if headline is not None and headline.is_model else []
+    return next((n for n in (*lead, *HEADLINE_MODELS, *scores.models)
+                 if n in scores.models and scores.models[n].risk is not None), None)
+
+
+def _explanations(frame: pd.DataFrame, wanted: Sequence[Sequence[str]],
+                  models: Mapping[str, LoadedModel]) -> dict[str, dict[int, Explanation]]:
+    """The exact TreeSHAP explanations asked for, by model and row position (one batched call per model)."""
+    out: dict[str, dict[int, Explanation]] = {}
+    for name in dict.fromkeys(n for names in wanted for n in names):
+        rows = [j for j, names in enumerate(wanted) if name in names]
+        out[name] = dict(zip(rows, explain_rows(models[name], frame.iloc[rows]), strict=True))
+    return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class _ModelContext:
+    """What every assessment says about the installed models (the same for every patient of a batch)."""
+
+    synthetic: tuple[str, ...]
+    versions: dict[str, str]
+    challengers: dict[str, Message]
+
+    @staticmethod
+    def of(models: Mapping[str, LoadedModel]) -> _ModelContext:
+        return _ModelContext(
+            synthetic=tuple(sorted(n for n, m in models.items() if m.synthetic)),
+            versions={n: str(m.manifest.get("version", "")) for n, m in models.items()},
+            challengers={n: msg for n, m in models.items()
+                         if (msg := challenger_message(n, m.manifest)) is not None})
+
+
+def _assess_one(snap: PatientSnapshot, scores: Scores, explanations: dict[str, Explanation],
+                models: Mapping[str, LoadedModel], context: _ModelContext, *, region: str, guideline_set: str,
+                card_only: bool) -> Assessment:
+    """The per-patient decisions, from the patient's scores and explanations."""
     row = snap.features
     frame = snap.frame
     gaps = snap.record.fetch_gaps
-    scores = withhold(score_one(row, models, region=region), gaps, models)
-    explanations = {name: explain_row(models[name], frame) for name, r in scores.models.items()
-                    if r.risk is not None and name in models}
     model_risks = {name: r.risk for name, r in scores.models.items() if r.risk is not None}
     peers = {} if card_only else healthy_peer(frame, models, computed_risks(scores), region=region)
     features = row.to_dict()
@@ -284,9 +349,8 @@ def assess(snap: PatientSnapshot, models: Mapping[str, LoadedModel], *, region: 
                                                    rejected=rejected_counts(snap.record.issues)),
         alerts=advise.alerts(features),
         units=lab_units(snap.record), guideline_set=guideline_set, region=region,
-        synthetic_models=tuple(sorted(n for n, m in models.items() if m.synthetic)),
-        model_versions={n: str(m.manifest.get("version", "")) for n, m in models.items()},
-        challengers={n: msg for n, m in models.items() if (msg := challenger_message(n, m.manifest)) is not None})
+        synthetic_models=context.synthetic, model_versions=dict(context.versions),
+        challengers=dict(context.challengers))
 
 
 def deceased_assessment(snap: PatientSnapshot, models: Mapping[str, LoadedModel], *, region: str,

@@ -1,16 +1,23 @@
-"""One patient at one date: the record, its long tables, the features row and the inputs a clinician sees."""
+"""One patient at one date: the record, its long tables, the features row and the inputs a clinician sees.
+
+`snapshots` builds many at once (a CDS micro-batch, a panel chunk): the long tables, the features and the model
+frame are built once for the batch, because each of those steps has a fixed cost of many small vectorised
+operations that a single patient would pay alone. `snapshot` is the same path for one patient.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 import pandas as pd
 
-from risk.features.build import build_features, row_frame
+from risk.features.build import build_features, model_frames
 from risk.features.tables import Tables, tables_from_records
 from risk.record import PatientRecord
-from risk.record.latest import InputRow, input_rows, latest_derived
+from risk.record.latest import InputRow, input_rows, latest_derived_by_patient
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -19,19 +26,61 @@ class PatientSnapshot:
 
     record: PatientRecord
     as_of: date
-    tables: Tables
     features: pd.Series  # one row of build_features
+    frame: pd.DataFrame  # the same row as a one-row model frame (numeric dtypes): what models and what-if take
     inputs: list[InputRow]
+    batch_tables: Tables = field(repr=False)  # the long tables of the batch this snapshot was built in
 
-    @property
-    def frame(self) -> pd.DataFrame:
-        """The features row as a one-row frame (what the models and what-if take)."""
-        return row_frame(self.features)
+    @cached_property
+    def tables(self) -> Tables:
+        """This patient's long tables (the history charts read them), cut from the batch's when it had others."""
+        t = self.batch_tables
+        if len(t.patients) == 1:
+            return t
+        pid = self.record.patient_id
+
+        def own(df: pd.DataFrame) -> pd.DataFrame:
+            return df[df["patient_id"] == pid].reset_index(drop=True)
+
+        return Tables(patients=t.patients.loc[[pid]], measurements=own(t.measurements),
+                      diagnoses=own(t.diagnoses), medications=own(t.medications), encounters=own(t.encounters))
+
+
+def snapshots(records: Sequence[PatientRecord], as_of: date | None = None) -> list[PatientSnapshot]:
+    """One snapshot per record (in order), the tables, features and model frames built once for them all. The
+    features are indexed by patient id, so a record whose id is already in the batch (two EHR calls for one
+    chart at once) is built in a second round, never merged with the other."""
+    as_of = as_of or date.today()
+    rounds: list[list[int]] = []
+    for i, r in enumerate(records):
+        free = next((rnd for rnd in rounds if all(records[j].patient_id != r.patient_id for j in rnd)), None)
+        if free is None:
+            rounds.append(free := [])
+        free.append(i)
+    out: list[PatientSnapshot | None] = [None] * len(records)
+    for rnd in rounds:
+        for i, snap in zip(rnd, _unique_snapshots([records[i] for i in rnd], as_of), strict=True):
+            out[i] = snap
+    return [s for s in out if s is not None]
+
+
+def _unique_snapshots(records: Sequence[PatientRecord], as_of: date) -> list[PatientSnapshot]:
+    if not records:
+        return []
+    tables = tables_from_records(records)
+    features = build_features(tables, as_of)
+    frames = model_frames(features)
+    derived = latest_derived_by_patient(tables.measurements, as_of)
+    out = []
+    for i, record in enumerate(records):
+        row = features.iloc[i]
+        if row.name != record.patient_id:  # two records with one id would swap rows: never score the wrong one
+            raise RuntimeError("the features lost the order of the records")
+        out.append(PatientSnapshot(record=record, as_of=as_of, features=row, frame=frames.iloc[[i]],
+                                   inputs=input_rows(record, as_of, derived.get(record.patient_id)),
+                                   batch_tables=tables))
+    return out
 
 
 def snapshot(record: PatientRecord, as_of: date | None = None) -> PatientSnapshot:
-    as_of = as_of or date.today()
-    tables = tables_from_records([record])
-    features = build_features(tables, as_of).iloc[0]
-    inputs = input_rows(record, as_of, latest_derived(tables.measurements, as_of))
-    return PatientSnapshot(record=record, as_of=as_of, tables=tables, features=features, inputs=inputs)
+    return snapshots([record], as_of)[0]

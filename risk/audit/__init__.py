@@ -5,7 +5,19 @@ Callers keep `audit.record(action, patient_id=..., user=..., log=..., key=...)`,
 `audit.read`; the chain, the head checkpoint and the cross-process lock are invisible to them.
 """
 
-from risk.audit.chain import ACTIONS, DEFAULT_LOG, OUTCOMES, Head, Verdict, pseudonym, read, read_head, record, verify
+from risk.audit.chain import (
+    ACTIONS,
+    DEFAULT_LOG,
+    OUTCOMES,
+    Head,
+    Verdict,
+    pseudonym,
+    read,
+    read_head,
+    record,
+    record_many,
+    verify,
+)
 
 __all__ = ["ACTIONS", "DEFAULT_LOG", "OUTCOMES", "Head", "Verdict", "pseudonym", "read", "read_head", "record",
-           "verify"]
+           "record_many", "verify"]

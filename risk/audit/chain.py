@@ -28,7 +28,7 @@ import json
 import os
 import secrets
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -158,32 +158,57 @@ def record(action: str, *, patient_id: str | None = None, user: str | None = Non
            writeback: str | None = None) -> dict[str, Any]:
     """Append one chained entry and return it. Unknown actions and outcomes are refused (a typo must not create a
     new vocabulary). `shown` holds what was displayed (scores, step keys), never identifying data."""
-    if action not in ACTIONS:
-        raise ValueError(f"unknown audit action {action!r}: use one of {', '.join(sorted(ACTIONS))}")
-    if outcome is not None and outcome not in OUTCOMES:
-        raise ValueError(f"unknown audit outcome {outcome!r}: use one of {', '.join(sorted(OUTCOMES))}")
+    return record_many([{"action": action, "patient_id": patient_id, "user": user, "source": source,
+                         "models": models, "shown": shown, "outcome": outcome, "reason": reason,
+                         "writeback": writeback}], log=log, key=key, now=now)[0]
+
+
+EVENT_FIELDS = frozenset({"action", "patient_id", "user", "source", "models", "shown", "outcome", "reason",
+                          "writeback"})
+
+
+def record_many(events: Sequence[Mapping[str, Any]], *, log: Path = DEFAULT_LOG, key: str | None = None,
+                now: datetime | None = None) -> list[dict[str, Any]]:
+    """Append several chained entries in one step (one lock, one write, one fsync: a CDS micro-batch) and return
+    them; each event holds `record`'s keyword arguments. All are checked before any is written."""
     path = Path(log)
-    entry: dict[str, Any] = {
-        "time": (now or datetime.now(UTC)).isoformat(timespec="seconds"),
-        "user": user or "anonymous",
-        "source": source or "app",
-        "patient": pseudonym(patient_id, log=path, key=key) if patient_id else "",
-        "action": action,
-    }
-    optional = {"models": dict(models) if models else None, "shown": dict(shown) if shown else None,
-                "outcome": outcome, "reason": reason, "writeback": writeback}
-    entry.update({k: v for k, v in optional.items() if v is not None})
+    stamp = (now or datetime.now(UTC)).isoformat(timespec="seconds")
+    entries = []
+    for event in events:
+        unknown = set(event) - EVENT_FIELDS
+        if unknown:
+            raise ValueError(f"unknown audit field(s): {', '.join(sorted(unknown))}")
+        action, outcome, patient_id = event["action"], event.get("outcome"), event.get("patient_id")
+        if action not in ACTIONS:
+            raise ValueError(f"unknown audit action {action!r}: use one of {', '.join(sorted(ACTIONS))}")
+        if outcome is not None and outcome not in OUTCOMES:
+            raise ValueError(f"unknown audit outcome {outcome!r}: use one of {', '.join(sorted(OUTCOMES))}")
+        entry: dict[str, Any] = {
+            "time": stamp, "user": event.get("user") or "anonymous", "source": event.get("source") or "app",
+            "patient": pseudonym(patient_id, log=path, key=key) if patient_id else "", "action": action,
+        }
+        optional = {"models": dict(event["models"]) if event.get("models") else None,
+                    "shown": dict(event["shown"]) if event.get("shown") else None,
+                    "outcome": outcome, "reason": event.get("reason"), "writeback": event.get("writeback")}
+        entry.update({k: v for k, v in optional.items() if v is not None})
+        entries.append(entry)
+    if not entries:
+        return []
     with _locked(path):
         tip = _tip(path)
-        entry["seq"] = tip.seq + 1
-        entry["prev"] = tip.hash
-        entry["hash"] = entry_hash(entry)
+        lines = []
+        for entry in entries:
+            entry["seq"] = tip.seq + 1
+            entry["prev"] = tip.hash
+            entry["hash"] = entry_hash(entry)
+            tip = Head(seq=entry["seq"], hash=entry["hash"])
+            lines.append(json.dumps(entry, ensure_ascii=False, allow_nan=False) + "\n")
         with path.open("a", encoding="utf-8") as f:
-            f.write(json.dumps(entry, ensure_ascii=False, allow_nan=False) + "\n")
+            f.write("".join(lines))
             f.flush()
             os.fsync(f.fileno())
-        _write_head(path, Head(seq=entry["seq"], hash=entry["hash"]))
-    return entry
+        _write_head(path, tip)
+    return entries
 
 
 def read(log: Path = DEFAULT_LOG) -> list[dict[str, Any]]:

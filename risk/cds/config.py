@@ -9,6 +9,7 @@
     jwks_file = "ehr_jwks.json"                 # optional: its public keys on disk instead of fetching
     fhir_servers = ["https://ehr.example.org/fhir"]  # the only fhirServer it may send us to (no SSRF)
     tenant = "chu-exemple"                      # recorded in the audit as where the call came from
+    max_batch = 32                              # optional: calls scored together at most (risk.cds.batch)
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ MAX_BODY_BYTES = 8 * 1024 * 1024
 MAX_JSON_DEPTH = 64
 MAX_PREFETCH_ENTRIES = 20_000
 FHIR_TIMEOUT_S = 10.0
+MAX_BATCH = 32  # calls scored together at most (risk.cds.batch): ~32 x 10 ms keeps a batch well under p99 300 ms
 CLOCK_SKEW_S = 60
 ALGORITHMS = ("ES384", "RS384")  # CDS Hooks 2.0: never `none`, never HMAC
 
@@ -47,6 +49,7 @@ class CdsConfig:
     issuers: dict[str, Issuer] = field(default_factory=dict)
     max_body_bytes: int = MAX_BODY_BYTES
     fhir_timeout_s: float = FHIR_TIMEOUT_S
+    max_batch: int = MAX_BATCH
 
     def audience(self, path: str) -> str:
         """The exact endpoint URL a token must be addressed to."""
@@ -82,4 +85,5 @@ def load_config(path: Path) -> CdsConfig:
     return CdsConfig(public_url=data["public_url"], jti_db=Path(data.get("jti_db", "var/cds_jti.sqlite")),
                      app_url=str(data.get("app_url", "")), issuers=issuers,
                      max_body_bytes=int(data.get("max_body_bytes", MAX_BODY_BYTES)),
-                     fhir_timeout_s=float(data.get("fhir_timeout_s", FHIR_TIMEOUT_S)))
+                     fhir_timeout_s=float(data.get("fhir_timeout_s", FHIR_TIMEOUT_S)),
+                     max_batch=max(1, int(data.get("max_batch", MAX_BATCH))))

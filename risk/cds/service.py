@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -24,8 +24,9 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from risk import audit
-from risk.assess.assessment import assess
-from risk.assess.snapshot import snapshot
+from risk.assess.assessment import Assessment, assess, assess_many
+from risk.assess.snapshot import snapshot, snapshots
+from risk.cds.batch import MicroBatcher
 from risk.cds.card import cannot_assess_card, card, shown
 from risk.cds.config import CdsConfig, load_config
 from risk.cds.request import (
@@ -42,6 +43,7 @@ from risk.cds.trust import Caller, TrustError, Verifier
 from risk.errors import RiskError
 from risk.fhir.base import PatientResources
 from risk.models.registry import LoadedModel, load_all
+from risk.record import PatientRecord
 from risk.record.load import record_from_resources
 from risk.settings import Settings
 
@@ -94,6 +96,16 @@ FEEDBACK_SCHEMA = {"requestBody": _body_schema(FeedbackRequest), "responses": {
 DISCOVERY_SCHEMA = {"responses": {"200": {"description": "the services", "content": {"application/json": {
     "schema": {"type": "object", "required": ["services"], "properties": {"services": {"type": "array"}}}}}},
     "401": _REFUSALS["401"] | {}}}
+
+
+@dataclass(frozen=True, kw_only=True)
+class CardJob:
+    """One patient-view call waiting for its card."""
+
+    resources: PatientResources
+    lang: str
+    who: Caller
+    user: str | None
 
 
 @dataclass(kw_only=True)
@@ -178,28 +190,55 @@ def create_app(config: CdsConfig, *, models: Mapping[str, LoadedModel], settings
         except RiskError as exc:  # its message may list other patients' ids: not passed on
             raise NeedsData(f"the patient could not be read from fhirServer ({type(exc).__name__})") from None
 
-    def score(pr: PatientResources, lang: str, who: Caller, user: str) -> dict[str, Any]:
+    def score_batch(jobs: Sequence[CardJob]) -> list[dict[str, Any] | BaseException]:
+        """The cards of a micro-batch, in order (risk.cds.batch); each call audited, all in one append."""
         t0 = time.perf_counter()
+        out: list[dict[str, Any] | BaseException | None] = [None] * len(jobs)
+        records: dict[int, PatientRecord] = {}
+        for k, job in enumerate(jobs):
+            try:
+                records[k] = record_from_resources(job.resources, source="cds")
+            except RiskError as exc:
+                out[k] = cannot_assess_card(exc.message, lang=job.lang)
+        t1 = time.perf_counter()
+        today = date.today()
+        assessed: dict[int, Assessment] = {}
         try:
-            record = record_from_resources(pr, source="cds")
-            t1 = time.perf_counter()
-            snap = snapshot(record, date.today())
+            snaps = snapshots([records[k] for k in records], today)
             t_features = time.perf_counter()
-            a = assess(snap, models, region=settings.region, guideline_set=settings.guideline_set, card_only=True)
-        except RiskError as exc:
-            return cannot_assess_card(exc.message, lang=lang)
+            assessed = dict(zip(records, assess_many(snaps, models, region=settings.region,
+                                                     guideline_set=settings.guideline_set, card_only=True),
+                                strict=True))
+        except Exception:  # noqa: BLE001 (one record breaks the batch: each alone, so the others get their card)
+            t_features = time.perf_counter()
+            for k, record in records.items():
+                try:
+                    assessed[k] = assess(snapshot(record, today), models, region=settings.region,
+                                         guideline_set=settings.guideline_set, card_only=True)
+                except RiskError as exc:
+                    out[k] = cannot_assess_card(exc.message, lang=jobs[k].lang)
+                except Exception as exc:  # noqa: BLE001 (this call answers 500, the batch goes on)
+                    out[k] = exc
         t2 = time.perf_counter()
-        out = card(a, lang=lang, app_url=config.app_url)
+        events = []
+        for k, a in assessed.items():
+            job = jobs[k]
+            card_out = card(a, lang=job.lang, app_url=config.app_url)
+            out[k] = card_out
+            events.append({"action": "cds_patient_view", "patient_id": job.resources.patient_id, "user": job.user,
+                           "source": job.who.source, "models": a.model_versions,
+                           "shown": {**shown(a), "card": card_out["uuid"]}})
         t3 = time.perf_counter()
-        audit.record("cds_patient_view", patient_id=pr.patient_id, user=user, source=who.source,
-                     models=a.model_versions, shown={**shown(a), "card": out["uuid"]}, log=settings.audit_log,
-                     key=settings.audit_key)
+        audit.record_many(events, log=settings.audit_log, key=settings.audit_key)
         t4 = time.perf_counter()
         for stage, seconds in (("record", t1 - t0), ("features", t_features - t1), ("assess", t2 - t_features),
                                ("card", t3 - t2), ("audit", t4 - t3)):
             stages.add(stage, seconds)
-        stages.calls += 1
-        return out
+        stages.calls += len(jobs)
+        return [r if r is not None else RuntimeError("no card was made") for r in out]
+
+    batcher: MicroBatcher[CardJob] = MicroBatcher(score_batch, max_batch=config.max_batch)
+    app.state.batcher = batcher
 
     @app.post(f"/cds-services/{SERVICE_ID}", openapi_extra=REQUEST_SCHEMA)
     async def patient_view(request: Request) -> JSONResponse:
@@ -210,7 +249,8 @@ def create_app(config: CdsConfig, *, models: Mapping[str, LoadedModel], settings
                 raise RequestError("this service answers the patient-view hook")
             pr = await resources(req, who)
             stages.add("request", time.perf_counter() - t0)
-            out = await run_in_threadpool(score, pr, _lang(request, settings.lang), who, req.context.userId)
+            out = await batcher.submit(CardJob(resources=pr, lang=_lang(request, settings.lang), who=who,
+                                               user=req.context.userId))
             return JSONResponse({"cards": [out]})
         return await guarded(request, handle)
 

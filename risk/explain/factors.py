@@ -153,3 +153,8 @@ def explain_row(model: LoadedModel, features_row: pd.DataFrame) -> Explanation:
     risk = 1.0 / (1.0 + math.exp(-(bias + group_lo.sum())))
     return Explanation(model=model.name, risk=risk, base_risk=1.0 / (1.0 + math.exp(-bias)),
                        factors=tuple(factors), feature_shap=phi)
+
+
+def explain_rows(model: LoadedModel, frame: pd.DataFrame) -> list[Explanation]:
+    """`explain_row` for each row of a model frame (several patients), in order."""
+    return [explain_row(model, frame.iloc[[i]]) for i in range(len(frame))]

@@ -71,8 +71,9 @@ def input_rows(record: PatientRecord, as_of: date, derived_latest: pd.DataFrame 
     return rows
 
 
-def latest_derived(measurements: pd.DataFrame, as_of: date) -> pd.DataFrame:
-    """Latest derived row per concept at as_of, from one patient's long table."""
+def latest_derived_by_patient(measurements: pd.DataFrame, as_of: date) -> dict[str, pd.DataFrame]:
+    """Latest derived row per concept at as_of (indexed by concept), per patient of a long table (a batch's)."""
     cutoff = pd.Timestamp(to_utc_datetime(as_of)).tz_localize(None)
     d = measurements[measurements["derived"] & (measurements["time"] <= cutoff)]
-    return d.sort_values("time").drop_duplicates("concept", keep="last").set_index("concept")
+    latest = d.sort_values("time", kind="stable").drop_duplicates(["patient_id", "concept"], keep="last")
+    return {str(pid): rows.set_index("concept") for pid, rows in latest.groupby("patient_id", sort=False)}

@@ -145,3 +145,23 @@ def test_two_processes_appending_a_thousand_entries_each_leave_a_valid_chain(tmp
     # one key for both writers, created by whichever came first
     assert len({e["patient"] for e in entries if e["patient"] == audit.pseudonym("p0", log=log)}) == 1
     assert sum(e["patient"] == audit.pseudonym("p0", log=log) for e in entries) == 2
+
+
+def test_a_micro_batch_is_appended_as_one_step_and_chains_after_single_entries(tmp_path):
+    log = _log_with(tmp_path, 2)
+    batch = audit.record_many([{"action": "cds_patient_view", "patient_id": f"{JP}-b{i}", "user": "Practitioner/7",
+                                "source": "iss=https://ehr.example.org", "shown": {"score2": 0.04}}
+                               for i in range(3)], log=log, key="k")
+    assert [e["seq"] for e in batch] == [3, 4, 5]
+    assert [e["seq"] for e in audit.read(log)] == [1, 2, 3, 4, 5]
+    assert audit.verify(log).ok and audit.read_head(log).seq == 5
+    assert all(JP not in line for line in _lines(log)), "a patient id reached the log"
+
+
+def test_a_micro_batch_with_one_unknown_action_writes_nothing(tmp_path):
+    log = _log_with(tmp_path, 1)
+    before = _lines(log)
+    with pytest.raises(ValueError, match="unknown audit action 'cds_viewed'"):
+        audit.record_many([{"action": "cds_patient_view", "patient_id": "p1"},
+                           {"action": "cds_viewed", "patient_id": "p2"}], log=log, key="k")
+    assert _lines(log) == before and audit.verify(log).ok
