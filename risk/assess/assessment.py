@@ -23,7 +23,7 @@ from risk.advise.inputs import outside_derivation
 from risk.assess.completeness import withhold
 from risk.assess.issues import IssueGroup, group_issues, rejected_counts
 from risk.assess.scores import Scores, score_models
-from risk.assess.snapshot import PatientSnapshot
+from risk.assess.snapshot import PatientSnapshot, model_frame
 from risk.equations import RESULT_KEYS, EquationResult, reference_scores, score2_family, score2_risk_age
 from risk.explain.factors import Explanation, Factor, explain_rows
 from risk.explain.peers import PeerRisk, healthy_peer
@@ -270,7 +270,7 @@ def assess_many(snaps: Sequence[PatientSnapshot], models: Mapping[str, LoadedMod
         if i not in alive:
             out[i] = deceased_assessment(s, models, region=region, guideline_set=guideline_set)
     if alive:
-        frame = pd.concat([snaps[i].frame for i in alive]) if len(alive) > 1 else snaps[alive[0]].frame
+        frame = model_frame([snaps[i] for i in alive])
         by_model = score_models(frame, models)
         scores = [withhold(Scores(models={n: results[j] for n, results in by_model.items()},
                                   equations=reference_scores(snaps[i].features.to_dict(), region=region)),

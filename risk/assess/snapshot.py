@@ -27,9 +27,15 @@ class PatientSnapshot:
     record: PatientRecord
     as_of: date
     features: pd.Series  # one row of build_features
-    frame: pd.DataFrame  # the same row as a one-row model frame (numeric dtypes): what models and what-if take
     inputs: list[InputRow]
     batch_tables: Tables = field(repr=False)  # the long tables of the batch this snapshot was built in
+    batch_frame: pd.DataFrame = field(repr=False)  # the batch's model frame (risk.features.build.model_frames)
+    position: int  # this patient's row in batch_frame
+
+    @cached_property
+    def frame(self) -> pd.DataFrame:
+        """The features row as a one-row model frame (numeric dtypes): what the models and the what-if take."""
+        return self.batch_frame.iloc[[self.position]]
 
     @cached_property
     def tables(self) -> Tables:
@@ -76,11 +82,19 @@ def _unique_snapshots(records: Sequence[PatientRecord], as_of: date) -> list[Pat
         row = features.iloc[i]
         if row.name != record.patient_id:  # two records with one id would swap rows: never score the wrong one
             raise RuntimeError("the features lost the order of the records")
-        out.append(PatientSnapshot(record=record, as_of=as_of, features=row, frame=frames.iloc[[i]],
+        out.append(PatientSnapshot(record=record, as_of=as_of, features=row,
                                    inputs=input_rows(record, as_of, derived.get(record.patient_id)),
-                                   batch_tables=tables))
+                                   batch_tables=tables, batch_frame=frames, position=i))
     return out
 
 
 def snapshot(record: PatientRecord, as_of: date | None = None) -> PatientSnapshot:
     return snapshots([record], as_of)[0]
+
+
+def model_frame(snaps: Sequence[PatientSnapshot]) -> pd.DataFrame:
+    """The snapshots' rows as one model frame, in order (one take when they come from one batch)."""
+    first = snaps[0].batch_frame
+    if all(s.batch_frame is first for s in snaps):
+        return first.iloc[[s.position for s in snaps]]
+    return pd.concat([s.frame for s in snaps])

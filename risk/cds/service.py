@@ -24,8 +24,8 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from risk import audit
-from risk.assess.assessment import Assessment, assess, assess_many
-from risk.assess.snapshot import snapshot, snapshots
+from risk.assess.assessment import Assessment
+from risk.assess.batch import assess_records
 from risk.cds.batch import MicroBatcher
 from risk.cds.card import cannot_assess_card, card, shown
 from risk.cds.config import CdsConfig, load_config
@@ -201,24 +201,17 @@ def create_app(config: CdsConfig, *, models: Mapping[str, LoadedModel], settings
             except RiskError as exc:
                 out[k] = cannot_assess_card(exc.message, lang=job.lang)
         t1 = time.perf_counter()
-        today = date.today()
         assessed: dict[int, Assessment] = {}
-        try:
-            snaps = snapshots([records[k] for k in records], today)
-            t_features = time.perf_counter()
-            assessed = dict(zip(records, assess_many(snaps, models, region=settings.region,
-                                                     guideline_set=settings.guideline_set, card_only=True),
-                                strict=True))
-        except Exception:  # noqa: BLE001 (one record breaks the batch: each alone, so the others get their card)
-            t_features = time.perf_counter()
-            for k, record in records.items():
-                try:
-                    assessed[k] = assess(snapshot(record, today), models, region=settings.region,
-                                         guideline_set=settings.guideline_set, card_only=True)
-                except RiskError as exc:
-                    out[k] = cannot_assess_card(exc.message, lang=jobs[k].lang)
-                except Exception as exc:  # noqa: BLE001 (this call answers 500, the batch goes on)
-                    out[k] = exc
+        split: dict[str, float] = {}
+        for k, result in zip(records, assess_records([records[k] for k in records], date.today(), models,
+                                                     region=settings.region, guideline_set=settings.guideline_set,
+                                                     card_only=True, seconds=split), strict=True):
+            if isinstance(result, RiskError):
+                out[k] = cannot_assess_card(result.message, lang=jobs[k].lang)
+            elif isinstance(result, Exception):
+                out[k] = result  # this call answers 500; the batch goes on
+            else:
+                assessed[k] = result
         t2 = time.perf_counter()
         events = []
         for k, a in assessed.items():
@@ -231,7 +224,8 @@ def create_app(config: CdsConfig, *, models: Mapping[str, LoadedModel], settings
         t3 = time.perf_counter()
         audit.record_many(events, log=settings.audit_log, key=settings.audit_key)
         t4 = time.perf_counter()
-        for stage, seconds in (("record", t1 - t0), ("features", t_features - t1), ("assess", t2 - t_features),
+        for stage, seconds in (("record", t1 - t0), ("features", split.get("features", 0.0)),
+                               ("assess", t2 - t1 - split.get("features", 0.0)),
                                ("card", t3 - t2), ("audit", t4 - t3)):
             stages.add(stage, seconds)
         stages.calls += len(jobs)

@@ -31,7 +31,7 @@ from risk.models.registry import LoadedModel, load_all
 from risk.panel.buckets import Bucket, read_origins
 from risk.panel.rejects import Reject
 from risk.panel.row import FLOAT_COLUMNS, INT_COLUMNS, flat_row, panel_facts, row_columns
-from risk.panel.stream import Excluded, living, score_chunks
+from risk.panel.stream import Excluded, assess_chunks, living
 from risk.record import PatientRecord
 from risk.record.bulk import stream_records
 
@@ -112,12 +112,12 @@ def score_to_part(records: Iterable[PatientRecord], job: PanelJob, part: Path, *
     rows = []
     categories: Counter[str] = Counter()
     gaps: Counter[str] = Counter()
-    for record, scores, features, frame in score_chunks(living(records, job.as_of, excluded), models,
-                                                        as_of=job.as_of, region=job.region):
+    for record, a in assess_chunks(living(records, job.as_of, excluded), models, as_of=job.as_of,
+                                   region=job.region, guideline_set=job.guideline_set):
         try:
-            facts = panel_facts(record, scores, features, models, as_of=job.as_of,
-                                guideline_set=job.guideline_set, region=job.region, frame=frame)
-            row = flat_row(record, scores, features, facts)
+            if isinstance(a, Exception):
+                raise a
+            row = flat_row(a, panel_facts(a))
         except Exception as exc:  # noqa: BLE001 (set aside and counted, never silent)
             log.warning("a patient could not be assessed (%s); set aside", type(exc).__name__)
             file, line = (where or {}).get(record.patient_id, ("", 0))

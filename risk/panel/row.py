@@ -1,33 +1,23 @@
-"""One patient's panel row, decided by the same rules as the Assessment (risk.assess.assessment).
+"""One patient's panel row: the Assessment's decisions (risk.assess.assessment), flattened.
 
-`panel_facts` takes, per patient of a scored chunk, the decisions the patient page shows first: the headline
-(`choose_headline`), the ESC category, the top three modifiable factors of the lead explanation, the care gaps
-(with rejected values counted, as the Assessment does), the first steps to take and the data-quality issue count.
-The app's panel table (risk.panel.table) and the `risk panel` files (`flat_row`) both render these facts, so they
-cannot disagree with each other or with the patient page. What-if scenarios and healthy peers are left out: they
-change no figure of the row.
+`panel_facts` reads, from a patient's Assessment (the card path: no what-if, no peers, only the lead model
+explained), the decisions the patient page shows first: the headline, the ESC category, the top three modifiable
+factors of the lead explanation, the care gaps (specialist follow-up left out), the first steps to take and the
+data-quality issue count. The app's panel table (risk.panel.table) and the `risk panel` files (`flat_row`) both
+render these facts, so they cannot disagree with each other or with the patient page.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
-import pandas as pd
-
-from risk import advise
 from risk.advise import CareGap, NextStep, RiskCategory
-from risk.assess.assessment import HEADLINE_MODELS, TOP_ACTIONS, Headline, choose_headline
-from risk.assess.issues import rejected_counts
-from risk.assess.scores import MODEL_KEYS, Scores
+from risk.assess.assessment import Assessment, Headline
+from risk.assess.scores import MODEL_KEYS
 from risk.equations import RESULT_KEYS
-from risk.explain.factors import Factor, explain_row
-from risk.features.build import row_frame
+from risk.explain.factors import Factor
 from risk.features.row import FeatureRow
-from risk.models.registry import LoadedModel
-from risk.record import PatientRecord
 
 N_FACTORS = 3
 ROW_EQUATIONS: tuple[str, ...] = RESULT_KEYS
@@ -43,26 +33,10 @@ class PanelFacts:
     n_issues: int
 
 
-def panel_facts(record: PatientRecord, scores: Scores, features: pd.Series, models: Mapping[str, LoadedModel], *,
-                as_of: date, guideline_set: str, region: str, frame: pd.DataFrame | None = None) -> PanelFacts:
-    """`frame`: the features row as a one-row model frame when the caller has it (risk.panel.stream), else
-    built here."""
-    headline = choose_headline(scores, models, peers={})
-    lead = [headline.name] if headline is not None and headline.is_model else []
-    explained = next((n for n in (*lead, *HEADLINE_MODELS)
-                      if n in scores.models and scores.models[n].risk is not None and n in models), None)
-    one_row = frame if frame is not None else row_frame(features)
-    factors = (explain_row(models[explained], one_row).drivers(N_FACTORS, modifiable_only=True)
-               if explained is not None else ())
-    feats = features.to_dict()
-    category = advise.risk_category(feats, scores.equations, guideline_set=guideline_set)
-    gaps = tuple(g for g in advise.care_gaps(feats, as_of=as_of, rejected=rejected_counts(record.issues))
-                 if not g.follow_up)
-    steps = advise.next_steps(feats, scores.equations, dict(scores.models), guideline_set=guideline_set,
-                              region=region)
-    todo = sorted((s for s in steps if not s.already_done), key=lambda s: s.priority)
-    return PanelFacts(headline=headline, category=category, factors=tuple(factors), gaps=gaps,
-                      top_actions=tuple(todo[:TOP_ACTIONS]), n_issues=len(record.issues))
+def panel_facts(a: Assessment) -> PanelFacts:
+    return PanelFacts(headline=a.headline, category=a.category, factors=a.top_factors[:N_FACTORS],
+                      gaps=tuple(g for g in a.care_gaps if not g.follow_up), top_actions=a.top_actions,
+                      n_issues=len(a.issues))
 
 
 def row_columns() -> list[str]:
@@ -82,9 +56,9 @@ FLOAT_COLUMNS = frozenset({"age", "risk", *MODEL_KEYS, *(f"{m}_{s}" for m in MOD
 INT_COLUMNS = frozenset({"care_gap_overdue_days", "n_care_gaps", "n_issues"})
 
 
-def flat_row(record: PatientRecord, scores: Scores, features: pd.Series, facts: PanelFacts) -> dict[str, Any]:
+def flat_row(a: Assessment, facts: PanelFacts) -> dict[str, Any]:
     """The whole row of one patient, plain values only (None when not computed); no name, no birth date."""
-    read = FeatureRow(features)
+    record, scores, read = a.record, a.scores, FeatureRow(a.features)
     h = facts.headline
     row: dict[str, Any] = {"patient_id": record.patient_id, "sex": record.sex, "age": read.num("age"),
                            "risk": h.risk if h else None, "risk_source": h.name if h else "",

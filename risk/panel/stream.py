@@ -1,7 +1,8 @@
-"""Score a whole panel in a stream: chunks of patients -> features -> scores, with bounded memory.
+"""Assess a whole panel in a stream: chunks of patients through the batch path, with bounded memory.
 
-Memory is bounded by the chunk size (patients in flight), not by the export size. Models are vectorised per
-chunk (eligibility included); equations are computed once per patient.
+Memory is bounded by the chunk size (patients in flight), not by the export size. Per chunk, the long tables, the
+features, the models (eligibility included) and the lead explanations run once for all its patients
+(risk.assess.assessment.assess_many); every decision is then the one the patient's own page takes.
 """
 
 from __future__ import annotations
@@ -11,17 +12,13 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-import pandas as pd
-
-from risk.assess.completeness import withhold
-from risk.assess.scores import MODEL_KEYS, Scores, score_models
-from risk.equations import reference_scores
-from risk.features.build import build_features, model_frames
-from risk.features.tables import tables_from_records
+from risk.advise.data import DEFAULT_GUIDELINE_SET
+from risk.assess.assessment import Assessment
+from risk.assess.batch import assess_records
 from risk.models.registry import LoadedModel
 from risk.record import PatientRecord
 
-CHUNK = 2000
+CHUNK = 500  # the batch's fixed costs are amortised well before that; more only holds memory
 
 
 @dataclass(kw_only=True)
@@ -46,19 +43,11 @@ def chunks(records: Iterable[PatientRecord], size: int) -> Iterator[list[Patient
         yield chunk
 
 
-def score_chunks(records: Iterable[PatientRecord], models: Mapping[str, LoadedModel], *, as_of: date,
-                 region: str = "low", chunk: int = CHUNK
-                 ) -> Iterator[tuple[PatientRecord, Scores, pd.Series, pd.DataFrame]]:
-    """(record, scores, features row, the same row as a one-row model frame) per patient, in source order."""
+def assess_chunks(records: Iterable[PatientRecord], models: Mapping[str, LoadedModel], *, as_of: date,
+                  region: str = "low", guideline_set: str = DEFAULT_GUIDELINE_SET, chunk: int = CHUNK
+                  ) -> Iterator[tuple[PatientRecord, Assessment | Exception]]:
+    """(record, its Assessment on the card path, or the exception its own assessment raised) per patient, in
+    source order; each chunk goes through the batch path once (risk.assess.batch)."""
     for batch in chunks(records, chunk):
-        feats = build_features(tables_from_records(batch), as_of)
-        by_model = score_models(feats, models)
-        frames = model_frames(feats)
-        for i, record in enumerate(batch):
-            row = feats.iloc[i]
-            if row.name != record.patient_id:
-                raise RuntimeError("panel scoring lost the order of the records")
-            scores = withhold(Scores(models={n: by_model[n][i] for n in MODEL_KEYS},
-                                     equations=reference_scores(row.to_dict(), region=region)),
-                              record.fetch_gaps, models)  # a server that did not give every type in full
-            yield record, scores, row, frames.iloc[[i]]
+        yield from zip(batch, assess_records(batch, as_of, models, region=region, guideline_set=guideline_set,
+                                             card_only=True), strict=True)

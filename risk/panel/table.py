@@ -1,6 +1,6 @@
 """The coordinator's panel: every patient scored, with risk band, top driver and care-gap reason.
 
-Streams through `risk.panel.stream.score_chunks` (bounded memory per chunk), then adds per patient what the
+Streams through `risk.panel.stream.assess_chunks` (bounded memory per chunk), then adds per patient what the
 worklist needs, decided by the same rules as the patient page: the headline risk (risk.assess.choose_headline), the
 ESC risk category (risk.advise), the modifiable factor that raises the cardiovascular model's risk most
 (Explanation.drivers) and the most overdue care gap. Texts are kept in both languages so that a language
@@ -17,13 +17,13 @@ from typing import Any
 import pandas as pd
 
 from risk.advise.data import DEFAULT_GUIDELINE_SET
-from risk.assess.scores import Scores
+from risk.assess.assessment import Assessment
 from risk.features.row import FeatureRow
 from risk.i18n import fmt_number
 from risk.i18n.labels import key_conditions
 from risk.models.registry import LoadedModel
 from risk.panel.row import panel_facts
-from risk.panel.stream import Excluded, living, score_chunks
+from risk.panel.stream import Excluded, assess_chunks, living
 from risk.record import PatientRecord
 
 # The scores a coordinator can sort by (one column each).
@@ -49,14 +49,13 @@ class PanelResult:
     deceased: int = 0  # patients dead at as_of: left out of the table, the rankings and the worklist
 
 
-def panel_row(record: PatientRecord, scores: Scores, features: pd.Series, models: Mapping[str, LoadedModel], *,
-              as_of: date, guideline_set: str, region: str, frame: pd.DataFrame | None = None) -> dict[str, Any]:
-    """What the worklist shows for one patient, decided by the same rules as the patient page."""
+def panel_row(a: Assessment) -> dict[str, Any]:
+    """What the worklist shows for one patient: its Assessment's decisions (the patient page's)."""
+    record, scores, features = a.record, a.scores, a.features
     read = FeatureRow(features)
     row: dict[str, Any] = {"patient_id": record.patient_id, "name": record.name or "", "sex": record.sex,
                            "age": read.num("age")}
-    facts = panel_facts(record, scores, features, models, as_of=as_of, guideline_set=guideline_set, region=region,
-                        frame=frame)
+    facts = panel_facts(a)
     headline = facts.headline
     row["risk"] = headline.risk if headline else None
     row["risk_basis"] = headline.name if headline else ""
@@ -91,10 +90,12 @@ def score_panel(records: Iterable[PatientRecord], models: Mapping[str, LoadedMod
     rows = []
     excluded = Excluded()
     alive = living(records, as_of, excluded)
-    for i, (record, scores, features, frame) in enumerate(score_chunks(alive, models, as_of=as_of, region=region)):
+    for i, (record, a) in enumerate(assess_chunks(alive, models, as_of=as_of, region=region,
+                                                  guideline_set=guideline_set)):
+        if isinstance(a, Exception):  # the app shows what it could assess; the error is for the developers
+            raise a
         kept.append(record)
-        rows.append(panel_row(record, scores, features, models, as_of=as_of, guideline_set=guideline_set,
-                              region=region, frame=frame))
+        rows.append(panel_row(a))
         if progress is not None:
             progress(i + 1)
     table = pd.DataFrame(rows)

@@ -218,13 +218,13 @@ def test_every_patient_resource_type_is_searched_once_per_fetch(ehr):
 
 
 def test_a_panel_read_from_a_server_withholds_the_scores_of_a_partial_record(ehr):
-    from risk.panel.stream import score_chunks
+    from risk.panel.stream import assess_chunks
     from risk.record.load import iter_records
 
     token, _ = ehr.issue("system/*.rs", None)
     ehr.rules.append(Rule(match=r"^GET /MedicationRequest\?", status=403, times=0))
     source = ServerSource(ehr.fhir, token=token)
-    scored = [(record.patient_id, s) for record, s, _, _ in score_chunks(iter_records(source), models(), as_of=AS_OF)]
+    scored = [(record.patient_id, a.scores) for record, a in assess_chunks(iter_records(source), models(), as_of=AS_OF)]
 
     def risk(s, name):  # noqa: ANN001, ANN202
         r = s.models.get(name) or s.equations.get(name)

@@ -164,19 +164,19 @@ def test_the_panel_model_frame_of_each_row_is_exactly_the_patient_pages(cohort):
 def test_a_patient_the_program_cannot_assess_is_set_aside_not_the_run(cohort, tmp_path, monkeypatch):
     """A defect met on one patient's unusual data (as the missing SCORE2-Diabetes-in-HF text was) must not stop a
     run of a million: that patient is in the side file as assessment_failed, at its Patient line."""
-    import risk.panel.engine as engine
+    import risk.assess.assessment as assessment
 
-    real = engine.panel_facts
+    real = assessment._assess_one
     lines = [orjson.loads(x) for x in (cohort / "Patient.ndjson").open("rb")]
     index = next(i for i, p in enumerate(lines) if not any(k.startswith("deceased") for k in p))  # alive
     victim = lines[index]["id"]
 
-    def failing(record, *args, **kwargs):
-        if record.patient_id == victim:
+    def failing(snap, *args, **kwargs):  # the defect breaks the victim's chunk: the others are assessed alone
+        if snap.record.patient_id == victim:
             raise KeyError("a defect")
-        return real(record, *args, **kwargs)
+        return real(snap, *args, **kwargs)
 
-    monkeypatch.setattr(engine, "panel_facts", failing)
+    monkeypatch.setattr(assessment, "_assess_one", failing)
     summary = screen(cohort, out_csv=tmp_path / "p.csv", out_parquet=None, rejects_path=tmp_path / "r.csv",
                      workers=1, job_args={"models_dir": None, "as_of": date(2025, 12, 31), "region": "low",
                                           "guideline_set": "esc_eas2025"})
