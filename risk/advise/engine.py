@@ -16,7 +16,7 @@ from risk.advise import kidney, steps_cardio, steps_metabolic  # noqa: F401  (re
 from risk.advise.category import check_guideline_set, check_region, risk_category
 from risk.advise.data import CATEGORIES, DEFAULT_GUIDELINE_SET, Rule, guidelines, message, rules
 from risk.advise.inputs import Features, score_trigger, validated_risks
-from risk.advise.model import DECIDING_ACTIONS, AdviceInputError, NextStep, TriggerInput
+from risk.advise.model import DECIDING_ACTIONS, AdviceInputError, NextStep, RiskCategory, TriggerInput
 from risk.advise.registry import REGISTRY, Context, Firing
 from risk.advise.wording import join
 from risk.i18n import Text, in_sentence, render
@@ -175,8 +175,11 @@ def next_steps(
     *,
     guideline_set: str = DEFAULT_GUIDELINE_SET,
     region: str = "low",
+    category: RiskCategory | None = None,
 ) -> list[NextStep]:
-    """Guideline next steps, most urgent first; steps already in place come last with ``already_done``."""
+    """Guideline next steps, most urgent first; steps already in place come last with ``already_done``.
+    `category`: the ESC category the caller already decided from the same features, scores, set and region
+    (risk.assess.assessment), so that it is decided once; computed here otherwise."""
     check_guideline_set(guideline_set)
     check_region(region)
     f = Features(features)
@@ -184,7 +187,8 @@ def next_steps(
         f=f,
         scores=validated_risks(scores, what="score"),
         models=validated_risks(models, what="model"),
-        category=risk_category(features, scores, guideline_set, region=region),
+        category=category if category is not None else risk_category(features, scores, guideline_set,
+                                                                      region=region),
         guideline_set=guideline_set,
         region=region,
         kidney=kidney.stage(f),

@@ -332,7 +332,7 @@ def _assess_one(snap: PatientSnapshot, scores: Scores, explanations: dict[str, E
     model_risks = {name: r.risk for name, r in scores.models.items() if r.risk is not None}
     peers = {} if card_only else healthy_peer(frame, models, computed_risks(scores), region=region)
     features = row.to_dict()
-    category = advise.risk_category(features, scores.equations, guideline_set=guideline_set)
+    category = advise.risk_category(features, scores.equations, guideline_set=guideline_set, region=region)
     read = FeatureRow(row)
     headline = choose_headline(scores, models, peers)
     scenarios = [] if card_only else what_if(
@@ -344,7 +344,8 @@ def _assess_one(snap: PatientSnapshot, scores: Scores, explanations: dict[str, E
         risk_age=_risk_age(read, scores), disagreement=_disagreement(read, scores, category, guideline_set),
         # Steps and care gaps read every resource type (treatments in place, tests done): none from a partial fetch.
         next_steps=[] if gaps else advise.next_steps(features, scores.equations, dict(scores.models),
-                                                     guideline_set=guideline_set, region=region),
+                                                     guideline_set=guideline_set, region=region,
+                                                     category=category),
         care_gaps=[] if gaps else advise.care_gaps(features, as_of=snap.as_of,
                                                    rejected=rejected_counts(snap.record.issues)),
         alerts=advise.alerts(features),

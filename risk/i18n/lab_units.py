@@ -35,11 +35,13 @@ def display_unit(unit: str) -> str:
 
 def lab_units(record: PatientRecord) -> dict[str, LabUnit]:
     """Concept -> the unit of its most recent reported value (canonical unit when that cannot round-trip)."""
+    reported = sorted((m for m in record.measurements if not m.derived and m.original_unit
+                       and (spec := MEASUREMENT_CONCEPTS.get(m.concept)) is not None and spec.numeric),
+                      key=lambda x: x.time)
+    latest = {m.concept: m for m in reported}  # the most recent per concept (the last one on a tie)
     out: dict[str, LabUnit] = {}
-    for m in sorted(record.measurements, key=lambda x: x.time):
-        spec = MEASUREMENT_CONCEPTS.get(m.concept)
-        if spec is None or not spec.numeric or m.derived or not m.original_unit:
-            continue
+    for concept in dict.fromkeys(m.concept for m in reported):  # in the order concepts first appear
+        m, spec = latest[concept], MEASUREMENT_CONCEPTS[concept]
         same = m.original_unit == spec.unit or is_identity(m.concept, m.original_unit) or \
             from_canonical(m.concept, m.value, m.original_unit).value is None
         out[m.concept] = LabUnit(concept=m.concept, unit=spec.unit if same else m.original_unit, canonical=same)

@@ -90,3 +90,13 @@ def test_two_calls_for_one_chart_in_one_batch_are_each_assessed_alone(models):
     for record, many in zip([jp, other, older, jp], batch, strict=True):
         _same(assess(snapshot(record, AS_OF), models, card_only=True), many)
     assert batch[0].features["sbp"] == batch[3].features["sbp"] and batch[2].features.isna()["sbp"]
+
+
+def test_the_category_is_decided_once_in_the_region_asked_and_the_steps_use_that_one(models):
+    from risk import advise
+
+    record = next(r for r in _sample_records() if r.patient_id == "fr-jean-pierre-martin")
+    a = assess(snapshot(record, AS_OF), models, region="moderate", card_only=True)
+    assert a.category.region == "moderate" and a.region == "moderate"
+    alone = advise.next_steps(a.features.to_dict(), a.scores.equations, dict(a.scores.models), region="moderate")
+    assert [(s.id, s.text_en) for s in a.next_steps] == [(s.id, s.text_en) for s in alone]
