@@ -4,9 +4,11 @@ A care coordinator scores a whole bulk export. This generates a synthetic export
 patients) into a temporary folder, then times, in one process, best of N:
 - baseline: orjson.loads of every NDJSON line (the least any reader must do);
 - read: FHIR NDJSON -> PatientRecord (risk.record.load.iter_records);
-- features: records -> long tables -> features (chunks of 2,000 as in risk.panel.stream);
-- models: the five shipped boosters + bootstrap members on those features (risk.assess.scores.score_models);
-- equations: the published equations per patient (risk.equations.reference_scores).
+- tables + features: records -> long tables -> features and model frames, per chunk as in risk.panel.stream
+  (risk.assess.snapshot.snapshots);
+- models, SHAP, advice: the Assessment on the card path (risk.assess.assessment.assess_many: the five models with
+  their bootstrap members, the published equations, the lead model's TreeSHAP, category, steps, gaps);
+- rows: the panel row of each Assessment (risk.panel.row).
 Prints seconds, patients per second and each stage's ratio to the baseline, plus the projection to 1 million.
 
 Then (issue 13) the whole `risk panel` command, as a user runs it (buckets, SHAP, advice, CSV), in a fresh process
@@ -58,12 +60,10 @@ def main() -> None:
 
 
 def stages(args: argparse.Namespace) -> None:
-
-    from risk.assess.scores import score_models
-    from risk.equations import reference_scores
-    from risk.features.build import build_features
-    from risk.features.tables import tables_from_records
+    from risk.assess.assessment import assess_many
+    from risk.assess.snapshot import snapshots
     from risk.models.registry import load_all
+    from risk.panel.row import flat_row, panel_facts
     from risk.panel.stream import CHUNK, chunks
     from risk.record.load import iter_records
     from risk.synth import generate
@@ -83,22 +83,19 @@ def stages(args: argparse.Namespace) -> None:
 
         t_base, _ = best_of(args.repeat, baseline)
         t_read, records = best_of(args.repeat, read)
-        t_feat, feats = best_of(args.repeat, lambda: [build_features(tables_from_records(b), as_of)
-                                                      for b in chunks(records, CHUNK)])
-        t_models, _ = best_of(args.repeat, lambda: [score_models(f, models) for f in feats])
-        t_eq, _ = best_of(args.repeat, lambda: [reference_scores(row.to_dict()) for f in feats
-                                                for _, row in f.iterrows()])
+        t_snap, snaps = best_of(args.repeat, lambda: [snapshots(b, as_of) for b in chunks(records, CHUNK)])
+        t_assess, done = best_of(args.repeat, lambda: [assess_many(b, models, card_only=True) for b in snaps])
+        t_rows, _ = best_of(args.repeat, lambda: [flat_row(a, panel_facts(a)) for b in done for a in b])
 
     n = len(records)
-    stages = {"baseline (orjson parse)": t_base, "read -> records": t_read, "features": t_feat,
-              "models (5 x 7 boosters)": t_models, "equations": t_eq}
-    total = t_read + t_feat + t_models + t_eq
-    print(f"{n} patients, best of {args.repeat}")
+    stages = {"baseline (orjson parse)": t_base, "read -> records": t_read,
+              "tables + features (chunks)": t_snap, "models, SHAP, advice": t_assess, "rows": t_rows}
+    total = t_read + t_snap + t_assess + t_rows
+    print(f"{n} patients, best of {args.repeat}, one core, chunks of {CHUNK} (risk.panel.stream)")
     for name, t in stages.items():
-        print(f"  {name:26s} {t:7.2f} s  {n / t:8.0f} patients/s  {t / t_base:5.2f}x baseline")
-    print(f"  {'total risk panel':26s} {total:7.2f} s  {n / total:8.0f} patients/s  {total / t_base:5.2f}x baseline; "
+        print(f"  {name:28s} {t:7.2f} s  {n / t:8.0f} patients/s  {t / t_base:5.2f}x baseline")
+    print(f"  {'total risk panel':28s} {total:7.2f} s  {n / total:8.0f} patients/s  {total / t_base:5.2f}x baseline; "
           f"1 million patients ~{1e6 / (n / total) / 60:.0f} min on one core")
-
 
 
 SMART_NDJSON = ROOT.parent / "shared" / "fhir_samples" / "smart-generated-sample-data-r4" / "ndjson"

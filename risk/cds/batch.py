@@ -37,6 +37,7 @@ class MicroBatcher(Generic[Job]):
         self._max = max_batch
         self._queue: list[_Waiting[Job]] = []
         self._draining = False
+        self._task: asyncio.Task[None] | None = None  # held: the event loop keeps only a weak reference
         self.batches = 0  # how many batches were scored (the benchmark prints the mean batch size)
 
     async def submit(self, job: Job) -> Any:
@@ -44,7 +45,7 @@ class MicroBatcher(Generic[Job]):
         self._queue.append(waiting)
         if not self._draining:
             self._draining = True
-            asyncio.get_running_loop().create_task(self._drain())
+            self._task = asyncio.get_running_loop().create_task(self._drain())
         return await waiting.future
 
     async def _drain(self) -> None:
