@@ -327,16 +327,15 @@ def _assess_one(snap: PatientSnapshot, scores: Scores, explanations: dict[str, E
                 card_only: bool) -> Assessment:
     """The per-patient decisions, from the patient's scores and explanations."""
     row = snap.features
-    frame = snap.frame
     gaps = snap.record.fetch_gaps
     model_risks = {name: r.risk for name, r in scores.models.items() if r.risk is not None}
-    peers = {} if card_only else healthy_peer(frame, models, computed_risks(scores), region=region)
+    peers = {} if card_only else healthy_peer(snap.frame, models, computed_risks(scores), region=region)
     features = row.to_dict()
     category = advise.risk_category(features, scores.equations, guideline_set=guideline_set, region=region)
     read = FeatureRow(row)
     headline = choose_headline(scores, models, peers)
     scenarios = [] if card_only else what_if(
-        frame, models, model_risks, region=region, reference=headline.risk if headline else None,
+        snap.frame, models, model_risks, region=region, reference=headline.risk if headline else None,
         reference_name=headline.name if headline else None, ldl_target=advise.ldl_goal(category.category))
     return Assessment(
         snapshot=snap, scores=scores, headline=headline, category=category,
