@@ -272,3 +272,18 @@ def test_a_jwks_is_fetched_only_from_an_allow_listed_jku(tmp_path, keys, models)
         assert "/evil.json" not in asked  # a redirect is never followed off the allow-list
     finally:
         server.shutdown()
+
+
+def test_a_record_that_cannot_be_assessed_gets_a_card_saying_why_in_the_language_asked(service, keys):
+    client, settings = service
+    pid, pre = prefetch()
+    undated = {k: v for k, v in pre["patient"].items() if k != "birthDate"}
+    body = hook_request(pid, {**pre, "patient": undated})
+    r = call(client, mint(keys, AUD), body, lang="fr-FR,fr;q=0.9")
+    assert r.status_code == 200, r.text
+    (c,) = r.json()["cards"]
+    jsonschema.validate(r.json(), SCHEMA, format_checker=jsonschema.FormatChecker())
+    assert c["indicator"] == "info" and "n'a pas de date de naissance utilisable" in c["detail"]
+    assert "birth date" not in c["detail"]
+    r = call(client, mint(keys, AUD), body, lang="en")
+    assert "has no usable birth date" in r.json()["cards"][0]["detail"]
