@@ -484,3 +484,5 @@ def test_a_patient_without_a_birth_date_is_refused_in_the_reader_s_language(app_
     assert not at.exception
     assert any("Le patient p1 n'a pas de date de naissance utilisable" in e.value for e in at.error), \
         [e.value for e in at.error]
+    (option,) = at.selectbox(key="patient_select_fr").options  # the patient list says why, in French too
+    assert option.startswith("p1 — Le patient p1 n'a pas de date de naissance utilisable"), option
