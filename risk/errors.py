@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+from risk.terminology.messages import Message
+
 
 class ExitCode(IntEnum):
     OK = 0
@@ -32,19 +34,38 @@ class ExitCode(IntEnum):
     INTERNAL = 70
 
 
+class ErrorMessage(str):
+    """A RiskError's English one-line message that also carries its coded form (`said`), so that a face handed only
+    the text (the CDS card) can still word it in the reader's language (risk.i18n.messages.error_text)."""
+
+    said: Message | None
+
+    def __new__(cls, text: str, said: Message | None = None) -> ErrorMessage:
+        out = super().__new__(cls, text)
+        out.said = said
+        return out
+
+
 class RiskError(Exception):
-    """An error the user can act on: shown as one line, never as a traceback."""
+    """An error the user can act on: shown as one line, never as a traceback.
+
+    `message` is English (the command line, logs, tests); an error a clinician may read in the app or in a CDS card
+    is also `said` as a catalogue code with parameters (risk/i18n/messages.json), worded in French or English by
+    risk.i18n.messages.error_text. Its English there must equal `message`: tests/unit/test_error_messages.py."""
 
     code: ExitCode = ExitCode.INTERNAL
+    said: Message | None = None
 
-    def __init__(self, message: str, code: ExitCode | None = None) -> None:
+    def __init__(self, message: str, code: ExitCode | None = None, *, said: Message | None = None) -> None:
         super().__init__(message)
         if code is not None:
             self.code = code
+        if said is not None:
+            self.said = said
 
     @property
-    def message(self) -> str:
-        return str(self.args[0])
+    def message(self) -> ErrorMessage:
+        return ErrorMessage(str(self.args[0]), self.said)
 
 
 class SourceError(RiskError):

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from joserfc import jwt
+from joserfc.jwk import ECKey, RSAKey
 
 from tests.paths import SAMPLES
 
@@ -31,10 +32,9 @@ class EhrKeys:
     rsa: Any
 
     def jwks(self) -> dict[str, Any]:
-        es = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(self.ec.public_key()))
-        rs = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.rsa.public_key()))
-        return {"keys": [{**es, "kid": "es-1", "alg": "ES384", "use": "sig"},
-                         {**rs, "kid": "rs-1", "alg": "RS384", "use": "sig"}]}
+        es = ECKey.import_key(self.ec.public_key(), {"kid": "es-1", "alg": "ES384", "use": "sig"})
+        rs = RSAKey.import_key(self.rsa.public_key(), {"kid": "rs-1", "alg": "RS384", "use": "sig"})
+        return {"keys": [es.as_dict(), rs.as_dict()]}
 
 
 def new_keys() -> EhrKeys:
@@ -60,9 +60,10 @@ def mint(keys: EhrKeys, aud: str, *, alg: str = "ES384", kid: str | None = "es-1
     now = time.time()
     claims = {"iss": iss, "sub": "ehr-client", "aud": aud, "exp": int(now + exp_in), "iat": int(now + iat_shift),
               "jti": jti or str(uuid.uuid4())}
-    headers = {"typ": "JWT", **({"kid": kid} if kid else {}), **({"jku": jku} if jku else {})}
+    header = {"alg": alg, "typ": "JWT", **({"kid": kid} if kid else {}), **({"jku": jku} if jku else {})}
     signing = key if key is not None else (keys.ec if alg.startswith("ES") else keys.rsa)
-    return jwt.encode(claims, signing, algorithm=alg, headers=headers)
+    jwk = ECKey.import_key(signing) if isinstance(signing, ec.EllipticCurvePrivateKey) else RSAKey.import_key(signing)
+    return jwt.encode(header, claims, jwk, algorithms=[alg])
 
 
 def bundle_resources(path: Path = CDS_SAMPLE) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ token, an expired or revoked access token. It logs request paths only (never a q
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import secrets
 import socket
@@ -29,7 +30,7 @@ import httpx
 import pytest
 import uvicorn
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
-from joserfc import jwt
+from joserfc import jws, jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from starlette.applications import Starlette
@@ -195,8 +196,8 @@ class EhrSimulator:
             return JSONResponse({"error": "invalid_client"}, status_code=401)
         assertion = str(form.get("client_assertion") or "")
         try:
-            header = jwt.extract(assertion.encode()).headers()  # unverified: only to find the client's key set
-            claims = jwt.extract(assertion.encode()).claims
+            unverified = jws.extract_compact(assertion.encode())  # only to find the client's key set
+            header, claims = unverified.headers(), json.loads(unverified.payload)
             client = self.clients[str(claims.get("iss"))]
             token = jwt.decode(assertion, KeySet.import_key_set(client["jwks"]), algorithms=[header["alg"]])
         except (JoseError, KeyError, ValueError):

@@ -15,9 +15,10 @@ from typing import Any
 
 from risk import __version__
 from risk.assess.assessment import Assessment
+from risk.errors import RiskError
 from risk.i18n import fmt_date, fmt_number, fmt_percent, in_sentence
 from risk.i18n.labels import EQUATION_SHORT, MODEL_SHORT, pick
-from risk.i18n.messages import tr
+from risk.i18n.messages import error_text, tr
 from risk.report.text import headline_lines
 from risk.terminology.concepts import MEASUREMENT_CONCEPTS
 
@@ -105,9 +106,10 @@ def card(a: Assessment, *, lang: str, app_url: str = "") -> dict[str, Any]:
     return out
 
 
-def cannot_assess_card(reason: str, *, lang: str) -> dict[str, Any]:
-    """When the record cannot be assessed (no birth date, ...): say why, never a silent nothing."""
-    text = tr("cds.cannot_assess", lang, reason=reason)
+def cannot_assess_card(reason: RiskError | str, *, lang: str) -> dict[str, Any]:
+    """When the record cannot be assessed (no birth date, ...): say why in the reader's language, never a silent
+    nothing. `reason` is the error, or its `message` (which carries the coded form along)."""
+    text = tr("cds.cannot_assess", lang, reason=in_sentence(error_text(reason, lang)))
     return {"uuid": str(uuid.uuid4()), "summary": text if len(text) <= SUMMARY_MAX else text[:SUMMARY_MAX - 1] + "…",
             "indicator": "info", "detail": text, "source": {"label": f"risk dashboard {__version__}"}}
 

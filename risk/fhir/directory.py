@@ -23,7 +23,7 @@ class Entry:
     name: str | None = None
     sex: str | None = None
     birth_date: date | None = None
-    problem: str | None = None  # why this patient cannot be assessed (missing birth date...)
+    problem: str | None = None  # why this patient cannot be assessed (missing birth date...): the error's message
 
 
 def patient_directory(source: Source, *, limit: int = MAX_ENTRIES) -> list[Entry]:

@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
+from risk.errors import RiskError
 from risk.i18n import Catalogue, check_lang, in_sentence, render
 from risk.i18n.labels import (
     CONDITIONS,
@@ -157,6 +158,15 @@ def _text(code: str, params: Mapping[str, Any], lang: str) -> str:
 def message_text(msg: Message, lang: str) -> str:
     """The message in ``lang`` ("fr" or "en"); an unknown code raises KeyError (the catalogue tests prevent it)."""
     return _text(msg.code, msg.params, lang)
+
+
+def error_text(error: RiskError | str, lang: str) -> str:
+    """A RiskError (or its `message`) in ``lang`` when it is coded (`said`); otherwise its English message, which
+    is all the command line and the server-side errors have."""
+    said = error.said if isinstance(error, RiskError) else getattr(error, "said", None)
+    if said is not None:
+        return message_text(said, lang)
+    return error.message if isinstance(error, RiskError) else str(error)
 
 
 def tr(code: str, lang: str, /, **params: Any) -> str:

@@ -825,18 +825,23 @@ def _sex(patient: dict) -> object:
 def patient_demographics(patient: dict) -> tuple[str, str, datetime | None, str | None, object]:
     """(id, sex, deceased, name, birth_date) from a Patient resource; raises RecordError when unusable."""
     if not isinstance(patient, dict):
-        raise RecordError("The Patient resource is not a JSON object", ExitCode.NOT_FHIR)
+        raise RecordError("The Patient resource is not a JSON object", ExitCode.NOT_FHIR,
+                          said=Message(code="patient.not_object"))
     pid = patient.get("id")
     if not pid or not isinstance(pid, str):
-        raise RecordError("The Patient resource has no id", ExitCode.MISSING_DEMOGRAPHICS)
+        raise RecordError("The Patient resource has no id", ExitCode.MISSING_DEMOGRAPHICS,
+                          said=Message(code="patient.no_id"))
     birth = parse_fhir_date(patient.get("birthDate"))
     gender = _sex(patient)
     if birth is None:
         raise RecordError(f"Patient {pid} has no usable birth date (birthDate={patient.get('birthDate')!r}); "
-                          "age-based risk cannot be computed", ExitCode.MISSING_DEMOGRAPHICS)
+                          "age-based risk cannot be computed", ExitCode.MISSING_DEMOGRAPHICS,
+                          said=Message(code="patient.no_birth_date",
+                                       params={"patient": pid, "birth_date": patient.get("birthDate")}))
     if gender not in ("male", "female"):
         raise RecordError(f"Patient {pid} has no usable sex (gender={gender!r}); the risk equations and "
-                          "models are sex-specific", ExitCode.MISSING_DEMOGRAPHICS)
+                          "models are sex-specific", ExitCode.MISSING_DEMOGRAPHICS,
+                          said=Message(code="patient.no_sex", params={"patient": pid, "gender": gender}))
     deceased = parse_fhir_datetime(patient.get("deceasedDateTime"))
     return pid, gender, deceased, _name(patient), birth  # type: ignore[return-value]
 

@@ -14,7 +14,7 @@ from risk.cds.card import shown as audit_shown
 from risk.errors import ExitCode, RecordError
 from risk.fhir.directory import Entry, patient_directory
 from risk.i18n.labels import CATEGORY_BASIS, EQUATION_SHORT, MODEL_SHORT, SEX, key_conditions, pick, treatments
-from risk.i18n.messages import tr
+from risk.i18n.messages import error_text, tr
 from risk.panel.table import BAND_LABELS, score_panel
 from risk.record import PatientRecord
 from risk.record.load import iter_records
@@ -51,7 +51,7 @@ def _directory() -> list:
 
 def _entry_label(e: Entry) -> str:
     if e.problem:
-        return f"{e.patient_id} — {e.problem}"
+        return f"{e.patient_id} — {error_text(e.problem, lang())}"
     sex = pick(SEX.get(e.sex or "", ("?", "?")), lang())
     return f"{e.name or e.patient_id} — {sex}, {day(e.birth_date)}"
 

@@ -21,6 +21,7 @@ from risk import audit
 from risk.errors import RiskError
 from risk.fhir import open_source
 from risk.i18n import fmt_date, fmt_number, fmt_percent, render
+from risk.i18n.messages import error_text
 from risk.models.registry import LoadedModel, load_all, synthetic_models
 from risk.panel.table import PanelResult
 from risk.settings import Settings
@@ -210,12 +211,12 @@ def log_once(action: str, patient_id: str | None, **details: Any) -> None:
 
 @contextlib.contextmanager
 def user_errors() -> Iterator[None]:
-    """Show a RiskError as its one-line message (never a traceback)."""
+    """Show a RiskError as its one-line message (never a traceback), in the reader's language when it is coded."""
     try:
         yield
     except RiskError as exc:
         source = current_source()  # an upload lives in a server temp folder: name it as the user knows it
-        st.error(exc.message.replace(source.location, source.label), icon=":material/error:")
+        st.error(error_text(exc, lang()).replace(source.location, source.label), icon=":material/error:")
 
 
 def guarded(fn: Callable[[], None]) -> None:

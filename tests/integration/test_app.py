@@ -471,3 +471,18 @@ def test_a_wrong_server_token_shows_the_access_problem_in_words(app_env, fhir_se
     at.text_input(key="patient_id_input").set_value(pid).run()
     assert not at.exception
     assert at.error and "token" in at.error[0].value.lower()
+
+
+def test_a_patient_without_a_birth_date_is_refused_in_the_reader_s_language(app_env):
+    folder = app_env / "bulk" / "undated"
+    folder.mkdir()
+    (folder / "Patient.ndjson").write_text('{"resourceType": "Patient", "id": "p1", "gender": "female"}\n',
+                                           encoding="utf-8")
+    at = app(patient="p1")
+    at.sidebar.radio(key="source_kind_choice_fr").set_value("bulk").run()
+    at.sidebar.text_input(key="bulk_folder").set_value(str(folder)).run()
+    assert not at.exception
+    assert any("Le patient p1 n'a pas de date de naissance utilisable" in e.value for e in at.error), \
+        [e.value for e in at.error]
+    (option,) = at.selectbox(key="patient_select_fr").options  # the patient list says why, in French too
+    assert option.startswith("p1 — Le patient p1 n'a pas de date de naissance utilisable"), option

@@ -10,7 +10,6 @@ import json
 import time
 
 import jsonschema
-import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -93,24 +92,27 @@ def test_discovery_needs_a_token_addressed_to_it_and_lists_the_prefetch_template
     assert svc["hook"] == "patient-view" and svc["prefetch"]["patient"] == "Patient/{{context.patientId}}"
 
 
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _signing_input(header: dict, jti: str) -> str:
+    """Header and claims of an otherwise valid token, written by hand: no JOSE library will forge these."""
+    now = int(time.time())
+    claims = {"iss": ISS, "aud": AUD, "exp": now + 300, "iat": now, "jti": jti}
+    return _b64(json.dumps(header).encode()) + "." + _b64(json.dumps(claims).encode())
+
+
 def _hs256_with_public_key(keys) -> str:
     """The classic algorithm-confusion attack: HMAC keyed with the EHR's public key."""
     pem = keys.rsa.public_key().public_bytes(serialization.Encoding.PEM,
                                              serialization.PublicFormat.SubjectPublicKeyInfo)
-    now = int(time.time())
-    claims = {"iss": ISS, "aud": AUD, "exp": now + 300, "iat": now, "jti": "hs"}
-    header = {"alg": "HS256", "typ": "JWT", "kid": "rs-1"}
-    def b64(data: bytes) -> str:
-        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-    signing_input = b64(json.dumps(header).encode()) + "." + b64(json.dumps(claims).encode())
-    return signing_input + "." + b64(hmac.new(pem, signing_input.encode(), hashlib.sha256).digest())
+    signing_input = _signing_input({"alg": "HS256", "typ": "JWT", "kid": "rs-1"}, "hs")
+    return signing_input + "." + _b64(hmac.new(pem, signing_input.encode(), hashlib.sha256).digest())
 
 
 def _alg_none(keys) -> str:
-    now = int(time.time())
-    return jwt.encode({"iss": ISS, "aud": AUD, "exp": now + 300, "iat": now, "jti": "none"}, None, algorithm="none",
-                      headers={"kid": "es-1"})
+    return _signing_input({"alg": "none", "typ": "JWT", "kid": "es-1"}, "none") + "."
 
 
 BAD_TOKENS = {
@@ -224,7 +226,8 @@ def test_feedback_records_accepted_and_overridden_with_the_reason(service, keys)
 
 
 def test_a_jwks_is_fetched_only_from_an_allow_listed_jku(tmp_path, keys, models):
-    """Without a JWKS file the keys come from the issuer's jku; a jku off the allow-list is never even requested."""
+    """Without a JWKS file the keys come from the issuer's jku; a jku off the allow-list is never even requested,
+    nor is the target of an allow-listed one's redirect."""
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -236,6 +239,11 @@ def test_a_jwks_is_fetched_only_from_an_allow_listed_jku(tmp_path, keys, models)
     class Jwks(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802
             asked.append(self.path)
+            if self.path == "/moved.json":  # allow-listed, but sends us elsewhere
+                self.send_response(302)
+                self.send_header("Location", "/evil.json")
+                self.end_headers()
+                return
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.end_headers()
@@ -249,8 +257,9 @@ def test_a_jwks_is_fetched_only_from_an_allow_listed_jku(tmp_path, keys, models)
     try:
         good = f"http://127.0.0.1:{server.server_port}/jwks.json"
         evil = f"http://127.0.0.1:{server.server_port}/evil.json"
+        moved = f"http://127.0.0.1:{server.server_port}/moved.json"
         config = CdsConfig(public_url=BASE, jti_db=tmp_path / "jti.sqlite",
-                           issuers={ISS: Issuer(iss=ISS, jku=(good,))})
+                           issuers={ISS: Issuer(iss=ISS, jku=(good, moved))})
         client = TestClient(create_app(config, models=models, settings=Settings(audit_log=tmp_path / "a.log")))
         pid, pre = prefetch()
         assert call(client, mint(keys, AUD, jku=evil), hook_request(pid, pre)).status_code == 401
@@ -259,5 +268,22 @@ def test_a_jwks_is_fetched_only_from_an_allow_listed_jku(tmp_path, keys, models)
         assert call(client, mint(keys, AUD, jku=None, kid="rs-1", alg="RS384"),
                     hook_request(pid, pre)).status_code == 200  # no jku: the issuer's first allow-listed one
         assert set(asked) == {"/jwks.json"}
+        assert call(client, mint(keys, AUD, jku=moved), hook_request(pid, pre)).status_code == 401
+        assert "/evil.json" not in asked  # a redirect is never followed off the allow-list
     finally:
         server.shutdown()
+
+
+def test_a_record_that_cannot_be_assessed_gets_a_card_saying_why_in_the_language_asked(service, keys):
+    client, settings = service
+    pid, pre = prefetch()
+    undated = {k: v for k, v in pre["patient"].items() if k != "birthDate"}
+    body = hook_request(pid, {**pre, "patient": undated})
+    r = call(client, mint(keys, AUD), body, lang="fr-FR,fr;q=0.9")
+    assert r.status_code == 200, r.text
+    (c,) = r.json()["cards"]
+    jsonschema.validate(r.json(), SCHEMA, format_checker=jsonschema.FormatChecker())
+    assert c["indicator"] == "info" and "n'a pas de date de naissance utilisable" in c["detail"]
+    assert "birth date" not in c["detail"]
+    r = call(client, mint(keys, AUD), body, lang="en")
+    assert "has no usable birth date" in r.json()["cards"][0]["detail"]

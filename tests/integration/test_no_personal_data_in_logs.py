@@ -1,6 +1,7 @@
-"""After a patient view (the app), a CDS call (a live `risk serve`) and a standalone launch (a live `streamlit
-run` opened with a patient and an OAuth code in the URL), no log file holds the patient's id, name or birth date,
-a token or an OAuth code: every file the three wrote is grepped."""
+"""After a patient view (the app), a CDS call (a live `risk serve`) and a standalone SMART launch (a live `streamlit
+run asgi.py` through its /smart/launch and /smart/callback routes, then URLs with a patient and an OAuth code), no
+log file holds the patient's id, name or birth date, a token or an OAuth code: every file the three wrote is
+grepped."""
 
 from __future__ import annotations
 
@@ -10,8 +11,6 @@ import os
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import httpx
@@ -21,6 +20,7 @@ from streamlit.testing.v1 import AppTest
 from risk import audit
 from tests.cds_fixtures import SERVICE_PATH, bundle_resources, hook_request, mint, new_keys, prefetch, write_trust_file
 from tests.cds_live import free_port, live_service
+from tests.ehr_sim import CLIENT_ID, EhrSimulator, Running
 from tests.paths import REPO
 
 pytestmark = pytest.mark.slow
@@ -76,30 +76,53 @@ def _cds_call(logs: Path, pid: str) -> list[str]:
     return tokens
 
 
-def _standalone_launch(logs: Path, pid: str) -> None:
+def _answers(client: httpx.Client, url: str) -> bool:
+    try:
+        return client.get(url).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def _standalone_launch(logs: Path, pid: str) -> list[str]:
+    """A standalone SMART launch as a deployment serves it: `streamlit run asgi.py`, its /smart/launch route, the
+    EHR's authorize (the simulator, no FHIR server behind it: only OAuth is used), /smart/callback exchanging the
+    code, and the hand-over to the app. Then st.login's callback path and a URL with a patient and a code. Returns
+    what the flow made that no log may hold: the real code, state, hand-over and tokens."""
+    ehr = EhrSimulator(upstream="http://127.0.0.1:9", upstream_token="unused")
+    ehr.patients = {"launch-0": pid}
+    running = Running(ehr)
     port = free_port()
-    with open(logs / "streamlit.log", "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                                 "--server.headless", "true"], cwd=REPO, stdout=out, stderr=subprocess.STDOUT,
-                                env={**os.environ}, start_new_session=True)
-        try:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)  # noqa: S310
-                    break
-                except OSError:
-                    assert proc.poll() is None and time.monotonic() < deadline, "streamlit did not start"
-                    time.sleep(0.5)
-            for path in (f"/?patient={pid}&code={OAUTH_CODE}&state={OAUTH_STATE}",
-                         f"/oauth2callback?code={OAUTH_CODE}&state={OAUTH_STATE}"):
-                try:
-                    urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=30)  # noqa: S310
-                except urllib.error.HTTPError:
-                    pass  # no login configured: the callback is not served; what matters is what got logged
-        finally:
-            os.killpg(proc.pid, 15)
-            proc.wait(timeout=30)
+    base = f"http://127.0.0.1:{port}"
+    ehr.clients[CLIENT_ID] = {"redirect_uris": [f"{base}/smart/callback"]}
+    env = {**os.environ, "RISK_SMART_ISS": ehr.fhir, "RISK_SMART_CLIENT_ID": CLIENT_ID}
+    made: list[str] = []
+    try:
+        with open(logs / "streamlit.log", "wb") as out:
+            proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "asgi.py", "--server.port", str(port),
+                                     "--server.address=127.0.0.1", "--server.headless", "true",
+                                     "--logger.level=debug"], cwd=REPO, stdout=out, stderr=subprocess.STDOUT,
+                                    env=env, start_new_session=True)
+            try:
+                with httpx.Client(timeout=30, follow_redirects=True) as browser:
+                    deadline = time.monotonic() + 120
+                    while not _answers(browser, f"{base}/_stcore/health"):
+                        assert proc.poll() is None and time.monotonic() < deadline, "streamlit did not start"
+                        time.sleep(0.5)
+                    landed = browser.get(f"{base}/smart/launch", params={"iss": ehr.fhir})
+                    hops = [str(r.headers.get("location", "")) for r in landed.history]
+                    assert landed.status_code == 200 and "smart" in landed.url.params, (landed.url, hops)
+                    callback = httpx.URL(next(h for h in hops if "/smart/callback" in h)).params
+                    made += [callback["code"], callback["state"], landed.url.params["smart"], *ehr.tokens()]
+                    assert ehr.tokens(), "the code was not exchanged"
+                    for path in (f"/?patient={pid}&code={OAUTH_CODE}&state={OAUTH_STATE}",
+                                 f"/oauth2callback?code={OAUTH_CODE}&state={OAUTH_STATE}"):
+                        browser.get(base + path)  # st.login's callback is not served without login: only the log
+            finally:
+                os.killpg(proc.pid, 15)
+                proc.wait(timeout=30)
+    finally:
+        running.stop()
+    return made
 
 
 def test_no_log_file_holds_the_patient_a_token_or_an_oauth_code(tmp_path, monkeypatch):
@@ -110,7 +133,7 @@ def test_no_log_file_holds_the_patient_a_token_or_an_oauth_code(tmp_path, monkey
     pid = next(r for r in bundle_resources() if r["resourceType"] == "Patient")["id"]
     _patient_view(logs, pid)
     tokens = _cds_call(logs, pid)
-    _standalone_launch(logs, pid)
+    launch = _standalone_launch(logs, pid)
     files = [p for p in logs.rglob("*") if p.is_file() and p.suffix in {".log", ""} and "jwks" not in p.name]
     names = {p.name for p in files}
     assert {"app.log", "serve.log", "streamlit.log", "audit.log"} <= names, names
@@ -119,6 +142,6 @@ def test_no_log_file_holds_the_patient_a_token_or_an_oauth_code(tmp_path, monkey
     view = next(e for e in audit_entries if e["action"] == "view_patient")
     assert view["models"] and view["shown"]["category"]  # which models, what the GP saw
     assert audit.verify(logs / "audit.log").ok  # the app and two service workers wrote one valid chain
-    found = [(p.name, s) for p in files for s in [*_secrets(), *tokens]
+    found = [(p.name, s) for p in files for s in [*_secrets(), *tokens, *launch]
              if s.lower() in p.read_text(encoding="utf-8", errors="replace").lower()]
     assert found == []
