@@ -199,7 +199,7 @@ def create_app(config: CdsConfig, *, models: Mapping[str, LoadedModel], settings
             try:
                 records[k] = record_from_resources(job.resources, source="cds")
             except RiskError as exc:
-                out[k] = cannot_assess_card(exc.message, lang=job.lang)
+                out[k] = cannot_assess_card(exc, lang=job.lang)
         t1 = time.perf_counter()
         assessed: dict[int, Assessment] = {}
         split: dict[str, float] = {}
@@ -207,7 +207,7 @@ def create_app(config: CdsConfig, *, models: Mapping[str, LoadedModel], settings
                                                      region=settings.region, guideline_set=settings.guideline_set,
                                                      card_only=True, seconds=split), strict=True):
             if isinstance(result, RiskError):
-                out[k] = cannot_assess_card(result.message, lang=jobs[k].lang)
+                out[k] = cannot_assess_card(result, lang=jobs[k].lang)
             elif isinstance(result, Exception):
                 out[k] = result  # this call answers 500; the batch goes on
             else:
