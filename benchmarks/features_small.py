@@ -17,9 +17,7 @@ Each pair of results is also checked equal (assert_frame_equal, exact): a faster
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,26 +37,10 @@ from risk.features import build, tables  # noqa: E402
 from risk.record import PatientRecord  # noqa: E402
 from risk.record.load import iter_records, record_from_resources  # noqa: E402
 from tests.cds_fixtures import hook_request, prefetch  # noqa: E402
+from tests.features_baseline import BASELINE_REV, baseline_modules  # noqa: E402
 from tests.paths import SAMPLES  # noqa: E402
 
-BASELINE_REV = "a9c60bc"  # the last commit before the numpy rewrite of the features
 AS_OF = pd.Timestamp("2026-12-07")
-
-
-def baseline(rev: str, folder: Path) -> tuple[ModuleType, ModuleType]:
-    """(tables, build) modules as they were at `rev` (this repository's own history)."""
-    mods = []
-    for name in ("tables", "build"):
-        source = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:risk/features/{name}.py"], check=True,
-                                capture_output=True, text=True).stdout
-        path = folder / f"baseline_{name}.py"
-        path.write_text(source, encoding="utf-8")
-        spec = importlib.util.spec_from_file_location(f"baseline_{name}", path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        mods.append(module)
-    return mods[0], mods[1]
 
 
 def french_batch(n: int) -> list[PatientRecord]:
@@ -99,7 +81,7 @@ def main() -> None:
     parser.add_argument("--no-chunk", action="store_true", help="skip the 2,000-patient chunk")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        old_tables, old_build = baseline(args.rev, Path(tmp))
+        old_tables, old_build = baseline_modules(Path(tmp), args.rev)
         print(f"tables_from_records + build_features, before = {args.rev}, after = working tree")
         for n in (1, 8, 32):
             records = french_batch(n)

@@ -107,7 +107,6 @@ SLOPE_CONCEPTS = ("hba1c", "sbp", "bmi", "ldl")
 # Measurement concepts read here: the latest value of each, and every other use is one of them.
 READ_CONCEPTS = (*NUMERIC_CONCEPTS, "smoking_status")
 _CONCEPT = {c: j for j, c in enumerate(READ_CONCEPTS)}
-_DAYS_PER_PATIENT = 1 << 22  # day numbers of pandas datetimes (1677-2262 in ns) are within +-2**17
 
 
 def as_of_series(tables: Tables, as_of: date | pd.Timestamp | pd.Series | None) -> pd.Series:
@@ -125,7 +124,7 @@ class _Cohort:
     """The patients and their index dates, per position in the patients index."""
 
     index: pd.Index
-    end: np.ndarray  # end of the as_of day (datetime64[ns]; NaT for a patient without one)
+    end: np.ndarray  # end of the as_of day (datetime64; NaT for a patient without one)
     day: np.ndarray  # the as_of day at midnight
 
     @property
@@ -519,25 +518,29 @@ def _qrisk3_features(out: dict[str, np.ndarray], tables: Tables, cohort: _Cohort
 def _chol_hdl_ratio(m: _Measurements, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Latest total cholesterol / HDL of the same day (a lipid panel, never a mix of days) and its date: per
     patient and day the last value of each (in time order), the latest day with both and HDL > 0."""
-    keys, rows = [], []
-    for concept in ("total_chol", "hdl"):
-        r = m.of(concept)
-        day = m.time[r].astype("datetime64[D]").view(np.int64)
-        key = m.rows[r] * _DAYS_PER_PATIENT + day  # patient and day in one number (days since 1970 < 2**20)
-        last_of_day = np.ones(len(r), dtype=bool)  # rows are sorted by patient then time: the day's last one
-        last_of_day[:-1] = key[1:] != key[:-1]
-        keys.append(key[last_of_day])
-        rows.append(r[last_of_day])
-    _, i_tc, i_hdl = np.intersect1d(keys[0], keys[1], assume_unique=True, return_indices=True)
-    tc, hdl = rows[0][i_tc], rows[1][i_hdl]
+    tc, hdl = m.of("total_chol"), m.of("hdl")
+    day = m.time.astype("datetime64[D]")
+    day_code = pd.factorize(day)[0]  # (patient, day) as one number below: patient * days + day code
+    panel_day = m.rows * (len(day) + 1) + day_code
+    tc, hdl = _last_of_day(tc, panel_day), _last_of_day(hdl, panel_day)
+    _, i_tc, i_hdl = np.intersect1d(panel_day[tc], panel_day[hdl], assume_unique=True, return_indices=True)
+    tc, hdl = tc[i_tc], hdl[i_hdl]
     ok = m.value[hdl] > 0
     tc, hdl = tc[ok], hdl[ok]
-    order = np.argsort(m.time[tc].astype("datetime64[D]"), kind="stable")  # the pair of the latest day wins
+    order = np.argsort(day[tc], kind="stable")  # then the pair of the latest day is the patient's last
     tc, hdl = tc[order], hdl[order]
     latest = latest_row(n, m.rows[tc])
     pick_tc, pick_hdl = take_or(tc, latest, -1), take_or(hdl, latest, -1)
     ratio = take_or(m.value, pick_tc, np.nan) / take_or(m.value, pick_hdl, np.nan)
     return ratio, np.maximum(take_or(m.time, pick_tc, NAT), take_or(m.time, pick_hdl, NAT))
+
+
+def _last_of_day(rows: np.ndarray, panel_day: np.ndarray) -> np.ndarray:
+    """Of rows sorted by patient then time, the last of each (patient, day)."""
+    key = panel_day[rows]
+    last = np.ones(len(rows), dtype=bool)
+    last[:-1] = key[1:] != key[:-1]
+    return rows[last]
 
 
 def _qrisk3_treatments(out: dict[str, np.ndarray], tables: Tables, cohort: _Cohort) -> None:

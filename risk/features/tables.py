@@ -169,7 +169,9 @@ def _latest_height(w: np.ndarray, h: np.ndarray, who: np.ndarray, time: np.ndarr
     """For each weight row, the height row merge_asof(direction="backward", by patient) would match, -1 if none:
     the patient's last height at or before the weight's time, ties between equal times broken as pandas breaks
     them (the order of its sort of the heights by time)."""
-    h = h[np.argsort(time[h].view(np.int64), kind="quicksort")]  # as DataFrame.sort_values("time")
+    # As DataFrame.sort_values("time"): numpy's quicksort of the datetime64 values (not of their int64 view,
+    # which another sort routine orders differently among equal times).
+    h = h[np.argsort(time[h], kind="quicksort")]
     rows = np.concatenate([h, w])
     is_height = np.arange(len(rows)) < len(h)
     rank = np.arange(len(rows))  # heights in their sorted order; weights after heights at the same time
