@@ -40,6 +40,10 @@ CONTRACT (other modules rely on these column names; one row per patient, index `
   `oral_corticosteroid` and `atypical_antipsychotic`; `cigarettes_per_day` is a measurement concept (above)
 
 Nothing dated after `as_of` reaches any column.
+
+Each table is read once into numpy columns and every aggregate is one operation over all patients and concepts
+(risk.features.grouped says why: the fixed cost of a call for a CDS Hooks micro-batch, and how the values stay
+bit-identical to the pandas groupbys they replace).
 """
 
 
@@ -107,6 +111,7 @@ SLOPE_CONCEPTS = ("hba1c", "sbp", "bmi", "ldl")
 # Measurement concepts read here: the latest value of each, and every other use is one of them.
 READ_CONCEPTS = (*NUMERIC_CONCEPTS, "smoking_status")
 _CONCEPT = {c: j for j, c in enumerate(READ_CONCEPTS)}
+_READ_INDEX = pd.Index(READ_CONCEPTS)
 
 
 def as_of_series(tables: Tables, as_of: date | pd.Timestamp | pd.Series | None) -> pd.Series:
@@ -160,7 +165,7 @@ class _Measurements:
 
     @staticmethod
     def known(m: pd.DataFrame, cohort: _Cohort) -> _Measurements:
-        concept = pd.Index(READ_CONCEPTS).get_indexer(m["concept"])
+        concept = _READ_INDEX.get_indexer(m["concept"])
         rows = cohort.rows(m["patient_id"])
         time = m["time"].to_numpy()
         keep = np.flatnonzero((concept >= 0) & (time <= cohort.end_of(rows)))
@@ -242,9 +247,11 @@ def build_features(tables: Tables, as_of: date | pd.Timestamp | pd.Series | None
         out[f"{concept}_max{LONG_TERM_WINDOW_YEARS}y"] = stats.max[w]
     out["weight_change_1y"] = _weight_change(m, n)
 
-    _diagnosis_features(out, tables, cohort)
-    _medication_features(out, tables, cohort)
-    _qrisk3_features(out, tables, cohort, m, stats)
+    dx = _Diagnoses.known(tables.diagnoses, cohort)
+    rx = _Prescriptions.of(tables.medications, cohort)
+    _diagnosis_features(out, dx, n)
+    _medication_features(out, rx, n)
+    _qrisk3_features(out, dx, rx, cohort, m, stats)
 
     e = tables.encounters
     rows = cohort.rows(e["patient_id"])
@@ -403,21 +410,28 @@ class _ByConcept:
         return np.full(len(self.last), np.datetime64("NaT"), dtype=self.last.dtype) if j is None else self.last[:, j]
 
 
-def _known_diagnoses(tables: Tables, cohort: _Cohort) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(patient positions, concepts, onsets) of the diagnoses known at as_of: dated at or before it, or undated
-    (history stays history: a resolved MI is still a prior MI)."""
-    d = tables.diagnoses
-    rows = cohort.rows(d["patient_id"])
-    onset = d["onset"].to_numpy()
-    keep = (rows >= 0) & (np.isnat(onset) | (onset <= cohort.end_of(rows)))
-    return rows[keep], d["concept"].to_numpy()[keep], onset[keep]
+@dataclass(frozen=True)
+class _Diagnoses:
+    """The diagnoses known at as_of: dated at or before it, or undated (history stays history)."""
+
+    rows: np.ndarray  # patient position
+    concept: np.ndarray
+    onset: np.ndarray
+    by_concept: _ByConcept
+
+    @staticmethod
+    def known(d: pd.DataFrame, cohort: _Cohort) -> _Diagnoses:
+        rows = cohort.rows(d["patient_id"])
+        onset = d["onset"].to_numpy()
+        keep = (rows >= 0) & (np.isnat(onset) | (onset <= cohort.end_of(rows)))
+        rows, concept, onset = rows[keep], d["concept"].to_numpy()[keep], onset[keep]
+        return _Diagnoses(rows=rows, concept=concept, onset=onset,
+                          by_concept=_ByConcept.of(cohort.n, rows, concept, onset))
 
 
-def _diagnosis_features(out: dict[str, np.ndarray], tables: Tables, cohort: _Cohort) -> None:
+def _diagnosis_features(out: dict[str, np.ndarray], diagnoses: _Diagnoses, n: int) -> None:
     """Ever diagnosed at as_of (history stays history: a resolved MI is still a prior MI)."""
-    n = cohort.n
-    rows, concept, onset = _known_diagnoses(tables, cohort)
-    dx = _ByConcept.of(n, rows, concept, onset)
+    dx = diagnoses.by_concept
     for c in DIAGNOSIS_CONCEPTS + SCREENING_HISTORY_CONCEPTS:
         out[f"dx_{c}"] = dx.flag(c)
 
@@ -458,27 +472,36 @@ def _diagnosis_features(out: dict[str, np.ndarray], tables: Tables, cohort: _Coh
                       | (out["dx_ckd"] == 1)).astype(int)
     for c in CARE_EVIDENCE_CONCEPTS:
         out[f"last_{c}_days"] = days(out["as_of"] - day_start(dx.last_of(c)))
-    cytology = (concept == "cervical_cytology") & ~np.isnat(onset)
-    day_number = day_start(onset[cytology]).view(np.int64)
-    out["n_cervical_cytology"] = count_distinct(n, rows[cytology], day_number).astype(int)
+    cytology = (diagnoses.concept == "cervical_cytology") & ~np.isnat(diagnoses.onset)
+    day_number = day_start(diagnoses.onset[cytology]).view(np.int64)
+    out["n_cervical_cytology"] = count_distinct(n, diagnoses.rows[cytology], day_number).astype(int)
 
 
-def _active_medications(tables: Tables, cohort: _Cohort) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(patient positions, started by as_of, active at as_of: started on or before it and not ended before it)
-    for every medication row."""
-    rx = tables.medications
-    rows = cohort.rows(rx["patient_id"])
-    start = rx["start"].to_numpy()
-    end = rx["end"].to_numpy()
-    started = start <= cohort.end_of(rows)
-    ended_before = ~np.isnat(end) & (day_start(end) < cohort.day_of(rows))
-    return rows, started, started & ~ended_before
+@dataclass(frozen=True)
+class _Prescriptions:
+    """Every medication row with its patient position, and whether it had started by as_of and was active at
+    as_of (started on or before it and not ended before it)."""
+
+    rows: np.ndarray
+    concept: np.ndarray
+    start: np.ndarray
+    started: np.ndarray
+    active: np.ndarray
+
+    @staticmethod
+    def of(rx: pd.DataFrame, cohort: _Cohort) -> _Prescriptions:
+        rows = cohort.rows(rx["patient_id"])
+        start, end = rx["start"].to_numpy(), rx["end"].to_numpy()
+        started = start <= cohort.end_of(rows)
+        ended_before = ~np.isnat(end) & (day_start(end) < cohort.day_of(rows))
+        return _Prescriptions(rows=rows, concept=rx["concept"].to_numpy(), start=start, started=started,
+                              active=started & ~ended_before)
 
 
-def _medication_features(out: dict[str, np.ndarray], tables: Tables, cohort: _Cohort) -> None:
+def _medication_features(out: dict[str, np.ndarray], prescriptions: _Prescriptions, n: int) -> None:
     """Active at as_of: started on or before as_of and not ended before it."""
-    rows, _, active = _active_medications(tables, cohort)
-    rx = _ByConcept.of(cohort.n, rows[active], tables.medications["concept"].to_numpy()[active])
+    active = prescriptions.active
+    rx = _ByConcept.of(n, prescriptions.rows[active], prescriptions.concept[active])
     for concept in MEDICATION_CONCEPTS:
         out[f"rx_{concept}"] = rx.flag(concept)
     # One drug of a group, which one not known (an option pair; risk.terminology.concepts.MEDICATION_GROUPS)
@@ -498,8 +521,8 @@ def _medication_features(out: dict[str, np.ndarray], tables: Tables, cohort: _Co
     out["on_glucose_lowering"] = any_class("glucose_lowering")
 
 
-def _qrisk3_features(out: dict[str, np.ndarray], tables: Tables, cohort: _Cohort, m: _Measurements,
-                     stats: SeriesStats) -> None:
+def _qrisk3_features(out: dict[str, np.ndarray], diagnoses: _Diagnoses, prescriptions: _Prescriptions,
+                     cohort: _Cohort, m: _Measurements, stats: SeriesStats) -> None:
     """QRISK3's inputs that no other column holds, by the paper's definitions (see QRISK3_* above)."""
     w = _window("sbp", 365.25 * QRISK3_SBP_SD_YEARS)
     count = stats.count[w]
@@ -507,12 +530,11 @@ def _qrisk3_features(out: dict[str, np.ndarray], tables: Tables, cohort: _Cohort
     out["qrisk3_sbp_sd_n"] = count.astype(int)
     out["qrisk3_sbp_sd_date"] = np.where(np.isnan(out["qrisk3_sbp_sd"]), nat_like(out["sbp_date"]), out["sbp_date"])
     out["chol_hdl_ratio"], out["chol_hdl_ratio_date"] = _chol_hdl_ratio(m, cohort.n)
-    rows, concept, onset = _known_diagnoses(tables, cohort)
-    dx = _ByConcept.of(cohort.n, rows, concept, onset)
+    dx = diagnoses.by_concept
     for c in QRISK3_DX:
         out[f"dx_{c}"] = dx.flag(c)
         out[f"dx_{c}_date"] = dx.first_of(c) if c in dx.column else np.full(cohort.n, NAT)  # ns, as before
-    _qrisk3_treatments(out, tables, cohort)
+    _qrisk3_treatments(out, prescriptions, cohort)
 
 
 def _chol_hdl_ratio(m: _Measurements, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -543,18 +565,15 @@ def _last_of_day(rows: np.ndarray, panel_day: np.ndarray) -> np.ndarray:
     return rows[last]
 
 
-def _qrisk3_treatments(out: dict[str, np.ndarray], tables: Tables, cohort: _Cohort) -> None:
+def _qrisk3_treatments(out: dict[str, np.ndarray], prescriptions: _Prescriptions, cohort: _Cohort) -> None:
     """Regular treatment at as_of: a prescription active at as_of and either a second prescription of the class
     before it or the active one already running for QRISK3_REGULAR_DAYS (a one-off short course is not regular;
     a long-term MedicationStatement is: French records state periods rather than repeat prescriptions)."""
-    n = cohort.n
-    rows, started, active = _active_medications(tables, cohort)
-    rx = tables.medications
-    start = rx["start"].to_numpy()
-    running = active & (start <= cohort.day_of(rows) - np.timedelta64(QRISK3_REGULAR_DAYS, "D"))
-    concept = rx["concept"].to_numpy()
+    n, rx = cohort.n, prescriptions
+    rows, started, active = rx.rows, rx.started, rx.active
+    running = active & (rx.start <= cohort.day_of(rows) - np.timedelta64(QRISK3_REGULAR_DAYS, "D"))
     for c in QRISK3_MEDICATIONS:
-        mine = (concept == c) & (rows >= 0)
+        mine = (rx.concept == c) & (rows >= 0)
         prescriptions = np.bincount(rows[mine & started], minlength=n)
         is_active = np.bincount(rows[mine & active], minlength=n) > 0
         is_running = np.bincount(rows[mine & running], minlength=n) > 0

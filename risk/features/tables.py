@@ -50,18 +50,16 @@ _DIAGNOSIS = attrgetter("concept", "onset", "resource_type")
 _MEDICATION = attrgetter("concept", "start", "end")
 
 
-def _column(values: tuple | list, dtype: type | str = object) -> np.ndarray:
-    """A 1-D array of the values (object by default: a tuple of strings must not become a 2-D char array)."""
-    out = np.empty(len(values), dtype=dtype) if dtype is object else None
-    if out is None:
-        return np.array(values, dtype=dtype)
+def _objects(values: tuple | list) -> np.ndarray:
+    """The values as a 1-D object array, as a DataFrame column of strings holds them."""
+    out = np.empty(len(values), dtype=object)
     out[:] = values
     return out
 
 
 def tables_from_records(records: Iterable[PatientRecord]) -> Tables:
     records = list(records)
-    ids = _column([r.patient_id for r in records])
+    ids = _objects([r.patient_id for r in records])
     meas = [m for r in records for m in map(_MEASUREMENT, r.measurements)]
     diag = [d for r in records for d in map(_DIAGNOSIS, r.diagnoses)]
     meds = [x for r in records for x in map(_MEDICATION, r.medications)]
@@ -77,15 +75,15 @@ def tables_from_records(records: Iterable[PatientRecord]) -> Tables:
     def of_patient(attribute: str) -> np.ndarray:
         return np.repeat(ids, [len(getattr(r, attribute)) for r in records])
 
-    patients = pd.DataFrame({"sex": _column([r.sex for r in records]),
+    patients = pd.DataFrame({"sex": _objects([r.sex for r in records]),
                              "birth_date": [pd.Timestamp(r.birth_date) for r in records], "deceased": deceased},
                             index=pd.Index(ids, name="patient_id"), columns=["sex", "birth_date", "deceased"])
-    m = pd.DataFrame({"patient_id": of_patient("measurements"), "concept": _column(m_concept),
-                      "value": _column(m_value, float), "time": m_time, "derived": _column(m_derived, bool)},
-                     columns=MEASUREMENT_COLUMNS)
-    d = pd.DataFrame({"patient_id": of_patient("diagnoses"), "concept": _column(d_concept), "onset": d_onset,
-                      "resource_type": _column(d_type)}, columns=DIAGNOSIS_COLUMNS)
-    rx = pd.DataFrame({"patient_id": of_patient("medications"), "concept": _column(rx_concept),
+    m = pd.DataFrame({"patient_id": of_patient("measurements"), "concept": _objects(m_concept),
+                      "value": np.array(m_value, dtype=float), "time": m_time,
+                      "derived": np.array(m_derived, dtype=bool)}, columns=MEASUREMENT_COLUMNS)
+    d = pd.DataFrame({"patient_id": of_patient("diagnoses"), "concept": _objects(d_concept), "onset": d_onset,
+                      "resource_type": _objects(d_type)}, columns=DIAGNOSIS_COLUMNS)
+    rx = pd.DataFrame({"patient_id": of_patient("medications"), "concept": _objects(rx_concept),
                        "start": rx_start, "end": rx_end}, columns=MEDICATION_COLUMNS)
     e = pd.DataFrame({"patient_id": of_patient("encounters"), "time": enc_time}, columns=ENCOUNTER_COLUMNS)
     m = add_derived(m, patients)
