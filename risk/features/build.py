@@ -43,9 +43,8 @@ Nothing dated after `as_of` reaches any column.
 
 Each table is read once into numpy columns and every aggregate is one operation over all patients and concepts
 (risk.features.grouped says why: the fixed cost of a call for a CDS Hooks micro-batch, and how the values stay
-bit-identical to the pandas groupbys they replace).
+bit-identical to the pandas groupbys they replace). Diagnoses and medications: risk.features.coded.
 """
-
 
 from __future__ import annotations
 
@@ -56,44 +55,37 @@ import numpy as np
 import pandas as pd
 
 from risk.equations.ckd_epi import ckd_epi_2021_array
+from risk.features.coded import (  # noqa: F401 (ESTABLISHED_CVD, CKD_STAGE_CONCEPTS: part of this module's API)
+    CKD_STAGE_CONCEPTS,
+    ESTABLISHED_CVD,
+    QRISK3_REGULAR_DAYS,
+    Diagnoses,
+    Prescriptions,
+    diagnosis_features,
+    medication_features,
+    qrisk3_treatments,
+)
 from risk.features.grouped import (
     NAT,
+    Cohort,
     SeriesStats,
     StatSeries,
     assemble,
-    count_distinct,
     day_start,
     days,
-    earliest_time,
     latest_row,
     latest_time,
-    min_time,
     nat_like,
-    positions,
     row_max,
     series_stats,
     take_or,
 )
 from risk.features.tables import Tables
-from risk.terminology.concepts import (
-    ANTIHYPERTENSIVE_CLASSES,
-    CARE_EVIDENCE_CONCEPTS,
-    DIAGNOSIS_CONCEPTS,
-    MEASUREMENT_CONCEPTS,
-    MEDICATION_CONCEPTS,
-    MEDICATION_GROUPS,
-    NOT_CURRENT_SMOKER,
-    SCREENING_HISTORY_CONCEPTS,
-)
-from risk.terminology.qrisk3 import QRISK3_DIAGNOSES, QRISK3_MEDICATIONS
+from risk.terminology.concepts import MEASUREMENT_CONCEPTS, NOT_CURRENT_SMOKER
+from risk.terminology.qrisk3 import QRISK3_DIAGNOSES
 
 NUMERIC_CONCEPTS = [c for c, spec in MEASUREMENT_CONCEPTS.items() if spec.numeric]
 TREND_WINDOW_DAYS = 3 * 365.25  # slopes and SBP variability over the last 3 years
-ESTABLISHED_CVD = ("myocardial_infarction", "myocardial_infarction_history", "coronary_heart_disease",
-                   "coronary_revascularisation", "stroke", "stroke_ischaemic", "stroke_haemorrhagic", "tia",
-                   "peripheral_arterial_disease")  # ESC 2021 prevention guideline definition of ASCVD
-CKD_STAGE_CONCEPTS = {"ckd_stage_1": 1, "ckd_stage_2": 2, "ckd_stage_3": 3, "ckd_stage_4": 4, "ckd_stage_5": 5,
-                      "esrd": 5, "kidney_transplant": 5}
 # KDIGO 2012 (retained 2024) definition of CKD: abnormal kidney structure or function present for > 3 months.
 CKD_PERSISTENCE_DAYS = 90
 # An eGFR slope over less than a year is mostly noise (biological variation of creatinine ~5-8 %; KDIGO 2012
@@ -102,10 +94,8 @@ EGFR_SLOPE_MIN_SPAN_DAYS = 365
 EXPOSURE_WINDOWS = (("sbp", 5), ("sbp", 10), ("total_chol", 10), ("ldl", 10), ("hba1c", 5), ("hba1c", 10))
 LONG_TERM_WINDOW_YEARS = 10
 # QRISK3 (BMJ 2017;357:j2099, Methods): SBP variability is the SD of the systolic readings recorded in the 5
-# years before the assessment, with at least two readings; regular oral corticosteroids and atypical
-# antipsychotics are at least two prescriptions, the latest no more than 28 days before the assessment.
+# years before the assessment, with at least two readings (regular treatments: risk.features.coded).
 QRISK3_SBP_SD_YEARS = 5
-QRISK3_REGULAR_DAYS = 28
 QRISK3_DX = (*QRISK3_DIAGNOSES, "family_history_chd_age_unknown")
 SLOPE_CONCEPTS = ("hba1c", "sbp", "bmi", "ldl")
 # Measurement concepts read here: the latest value of each, and every other use is one of them.
@@ -125,33 +115,6 @@ def as_of_series(tables: Tables, as_of: date | pd.Timestamp | pd.Series | None) 
 
 
 @dataclass(frozen=True)
-class _Cohort:
-    """The patients and their index dates, per position in the patients index."""
-
-    index: pd.Index
-    end: np.ndarray  # end of the as_of day (datetime64; NaT for a patient without one)
-    day: np.ndarray  # the as_of day at midnight
-
-    @property
-    def n(self) -> int:
-        return len(self.index)
-
-    def rows(self, patient_ids: pd.Series) -> np.ndarray:
-        return positions(self.index, patient_ids)
-
-    def end_of(self, rows: np.ndarray) -> np.ndarray:
-        """Each row's patient's end of as_of day (NaT for a row whose patient is unknown)."""
-        return take_or(self.end, rows, NAT)
-
-    def day_of(self, rows: np.ndarray) -> np.ndarray:
-        return take_or(self.day, rows, NAT)
-
-    def since(self, rows: np.ndarray, window_days: float) -> np.ndarray:
-        """Each row's patient's start of the window of `window_days` that ends at as_of."""
-        return self.end_of(rows) - pd.Timedelta(days=window_days).to_timedelta64()
-
-
-@dataclass(frozen=True)
 class _Measurements:
     """Measurements of READ_CONCEPTS dated at or before their patient's as_of, sorted by patient then time (ties
     in table order), as numpy columns."""
@@ -164,7 +127,7 @@ class _Measurements:
     latest: np.ndarray  # (patients, READ_CONCEPTS): row number of the latest value, -1 when none
 
     @staticmethod
-    def known(m: pd.DataFrame, cohort: _Cohort) -> _Measurements:
+    def known(m: pd.DataFrame, cohort: Cohort) -> _Measurements:
         concept = _READ_INDEX.get_indexer(m["concept"])
         rows = cohort.rows(m["patient_id"])
         time = m["time"].to_numpy()
@@ -183,7 +146,7 @@ class _Measurements:
     def latest_of(self, concept: str) -> np.ndarray:
         return self.latest[:, _CONCEPT[concept]]
 
-    def in_window(self, rows: np.ndarray, cohort: _Cohort, window_days: float) -> np.ndarray:
+    def in_window(self, rows: np.ndarray, cohort: Cohort, window_days: float) -> np.ndarray:
         """The given row numbers dated within the `window_days` before their patient's as_of."""
         return rows[self.time[rows] >= cohort.since(self.rows[rows], window_days)]
 
@@ -196,7 +159,7 @@ def build_features(tables: Tables, as_of: date | pd.Timestamp | pd.Series | None
     """One row per patient with the contract's columns, using only data dated at or before `as_of`."""
     pats = tables.patients
     cutoff = as_of_series(tables, as_of)
-    cohort = _Cohort(index=pats.index, end=cutoff.to_numpy(), day=cutoff.dt.normalize().to_numpy())
+    cohort = Cohort(index=pats.index, end=cutoff.to_numpy(), day=cutoff.dt.normalize().to_numpy())
     n = cohort.n
     out: dict[str, np.ndarray] = {}  # columns, assembled once at the end
     out["as_of"] = cohort.day
@@ -247,10 +210,10 @@ def build_features(tables: Tables, as_of: date | pd.Timestamp | pd.Series | None
         out[f"{concept}_max{LONG_TERM_WINDOW_YEARS}y"] = stats.max[w]
     out["weight_change_1y"] = _weight_change(m, n)
 
-    dx = _Diagnoses.known(tables.diagnoses, cohort)
-    rx = _Prescriptions.of(tables.medications, cohort)
-    _diagnosis_features(out, dx, n)
-    _medication_features(out, rx, n)
+    dx = Diagnoses.known(tables.diagnoses, cohort)
+    rx = Prescriptions.of(tables.medications, cohort)
+    diagnosis_features(out, dx, n)
+    medication_features(out, rx, n)
     _qrisk3_features(out, dx, rx, cohort, m, stats)
 
     e = tables.encounters
@@ -296,7 +259,7 @@ def _ckd_epi_from_creatinine(m: _Measurements, patients: pd.DataFrame) -> _Creat
     return _Creatinine(rows=rows[ok], egfr=ckd_epi_2021_array(male[ok], age[ok], m.value[rows][ok]))
 
 
-def _series_stats(m: _Measurements, from_creatinine: _Creatinine, cohort: _Cohort) -> SeriesStats:
+def _series_stats(m: _Measurements, from_creatinine: _Creatinine, cohort: Cohort) -> SeriesStats:
     """series_stats of _WINDOWS then _SLOPES."""
     series = [m.series(m.in_window(m.of(c), cohort, d)) for c, d in _WINDOWS]
     series += [m.series(m.in_window(m.of(c), cohort, TREND_WINDOW_DAYS)) for c in SLOPE_CONCEPTS]
@@ -367,162 +330,8 @@ def _weight_change(m: _Measurements, n: int) -> np.ndarray:
     return take_or(m.value[w], latest, np.nan) - take_or(m.value[w], before, np.nan)
 
 
-@dataclass(frozen=True)
-class _ByConcept:
-    """Per (patient, concept) facts of a long table's rows: present at all, earliest and latest date."""
-
-    column: dict[str, int]  # concept -> column
-    present: np.ndarray  # (patients, concepts) bool
-    first: np.ndarray | None  # (patients, concepts) datetime64[ns], NaT when no row is dated
-    last: np.ndarray | None
-
-    @staticmethod
-    def of(n: int, rows: np.ndarray, concept: np.ndarray, times: np.ndarray | None = None) -> _ByConcept:
-        codes, names = pd.factorize(concept)
-        ok = codes >= 0  # a missing concept counts for none
-        rows, codes = rows[ok], codes[ok]
-        k = len(names)
-        key = rows * k + codes
-        present = np.zeros(n * k, dtype=bool)
-        present[key] = True
-        first = last = None
-        if times is not None:
-            first = earliest_time(n * k, key, times[ok]).reshape(n, k)
-            last = latest_time(n * k, key, times[ok]).reshape(n, k)
-        return _ByConcept(column={c: j for j, c in enumerate(names)}, present=present.reshape(n, k), first=first,
-                          last=last)
-
-    def flag(self, concept: str) -> np.ndarray:
-        """0/1: at least one row of that concept."""
-        j = self.column.get(concept)
-        return (np.zeros(len(self.present), dtype=bool) if j is None else self.present[:, j]).astype(int)
-
-    def first_of(self, *concepts: str) -> np.ndarray:
-        """Earliest date among the concepts (NaT when none is dated), in the table's datetime unit."""
-        assert self.first is not None
-        none = np.full(len(self.first), np.datetime64("NaT"), dtype=self.first.dtype)
-        return min_time(none, *(self.first[:, self.column[c]] for c in concepts if c in self.column))
-
-    def last_of(self, concept: str) -> np.ndarray:
-        """Latest date of the concept (NaT when none is dated), in the table's datetime unit."""
-        assert self.last is not None
-        j = self.column.get(concept)
-        return np.full(len(self.last), np.datetime64("NaT"), dtype=self.last.dtype) if j is None else self.last[:, j]
-
-
-@dataclass(frozen=True)
-class _Diagnoses:
-    """The diagnoses known at as_of: dated at or before it, or undated (history stays history)."""
-
-    rows: np.ndarray  # patient position
-    concept: np.ndarray
-    onset: np.ndarray
-    by_concept: _ByConcept
-
-    @staticmethod
-    def known(d: pd.DataFrame, cohort: _Cohort) -> _Diagnoses:
-        rows = cohort.rows(d["patient_id"])
-        onset = d["onset"].to_numpy()
-        keep = (rows >= 0) & (np.isnat(onset) | (onset <= cohort.end_of(rows)))
-        rows, concept, onset = rows[keep], d["concept"].to_numpy()[keep], onset[keep]
-        return _Diagnoses(rows=rows, concept=concept, onset=onset,
-                          by_concept=_ByConcept.of(cohort.n, rows, concept, onset))
-
-
-def _diagnosis_features(out: dict[str, np.ndarray], diagnoses: _Diagnoses, n: int) -> None:
-    """Ever diagnosed at as_of (history stays history: a resolved MI is still a prior MI)."""
-    dx = diagnoses.by_concept
-    for c in DIAGNOSIS_CONCEPTS + SCREENING_HISTORY_CONCEPTS:
-        out[f"dx_{c}"] = dx.flag(c)
-
-    def any_of(*concepts: str) -> np.ndarray:
-        return np.max([out[f"dx_{c}"] for c in concepts], axis=0).astype(int)
-
-    out["diabetes_t2"] = any_of("diabetes_type2")
-    out["diabetes_t1"] = any_of("diabetes_type1")
-    out["diabetes_any"] = any_of("diabetes_any", "diabetes_type1", "diabetes_type2")
-    dm_onset = dx.first_of("diabetes_any", "diabetes_type1", "diabetes_type2")
-    out["diabetes_date"] = dm_onset
-    out["diabetes_years"] = np.where(out["diabetes_any"] == 1, days(out["as_of"] - dm_onset) / 365.25, np.nan)
-    out["age_at_diabetes"] = np.where(out["diabetes_any"] == 1, out["age"] - out["diabetes_years"], np.nan)
-    out["prior_mi"] = any_of("myocardial_infarction", "myocardial_infarction_history")
-    out["prior_mi_date"] = dx.first_of("myocardial_infarction", "myocardial_infarction_history")
-    out["prior_stroke"] = any_of("stroke", "stroke_ischaemic", "stroke_haemorrhagic")
-    out["prior_stroke_date"] = dx.first_of("stroke", "stroke_ischaemic", "stroke_haemorrhagic")
-    out["prior_tia"] = any_of("tia")
-    out["prior_pad"] = any_of("peripheral_arterial_disease")
-    out["prior_chd"] = any_of("coronary_heart_disease", "coronary_revascularisation")
-    out["prior_hf"] = any_of("heart_failure")
-    out["prior_hf_date"] = dx.first_of("heart_failure")
-    out["established_cvd"] = any_of(*ESTABLISHED_CVD)
-    out["established_cvd_date"] = dx.first_of(*ESTABLISHED_CVD)
-    out["hypertension"] = any_of("hypertension")
-    out["af"] = any_of("atrial_fibrillation")
-    stage_dx = np.zeros(n, dtype=float)
-    for c, stage in CKD_STAGE_CONCEPTS.items():
-        stage_dx = np.maximum(stage_dx, out[f"dx_{c}"] * stage)
-    stage_dx = np.where((stage_dx == 0) & (out["dx_ckd"] == 1), np.nan, stage_dx)  # stage unknown
-    # The eGFR that lasted more than 3 months when the record can tell, else the latest one (KDIGO 2012 GFR
-    # categories G3a-G5; G1-G2 need markers of damage, so not inferred): one acute fall is not a CKD stage.
-    egfr = np.where(np.isnan(out["egfr_persistent"]), out["egfr"], out["egfr_persistent"])
-    stage_gfr = np.select([egfr < 15, egfr < 30, egfr < 60], [5, 4, 3], default=0)
-    stage_gfr = np.where(np.isnan(egfr), 0, stage_gfr)
-    out["ckd_stage"] = np.fmax(stage_dx, stage_gfr)
-    out["has_ckd"] = ((np.where(np.isnan(out["ckd_stage"]), 1, out["ckd_stage"]) >= 1)
-                      | (out["dx_ckd"] == 1)).astype(int)
-    for c in CARE_EVIDENCE_CONCEPTS:
-        out[f"last_{c}_days"] = days(out["as_of"] - day_start(dx.last_of(c)))
-    cytology = (diagnoses.concept == "cervical_cytology") & ~np.isnat(diagnoses.onset)
-    day_number = day_start(diagnoses.onset[cytology]).view(np.int64)
-    out["n_cervical_cytology"] = count_distinct(n, diagnoses.rows[cytology], day_number).astype(int)
-
-
-@dataclass(frozen=True)
-class _Prescriptions:
-    """Every medication row with its patient position, and whether it had started by as_of and was active at
-    as_of (started on or before it and not ended before it)."""
-
-    rows: np.ndarray
-    concept: np.ndarray
-    start: np.ndarray
-    started: np.ndarray
-    active: np.ndarray
-
-    @staticmethod
-    def of(rx: pd.DataFrame, cohort: _Cohort) -> _Prescriptions:
-        rows = cohort.rows(rx["patient_id"])
-        start, end = rx["start"].to_numpy(), rx["end"].to_numpy()
-        started = start <= cohort.end_of(rows)
-        ended_before = ~np.isnat(end) & (day_start(end) < cohort.day_of(rows))
-        return _Prescriptions(rows=rows, concept=rx["concept"].to_numpy(), start=start, started=started,
-                              active=started & ~ended_before)
-
-
-def _medication_features(out: dict[str, np.ndarray], prescriptions: _Prescriptions, n: int) -> None:
-    """Active at as_of: started on or before as_of and not ended before it."""
-    active = prescriptions.active
-    rx = _ByConcept.of(n, prescriptions.rows[active], prescriptions.concept[active])
-    for concept in MEDICATION_CONCEPTS:
-        out[f"rx_{concept}"] = rx.flag(concept)
-    # One drug of a group, which one not known (an option pair; risk.terminology.concepts.MEDICATION_GROUPS)
-    for group in MEDICATION_GROUPS:  # `rx_glucose_lowering`: that group only, the drug unknown
-        out[f"rx_{group}"] = rx.flag(group)
-
-    def any_class(group: str) -> np.ndarray:
-        members = [out[f"rx_{x}"] for x in sorted(MEDICATION_GROUPS[group])]
-        return np.max([*members, rx.flag(group)], axis=0).astype(int)
-
-    out["on_statin"] = out["rx_statin"]
-    out["on_antihypertensive"] = any_class("antihypertensive")
-    # an unknown antihypertensive of an option pair is at least one class, maybe one already counted
-    out["n_antihypertensive_classes"] = np.maximum(
-        np.sum([out[f"rx_{x}"] for x in sorted(ANTIHYPERTENSIVE_CLASSES)], axis=0), rx.flag("antihypertensive"))
-    out["on_lipid_lowering"] = any_class("lipid_lowering")
-    out["on_glucose_lowering"] = any_class("glucose_lowering")
-
-
-def _qrisk3_features(out: dict[str, np.ndarray], diagnoses: _Diagnoses, prescriptions: _Prescriptions,
-                     cohort: _Cohort, m: _Measurements, stats: SeriesStats) -> None:
+def _qrisk3_features(out: dict[str, np.ndarray], diagnoses: Diagnoses, prescriptions: Prescriptions,
+                     cohort: Cohort, m: _Measurements, stats: SeriesStats) -> None:
     """QRISK3's inputs that no other column holds, by the paper's definitions (see QRISK3_* above)."""
     w = _window("sbp", 365.25 * QRISK3_SBP_SD_YEARS)
     count = stats.count[w]
@@ -534,7 +343,7 @@ def _qrisk3_features(out: dict[str, np.ndarray], diagnoses: _Diagnoses, prescrip
     for c in QRISK3_DX:
         out[f"dx_{c}"] = dx.flag(c)
         out[f"dx_{c}_date"] = dx.first_of(c) if c in dx.column else np.full(cohort.n, NAT)  # ns, as before
-    _qrisk3_treatments(out, prescriptions, cohort)
+    qrisk3_treatments(out, prescriptions, cohort)
 
 
 def _chol_hdl_ratio(m: _Measurements, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -563,21 +372,6 @@ def _last_of_day(rows: np.ndarray, panel_day: np.ndarray) -> np.ndarray:
     last = np.ones(len(rows), dtype=bool)
     last[:-1] = key[1:] != key[:-1]
     return rows[last]
-
-
-def _qrisk3_treatments(out: dict[str, np.ndarray], prescriptions: _Prescriptions, cohort: _Cohort) -> None:
-    """Regular treatment at as_of: a prescription active at as_of and either a second prescription of the class
-    before it or the active one already running for QRISK3_REGULAR_DAYS (a one-off short course is not regular;
-    a long-term MedicationStatement is: French records state periods rather than repeat prescriptions)."""
-    n, rx = cohort.n, prescriptions
-    rows, started, active = rx.rows, rx.started, rx.active
-    running = active & (rx.start <= cohort.day_of(rows) - np.timedelta64(QRISK3_REGULAR_DAYS, "D"))
-    for c in QRISK3_MEDICATIONS:
-        mine = (rx.concept == c) & (rows >= 0)
-        prescriptions = np.bincount(rows[mine & started], minlength=n)
-        is_active = np.bincount(rows[mine & active], minlength=n) > 0
-        is_running = np.bincount(rows[mine & running], minlength=n) > 0
-        out[f"qrisk3_{c}"] = (is_active & ((prescriptions >= 2) | is_running)).astype(int)
 
 
 def row_frame(row: pd.Series) -> pd.DataFrame:

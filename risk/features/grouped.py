@@ -24,6 +24,34 @@ _I8_MAX = np.iinfo(np.int64).max
 _I8_NAT = NAT.astype(np.int64)  # NaT is the smallest int64: a "latest" date that no real date is below
 
 
+@dataclass(frozen=True)
+class Cohort:
+    """The patients and their index dates, per position in the patients index."""
+
+    index: pd.Index
+    end: np.ndarray  # end of the as_of day (datetime64; NaT for a patient without one)
+    day: np.ndarray  # the as_of day at midnight
+
+    @property
+    def n(self) -> int:
+        return len(self.index)
+
+    def rows(self, patient_ids: pd.Series) -> np.ndarray:
+        return positions(self.index, patient_ids)
+
+    def end_of(self, rows: np.ndarray) -> np.ndarray:
+        """Each row's patient's end of as_of day (NaT for a row whose patient is unknown)."""
+        return take_or(self.end, rows, NAT)
+
+    def day_of(self, rows: np.ndarray) -> np.ndarray:
+        return take_or(self.day, rows, NAT)
+
+    def since(self, rows: np.ndarray, window_days: float) -> np.ndarray:
+        """Each row's patient's start of the window of `window_days` that ends at as_of."""
+        return self.end_of(rows) - pd.Timedelta(days=window_days).to_timedelta64()
+
+
+
 def positions(index: pd.Index, patient_ids: pd.Series | np.ndarray) -> np.ndarray:
     """Each row's position in the patients index (-1 for a patient not in it)."""
     return index.get_indexer(patient_ids)
