@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from operator import attrgetter
 
 import numpy as np
 import pandas as pd
@@ -45,12 +44,7 @@ def _utc_naive(values: list) -> np.ndarray:
     return pd.to_datetime(pd.Series(values, dtype="object"), utc=True).dt.tz_localize(None).to_numpy()
 
 
-_MEASUREMENT = attrgetter("concept", "value", "time", "derived")
-_DIAGNOSIS = attrgetter("concept", "onset", "resource_type")
-_MEDICATION = attrgetter("concept", "start", "end")
-
-
-def _objects(values: tuple | list) -> np.ndarray:
+def _objects(values: list) -> np.ndarray:
     """The values as a 1-D object array, as a DataFrame column of strings holds them."""
     out = np.empty(len(values), dtype=object)
     out[:] = values
@@ -60,13 +54,12 @@ def _objects(values: tuple | list) -> np.ndarray:
 def tables_from_records(records: Iterable[PatientRecord]) -> Tables:
     records = list(records)
     ids = _objects([r.patient_id for r in records])
-    meas = [m for r in records for m in map(_MEASUREMENT, r.measurements)]
-    diag = [d for r in records for d in map(_DIAGNOSIS, r.diagnoses)]
-    meds = [x for r in records for x in map(_MEDICATION, r.medications)]
+    meas = [m for r in records for m in r.measurements]
+    diag = [d for r in records for d in r.diagnoses]
+    meds = [x for r in records for x in r.medications]
+    m_time, d_onset = [m.time for m in meas], [d.onset for d in diag]
+    rx_start, rx_end = [x.start for x in meds], [x.end for x in meds]
     enc_times = [e.time for r in records for e in r.encounters]
-    m_concept, m_value, m_time, m_derived = zip(*meas, strict=True) if meas else ((),) * 4
-    d_concept, d_onset, d_type = zip(*diag, strict=True) if diag else ((),) * 3
-    rx_concept, rx_start, rx_end = zip(*meds, strict=True) if meds else ((),) * 3
     # Every date of the batch in one conversion (a fixed cost per call, not per column), then split.
     parts = [[r.deceased for r in records], m_time, d_onset, rx_start, rx_end, enc_times]
     stamps = np.split(_utc_naive([t for part in parts for t in part]), np.cumsum([len(p) for p in parts])[:-1])
@@ -78,12 +71,13 @@ def tables_from_records(records: Iterable[PatientRecord]) -> Tables:
     patients = pd.DataFrame({"sex": _objects([r.sex for r in records]),
                              "birth_date": [pd.Timestamp(r.birth_date) for r in records], "deceased": deceased},
                             index=pd.Index(ids, name="patient_id"), columns=["sex", "birth_date", "deceased"])
-    m = pd.DataFrame({"patient_id": of_patient("measurements"), "concept": _objects(m_concept),
-                      "value": np.array(m_value, dtype=float), "time": m_time,
-                      "derived": np.array(m_derived, dtype=bool)}, columns=MEASUREMENT_COLUMNS)
-    d = pd.DataFrame({"patient_id": of_patient("diagnoses"), "concept": _objects(d_concept), "onset": d_onset,
-                      "resource_type": _objects(d_type)}, columns=DIAGNOSIS_COLUMNS)
-    rx = pd.DataFrame({"patient_id": of_patient("medications"), "concept": _objects(rx_concept),
+    m = pd.DataFrame({"patient_id": of_patient("measurements"), "concept": _objects([x.concept for x in meas]),
+                      "value": np.array([x.value for x in meas], dtype=float), "time": m_time,
+                      "derived": np.array([x.derived for x in meas], dtype=bool)}, columns=MEASUREMENT_COLUMNS)
+    d = pd.DataFrame({"patient_id": of_patient("diagnoses"), "concept": _objects([x.concept for x in diag]),
+                      "onset": d_onset, "resource_type": _objects([x.resource_type for x in diag])},
+                     columns=DIAGNOSIS_COLUMNS)
+    rx = pd.DataFrame({"patient_id": of_patient("medications"), "concept": _objects([x.concept for x in meds]),
                        "start": rx_start, "end": rx_end}, columns=MEDICATION_COLUMNS)
     e = pd.DataFrame({"patient_id": of_patient("encounters"), "time": enc_time}, columns=ENCOUNTER_COLUMNS)
     m = add_derived(m, patients)
