@@ -70,16 +70,16 @@ def tables_from_records(records: Iterable[PatientRecord]) -> Tables:
 
     patients = pd.DataFrame({"sex": _objects([r.sex for r in records]),
                              "birth_date": [pd.Timestamp(r.birth_date) for r in records], "deceased": deceased},
-                            index=pd.Index(ids, name="patient_id"), columns=["sex", "birth_date", "deceased"])
+                            index=pd.Index(ids, name="patient_id"))
+    # Columns in MEASUREMENT_COLUMNS (etc.) order by the dicts' order: `columns=` would cost a reindex per frame.
     m = pd.DataFrame({"patient_id": of_patient("measurements"), "concept": _objects([x.concept for x in meas]),
                       "value": np.array([x.value for x in meas], dtype=float), "time": m_time,
-                      "derived": np.array([x.derived for x in meas], dtype=bool)}, columns=MEASUREMENT_COLUMNS)
+                      "derived": np.array([x.derived for x in meas], dtype=bool)})
     d = pd.DataFrame({"patient_id": of_patient("diagnoses"), "concept": _objects([x.concept for x in diag]),
-                      "onset": d_onset, "resource_type": _objects([x.resource_type for x in diag])},
-                     columns=DIAGNOSIS_COLUMNS)
+                      "onset": d_onset, "resource_type": _objects([x.resource_type for x in diag])})
     rx = pd.DataFrame({"patient_id": of_patient("medications"), "concept": _objects([x.concept for x in meds]),
-                       "start": rx_start, "end": rx_end}, columns=MEDICATION_COLUMNS)
-    e = pd.DataFrame({"patient_id": of_patient("encounters"), "time": enc_time}, columns=ENCOUNTER_COLUMNS)
+                       "start": rx_start, "end": rx_end})
+    e = pd.DataFrame({"patient_id": of_patient("encounters"), "time": enc_time})
     m = add_derived(m, patients)
     return Tables(patients=patients, measurements=m, diagnoses=d, medications=rx, encounters=e)
 
