@@ -51,7 +51,6 @@ class Cohort:
         return self.end_of(rows) - pd.Timedelta(days=window_days).to_timedelta64()
 
 
-
 def positions(index: pd.Index, patient_ids: pd.Series | np.ndarray) -> np.ndarray:
     """Each row's position in the patients index (-1 for a patient not in it)."""
     return index.get_indexer(patient_ids)
