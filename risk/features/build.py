@@ -40,38 +40,52 @@ CONTRACT (other modules rely on these column names; one row per patient, index `
   `oral_corticosteroid` and `atypical_antipsychotic`; `cigarettes_per_day` is a measurement concept (above)
 
 Nothing dated after `as_of` reaches any column.
+
+Each table is read once into numpy columns and every aggregate is one operation over all patients and concepts
+(risk.features.grouped says why: the fixed cost of a call for a CDS Hooks micro-batch, and how the values stay
+bit-identical to the pandas groupbys they replace). Diagnoses and medications: risk.features.coded.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 import pandas as pd
-from pandas.api.typing import SeriesGroupBy
 
 from risk.equations.ckd_epi import ckd_epi_2021_array
-from risk.features.tables import Tables
-from risk.terminology.concepts import (
-    ANTIHYPERTENSIVE_CLASSES,
-    CARE_EVIDENCE_CONCEPTS,
-    DIAGNOSIS_CONCEPTS,
-    MEASUREMENT_CONCEPTS,
-    MEDICATION_CONCEPTS,
-    MEDICATION_GROUPS,
-    NOT_CURRENT_SMOKER,
-    SCREENING_HISTORY_CONCEPTS,
+from risk.features.coded import (  # noqa: F401 (ESTABLISHED_CVD, CKD_STAGE_CONCEPTS: part of this module's API)
+    CKD_STAGE_CONCEPTS,
+    ESTABLISHED_CVD,
+    QRISK3_REGULAR_DAYS,
+    Diagnoses,
+    Prescriptions,
+    diagnosis_features,
+    medication_features,
+    qrisk3_treatments,
 )
-from risk.terminology.qrisk3 import QRISK3_DIAGNOSES, QRISK3_MEDICATIONS
+from risk.features.grouped import (
+    NAT,
+    Cohort,
+    SeriesStats,
+    StatSeries,
+    assemble,
+    day_start,
+    days,
+    latest_row,
+    latest_time,
+    nat_like,
+    row_max,
+    series_stats,
+    take_or,
+)
+from risk.features.tables import Tables
+from risk.terminology.concepts import MEASUREMENT_CONCEPTS, NOT_CURRENT_SMOKER
+from risk.terminology.qrisk3 import QRISK3_DIAGNOSES
 
 NUMERIC_CONCEPTS = [c for c, spec in MEASUREMENT_CONCEPTS.items() if spec.numeric]
 TREND_WINDOW_DAYS = 3 * 365.25  # slopes and SBP variability over the last 3 years
-ESTABLISHED_CVD = ("myocardial_infarction", "myocardial_infarction_history", "coronary_heart_disease",
-                   "coronary_revascularisation", "stroke", "stroke_ischaemic", "stroke_haemorrhagic", "tia",
-                   "peripheral_arterial_disease")  # ESC 2021 prevention guideline definition of ASCVD
-CKD_STAGE_CONCEPTS = {"ckd_stage_1": 1, "ckd_stage_2": 2, "ckd_stage_3": 3, "ckd_stage_4": 4, "ckd_stage_5": 5,
-                      "esrd": 5, "kidney_transplant": 5}
-DAY = np.timedelta64(1, "D")
 # KDIGO 2012 (retained 2024) definition of CKD: abnormal kidney structure or function present for > 3 months.
 CKD_PERSISTENCE_DAYS = 90
 # An eGFR slope over less than a year is mostly noise (biological variation of creatinine ~5-8 %; KDIGO 2012
@@ -80,11 +94,14 @@ EGFR_SLOPE_MIN_SPAN_DAYS = 365
 EXPOSURE_WINDOWS = (("sbp", 5), ("sbp", 10), ("total_chol", 10), ("ldl", 10), ("hba1c", 5), ("hba1c", 10))
 LONG_TERM_WINDOW_YEARS = 10
 # QRISK3 (BMJ 2017;357:j2099, Methods): SBP variability is the SD of the systolic readings recorded in the 5
-# years before the assessment, with at least two readings; regular oral corticosteroids and atypical
-# antipsychotics are at least two prescriptions, the latest no more than 28 days before the assessment.
+# years before the assessment, with at least two readings (regular treatments: risk.features.coded).
 QRISK3_SBP_SD_YEARS = 5
-QRISK3_REGULAR_DAYS = 28
 QRISK3_DX = (*QRISK3_DIAGNOSES, "family_history_chd_age_unknown")
+SLOPE_CONCEPTS = ("hba1c", "sbp", "bmi", "ldl")
+# Measurement concepts read here: the latest value of each, and every other use is one of them.
+READ_CONCEPTS = (*NUMERIC_CONCEPTS, "smoking_status")
+_CONCEPT = {c: j for j, c in enumerate(READ_CONCEPTS)}
+_READ_INDEX = pd.Index(READ_CONCEPTS)
 
 
 def as_of_series(tables: Tables, as_of: date | pd.Timestamp | pd.Series | None) -> pd.Series:
@@ -97,307 +114,264 @@ def as_of_series(tables: Tables, as_of: date | pd.Timestamp | pd.Series | None) 
     return s.dt.normalize() + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
 
 
-def _known(df: pd.DataFrame, time_col: str, cutoff: pd.Series) -> pd.DataFrame:
-    """Rows dated at or before the patient's as_of (undated rows are dropped)."""
-    c = cutoff.reindex(df["patient_id"]).to_numpy()
-    return df[df[time_col].to_numpy() <= c]
+@dataclass(frozen=True)
+class _Measurements:
+    """Measurements of READ_CONCEPTS dated at or before their patient's as_of, sorted by patient then time (ties
+    in table order), as numpy columns."""
 
+    rows: np.ndarray  # patient position
+    concept: np.ndarray  # position in READ_CONCEPTS
+    value: np.ndarray
+    time: np.ndarray  # datetime64, the table's own unit (float day counts depend on it, as in pandas)
+    derived: np.ndarray  # bool
+    latest: np.ndarray  # (patients, READ_CONCEPTS): row number of the latest value, -1 when none
 
-def _slopes(m: pd.DataFrame, concept: str, cutoff: pd.Series, min_span_days: float = 0.0) -> pd.Series:
-    """Least-squares slope per year over the trend window (NaN with fewer than 2 distinct days, or when the
-    values span less than `min_span_days`)."""
-    sub = m[m["concept"] == concept]
-    start = (cutoff - pd.Timedelta(days=TREND_WINDOW_DAYS)).reindex(sub["patient_id"]).to_numpy()
-    sub = sub[sub["time"].to_numpy() >= start]
-    if sub.empty:
-        return pd.Series(dtype=float)
-    t = (sub["time"] - pd.Timestamp("2000-01-01")) / DAY / 365.25
-    g = pd.DataFrame({"pid": sub["patient_id"].to_numpy(), "t": t.to_numpy(), "v": sub["value"].to_numpy()})
-    g["tt"], g["tv"] = g["t"] ** 2, g["t"] * g["v"]
-    s = g.groupby("pid").agg(n=("t", "size"), st=("t", "sum"), sv=("v", "sum"), stt=("tt", "sum"),
-                             stv=("tv", "sum"), t0=("t", "min"), t1=("t", "max"))
-    denom = s["n"] * s["stt"] - s["st"] ** 2
-    slope = (s["n"] * s["stv"] - s["st"] * s["sv"]) / denom.where(denom > 1e-9)
-    return slope.where((s["n"] >= 2) & ((s["t1"] - s["t0"]) * 365.25 >= min_span_days))
+    @staticmethod
+    def known(m: pd.DataFrame, cohort: Cohort) -> _Measurements:
+        concept = _READ_INDEX.get_indexer(m["concept"])
+        rows = cohort.rows(m["patient_id"])
+        time = m["time"].to_numpy()
+        keep = np.flatnonzero((concept >= 0) & (time <= cohort.end_of(rows)))
+        keep = keep[np.lexsort((time[keep].view(np.int64), rows[keep]))]  # stable: ties stay in table order
+        rows, concept = rows[keep], concept[keep]
+        latest = latest_row(cohort.n * len(READ_CONCEPTS), rows * len(READ_CONCEPTS) + concept)
+        return _Measurements(rows=rows, concept=concept, value=m["value"].to_numpy(dtype=float)[keep],
+                             time=time[keep], derived=m["derived"].to_numpy(dtype=bool)[keep],
+                             latest=latest.reshape(cohort.n, len(READ_CONCEPTS)))
 
+    def of(self, concept: str) -> np.ndarray:
+        """Row numbers of one concept, in order."""
+        return np.flatnonzero(self.concept == _CONCEPT[concept])
 
-def _ckd_epi_from_creatinine(m: pd.DataFrame, patients: pd.DataFrame) -> pd.DataFrame:
-    """CKD-EPI 2021 recomputed from every creatinine (adults of known sex), as `egfr` rows: one equation."""
-    cr = m[(m["concept"] == "creatinine") & ~m["derived"]]
-    pat = patients.reindex(cr["patient_id"])
-    age = ((cr["time"].to_numpy() - pat["birth_date"].to_numpy()) / DAY) / 365.25
-    ok = (age >= 18) & pat["sex"].isin(["male", "female"]).to_numpy()
-    return pd.DataFrame({
-        "patient_id": cr["patient_id"].to_numpy()[ok], "concept": "egfr", "time": cr["time"].to_numpy()[ok],
-        "value": ckd_epi_2021_array((pat["sex"] == "male").to_numpy()[ok], age[ok], cr["value"].to_numpy()[ok]),
-    })
+    def latest_of(self, concept: str) -> np.ndarray:
+        return self.latest[:, _CONCEPT[concept]]
 
+    def in_window(self, rows: np.ndarray, cohort: Cohort, window_days: float) -> np.ndarray:
+        """The given row numbers dated within the `window_days` before their patient's as_of."""
+        return rows[self.time[rows] >= cohort.since(self.rows[rows], window_days)]
 
-def _egfr_slope(m: pd.DataFrame, from_creatinine: pd.DataFrame, cutoff: pd.Series) -> pd.Series:
-    """eGFR slope from one equation over at least a year: CKD-EPI 2021 recomputed from every creatinine when that
-    gives a slope, else the laboratory's reported eGFR values alone (issue 12: a slope across two equations, e.g.
-    a lab's MDRD then CKD-EPI, measures the change of equation, not of the kidney)."""
-    reported = m[(m["concept"] == "egfr") & ~m["derived"]]
-    one_equation = _slopes(from_creatinine, "egfr", cutoff, EGFR_SLOPE_MIN_SPAN_DAYS)
-    return one_equation.combine_first(_slopes(reported, "egfr", cutoff, EGFR_SLOPE_MIN_SPAN_DAYS))
-
-
-def _egfr_persistent(m: pd.DataFrame, from_creatinine: pd.DataFrame, index: pd.Index) -> tuple[pd.Series, pd.Series]:
-    """(highest eGFR from the last value >= 3 months before the latest one up to the latest, that earlier
-    value's date): a category holds only if it lasted more than 3 months (KDIGO CKD definition), so one acute
-    fall after normal values is not CKD. Read in one series, the latest value's: CKD-EPI from creatinine when the
-    latest eGFR was computed here, else the reported values (two equations would fake a fall or a rise). NaN/NaT
-    when no value is that old."""
-    e_all = m[m["concept"] == "egfr"]
-    if e_all.empty:
-        return pd.Series(np.nan, index=index), pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
-    latest_derived = e_all.sort_values("time", kind="stable").groupby("patient_id")["derived"].last()
-    by_creatinine = latest_derived[latest_derived].index
-    e = pd.concat([from_creatinine[from_creatinine["patient_id"].isin(by_creatinine)],
-                   e_all[~e_all["derived"] & ~e_all["patient_id"].isin(by_creatinine)]], ignore_index=True)
-    latest = e.groupby("patient_id")["time"].max()
-    e = e.assign(latest=latest.reindex(e["patient_id"]).to_numpy())
-    early = e[e["time"] <= e["latest"] - pd.Timedelta(days=CKD_PERSISTENCE_DAYS)]
-    anchor = early.groupby("patient_id")["time"].max()
-    e = e.assign(anchor=anchor.reindex(e["patient_id"]).to_numpy())
-    held = e[e["time"] >= e["anchor"]].groupby("patient_id")["value"].max()
-    return held.reindex(index).astype(float), anchor.reindex(index)
+    def series(self, rows: np.ndarray, values: np.ndarray | None = None) -> StatSeries:
+        return StatSeries(rows=self.rows[rows], times=self.time[rows],
+                          values=self.value[rows] if values is None else values)
 
 
 def build_features(tables: Tables, as_of: date | pd.Timestamp | pd.Series | None = None) -> pd.DataFrame:
     """One row per patient with the contract's columns, using only data dated at or before `as_of`."""
     pats = tables.patients
     cutoff = as_of_series(tables, as_of)
-    index = pats.index
-    out: dict[str, pd.Series] = {}  # columns, assembled once at the end (no fragmented DataFrame inserts)
-    out["as_of"] = cutoff.dt.normalize()
-    out["age"] = ((out["as_of"] - pats["birth_date"]) / DAY / 365.25).astype(float)
-    out["sex_male"] = (pats["sex"] == "male").astype(int)
+    cohort = Cohort(index=pats.index, end=cutoff.to_numpy(), day=cutoff.dt.normalize().to_numpy())
+    n = cohort.n
+    out: dict[str, np.ndarray] = {}  # columns, assembled once at the end
+    out["as_of"] = cohort.day
+    out["age"] = days(cohort.day - pats["birth_date"].to_numpy()) / 365.25
+    out["sex_male"] = (pats["sex"] == "male").to_numpy().astype(int)
 
-    m = _known(tables.measurements, "time", cutoff).sort_values(["patient_id", "time"], kind="stable")
-    latest = m.drop_duplicates(["patient_id", "concept"], keep="last").set_index(["patient_id", "concept"])
-    cut_days = out["as_of"]
+    m = _Measurements.known(tables.measurements, cohort)
     for concept in NUMERIC_CONCEPTS:
-        if concept in latest.index.get_level_values(1):
-            sub = latest.xs(concept, level="concept")
-        else:
-            sub = latest.iloc[0:0].droplevel("concept")
-        out[concept] = sub["value"].reindex(index).astype(float)
-        out[f"{concept}_date"] = sub["time"].reindex(index)
-        out[f"{concept}_days"] = ((cut_days - out[f"{concept}_date"].dt.normalize()) / DAY).astype(float)
-        out[f"{concept}_derived"] = sub["derived"].reindex(index).astype(float).fillna(0).astype(int)
+        latest = m.latest_of(concept)
+        out[concept] = take_or(m.value, latest, np.nan)
+        out[f"{concept}_date"] = take_or(m.time, latest, NAT)
+        out[f"{concept}_days"] = days(cohort.day - day_start(out[f"{concept}_date"]))
+        out[f"{concept}_derived"] = take_or(m.derived, latest, False).astype(int)
 
-    smoke = latest.xs("smoking_status", level="concept") if "smoking_status" in latest.index.get_level_values(
-        1) else latest.iloc[0:0].droplevel("concept")
-    status = smoke["value"].reindex(index)
-    out["smoking_current"] = (status == 2).astype(float).where(status.notna())
+    smoke = m.latest_of("smoking_status")
+    status = take_or(m.value, smoke, np.nan)
+    known_status = ~np.isnan(status)
+    out["smoking_current"] = np.where(known_status, (status == 2).astype(float), np.nan)
     # 3 = "non-smoker" (SNOMED 8392000): not current, but never vs former unknown (risk.terminology.concepts)
-    out["smoking_former"] = (status == 1).astype(float).where(status.notna() & (status != NOT_CURRENT_SMOKER))
-    out["smoking_date"] = smoke["time"].reindex(index)
+    out["smoking_former"] = np.where(known_status & (status != NOT_CURRENT_SMOKER), (status == 1).astype(float),
+                                     np.nan)
+    out["smoking_date"] = take_or(m.time, smoke, NAT)
 
-    sbp = m[m["concept"] == "sbp"]
-    out["sbp_mean3"] = sbp.groupby("patient_id")["value"].apply(lambda v: v.tail(3).mean()).reindex(index)
-    recent = sbp[sbp["time"].to_numpy() >= (cutoff - pd.Timedelta(days=TREND_WINDOW_DAYS)).reindex(
-        sbp["patient_id"]).to_numpy()]
-    out["sbp_sd"] = recent.groupby("patient_id")["value"].std().reindex(index)
-    for concept in ("hba1c", "sbp", "bmi", "ldl"):
-        out[f"{concept}_slope"] = _slopes(m, concept, cutoff).reindex(index)
+    sbp = m.of("sbp")
+    out["sbp_mean3"] = _mean_of_last_three(m.rows[sbp], m.value[sbp], n)
     from_creatinine = _ckd_epi_from_creatinine(m, pats)
-    out["egfr_slope"] = _egfr_slope(m, from_creatinine, cutoff).reindex(index)
-    out["egfr_persistent"], out["egfr_persistent_date"] = _egfr_persistent(m, from_creatinine, index)
+    stats = _series_stats(m, from_creatinine, cohort)
+    out["sbp_sd"] = stats.std[_window("sbp", TREND_WINDOW_DAYS)]
+    for concept in SLOPE_CONCEPTS:
+        out[f"{concept}_slope"] = _slope(stats, concept)
+    # eGFR slope from one equation over at least a year: CKD-EPI 2021 recomputed from every creatinine when that
+    # gives a slope, else the laboratory's reported eGFR values alone (issue 12: a slope across two equations,
+    # e.g. a lab's MDRD then CKD-EPI, measures the change of equation, not of the kidney).
+    one_equation = _slope(stats, "egfr_from_creatinine", EGFR_SLOPE_MIN_SPAN_DAYS)
+    reported = _slope(stats, "egfr_reported", EGFR_SLOPE_MIN_SPAN_DAYS)
+    out["egfr_slope"] = np.where(np.isnan(one_equation), reported, one_equation)
+    out["egfr_persistent"], out["egfr_persistent_date"] = _egfr_persistent(m, from_creatinine, n)
     # Cumulative exposure: long-term burden predicts events beyond the latest value (BP: Law 2003 / Stevens
     # BMJ 2016; cholesterol: Domanski JACC 2020 "time-weighted LDL"; HbA1c: UKPDS 35 updated mean).
     for concept, years in EXPOSURE_WINDOWS:
-        out[f"{concept}_mean{years}y"] = _window(m, concept, cutoff, years).mean().reindex(index)
+        out[f"{concept}_mean{years}y"] = stats.mean[_window(concept, 365.25 * years)]
     # Visit-to-visit variability over a long window estimates a person's own variability far better than 3 years
     # of readings (SBP: Stevens BMJ 2016, HR ~1.1-1.2 per SD; LDL: Bangalore NEJM 2015 post hoc TNT, HR ~1.1-1.2
     # per SD). The 10-year peak is the exposure before treatment lowered it (treated values hide past burden).
     for concept in ("sbp", "ldl"):
-        window = _window(m, concept, cutoff, LONG_TERM_WINDOW_YEARS)
-        sd = window.std()
-        out[f"{concept}_sd{LONG_TERM_WINDOW_YEARS}y"] = sd.where(window.count() >= 3).reindex(index)
-        out[f"{concept}_max{LONG_TERM_WINDOW_YEARS}y"] = window.max().reindex(index)
-    out["weight_change_1y"] = _weight_change(m, index)
+        w = _window(concept, 365.25 * LONG_TERM_WINDOW_YEARS)
+        out[f"{concept}_sd{LONG_TERM_WINDOW_YEARS}y"] = np.where(stats.count[w] >= 3, stats.std[w], np.nan)
+        out[f"{concept}_max{LONG_TERM_WINDOW_YEARS}y"] = stats.max[w]
+    out["weight_change_1y"] = _weight_change(m, n)
 
-    _diagnosis_features(out, tables, cutoff)
-    _medication_features(out, tables, cutoff)
-    _qrisk3_features(out, tables, cutoff, m)
+    dx = Diagnoses.known(tables.diagnoses, cohort)
+    rx = Prescriptions.of(tables.medications, cohort)
+    diagnosis_features(out, dx, n)
+    medication_features(out, rx, n)
+    _qrisk3_features(out, dx, rx, cohort, m, stats)
 
-    enc = _known(tables.encounters, "time", cutoff)
-    days_before = ((cutoff.reindex(enc["patient_id"]).to_numpy() - enc["time"].to_numpy()) / DAY)
+    e = tables.encounters
+    rows = cohort.rows(e["patient_id"])
+    time = e["time"].to_numpy()
+    end = cohort.end_of(rows)
+    days_before = days(end - time)
     for label, limit in (("visits_1y", 365.25), ("visits_5y", 5 * 365.25)):
-        out[label] = pd.Series(days_before <= limit, index=enc["patient_id"].to_numpy()).groupby(
-            level=0).sum().reindex(index).fillna(0).astype(int)
-    return pd.DataFrame(out, index=index)
+        counted = (time <= end) & (days_before <= limit)
+        out[label] = np.bincount(rows[counted], minlength=n).astype(int)
+    return assemble(out, pats.index)
 
 
-def _window(m: pd.DataFrame, concept: str, cutoff: pd.Series, years: int) -> SeriesGroupBy:
-    """A concept's values over the `years` before as_of, grouped by patient (mean, SD, max: time-unweighted)."""
-    sub = m[m["concept"] == concept]
-    start = (cutoff - pd.Timedelta(days=365.25 * years)).reindex(sub["patient_id"]).to_numpy()
-    return sub[sub["time"].to_numpy() >= start].groupby("patient_id")["value"]
+# The per-patient series whose sums, means and SDs come from one groupby (risk.features.grouped.series_stats):
+# windows (concept, days before as_of: SBP variability, exposure means, long-term SD and peak, QRISK3's SBP SD),
+# then the least-squares slopes over the trend window.
+_WINDOWS = (("sbp", TREND_WINDOW_DAYS), ("sbp", 365.25 * QRISK3_SBP_SD_YEARS),
+            ("sbp", 365.25 * LONG_TERM_WINDOW_YEARS), ("total_chol", 365.25 * 10), ("ldl", 365.25 * 10),
+            ("hba1c", 365.25 * 5), ("hba1c", 365.25 * 10))
+_SLOPES = (*SLOPE_CONCEPTS, "egfr_from_creatinine", "egfr_reported")
 
 
-def _weight_change(m: pd.DataFrame, index: pd.Index) -> pd.Series:
+def _window(concept: str, window_days: float) -> int:
+    return _WINDOWS.index((concept, window_days))
+
+
+@dataclass(frozen=True)
+class _Creatinine:
+    """CKD-EPI 2021 recomputed from every reported creatinine (adults of known sex): one equation."""
+
+    rows: np.ndarray  # row numbers in _Measurements
+    egfr: np.ndarray
+
+
+def _ckd_epi_from_creatinine(m: _Measurements, patients: pd.DataFrame) -> _Creatinine:
+    rows = m.of("creatinine")
+    rows = rows[~m.derived[rows]]
+    who = m.rows[rows]
+    age = days(m.time[rows] - patients["birth_date"].to_numpy()[who]) / 365.25
+    sex = patients["sex"]
+    male, female = (sex == "male").to_numpy()[who], (sex == "female").to_numpy()[who]
+    ok = (age >= 18) & (male | female)
+    return _Creatinine(rows=rows[ok], egfr=ckd_epi_2021_array(male[ok], age[ok], m.value[rows][ok]))
+
+
+def _series_stats(m: _Measurements, from_creatinine: _Creatinine, cohort: Cohort) -> SeriesStats:
+    """series_stats of _WINDOWS then _SLOPES."""
+    series = [m.series(m.in_window(m.of(c), cohort, d)) for c, d in _WINDOWS]
+    series += [m.series(m.in_window(m.of(c), cohort, TREND_WINDOW_DAYS)) for c in SLOPE_CONCEPTS]
+    rows = from_creatinine.rows
+    recent = m.time[rows] >= cohort.since(m.rows[rows], TREND_WINDOW_DAYS)
+    series.append(m.series(rows[recent], from_creatinine.egfr[recent]))
+    egfr = m.of("egfr")
+    series.append(m.series(m.in_window(egfr[~m.derived[egfr]], cohort, TREND_WINDOW_DAYS)))
+    return series_stats(series, cohort.n)
+
+
+def _slope(stats: SeriesStats, name: str, min_span_days: float = 0.0) -> np.ndarray:
+    """Least-squares slope per year over the trend window (NaN with fewer than 2 distinct days, or when the
+    values span less than `min_span_days`)."""
+    s = len(_WINDOWS) + _SLOPES.index(name)
+    n, st, sv, stt, stv = stats.size[s], stats.sum_t[s], stats.sum_v[s], stats.sum_tt[s], stats.sum_tv[s]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        denom = n * stt - st ** 2
+        slope = (n * stv - st * sv) / np.where(denom > 1e-9, denom, np.nan)
+        return np.where((n >= 2) & ((stats.t_max[s] - stats.t_min[s]) * 365.25 >= min_span_days), slope, np.nan)
+
+
+def _mean_of_last_three(rows: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Mean of each patient's last three values (rows sorted by patient then time), NaN ignored: the values in a
+    (patients, 3) array summed along the row, the same numpy sum as `Series.tail(3).mean()`."""
+    counts = np.bincount(rows, minlength=n)
+    from_end = (np.cumsum(counts) - 1)[rows] - np.arange(len(rows))
+    last3 = np.zeros((n, 3))
+    valid = np.zeros(n, dtype=np.int64)
+    for k in range(3):
+        sel = (from_end == k) & ~np.isnan(values)
+        last3[rows[sel], 2 - k] = values[sel]
+        valid += np.bincount(rows[sel], minlength=n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(valid > 0, last3.sum(axis=1) / valid, np.nan)
+
+
+def _egfr_persistent(m: _Measurements, from_creatinine: _Creatinine, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(highest eGFR from the last value >= 3 months before the latest one up to the latest, that earlier
+    value's date): a category holds only if it lasted more than 3 months (KDIGO CKD definition), so one acute
+    fall after normal values is not CKD. Read in one series, the latest value's: CKD-EPI from creatinine when the
+    latest eGFR was computed here, else the reported values (two equations would fake a fall or a rise). NaN/NaT
+    when no value is that old."""
+    by_creatinine = take_or(m.derived, m.latest_of("egfr"), False)
+    cr = from_creatinine.rows
+    cr_keep = by_creatinine[m.rows[cr]]
+    egfr = m.of("egfr")
+    reported = egfr[~m.derived[egfr] & ~by_creatinine[m.rows[egfr]]]
+    rows = np.concatenate([m.rows[cr[cr_keep]], m.rows[reported]])
+    time = np.concatenate([m.time[cr[cr_keep]], m.time[reported]])
+    value = np.concatenate([from_creatinine.egfr[cr_keep], m.value[reported]])
+    latest = latest_time(n, rows, time)
+    early = time <= latest[rows] - pd.Timedelta(days=CKD_PERSISTENCE_DAYS).to_timedelta64()
+    anchor = latest_time(n, rows[early], time[early])
+    held = time >= anchor[rows]
+    return row_max(n, rows[held], value[held]), anchor
+
+
+def _weight_change(m: _Measurements, n: int) -> np.ndarray:
     """Latest weight minus the latest weight 9-15 months before it (kg); NaN when there is none."""
-    w = m[m["concept"] == "weight"]
-    if w.empty:
-        return pd.Series(np.nan, index=index)
-    last = w.groupby("patient_id")["time"].max()
-    lt = last.reindex(w["patient_id"]).to_numpy()
-    gap = (lt - w["time"].to_numpy()) / DAY
-    before = w[(gap >= 270) & (gap <= 455)].groupby("patient_id")["value"].last()
-    latest_val = w.groupby("patient_id")["value"].last()
-    return (latest_val - before).reindex(index)
+    w = m.of("weight")
+    rows = m.rows[w]
+    last = take_or(m.time, m.latest_of("weight"), NAT)
+    gap = days(last[rows] - m.time[w])
+    valid = ~np.isnan(m.value[w])  # as groupby last: the last value that is not NaN
+    before = latest_row(n + 1, np.where(valid & (gap >= 270) & (gap <= 455), rows, n))[:n]  # n: not counted
+    latest = latest_row(n + 1, np.where(valid, rows, n))[:n]
+    return take_or(m.value[w], latest, np.nan) - take_or(m.value[w], before, np.nan)
 
 
-def _presence(df: pd.DataFrame, index: pd.Index, concepts: tuple[str, ...]) -> pd.DataFrame:
-    """0/1 table patient x concept: does the patient have at least one row of that concept."""
-    if df.empty:
-        return pd.DataFrame(0, index=index, columns=list(concepts))
-    table = pd.crosstab(df["patient_id"], df["concept"]).clip(upper=1)
-    return table.reindex(index=index, columns=list(concepts), fill_value=0).fillna(0).astype(int)
-
-
-def _diagnosis_features(out: dict[str, pd.Series], tables: Tables, cutoff: pd.Series) -> None:
-    """Ever diagnosed at as_of (history stays history: a resolved MI is still a prior MI)."""
-    index = cutoff.index
-    d = tables.diagnoses
-    dated = _known(d.dropna(subset=["onset"]), "onset", cutoff)
-    undated = d[d["onset"].isna()]
-    d = pd.concat([dated, undated], ignore_index=True)
-    first = d.groupby(["patient_id", "concept"])["onset"].min()
-    flags = _presence(d, index, DIAGNOSIS_CONCEPTS + SCREENING_HISTORY_CONCEPTS)
-    for concept in DIAGNOSIS_CONCEPTS + SCREENING_HISTORY_CONCEPTS:
-        out[f"dx_{concept}"] = flags[concept]
-
-    def first_onset(*concepts: str) -> pd.Series:
-        sub = first[first.index.get_level_values(1).isin(concepts)]
-        return sub.groupby(level=0).min().reindex(index)
-
-    def any_of(*concepts: str) -> pd.Series:
-        return pd.concat([out[f"dx_{c}"] for c in concepts], axis=1).max(axis=1).astype(int)
-
-    out["diabetes_t2"] = any_of("diabetes_type2")
-    out["diabetes_t1"] = any_of("diabetes_type1")
-    out["diabetes_any"] = any_of("diabetes_any", "diabetes_type1", "diabetes_type2")
-    dm_onset = first_onset("diabetes_any", "diabetes_type1", "diabetes_type2")
-    out["diabetes_date"] = dm_onset
-    out["diabetes_years"] = ((out["as_of"] - dm_onset) / DAY / 365.25).where(out["diabetes_any"] == 1)
-    out["age_at_diabetes"] = (out["age"] - out["diabetes_years"]).where(out["diabetes_any"] == 1)
-    out["prior_mi"] = any_of("myocardial_infarction", "myocardial_infarction_history")
-    out["prior_mi_date"] = first_onset("myocardial_infarction", "myocardial_infarction_history")
-    out["prior_stroke"] = any_of("stroke", "stroke_ischaemic", "stroke_haemorrhagic")
-    out["prior_stroke_date"] = first_onset("stroke", "stroke_ischaemic", "stroke_haemorrhagic")
-    out["prior_tia"] = any_of("tia")
-    out["prior_pad"] = any_of("peripheral_arterial_disease")
-    out["prior_chd"] = any_of("coronary_heart_disease", "coronary_revascularisation")
-    out["prior_hf"] = any_of("heart_failure")
-    out["prior_hf_date"] = first_onset("heart_failure")
-    out["established_cvd"] = any_of(*ESTABLISHED_CVD)
-    out["established_cvd_date"] = first_onset(*ESTABLISHED_CVD)
-    out["hypertension"] = any_of("hypertension")
-    out["af"] = any_of("atrial_fibrillation")
-    stage_dx = np.zeros(len(index), dtype=float)
-    for concept, stage in CKD_STAGE_CONCEPTS.items():
-        stage_dx = np.maximum(stage_dx, out[f"dx_{concept}"].to_numpy() * stage)
-    stage_dx = np.where((stage_dx == 0) & (out["dx_ckd"].to_numpy() == 1), np.nan, stage_dx)  # stage unknown
-    # The eGFR that lasted more than 3 months when the record can tell, else the latest one (KDIGO 2012 GFR
-    # categories G3a-G5; G1-G2 need markers of damage, so not inferred): one acute fall is not a CKD stage.
-    egfr = out["egfr_persistent"].fillna(out["egfr"]).to_numpy()
-    stage_gfr = np.select([egfr < 15, egfr < 30, egfr < 60], [5, 4, 3], default=0)
-    stage_gfr = np.where(np.isnan(egfr), 0, stage_gfr)
-    out["ckd_stage"] = pd.Series(np.fmax(stage_dx, stage_gfr), index=index)
-    out["has_ckd"] = ((out["ckd_stage"].fillna(1) >= 1) | (out["dx_ckd"] == 1)).astype(int)
-    for concept in CARE_EVIDENCE_CONCEPTS:
-        last = d[d["concept"] == concept].groupby("patient_id")["onset"].max().reindex(index)
-        out[f"last_{concept}_days"] = ((out["as_of"] - last.dt.normalize()) / DAY).astype(float)
-    cytology = d[d["concept"] == "cervical_cytology"].dropna(subset=["onset"])
-    out["n_cervical_cytology"] = cytology.assign(day=cytology["onset"].dt.normalize()).drop_duplicates(
-        ["patient_id", "day"]).groupby("patient_id").size().reindex(index).fillna(0).astype(int)
-
-
-def _medication_features(out: dict[str, pd.Series], tables: Tables, cutoff: pd.Series) -> None:
-    """Active at as_of: started on or before as_of and not ended before it."""
-    index = cutoff.index
-    rx = tables.medications
-    day_start = cutoff.dt.normalize().reindex(rx["patient_id"]).to_numpy()
-    started = rx["start"].to_numpy() <= cutoff.reindex(rx["patient_id"]).to_numpy()
-    ended_before = rx["end"].notna().to_numpy() & (rx["end"].dt.normalize().to_numpy() < day_start)
-    flags = _presence(rx[started & ~ended_before], index, MEDICATION_CONCEPTS)
-    for concept in MEDICATION_CONCEPTS:
-        out[f"rx_{concept}"] = flags[concept]
-
-    # One drug of a group, which one not known (an option pair; risk.terminology.concepts.MEDICATION_GROUPS)
-    groups = _presence(rx[started & ~ended_before], index, tuple(MEDICATION_GROUPS))
-    for group in MEDICATION_GROUPS:  # `rx_glucose_lowering`: that group only, the drug unknown
-        out[f"rx_{group}"] = groups[group]
-
-    def any_class(group: str) -> pd.Series:
-        members = [out[f"rx_{x}"] for x in sorted(MEDICATION_GROUPS[group])]
-        return pd.concat([*members, groups[group]], axis=1).max(axis=1).astype(int)
-
-    out["on_statin"] = out["rx_statin"]
-    out["on_antihypertensive"] = any_class("antihypertensive")
-    # an unknown antihypertensive of an option pair is at least one class, maybe one already counted
-    out["n_antihypertensive_classes"] = pd.concat(
-        [out[f"rx_{x}"] for x in sorted(ANTIHYPERTENSIVE_CLASSES)], axis=1).sum(axis=1).clip(
-        lower=groups["antihypertensive"])
-    out["on_lipid_lowering"] = any_class("lipid_lowering")
-    out["on_glucose_lowering"] = any_class("glucose_lowering")
-
-
-def _qrisk3_features(out: dict[str, pd.Series], tables: Tables, cutoff: pd.Series, m: pd.DataFrame) -> None:
+def _qrisk3_features(out: dict[str, np.ndarray], diagnoses: Diagnoses, prescriptions: Prescriptions,
+                     cohort: Cohort, m: _Measurements, stats: SeriesStats) -> None:
     """QRISK3's inputs that no other column holds, by the paper's definitions (see QRISK3_* above)."""
-    index = cutoff.index
-    window = _window(m, "sbp", cutoff, QRISK3_SBP_SD_YEARS)
-    count = window.count()
-    out["qrisk3_sbp_sd"] = window.std(ddof=1).where(count >= 2).reindex(index)
-    out["qrisk3_sbp_sd_n"] = count.reindex(index).fillna(0).astype(int)
-    sbp = m[m["concept"] == "sbp"]
-    out["qrisk3_sbp_sd_date"] = sbp.groupby("patient_id")["time"].max().reindex(index).where(
-        out["qrisk3_sbp_sd"].notna())
-    # Cholesterol/HDL ratio: a total cholesterol and an HDL of the same day (a lipid panel), never a mix of days.
-    day = m["time"].dt.normalize()
-    tc = m[m["concept"] == "total_chol"].assign(day=day).drop_duplicates(["patient_id", "day"], keep="last")
-    hdl = m[m["concept"] == "hdl"].assign(day=day).drop_duplicates(["patient_id", "day"], keep="last")
-    pairs = tc.merge(hdl, on=["patient_id", "day"], suffixes=("_tc", "_hdl"))
-    pairs = pairs[pairs["value_hdl"] > 0].sort_values("day").drop_duplicates("patient_id", keep="last")
-    pairs = pairs.set_index("patient_id")
-    out["chol_hdl_ratio"] = (pairs["value_tc"] / pairs["value_hdl"]).reindex(index).astype(float)
-    out["chol_hdl_ratio_date"] = pairs[["time_tc", "time_hdl"]].max(axis=1).reindex(index)
-    d = tables.diagnoses
-    d = pd.concat([_known(d.dropna(subset=["onset"]), "onset", cutoff), d[d["onset"].isna()]], ignore_index=True)
-    flags = _presence(d, index, QRISK3_DX)
-    first = d[d["concept"].isin(QRISK3_DX)].groupby(["concept", "patient_id"])["onset"].min()
-    for concept in QRISK3_DX:
-        out[f"dx_{concept}"] = flags[concept]
-        dates = first.xs(concept, level="concept") if concept in first.index.get_level_values(0) else None
-        out[f"dx_{concept}_date"] = (pd.Series(pd.NaT, index=index, dtype="datetime64[ns]") if dates is None
-                                     else dates.reindex(index))
-    _qrisk3_treatments(out, tables, cutoff)
+    w = _window("sbp", 365.25 * QRISK3_SBP_SD_YEARS)
+    count = stats.count[w]
+    out["qrisk3_sbp_sd"] = np.where(count >= 2, stats.std[w], np.nan)
+    out["qrisk3_sbp_sd_n"] = count.astype(int)
+    out["qrisk3_sbp_sd_date"] = np.where(np.isnan(out["qrisk3_sbp_sd"]), nat_like(out["sbp_date"]), out["sbp_date"])
+    out["chol_hdl_ratio"], out["chol_hdl_ratio_date"] = _chol_hdl_ratio(m, cohort.n)
+    dx = diagnoses.by_concept
+    for c in QRISK3_DX:
+        out[f"dx_{c}"] = dx.flag(c)
+        out[f"dx_{c}_date"] = dx.first_of(c) if c in dx.column else np.full(cohort.n, NAT)  # ns, as before
+    qrisk3_treatments(out, prescriptions, cohort)
 
 
-def _qrisk3_treatments(out: dict[str, pd.Series], tables: Tables, cutoff: pd.Series) -> None:
-    """Regular treatment at as_of: a prescription active at as_of and either a second prescription of the class
-    before it or the active one already running for QRISK3_REGULAR_DAYS (a one-off short course is not regular;
-    a long-term MedicationStatement is: French records state periods rather than repeat prescriptions)."""
-    index = cutoff.index
-    rx = tables.medications[tables.medications["concept"].isin(QRISK3_MEDICATIONS)]
-    end_of_day = cutoff.reindex(rx["patient_id"]).to_numpy()
-    day_start = cutoff.dt.normalize().reindex(rx["patient_id"]).to_numpy()
-    started = rx["start"].to_numpy() <= end_of_day
-    active = started & ~(rx["end"].notna().to_numpy() & (rx["end"].dt.normalize().to_numpy() < day_start))
-    running = active & (rx["start"].to_numpy() <= day_start - np.timedelta64(QRISK3_REGULAR_DAYS, "D"))
-    frame = pd.DataFrame({"patient_id": rx["patient_id"].to_numpy(), "concept": rx["concept"].to_numpy(),
-                          "started": started, "active": active, "running": running})
-    per = frame.groupby(["patient_id", "concept"]).agg(n=("started", "sum"), active=("active", "any"),
-                                                       running=("running", "any"))
-    regular = per["active"] & ((per["n"] >= 2) | per["running"])
-    for concept in QRISK3_MEDICATIONS:
-        found = regular.xs(concept, level="concept") if concept in per.index.get_level_values(1) else None
-        out[f"qrisk3_{concept}"] = (pd.Series(0, index=index) if found is None
-                                    else found.astype(bool).reindex(index, fill_value=False).astype(int))
+def _chol_hdl_ratio(m: _Measurements, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Latest total cholesterol / HDL of the same day (a lipid panel, never a mix of days) and its date: per
+    patient and day the last value of each (in time order), the latest day with both and HDL > 0."""
+    tc, hdl = m.of("total_chol"), m.of("hdl")
+    day = m.time.astype("datetime64[D]")
+    day_code = pd.factorize(day)[0]  # (patient, day) as one number below: patient * days + day code
+    panel_day = m.rows * (len(day) + 1) + day_code
+    tc, hdl = _last_of_day(tc, panel_day), _last_of_day(hdl, panel_day)
+    _, i_tc, i_hdl = np.intersect1d(panel_day[tc], panel_day[hdl], assume_unique=True, return_indices=True)
+    tc, hdl = tc[i_tc], hdl[i_hdl]
+    ok = m.value[hdl] > 0
+    tc, hdl = tc[ok], hdl[ok]
+    order = np.argsort(day[tc], kind="stable")  # then the pair of the latest day is the patient's last
+    tc, hdl = tc[order], hdl[order]
+    latest = latest_row(n, m.rows[tc])
+    pick_tc, pick_hdl = take_or(tc, latest, -1), take_or(hdl, latest, -1)
+    ratio = take_or(m.value, pick_tc, np.nan) / take_or(m.value, pick_hdl, np.nan)
+    return ratio, np.maximum(take_or(m.time, pick_tc, NAT), take_or(m.time, pick_hdl, NAT))
+
+
+def _last_of_day(rows: np.ndarray, panel_day: np.ndarray) -> np.ndarray:
+    """Of rows sorted by patient then time, the last of each (patient, day)."""
+    key = panel_day[rows]
+    last = np.ones(len(rows), dtype=bool)
+    last[:-1] = key[1:] != key[:-1]
+    return rows[last]
 
 
 def row_frame(row: pd.Series) -> pd.DataFrame:
