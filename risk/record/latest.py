@@ -7,8 +7,10 @@ they are listed as data-quality issues instead.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -36,20 +38,19 @@ class InputRow:
     text: str | None = None  # coded value label (smoking) or conversion note
 
 
-def input_rows(record: PatientRecord, as_of: date, derived_latest: pd.DataFrame | None = None) -> list[InputRow]:
+def input_rows(record: PatientRecord, as_of: date,
+               derived_latest: Mapping[str, DerivedValue] | None = None) -> list[InputRow]:
     """Latest value of each concept at `as_of` (reported, or derived when the derived value is newer)."""
     cutoff = to_utc_datetime(as_of)
     rows: list[InputRow] = []
     for concept, spec in MEASUREMENT_CONCEPTS.items():
         m = record.latest(concept, cutoff)
-        derived_row = None
-        if derived_latest is not None and concept in derived_latest.index:
-            derived_row = derived_latest.loc[concept]
-        if derived_row is not None and (m is None or derived_row["time"] > pd.Timestamp(m.time).tz_localize(None)):
-            when = derived_row["time"].date()
+        derived_row = derived_latest.get(concept) if derived_latest is not None else None
+        if derived_row is not None and (m is None or derived_row.time > pd.Timestamp(m.time).tz_localize(None)):
+            when = derived_row.time.date()
             days = (as_of - when).days
             rows.append(InputRow(
-                concept=concept, label=spec.label_en, value=round(float(derived_row["value"]), 2),
+                concept=concept, label=spec.label_en, value=round(float(derived_row.value), 2),
                 unit=spec.display_unit, date=when, days_old=days, original_value=None, original_unit=None,
                 source_id=None, derived=True, converted=False,
                 stale=days > STALE_AFTER_DAYS.get(concept, 365),
@@ -71,9 +72,20 @@ def input_rows(record: PatientRecord, as_of: date, derived_latest: pd.DataFrame 
     return rows
 
 
-def latest_derived_by_patient(measurements: pd.DataFrame, as_of: date) -> dict[str, pd.DataFrame]:
-    """Latest derived row per concept at as_of (indexed by concept), per patient of a long table (a batch's)."""
+class DerivedValue(NamedTuple):
+    """A value computed here (eGFR from creatinine, non-HDL, BMI) at its time (tz-naive UTC)."""
+
+    time: pd.Timestamp
+    value: float
+
+
+def latest_derived_by_patient(measurements: pd.DataFrame, as_of: date) -> dict[str, dict[str, DerivedValue]]:
+    """Latest derived value per concept at as_of, per patient of a long table (a batch's)."""
     cutoff = pd.Timestamp(to_utc_datetime(as_of)).tz_localize(None)
     d = measurements[measurements["derived"] & (measurements["time"] <= cutoff)]
     latest = d.sort_values("time", kind="stable").drop_duplicates(["patient_id", "concept"], keep="last")
-    return {str(pid): rows.set_index("concept") for pid, rows in latest.groupby("patient_id", sort=False)}
+    out: dict[str, dict[str, DerivedValue]] = {}
+    for pid, concept, time, value in zip(latest["patient_id"], latest["concept"], latest["time"], latest["value"],
+                                         strict=True):
+        out.setdefault(str(pid), {})[concept] = DerivedValue(time=pd.Timestamp(time), value=float(value))
+    return out
