@@ -93,16 +93,53 @@ def equation_table(features: pd.DataFrame, *, region: str = ANCHOR_REGION,
     eligibility as the patient page (risk.equations.reference_scores). Every equation, or only `keys` (an anchor
     needs its own: computing QRISK3 and KFRE for every row of a panel to read SCORE2 would triple the work)."""
     keys = tuple(keys)
-    out = np.full((len(features), len(keys)), np.nan)
-    columns = list(features.columns)
-    # Rows as plain dicts (Python scalars) from one object array: DataFrame.to_dict("records") indexes every
-    # column of every row and cost 50 ms per one-row frame of 240 columns (a panel explains one row at a time).
-    for i, values in enumerate(features.to_numpy(dtype=object)):
-        row = dict(zip(columns, values, strict=True))
-        for j, r in enumerate(reference_scores(row, region=region, keys=keys).values()):
-            if r.risk is not None:
-                out[i, j] = r.risk
+    risks = [_row_risks(row, keys, region) for row in _object_rows(features)]
+    out = np.array(risks, dtype=float).reshape(len(features), len(keys))
     return pd.DataFrame(out, index=features.index, columns=list(keys))
+
+
+def _object_rows(features: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as plain dicts (Python scalars) from one object array: DataFrame.to_dict("records") indexes every
+    column of every row and cost 50 ms per one-row frame of 240 columns (a panel explains one row at a time)."""
+    columns = list(features.columns)
+    return [dict(zip(columns, values, strict=True)) for values in features.to_numpy(dtype=object)]
+
+
+def _row_risks(row: Mapping[str, Any], keys: tuple[str, ...], region: str = ANCHOR_REGION) -> list[float]:
+    """One row's risk by each equation of `keys` (NaN where it has none)."""
+    if not keys:
+        return []
+    return [math.nan if r.risk is None else r.risk
+            for r in reference_scores(row, region=region, keys=keys).values()]
+
+
+def anchor_risks(features: pd.DataFrame, keys: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The anchor equations' risks per row as the anchor reads them, computing each equation once per row: (BMI
+    floor only, as `anchor_floors(features, equation_table(features, keys=keys), smoking=False)`; and with the
+    smoking floor too, as `anchor_floors(features, equation_table(features, keys=keys))`). Column j is keys[j].
+
+    Several anchors (cvd10's and hf10's) and the explanation share one call: the rows are read once, and a
+    BMI-dependent equation is computed only at the BMI the anchor reads (the published value is never used)."""
+    keys = tuple(keys)
+    rows = _object_rows(features)
+    low = np.zeros(len(features), dtype=bool)
+    if "bmi" in features:
+        low = (pd.to_numeric(features["bmi"], errors="coerce") < ANCHOR_BMI_FLOOR).to_numpy()
+    smokers = (features["smoking_current"] == 1).to_numpy()
+    dependent = tuple(k for k in keys if k in BMI_DEPENDENT)
+    plain = tuple(k for k in keys if k not in BMI_DEPENDENT)
+    order = [(plain + dependent).index(k) for k in keys]
+    published = np.full((len(rows), len(keys)), np.nan)
+    floored = published.copy()
+    for i, row in enumerate(rows):
+        at_floor = {**row, "bmi": ANCHOR_BMI_FLOOR} if low[i] else row  # bmi_floor's row
+        values = _row_risks(row, plain) + _row_risks(at_floor, dependent)
+        published[i] = floored[i] = [values[j] for j in order]
+        if smokers[i]:  # smoking_floor: never below the same person's risk as a non-smoker
+            alt = np.array(_row_risks({**at_floor, "smoking_current": 0.0}, keys))
+            floored[i] = np.where(np.isfinite(published[i]) & np.isfinite(alt), np.maximum(published[i], alt),
+                                  published[i])
+    return published, floored
 
 
 def smoking_floor(features: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
@@ -162,10 +199,18 @@ def anchor_floors(features: pd.DataFrame, published: pd.DataFrame, *, smoking: b
 def first_applicable(equations: pd.DataFrame, names: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
     """Per row: the risk of the first equation of `names` that applies (NaN if none) and its position (-1)."""
     names = list(names)
-    risk = np.full(len(equations), np.nan)
-    which = np.full(len(equations), -1)
-    for k, name in reversed(list(enumerate(names))):
-        r = equations[name].to_numpy(dtype=float)
+    risks = np.empty((len(equations), len(names)))
+    for k, name in enumerate(names):
+        risks[:, k] = equations[name].to_numpy(dtype=float)
+    return first_of(risks)
+
+
+def first_of(risks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`first_applicable` on an array whose column k is the k-th equation's risk (as anchor_risks gives)."""
+    risk = np.full(len(risks), np.nan)
+    which = np.full(len(risks), -1)
+    for k in reversed(range(risks.shape[1])):
+        r = risks[:, k]
         ok = np.isfinite(r)
         risk[ok], which[ok] = r[ok], k
     return risk, which
@@ -194,6 +239,10 @@ class Anchor:
             n = 0 if equations is None else len(equations)
             return np.full(n, self.fallback)
         risk, _ = first_applicable(equations, self.equations)
+        return self.margin_from_risk(risk)
+
+    def margin_from_risk(self, risk: np.ndarray) -> np.ndarray:
+        """The offset from the first applicable anchor equation's risk per row (NaN: none applies)."""
         return np.where(np.isfinite(risk), self.a + self.b * _logit(np.nan_to_num(risk, nan=0.5)), self.fallback)
 
     def margin(self, features: pd.DataFrame) -> np.ndarray:
@@ -202,8 +251,12 @@ class Anchor:
         return self.margin_from(self.table(features))
 
     def table(self, features: pd.DataFrame) -> pd.DataFrame | None:
-        """The equation risks this anchor needs for `features` (None without anchor equations)."""
-        return anchor_floors(features, equation_table(features, keys=self.equations)) if self.equations else None
+        """The equation risks this anchor needs for `features` (None without anchor equations): as
+        `anchor_floors(features, equation_table(features, keys=self.equations))`, computed by anchor_risks."""
+        if not self.equations:
+            return None
+        return pd.DataFrame(anchor_risks(features, self.equations)[1], index=features.index,
+                            columns=list(self.equations))
 
     def as_manifest(self) -> dict[str, Any]:
         return {
