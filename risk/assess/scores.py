@@ -18,7 +18,7 @@ from risk.equations import EquationResult, reference_scores
 from risk.features.build import row_frame
 from risk.models.anchor import anchor_risks
 from risk.models.registry import LoadedModel
-from risk.models.spec import MODEL_SPECS, eligibility_message, eligibility_row, eligible_array
+from risk.models.spec import MODEL_SPECS, eligibility_columns, eligibility_message, eligible_array
 from risk.terminology.messages import Message
 
 Status = Literal["computed", "not_applicable", "not_computable"]
@@ -61,6 +61,7 @@ def score_models(features: pd.DataFrame, models: Mapping[str, LoadedModel]) -> d
         spec = MODEL_SPECS[name]
         model = models.get(name)
         eligible = eligible_array(spec, features)
+        reads = eligibility_columns(spec, features)
         essential = [j for j, c in enumerate(ESSENTIAL_INPUTS) if model and c in model.features]
         missing = absent[:, essential]
         results: list[ModelResult] = []
@@ -68,7 +69,7 @@ def score_models(features: pd.DataFrame, models: Mapping[str, LoadedModel]) -> d
             if model is None:
                 msg, status = Message(code="model.not_installed", params={"model": name}), "not_computable"
             elif not eligible[i]:
-                msg, status = eligibility_message(spec, eligibility_row(spec, features, i)), "not_applicable"
+                msg, status = eligibility_message(spec, {c: v[i] for c, v in reads.items()}), "not_applicable"
             elif missing.shape[1] and missing[i].any():
                 absent_inputs = [ESSENTIAL_INPUTS[j] for j, m in zip(essential, missing[i], strict=True) if m]
                 msg, status = Message(code="model.missing_inputs", params={"model": name,
@@ -100,15 +101,15 @@ def _anchor_tables(features: pd.DataFrame, rows: Mapping[str, list[int]],
     """Each anchored model's equation risks on its rows (`LoadedModel.predict_array`'s table), the equations
     computed once per row for all models together (cvd10 and hf10 usually score the same patients)."""
     anchors = {name: models[name].anchor for name, r in rows.items() if r}
-    keys = list(dict.fromkeys(k for a in anchors.values() if a is not None for k in a.equations))
-    if not keys:
+    if not any(a is not None and a.equations for a in anchors.values()):
         return {}
     union = sorted({i for name, a in anchors.items() if a is not None and a.equations for i in rows[name]})
     frame = features if len(union) == len(features) else features.iloc[union]
-    _, table = anchor_risks(frame, keys)
+    chains = {name: a.equations for name, a in anchors.items() if a is not None and a.equations}
+    tables = anchor_risks(frame, list(chains.values()), first_only=True)
     where = {i: k for k, i in enumerate(union)}
-    return {name: table[np.ix_([where[i] for i in rows[name]], [keys.index(k) for k in a.equations])]
-            for name, a in anchors.items() if a is not None and a.equations}
+    return {name: floored[[where[i] for i in rows[name]]]
+            for name, (_, floored) in zip(chains, tables, strict=True)}
 
 
 def score_one(features_row: pd.Series, models: Mapping[str, LoadedModel], *, region: str = "low") -> Scores:

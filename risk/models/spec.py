@@ -169,7 +169,7 @@ def eligible_array(spec: ModelSpec, features: pd.DataFrame) -> np.ndarray:
     return ok
 
 
-def eligibility_row(spec: ModelSpec, features: pd.DataFrame, i: int) -> dict[str, object]:
-    """What `eligibility_message` reads of row i (age, diabetes, the excluding flags), without slicing a whole
-    wide row out of the frame."""
-    return {c: features[c].to_numpy()[i] for c in ("age", "diabetes_any", *spec.excludes) if c in features}
+def eligibility_columns(spec: ModelSpec, features: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The columns `eligibility_message` reads (age, diabetes, the excluding flags): row i as a mapping is
+    `{c: v[i] for c, v in ...items()}`, without slicing a whole wide row out of the frame."""
+    return {c: features[c].to_numpy() for c in ("age", "diabetes_any", *spec.excludes) if c in features}
