@@ -422,7 +422,7 @@ def model_frames(features: pd.DataFrame) -> pd.DataFrame:
     plain = features.drop(columns=dates)
     odd = {c: pd.to_numeric(plain[c], errors="coerce") for c, t in plain.dtypes.items() if not is_numeric_dtype(t)}
     numeric = (plain.assign(**odd) if odd else plain).astype(float)
-    stamps = pd.DataFrame({c: features[c].astype("datetime64[ns]") for c in dates}, index=features.index)
+    stamps = features[dates].astype("datetime64[ns]")  # one conversion per block, not per column
     frame = pd.concat([numeric, stamps], axis=1)[list(features.columns)]
     frame.index.name = None  # as row_frame: the patient id is the index value, not a named level
     return frame
