@@ -138,10 +138,10 @@ class LoadedModel:
         return self.predict_array(self.array(features), table)
 
     def predict_array(self, x: np.ndarray, table: np.ndarray | None) -> Prediction:
-        """`predict` from the model's feature array (`array`) and its anchor equations' risks per row (column j
-        is `anchor.equations[j]`, as risk.models.anchor.anchor_risks gives, `first_only` or not: only the first
-        applicable one is read; None without anchor equations): what
-        risk.assess.scores.score_models calls with the pieces it computes once for every model."""
+        """`predict` from the pieces risk.assess.scores.score_models computes once for every model: the feature
+        array (`array`) and the anchor equations' risks per row (column j is `anchor.equations[j]`, as
+        risk.models.anchor.anchor_risks gives them; only the first applicable one is read; None without anchor
+        equations)."""
         a, b = self.calibration
         anchor = self.anchor
         trees = self.tree_margins(x)
