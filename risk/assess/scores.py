@@ -2,7 +2,7 @@
 
 A result that cannot be computed carries a coded reason instead of a number (`risk=None`, `message=...`) and a
 `status`: computed, not_applicable (outside the model's or equation's population) or not_computable (an input
-is missing or unusable). Eligibility is decided on the whole frame at once (risk.models.spec.eligible_mask).
+is missing or unusable). Eligibility is decided on the whole frame at once (risk.models.spec.eligible_array).
 """
 
 from __future__ import annotations
@@ -11,12 +11,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from risk.equations import EquationResult, reference_scores
 from risk.features.build import row_frame
+from risk.models.anchor import anchor_risks
 from risk.models.registry import LoadedModel
-from risk.models.spec import MODEL_SPECS, eligibility_message, eligible_mask
+from risk.models.spec import MODEL_SPECS, eligibility_columns, eligibility_message, eligible_array
 from risk.terminology.messages import Message
 
 Status = Literal["computed", "not_applicable", "not_computable"]
@@ -42,38 +44,72 @@ class Scores:
 
 
 def score_models(features: pd.DataFrame, models: Mapping[str, LoadedModel]) -> dict[str, list[ModelResult]]:
-    """Model scores for many patients; per model a list aligned with `features.index`."""
+    """Model scores for many patients; per model a list aligned with `features.index`.
+
+    What every model reads is computed once for the whole frame (a micro-batch of 1-32 patients pays its fixed
+    cost once): the features as one float array, the essential inputs' absence, and the anchor equations of
+    every anchored model on the rows that need them (risk.models.anchor.anchor_risks)."""
+    n = len(features)
+    installed = [models[name] for name in MODEL_KEYS if name in models]
+    columns = list(dict.fromkeys(f for m in installed for f in m.features))
+    position = {c: j for j, c in enumerate(columns)}
+    values = features.reindex(columns=columns).astype(float).to_numpy() if installed else np.empty((n, 0))
+    absent = features.reindex(columns=list(ESSENTIAL_INPUTS)).isna().to_numpy()
+    todo: dict[str, list[int]] = {}
     out: dict[str, list[ModelResult]] = {}
     for name in MODEL_KEYS:
         spec = MODEL_SPECS[name]
         model = models.get(name)
-        eligible = eligible_mask(spec, features).to_numpy()
-        missing = (features.reindex(columns=[c for c in ESSENTIAL_INPUTS if model and c in model.features])
-                   .isna().to_numpy())
+        eligible = eligible_array(spec, features)
+        reads = eligibility_columns(spec, features)
+        essential = [j for j, c in enumerate(ESSENTIAL_INPUTS) if model and c in model.features]
+        missing = absent[:, essential]
         results: list[ModelResult] = []
-        for i in range(len(features)):
+        for i in range(n):
             if model is None:
                 msg, status = Message(code="model.not_installed", params={"model": name}), "not_computable"
             elif not eligible[i]:
-                msg, status = eligibility_message(spec, features.iloc[i]), "not_applicable"
+                msg, status = eligibility_message(spec, {c: v[i] for c, v in reads.items()}), "not_applicable"
             elif missing.shape[1] and missing[i].any():
-                absent = [c for c, m in zip([c for c in ESSENTIAL_INPUTS if c in model.features], missing[i],
-                                            strict=True) if m]
-                msg, status = Message(code="model.missing_inputs", params={"model": name, "concepts": absent}), \
+                absent_inputs = [ESSENTIAL_INPUTS[j] for j, m in zip(essential, missing[i], strict=True) if m]
+                msg, status = Message(code="model.missing_inputs", params={"model": name,
+                                                                          "concepts": absent_inputs}), \
                     "not_computable"
             else:
                 msg, status = None, "computed"
             results.append(ModelResult(name=name, risk=None, status=status, message=msg,
                                        horizon_years=spec.horizon_years))
-        todo = [i for i, r in enumerate(results) if r.status == "computed"]
-        if todo and model is not None:
-            pred = model.predict(features.iloc[todo])
-            for j, i in enumerate(todo):
-                results[i] = ModelResult(name=name, risk=float(pred.risk[j]),
-                                         interval=(float(pred.low[j]), float(pred.high[j])),
-                                         horizon_years=spec.horizon_years)
+        todo[name] = [i for i, r in enumerate(results) if r.status == "computed"]
         out[name] = results
+    tables = _anchor_tables(features, {m.name: todo[m.name] for m in installed if m.anchor is not None}, models)
+    for model in installed:
+        rows = todo[model.name]
+        if not rows:
+            continue
+        x = values[np.ix_(rows, [position[f] for f in model.features])]
+        pred = model.predict_array(x, tables.get(model.name))
+        spec = MODEL_SPECS[model.name]
+        for j, i in enumerate(rows):
+            out[model.name][i] = ModelResult(name=model.name, risk=float(pred.risk[j]),
+                                             interval=(float(pred.low[j]), float(pred.high[j])),
+                                             horizon_years=spec.horizon_years)
     return out
+
+
+def _anchor_tables(features: pd.DataFrame, rows: Mapping[str, list[int]],
+                   models: Mapping[str, LoadedModel]) -> dict[str, np.ndarray]:
+    """Each anchored model's equation risks on its rows (`LoadedModel.predict_array`'s table), the equations
+    computed once per row for all models together (cvd10 and hf10 usually score the same patients)."""
+    anchors = {name: models[name].anchor for name, r in rows.items() if r}
+    if not any(a is not None and a.equations for a in anchors.values()):
+        return {}
+    union = sorted({i for name, a in anchors.items() if a is not None and a.equations for i in rows[name]})
+    frame = features if len(union) == len(features) else features.iloc[union]
+    chains = {name: a.equations for name, a in anchors.items() if a is not None and a.equations}
+    tables = anchor_risks(frame, list(chains.values()), first_only=True)
+    where = {i: k for k, i in enumerate(union)}
+    return {name: floored[[where[i] for i in rows[name]]]
+            for name, (_, floored) in zip(chains, tables, strict=True)}
 
 
 def score_one(features_row: pd.Series, models: Mapping[str, LoadedModel], *, region: str = "low") -> Scores:

@@ -25,14 +25,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from risk.models.anchor import (
-    anchor_floors,
-    bmi_floor,
-    equation_factor_split,
-    equation_table,
-    first_applicable,
-    smoking_floor,
-)
+from risk.models.anchor import anchor_risks, equation_factor_split, first_of, object_rows
 from risk.models.registry import LoadedModel
 from risk.models.spec import FACTOR_LABELS, FACTOR_OF
 
@@ -104,31 +97,56 @@ def group_shapley_points(bias: float, group_logodds: np.ndarray) -> np.ndarray:
 def anchor_split(model: LoadedModel, features_row: pd.DataFrame) -> tuple[float, dict[str, tuple[float, list[str]]]]:
     """The anchor's part of one patient's calibrated log-odds: (its reference value, {factor: (contribution, the
     equation inputs behind it)}); the fallback offset, all in the reference, where no anchor equation applies."""
+    return anchor_splits(model, features_row)[0]
+
+
+def anchor_splits(model: LoadedModel, frame: pd.DataFrame) -> list[tuple[float, dict[str, tuple[float, list[str]]]]]:
+    """`anchor_split` for every row of `frame`: the anchor equations read once for all rows (the BMI and smoking
+    floors as the model reads them, risk.models.anchor.anchor_risks), then each row's exact factor split."""
     anchor = model.anchor
     if anchor is None:
-        return 0.0, {}
+        return [(0.0, {})] * len(frame)
     _, b = model.calibration
-    if anchor.equations:
-        published = anchor_floors(features_row, equation_table(features_row, keys=anchor.equations),
-                                  smoking=False)  # the BMI floor only
-        floored = smoking_floor(bmi_floor(features_row), published)
-        _, which = first_applicable(floored, anchor.equations)
-        if which[0] >= 0:
-            key = anchor.equations[which[0]]
-            row = features_row.iloc[0].to_dict()
-            if floored[key].iloc[0] > published[key].iloc[0]:  # smoking would lower it: the anchor uses non-smoking
-                row["smoking_current"] = 0.0
-            reference, split, members = equation_factor_split(key, row)
-            return b * (anchor.a + anchor.b * reference), {
-                g: (b * anchor.b * v, members[g]) for g, v in split.items()}
-    return b * anchor.fallback, {}
+    fallback: tuple[float, dict[str, tuple[float, list[str]]]] = (b * anchor.fallback, {})
+    if not anchor.equations:
+        return [fallback] * len(frame)
+    rows = object_rows(frame)
+    [(published, floored)] = anchor_risks(frame, [anchor.equations], first_only=True, rows=rows)
+    _, which = first_of(floored)
+    out = []
+    for i, k in enumerate(which):
+        if k < 0:
+            out.append(fallback)
+            continue
+        row = dict(rows[i])
+        if floored[i, k] > published[i, k]:  # smoking would lower it: the anchor uses non-smoking
+            row["smoking_current"] = 0.0
+        reference, split, members = equation_factor_split(anchor.equations[k], row)
+        out.append((b * (anchor.a + anchor.b * reference),
+                    {g: (b * anchor.b * v, members[g]) for g, v in split.items()}))
+    return out
+
+
+def explain_rows(model: LoadedModel, frame: pd.DataFrame) -> list[Explanation]:
+    """Explanations for several patients (a model frame, as risk.features.build.model_frames or row_frame give),
+    in row order; each exactly `explain_row` on that row alone. One TreeSHAP call and one reading of the anchor
+    equations serve every row (a micro-batch pays their fixed cost once); the grouping is per row."""
+    if len(frame) == 0:
+        return []
+    contribs = model.contributions(frame)
+    names = model.features
+    return [_explanation(model, names, c, reference, equation)
+            for c, (reference, equation) in zip(contribs, anchor_splits(model, frame), strict=True)]
 
 
 def explain_row(model: LoadedModel, features_row: pd.DataFrame) -> Explanation:
     """Explanation for one patient (a one-row features frame); factors add up exactly to the displayed risk."""
-    contribs = model.contributions(features_row)[0]
-    names = model.features
-    reference, equation = anchor_split(model, features_row)
+    return explain_rows(model, features_row)[0]
+
+
+def _explanation(model: LoadedModel, names: list[str], contribs: np.ndarray, reference: float,
+                 equation: dict[str, tuple[float, list[str]]]) -> Explanation:
+    """One patient's explanation from its TreeSHAP row (last value: bias) and its anchor split."""
     bias = float(contribs[-1]) + reference
     phi = dict(zip(names, contribs[:-1].astype(float), strict=True))
     groups: dict[str, list[str]] = {}
@@ -153,8 +171,3 @@ def explain_row(model: LoadedModel, features_row: pd.DataFrame) -> Explanation:
     risk = 1.0 / (1.0 + math.exp(-(bias + group_lo.sum())))
     return Explanation(model=model.name, risk=risk, base_risk=1.0 / (1.0 + math.exp(-bias)),
                        factors=tuple(factors), feature_shap=phi)
-
-
-def explain_rows(model: LoadedModel, frame: pd.DataFrame) -> list[Explanation]:
-    """`explain_row` for each row of a model frame (several patients), in order."""
-    return [explain_row(model, frame.iloc[[i]]) for i in range(len(frame))]

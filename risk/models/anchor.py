@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,16 +93,58 @@ def equation_table(features: pd.DataFrame, *, region: str = ANCHOR_REGION,
     eligibility as the patient page (risk.equations.reference_scores). Every equation, or only `keys` (an anchor
     needs its own: computing QRISK3 and KFRE for every row of a panel to read SCORE2 would triple the work)."""
     keys = tuple(keys)
-    out = np.full((len(features), len(keys)), np.nan)
-    columns = list(features.columns)
-    # Rows as plain dicts (Python scalars) from one object array: DataFrame.to_dict("records") indexes every
-    # column of every row and cost 50 ms per one-row frame of 240 columns (a panel explains one row at a time).
-    for i, values in enumerate(features.to_numpy(dtype=object)):
-        row = dict(zip(columns, values, strict=True))
-        for j, r in enumerate(reference_scores(row, region=region, keys=keys).values()):
-            if r.risk is not None:
-                out[i, j] = r.risk
+    risks = [_row_risks(row, keys, region) for row in object_rows(features)]
+    out = np.array(risks, dtype=float).reshape(len(features), len(keys))
     return pd.DataFrame(out, index=features.index, columns=list(keys))
+
+
+def object_rows(features: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as plain dicts (Python scalars) from one object array: DataFrame.to_dict("records") indexes every
+    column of every row and cost 50 ms per one-row frame of 240 columns (a panel explains one row at a time)."""
+    columns = list(features.columns)
+    return [dict(zip(columns, values, strict=True)) for values in features.to_numpy(dtype=object)]
+
+
+def _row_risks(row: Mapping[str, Any], keys: tuple[str, ...], region: str = ANCHOR_REGION) -> list[float]:
+    """One row's risk by each equation of `keys` (NaN where it has none)."""
+    if not keys:
+        return []
+    return [math.nan if r.risk is None else r.risk
+            for r in reference_scores(row, region=region, keys=keys).values()]
+
+
+def anchor_risks(features: pd.DataFrame, chains: Sequence[Sequence[str]], *, first_only: bool = False,
+                 rows: Sequence[Mapping[str, Any]] | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each anchor's equation risks per row as the anchor reads them, one (published, floored) pair per chain of
+    equations (an anchor's `equations`; column k is chain[k]): `published` with the BMI floor only (as
+    `anchor_floors(features, equation_table(features, keys=chain), smoking=False)`), `floored` with the smoking
+    floor too (as `anchor_floors(features, equation_table(features, keys=chain))`).
+
+    Several anchors (cvd10's and hf10's) share one call and one reading of the rows; a BMI-dependent equation is
+    computed only at the BMI the anchor reads. `first_only` stops a row's chain at its first equation that
+    applies (the later columns stay NaN): all that the offset reads (first_of), at a third of the work for a
+    SCORE2 patient, since the floors keep a risk finite exactly where the published one is. `rows`: the
+    features as object_rows gives them, when the caller already has them."""
+    rows = object_rows(features) if rows is None else rows
+    low = np.zeros(len(features), dtype=bool)
+    if "bmi" in features:
+        low = (pd.to_numeric(features["bmi"], errors="coerce") < ANCHOR_BMI_FLOOR).to_numpy()
+    smokers = (features["smoking_current"] == 1).to_numpy()
+    out = [(np.full((len(rows), len(c)), np.nan), np.full((len(rows), len(c)), np.nan)) for c in chains]
+    for i, row in enumerate(rows):
+        at_floor = {**row, "bmi": ANCHOR_BMI_FLOOR} if low[i] else row  # bmi_floor's row
+        as_quitter = {**at_floor, "smoking_current": 0.0} if smokers[i] else None  # smoking_floor's row
+        for chain, (published, floored) in zip(chains, out, strict=True):
+            for k, key in enumerate(chain):
+                risk = _row_risks(at_floor if key in BMI_DEPENDENT else row, (key,))[0]
+                published[i, k] = floored[i, k] = risk
+                if as_quitter is not None:  # never below the same person's risk as a non-smoker
+                    alt = _row_risks(as_quitter, (key,))[0]
+                    if math.isfinite(risk) and math.isfinite(alt):
+                        floored[i, k] = np.maximum(risk, alt)
+                if first_only and math.isfinite(risk):
+                    break
+    return out
 
 
 def smoking_floor(features: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
@@ -162,10 +204,18 @@ def anchor_floors(features: pd.DataFrame, published: pd.DataFrame, *, smoking: b
 def first_applicable(equations: pd.DataFrame, names: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
     """Per row: the risk of the first equation of `names` that applies (NaN if none) and its position (-1)."""
     names = list(names)
-    risk = np.full(len(equations), np.nan)
-    which = np.full(len(equations), -1)
-    for k, name in reversed(list(enumerate(names))):
-        r = equations[name].to_numpy(dtype=float)
+    risks = np.empty((len(equations), len(names)))
+    for k, name in enumerate(names):
+        risks[:, k] = equations[name].to_numpy(dtype=float)
+    return first_of(risks)
+
+
+def first_of(risks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`first_applicable` on an array whose column k is the k-th equation's risk (as anchor_risks gives)."""
+    risk = np.full(len(risks), np.nan)
+    which = np.full(len(risks), -1)
+    for k in reversed(range(risks.shape[1])):
+        r = risks[:, k]
         ok = np.isfinite(r)
         risk[ok], which[ok] = r[ok], k
     return risk, which
@@ -194,6 +244,10 @@ class Anchor:
             n = 0 if equations is None else len(equations)
             return np.full(n, self.fallback)
         risk, _ = first_applicable(equations, self.equations)
+        return self.margin_from_risk(risk)
+
+    def margin_from_risk(self, risk: np.ndarray) -> np.ndarray:
+        """The offset from the first applicable anchor equation's risk per row (NaN: none applies)."""
         return np.where(np.isfinite(risk), self.a + self.b * _logit(np.nan_to_num(risk, nan=0.5)), self.fallback)
 
     def margin(self, features: pd.DataFrame) -> np.ndarray:
@@ -202,8 +256,12 @@ class Anchor:
         return self.margin_from(self.table(features))
 
     def table(self, features: pd.DataFrame) -> pd.DataFrame | None:
-        """The equation risks this anchor needs for `features` (None without anchor equations)."""
-        return anchor_floors(features, equation_table(features, keys=self.equations)) if self.equations else None
+        """The equation risks this anchor needs for `features` (None without anchor equations): as
+        `anchor_floors(features, equation_table(features, keys=self.equations))`, computed by anchor_risks."""
+        if not self.equations:
+            return None
+        return pd.DataFrame(anchor_risks(features, [self.equations])[0][1], index=features.index,
+                            columns=list(self.equations))
 
     def as_manifest(self) -> dict[str, Any]:
         return {
