@@ -40,6 +40,7 @@ from risk.cds.request import (
     parse_body,
 )
 from risk.cds.trust import Caller, TrustError, Verifier
+from risk.cds.warmup import warm_up
 from risk.errors import RiskError
 from risk.fhir.base import PatientResources
 from risk.models.registry import LoadedModel, load_all
@@ -146,7 +147,10 @@ async def _body(request: Request, cap: int) -> Any:
 
 
 def create_app(config: CdsConfig, *, models: Mapping[str, LoadedModel], settings: Settings,
-               verifier: Verifier | None = None, openapi: bool = False) -> FastAPI:
+               verifier: Verifier | None = None, openapi: bool = False, warm: bool = False) -> FastAPI:
+    """The service; `warm` scores a made-up patient first (risk.cds.warmup), as `risk serve` workers do."""
+    if warm:
+        warm_up(models, region=settings.region, guideline_set=settings.guideline_set, lang=settings.lang)
     app = FastAPI(title="risk CDS Hooks service", version="2.0", docs_url=None, redoc_url=None,
                   openapi_url="/openapi.json" if openapi else None)
     trust = verifier or Verifier(config)
@@ -273,4 +277,4 @@ def app_from_env() -> FastAPI:
     if settings.cds_config is None:
         raise RiskError("RISK_CDS_CONFIG is not set: give the CDS configuration file (see risk/cds/config.py)")
     return create_app(load_config(Path(settings.cds_config)), models=load_all(settings.models_dir),
-                      settings=settings)
+                      settings=settings, warm=True)

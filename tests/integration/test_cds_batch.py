@@ -82,3 +82,14 @@ def test_one_unreadable_patient_in_a_batch_gets_its_reason_and_the_others_their_
     assert all("not computed" not in r.json()["cards"][0]["summary"] for r in answers[1:])
     assert sum("%" in r.json()["cards"][0]["summary"] for r in answers[1:]) >= 4
     assert len(audit.read(settings.audit_log)) == len(bodies) - 1
+
+
+def test_a_worker_warms_up_on_a_made_up_patient_and_audits_nothing(tmp_path, keys, models):
+    config = load_config(write_trust_file(tmp_path / "warm", keys, public_url=BASE))
+    settings = Settings(audit_log=tmp_path / "warm.log", lang="fr")
+    from risk.cds.warmup import warm_up
+
+    card = warm_up(models, region="low", guideline_set=settings.guideline_set, lang="fr")
+    assert "SCORE2-Diabetes" in card["summary"] and "%" in card["summary"], card["summary"]
+    app = create_app(config, models=models, settings=settings, warm=True)
+    assert app.state.batcher.batches == 0 and audit.read(settings.audit_log) == []
