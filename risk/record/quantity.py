@@ -4,6 +4,7 @@ record builder or the QRISK3 reader found it."""
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Protocol
 
@@ -36,6 +37,8 @@ def quantity_measurement(
     """One value to a measurement or an issue. `text_value`: the value came from valueString (a French "7,2" is
     read); in a Quantity a JSON string ("140") is invalid FHIR and is never used (issue 11). `scale`: what the
     code itself counts in (LOINC 8663-7 counts packs: 20 cigarettes each), applied before the unit."""
+    if isinstance(quantity, dict) and _plain_measurement(concept, quantity, when, coding, source_id, out, scale):
+        return
     label = MEASUREMENT_CONCEPTS[concept].label_en
     if not isinstance(quantity, dict) or "value" not in quantity:
         out.issues.append(DataIssue(kind=IssueKind.NON_NUMERIC, concept=concept, time=when, source_id=source_id,
@@ -90,6 +93,37 @@ def quantity_measurement(
     ))
 
 
+
+
+def _plain_measurement(concept: str, quantity: dict, when: datetime, coding: dict, source_id: str, out: Sink,
+                       scale: float) -> bool:
+    """The common case, the same result with less work: a JSON number in a usable unit, inside the plausible
+    range. False (nothing done) for anything else, which the general path reads and words."""
+    raw = quantity.get("value")
+    if type(raw) is not float and type(raw) is not int:  # (a bool is an int: excluded by the exact type)
+        return False
+    try:
+        scaled = float(raw) * scale
+    except OverflowError:  # an integer too large for a float
+        return False
+    if not math.isfinite(scaled):
+        return False
+    unit_code, unit_text = quantity.get("code"), quantity.get("unit")
+    unit_code = unit_code if isinstance(unit_code, str) else None
+    unit_text = unit_text if isinstance(unit_text, str) else None
+    converter = units.canonical_converter(concept, unit_code or unit_text)
+    if converter is None:
+        return False
+    convert, unit, note = converter
+    value = convert(scaled)
+    spec = MEASUREMENT_CONCEPTS[concept]
+    if not (math.isfinite(value) and spec.low <= value <= spec.high):
+        return False
+    out.measurements.append(Measurement(
+        concept=concept, value=value, unit=unit, time=when, original_value=raw,
+        original_unit=unit_text or unit_code, code=code_str(coding), source_id=source_id, text=note,
+    ))
+    return True
 
 
 def numeric_text(text: str) -> bool:

@@ -306,6 +306,22 @@ def to_canonical(concept: str, value: float, unit: str | None) -> Conversion:
     return Conversion(value=out, unit=route.unit, note=route.note)
 
 
+@lru_cache(maxsize=4096)
+def canonical_converter(concept: str, unit: str | None) -> tuple[Callable[[float], float], str, str | None] | None:
+    """(convert, canonical unit, note) when `to_canonical` accepts `unit` for `concept`, else None.
+
+    The record reader's fast path for the common case (a usable unit): one cached look-up per value instead of
+    a `Conversion`; anything else goes through `to_canonical`, which says why.
+    """
+    try:
+        route = _route(concept, unit if isinstance(unit, str) else None)
+    except Exception:  # to_canonical words the error
+        return None
+    if route.to_canonical is None:
+        return None
+    return route.to_canonical, route.unit, route.note
+
+
 def from_canonical(concept: str, value: float, unit: str) -> Conversion:
     """Express a canonical value in another unit for display (g/L, mg/dL, %...).
 
