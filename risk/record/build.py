@@ -273,7 +273,10 @@ def _code_key(codeable: object) -> tuple:
     codings = codeable.get("coding") if isinstance(codeable, dict) else None
     if not isinstance(codings, list):
         return ()
-    key = tuple((c.get("system"), c.get("code")) if isinstance(c, dict) else None for c in codings)
+    if len(codings) == 1 and isinstance(codings[0], dict):  # the common case, without a generator
+        key: tuple = ((codings[0].get("system"), codings[0].get("code")),)
+    else:
+        key = tuple((c.get("system"), c.get("code")) if isinstance(c, dict) else None for c in codings)
     hash(key)
     return key
 
@@ -1114,9 +1117,11 @@ def finalise_record(patient: dict, flat: Flat, *, now: datetime | None = None,
         measurements.append(m)
     egfr_creatinine_check(measurements, issues, sex=sex, birth=birth)  # type: ignore[arg-type]
     _lipid_panel_check(measurements, issues)
-    measurements += _smoking_from_diagnoses(diagnoses, measurements, issues)
-    measurements.sort(key=lambda m: (m.time, m.concept, m.source_id or "", m.value, m.code or "",
-                                     m.original_unit or ""))
+    derived = _smoking_from_diagnoses(diagnoses, measurements, issues)
+    if derived:  # (else still in the order of the sort above: the checks only removed entries)
+        measurements += derived
+        measurements.sort(key=lambda m: (m.time, m.concept, m.source_id or "", m.value, m.code or "",
+                                         m.original_unit or ""))
     medications = tuple(sorted(
         (m for m in flat.medications if in_time(m.start, m.display or m.concept, m.source_id, m.concept)),
         key=lambda m: (m.start or birth_dt, m.concept, m.source_id or "", m.code or "")))
