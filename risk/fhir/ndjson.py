@@ -30,6 +30,7 @@ _PATIENT_FILE = re.compile(r"(^|[^A-Za-z])Patient([^A-Za-z]|$)")
 _SKIPPED_FILES = re.compile(r"^log(\.\d+)?\.ndjson(\.gz)?$", re.IGNORECASE)
 
 Resource = dict[str, Any]
+_RESOLVED_MAX = 100_000  # references remembered while streaming (bounds memory on a huge export)
 
 
 def is_ndjson_name(name: str) -> bool:
@@ -157,9 +158,12 @@ class NdjsonSource(Source):
             yield PatientResources(patient=patient, resources=resources)
 
     def iter_resources(self) -> Iterator[Resource]:
+        resolved: dict[str, str | None] = {}  # reference -> patient id: each patient's is repeated on every line
         for resource in self._read(self.files):
             if resource["resourceType"] != "Patient":
-                link_to_patient(resource)
+                if len(resolved) > _RESOLVED_MAX:
+                    resolved.clear()
+                link_to_patient(resource, cache=resolved)
             yield resource
 
 

@@ -8,7 +8,7 @@ import math
 from datetime import datetime
 from typing import Protocol
 
-from risk.record import DataIssue, IssueKind, Measurement
+from risk.record import DataIssue, IssueKind, Measurement, checked_measurement
 from risk.terminology import units
 from risk.terminology.concepts import MEASUREMENT_CONCEPTS
 from risk.terminology.messages import Message
@@ -39,6 +39,15 @@ def quantity_measurement(
     code itself counts in (LOINC 8663-7 counts packs: 20 cigarettes each), applied before the unit."""
     if isinstance(quantity, dict) and _plain_measurement(concept, quantity, when, coding, source_id, out, scale):
         return
+    _any_measurement(concept=concept, quantity=quantity, when=when, coding=coding, source_id=source_id, out=out,
+                     text_value=text_value, scale=scale)
+
+
+def _any_measurement(
+    *, concept: str, quantity: object, when: datetime, coding: dict, source_id: str, out: Sink, text_value: bool,
+    scale: float,
+) -> None:
+    """The general path of `quantity_measurement`: every case, each problem worded."""
     label = MEASUREMENT_CONCEPTS[concept].label_en
     if not isinstance(quantity, dict) or "value" not in quantity:
         out.issues.append(DataIssue(kind=IssueKind.NON_NUMERIC, concept=concept, time=when, source_id=source_id,
@@ -119,10 +128,8 @@ def _plain_measurement(concept: str, quantity: dict, when: datetime, coding: dic
     spec = MEASUREMENT_CONCEPTS[concept]
     if not (math.isfinite(value) and spec.low <= value <= spec.high):
         return False
-    out.measurements.append(Measurement(
-        concept=concept, value=value, unit=unit, time=when, original_value=raw,
-        original_unit=unit_text or unit_code, code=code_str(coding), source_id=source_id, text=note,
-    ))
+    out.measurements.append(checked_measurement(concept, value, unit, when, raw, unit_text or unit_code,
+                                                code_str(coding), source_id, note))
     return True
 
 
