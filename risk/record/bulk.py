@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from itertools import islice
 
 from risk.errors import RecordError
 from risk.fhir.base import Source
@@ -19,6 +20,8 @@ from risk.fhir.reading import gc_paused
 from risk.fhir.references import link_to_patient
 from risk.record import PatientRecord
 from risk.record.build import FLATTENERS, Flat, finalise_record, register_medication
+
+FINALISE_CHUNK = 500  # records built per pause of the garbage collector
 
 
 def stream_records(source: Source, *, label: str | None = None, skip_unusable: bool = False
@@ -35,15 +38,29 @@ def stream_records(source: Source, *, label: str | None = None, skip_unusable: b
     with gc_paused():  # millions of small objects: generational GC passes would dominate the run time
         _flatten_all(source, patients, flats)
     skipped = 0
-    for pid, patient in patients.items():
-        try:
-            yield finalise_record(patient, flats.pop(pid, Flat(medication_index=medications)), now=now,
-                                  source=label)
-        except RecordError:
-            if not skip_unusable:
-                raise
-            skipped += 1
-    return skipped
+    pending = iter(patients.items())
+    while True:
+        # Records are built a chunk at a time with the collector paused (the flattened export is still live, and
+        # each of its passes would scan it again), then handed out with it running: never paused across a yield.
+        done: list[PatientRecord] = []
+        failure: RecordError | None = None
+        taken = 0
+        with gc_paused():
+            for pid, patient in islice(pending, FINALISE_CHUNK):
+                taken += 1
+                try:
+                    done.append(finalise_record(patient, flats.pop(pid, Flat(medication_index=medications)),
+                                                now=now, source=label))
+                except RecordError as exc:
+                    if not skip_unusable:
+                        failure = exc
+                        break
+                    skipped += 1
+        yield from done
+        if failure is not None:
+            raise failure
+        if taken < FINALISE_CHUNK:
+            return skipped
 
 
 def _patient_of(resource: dict) -> str | None:
