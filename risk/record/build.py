@@ -261,6 +261,7 @@ class _ObservationCode:
     evidence_at: int
     is_panel: bool
     unmatched: Fate  # the fate of an observation with neither concept, evidence nor components
+    measured: bool  # `concept` is a measurement read from valueQuantity (not smoking, evidence or a panel)
 
 
 _OBSERVATION_CODES: dict[tuple, _ObservationCode] = {}
@@ -269,25 +270,23 @@ _OBSERVATION_CODES_MAX = 4096  # distinct codes remembered (bounds memory on a h
 
 def _code_key(codeable: object) -> tuple:
     """(system, code) of each entry of `codeable.coding`, in order: all that the decisions of `_ObservationCode`
-    read (a display or a text never changes them). Raises TypeError when a value is not hashable."""
+    read (a display or a text never changes them). Not hashable when the source put a list or an object there."""
     codings = codeable.get("coding") if isinstance(codeable, dict) else None
     if not isinstance(codings, list):
         return ()
-    if len(codings) == 1 and isinstance(codings[0], dict):  # the common case, without a generator
-        key: tuple = ((codings[0].get("system"), codings[0].get("code")),)
-    else:
-        key = tuple((c.get("system"), c.get("code")) if isinstance(c, dict) else None for c in codings)
-    hash(key)
-    return key
+    if len(codings) == 1:  # the common case, without a generator
+        first = codings[0]
+        return ((first.get("system"), first.get("code")),) if isinstance(first, dict) else (None,)
+    return tuple((c.get("system"), c.get("code")) if isinstance(c, dict) else None for c in codings)
 
 
 def _observation_code(codeable: object) -> _ObservationCode:
     """The decisions of `codeable` (an Observation's or a component's `code`), from the cache when seen before."""
+    key = _code_key(codeable)
     try:
-        key = _code_key(codeable)
-    except TypeError:  # a list or an object where a string belongs: decided afresh, never cached
+        found = _OBSERVATION_CODES.get(key)
+    except TypeError:  # a list or an object where a string belongs (not hashable): decided afresh, never cached
         return _decide_observation_code(codeable)
-    found = _OBSERVATION_CODES.get(key)
     if found is None:
         found = _decide_observation_code(codeable)
         if len(_OBSERVATION_CODES) >= _OBSERVATION_CODES_MAX:
@@ -303,13 +302,16 @@ def _decide_observation_code(codeable: object) -> _ObservationCode:
     evidence, evidence_coding = _evidence_concept(codeable)
     systems = [_system(c) or "no system" for c in codings]
     known = any(terminology.is_known_system(s, "observation") for s in systems)
+    is_panel = any(c.get("code") in BP_PANELS for c in codings)
     return _ObservationCode(
         qrisk3=qrisk3_inputs.may_read_observation_code(codeable),
         cause_of_death=any(c.get("code") == CAUSE_OF_DEATH for c in codings),
         concept=concept, concept_at=_index_of(raw, coding),
         evidence=evidence, evidence_at=_index_of(raw, evidence_coding),
-        is_panel=any(c.get("code") in BP_PANELS for c in codings),
+        is_panel=is_panel,
         unmatched=OUT_OF_SCOPE if known else ("unknown_system", ", ".join(sorted(set(systems))) or "no code"),
+        measured=(concept is not None and concept in MEASUREMENT_CONCEPTS and concept != "smoking_status"
+                  and concept not in CARE_EVIDENCE_CONCEPTS and evidence is None and not is_panel),
     )
 
 
@@ -350,10 +352,19 @@ def flatten_observation(resource: dict, out: Flat, *, final: bool = False) -> Fa
     if decided.cause_of_death:
         _cause_of_death(resource, source_id, out)
         return READ
+    if decided.measured and "valueQuantity" in resource:  # a plain measurement, most of any export
+        when = _effective(resource)
+        if when is None:
+            _undated(decided.concept, source_id, out)
+        else:
+            quantity_measurement(concept=decided.concept, quantity=resource["valueQuantity"], when=when,  # type: ignore[arg-type]
+                                 coding=_coding_at(code, decided.concept_at), source_id=source_id, out=out)  # type: ignore[arg-type]
+        return READ
     concept, coding = decided.concept, _coding_at(code, decided.concept_at)
     evidence, evidence_coding = decided.evidence, _coding_at(code, decided.evidence_at)
     is_panel = decided.is_panel
-    components = resource.get("component") if isinstance(resource.get("component"), list) else []
+    components = resource.get("component")
+    components = components if isinstance(components, list) else []
     if concept is None and evidence is None and not components:
         return decided.unmatched
     when = _effective(resource)
@@ -363,9 +374,7 @@ def flatten_observation(resource: dict, out: Flat, *, final: bool = False) -> Fa
             return "waiting"
         when = _dated_from_document(resource, source_id, out)
     if when is None:
-        out.issues.append(DataIssue(kind=IssueKind.NO_DATE, concept=concept, source_id=source_id,
-                                    message="Observation has no usable effective date; not used",
-                                    code="record.observation_no_date"))
+        _undated(concept, source_id, out)
         return READ
     if evidence is not None and evidence_coding is not None:
         quantity = resource.get("valueQuantity")
@@ -407,6 +416,12 @@ def flatten_observation(resource: dict, out: Flat, *, final: bool = False) -> Fa
                               coding=c_coding or {}, source_id=source_id, out=out)
         fate = READ
     return fate
+
+
+def _undated(concept: str | None, source_id: str, out: Flat) -> None:
+    out.issues.append(DataIssue(kind=IssueKind.NO_DATE, concept=concept, source_id=source_id,
+                                message="Observation has no usable effective date; not used",
+                                code="record.observation_no_date"))
 
 
 def _cause_of_death(resource: dict, source_id: str, out: Flat) -> None:
