@@ -50,8 +50,11 @@ def read_records(folder: Path) -> int:
 
 
 def worker(folder: Path) -> None:
-    """One round in this process: floor then read, printed as JSON (the parent takes the best of the rounds)."""
+    """One round in this process: floor then read, printed as JSON (the parent takes the best of the rounds).
+
+    The library is imported first (pandas and numpy come with it): reading is timed, not importing."""
     import risk
+    import risk.record.load  # noqa: F401
 
     t = time.perf_counter()
     resources = orjson_floor(folder)
