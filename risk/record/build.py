@@ -1115,11 +1115,14 @@ def finalise_record(patient: dict, flat: Flat, *, now: datetime | None = None,
         key=lambda d: (d.onset or birth_dt, d.concept, d.source_id or "", d.code or "")))
     measurements: list[Measurement] = []
     seen: dict[tuple[str, datetime, float], Measurement] = {}
+    death_day = deceased.date() if deceased is not None else None
     for m in sorted(flat.measurements, key=lambda m: (m.time, m.concept, m.source_id or "", m.value,
                                                        m.code or "", m.original_unit or "")):
-        if not in_time(m.time, MEASUREMENT_CONCEPTS[m.concept].label_en, m.source_id, m.concept, measured=True):
+        t = m.time  # (in_time, called only for a value it refuses: a record holds thousands of values)
+        if t is not None and (t > now or t < birth_dt or (death_day is not None and t.date() > death_day)):
+            in_time(t, MEASUREMENT_CONCEPTS[m.concept].label_en, m.source_id, m.concept, measured=True)
             continue
-        key = (m.concept, m.time, round(m.value, 6))
+        key = (m.concept, t, round(m.value, 6))
         if key in seen:
             if seen[key].source_id != m.source_id:
                 issues.append(DataIssue(kind=IssueKind.DUPLICATE, source_id=m.source_id, concept=m.concept,
