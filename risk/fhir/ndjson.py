@@ -159,12 +159,17 @@ class NdjsonSource(Source):
 
     def iter_resources(self) -> Iterator[Resource]:
         resolved: dict[str, str | None] = {}  # reference -> patient id: each patient's is repeated on every line
-        for resource in self._read(self.files):
+        for resource in self.iter_unlinked():
             if resource["resourceType"] != "Patient":
                 if len(resolved) > _RESOLVED_MAX:
                     resolved.clear()
                 link_to_patient(resource, cache=resolved)
             yield resource
+
+    def iter_unlinked(self) -> Iterator[Resource]:
+        """Every resource as parsed, its references untouched: for a reader that finds each resource's patient
+        itself (risk.record.bulk), rewriting them first would be wasted work."""
+        return self._read(self.files)
 
 
 def _medication_ids(resources: list[Resource]) -> set[str]:

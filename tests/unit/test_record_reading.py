@@ -6,6 +6,7 @@ built slot by slot, records finalised a chunk at a time) is checked here against
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -15,10 +16,11 @@ import pytest
 
 from risk.errors import RecordError
 from risk.fhir.ndjson import NdjsonSource
+from risk.fhir.references import link_to_patient
 from risk.record import _MEASUREMENT_SLOTS as MEASUREMENT_SLOTS
 from risk.record import Measurement, checked_measurement
 from risk.record.build import Flat, _decide_observation_code, _observation_code, build_record, flatten_observation
-from risk.record.bulk import FINALISE_CHUNK, stream_records
+from risk.record.bulk import FINALISE_CHUNK, _patient_of, stream_records
 from risk.record.quantity import _any_measurement, quantity_measurement
 from risk.terminology.concepts import MEASUREMENT_CONCEPTS
 from tests.fhir_factories import write_ndjson
@@ -139,3 +141,39 @@ def test_unusable_patients_are_counted_when_skipped(tmp_path: Path):
             skipped = stop.value
             break
     assert (len(seen), skipped) == (FINALISE_CHUNK + 18, 2)
+
+
+def _patient_after_linking(resource: dict) -> str | None:
+    """The rule before issue 13's speed-up: the source rewrote references (link_to_patient), then the first
+    `Patient/...` reference of subject/patient was read, else link_to_patient again."""
+    link_to_patient(resource)
+    for key in ("subject", "patient"):
+        ref = resource.get(key)
+        if isinstance(ref, dict) and isinstance(ref.get("reference"), str) and ref["reference"].startswith("Patient/"):
+            return ref["reference"][8:]
+    return link_to_patient(resource)
+
+
+@pytest.mark.parametrize("links", [
+    {"subject": {"reference": "Patient/p1"}},
+    {"subject": {"reference": "https://fhir.example.org/r4/Patient/p1/_history/3"}},
+    {"subject": {"reference": "Patient/p1/_history/2"}},
+    {"subject": {"reference": "Patient/a b"}},  # not a valid id: read as written, as before
+    {"subject": {"reference": "Patient/x/y"}},
+    {"subject": {"reference": "Group/g1"}, "patient": {"reference": "Patient/p2"}},
+    {"subject": {"reference": "urn:uuid:1234"}, "patient": {"reference": "Patient/p2"}},
+    {"subject": [{"reference": "Group/g"}, {"reference": "Patient/p3"}]},
+    {"subject": {"display": "no reference"}, "patient": [{"reference": "http://h/fhir/Patient/p4"}]},
+    {"subject": {"reference": 42}}, {"subject": "Patient/p1"}, {"subject": None}, {},
+    {"subject": {"reference": "#p1"}}, {"subject": {"reference": "Patient?identifier=x|1"}},
+])
+def test_the_patient_of_a_bulk_resource_is_the_one_found_after_rewriting_its_references(links: dict):
+    resource = {"resourceType": "Observation", "id": "o1", **links}
+    expected = _patient_after_linking(copy.deepcopy(resource))
+    assert _patient_of(copy.deepcopy(resource), {}) == expected
+    resolved: dict[str, str | None] = {}
+    _patient_of(copy.deepcopy(resource), resolved)
+    assert _patient_of(copy.deepcopy(resource), resolved) == expected  # from the remembered references
+    linked = copy.deepcopy(resource)
+    link_to_patient(linked)
+    assert _patient_of(linked, {}) == expected  # a source that rewrote them gives the same
