@@ -262,6 +262,7 @@ class _ObservationCode:
     is_panel: bool
     unmatched: Fate  # the fate of an observation with neither concept, evidence nor components
     measured: bool  # `concept` is a measurement read from valueQuantity (not smoking, evidence or a panel)
+    concept_code: str | None  # code_str of the concept's coding when its system and code are strings
 
 
 _OBSERVATION_CODES: dict[tuple, _ObservationCode] = {}
@@ -312,6 +313,7 @@ def _decide_observation_code(codeable: object) -> _ObservationCode:
         unmatched=OUT_OF_SCOPE if known else ("unknown_system", ", ".join(sorted(set(systems))) or "no code"),
         measured=(concept is not None and concept in MEASUREMENT_CONCEPTS and concept != "smoking_status"
                   and concept not in CARE_EVIDENCE_CONCEPTS and evidence is None and not is_panel),
+        concept_code=code_str(coding) if coding is not None and isinstance(coding.get("system"), str) else None,
     )
 
 
@@ -358,7 +360,8 @@ def flatten_observation(resource: dict, out: Flat, *, final: bool = False) -> Fa
             _undated(decided.concept, source_id, out)
         else:
             quantity_measurement(concept=decided.concept, quantity=resource["valueQuantity"], when=when,  # type: ignore[arg-type]
-                                 coding=_coding_at(code, decided.concept_at), source_id=source_id, out=out)  # type: ignore[arg-type]
+                                 coding=_coding_at(code, decided.concept_at), source_id=source_id, out=out,  # type: ignore[arg-type]
+                                 code=decided.concept_code)
         return READ
     concept, coding = decided.concept, _coding_at(code, decided.concept_at)
     evidence, evidence_coding = decided.evidence, _coding_at(code, decided.evidence_at)
@@ -413,7 +416,7 @@ def flatten_observation(resource: dict, out: Flat, *, final: bool = False) -> Fa
         if c_concept is None or c_concept not in MEASUREMENT_CONCEPTS:
             continue
         quantity_measurement(concept=c_concept, quantity=component.get("valueQuantity"), when=when,
-                              coding=c_coding or {}, source_id=source_id, out=out)
+                              coding=c_coding or {}, source_id=source_id, out=out, code=c_decided.concept_code)
         fate = READ
     return fate
 

@@ -32,12 +32,14 @@ def code_str(coding: dict) -> str:
 
 def quantity_measurement(
     *, concept: str, quantity: object, when: datetime, coding: dict, source_id: str, out: Sink,
-    text_value: bool = False, scale: float = 1.0,
+    text_value: bool = False, scale: float = 1.0, code: str | None = None,
 ) -> None:
     """One value to a measurement or an issue. `text_value`: the value came from valueString (a French "7,2" is
     read); in a Quantity a JSON string ("140") is invalid FHIR and is never used (issue 11). `scale`: what the
-    code itself counts in (LOINC 8663-7 counts packs: 20 cigarettes each), applied before the unit."""
-    if isinstance(quantity, dict) and _plain_measurement(concept, quantity, when, coding, source_id, out, scale):
+    code itself counts in (LOINC 8663-7 counts packs: 20 cigarettes each), applied before the unit. `code`:
+    `code_str(coding)` when the caller has it already."""
+    if isinstance(quantity, dict) and _plain_measurement(concept, quantity, when, coding, source_id, out, scale,
+                                                         code):
         return
     _any_measurement(concept=concept, quantity=quantity, when=when, coding=coding, source_id=source_id, out=out,
                      text_value=text_value, scale=scale)
@@ -105,7 +107,7 @@ def _any_measurement(
 
 
 def _plain_measurement(concept: str, quantity: dict, when: datetime, coding: dict, source_id: str, out: Sink,
-                       scale: float) -> bool:
+                       scale: float, code: str | None) -> bool:
     """The common case, the same result with less work: a JSON number in a usable unit, inside the plausible
     range. False (nothing done) for anything else, which the general path reads and words."""
     raw = quantity.get("value")
@@ -129,7 +131,7 @@ def _plain_measurement(concept: str, quantity: dict, when: datetime, coding: dic
     if not (math.isfinite(value) and spec.low <= value <= spec.high):
         return False
     out.measurements.append(checked_measurement(concept, value, unit, when, raw, unit_text or unit_code,
-                                                code_str(coding), source_id, note))
+                                                code_str(coding) if code is None else code, source_id, note))
     return True
 
 
