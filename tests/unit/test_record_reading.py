@@ -177,3 +177,21 @@ def test_the_patient_of_a_bulk_resource_is_the_one_found_after_rewriting_its_ref
     linked = copy.deepcopy(resource)
     link_to_patient(linked)
     assert _patient_of(linked, {}) == expected  # a source that rewrote them gives the same
+
+
+def test_measurements_dated_in_the_future_after_death_or_before_birth_become_issues():
+    patient = {"resourceType": "Patient", "id": "p1", "gender": "male", "birthDate": "1950-06-01",
+               "deceasedDateTime": "2020-01-01"}
+
+    def sbp(oid: str, day: str) -> dict:
+        return {"resourceType": "Observation", "id": oid, "status": "final", "subject": {"reference": "Patient/p1"},
+                "code": {"coding": [{"system": "http://loinc.org", "code": "8480-6"}]}, "effectiveDateTime": day,
+                "valueQuantity": {"value": 130, "unit": "mm[Hg]"}}
+
+    record = build_record(patient, [sbp("ok", "2010-01-01"), sbp("before", "1949-01-01"),
+                                    sbp("after", "2021-01-01"), sbp("future", "2999-01-01")],
+                          now=datetime(2026, 1, 1, tzinfo=UTC))
+    assert [m.source_id for m in record.measurements] == ["Observation/ok"]
+    assert {(i.source_id, i.code) for i in record.issues} == {
+        ("Observation/before", "record.before_birth"), ("Observation/after", "record.after_death"),
+        ("Observation/future", "record.future_date")}
