@@ -30,6 +30,7 @@ _PATIENT_FILE = re.compile(r"(^|[^A-Za-z])Patient([^A-Za-z]|$)")
 _SKIPPED_FILES = re.compile(r"^log(\.\d+)?\.ndjson(\.gz)?$", re.IGNORECASE)
 
 Resource = dict[str, Any]
+_RESOLVED_MAX = 100_000  # references remembered while streaming (bounds memory on a huge export)
 
 
 def is_ndjson_name(name: str) -> bool:
@@ -157,10 +158,18 @@ class NdjsonSource(Source):
             yield PatientResources(patient=patient, resources=resources)
 
     def iter_resources(self) -> Iterator[Resource]:
-        for resource in self._read(self.files):
+        resolved: dict[str, str | None] = {}  # reference -> patient id: each patient's is repeated on every line
+        for resource in self.iter_unlinked():
             if resource["resourceType"] != "Patient":
-                link_to_patient(resource)
+                if len(resolved) > _RESOLVED_MAX:
+                    resolved.clear()
+                link_to_patient(resource, cache=resolved)
             yield resource
+
+    def iter_unlinked(self) -> Iterator[Resource]:
+        """Every resource as parsed, its references untouched: for a reader that finds each resource's patient
+        itself (risk.record.bulk), rewriting them first would be wasted work."""
+        return self._read(self.files)
 
 
 def _medication_ids(resources: list[Resource]) -> set[str]:

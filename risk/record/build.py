@@ -248,6 +248,86 @@ def _evidence_concept(codeable: object) -> tuple[str | None, dict | None]:
     return None, None
 
 
+@dataclass(frozen=True, slots=True)
+class _ObservationCode:
+    """What an Observation's `code` alone decides, worked out once per distinct code: a bulk export repeats a few
+    dozen codes over millions of observations. Codings are named by their index in `code.coding`."""
+
+    qrisk3: bool  # a code risk.record.qrisk3 may read (cigarettes a day, a family-history finding)
+    cause_of_death: bool
+    concept: str | None
+    concept_at: int  # the coding that gave `concept` (-1: none)
+    evidence: str | None
+    evidence_at: int
+    is_panel: bool
+    unmatched: Fate  # the fate of an observation with neither concept, evidence nor components
+    measured: bool  # `concept` is a measurement read from valueQuantity (not smoking, evidence or a panel)
+    concept_code: str | None  # code_str of the concept's coding when its system and code are strings
+
+
+_OBSERVATION_CODES: dict[tuple, _ObservationCode] = {}
+_OBSERVATION_CODES_MAX = 4096  # distinct codes remembered (bounds memory on a hostile file)
+
+
+def _code_key(codeable: object) -> tuple:
+    """(system, code) of each entry of `codeable.coding`, in order: all that the decisions of `_ObservationCode`
+    read (a display or a text never changes them). Not hashable when the source put a list or an object there."""
+    codings = codeable.get("coding") if isinstance(codeable, dict) else None
+    if not isinstance(codings, list):
+        return ()
+    if len(codings) == 1:  # the common case, without a generator
+        first = codings[0]
+        return ((first.get("system"), first.get("code")),) if isinstance(first, dict) else (None,)
+    return tuple((c.get("system"), c.get("code")) if isinstance(c, dict) else None for c in codings)
+
+
+def _observation_code(codeable: object) -> _ObservationCode:
+    """The decisions of `codeable` (an Observation's or a component's `code`), from the cache when seen before."""
+    key = _code_key(codeable)
+    try:
+        found = _OBSERVATION_CODES.get(key)
+    except TypeError:  # a list or an object where a string belongs (not hashable): decided afresh, never cached
+        return _decide_observation_code(codeable)
+    if found is None:
+        found = _decide_observation_code(codeable)
+        if len(_OBSERVATION_CODES) >= _OBSERVATION_CODES_MAX:
+            _OBSERVATION_CODES.clear()
+        _OBSERVATION_CODES[key] = found
+    return found
+
+
+def _decide_observation_code(codeable: object) -> _ObservationCode:
+    codings = _codings(codeable)
+    raw = codeable.get("coding") if isinstance(codeable, dict) else None
+    concept, coding = _observation_concept(codeable)
+    evidence, evidence_coding = _evidence_concept(codeable)
+    systems = [_system(c) or "no system" for c in codings]
+    known = any(terminology.is_known_system(s, "observation") for s in systems)
+    is_panel = any(c.get("code") in BP_PANELS for c in codings)
+    return _ObservationCode(
+        qrisk3=qrisk3_inputs.may_read_observation_code(codeable),
+        cause_of_death=any(c.get("code") == CAUSE_OF_DEATH for c in codings),
+        concept=concept, concept_at=_index_of(raw, coding),
+        evidence=evidence, evidence_at=_index_of(raw, evidence_coding),
+        is_panel=is_panel,
+        unmatched=OUT_OF_SCOPE if known else ("unknown_system", ", ".join(sorted(set(systems))) or "no code"),
+        measured=(concept is not None and concept in MEASUREMENT_CONCEPTS and concept != "smoking_status"
+                  and concept not in CARE_EVIDENCE_CONCEPTS and evidence is None and not is_panel),
+        concept_code=code_str(coding) if coding is not None and isinstance(coding.get("system"), str) else None,
+    )
+
+
+def _index_of(codings: object, coding: dict | None) -> int:
+    if coding is None or not isinstance(codings, list):
+        return -1
+    return next(i for i, c in enumerate(codings) if c is coding)
+
+
+def _coding_at(codeable: dict, index: int) -> dict | None:
+    """The coding an `_ObservationCode` names (the same dict the decision was made on, for the same key)."""
+    return None if index < 0 else codeable["coding"][index]
+
+
 def _dated_from_document(resource: dict, source_id: str, out: Flat) -> datetime | None:
     """An undated smoking observation of a document (the ANS IPS pattern: a data-absent-reason instead of a
     date) takes the document's date, with a visible issue; None outside a document."""
@@ -266,19 +346,30 @@ def flatten_observation(resource: dict, out: Flat, *, final: bool = False) -> Fa
     if _status(resource) in EXCLUDED_OBSERVATION_STATUS:
         return "status_excluded"
     code = resource.get("code")
-    if qrisk3_inputs.flatten_qrisk3_observation(resource, out):  # cigarettes per day, family history (QRISK3)
+    decided = _observation_code(code)
+    # Cigarettes per day, family history (QRISK3): by the code, or by a coded value.
+    if (decided.qrisk3 or "valueCodeableConcept" in resource) and qrisk3_inputs.flatten_qrisk3_observation(
+            resource, out):
         return READ
-    if any(c.get("code") == CAUSE_OF_DEATH for c in _codings(code)):
+    if decided.cause_of_death:
         _cause_of_death(resource, source_id, out)
         return READ
-    concept, coding = _observation_concept(code)
-    evidence, evidence_coding = _evidence_concept(code)
-    is_panel = any(c.get("code") in BP_PANELS for c in _codings(code))
-    components = resource.get("component") if isinstance(resource.get("component"), list) else []
+    if decided.measured and "valueQuantity" in resource:  # a plain measurement, most of any export
+        when = _effective(resource)
+        if when is None:
+            _undated(decided.concept, source_id, out)
+        else:
+            quantity_measurement(concept=decided.concept, quantity=resource["valueQuantity"], when=when,  # type: ignore[arg-type]
+                                 coding=_coding_at(code, decided.concept_at), source_id=source_id, out=out,  # type: ignore[arg-type]
+                                 code=decided.concept_code)
+        return READ
+    concept, coding = decided.concept, _coding_at(code, decided.concept_at)
+    evidence, evidence_coding = decided.evidence, _coding_at(code, decided.evidence_at)
+    is_panel = decided.is_panel
+    components = resource.get("component")
+    components = components if isinstance(components, list) else []
     if concept is None and evidence is None and not components:
-        systems = [_system(c) or "no system" for c in _codings(code)]
-        known = any(terminology.is_known_system(s, "observation") for s in systems)
-        return OUT_OF_SCOPE if known else ("unknown_system", ", ".join(sorted(set(systems))) or "no code")
+        return decided.unmatched
     when = _effective(resource)
     if when is None and (concept == "smoking_status" or evidence is not None):
         if out.document_date is None and not final:
@@ -286,9 +377,7 @@ def flatten_observation(resource: dict, out: Flat, *, final: bool = False) -> Fa
             return "waiting"
         when = _dated_from_document(resource, source_id, out)
     if when is None:
-        out.issues.append(DataIssue(kind=IssueKind.NO_DATE, concept=concept, source_id=source_id,
-                                    message="Observation has no usable effective date; not used",
-                                    code="record.observation_no_date"))
+        _undated(concept, source_id, out)
         return READ
     if evidence is not None and evidence_coding is not None:
         quantity = resource.get("valueQuantity")
@@ -321,13 +410,21 @@ def flatten_observation(resource: dict, out: Flat, *, final: bool = False) -> Fa
     for component in components:
         if not isinstance(component, dict):
             continue
-        c_concept, c_coding = _observation_concept(component.get("code"))
+        c_code = component.get("code")
+        c_decided = _observation_code(c_code)
+        c_concept, c_coding = c_decided.concept, _coding_at(c_code, c_decided.concept_at)
         if c_concept is None or c_concept not in MEASUREMENT_CONCEPTS:
             continue
         quantity_measurement(concept=c_concept, quantity=component.get("valueQuantity"), when=when,
-                              coding=c_coding or {}, source_id=source_id, out=out)
+                              coding=c_coding or {}, source_id=source_id, out=out, code=c_decided.concept_code)
         fate = READ
     return fate
+
+
+def _undated(concept: str | None, source_id: str, out: Flat) -> None:
+    out.issues.append(DataIssue(kind=IssueKind.NO_DATE, concept=concept, source_id=source_id,
+                                message="Observation has no usable effective date; not used",
+                                code="record.observation_no_date"))
 
 
 def _cause_of_death(resource: dict, source_id: str, out: Flat) -> None:
@@ -1026,11 +1123,14 @@ def finalise_record(patient: dict, flat: Flat, *, now: datetime | None = None,
         key=lambda d: (d.onset or birth_dt, d.concept, d.source_id or "", d.code or "")))
     measurements: list[Measurement] = []
     seen: dict[tuple[str, datetime, float], Measurement] = {}
+    death_day = deceased.date() if deceased is not None else None
     for m in sorted(flat.measurements, key=lambda m: (m.time, m.concept, m.source_id or "", m.value,
                                                        m.code or "", m.original_unit or "")):
-        if not in_time(m.time, MEASUREMENT_CONCEPTS[m.concept].label_en, m.source_id, m.concept, measured=True):
+        t = m.time  # (in_time, called only for a value it refuses: a record holds thousands of values)
+        if t is not None and (t > now or t < birth_dt or (death_day is not None and t.date() > death_day)):
+            in_time(t, MEASUREMENT_CONCEPTS[m.concept].label_en, m.source_id, m.concept, measured=True)
             continue
-        key = (m.concept, m.time, round(m.value, 6))
+        key = (m.concept, t, round(m.value, 6))
         if key in seen:
             if seen[key].source_id != m.source_id:
                 issues.append(DataIssue(kind=IssueKind.DUPLICATE, source_id=m.source_id, concept=m.concept,
@@ -1043,9 +1143,11 @@ def finalise_record(patient: dict, flat: Flat, *, now: datetime | None = None,
         measurements.append(m)
     egfr_creatinine_check(measurements, issues, sex=sex, birth=birth)  # type: ignore[arg-type]
     _lipid_panel_check(measurements, issues)
-    measurements += _smoking_from_diagnoses(diagnoses, measurements, issues)
-    measurements.sort(key=lambda m: (m.time, m.concept, m.source_id or "", m.value, m.code or "",
-                                     m.original_unit or ""))
+    derived = _smoking_from_diagnoses(diagnoses, measurements, issues)
+    if derived:  # (else still in the order of the sort above: the checks only removed entries)
+        measurements += derived
+        measurements.sort(key=lambda m: (m.time, m.concept, m.source_id or "", m.value, m.code or "",
+                                         m.original_unit or ""))
     medications = tuple(sorted(
         (m for m in flat.medications if in_time(m.start, m.display or m.concept, m.source_id, m.concept)),
         key=lambda m: (m.start or birth_dt, m.concept, m.source_id or "", m.code or "")))

@@ -12,13 +12,17 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from itertools import islice
 
 from risk.errors import RecordError
 from risk.fhir.base import Source
+from risk.fhir.ndjson import NdjsonSource
 from risk.fhir.reading import gc_paused
-from risk.fhir.references import link_to_patient
+from risk.fhir.references import link_to_patient, patient_id_from_reference
 from risk.record import PatientRecord
 from risk.record.build import FLATTENERS, Flat, finalise_record, register_medication
+
+FINALISE_CHUNK = 500  # records built per pause of the garbage collector
 
 
 def stream_records(source: Source, *, label: str | None = None, skip_unusable: bool = False
@@ -35,30 +39,65 @@ def stream_records(source: Source, *, label: str | None = None, skip_unusable: b
     with gc_paused():  # millions of small objects: generational GC passes would dominate the run time
         _flatten_all(source, patients, flats)
     skipped = 0
-    for pid, patient in patients.items():
-        try:
-            yield finalise_record(patient, flats.pop(pid, Flat(medication_index=medications)), now=now,
-                                  source=label)
-        except RecordError:
-            if not skip_unusable:
-                raise
-            skipped += 1
-    return skipped
+    pending = iter(patients.items())
+    while True:
+        # Records are built a chunk at a time with the collector paused (the flattened export is still live, and
+        # each of its passes would scan it again), then handed out with it running: never paused across a yield.
+        done: list[PatientRecord] = []
+        failure: RecordError | None = None
+        taken = 0
+        with gc_paused():
+            for pid, patient in islice(pending, FINALISE_CHUNK):
+                taken += 1
+                try:
+                    done.append(finalise_record(patient, flats.pop(pid, Flat(medication_index=medications)),
+                                                now=now, source=label))
+                except RecordError as exc:
+                    if not skip_unusable:
+                        failure = exc
+                        break
+                    skipped += 1
+        yield from done
+        if failure is not None:
+            raise failure
+        if taken < FINALISE_CHUNK:
+            return skipped
 
 
-def _patient_of(resource: dict) -> str | None:
-    """The patient id of a resource whose reference the source already rewrote to `Patient/<id>`."""
+_UNRESOLVED = object()
+_RESOLVED_MAX = 100_000  # references remembered (bounds memory on a huge export)
+
+
+def _patient_of(resource: dict, resolved: dict[str, str | None]) -> str | None:
+    """The patient id of a resource, the same whether the source rewrote its references or not: the first of
+    `subject`, `patient` (a single reference) that names a patient (`Patient/x`, an absolute URL, a version), else
+    the rest of the text after `Patient/`, else what `link_to_patient` finds (lists of references).
+    `resolved` (reference -> patient id) saves resolving each patient's reference again on every line."""
     for key in ("subject", "patient"):
         ref = resource.get(key)
         if isinstance(ref, dict):
             text = ref.get("reference")
-            if isinstance(text, str) and text.startswith("Patient/"):
-                return text[8:]
+            if isinstance(text, str):
+                pid = resolved.get(text, _UNRESOLVED)
+                if pid is _UNRESOLVED:
+                    if len(resolved) > _RESOLVED_MAX:
+                        resolved.clear()
+                    pid = resolved[text] = patient_id_from_reference(text)
+                if pid is not None:
+                    return pid  # type: ignore[return-value]
+                if text.startswith("Patient/"):
+                    return text[8:]
     return link_to_patient(resource)
 
 
+def _resources(source: Source) -> Iterator[dict]:
+    """A bulk export's resources as parsed (the patient is found here); any other source's as it gives them."""
+    return source.iter_unlinked() if isinstance(source, NdjsonSource) else source.iter_resources()
+
+
 def _flatten_all(source: Source, patients: dict[str, dict], flats: dict[str, Flat]) -> None:
-    for resource in source.iter_resources():
+    resolved: dict[str, str | None] = {}
+    for resource in _resources(source):
         rtype = resource.get("resourceType")
         if rtype == "Patient":
             pid = resource.get("id")
@@ -71,6 +110,6 @@ def _flatten_all(source: Source, patients: dict[str, dict], flats: dict[str, Fla
         fn = FLATTENERS.get(rtype or "")
         if fn is None:
             continue
-        pid = _patient_of(resource)
+        pid = _patient_of(resource, resolved)
         if pid is not None:
             fn(resource, flats[pid])

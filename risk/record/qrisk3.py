@@ -113,6 +113,17 @@ def condition_concepts(system: str | None, code: str) -> frozenset[str]:
     return found
 
 
+def may_read_observation_code(code: object) -> bool:
+    """Whether `flatten_qrisk3_observation` could use an Observation with this `code` (a coded value aside): the
+    record builder skips the call for the many codes that can never concern it."""
+    for coding in _codings(code):
+        system, value = canonical_system(_system(coding)), coding["code"]
+        if (system == SNOMED and value in CIGARETTE_AMOUNT_FINDINGS) or condition_concepts(system, value) or (
+                (system or "", value) in CIGARETTES_PER_DAY_CODES):
+            return True
+    return False
+
+
 def flatten_qrisk3_observation(resource: dict, out: Sink) -> bool:
     """Cigarettes per day or a family-history finding in an Observation; True when the resource was used here."""
     when = _effective(resource)

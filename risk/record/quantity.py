@@ -4,10 +4,11 @@ record builder or the QRISK3 reader found it."""
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Protocol
 
-from risk.record import DataIssue, IssueKind, Measurement
+from risk.record import DataIssue, IssueKind, Measurement, checked_measurement
 from risk.terminology import units
 from risk.terminology.concepts import MEASUREMENT_CONCEPTS
 from risk.terminology.messages import Message
@@ -31,11 +32,24 @@ def code_str(coding: dict) -> str:
 
 def quantity_measurement(
     *, concept: str, quantity: object, when: datetime, coding: dict, source_id: str, out: Sink,
-    text_value: bool = False, scale: float = 1.0,
+    text_value: bool = False, scale: float = 1.0, code: str | None = None,
 ) -> None:
     """One value to a measurement or an issue. `text_value`: the value came from valueString (a French "7,2" is
     read); in a Quantity a JSON string ("140") is invalid FHIR and is never used (issue 11). `scale`: what the
-    code itself counts in (LOINC 8663-7 counts packs: 20 cigarettes each), applied before the unit."""
+    code itself counts in (LOINC 8663-7 counts packs: 20 cigarettes each), applied before the unit. `code`:
+    `code_str(coding)` when the caller has it already."""
+    if isinstance(quantity, dict) and _plain_measurement(concept, quantity, when, coding, source_id, out, scale,
+                                                         code):
+        return
+    _any_measurement(concept=concept, quantity=quantity, when=when, coding=coding, source_id=source_id, out=out,
+                     text_value=text_value, scale=scale)
+
+
+def _any_measurement(
+    *, concept: str, quantity: object, when: datetime, coding: dict, source_id: str, out: Sink, text_value: bool,
+    scale: float,
+) -> None:
+    """The general path of `quantity_measurement`: every case, each problem worded."""
     label = MEASUREMENT_CONCEPTS[concept].label_en
     if not isinstance(quantity, dict) or "value" not in quantity:
         out.issues.append(DataIssue(kind=IssueKind.NON_NUMERIC, concept=concept, time=when, source_id=source_id,
@@ -90,6 +104,35 @@ def quantity_measurement(
     ))
 
 
+
+
+def _plain_measurement(concept: str, quantity: dict, when: datetime, coding: dict, source_id: str, out: Sink,
+                       scale: float, code: str | None) -> bool:
+    """The common case, the same result with less work: a JSON number in a usable unit, inside the plausible
+    range. False (nothing done) for anything else, which the general path reads and words."""
+    raw = quantity.get("value")
+    if type(raw) is not float and type(raw) is not int:  # (a bool is an int: excluded by the exact type)
+        return False
+    try:
+        scaled = float(raw) * scale
+    except OverflowError:  # an integer too large for a float
+        return False
+    if not math.isfinite(scaled):
+        return False
+    unit_code, unit_text = quantity.get("code"), quantity.get("unit")
+    unit_code = unit_code if isinstance(unit_code, str) else None
+    unit_text = unit_text if isinstance(unit_text, str) else None
+    converter = units.canonical_converter(concept, unit_code or unit_text)
+    if converter is None:
+        return False
+    convert, unit, note = converter
+    value = convert(scaled)
+    spec = MEASUREMENT_CONCEPTS[concept]
+    if not (math.isfinite(value) and spec.low <= value <= spec.high):
+        return False
+    out.measurements.append(checked_measurement(concept, value, unit, when, raw, unit_text or unit_code,
+                                                code_str(coding) if code is None else code, source_id, note))
+    return True
 
 
 def numeric_text(text: str) -> bool:

@@ -30,6 +30,7 @@ from typing import Any
 
 from risk.terminology.concepts import MEASUREMENT_CONCEPTS, Concept
 from risk.terminology.messages import Message
+from risk.terminology.systems import load_data
 
 CANONICAL_UNITS: dict[str, str] = {name: c.unit for name, c in MEASUREMENT_CONCEPTS.items() if c.numeric}
 
@@ -117,10 +118,11 @@ class _Route:
     note: str | None = None
     unit: str = ""
     message: Message | None = None  # `problem` coded
+    factor: float | None = None  # a linear route's multiplier (what data/unit_routes.json ships)
 
 
 def _linear(factor: float, note: str | None = None, unit: str = "") -> _Route:
-    return _Route(lambda v: v * factor, lambda v: v / factor, note=note, unit=unit)
+    return _Route(lambda v: v * factor, lambda v: v / factor, note=note, unit=unit, factor=factor)
 
 
 def _fail(problem: str, message: Message, unit: str = "") -> _Route:
@@ -168,8 +170,28 @@ def _factor(q: Any, target: str) -> float | None:
         return None
 
 
+def _shipped_routes() -> dict[tuple[str, str], tuple[float, str | None]]:
+    """(concept, unit) -> (factor, note) of data/unit_routes.json: linear routes computed by `_computed_route`
+    (pint) when the file was built (scripts/build_unit_routes.py), so that the common units convert without
+    creating the ucumvert registry (about a second in every process). tests/unit/test_units.py checks that each
+    one is still what pint computes."""
+    data = load_data("unit_routes.json")["routes"]
+    return {(concept, unit): (factor, note) for concept, units in data.items()
+            for unit, (factor, note) in units.items()}
+
+
+_SHIPPED_ROUTES = _shipped_routes()
+
+
 @lru_cache(maxsize=4096)
 def _route(concept: str, unit: str | None) -> _Route:
+    shipped = _SHIPPED_ROUTES.get((concept, unit)) if unit is not None else None
+    if shipped is not None:
+        return _linear(shipped[0], note=shipped[1], unit=MEASUREMENT_CONCEPTS[concept].unit)
+    return _computed_route(concept, unit)
+
+
+def _computed_route(concept: str, unit: str | None) -> _Route:
     c = MEASUREMENT_CONCEPTS.get(concept)
     if c is None:
         return _fail(f"unknown concept '{concept}'", Message(code="unit.unknown_concept", params={"key": concept}))
@@ -304,6 +326,22 @@ def to_canonical(concept: str, value: float, unit: str | None) -> Conversion:
         return Conversion(value=None, unit=route.unit, problem=f"value {value!r} is out of range",
                           problem_message=Message(code="unit.value_out_of_range", params={"value": value}))
     return Conversion(value=out, unit=route.unit, note=route.note)
+
+
+@lru_cache(maxsize=4096)
+def canonical_converter(concept: str, unit: str | None) -> tuple[Callable[[float], float], str, str | None] | None:
+    """(convert, canonical unit, note) when `to_canonical` accepts `unit` for `concept`, else None.
+
+    The record reader's fast path for the common case (a usable unit): one cached look-up per value instead of
+    a `Conversion`; anything else goes through `to_canonical`, which says why.
+    """
+    try:
+        route = _route(concept, unit if isinstance(unit, str) else None)
+    except Exception:  # to_canonical words the error
+        return None
+    if route.to_canonical is None:
+        return None
+    return route.to_canonical, route.unit, route.note
 
 
 def from_canonical(concept: str, value: float, unit: str) -> Conversion:

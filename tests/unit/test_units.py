@@ -275,3 +275,26 @@ def test_from_canonical_inverts_to_canonical(concept, unit, v):
 def test_docstring_examples():
     result = doctest.testmod(risk.terminology.units, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
+
+
+# --- the shipped routes (data/unit_routes.json) -------------------------------------------------------
+
+
+def test_every_shipped_unit_route_is_what_pint_computes_today():
+    """The table spares each process the ucumvert registry; it must never drift from the conversion it caches
+    (rebuild it with scripts/build_unit_routes.py when a factor or an alias changes)."""
+    units = risk.terminology.units
+    assert len(units._SHIPPED_ROUTES) > 100
+    for (concept, unit), (factor, note) in units._SHIPPED_ROUTES.items():
+        computed = units._computed_route(concept, unit)
+        assert (computed.factor, computed.note, computed.unit) == (factor, note, CANONICAL_UNITS[concept]), (
+            concept, unit)
+
+
+def test_a_shipped_route_converts_exactly_like_the_computed_one():
+    units = risk.terminology.units
+    assert ("total_chol", "g/L") in units._SHIPPED_ROUTES
+    shipped, computed = units._route("total_chol", "g/L"), units._computed_route("total_chol", "g/L")
+    for v in (0.4, 1.93, 2.0, 7.31):
+        assert shipped.to_canonical(v) == computed.to_canonical(v)
+        assert shipped.from_canonical(v) == computed.from_canonical(v)
