@@ -10,6 +10,11 @@ Connect provider, e.g. Pro Santé Connect), configured in `.streamlit/secrets.to
 
 Several providers go in `[auth.NAME]` sections (the first is used). Without an `[auth]` section the app runs
 open, as on a single GP's workstation, and says so on every page in a banner that cannot be missed.
+
+A session opened from the EHR (SMART launch, risk.views.smart_launch) skips the staff login: the EHR's own
+authorization server signed the user in to grant the launch, the session holds that grant for one patient only
+(another patient is refused), and asking again inside the EHR's frame would be a second login that many EHR
+frames cannot even show (an identity provider's page refuses to be framed). The sidebar says who let it in.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from collections.abc import Mapping
 import streamlit as st
 
 from risk.views.session import tx
+from risk.views.smart_launch import holder
 
 
 def auth_provider() -> tuple[bool, str | None]:
@@ -36,7 +42,15 @@ def auth_provider() -> tuple[bool, str | None]:
 
 
 def access_gate() -> None:
-    """Stop the page for a visitor who is not logged in when login is configured; else show the banner."""
+    """Stop the page for a visitor who is not logged in when login is configured; else show the banner. A session
+    launched from the EHR is signed in by the EHR (module docstring)."""
+    launch = holder()
+    if launch is not None:
+        with st.sidebar:
+            st.caption(tx(f"Opened from the EHR ({launch.config.iss}): signed in there, for this patient only.",
+                          f"Ouvert depuis le DPI ({launch.config.iss}) : connexion faite dans le DPI, pour ce "
+                          "patient seulement."))
+        return
     configured, provider = auth_provider()
     if not configured:
         st.warning(tx("Authentication off: anyone who can open this address sees the patients' data. Configure a "

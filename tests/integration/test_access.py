@@ -45,3 +45,18 @@ def test_a_provider_section_is_used_by_name(monkeypatch):
     assert access.auth_provider() == (True, "psc")
     monkeypatch.setattr(access.st, "secrets", {"auth": {"client_id": "x"}})
     assert access.auth_provider() == (False, None)  # incomplete: stays off, and the banner says so
+
+
+@pytest.mark.slow
+def test_a_session_launched_from_the_ehr_is_signed_in_there_and_skips_the_staff_login(app_env):  # noqa: F811
+    from risk.fhir.smart import STORE, SmartConfig, SmartTokens, TokenHolder
+
+    config = SmartConfig(iss="http://127.0.0.1:9/fhir", authorization_endpoint="a", token_endpoint="t")
+    handoff = STORE.open_session(TokenHolder(config, SmartTokens(access_token="tok", patient=JP), client_id="c"))
+    at = _run({"auth": AUTH}, smart=handoff)
+    assert not any("Connexion du personnel requise" in i.value for i in at.info)  # the EHR signed the user in
+    assert any("Ouvert depuis le DPI (http://127.0.0.1:9/fhir)" in c.value for c in at.sidebar.caption)
+    assert not any("Authentification désactivée" in w.value for w in at.warning)
+    visitor = _run({"auth": AUTH}, patient=JP)  # the same app opened directly still asks for the staff login
+    assert any("Connexion du personnel requise" in i.value for i in visitor.info)
+    assert [b.label for b in visitor.button] == ["Se connecter"]
