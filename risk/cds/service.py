@@ -10,6 +10,7 @@ versions, what was shown, what was accepted or overridden and why. No log line h
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from collections.abc import Mapping, Sequence
@@ -276,5 +277,10 @@ def app_from_env() -> FastAPI:
     settings = Settings.from_env()
     if settings.cds_config is None:
         raise RiskError("RISK_CDS_CONFIG is not set: give the CDS configuration file (see risk/cds/config.py)")
-    return create_app(load_config(Path(settings.cds_config)), models=load_all(settings.models_dir),
-                      settings=settings, warm=True)
+    app = create_app(load_config(Path(settings.cds_config)), models=load_all(settings.models_dir),
+                     settings=settings, warm=True)
+    # Everything loaded so far (modules, models, rule tables) lives as long as the worker: out of the collector's
+    # sight, a full collection no longer walks it, which took tens of milliseconds off the slowest calls.
+    gc.collect()
+    gc.freeze()
+    return app
