@@ -1,7 +1,7 @@
 """Load on `risk serve` (CDS Hooks patient-view): wrk from Debian against 2 uvicorn workers on 127.0.0.1.
 
     apt-get install wrk            # scripts/setup.sh test installs it
-    nice -n 10 .venv/bin/python benchmarks/cds_load.py [seconds=60] [connections=12]
+    nice -n 10 .venv/bin/python benchmarks/cds_load.py [seconds=60] [connections=16]
 
 1. In-process, per stage (request parsing, record, assess, card, audit, and the JWT check), the card path
    (assess(card_only=True)) beside the full Assessment (what-if and peers too) as the baseline, with the ratio.
@@ -172,7 +172,7 @@ def live(keys, folder: Path, seconds: int, connections: int) -> None:  # noqa: A
 
 def main() -> None:
     seconds = int(sys.argv[1]) if len(sys.argv) > 1 else 60
-    connections = int(sys.argv[2]) if len(sys.argv) > 2 else 12
+    connections = int(sys.argv[2]) if len(sys.argv) > 2 else 16
     keys = new_keys()
     with tempfile.TemporaryDirectory(prefix="cds-load-") as tmp:
         folder = Path(tmp)
