@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Literal
 
 import pandas as pd
@@ -78,7 +79,6 @@ class Assessment:
     explanations: dict[str, Explanation]
     what_if: list[WhatIfResult]
     peers: dict[str, PeerRisk]
-    risk_age: float | None  # SCORE2 / SCORE2-OP risk age (ESC 2021), when SCORE2 itself was computed
     disagreement: CategoryDisagreement | None  # cvd10 and its reference equation in different ESC categories
     next_steps: list[NextStep]
     care_gaps: list[CareGap]
@@ -93,6 +93,12 @@ class Assessment:
     challengers: dict[str, Message] = field(default_factory=dict)
     # Dead at the index date (Patient.deceased[x]): every output shows a banner and no score, step or gap.
     deceased: bool = False
+
+    @cached_property
+    def risk_age(self) -> float | None:
+        """SCORE2 / SCORE2-OP risk age (ESC 2021), when SCORE2 itself was computed; solved on first use (the
+        report shows it; a card or a panel row does not, and the search costs about a millisecond)."""
+        return None if self.deceased else _risk_age(FeatureRow(self.features), self.scores)
 
     @property
     def deceased_on(self) -> date | None:
@@ -340,7 +346,7 @@ def _assess_one(snap: PatientSnapshot, scores: Scores, explanations: dict[str, E
     return Assessment(
         snapshot=snap, scores=scores, headline=headline, category=category,
         explanations=explanations, what_if=scenarios, peers=peers,
-        risk_age=_risk_age(read, scores), disagreement=_disagreement(read, scores, category, guideline_set),
+        disagreement=_disagreement(read, scores, category, guideline_set),
         # Steps and care gaps read every resource type (treatments in place, tests done): none from a partial fetch.
         next_steps=[] if gaps else advise.next_steps(features, scores.equations, dict(scores.models),
                                                      guideline_set=guideline_set, region=region,
@@ -360,7 +366,7 @@ def deceased_assessment(snap: PatientSnapshot, models: Mapping[str, LoadedModel]
     return Assessment(
         snapshot=snap, scores=Scores(models={}, equations={}), headline=None,
         category=advise.deceased_category(death, guideline_set, region=region), explanations={}, what_if=[],
-        peers={}, risk_age=None, disagreement=None, next_steps=[], care_gaps=[], alerts=[],
+        peers={}, disagreement=None, next_steps=[], care_gaps=[], alerts=[],
         units=lab_units(snap.record), guideline_set=guideline_set, region=region,
         synthetic_models=tuple(sorted(n for n, m in models.items() if m.synthetic)),
         model_versions={n: str(m.manifest.get("version", "")) for n, m in models.items()}, deceased=True)

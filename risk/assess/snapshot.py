@@ -7,7 +7,7 @@ operations that a single patient would pay alone. `snapshot` is the same path fo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -17,7 +17,7 @@ import pandas as pd
 from risk.features.build import build_features, model_frames
 from risk.features.tables import Tables, tables_from_records
 from risk.record import PatientRecord
-from risk.record.latest import InputRow, input_rows, latest_derived_by_patient
+from risk.record.latest import DerivedValue, InputRow, input_rows, latest_derived_by_patient
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -27,10 +27,15 @@ class PatientSnapshot:
     record: PatientRecord
     as_of: date
     features: pd.Series  # one row of build_features
-    inputs: list[InputRow]
+    derived: Mapping[str, DerivedValue] = field(repr=False)  # the latest value computed here, per concept
     batch_tables: Tables = field(repr=False)  # the long tables of the batch this snapshot was built in
     batch_frame: pd.DataFrame = field(repr=False)  # the batch's model frame (risk.features.build.model_frames)
     position: int  # this patient's row in batch_frame
+
+    @cached_property
+    def inputs(self) -> list[InputRow]:
+        """Each latest value with its unit, date, source and flags (built on first use: a panel row shows none)."""
+        return input_rows(self.record, self.as_of, self.derived)
 
     @cached_property
     def frame(self) -> pd.DataFrame:
@@ -82,8 +87,7 @@ def _unique_snapshots(records: Sequence[PatientRecord], as_of: date) -> list[Pat
         row = features.iloc[i]
         if row.name != record.patient_id:  # two records with one id would swap rows: never score the wrong one
             raise RuntimeError("the features lost the order of the records")
-        out.append(PatientSnapshot(record=record, as_of=as_of, features=row,
-                                   inputs=input_rows(record, as_of, derived.get(record.patient_id)),
+        out.append(PatientSnapshot(record=record, as_of=as_of, features=row, derived=derived.get(record.patient_id, {}),
                                    batch_tables=tables, batch_frame=frames, position=i))
     return out
 

@@ -85,7 +85,7 @@ def parse_number(
     """
     shown = label or name
     key = concept or name
-    if isinstance(value, bool) or not isinstance(value, Real):
+    if type(value) is not float and (isinstance(value, bool) or not isinstance(value, Real)):  # float: no ABC check
         raise InputError(f"{shown} must be a number, got {value!r}",
                          Message(code="input.not_a_number", params={"concept": key, "value": value}))
     number = float(value)

@@ -135,7 +135,9 @@ _KIDNEY_FAILURE_FLAGS: tuple[tuple[str, str], ...] = (
 def _is_missing(value: Any) -> bool:
     if value is None:
         return True
-    if isinstance(value, Real):  # int, float, numpy numbers: the common case, kept fast
+    if type(value) is float:  # the features' own type: no ABC check
+        return value != value  # NaN
+    if isinstance(value, Real):  # int, numpy numbers
         return math.isnan(float(value))
     try:  # pandas NA / NaT / numpy datetime
         return bool(pd.isna(value))
