@@ -40,8 +40,11 @@ class Tables:
 
 
 def _utc_naive(values: list) -> np.ndarray:
-    """Datetimes (aware or naive, None allowed) as tz-naive UTC datetime64, by pandas' own conversion."""
-    return pd.to_datetime(pd.Series(values, dtype="object"), utc=True).dt.tz_localize(None).to_numpy()
+    """Datetimes (aware or naive, None allowed) as tz-naive UTC datetime64[ns], by pandas' own conversion. The unit
+    is fixed: pandas 3 infers it from the values (seconds for an all-empty column, microseconds otherwise), and
+    one batch's tables must not change unit with what the batch holds."""
+    converted = pd.to_datetime(pd.Series(values, dtype="object"), utc=True).dt.tz_localize(None)
+    return converted.to_numpy().astype("datetime64[ns]")
 
 
 def _objects(values: list) -> np.ndarray:
@@ -71,6 +74,8 @@ def tables_from_records(records: Iterable[PatientRecord]) -> Tables:
     patients = pd.DataFrame({"sex": _objects([r.sex for r in records]),
                              "birth_date": [pd.Timestamp(r.birth_date) for r in records], "deceased": deceased},
                             index=pd.Index(ids, name="patient_id"))
+    if pd.api.types.is_datetime64_dtype(patients["birth_date"]):  # pandas 3 gives dates in seconds: one unit (ns)
+        patients["birth_date"] = patients["birth_date"].astype("datetime64[ns]")
     # Columns in MEASUREMENT_COLUMNS (etc.) order by the dicts' order: `columns=` would cost a reindex per frame.
     m = pd.DataFrame({"patient_id": of_patient("measurements"), "concept": _objects([x.concept for x in meas]),
                       "value": np.array([x.value for x in meas], dtype=float), "time": m_time,

@@ -78,7 +78,11 @@ def test_a_snapshot_of_a_batch_gives_the_patients_own_tables(models):
         alone = snapshot(record, AS_OF).tables
         assert snap.tables.patients.index.tolist() == [record.patient_id]
         for name in ("measurements", "diagnoses", "medications", "encounters"):
-            assert getattr(snap.tables, name).equals(getattr(alone, name)), (record.patient_id, name)
+            mine, own = getattr(snap.tables, name), getattr(alone, name)
+            if own.empty:  # pandas 3 types an empty string column as object, a filled one as str: no rows either way
+                assert mine.empty and list(mine.columns) == list(own.columns), (record.patient_id, name)
+            else:
+                assert mine.equals(own), (record.patient_id, name)
 
 
 def test_two_calls_for_one_chart_in_one_batch_are_each_assessed_alone(models):
