@@ -23,8 +23,9 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
     from risk import advise
-    from risk.assess.scores import score_one
+    from risk.assess.scores import Scores, score_models
     from risk.assess.snapshot import snapshot
+    from risk.equations import reference_scores
     from risk.explain.factors import explain_row
     from risk.explain.whatif import what_if
     from risk.models.registry import load_all
@@ -38,7 +39,8 @@ def main() -> None:
     for _ in range(args.repeat):
         for v in views:
             t0 = time.perf_counter()
-            scores = score_one(v.features, models)
+            scores = Scores(models={k: r[0] for k, r in score_models(v.frame, models).items()},
+                            equations=reference_scores(v.features.to_dict()))
             t1 = time.perf_counter()
             frame = v.frame
             for name, r in scores.models.items():

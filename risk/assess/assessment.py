@@ -270,11 +270,13 @@ def assess_many(snaps: Sequence[PatientSnapshot], models: Mapping[str, LoadedMod
     A patient dead at the index date gets nothing but the banner and the record (no score, category, step, gap
     or alert). `card_only` (the CDS card and the panel row) leaves out what neither shows and that costs most:
     the what-if scenarios and the healthy peers."""
-    alive = [i for i, s in enumerate(snaps) if not s.record.deceased_by(s.as_of)]
     out: list[Assessment | None] = [None] * len(snaps)
+    alive = []
     for i, s in enumerate(snaps):
-        if i not in alive:
+        if s.record.deceased_by(s.as_of):
             out[i] = deceased_assessment(s, models, region=region, guideline_set=guideline_set)
+        else:
+            alive.append(i)
     if alive:
         frame = model_frame([snaps[i] for i in alive])
         by_model = score_models(frame, models)
@@ -363,10 +365,10 @@ def deceased_assessment(snap: PatientSnapshot, models: Mapping[str, LoadedModel]
                         guideline_set: str) -> Assessment:
     """A patient who has died: no scores, category, next steps, care gaps or alerts (project issue 12)."""
     death = snap.record.deceased.date() if snap.record.deceased else None
+    context = _ModelContext.of(models)
     return Assessment(
         snapshot=snap, scores=Scores(models={}, equations={}), headline=None,
         category=advise.deceased_category(death, guideline_set, region=region), explanations={}, what_if=[],
         peers={}, disagreement=None, next_steps=[], care_gaps=[], alerts=[],
         units=lab_units(snap.record), guideline_set=guideline_set, region=region,
-        synthetic_models=tuple(sorted(n for n, m in models.items() if m.synthetic)),
-        model_versions={n: str(m.manifest.get("version", "")) for n, m in models.items()}, deceased=True)
+        synthetic_models=context.synthetic, model_versions=dict(context.versions), deceased=True)

@@ -14,8 +14,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from risk.equations import EquationResult, reference_scores
-from risk.features.build import row_frame
+from risk.equations import EquationResult
 from risk.models.anchor import anchor_risks
 from risk.models.registry import LoadedModel
 from risk.models.spec import MODEL_SPECS, eligibility_columns, eligibility_message, eligible_array
@@ -111,8 +110,3 @@ def _anchor_tables(features: pd.DataFrame, rows: Mapping[str, list[int]],
     return {name: floored[[where[i] for i in rows[name]]]
             for name, (_, floored) in zip(chains, tables, strict=True)}
 
-
-def score_one(features_row: pd.Series, models: Mapping[str, LoadedModel], *, region: str = "low") -> Scores:
-    by_model = score_models(row_frame(features_row), models)
-    return Scores(models={k: v[0] for k, v in by_model.items()},
-                  equations=reference_scores(features_row.to_dict(), region=region))

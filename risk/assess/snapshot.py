@@ -7,6 +7,7 @@ operations that a single patient would pay alone. `snapshot` is the same path fo
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -62,12 +63,14 @@ def snapshots(records: Sequence[PatientRecord], as_of: date | None = None) -> li
     features are indexed by patient id, so a record whose id is already in the batch (two EHR calls for one
     chart at once) is built in a second round, never merged with the other."""
     as_of = as_of or date.today()
-    rounds: list[list[int]] = []
+    rounds: list[list[int]] = []  # round k holds the k-th record of each patient id
+    seen: Counter[str] = Counter()
     for i, r in enumerate(records):
-        free = next((rnd for rnd in rounds if all(records[j].patient_id != r.patient_id for j in rnd)), None)
-        if free is None:
-            rounds.append(free := [])
-        free.append(i)
+        k = seen[r.patient_id]
+        seen[r.patient_id] += 1
+        if k == len(rounds):
+            rounds.append([])
+        rounds[k].append(i)
     out: list[PatientSnapshot | None] = [None] * len(records)
     for rnd in rounds:
         for i, snap in zip(rnd, _unique_snapshots([records[i] for i in rnd], as_of), strict=True):
