@@ -207,6 +207,9 @@ def _interval_text(months: int) -> Text:
     return message("interval.months", n=months)
 
 
+_TEXTS: dict[int, tuple[dict[str, str], Text]] = {}  # id(JSON object) -> (that object, kept alive; its Text)
+
+
 def _text_of(data: dict[str, str]) -> Text:
     """A bilingual label of care_gaps.json / thresholds.json, read once (the JSON is loaded once and kept)."""
     key = id(data)
@@ -215,8 +218,6 @@ def _text_of(data: dict[str, str]) -> Text:
         found = _TEXTS[key] = (data, text(data))
     return found[1]
 
-
-_TEXTS: dict[int, tuple[dict[str, str], Text]] = {}  # id(JSON object) -> (that object, kept alive; its Text)
 
 
 @cache

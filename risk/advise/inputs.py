@@ -67,6 +67,8 @@ class Features(FeatureRow):
         super().__init__(_plain_row(row))
         # The rules read the same columns many times (age, flags, eGFR...): each is read and checked once.
         self._numbers: dict[str, float | None] = {}
+        self._flags: dict[str, bool | None] = {}
+        self._dates: dict[str, date | None] = {}
 
     def num(self, key: str) -> float | None:
         numbers = self._numbers
@@ -74,6 +76,24 @@ class Features(FeatureRow):
             return numbers[key]
         number = numbers[key] = super().num(key)
         return number
+
+    def flag(self, key: str) -> bool | None:
+        flags = self._flags
+        if key in flags:
+            return flags[key]
+        value = flags[key] = super().flag(key)
+        return value
+
+    def yes(self, key: str) -> bool:
+        flags = self._flags
+        return (flags[key] if key in flags else self.flag(key)) is True
+
+    def date_of(self, key: str) -> date | None:
+        dates = self._dates
+        if key in dates:
+            return dates[key]
+        day = dates[key] = super().date_of(key)
+        return day
 
     def trigger(self, key: str, unit: str | None = None, *, date_key: str | None = None) -> TriggerInput:
         """The feature as a TriggerInput with its unit and, for measurements, its date.

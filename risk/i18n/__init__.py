@@ -125,6 +125,9 @@ class Text:
         return cls(en=str(data["en"]), fr=str(data["fr"]))
 
 
+_set = object.__setattr__  # a Text is frozen: its lazy parts are set once, through object
+
+
 class LazyText(Text):
     """A Text whose each language is rendered the first time it is read, then kept.
 
@@ -135,28 +138,26 @@ class LazyText(Text):
     as a plain ``Text``.
     """
 
-    __slots__ = ("_make", "_en", "_fr")
+    __slots__ = ("_make", "_en", "_fr")  # _en, _fr: unset until that language is first read
 
     def __init__(self, make: Callable[[str], str]) -> None:  # no super().__init__: en/fr are rendered on read
-        object.__setattr__(self, "_make", make)
-        object.__setattr__(self, "_en", None)
-        object.__setattr__(self, "_fr", None)
+        _set(self, "_make", make)
 
     @property  # type: ignore[override]  # read-only on purpose: a Text is frozen
     def en(self) -> str:
-        text = self._en
-        if text is None:
-            text = self._make("en")
-            object.__setattr__(self, "_en", text)
-        return text
+        try:
+            return self._en
+        except AttributeError:
+            _set(self, "_en", self._make("en"))
+            return self._en
 
     @property  # type: ignore[override]
     def fr(self) -> str:
-        text = self._fr
-        if text is None:
-            text = self._make("fr")
-            object.__setattr__(self, "_fr", text)
-        return text
+        try:
+            return self._fr
+        except AttributeError:
+            _set(self, "_fr", self._make("fr"))
+            return self._fr
 
     def get(self, lang: str) -> str:
         if lang == "fr":
