@@ -219,7 +219,6 @@ def _text_of(data: dict[str, str]) -> Text:
     return found[1]
 
 
-
 @cache
 def _reason(template: Text, stage: str) -> Text:
     """A schedule's reason with the patient's kidney stage ("G3a A2"): few stages, shared by every patient."""
