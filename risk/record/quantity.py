@@ -114,22 +114,19 @@ _CONVERTERS: dict[tuple[str, str | None], _Converter | None] = {}
 _CONVERTERS_MAX = 4096  # (concept, unit) pairs remembered (bounds memory on a hostile file)
 
 
-def _converter(concept: str, unit: str | None) -> _Converter | None:
-    """`units.canonical_converter` with the concept's plausible range, one dict look-up per value: a bulk export
-    repeats a few dozen (concept, unit) pairs over millions of values."""
-    key = (concept, unit)
-    found = _CONVERTERS.get(key, _UNSEEN)
-    if found is _UNSEEN:
-        converter = units.canonical_converter(concept, unit)
-        if converter is not None:
-            spec = MEASUREMENT_CONCEPTS[concept]
-            found = (*converter, spec.low, spec.high)
-        else:
-            found = None
-        if len(_CONVERTERS) >= _CONVERTERS_MAX:
-            _CONVERTERS.clear()
-        _CONVERTERS[key] = found
-    return found  # type: ignore[return-value]
+def _new_converter(key: tuple[str, str | None]) -> _Converter | None:
+    """`units.canonical_converter` with the concept's plausible range, remembered for `plain_measurement`: a bulk
+    export repeats a few dozen (concept, unit) pairs over millions of values."""
+    concept, unit = key
+    converter = units.canonical_converter(concept, unit)
+    found = None
+    if converter is not None:
+        spec = MEASUREMENT_CONCEPTS[concept]
+        found = (*converter, spec.low, spec.high)
+    if len(_CONVERTERS) >= _CONVERTERS_MAX:
+        _CONVERTERS.clear()
+    _CONVERTERS[key] = found
+    return found
 
 
 _UNSEEN = object()
@@ -157,7 +154,10 @@ def plain_measurement(concept: str, quantity: dict, when: datetime, coding: dict
     unit_code, unit_text = quantity.get("code"), quantity.get("unit")
     unit_code = unit_code if isinstance(unit_code, str) else None
     unit_text = unit_text if isinstance(unit_text, str) else None
-    converter = _converter(concept, unit_code or unit_text)
+    key = (concept, unit_code or unit_text)
+    converter = _CONVERTERS.get(key, _UNSEEN)
+    if converter is _UNSEEN:
+        converter = _new_converter(key)
     if converter is None:
         return None
     convert, unit, note, low, high = converter

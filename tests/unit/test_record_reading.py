@@ -20,8 +20,15 @@ from risk.fhir.dates import parse_fhir_datetime
 from risk.fhir.ndjson import NdjsonSource
 from risk.fhir.references import link_to_patient
 from risk.record import _MEASUREMENT_SLOTS as MEASUREMENT_SLOTS
-from risk.record import Measurement, build, checked_measurement
-from risk.record.build import Flat, _decide_observation_code, _observation_code, build_record, flatten_observation
+from risk.record import Encounter, Measurement, build, checked_measurement
+from risk.record.build import (
+    Flat,
+    _decide_observation_code,
+    _encounter,
+    _observation_code,
+    build_record,
+    flatten_observation,
+)
 from risk.record.bulk import FINALISE_CHUNK, _patient_of, stream_records
 from risk.record.quantity import _any_measurement, quantity_measurement
 from risk.terminology.concepts import MEASUREMENT_CONCEPTS
@@ -66,6 +73,16 @@ def test_a_measurement_built_slot_by_slot_equals_the_ordinary_one():
     assert built.derived is False
     with pytest.raises(dataclasses.FrozenInstanceError):
         built.value = 2.0  # type: ignore[misc]
+
+
+def test_an_encounter_built_slot_by_slot_equals_the_ordinary_one():
+    assert tuple(f.name for f in dataclasses.fields(Encounter)) == ("time", "kind", "source_id")
+    for kind in ("AMB", None):
+        built = _encounter(WHEN, kind, "Encounter/e1")
+        ordinary = Encounter(time=WHEN, kind=kind, source_id="Encounter/e1")
+        assert built == ordinary and repr(built) == repr(ordinary) and hash(built) == hash(ordinary)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        built.kind = "IMP"  # type: ignore[misc]
 
 
 def _observation(code: Any, **extra: Any) -> dict:
