@@ -24,43 +24,6 @@ from risk.record import PatientRecord
 from risk.record.latest import DerivedValue, InputRow, input_rows, latest_derived_by_patient
 
 
-class BatchRows:
-    """A batch's build_features frame, each row as the pandas Series `frame.iloc[i]` gives (the same values, the
-    same numpy and pandas scalars, the same dtype, index and name), for the pages and reports that read
-    `PatientSnapshot.features`. `iloc` boxes every column again for each row (about a millisecond for a panel
-    row); here the batch's columns are boxed once, on the first row asked for, and each row is a slice."""
-
-    def __init__(self, frame: pd.DataFrame) -> None:
-        self.frame = frame
-        self._objects: np.ndarray | None = None
-
-    def series(self, i: int) -> pd.Series:
-        if not _boxes_like_iloc(self.frame):
-            return self.frame.iloc[i]
-        if self._objects is None:
-            self._objects = _boxed(self.frame)
-        return pd.Series(self._objects[i].copy(), index=self.frame.columns, name=self.frame.index[i], dtype=object)
-
-
-def _boxes_like_iloc(frame: pd.DataFrame) -> bool:
-    """`_boxed` gives what `iloc` gives: numpy numbers and dates, at least one of each (iloc then makes an object
-    row: all numbers would make a float row)."""
-    dates = [is_datetime64_any_dtype(t) for t in frame.dtypes]
-    numbers = [isinstance(t, np.dtype) and t.kind in "iuf" for t in frame.dtypes]
-    return any(dates) and any(numbers) and all(d or n for d, n in zip(dates, numbers, strict=True))
-
-
-def _boxed(frame: pd.DataFrame) -> np.ndarray:
-    """The frame as an object array of the scalars `iloc` puts in a row: numpy scalars for numbers (iterating a
-    numpy array gives them), Timestamp and NaT for dates."""
-    out = np.empty(frame.shape, dtype=object)
-    for j in range(frame.shape[1]):
-        column = frame.iloc[:, j]
-        values = _column_values(column) if is_datetime64_any_dtype(column.dtype) else list(column.to_numpy())
-        out[:, j] = np.array(values + [None], dtype=object)[:-1]  # the None keeps numpy from unboxing them
-    return out
-
-
 @dataclass(frozen=True, kw_only=True)
 class PatientSnapshot:
     """Everything `risk inspect` and an assessment need about one patient at one date."""
@@ -72,7 +35,7 @@ class PatientSnapshot:
     values: dict[str, Any] = field(repr=False)
     derived: Mapping[str, DerivedValue] = field(repr=False)  # the latest value computed here, per concept
     batch_tables: Tables = field(repr=False)  # the long tables of the batch this snapshot was built in
-    batch_features: BatchRows = field(repr=False)  # the batch's build_features frame, its rows as Series
+    batch_features: pd.DataFrame = field(repr=False)  # the batch's build_features frame
     batch_frame: pd.DataFrame = field(repr=False)  # the batch's model frame (risk.features.build.model_frames)
     position: int  # this patient's row in batch_features and batch_frame
 
@@ -80,7 +43,7 @@ class PatientSnapshot:
     def features(self) -> pd.Series:
         """This patient's row of build_features as a pandas Series (built on first use: the assessment reads
         `values`; the patient page and the reports read this)."""
-        return self.batch_features.series(self.position)
+        return self.batch_features.iloc[self.position]
 
     @cached_property
     def inputs(self) -> list[InputRow]:
@@ -135,13 +98,12 @@ def _unique_snapshots(records: Sequence[PatientRecord], as_of: date) -> list[Pat
     frames = model_frames(features)
     derived = latest_derived_by_patient(tables.measurements, as_of)
     out = []
-    rows = BatchRows(features)
     for i, (record, pid, values) in enumerate(zip(records, features.index, row_dicts(features), strict=True)):
         if pid != record.patient_id:  # two records with one id would swap rows: never score the wrong one
             raise RuntimeError("the features lost the order of the records")
         out.append(PatientSnapshot(record=record, as_of=as_of, values=values,
                                    derived=derived.get(record.patient_id, {}), batch_tables=tables,
-                                   batch_features=rows, batch_frame=frames, position=i))
+                                   batch_features=features, batch_frame=frames, position=i))
     return out
 
 

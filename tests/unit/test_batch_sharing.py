@@ -1,5 +1,5 @@
 """What a batch assessment computes once and shares gives exactly what each piece computes on its own: the plain
-features rows (risk.assess.snapshot.row_dicts, BatchRows), the Shapley split of many rows at once
+features rows (risk.assess.snapshot.row_dicts), the Shapley split of many rows at once
 (risk.explain.factors.group_shapley_points_rows), the anchor equations read from the equation cards
 (risk.models.anchor.anchor_risks `known`) and the explanation's anchor risks taken from the scores
 (risk.assess.scores.score_models_with_anchors). Bit for bit: a clinician's numbers must not move."""
@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from risk.assess.scores import score_models_with_anchors
-from risk.assess.snapshot import BatchRows, row_dicts
+from risk.assess.snapshot import row_dicts
 from risk.equations import reference_scores
 from risk.explain.factors import explain_rows, group_shapley_points, group_shapley_points_rows
 from risk.features.build import build_features, model_frames
@@ -59,15 +59,6 @@ def test_plain_rows_are_each_rows_to_dict(features):
         expected = features.iloc[i].to_dict()
         assert list(row) == list(expected)
         assert all(_same_scalar(row[c], expected[c]) for c in expected), features.index[i]
-
-
-def test_batch_rows_are_the_rows_iloc_gives(features):
-    rows = BatchRows(features)
-    for i in range(len(features)):
-        expected, got = features.iloc[i], rows.series(i)
-        assert got.equals(expected) and got.dtype == expected.dtype and got.name == expected.name
-        assert list(got.index) == list(expected.index)
-        assert all(_same_scalar(a, b) for a, b in zip(got.to_numpy(), expected.to_numpy(), strict=True))
 
 
 @pytest.mark.parametrize("k", range(12))
