@@ -175,15 +175,18 @@ def _tail_before_damage(path: Path, name: str, done: int) -> Iterator[tuple[int,
     """The lines after the first `done` that a line-by-line reading still gets before the damage, then the
     reject at the line where that reading stops (the line cut short, or the one after the last whole line)."""
     lineno = 0
-    tail: list[bytes] = []
+    tail: list[bytes] = []  # at most about a block: the lines before `done` were handed out already
+    damaged = False
     try:
         with open_binary(path) as fh:
             for lineno, line in enumerate(fh, 1):  # noqa: B007 (lineno is read after the loop on error)
                 if lineno > done:
                     tail.append(line)
     except _GZIP_ERRORS:
-        if tail:
-            yield done + 1, b"".join(tail)
+        damaged = True
+    if tail:
+        yield done + 1, b"".join(tail)
+    if damaged:
         yield Reject(file=name, line=lineno + 1, resource_type="", reason="truncated_gzip")
 
 
