@@ -7,15 +7,15 @@ than a small buffer per bucket is ever held). Every bucket is then a small, vali
 reader (risk.fhir.ndjson, risk.record.bulk) reads unchanged: one code path for one patient, a practice and a
 territory. Bad lines are set aside here as `Reject`s (file, line, type, reason), never stopping the pass.
 
-Beside each bucket an `origins` file says, line for line, where each resource came from (file index, line, type,
-patient id), so that a problem found later in the bucket (an orphan resource, a duplicate Patient) is still
-reported against the export's own file and line.
+Beside each bucket, an `origins` file says where each of its resources came from (file index, line, type, patient
+id), so that a problem found later in the bucket (an orphan resource, a duplicate Patient) is still reported
+against the export's own file and line; the Patients' origins are in a small file of their own (`patients`), so
+that duplicates are found without reading every line's origin, and orphans by one sweep over the others.
 
 The pass runs on every core: this process reads and decompresses each file in large blocks cut at line ends,
 and a pool of processes parses, checks and routes the lines of each block, returning per bucket ready-compressed
 gzip members; they are appended in block order, so the buckets' bytes, their line order and the rejects do not
-depend on the number of processes. Patient origins are kept in a small file of their own, so that duplicate
-Patients are found without reading every other line's origin.
+depend on the number of processes.
 """
 
 from __future__ import annotations
