@@ -41,7 +41,7 @@ from risk.panel.buckets import BUCKET_BYTES, export_files, iter_export_lines, pa
 from risk.panel.engine import BucketResult, PanelJob, score_to_part
 from risk.panel.rejects import Reject
 from risk.record.build import FLATTENERS
-from risk.record.bulk import _patient_of, stream_records
+from risk.record.bulk import patient_of, stream_records
 
 log = logging.getLogger(__name__)
 
@@ -302,7 +302,7 @@ class _ChainReader:
                     continue  # about no patient (Practitioner, Organization...): not read, as in the bucket pass
                 if pid != self.current or not self.has_patient:
                     raise NotOrganized(f"{name} line {lineno}: a {rtype} outside its patient's block")
-                if rtype in FLATTENERS and _patient_of(resource, self._resolved) != pid:
+                if rtype in FLATTENERS and patient_of(resource, self._resolved) != pid:
                     raise NotOrganized(f"{name} line {lineno}: a {rtype} the reader would give another patient")
                 wanted |= medication_reference_names(resource)
                 yield resource
