@@ -15,8 +15,12 @@ Then (issue 13) the whole `risk panel` command, as a user runs it (buckets, SHAP
 on 1 and on all cores: wall seconds, patients/s, peak RSS (largest process of the run) and the ratio to the orjson
 floor of the same bytes (gunzip + orjson.loads of every line, one core), side by side, on the SMART sample's 449
 Synthea patients (`--replica N` copies them N times under new ids) and on generated cohorts (`--sizes`).
+`--organized` also runs each generated cohort organised by patient (Bulk Data `organizeOutputBy=Patient`: blocks of
+header, Patient and its resources, in `--organized-files` gzip files, one block continued in the next file, with a
+manifest), which `risk panel` scores file by file without the bucket pass (risk.panel.organized).
 
     python benchmarks/panel.py [--patients 5000] [--repeat 2] [--sizes 5000,100000] [--replica 10] [--skip-stages]
+                               [--organized] [--organized-files 8]
 """
 
 from __future__ import annotations
@@ -53,6 +57,8 @@ def main() -> None:
     ap.add_argument("--sizes", default="5000", help="generated cohorts for the whole-command runs (comma-separated)")
     ap.add_argument("--replica", type=int, default=1, help="copies of the 449 Synthea patients (0: none)")
     ap.add_argument("--skip-stages", action="store_true")
+    ap.add_argument("--organized", action="store_true", help="also each cohort organised by patient (no bucket pass)")
+    ap.add_argument("--organized-files", type=int, default=8, help="files of the organised copy")
     args = ap.parse_args()
     if not args.skip_stages:
         stages(args)
@@ -143,6 +149,7 @@ def panel_run(folder: Path, workers: int) -> tuple[float, int, int]:
 
 def whole_runs(args: argparse.Namespace) -> None:
     from risk.synth import generate
+    from tests.organized_export import organize
 
     cores = len(os.sched_getaffinity(0))
     print(f"\nwhole `risk panel` (buckets, SHAP, advice, CSV) against the orjson floor of the same bytes; "
@@ -157,12 +164,22 @@ def whole_runs(args: argparse.Namespace) -> None:
             folder = Path(tmp) / f"synth-{n}"
             generate(n_patients=n, seed=11, out_dir=folder, gzip=True)
             sources.append((f"{n} synthetic", folder))
+            if args.organized:
+                organized = Path(tmp) / f"synth-{n}-organized"
+                organize(folder, organized, files=args.organized_files, gz=True)
+                sources.append((f"{n} organised", organized))
         for name, folder in sources:
             floor = orjson_floor(folder)
             for workers in sorted({1, cores}):
                 seconds, rss, n = panel_run(folder, workers)
                 print(f"  {name:22s} {workers} core(s): {seconds:8.1f} s  {n / seconds:7.1f} patients/s  "
                       f"peak RSS {rss:6d} MB  {seconds / floor:6.1f}x orjson floor ({floor:.1f} s)")
+        for n in (int(x) for x in args.sizes.split(",") if x and args.organized):
+            for workers in sorted({1, cores}):
+                same = (Path(tmp) / f"synth-{n}-{workers}.csv").read_bytes() == (
+                    Path(tmp) / f"synth-{n}-organized-{workers}.csv").read_bytes()
+                print(f"  {n} organised, {workers} core(s): CSV {'identical to' if same else 'DIFFERS FROM'} "
+                      "the type-per-file run")
 
 
 if __name__ == "__main__":

@@ -171,6 +171,24 @@ def iter_blocks(path: Path, name: str) -> Iterator[tuple[int, bytes] | Reject]:
         yield Reject(file=name, line=0, resource_type="", reason=reason)
 
 
+def iter_export_lines(path: Path, name: str, rejects: list[Reject]) -> Iterator[tuple[int, bytes]]:
+    """(line number, line) of one file, blank lines skipped, as a line-by-line reading numbers them; an unreadable
+    file or a truncated gzip becomes a reject in `rejects` (the reading of an export organised by patient)."""
+    for item in iter_blocks(path, name):
+        if isinstance(item, Reject):
+            rejects.append(item)
+            continue
+        first, block = item
+        parts = block.split(b"\n")
+        last = parts.pop()  # empty when the block ends with a newline; else the file's last line, unterminated
+        for offset, part in enumerate(parts):
+            line = part + b"\n"
+            if not line.isspace():
+                yield first + offset, line
+        if last and not last.isspace():
+            yield first + len(parts), last
+
+
 def _tail_before_damage(path: Path, name: str, done: int) -> Iterator[tuple[int, bytes] | Reject]:
     """The lines after the first `done` that a line-by-line reading still gets before the damage, then the
     reject at the line where that reading stops (the line cut short, or the one after the last whole line)."""

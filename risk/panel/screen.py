@@ -18,6 +18,7 @@ from risk.errors import ExitCode, SourceError
 from risk.fhir.ndjson import is_ndjson_name
 from risk.panel.buckets import partition, process_pool
 from risk.panel.engine import BucketResult, PanelJob, run_dask, run_local, score_to_part, write_outputs
+from risk.panel.organized import screen_organized
 from risk.panel.rejects import PATIENT_REASONS, reject_counts, write_rejects
 from risk.record.load import iter_records
 
@@ -32,6 +33,7 @@ class ScreenSummary:
     buckets: int
     lines: int
     patients_rejected: int = 0
+    organized: bool = False  # scored file by file, the export being organised by patient (no bucket pass)
 
 
 def screen(source: str | Path, *, out_csv: Path, out_parquet: Path | None, rejects_path: Path, job_args: dict[str, Any],
@@ -42,17 +44,23 @@ def screen(source: str | Path, *, out_csv: Path, out_parquet: Path | None, rejec
 
     `job_args`: models_dir, as_of, region, guideline_set (risk.panel.engine.PanelJob). `engine` "local" (a pool
     of `workers` processes) or "dask" (`client`, a dask.distributed.Client). `work_dir` holds the buckets
-    (a temporary folder by default; on a cluster, a folder every worker can read).
+    (a temporary folder by default; on a cluster, a folder every worker can read). An export organised by patient
+    (risk.panel.organized) is scored file by file on the local engine, unless `buckets` asks for the bucket pass.
     """
     with tempfile.TemporaryDirectory(prefix="risk-panel-", dir=work_dir) as tmp, contextlib.ExitStack() as stack:
-        if is_bulk_export(Path(source)):
+        organized = (screen_organized(Path(source), Path(tmp) / "organized", job_args, workers, progress)
+                     if engine == "local" and buckets is None and is_bulk_export(Path(source)) else None)
+        results: Iterable[BucketResult]
+        if organized is not None:  # its progress was reported as each file finished
+            results, rejects, n_buckets, lines = organized.results, [], organized.chains, organized.lines
+        elif is_bulk_export(Path(source)):
             # One pool for the bucket pass and the scoring: its processes start (and import) once.
             pool = stack.enter_context(process_pool(workers)) if workers > 1 else None
             part = partition(Path(source), Path(tmp), k=buckets, min_buckets=max(1, workers), workers=workers,
                              pool=pool)
             job = PanelJob(files=part.files, **job_args)
-            results: Iterable[BucketResult] = (run_dask(list(part.buckets), job, client) if engine == "dask"
-                                               else run_local(part.buckets, job, workers, pool))
+            results = (run_dask(list(part.buckets), job, client) if engine == "dask"
+                       else run_local(part.buckets, job, workers, pool))
             rejects, n_buckets, lines = list(part.rejects), len(part.buckets), part.lines
         else:  # bundles or a server: read as before (a bad bundle is a clear error), scored the same way
             job = PanelJob(files=(), **job_args)
@@ -69,14 +77,14 @@ def screen(source: str | Path, *, out_csv: Path, out_parquet: Path | None, rejec
             categories.update(res.categories)
             gaps.update(res.gaps)
             parts.append(res.part)
-            if progress is not None:
+            if progress is not None and organized is None:
                 progress(res)
         write_outputs(sorted(parts), out_csv, out_parquet)
     write_rejects(rejects, rejects_path, lang)
     counts = reject_counts(rejects)
     summary = ScreenSummary(scored=scored, deceased=deceased, rejects=counts,
                             categories=dict(categories.most_common()), gaps=dict(gaps.most_common()),
-                            buckets=n_buckets, lines=lines,
+                            buckets=n_buckets, lines=lines, organized=organized is not None,
                             patients_rejected=sum(n for r, n in counts.items() if r in PATIENT_REASONS))
     if scored == 0 and deceased == 0:
         raise SourceError(f"no patient of {source} could be scored: {summary.patients_rejected} Patient "

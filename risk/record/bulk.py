@@ -68,7 +68,7 @@ _UNRESOLVED = object()
 _RESOLVED_MAX = 100_000  # references remembered (bounds memory on a huge export)
 
 
-def _patient_of(resource: dict, resolved: dict[str, str | None]) -> str | None:
+def patient_of(resource: dict, resolved: dict[str, str | None]) -> str | None:
     """The patient id of a resource, the same whether the source rewrote its references or not: the first of
     `subject`, `patient` (a single reference) that names a patient (`Patient/x`, an absolute URL, a version), else
     the rest of the text after `Patient/`, else what `link_to_patient` finds (lists of references).
@@ -113,6 +113,6 @@ def _flatten_all(source: Source, patients: dict[str, dict], flats: dict[str, Fla
         ref = subject.get("reference") if type(subject) is dict else None
         pid = resolved.get(ref) if type(ref) is str else None
         if pid is None:
-            pid = _patient_of(resource, resolved)
+            pid = patient_of(resource, resolved)
         if pid is not None:
             fn(resource, flats[pid])

@@ -29,7 +29,7 @@ from risk.record.build import (
     build_record,
     flatten_observation,
 )
-from risk.record.bulk import FINALISE_CHUNK, _patient_of, stream_records
+from risk.record.bulk import FINALISE_CHUNK, patient_of, stream_records
 from risk.record.quantity import _any_measurement, quantity_measurement
 from risk.terminology.concepts import MEASUREMENT_CONCEPTS
 from tests.fhir_factories import write_ndjson
@@ -250,13 +250,13 @@ def _patient_after_linking(resource: dict) -> str | None:
 def test_the_patient_of_a_bulk_resource_is_the_one_found_after_rewriting_its_references(links: dict):
     resource = {"resourceType": "Observation", "id": "o1", **links}
     expected = _patient_after_linking(copy.deepcopy(resource))
-    assert _patient_of(copy.deepcopy(resource), {}) == expected
+    assert patient_of(copy.deepcopy(resource), {}) == expected
     resolved: dict[str, str | None] = {}
-    _patient_of(copy.deepcopy(resource), resolved)
-    assert _patient_of(copy.deepcopy(resource), resolved) == expected  # from the remembered references
+    patient_of(copy.deepcopy(resource), resolved)
+    assert patient_of(copy.deepcopy(resource), resolved) == expected  # from the remembered references
     linked = copy.deepcopy(resource)
     link_to_patient(linked)
-    assert _patient_of(linked, {}) == expected  # a source that rewrote them gives the same
+    assert patient_of(linked, {}) == expected  # a source that rewrote them gives the same
 
 
 def test_measurements_dated_in_the_future_after_death_or_before_birth_become_issues():
