@@ -181,7 +181,7 @@ def training_sets(client: Any, data: list[Any], names: list[str], *, landmarks: 
     return out
 
 
-def _member_task(fitted: Fitted, i: int, n_bootstrap: int, seed: int
+def member_task(fitted: Fitted, i: int, n_bootstrap: int, seed: int
                  ) -> tuple[xgb.Booster, tuple[float, float] | None]:
     """One task: bootstrap member `i`, on the rows `train` would give it (the generator replayed)."""
     return fit_member(fitted, i, bootstrap_rows(len(fitted.tr.y), n_bootstrap, seed=seed)[i], seed=seed)
@@ -193,7 +193,7 @@ def submit_models(client: Any, sets: list[tuple[str, TrainingSet]], *, n_bootstr
     futures = {}
     for name, ts in sets:
         main = client.submit(fit_main, client.scatter(ts), seed=seed, pure=False)
-        members = [client.submit(_member_task, main, i, n_bootstrap, seed, pure=False) for i in range(n_bootstrap)]
+        members = [client.submit(member_task, main, i, n_bootstrap, seed, pure=False) for i in range(n_bootstrap)]
         futures[name] = (main, members)
     return futures
 
