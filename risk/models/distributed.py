@@ -182,7 +182,7 @@ def training_sets(client: Any, data: list[Any], names: list[str], *, landmarks: 
 
 
 def member_task(fitted: Fitted, i: int, n_bootstrap: int, seed: int
-                 ) -> tuple[xgb.Booster, tuple[float, float] | None]:
+                ) -> tuple[xgb.Booster, tuple[float, float] | None]:
     """One task: bootstrap member `i`, on the rows `train` would give it (the generator replayed)."""
     return fit_member(fitted, i, bootstrap_rows(len(fitted.tr.y), n_bootstrap, seed=seed)[i], seed=seed)
 
