@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import math
 import tempfile
 from collections.abc import Iterator
 from dataclasses import replace
@@ -189,7 +190,10 @@ def test_xgboost_dask_model_is_within_0_005_c_index_of_local_and_says_so(trained
     local = json.loads((trained["local"] / model / "metrics.json").read_text())["overall"]
     remote = json.loads((trained["xgboost_dask"] / model / "metrics.json").read_text())["overall"]
     assert remote["n"] == local["n"] and remote["events"] == local["events"]  # the same held-out patients
-    assert abs(remote["c_index"] - local["c_index"]) <= 0.005
+    if local["c_index"] is None or math.isnan(local["c_index"]):  # no held-out event at this size (ckd5): no C
+        assert remote["c_index"] is None or math.isnan(remote["c_index"])
+    else:
+        assert abs(remote["c_index"] - local["c_index"]) <= 0.005
     card = (trained["xgboost_dask"] / model / "card.md").read_text()
     assert "xgboost.dask" in card and "not bit-identical" in card
 
