@@ -15,7 +15,7 @@ from risk.advise.data import alert_definitions, thresholds
 from risk.advise.inputs import Features
 from risk.advise.model import Alert, TriggerInput
 from risk.advise.wording import bp_text
-from risk.i18n import Text, render
+from risk.i18n import LazyText, Text, lazy_template, render
 
 Found = tuple[float, dict[str, Any], tuple[TriggerInput, ...]]  # (signal value, text values, inputs)
 Check = Callable[[Features, dict[str, Any]], Found | None]
@@ -91,6 +91,12 @@ CHECKS: dict[str, Check] = {
 RENAL_DRUGS = ("rx_sglt2_inhibitor", "rx_ace_inhibitor", "rx_arb")
 
 
+def _with_note(text: Text, note: Text) -> Text:
+    """The text and its note, rendered when first read; the French note goes through ``render`` for its French
+    spacing, the English one is used as written."""
+    return LazyText(lambda lang: text.get(lang) + (render(note.fr, "fr") if lang == "fr" else note.en))
+
+
 def alerts(features: Mapping[str, Any]) -> list[Alert]:
     """Weak signals in this patient's trends, in the order of alerts.json."""
     f = Features(features)
@@ -100,16 +106,14 @@ def alerts(features: Mapping[str, Any]) -> list[Alert]:
         if found is None:
             continue
         value, params, triggers = found
-        template = Text.from_mapping(cfg["text"])
-        en, fr = render(template.en, "en", **params), render(template.fr, "fr", **params)
+        text = lazy_template(Text.from_mapping(cfg["text"]), **params)
         if alert_id == "egfr_rapid_decline" and any(f.yes(k) for k in RENAL_DRUGS):
-            note = Text.from_mapping(cfg["note_renal_drug"])
-            en, fr = en + note.en, fr + render(note.fr, "fr")
+            text = _with_note(text, Text.from_mapping(cfg["note_renal_drug"]))
         out.append(
             Alert(
                 id=alert_id,
-                text_en=en,
-                text_fr=fr,
+                text_en=text,
+                text_fr=text,
                 value=round(value, 4),
                 unit=cfg["unit"],
                 window=cfg["window"],

@@ -15,15 +15,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from functools import cache
 from typing import Any
 
 from risk.advise import kidney
 from risk.advise.conditions import diabetes_esc_eas2019, markedly_elevated, severe_target_organ_damage
-from risk.advise.data import DEFAULT_GUIDELINE_SET, GUIDELINE_SETS, Guideline, guidelines, message, text, thresholds
+from risk.advise.data import (
+    DEFAULT_GUIDELINE_SET,
+    GUIDELINE_SETS,
+    Guideline,
+    fixed_message,
+    guidelines,
+    message,
+    text,
+    thresholds,
+)
 from risk.advise.inputs import Features, outside_derivation, score_trigger, validated_risks
 from risk.advise.model import AdviceInputError, RiskCategory, TriggerInput
 from risk.advise.wording import category_label, cutoff_text, input_label, join
-from risk.i18n import Text
+from risk.i18n import LazyText, Text, lazy_join
 
 REGIONS = ("low", "moderate", "high", "very_high")
 RANK = {"unknown": -1, "low": 0, "low_moderate": 1, "moderate": 1, "high": 2, "very_high": 3}
@@ -31,6 +41,26 @@ RANK = {"unknown": -1, "low": 0, "low_moderate": 1, "moderate": 1, "high": 2, "v
 SCORE2_INPUTS = ("age", "sex_male", "smoking_current", "sbp", "total_chol", "hdl")
 SCORE2_OP_INPUTS = (*SCORE2_INPUTS, "diabetes_any")
 SCORE2_DIABETES_INPUTS = (*SCORE2_INPUTS, "age_at_diabetes", "hba1c", "egfr")
+
+
+@cache
+def _set_label(guideline_set: str) -> Text:
+    return text(thresholds()["guideline_sets"][guideline_set]["label"])
+
+
+@cache
+def _band_label(set_key: str, min_age: float) -> Text:
+    """The label of the age band of a threshold set that starts at ``min_age`` (bands do not overlap)."""
+    for band in thresholds()["risk_threshold_sets"][set_key]["age_bands"]:
+        if band["min_age"] == min_age:
+            return text(band["label"])
+    raise AdviceInputError(f"no band of threshold set {set_key!r} starts at {min_age}")
+
+
+@cache
+def kdigo_colour_label(colour: str) -> Text:
+    """ "orange (high risk)": the KDIGO heat-map colour of a CKD stage, in words."""
+    return text(thresholds()["kdigo"]["colour_labels"][colour])
 
 
 def check_guideline_set(guideline_set: str) -> dict[str, Any]:
@@ -91,8 +121,8 @@ def _result(
         basis=basis,
         guideline_set=guideline_set,
         threshold_set=threshold_set,
-        reason_en=reason.en,
-        reason_fr=reason.fr,
+        reason_en=reason,
+        reason_fr=reason,
         guideline=guideline.short,
         year=guideline.year,
         reference=guideline.citation,
@@ -125,7 +155,7 @@ def _score_category(
     outside the population it was derived in."""
     g = guidelines()
     set_guideline = g[thresholds()["risk_threshold_sets"][set_key]["guideline"]]
-    score_label = message(f"score.{score_name}")
+    score_label = fixed_message(f"score.{score_name}")
     if risk is not None and outside:
         return _result(
             category="unknown",
@@ -158,9 +188,9 @@ def _score_category(
         reason_key,
         score_label=score_label,
         score=risk,
-        region=message(f"region.{region}"),
+        region=fixed_message(f"region.{region}"),
         set_label=set_label,
-        band=text(band["label"]),
+        band=_band_label(set_key, band["min_age"]),
         cutoffs=cutoff_text(set_key, band),
     )
     is_diabetes_score = score_name == "score2_diabetes"
@@ -203,7 +233,7 @@ def _diabetes_table(
     category, why, used = diabetes_esc_eas2019(f, type1=kind == "t1")
     reason = message(
         "reason.diabetes_table",
-        kind=message(f"dm.kind.{kind}"),
+        kind=fixed_message(f"dm.kind.{kind}"),
         prefix=prefix or Text(en="", fr=""),
         category=category_label(category),
         why=why,
@@ -233,7 +263,7 @@ def risk_category(
     f = Features(features)
     risks = validated_risks(scores, what="score")
     g = guidelines()
-    set_label = text(set_cfg["label"])
+    set_label = _set_label(guideline_set)
     common = {"guideline_set": guideline_set, "region": region}
 
     if f.yes("established_cvd"):
@@ -242,7 +272,7 @@ def risk_category(
             category="very_high",
             basis="established_cvd",
             guideline=guideline,
-            reason=message("reason.established_cvd"),
+            reason=fixed_message("reason.established_cvd"),
             triggered_by=(f.trigger("established_cvd", ""),),
             **common,
         )
@@ -301,11 +331,10 @@ def risk_category(
     esc_from_colour = thresholds()["kdigo"]["esc_category_from_colour"]
     if ks.colour in esc_from_colour:
         category = esc_from_colour[ks.colour]
-        colour = text(thresholds()["kdigo"]["colour_labels"][ks.colour])
+        colour = kdigo_colour_label(ks.colour)
         reason = message("reason.ckd", stage=ks.label, colour=colour, category=category_label(category))
         if ks.albuminuria is None:
-            note = message("note.uacr_unknown")
-            reason = Text(en=reason.en + note.en, fr=reason.fr + note.fr)
+            reason = lazy_join([reason, fixed_message("note.uacr_unknown")], "")
         used = (f.trigger("egfr"),) + ((f.trigger("uacr"),) if ks.albuminuria else ())
         return _result(
             category=category,
@@ -341,8 +370,9 @@ def risk_category(
     factor, used = markedly_elevated(f)
     if factor is not None and RANK[result.category] < RANK["high"]:
         extra = message("reason.markedly_elevated", factor=factor)
-        reason = Text(
-            en=f"{result.reason_en} {extra.en}".strip(), fr=f"{result.reason_fr} {extra.fr}".strip()
+        scored = result  # its reason is read (rendered) only when this one is
+        reason = LazyText(
+            lambda lang: f"{scored.reason_fr if lang == 'fr' else scored.reason_en} {extra.get(lang)}".strip()
         )
         return _result(
             category="high",
@@ -386,7 +416,7 @@ def _t2d_without_score(f: Features, scored: RiskCategory, common: dict[str, str]
     missing so that the risk-estimation step still asks for it."""
     prefix = message(
         "dm.prefix.score_missing",
-        score_label=message(f"score.{scored.score_name}"),
+        score_label=fixed_message(f"score.{scored.score_name}"),
         missing=_why_not_computed(f, scored.missing),
     )
     return _diabetes_table(f, "t2", prefix=prefix, missing=scored.missing, **common)
@@ -396,6 +426,6 @@ def deceased_category(death: date | None, guideline_set: str = DEFAULT_GUIDELINE
                       ) -> RiskCategory:
     """No category for a patient who has died (on ``death``, or on an unrecorded date): never a risk to act on."""
     check_guideline_set(guideline_set)
-    reason = message("reason.deceased_on", death=death) if death else message("reason.deceased")
+    reason = message("reason.deceased_on", death=death) if death else fixed_message("reason.deceased")
     return _result(category="unknown", basis="deceased", guideline=guidelines()["esc2021_prevention"], reason=reason,
                    guideline_set=guideline_set, region=region)

@@ -8,7 +8,7 @@ from risk.advise.data import message, thresholds
 from risk.advise.inputs import Features
 from risk.advise.model import TriggerInput
 from risk.advise.wording import bp_text
-from risk.i18n import Text
+from risk.i18n import Text, lazy_join
 
 
 def severe_target_organ_damage(f: Features) -> tuple[list[Text], list[TriggerInput]]:
@@ -114,4 +114,4 @@ def diabetes_esc_eas2019(f: Features, *, type1: bool) -> tuple[str, Text, list[T
 
 
 def _join(parts: list[Text]) -> Text:
-    return Text(en=", ".join(p.en for p in parts), fr=", ".join(p.fr for p in parts))
+    return lazy_join(parts, ", ")

@@ -13,7 +13,7 @@ from importlib import resources
 from typing import Any
 
 from risk.advise.model import ACTIONS, DECIDING_ACTIONS
-from risk.i18n import Catalogue, Text, render
+from risk.i18n import Catalogue, Text, lazy_template
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -181,9 +181,16 @@ def ldl_goal(category: str) -> float | None:
 
 
 def message(key: str, **params: Any) -> Text:
-    """A catalogue message rendered in both languages (values formatted per language)."""
-    template = messages()[key]
-    return Text(en=render(template.en, "en", **params), fr=render(template.fr, "fr", **params))
+    """A catalogue message in both languages (values formatted per language), each rendered when first read:
+    most advice texts are never shown (a panel row reads codes), and a page shows one language."""
+    return lazy_template(messages()[key], **params)
+
+
+@cache
+def fixed_message(key: str) -> Text:
+    """A catalogue message without parameters ("region.low", "score.score2"): the same for every patient, so
+    built once and rendered once per language."""
+    return message(key)
 
 
 def text(data: dict[str, str]) -> Text:

@@ -10,16 +10,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date
+from functools import cache
 from typing import Any
 
 from risk.advise import kidney, steps_cardio, steps_metabolic  # noqa: F401  (registers the rule functions)
 from risk.advise.category import check_guideline_set, check_region, risk_category
 from risk.advise.data import CATEGORIES, DEFAULT_GUIDELINE_SET, Rule, guidelines, message, rules
 from risk.advise.inputs import Features, score_trigger, validated_risks
-from risk.advise.model import DECIDING_ACTIONS, AdviceInputError, NextStep, RiskCategory, TriggerInput
+from risk.advise.model import AdviceInputError, NextStep, RiskCategory, TriggerInput, remeasures
 from risk.advise.registry import REGISTRY, Context, Firing
 from risk.advise.wording import join
-from risk.i18n import Text, in_sentence, render
+from risk.i18n import LazyText, Text, in_sentence, lazy_join, lazy_template
 from risk.terminology.concepts import MEASUREMENT_CONCEPTS, STALE_AFTER_DAYS
 
 # Triggers that name a feature derived from a measurement concept (their date is that observation's).
@@ -72,9 +73,16 @@ def is_stale(t: TriggerInput, as_of: date | None) -> bool:
     return (as_of - t.date).days > STALE_AFTER_DAYS.get(measured_concept(t), DEFAULT_STALE_DAYS)
 
 
-def _label(t: TriggerInput) -> Text:
-    c = MEASUREMENT_CONCEPTS[measured_concept(t)]
+@cache
+def _label(concept: str) -> Text:
+    """A measurement concept's label inside a sentence (one per concept, shared by every patient)."""
+    c = MEASUREMENT_CONCEPTS[concept]
     return Text(en=in_sentence(c.label_en), fr=in_sentence(c.label_fr))
+
+
+@cache
+def _stale_mark() -> Text:
+    return message("step.stale_mark")
 
 
 def _dated_list(inputs: tuple[TriggerInput, ...], key: str, stale: tuple[TriggerInput, ...] = ()) -> Text:
@@ -85,13 +93,13 @@ def _dated_list(inputs: tuple[TriggerInput, ...], key: str, stale: tuple[Trigger
     parts = [
         message(
             key,
-            inputs=join([_label(t) for t in group]),
+            inputs=join([_label(measured_concept(t)) for t in group]),
             date=day,
-            stale=message("step.stale_mark") if any(t in stale for t in group) else "",
+            stale=_stale_mark() if any(t in stale for t in group) else "",
         )
         for day, group in by_day.items()
     ]
-    return Text(en="; ".join(p.en for p in parts), fr=" ; ".join(p.fr for p in parts))
+    return lazy_join(parts, "; ", " ; ")
 
 
 def dated_step(
@@ -102,70 +110,91 @@ def dated_step(
 
     A rule declares the values it acts on by putting them, dated, in ``Firing.triggered_by`` (``ctx.f.trigger``
     dates a measurement), or explicitly in ``Firing.acts_on``; its "action" in rules.json says whether it starts
-    or intensifies a treatment.
+    or intensifies a treatment. The text is rendered when first read, in the language read (``LazyText``).
     """
-    template = rule.texts[variant]
-    text = Text(en=render(template.en, "en", **firing.params), fr=render(template.fr, "fr", **firing.params))
     acts_on = acted_on(firing)
     stale = tuple(t for t in acts_on if is_stale(t, as_of))
-    if stale and rule.action in DECIDING_ACTIONS and not firing.already_done:
+    if remeasures(stale, rule.action, firing.already_done):
         assert rule.decision is not None  # checked when rules.json is loaded
         return (
             message("step.remeasure", inputs=_dated_list(stale, "step.last_on"), decision=rule.decision),
             acts_on,
             stale,
         )
+    text = lazy_template(rule.texts[variant], **firing.params)
     if not acts_on:
         return text, acts_on, stale
     dates = message("step.measured", inputs=_dated_list(acts_on, "step.on_date", stale))
-    return Text(en=f"{text.en} {dates.en}", fr=f"{text.fr} {dates.fr}"), acts_on, stale
+    return LazyText(lambda lang: f"{text.get(lang)} {dates.get(lang)}"), acts_on, stale
 
 
-def _build(rule: Rule, firing: Firing, context: tuple[TriggerInput, ...], as_of: date | None) -> NextStep:
+def _build(
+    rule: Rule, firing: Firing, context: tuple[TriggerInput, ...], as_of: date | None, guideline_set: str
+) -> NextStep:
     # "done" replaces the action text; a rule that names another variant for a step in place keeps it
     variant = "done" if firing.already_done and firing.variant == "default" else firing.variant
     if variant not in rule.texts:
         raise AdviceInputError(f"rule {rule.id!r} has no {variant!r} text in rules.json")
     text, acts_on, stale = dated_step(rule, firing, variant, as_of)
     recommendation_class, evidence_level = rule.grading(variant)
-    step = NextStep(
+    priority = rule.priority
+    if remeasures(stale, rule.action, firing.already_done):
+        # a re-measurement is not the graded recommendation; the decision after it will be
+        recommendation_class, evidence_level, priority = "not graded", "not graded", max(priority, 2)
+    guideline, reference = citation_in_set(rule.guideline.key, guideline_set)
+    return NextStep(
         id=rule.id,
         category=rule.category,
-        priority=rule.priority,
-        text_en=text.en,
-        text_fr=text.fr,
-        guideline=rule.guideline.short,
+        priority=priority,
+        text_en=text,
+        text_fr=text,
+        guideline=guideline,
         year=rule.guideline.year,
         recommendation_class=recommendation_class,
         evidence_level=evidence_level,
         triggered_by=firing.triggered_by,
         already_done=firing.already_done,
-        reference=rule.guideline.citation,
+        reference=reference,
         confidence=rule.confidence,
         context=context,
         action=rule.action,
         acts_on=acts_on,
         stale=stale,
     )
-    if step.remeasure:  # a re-measurement is not the graded recommendation; the decision after it will be
-        step = replace(
-            step, recommendation_class="not graded", evidence_level="not graded", priority=max(step.priority, 2)
-        )
-    return step
+
+
+@cache
+def citation_in_set(guideline_key: str, guideline_set: str) -> tuple[str, str]:
+    """(short name, citation) of a guideline in the guideline set in force: a 2019 lipid recommendation read in
+    the ESC/EAS 2025 set cites "ESC/EAS 2019 dyslipidaemias (2025 focused update)", so that the two sets never
+    read the same."""
+    g = guidelines()[guideline_key]
+    update = check_guideline_set(guideline_set).get("updated_by", {}).get(guideline_key)
+    if update is None:
+        return g.short, g.citation
+    newer = guidelines()[update]
+    return f"{g.short} ({newer.year} focused update)", f"{g.citation}; {newer.citation}"
 
 
 def cited_in_set(step: NextStep, rule: Rule, guideline_set: str) -> NextStep:
-    """The step's citation in the guideline set in force: a 2019 lipid recommendation read in the ESC/EAS 2025 set
-    cites "ESC/EAS 2019 dyslipidaemias (2025 focused update)", so that the two sets never read the same."""
-    update = check_guideline_set(guideline_set).get("updated_by", {}).get(rule.guideline.key)
-    if update is None:
+    """The step's citation in the guideline set in force (``citation_in_set``)."""
+    guideline, reference = citation_in_set(rule.guideline.key, guideline_set)
+    if (guideline, reference) == (step.guideline, step.reference):
         return step
-    newer = guidelines()[update]
-    return replace(
-        step,
-        guideline=f"{rule.guideline.short} ({newer.year} focused update)",
-        reference=f"{rule.guideline.citation}; {newer.citation}",
-    )
+    return replace(step, guideline=guideline, reference=reference)
+
+
+@cache
+def _rules_in(guideline_set: str) -> tuple[Rule, ...]:
+    return tuple(rule for rule in rules() if guideline_set in rule.sets)
+
+
+@cache
+def _rule_order() -> dict[str, int]:
+    return {rule.id: i for i, rule in enumerate(rules())}
+
+
+_CATEGORY_RANK = {c: i for i, c in enumerate(CATEGORIES)}
 
 
 def next_steps(
@@ -194,9 +223,7 @@ def next_steps(
         kidney=kidney.stage(f),
     )
     fired: dict[str, tuple[Rule, Firing]] = {}
-    for rule in rules():
-        if guideline_set not in rule.sets:
-            continue
+    for rule in _rules_in(guideline_set):
         firing = REGISTRY[rule.id](ctx)
         if firing is not None:
             fired[rule.id] = (rule, firing)
@@ -209,7 +236,7 @@ def next_steps(
             for name in MODEL_CONTEXT[rule.category]
             if ctx.models.get(name) is not None
         )
-        steps.append(cited_in_set(_build(rule, firing, context, f.as_of), rule, guideline_set))
-    order = {rule.id: i for i, rule in enumerate(rules())}
-    steps.sort(key=lambda s: (s.already_done, s.priority, CATEGORIES.index(s.category), order[s.id]))
+        steps.append(_build(rule, firing, context, f.as_of, guideline_set))
+    order = _rule_order()
+    steps.sort(key=lambda s: (s.already_done, s.priority, _CATEGORY_RANK[s.category], order[s.id]))
     return steps

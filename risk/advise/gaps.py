@@ -16,13 +16,14 @@ from __future__ import annotations
 import calendar
 from collections.abc import Callable, Mapping
 from datetime import date, timedelta
+from functools import cache
 from typing import Any
 
 from risk.advise import kidney
 from risk.advise.data import care_gap_definitions, message, text, thresholds
 from risk.advise.inputs import Features, to_date
 from risk.advise.model import AdviceInputError, CareGap
-from risk.i18n import Text, render
+from risk.i18n import LazyText, Text, lazy_template
 from risk.terminology.concepts import MEASUREMENT_CONCEPTS
 
 Condition = Callable[[Features, kidney.KidneyStage], bool]
@@ -188,23 +189,48 @@ def _follow_up_gap(gap: dict[str, Any], exclusion: dict[str, Any], last: date | 
                    as_of: date) -> CareGap:
     dated = {"last": last, "until": until} if last is not None else {}
     params = {
-        "name": text(gap["name"]),
-        "reason": Text(**{lang: render(exclusion["reason"][lang], lang, **dated) for lang in ("en", "fr")}),
-        "follow_up": Text(**{lang: render(exclusion["follow_up"][lang], lang, **dated) for lang in ("en", "fr")}),
+        "name": _text_of(gap["name"]),
+        "reason": lazy_template(Text(en=exclusion["reason"]["en"], fr=exclusion["reason"]["fr"]), **dated),
+        "follow_up": lazy_template(Text(en=exclusion["follow_up"]["en"], fr=exclusion["follow_up"]["fr"]), **dated),
     }
-    msg = message("gap.follow_up", **params)
-    return CareGap(id=gap["id"], text_en=_capitalised(msg.en), text_fr=_capitalised(msg.fr), last_done=last,
+    msg = _capitalised(message("gap.follow_up", **params))
+    return CareGap(id=gap["id"], text_en=msg, text_fr=msg, last_done=last,
                    due=until or as_of, overdue_days=None, interval_months=0, guideline=exclusion["guideline"],
                    follow_up=True)
 
 
+@cache
 def _interval_text(months: int) -> Text:
+    """ "every 3 years": one per interval, shared by every patient."""
     if months % 12 == 0:
         return message("interval.year") if months == 12 else message("interval.years", n=months // 12)
     return message("interval.months", n=months)
 
 
-def _capitalised(s: str) -> str:
+_TEXTS: dict[int, tuple[dict[str, str], Text]] = {}  # id(JSON object) -> (that object, kept alive; its Text)
+
+
+def _text_of(data: dict[str, str]) -> Text:
+    """A bilingual label of care_gaps.json / thresholds.json, read once (the JSON is loaded once and kept)."""
+    key = id(data)
+    found = _TEXTS.get(key)
+    if found is None or found[0] is not data:
+        found = _TEXTS[key] = (data, text(data))
+    return found[1]
+
+
+@cache
+def _reason(template: Text, stage: str) -> Text:
+    """A schedule's reason with the patient's kidney stage ("G3a A2"): few stages, shared by every patient."""
+    return lazy_template(template, stage=stage)
+
+
+def _capitalised(msg: Text) -> Text:
+    """The message with a capital first letter, in each language when it is read."""
+    return LazyText(lambda lang: _capital(msg.get(lang)))
+
+
+def _capital(s: str) -> str:
     return s[:1].upper() + s[1:]
 
 
@@ -235,14 +261,9 @@ def care_gaps(features: Mapping[str, Any], *, as_of: date, horizon_days: int = 0
         if not can_tell:
             continue
         params = {
-            "name": text(gap["name"]),
+            "name": _text_of(gap["name"]),
             "interval": _interval_text(months),
-            "reason": Text(
-                **{
-                    lang: render(text(schedule["reason"]).get(lang), lang, stage=ks.label)
-                    for lang in ("en", "fr")
-                }
-            ),
+            "reason": _reason(_text_of(schedule["reason"]), ks.label),
         }
         if last is None:
             key, due, overdue = "gap.no_record", as_of_day, None
@@ -256,13 +277,13 @@ def care_gaps(features: Mapping[str, Any], *, as_of: date, horizon_days: int = 0
             key = "gap.overdue" if overdue >= 0 else "gap.upcoming"
             params |= {"due": due, "last": last}
             if test is not None and test in gap.get("tests", {}):  # name the test that was done
-                key, params["test"] = f"{key}_test", text(gap["tests"][test])
-        msg = message(key, **params)
+                key, params["test"] = f"{key}_test", _text_of(gap["tests"][test])
+        msg = _capitalised(message(key, **params))
         gaps.append(
             CareGap(
                 id=gap["id"],
-                text_en=_capitalised(msg.en),
-                text_fr=_capitalised(msg.fr),
+                text_en=msg,
+                text_fr=msg,
                 last_done=last,
                 due=due,
                 overdue_days=overdue,

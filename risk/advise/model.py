@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from risk.errors import ExitCode, RiskError
+from risk.i18n import Text
 
 
 class AdviceInputError(RiskError):
@@ -24,6 +26,35 @@ DECIDING_ACTIONS = ("start", "intensify")
 ACTIONS = (*DECIDING_ACTIONS, "lifestyle", "monitor", "refer", "assess", "advise")
 
 
+class Rendered:
+    """A text field of an advice output, given as a string or as a bilingual ``Text`` (often a ``LazyText``):
+    read, it is the string in the field's language, rendered the first time it is read.
+
+    Most advice texts are never shown (a panel row reads codes, a page one language), so a step, a gap or a
+    category keeps its ``Text`` and renders one language when a caller reads ``text_fr`` or ``text_en``. The
+    fields stay plain ``str`` for every reader (``dataclasses.fields``, ``replace``, equality, JSON, pickle).
+    The classes that use it carry a ``__dict__`` (no ``slots``): the descriptor keeps the value there.
+    """
+
+    __slots__ = ("lang", "name")
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, objtype: type | None = None) -> str:
+        if obj is None:  # the dataclass looks for a default here: there is none
+            raise AttributeError(self.name)
+        value = obj.__dict__[self.name]
+        return value if value.__class__ is str else value.get(self.lang)
+
+    def __set__(self, obj: Any, value: str | Text) -> None:
+        obj.__dict__[self.name] = value
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class TriggerInput:
     """One input behind a step: a feature, a score or a model prediction."""
@@ -34,15 +65,15 @@ class TriggerInput:
     date: date | None = None  # date of the measurement when known
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
+@dataclass(frozen=True, kw_only=True)
 class NextStep:
     """A guideline-linked action for this patient, or one already in place (``already_done``)."""
 
     id: str  # rule id in rules.json
     category: str  # risk_assessment, lipids, blood_pressure, smoking, antithrombotic, diabetes, kidney, heart_failure
     priority: int  # 1 act now, 2 optimise, 3 assess / lifestyle / monitor
-    text_en: str
-    text_fr: str
+    text_en: Rendered = Rendered("en")  # reads as str; rendered when first read (Rendered)
+    text_fr: Rendered = Rendered("fr")
     guideline: str  # short name, e.g. "ESC 2021 CVD prevention"
     year: int
     recommendation_class: str  # ESC I/IIa/IIb/III; KDIGO 1/2; "PP" = practice point (not graded)
@@ -59,16 +90,21 @@ class NextStep:
     @property
     def remeasure(self) -> bool:
         """A start/intensify step turned into "re-measure X before deciding" because X is too old."""
-        return bool(self.stale) and self.action in DECIDING_ACTIONS and not self.already_done
+        return remeasures(self.stale, self.action, self.already_done)
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
+def remeasures(stale: tuple[TriggerInput, ...], action: str, already_done: bool) -> bool:
+    """A start/intensify step whose value is too old becomes "re-measure X before deciding" (issue 12)."""
+    return bool(stale) and action in DECIDING_ACTIONS and not already_done
+
+
+@dataclass(frozen=True, kw_only=True)
 class CareGap:
     """A test, exam or screening that is due or overdue, or has no record at all."""
 
     id: str  # hba1c, lipids, egfr, uacr, retinal_exam, foot_exam, bp, colorectal_screening, ...
-    text_en: str
-    text_fr: str
+    text_en: Rendered = Rendered("en")  # reads as str; rendered when first read (Rendered)
+    text_fr: Rendered = Rendered("fr")
     last_done: date | None  # None: no record in the file (never claimed overdue since a date)
     due: date  # when it fell or falls due (as_of when there is no record)
     overdue_days: int | None  # days past due at as_of (negative: due in the future); None without record
@@ -83,13 +119,13 @@ class CareGap:
         return self.last_done is None and not self.follow_up
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
+@dataclass(frozen=True, kw_only=True)
 class Alert:
     """A weak signal in a trend that deserves a look before it crosses a guideline threshold."""
 
     id: str
-    text_en: str
-    text_fr: str
+    text_en: Rendered = Rendered("en")  # reads as str; rendered when first read (Rendered)
+    text_fr: Rendered = Rendered("fr")
     value: float  # the signal (slope per year, fraction of weight lost)
     unit: str
     window: str  # ISO 8601 duration of the look-back, e.g. "P3Y"
@@ -97,7 +133,7 @@ class Alert:
     triggered_by: tuple[TriggerInput, ...] = ()
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
+@dataclass(frozen=True, kw_only=True)
 class RiskCategory:
     """Which cardiovascular risk category applies, on what basis, and which threshold set is in force."""
 
@@ -107,8 +143,8 @@ class RiskCategory:
     basis: str  # established_cvd, diabetes_target_organ_damage, ckd, score, markedly_elevated, not_computable
     guideline_set: str  # esc2021 or esc_eas2025
     threshold_set: str  # esc2021_age_specific, esc_eas2025, esc2023_score2_diabetes, or "" when no score used
-    reason_en: str  # why this category and why this threshold set, in words
-    reason_fr: str
+    reason_en: Rendered = Rendered("en")  # why this category and why this threshold set, in words (Rendered)
+    reason_fr: Rendered = Rendered("fr")
     guideline: str
     year: int
     reference: str

@@ -8,11 +8,12 @@ stage that owns them, never again at an edge.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -23,9 +24,10 @@ from risk.advise.data import DEFAULT_GUIDELINE_SET
 from risk.advise.inputs import outside_derivation
 from risk.assess.completeness import withhold
 from risk.assess.issues import IssueGroup, group_issues, rejected_counts
-from risk.assess.scores import Scores, score_models
+from risk.assess.scores import AnchorTable, Scores, score_models_with_anchors
 from risk.assess.snapshot import PatientSnapshot, model_frame
 from risk.equations import RESULT_KEYS, EquationResult, reference_scores, score2_family, score2_risk_age
+from risk.equations.score2 import parse_region
 from risk.explain.factors import Explanation, Factor, explain_rows
 from risk.explain.peers import PeerRisk, healthy_peer
 from risk.explain.whatif import WhatIfResult, what_if
@@ -33,6 +35,7 @@ from risk.features.row import FeatureRow
 from risk.fhir.base import FetchGap
 from risk.i18n.lab_units import LabUnit, lab_units
 from risk.i18n.messages import tr
+from risk.models.anchor import ANCHOR_REGION, object_rows
 from risk.models.gate import challenger_message
 from risk.models.registry import LoadedModel
 from risk.record import DataIssue, PatientRecord
@@ -98,7 +101,7 @@ class Assessment:
     def risk_age(self) -> float | None:
         """SCORE2 / SCORE2-OP risk age (ESC 2021), when SCORE2 itself was computed; solved on first use (the
         report shows it; a card or a panel row does not, and the search costs about a millisecond)."""
-        return None if self.deceased else _risk_age(FeatureRow(self.features), self.scores)
+        return None if self.deceased else _risk_age(FeatureRow(self.snapshot.values), self.scores)
 
     @property
     def deceased_on(self) -> date | None:
@@ -279,15 +282,19 @@ def assess_many(snaps: Sequence[PatientSnapshot], models: Mapping[str, LoadedMod
             alive.append(i)
     if alive:
         frame = model_frame([snaps[i] for i in alive])
-        by_model = score_models(frame, models)
-        scores = [withhold(Scores(models={n: results[j] for n, results in by_model.items()},
-                                  equations=reference_scores(snaps[i].features.to_dict(), region=region)),
+        rows = object_rows(frame)
+        equations = [reference_scores(snaps[i].values, region=region) for i in alive]
+        # The anchors compute the same equations in ANCHOR_REGION: in that region, from the cards' results.
+        shown = ([{n: math.nan if r.risk is None else r.risk for n, r in eq.items()} for eq in equations]
+                 if parse_region(region) == ANCHOR_REGION else None)
+        by_model, anchors = score_models_with_anchors(frame, models, shown=shown, rows=rows)
+        scores = [withhold(Scores(models={n: results[j] for n, results in by_model.items()}, equations=equations[j]),
                            snaps[i].record.fetch_gaps, models) for j, i in enumerate(alive)]
         # What each patient's outputs explain: every computed model, or for a card or a panel row only the lead.
         wanted = [[n for n, r in sc.models.items() if r.risk is not None and n in models] for sc in scores]
         if card_only:
             wanted = [[lead] if (lead := lead_model(sc, choose_headline(sc, models, {}))) else [] for sc in scores]
-        explained = _explanations(frame, wanted, models)
+        explained = _explanations(frame, wanted, models, anchors, rows)
         context = _ModelContext.of(models)
         for j, i in enumerate(alive):
             out[i] = _assess_one(snaps[i], scores[j], {n: explained[n][j] for n in wanted[j]}, models, context,
@@ -303,13 +310,17 @@ def lead_model(scores: Scores, headline: Headline | None) -> str | None:
                  if n in scores.models and scores.models[n].risk is not None), None)
 
 
-def _explanations(frame: pd.DataFrame, wanted: Sequence[Sequence[str]],
-                  models: Mapping[str, LoadedModel]) -> dict[str, dict[int, Explanation]]:
-    """The exact TreeSHAP explanations asked for, by model and row position (one batched call per model)."""
+def _explanations(frame: pd.DataFrame, wanted: Sequence[Sequence[str]], models: Mapping[str, LoadedModel],
+                  anchors: Mapping[str, AnchorTable], objects: Sequence[Mapping[str, Any]],
+                  ) -> dict[str, dict[int, Explanation]]:
+    """The exact TreeSHAP explanations asked for, by model and row position (one batched call per model); the
+    anchor equations' risks are the scores' own (`anchors`), not computed again."""
     out: dict[str, dict[int, Explanation]] = {}
     for name in dict.fromkeys(n for names in wanted for n in names):
         rows = [j for j, names in enumerate(wanted) if name in names]
-        out[name] = dict(zip(rows, explain_rows(models[name], frame.iloc[rows]), strict=True))
+        table = anchors[name].take(rows) if name in anchors else None
+        out[name] = dict(zip(rows, explain_rows(models[name], frame.iloc[rows], anchor_table=table,
+                                                rows=[objects[j] for j in rows]), strict=True))
     return out
 
 
@@ -334,13 +345,12 @@ def _assess_one(snap: PatientSnapshot, scores: Scores, explanations: dict[str, E
                 models: Mapping[str, LoadedModel], context: _ModelContext, *, region: str, guideline_set: str,
                 card_only: bool) -> Assessment:
     """The per-patient decisions, from the patient's scores and explanations."""
-    row = snap.features
+    features = snap.values
     gaps = snap.record.fetch_gaps
     model_risks = {name: r.risk for name, r in scores.models.items() if r.risk is not None}
     peers = {} if card_only else healthy_peer(snap.frame, models, computed_risks(scores), region=region)
-    features = row.to_dict()
     category = advise.risk_category(features, scores.equations, guideline_set=guideline_set, region=region)
-    read = FeatureRow(row)
+    read = FeatureRow(features)
     headline = choose_headline(scores, models, peers)
     scenarios = [] if card_only else what_if(
         snap.frame, models, model_risks, region=region, reference=headline.risk if headline else None,

@@ -12,8 +12,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
+from typing import Any
 
+import numpy as np
 import pandas as pd
+from pandas.api.types import is_datetime64_any_dtype
 
 from risk.features.build import build_features, model_frames
 from risk.features.tables import Tables, tables_from_records
@@ -27,11 +30,20 @@ class PatientSnapshot:
 
     record: PatientRecord
     as_of: date
-    features: pd.Series  # one row of build_features
+    # The features row as plain Python values, exactly `features.to_dict()`: what the equations, the advice and
+    # FeatureRow read (a dict lookup, where a pandas row pays for every column it boxes).
+    values: dict[str, Any] = field(repr=False)
     derived: Mapping[str, DerivedValue] = field(repr=False)  # the latest value computed here, per concept
     batch_tables: Tables = field(repr=False)  # the long tables of the batch this snapshot was built in
+    batch_features: pd.DataFrame = field(repr=False)  # the batch's build_features frame
     batch_frame: pd.DataFrame = field(repr=False)  # the batch's model frame (risk.features.build.model_frames)
-    position: int  # this patient's row in batch_frame
+    position: int  # this patient's row in batch_features and batch_frame
+
+    @cached_property
+    def features(self) -> pd.Series:
+        """This patient's row of build_features as a pandas Series (built on first use: the assessment reads
+        `values`; the patient page and the reports read this)."""
+        return self.batch_features.iloc[self.position]
 
     @cached_property
     def inputs(self) -> list[InputRow]:
@@ -86,12 +98,34 @@ def _unique_snapshots(records: Sequence[PatientRecord], as_of: date) -> list[Pat
     frames = model_frames(features)
     derived = latest_derived_by_patient(tables.measurements, as_of)
     out = []
-    for i, record in enumerate(records):
-        row = features.iloc[i]
-        if row.name != record.patient_id:  # two records with one id would swap rows: never score the wrong one
+    for i, (record, pid, values) in enumerate(zip(records, features.index, row_dicts(features), strict=True)):
+        if pid != record.patient_id:  # two records with one id would swap rows: never score the wrong one
             raise RuntimeError("the features lost the order of the records")
-        out.append(PatientSnapshot(record=record, as_of=as_of, features=row, derived=derived.get(record.patient_id, {}),
-                                   batch_tables=tables, batch_frame=frames, position=i))
+        out.append(PatientSnapshot(record=record, as_of=as_of, values=values,
+                                   derived=derived.get(record.patient_id, {}), batch_tables=tables,
+                                   batch_features=features, batch_frame=frames, position=i))
+    return out
+
+
+def row_dicts(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Each row of `frame` as a dict of plain Python values, the same values and types as
+    `frame.iloc[i].to_dict()` (float, int, Timestamp, NaT, str), read column by column: one conversion per column
+    for the batch, where a row Series per patient boxes all ~240 columns again (and, under pandas 3, iterates the
+    Arrow-backed string columns element by element). A date column is mostly empty: only its dates are boxed."""
+    columns = list(frame.columns)
+    values = [_column_values(frame[c]) for c in columns]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)] if columns else \
+        [{} for _ in range(len(frame))]
+
+
+def _column_values(column: pd.Series) -> list[Any]:
+    """`column.tolist()`, boxing only the non-missing values of a date column (NaT is one shared object)."""
+    if not is_datetime64_any_dtype(column.dtype):
+        return column.tolist()
+    present = column.notna().to_numpy()
+    out: list[Any] = [pd.NaT] * len(column)
+    for j, value in zip(np.flatnonzero(present), column[present].tolist(), strict=True):
+        out[j] = value
     return out
 
 

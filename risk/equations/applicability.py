@@ -135,9 +135,14 @@ _KIDNEY_FAILURE_FLAGS: tuple[tuple[str, str], ...] = (
 def _is_missing(value: Any) -> bool:
     if value is None:
         return True
-    if type(value) is float:  # the features' own type: no ABC check
+    kind = type(value)
+    if kind is float:  # the features' own types: no ABC check
         return value != value  # NaN
-    if isinstance(value, Real):  # int, numpy numbers
+    if kind is int or kind is bool:  # the 0/1 flags and counts of an integer column
+        return math.isnan(float(value))
+    if value is pd.NaT:  # an empty date column
+        return True
+    if isinstance(value, Real):  # numpy numbers
         return math.isnan(float(value))
     try:  # pandas NA / NaT / numpy datetime
         return bool(pd.isna(value))

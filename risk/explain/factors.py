@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -94,15 +96,61 @@ def group_shapley_points(bias: float, group_logodds: np.ndarray) -> np.ndarray:
     return out
 
 
+# Rows split together by group_shapley_points_rows: its arrays (rows x 2^k subsets) stay in the CPU cache.
+_SHAPLEY_ROWS = 16
+
+
+@lru_cache(maxsize=32)
+def _subset_weights(k: int) -> tuple[np.ndarray, ...]:
+    """Per player g, the Shapley weight of each subset without g, in the order of `_subsets(k)`."""
+    masks, weights = _subsets(k)
+    sizes = masks.sum(axis=1).astype(int)
+    return tuple(weights[sizes[masks[:, g] == 0]] for g in range(k))
+
+
+def group_shapley_points_rows(bias: np.ndarray, group_logodds: np.ndarray) -> np.ndarray:
+    """`group_shapley_points` for many rows at once (bias: n values; group_logodds: n rows of k groups), each row
+    bit for bit as `group_shapley_points` on it alone: a panel chunk explains hundreds of rows, and the per-group
+    numpy calls of the one-row version cost more than its arithmetic.
+
+    Bit for bit because every float operation is the same, on the same operands: the subset sums stay one
+    matrix-vector product per row (a matrix-matrix product may add in another order); the subsets with and
+    without g are read from the one sigmoid evaluation (itertools.product puts player g at bit k-1-g, so they
+    are the two halves of each block of 2^(k-g) subsets, in the same order as the one-row version's); each
+    group's sum runs over one C-ordered row (numpy's pairwise sum, as on a row alone)."""
+    n, k = group_logodds.shape
+    if k == 0:
+        return np.zeros((n, 0))
+    if n > _SHAPLEY_ROWS:
+        return np.concatenate([group_shapley_points_rows(bias[i:i + _SHAPLEY_ROWS],
+                                                         group_logodds[i:i + _SHAPLEY_ROWS])
+                               for i in range(0, n, _SHAPLEY_ROWS)])
+    masks, _ = _subsets(k)
+    sums = np.stack([masks @ row for row in group_logodds]) if n else np.zeros((0, len(masks)))
+    value = 1.0 / (1.0 + np.exp(-(bias[:, None] + sums)))
+    out = np.empty((n, k))
+    for g, weights in enumerate(_subset_weights(k)):
+        halves = value.reshape(n, 1 << g, 2, 1 << (k - 1 - g))
+        gain = (halves[:, :, 1, :] - halves[:, :, 0, :]).reshape(n, -1)
+        out[:, g] = np.sum(weights * gain, axis=1)
+    return out
+
+
 def anchor_split(model: LoadedModel, features_row: pd.DataFrame) -> tuple[float, dict[str, tuple[float, list[str]]]]:
     """The anchor's part of one patient's calibrated log-odds: (its reference value, {factor: (contribution, the
     equation inputs behind it)}); the fallback offset, all in the reference, where no anchor equation applies."""
     return anchor_splits(model, features_row)[0]
 
 
-def anchor_splits(model: LoadedModel, frame: pd.DataFrame) -> list[tuple[float, dict[str, tuple[float, list[str]]]]]:
+AnchorSplit = tuple[float, dict[str, tuple[float, list[str]]]]  # (reference log-odds, {factor: (part, inputs)})
+
+
+def anchor_splits(model: LoadedModel, frame: pd.DataFrame, *, table: tuple[np.ndarray, np.ndarray] | None = None,
+                  rows: Sequence[Mapping[str, Any]] | None = None) -> list[AnchorSplit]:
     """`anchor_split` for every row of `frame`: the anchor equations read once for all rows (the BMI and smoking
-    floors as the model reads them, risk.models.anchor.anchor_risks), then each row's exact factor split."""
+    floors as the model reads them, risk.models.anchor.anchor_risks), then each row's exact factor split.
+    `table`: those risks, (published, floored), when the caller has them already (the scores of the same rows,
+    risk.assess.scores.AnchorTable); `rows`: the frame as risk.models.anchor.object_rows gives it."""
     anchor = model.anchor
     if anchor is None:
         return [(0.0, {})] * len(frame)
@@ -110,8 +158,9 @@ def anchor_splits(model: LoadedModel, frame: pd.DataFrame) -> list[tuple[float, 
     fallback: tuple[float, dict[str, tuple[float, list[str]]]] = (b * anchor.fallback, {})
     if not anchor.equations:
         return [fallback] * len(frame)
-    rows = object_rows(frame)
-    [(published, floored)] = anchor_risks(frame, [anchor.equations], first_only=True, rows=rows)
+    rows = object_rows(frame) if rows is None else rows
+    [(published, floored)] = [table] if table is not None else anchor_risks(frame, [anchor.equations],
+                                                                            first_only=True, rows=rows)
     _, which = first_of(floored)
     out = []
     for i, k in enumerate(which):
@@ -127,16 +176,20 @@ def anchor_splits(model: LoadedModel, frame: pd.DataFrame) -> list[tuple[float, 
     return out
 
 
-def explain_rows(model: LoadedModel, frame: pd.DataFrame) -> list[Explanation]:
+def explain_rows(model: LoadedModel, frame: pd.DataFrame, *, anchor_table: tuple[np.ndarray, np.ndarray] | None = None,
+                 rows: Sequence[Mapping[str, Any]] | None = None) -> list[Explanation]:
     """Explanations for several patients (a model frame, as risk.features.build.model_frames or row_frame give),
     in row order; each exactly `explain_row` on that row alone. One TreeSHAP call and one reading of the anchor
-    equations serve every row (a micro-batch pays their fixed cost once); the grouping is per row."""
+    equations serve every row (a micro-batch pays their fixed cost once); the grouping is per row.
+    `anchor_table` and `rows`: what `anchor_splits` may reuse (an assessment has both from the scores)."""
     if len(frame) == 0:
         return []
     contribs = model.contributions(frame)
     names = model.features
-    return [_explanation(model, names, c, reference, equation)
-            for c, (reference, equation) in zip(contribs, anchor_splits(model, frame), strict=True)]
+    grouped = [_group(names, c, reference, equation)
+               for c, (reference, equation) in zip(contribs, anchor_splits(model, frame, table=anchor_table, rows=rows),
+                                                   strict=True)]
+    return [_explanation(model, g, points) for g, points in zip(grouped, _points(grouped), strict=True)]
 
 
 def explain_row(model: LoadedModel, features_row: pd.DataFrame) -> Explanation:
@@ -144,9 +197,19 @@ def explain_row(model: LoadedModel, features_row: pd.DataFrame) -> Explanation:
     return explain_rows(model, features_row)[0]
 
 
-def _explanation(model: LoadedModel, names: list[str], contribs: np.ndarray, reference: float,
-                 equation: dict[str, tuple[float, list[str]]]) -> Explanation:
-    """One patient's explanation from its TreeSHAP row (last value: bias) and its anchor split."""
+@dataclass(frozen=True)
+class _Grouped:
+    """One patient's SHAP values grouped into clinical factors, before the Shapley split into points."""
+
+    bias: float  # calibrated log-odds of the average patient (the trees' bias plus the anchor's reference)
+    phi: dict[str, float]  # per feature, log-odds scale, with the anchor equation's share
+    groups: dict[str, list[str]]  # factor -> its features
+    logodds: np.ndarray  # per factor (in `groups` order), the sum of its features' phi
+
+
+def _group(names: list[str], contribs: np.ndarray, reference: float,
+           equation: dict[str, tuple[float, list[str]]]) -> _Grouped:
+    """One patient's TreeSHAP row (last value: bias) and anchor split, grouped into factors."""
     bias = float(contribs[-1]) + reference
     phi = dict(zip(names, contribs[:-1].astype(float), strict=True))
     groups: dict[str, list[str]] = {}
@@ -158,9 +221,29 @@ def _explanation(model: LoadedModel, names: list[str], contribs: np.ndarray, ref
             phi[f] = phi.get(f, 0.0) + value / len(inputs)
             if f not in groups.setdefault(g, []):
                 groups[g].append(f)
+    return _Grouped(bias=bias, phi=phi, groups=groups,
+                    logodds=np.array([sum(phi[f] for f in groups[k]) for k in groups]))
+
+
+def _points(grouped: list[_Grouped]) -> list[np.ndarray]:
+    """Each row's factor contributions in percentage points, the rows with the same number of factors split
+    together (group_shapley_points_rows)."""
+    out: list[np.ndarray] = [np.zeros(0)] * len(grouped)
+    by_size: dict[int, list[int]] = {}
+    for i, g in enumerate(grouped):
+        by_size.setdefault(len(g.logodds), []).append(i)
+    for k, rows in by_size.items():
+        bias = np.array([grouped[i].bias for i in rows])
+        logodds = np.array([grouped[i].logodds for i in rows]).reshape(len(rows), k)
+        for i, points in zip(rows, group_shapley_points_rows(bias, logodds) * 100.0, strict=True):
+            out[i] = points
+    return out
+
+
+def _explanation(model: LoadedModel, grouped: _Grouped, points: np.ndarray) -> Explanation:
+    """One patient's explanation from its grouped SHAP values and their points."""
+    bias, phi, groups, group_lo = grouped.bias, grouped.phi, grouped.groups, grouped.logodds
     keys = list(groups)
-    group_lo = np.array([sum(phi[f] for f in groups[k]) for k in keys])
-    points = group_shapley_points(bias, group_lo) * 100.0
     factors = []
     for k, pts, lo in zip(keys, points, group_lo, strict=True):
         members = sorted(groups[k], key=lambda f: -abs(phi[f]))

@@ -43,6 +43,8 @@ class FeatureRow:
 
     def num(self, key: str) -> float | None:
         value = self._row.get(key)
+        if type(value) is float:  # the features' own type (a row as plain values): NaN and infinities are None
+            return value if math.isfinite(value) else None
         if is_missing(value):
             return None
         try:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from importlib import resources
@@ -123,6 +123,71 @@ class Text:
         if missing:
             raise ValueError(f"text {where or data!r} lacks {', '.join(missing)}")
         return cls(en=str(data["en"]), fr=str(data["fr"]))
+
+
+_set = object.__setattr__  # a Text is frozen: its lazy parts are set once, through object
+
+
+class LazyText(Text):
+    """A Text whose each language is rendered the first time it is read, then kept.
+
+    The advice builds many texts per patient (every step, gap and reason, in two languages), while a panel row
+    reads a few codes and one gap, and a page shows one language: rendering on first read makes the unread ones
+    free. ``make(lang)`` must depend only on values fixed when the text is built (no shared mutable state), so
+    that the text reads the same whenever it is read. Pickled (a session, a cache), it is rendered and travels
+    as a plain ``Text``.
+    """
+
+    __slots__ = ("_make", "_en", "_fr")  # _en, _fr: unset until that language is first read
+
+    def __init__(self, make: Callable[[str], str]) -> None:  # no super().__init__: en/fr are rendered on read
+        _set(self, "_make", make)
+
+    @property  # type: ignore[override]  # read-only on purpose: a Text is frozen
+    def en(self) -> str:
+        try:
+            return self._en
+        except AttributeError:
+            _set(self, "_en", self._make("en"))
+            return self._en
+
+    @property  # type: ignore[override]
+    def fr(self) -> str:
+        try:
+            return self._fr
+        except AttributeError:
+            _set(self, "_fr", self._make("fr"))
+            return self._fr
+
+    def get(self, lang: str) -> str:
+        if lang == "fr":
+            return self.fr
+        if lang == "en":
+            return self.en
+        return super().get(lang)  # raises, naming the supported languages
+
+    def __eq__(self, other: object) -> bool:  # equal to any Text that reads the same
+        if isinstance(other, Text):
+            return (self.en, self.fr) == (other.en, other.fr)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self.en, self.fr))
+
+    def __reduce__(self) -> tuple[type[Text], tuple[str, str]]:
+        return Text, (self.en, self.fr)
+
+
+def lazy_template(template: Text, /, **params: Any) -> LazyText:
+    """``template`` filled with ``params``, each language rendered when first read (see ``render``)."""
+    return LazyText(lambda lang: render(template.get(lang), lang, **params))
+
+
+def lazy_join(parts: list[Text] | tuple[Text, ...], sep_en: str, sep_fr: str | None = None) -> LazyText:
+    """The parts joined (``sep_fr`` in French when it differs: " ; " has its space), rendered when first read."""
+    parts = tuple(parts)
+    fr = sep_en if sep_fr is None else sep_fr
+    return LazyText(lambda lang: (fr if lang == "fr" else sep_en).join([p.get(lang) for p in parts]))
 
 
 class _Localised:

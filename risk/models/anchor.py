@@ -114,7 +114,8 @@ def _row_risks(row: Mapping[str, Any], keys: tuple[str, ...], region: str = ANCH
 
 
 def anchor_risks(features: pd.DataFrame, chains: Sequence[Sequence[str]], *, first_only: bool = False,
-                 rows: Sequence[Mapping[str, Any]] | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+                 rows: Sequence[Mapping[str, Any]] | None = None,
+                 known: Sequence[Mapping[str, float]] | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
     """Each anchor's equation risks per row as the anchor reads them, one (published, floored) pair per chain of
     equations (an anchor's `equations`; column k is chain[k]): `published` with the BMI floor only (as
     `anchor_floors(features, equation_table(features, keys=chain), smoking=False)`), `floored` with the smoking
@@ -124,7 +125,10 @@ def anchor_risks(features: pd.DataFrame, chains: Sequence[Sequence[str]], *, fir
     computed only at the BMI the anchor reads. `first_only` stops a row's chain at its first equation that
     applies (the later columns stay NaN): all that the offset reads (first_of), at a third of the work for a
     SCORE2 patient, since the floors keep a risk finite exactly where the published one is. `rows`: the
-    features as object_rows gives them, when the caller already has them."""
+    features as object_rows gives them, when the caller already has them. `known`: per row, risks already
+    computed in ANCHOR_REGION on the row unchanged (as `_row_risks(row, (key,))` gives them: the patient's
+    equation cards, risk.assess.assessment), read instead of computing them again; the floored rows (BMI read
+    as 30, a smoker as a non-smoker) are always computed here."""
     rows = object_rows(features) if rows is None else rows
     low = np.zeros(len(features), dtype=bool)
     if "bmi" in features:
@@ -134,9 +138,11 @@ def anchor_risks(features: pd.DataFrame, chains: Sequence[Sequence[str]], *, fir
     for i, row in enumerate(rows):
         at_floor = {**row, "bmi": ANCHOR_BMI_FLOOR} if low[i] else row  # bmi_floor's row
         as_quitter = {**at_floor, "smoking_current": 0.0} if smokers[i] else None  # smoking_floor's row
+        shown = known[i] if known is not None else {}
         for chain, (published, floored) in zip(chains, out, strict=True):
             for k, key in enumerate(chain):
-                risk = _row_risks(at_floor if key in BMI_DEPENDENT else row, (key,))[0]
+                source = at_floor if key in BMI_DEPENDENT else row
+                risk = shown[key] if source is row and key in shown else _row_risks(source, (key,))[0]
                 published[i, k] = floored[i, k] = risk
                 if as_quitter is not None:  # never below the same person's risk as a non-smoker
                     alt = _row_risks(as_quitter, (key,))[0]

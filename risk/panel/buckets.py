@@ -7,17 +7,28 @@ than a small buffer per bucket is ever held). Every bucket is then a small, vali
 reader (risk.fhir.ndjson, risk.record.bulk) reads unchanged: one code path for one patient, a practice and a
 territory. Bad lines are set aside here as `Reject`s (file, line, type, reason), never stopping the pass.
 
-Beside each bucket an `origins` file says, line for line, where each resource came from (file index, line, type,
-patient id), so that a problem found later in the bucket (an orphan resource, a duplicate Patient) is still
-reported against the export's own file and line.
+Beside each bucket, an `origins` file says where each of its resources came from (file index, line, type, patient
+id), so that a problem found later in the bucket (an orphan resource, a duplicate Patient) is still reported
+against the export's own file and line; the Patients' origins are in a small file of their own (`patients`), so
+that duplicates are found without reading every line's origin, and orphans by one sweep over the others.
+
+The pass runs on every core: this process reads and decompresses each file in large blocks cut at line ends,
+and a pool of processes parses, checks and routes the lines of each block, returning per bucket ready-compressed
+gzip members; they are appended in block order, so the buckets' bytes, their line order and the rejects do not
+depend on the number of processes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import multiprocessing
 import os
+import re
 import zlib
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,10 +47,15 @@ from risk.record.build import patient_demographics
 # worker, large enough that the per-bucket cost (reading the models, a process hop) stays negligible.
 BUCKET_BYTES = 40_000_000
 MAX_BUCKETS = 4096
-BUFFER_BYTES = 64_000_000  # all buckets' pending lines together, before they are compressed to disk
+BUFFER_BYTES = 32_000_000  # all buckets' pending compressed members together, before they are appended to disk
+# Decompressed bytes a routing task gets at once: large enough that a process hop and a gzip member per bucket
+# are cheap, small enough that the blocks in flight (IN_FLIGHT per process) keep memory flat.
+BLOCK_BYTES = 8_000_000
+IN_FLIGHT = 2
 DATA_FILE = "data.ndjson.gz"
 SHARED_FILE = "Medication.ndjson.gz"  # Medication resources name no patient: every bucket may reference them
-ORIGINS_FILE = "origins.tsv.gz"
+ORIGINS_FILE = "origins.tsv.gz"  # file index, line, resource type, patient id of every non-Patient line
+PATIENTS_FILE = "patients.tsv.gz"  # file index, line, patient id of every Patient line
 _GZIP_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)
 _SKIPPED = ("log.ndjson", "log.ndjson.gz")  # bulk-export tools' own log, not resources
 
@@ -54,6 +70,10 @@ class Bucket:
     @property
     def origins(self) -> Path:
         return self.folder / ORIGINS_FILE
+
+    @property
+    def patients(self) -> Path:
+        return self.folder / PATIENTS_FILE
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -70,6 +90,16 @@ class Origin:
     line: int
     resource_type: str
     patient_id: str
+
+
+@dataclass(kw_only=True)
+class Routed:
+    """One block's lines, routed: per bucket the gzip members of its data, origins and Patient origins."""
+
+    lines: int = 0  # resource lines read (blank lines not counted)
+    rejects: list[Reject] = field(default_factory=list)
+    members: dict[int, tuple[bytes, bytes, bytes]] = field(default_factory=dict)
+    medications: bytes = b""  # gzip member of the block's Medication lines ("" when none)
 
 
 def export_files(source: Path) -> list[Path]:
@@ -96,21 +126,6 @@ def bucket_of(patient_id: str, k: int) -> int:
     return zlib.crc32(patient_id.encode()) % k
 
 
-def iter_export_lines(path: Path, name: str, rejects: list[Reject]) -> Iterator[tuple[int, bytes]]:
-    """(line number, line) of one file; an unreadable file or a truncated gzip becomes a reject, not an error."""
-    lineno = 0
-    try:
-        with open_binary(path) as fh:
-            for lineno, line in enumerate(fh, 1):  # noqa: B007 (lineno is read after the loop on error)
-                if line and not line.isspace():
-                    yield lineno, line
-    except _GZIP_ERRORS:
-        rejects.append(Reject(file=name, line=lineno + 1, resource_type="", reason="truncated_gzip"))
-    except SourceError as exc:
-        reason = "truncated_gzip" if exc.code == ExitCode.CORRUPT_GZIP else "unreadable_file"
-        rejects.append(Reject(file=name, line=0, resource_type="", reason=reason))
-
-
 def patient_problem(patient: dict) -> str | None:
     """Why a Patient cannot be scored (the reason code), by the same check that builds its record."""
     if not is_valid_id(patient.get("id")):
@@ -122,43 +137,194 @@ def patient_problem(patient: dict) -> str | None:
     return None
 
 
+
+
+# (file index, file name, first line number, block, bucket count): route_block's arguments; or a file's reject
+Item = tuple[int, str, int, bytes, int] | Reject
+
+
+def iter_blocks(path: Path, name: str) -> Iterator[tuple[int, bytes] | Reject]:
+    """(first line number, block of whole lines) of one file, then its reject if it is unreadable or damaged.
+
+    Lines are numbered as a line-by-line reading numbers them (blank lines count). A truncated or damaged gzip
+    file ends with a `truncated_gzip` reject at the line a line-by-line reading stops at: its lines up to the
+    damage are read again that way (rare), so that the same lines are kept and the same line is reported."""
+    done = 0  # lines handed out
+    try:
+        with open_binary(path) as fh:
+            carry = b""
+            while chunk := fh.read(BLOCK_BYTES):
+                data = carry + chunk if carry else chunk
+                end = data.rfind(b"\n") + 1
+                if end == 0:
+                    carry = data
+                    continue
+                block, carry = (data, b"") if end == len(data) else (data[:end], data[end:])
+                yield done + 1, block
+                done += block.count(b"\n")
+            if carry:
+                yield done + 1, carry
+    except _GZIP_ERRORS:
+        yield from _tail_before_damage(path, name, done)
+    except SourceError as exc:
+        reason = "truncated_gzip" if exc.code == ExitCode.CORRUPT_GZIP else "unreadable_file"
+        yield Reject(file=name, line=0, resource_type="", reason=reason)
+
+
+def _tail_before_damage(path: Path, name: str, done: int) -> Iterator[tuple[int, bytes] | Reject]:
+    """The lines after the first `done` that a line-by-line reading still gets before the damage, then the
+    reject at the line where that reading stops (the line cut short, or the one after the last whole line)."""
+    lineno = 0
+    tail: list[bytes] = []  # at most about a block: the lines before `done` were handed out already
+    damaged = False
+    try:
+        with open_binary(path) as fh:
+            for lineno, line in enumerate(fh, 1):  # noqa: B007 (lineno is read after the loop on error)
+                if lineno > done:
+                    tail.append(line)
+    except _GZIP_ERRORS:
+        damaged = True
+    if tail:
+        yield done + 1, b"".join(tail)
+    if damaged:
+        yield Reject(file=name, line=lineno + 1, resource_type="", reason="truncated_gzip")
+
+
+def route_block(index: int, name: str, first_line: int, block: bytes, k: int) -> Routed:
+    """Parse, check and route one block's lines (in a worker process): bad lines become rejects, every other
+    line goes to its patient's bucket, with its origin; each bucket's share comes back as gzip members."""
+    out = Routed()
+    data: dict[int, list[bytes]] = {}
+    origins: dict[int, list[str]] = {}
+    patients: dict[int, list[str]] = {}
+    meds: list[bytes] = []
+    bucket_ids: dict[str, int] = {}  # patient id -> bucket, for this block
+    references: dict[str, str | None] = {}  # reference -> patient id, for this block
+    for lineno, raw in enumerate(block.split(b"\n"), first_line):
+        if not raw or raw.isspace():
+            continue
+        out.lines += 1
+        line = raw[3:] if raw[:3] == UTF8_BOM else raw
+        try:
+            resource = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            out.rejects.append(Reject(file=name, line=lineno, resource_type="", reason="invalid_json"))
+            continue
+        rtype = resource.get("resourceType") if isinstance(resource, dict) else None
+        if not isinstance(rtype, str):
+            out.rejects.append(Reject(file=name, line=lineno, resource_type="", reason="not_a_resource"))
+            continue
+        if rtype not in R4_RESOURCE_TYPES:
+            out.rejects.append(Reject(file=name, line=lineno, resource_type=rtype[:64],
+                                      reason="unknown_resource_type"))
+            continue
+        if rtype == "Medication":
+            meds.append(line)
+            continue
+        if rtype == "Patient":
+            problem = patient_problem(resource)
+            if problem is not None:
+                out.rejects.append(Reject(file=name, line=lineno, resource_type=rtype, reason=problem))
+                if problem == "patient_invalid_id":
+                    continue  # the others are still bucketed: their resources are their own, not orphans
+            pid = resource["id"]
+        else:
+            pid = link_to_patient(resource, cache=references)
+            if pid is None:
+                continue  # not about a patient (Practitioner, Organization...): not used, as before
+        b = bucket_ids.get(pid)
+        if b is None:
+            b = bucket_ids[pid] = bucket_of(pid, k)
+        data.setdefault(b, []).append(line)
+        if rtype == "Patient":
+            patients.setdefault(b, []).append(f"{index}\t{lineno}\t{pid}\n")
+        else:
+            origins.setdefault(b, []).append(f"{index}\t{lineno}\t{rtype}\t{pid}\n")
+    for b, lines in data.items():
+        out.members[b] = (_member(lines), _member_text(origins.get(b, [])), _member_text(patients.get(b, [])))
+    out.medications = _member(meds)
+    return out
+
+
+def _member(lines: list[bytes]) -> bytes:
+    """One gzip member of the lines, each ended by a newline; "" for no line."""
+    return gzip.compress(b"\n".join(lines) + b"\n", compresslevel=1, mtime=0) if lines else b""
+
+
+def _member_text(rows: list[str]) -> bytes:
+    return gzip.compress("".join(rows).encode(), compresslevel=1, mtime=0) if rows else b""
+
+
 @dataclass
 class _Writer:
-    """Pending lines per bucket, compressed to disk as one more gzip member when the buffer budget is spent."""
+    """Compressed members per bucket, appended to disk when the buffer budget is spent (few opens per file)."""
 
     folders: list[Path]
     shared: Path
-    pending: dict[int, list[bytes]] = field(default_factory=dict)
-    origins: dict[int, list[bytes]] = field(default_factory=dict)
+    pending: dict[int, list[tuple[bytes, bytes, bytes]]] = field(default_factory=dict)
     size: int = 0
 
-    def add(self, k: int, line: bytes, origin: bytes) -> None:
-        self.pending.setdefault(k, []).append(line)
-        self.origins.setdefault(k, []).append(origin)
-        self.size += len(line) + len(origin)
+    def add(self, routed: Routed) -> None:
+        for b, members in routed.members.items():
+            self.pending.setdefault(b, []).append(members)
+            self.size += sum(map(len, members))
         if self.size > BUFFER_BYTES:
             self.flush()
 
     def flush(self) -> None:
-        for k, lines in self.pending.items():
-            folder = self.folders[k]
+        for b, members in self.pending.items():
+            folder = self.folders[b]
             if not folder.exists():
                 folder.mkdir(parents=True)
                 os.symlink(self.shared, folder / SHARED_FILE)
-            _append_member(folder / DATA_FILE, lines)
-            _append_member(folder / ORIGINS_FILE, self.origins[k])
+            for i, file in enumerate((DATA_FILE, ORIGINS_FILE, PATIENTS_FILE)):
+                blob = b"".join(m[i] for m in members)
+                if blob:
+                    with (folder / file).open("ab") as f:
+                        f.write(blob)
         self.pending.clear()
-        self.origins.clear()
         self.size = 0
 
 
-def _append_member(path: Path, lines: list[bytes]) -> None:
-    with path.open("ab") as f:
-        f.write(gzip.compress(b"".join(lines), compresslevel=1, mtime=0))
+def _items(files: list[Path], names: tuple[str, ...], k: int) -> Iterator[Item]:
+    for index, (path, name) in enumerate(zip(files, names, strict=True)):
+        for got in iter_blocks(path, name):
+            yield got if isinstance(got, Reject) else (index, name, got[0], got[1], k)
 
 
-def partition(source: Path, work: Path, *, k: int | None = None, min_buckets: int = 1) -> Partition:
-    """One streaming pass over the export into `work`/bNNNN buckets; bad lines become rejects."""
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of `workers` processes, started safely (for the bucket pass and the scoring, risk.panel.engine)."""
+    # forkserver, not fork: a child forked from a process whose OpenMP pool (XGBoost) or other threads already ran
+    # can hang on a lock copied in its held state (seen when a test or the app had scored before the panel).
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
+
+
+def _routed(items: Iterator[Item], workers: int, pool: ProcessPoolExecutor | None) -> Iterator[Routed]:
+    """Each block routed, in block order; on `workers` processes, with at most IN_FLIGHT blocks each pending."""
+    if workers <= 1:
+        for item in items:
+            yield Routed(rejects=[item]) if isinstance(item, Reject) else route_block(*item)
+        return
+    with contextlib.ExitStack() as stack:
+        if pool is None:
+            pool = stack.enter_context(process_pool(workers))
+        pending: deque[Future[Routed] | Routed] = deque()
+        for item in items:
+            pending.append(Routed(rejects=[item]) if isinstance(item, Reject) else pool.submit(route_block, *item))
+            while len(pending) > IN_FLIGHT * workers:
+                yield _done(pending.popleft())
+        while pending:
+            yield _done(pending.popleft())
+
+
+def _done(item: Future[Routed] | Routed) -> Routed:
+    return item if isinstance(item, Routed) else item.result()
+
+
+def partition(source: Path, work: Path, *, k: int | None = None, min_buckets: int = 1, workers: int = 1,
+              pool: ProcessPoolExecutor | None = None) -> Partition:
+    """One streaming pass over the export into `work`/bNNNN buckets, on `workers` processes (of `pool` if given);
+    bad lines become rejects. The buckets and rejects are the same whatever the number of processes."""
     files = export_files(source)
     k = k or bucket_count(files, min_buckets)
     base = source if source.is_dir() else source.parent
@@ -169,50 +335,44 @@ def partition(source: Path, work: Path, *, k: int | None = None, min_buckets: in
     rejects: list[Reject] = []
     writer = _Writer(folders=folders, shared=shared)
     lines = 0
-    with gzip.open(shared, "wb", compresslevel=1) as meds:
-        for index, (path, name) in enumerate(zip(files, names, strict=True)):
-            for lineno, raw in iter_export_lines(path, name, rejects):
-                lines += 1
-                line = raw[3:] if raw[:3] == UTF8_BOM else raw
-                if not line.endswith(b"\n"):
-                    line += b"\n"
-                try:
-                    resource = orjson.loads(line)
-                except orjson.JSONDecodeError:
-                    rejects.append(Reject(file=name, line=lineno, resource_type="", reason="invalid_json"))
-                    continue
-                rtype = resource.get("resourceType") if isinstance(resource, dict) else None
-                if not isinstance(rtype, str):
-                    rejects.append(Reject(file=name, line=lineno, resource_type="", reason="not_a_resource"))
-                    continue
-                if rtype not in R4_RESOURCE_TYPES:
-                    rejects.append(Reject(file=name, line=lineno, resource_type=rtype[:64],
-                                          reason="unknown_resource_type"))
-                    continue
-                if rtype == "Medication":
-                    meds.write(line)
-                    continue
-                if rtype == "Patient":
-                    problem = patient_problem(resource)
-                    if problem == "patient_invalid_id":
-                        rejects.append(Reject(file=name, line=lineno, resource_type=rtype, reason=problem))
-                        continue
-                    if problem is not None:  # still bucketed: its resources are its own, not orphans
-                        rejects.append(Reject(file=name, line=lineno, resource_type=rtype, reason=problem))
-                    pid = resource["id"]
-                else:
-                    pid = link_to_patient(resource)
-                    if pid is None:
-                        continue  # not about a patient (Practitioner, Organization...): not used, as before
-                origin = f"{index}\t{lineno}\t{rtype}\t{pid}\n".encode()
-                writer.add(bucket_of(pid, k), line, origin)
+    with shared.open("wb") as meds:
+        for routed in _routed(_items(files, names, k), workers, pool):
+            lines += routed.lines
+            rejects += routed.rejects
+            meds.write(routed.medications)
+            writer.add(routed)
+        if meds.tell() == 0:
+            meds.write(gzip.compress(b"", compresslevel=1, mtime=0))  # a valid, empty gzip file
     writer.flush()
     buckets = tuple(Bucket(index=i, folder=f) for i, f in enumerate(folders) if f.exists())
     return Partition(files=names, buckets=buckets, rejects=tuple(rejects), lines=lines)
 
 
-def read_origins(bucket: Bucket) -> Iterator[Origin]:
-    with gzip.open(bucket.origins, "rt", encoding="utf-8") as f:
-        for row in f:
-            file, line, rtype, pid = row.rstrip("\n").split("\t", 3)
-            yield Origin(file=int(file), line=int(line), resource_type=rtype, patient_id=pid)
+_LAST_FIELD = re.compile(r"\t([^\t\n]*)$", re.MULTILINE)
+
+
+def read_patient_origins(bucket: Bucket) -> list[tuple[int, int, str]]:
+    """(file index, line, patient id) of each Patient line of the bucket, in export order."""
+    if not bucket.patients.exists():
+        return []
+    rows = gzip.decompress(bucket.patients.read_bytes()).decode().splitlines()
+    return [(int(f), int(n), pid) for f, n, pid in (row.split("\t") for row in rows)]
+
+
+def orphan_origins(bucket: Bucket, known: set[str]) -> list[Origin]:
+    """The non-Patient lines of the bucket whose patient is not in `known`, in export order.
+
+    The patient ids of all lines are taken in one sweep (one regular expression over the whole file); a row is
+    parsed only when some patient is missing, which is rare."""
+    if not bucket.origins.exists():
+        return []
+    text = gzip.decompress(bucket.origins.read_bytes()).decode()
+    missing = set(_LAST_FIELD.findall(text)) - known
+    if not missing:
+        return []
+    found = []
+    for row in text.splitlines():
+        file, line, rtype, pid = row.split("\t")
+        if pid in missing:
+            found.append(Origin(file=int(file), line=int(line), resource_type=rtype, patient_id=pid))
+    return found

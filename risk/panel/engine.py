@@ -9,10 +9,10 @@ Workers load the checksummed models themselves, once per process.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import heapq
 import logging
-import multiprocessing
 import os
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
@@ -28,7 +28,7 @@ import orjson
 from risk.errors import ExitCode, SourceError
 from risk.fhir.ndjson import NdjsonSource
 from risk.models.registry import LoadedModel, load_all
-from risk.panel.buckets import Bucket, read_origins
+from risk.panel.buckets import Bucket, orphan_origins, process_pool, read_patient_origins
 from risk.panel.rejects import Reject
 from risk.panel.row import FLOAT_COLUMNS, INT_COLUMNS, flat_row, panel_facts, row_columns
 from risk.panel.stream import Excluded, assess_chunks, living
@@ -74,20 +74,15 @@ def bucket_rejects(bucket: Bucket, files: tuple[str, ...]
     duplicated ids are returned so that no row is written for them (which of the two Patients is right?), and
     where each Patient was read."""
     patients: Counter[str] = Counter()
-    pending: list[Reject] = []
-    others = []
+    rejects: list[Reject] = []
     where: dict[str, tuple[str, int]] = {}
-    for o in read_origins(bucket):
-        if o.resource_type == "Patient":
-            patients[o.patient_id] += 1
-            where.setdefault(o.patient_id, (files[o.file], o.line))
-            if patients[o.patient_id] > 1:
-                pending.append(Reject(file=files[o.file], line=o.line, resource_type="Patient",
-                                      reason="duplicate_patient"))
-        else:
-            others.append(o)
-    rejects = pending + [Reject(file=files[o.file], line=o.line, resource_type=o.resource_type,
-                                reason="orphan_resource") for o in others if o.patient_id not in patients]
+    for file, line, pid in read_patient_origins(bucket):
+        patients[pid] += 1
+        where.setdefault(pid, (files[file], line))
+        if patients[pid] > 1:
+            rejects.append(Reject(file=files[file], line=line, resource_type="Patient", reason="duplicate_patient"))
+    rejects += [Reject(file=files[o.file], line=o.line, resource_type=o.resource_type, reason="orphan_resource")
+                for o in orphan_origins(bucket, set(patients))]
     return {p for p, n in patients.items() if n > 1}, rejects, where
 
 
@@ -135,15 +130,17 @@ def score_to_part(records: Iterable[PatientRecord], job: PanelJob, part: Path, *
                         categories=dict(categories), gaps=dict(gaps))
 
 
-def run_local(buckets: Iterable[Bucket], job: PanelJob, workers: int) -> Iterator[BucketResult]:
-    """Results as buckets finish (any order: the merge sorts); `workers` 1 runs in this process."""
+def run_local(buckets: Iterable[Bucket], job: PanelJob, workers: int,
+              pool: ProcessPoolExecutor | None = None) -> Iterator[BucketResult]:
+    """Results as buckets finish (any order: the merge sorts); `workers` 1 runs in this process. `pool`: one
+    already started (risk.panel.screen shares it with the bucket pass, so workers start, and import, once)."""
     if workers <= 1:
         for b in buckets:
             yield score_bucket(b, job)
         return
-    # forkserver, not fork: a child forked from a process whose OpenMP pool (XGBoost) or other threads already ran
-    # can hang on a lock copied in its held state (seen when a test or the app had scored before the panel).
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
+    with contextlib.ExitStack() as stack:
+        if pool is None:
+            pool = stack.enter_context(process_pool(workers))
         futures = [pool.submit(score_bucket, b, job) for b in buckets]
         for fut in as_completed(futures):
             yield fut.result()

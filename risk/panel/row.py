@@ -58,7 +58,7 @@ INT_COLUMNS = frozenset({"care_gap_overdue_days", "n_care_gaps", "n_issues"})
 
 def flat_row(a: Assessment, facts: PanelFacts) -> dict[str, Any]:
     """The whole row of one patient, plain values only (None when not computed); no name, no birth date."""
-    record, scores, read = a.record, a.scores, FeatureRow(a.features)
+    record, scores, read = a.record, a.scores, FeatureRow(a.snapshot.values)
     h = facts.headline
     row: dict[str, Any] = {"patient_id": record.patient_id, "sex": record.sex, "age": read.num("age"),
                            "risk": h.risk if h else None, "risk_source": h.name if h else "",

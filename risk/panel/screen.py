@@ -6,6 +6,7 @@ count in the summary. It fails only when no patient at all could be scored or co
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -15,7 +16,7 @@ from typing import Any
 
 from risk.errors import ExitCode, SourceError
 from risk.fhir.ndjson import is_ndjson_name
-from risk.panel.buckets import partition
+from risk.panel.buckets import partition, process_pool
 from risk.panel.engine import BucketResult, PanelJob, run_dask, run_local, score_to_part, write_outputs
 from risk.panel.rejects import PATIENT_REASONS, reject_counts, write_rejects
 from risk.record.load import iter_records
@@ -43,12 +44,15 @@ def screen(source: str | Path, *, out_csv: Path, out_parquet: Path | None, rejec
     of `workers` processes) or "dask" (`client`, a dask.distributed.Client). `work_dir` holds the buckets
     (a temporary folder by default; on a cluster, a folder every worker can read).
     """
-    with tempfile.TemporaryDirectory(prefix="risk-panel-", dir=work_dir) as tmp:
+    with tempfile.TemporaryDirectory(prefix="risk-panel-", dir=work_dir) as tmp, contextlib.ExitStack() as stack:
         if is_bulk_export(Path(source)):
-            part = partition(Path(source), Path(tmp), k=buckets, min_buckets=max(1, workers))
+            # One pool for the bucket pass and the scoring: its processes start (and import) once.
+            pool = stack.enter_context(process_pool(workers)) if workers > 1 else None
+            part = partition(Path(source), Path(tmp), k=buckets, min_buckets=max(1, workers), workers=workers,
+                             pool=pool)
             job = PanelJob(files=part.files, **job_args)
             results: Iterable[BucketResult] = (run_dask(list(part.buckets), job, client) if engine == "dask"
-                                               else run_local(part.buckets, job, workers))
+                                               else run_local(part.buckets, job, workers, pool))
             rejects, n_buckets, lines = list(part.rejects), len(part.buckets), part.lines
         else:  # bundles or a server: read as before (a bad bundle is a clear error), scored the same way
             job = PanelJob(files=(), **job_args)

@@ -51,7 +51,7 @@ class PanelResult:
 
 def panel_row(a: Assessment) -> dict[str, Any]:
     """What the worklist shows for one patient: its Assessment's decisions (the patient page's)."""
-    record, scores, features = a.record, a.scores, a.features
+    record, scores, features = a.record, a.scores, a.snapshot.values
     read = FeatureRow(features)
     row: dict[str, Any] = {"patient_id": record.patient_id, "name": record.name or "", "sex": record.sex,
                            "age": read.num("age")}

@@ -32,7 +32,7 @@ from risk.record import (
 )
 from risk.record import qrisk3 as qrisk3_inputs
 from risk.record.consistency import egfr_creatinine_check
-from risk.record.quantity import code_str, quantity_measurement, text_field
+from risk.record.quantity import code_str, plain_measurement, quantity_measurement, text_field
 from risk.terminology.concepts import (
     CARE_EVIDENCE_CONCEPTS,
     MEASUREMENT_CONCEPTS,
@@ -51,6 +51,7 @@ CV_DEATH_CONCEPTS = frozenset({"myocardial_infarction", "stroke", "stroke_ischae
                                "heart_failure", "coronary_heart_disease"})
 BP_PANELS = frozenset({"55284-4", "85354-9", "96607-7"})
 EXCLUDED_OBSERVATION_STATUS = frozenset({"entered-in-error", "cancelled", "registered"})
+EXCLUDED_ENCOUNTER_STATUS = frozenset({"entered-in-error", "cancelled", "planned"})
 EXCLUDED_CONDITION_VERIFICATION = frozenset({"entered-in-error", "refuted"})
 # FHIR R4 condition-ver-status: not established, so never a diagnosis (shown as an issue; issue 11).
 UNCONFIRMED_CONDITION_VERIFICATION = frozenset({"unconfirmed", "provisional", "differential"})
@@ -263,6 +264,8 @@ class _ObservationCode:
     unmatched: Fate  # the fate of an observation with neither concept, evidence nor components
     measured: bool  # `concept` is a measurement read from valueQuantity (not smoking, evidence or a panel)
     concept_code: str | None  # code_str of the concept's coding when its system and code are strings
+    plain: bool  # `measured`, and neither a QRISK3 code nor a cause of death: flatten_observation's hot path
+    panel: bool  # a panel read only from its components (blood pressure): the other hot path
 
 
 _OBSERVATION_CODES: dict[tuple, _ObservationCode] = {}
@@ -283,7 +286,11 @@ def _code_key(codeable: object) -> tuple:
 
 def _observation_code(codeable: object) -> _ObservationCode:
     """The decisions of `codeable` (an Observation's or a component's `code`), from the cache when seen before."""
-    key = _code_key(codeable)
+    codings = codeable.get("coding") if isinstance(codeable, dict) else None
+    if isinstance(codings, list) and len(codings) == 1 and isinstance(codings[0], dict):  # `_code_key`, inline
+        key: tuple = ((codings[0].get("system"), codings[0].get("code")),)
+    else:
+        key = _code_key(codeable)
     try:
         found = _OBSERVATION_CODES.get(key)
     except TypeError:  # a list or an object where a string belongs (not hashable): decided afresh, never cached
@@ -304,16 +311,22 @@ def _decide_observation_code(codeable: object) -> _ObservationCode:
     systems = [_system(c) or "no system" for c in codings]
     known = any(terminology.is_known_system(s, "observation") for s in systems)
     is_panel = any(c.get("code") in BP_PANELS for c in codings)
+    qrisk3 = qrisk3_inputs.may_read_observation_code(codeable)
+    cause_of_death = any(c.get("code") == CAUSE_OF_DEATH for c in codings)
+    measured = (concept is not None and concept in MEASUREMENT_CONCEPTS and concept != "smoking_status"
+                and concept not in CARE_EVIDENCE_CONCEPTS and evidence is None and not is_panel)
     return _ObservationCode(
-        qrisk3=qrisk3_inputs.may_read_observation_code(codeable),
-        cause_of_death=any(c.get("code") == CAUSE_OF_DEATH for c in codings),
+        qrisk3=qrisk3,
+        cause_of_death=cause_of_death,
         concept=concept, concept_at=_index_of(raw, coding),
         evidence=evidence, evidence_at=_index_of(raw, evidence_coding),
         is_panel=is_panel,
         unmatched=OUT_OF_SCOPE if known else ("unknown_system", ", ".join(sorted(set(systems))) or "no code"),
-        measured=(concept is not None and concept in MEASUREMENT_CONCEPTS and concept != "smoking_status"
-                  and concept not in CARE_EVIDENCE_CONCEPTS and evidence is None and not is_panel),
+        measured=measured,
         concept_code=code_str(coding) if coding is not None and isinstance(coding.get("system"), str) else None,
+        plain=measured and not qrisk3 and not cause_of_death,
+        panel=(is_panel and not qrisk3 and not cause_of_death and evidence is None and concept != "smoking_status"
+               and concept not in CARE_EVIDENCE_CONCEPTS),
     )
 
 
@@ -342,11 +355,29 @@ def _dated_from_document(resource: dict, source_id: str, out: Flat) -> datetime 
 
 
 def flatten_observation(resource: dict, out: Flat, *, final: bool = False) -> Fate:
-    source_id = f"Observation/{resource.get('id')}"
-    if _status(resource) in EXCLUDED_OBSERVATION_STATUS:
+    status = resource.get("status")
+    if isinstance(status, str) and status in EXCLUDED_OBSERVATION_STATUS:
         return "status_excluded"
     code = resource.get("code")
     decided = _observation_code(code)
+    # The hot paths, most of any export: a vital sign or a lab result (one value), a blood pressure panel (its
+    # components). The steps of the general path below for these shapes (no coded value: not QRISK3's, not a
+    # cause of death), without the calls they do not need; anything else takes the general path.
+    if decided.plain and "valueQuantity" in resource and "valueCodeableConcept" not in resource:
+        source_id = f"Observation/{resource.get('id')}"
+        when = _effective_fast(resource)
+        if when is None:
+            _undated(decided.concept, source_id, out)
+            return READ
+        _measure(decided.concept, resource["valueQuantity"], when, code["coding"][decided.concept_at],  # type: ignore[arg-type,index]
+                 source_id, out, decided.concept_code)
+        return READ
+    if decided.panel and "valueCodeableConcept" not in resource:
+        components = resource.get("component")
+        when = _effective_fast(resource) if isinstance(components, list) and components else None
+        if when is not None:
+            return _component_measurements(components, when, f"Observation/{resource.get('id')}", out)  # type: ignore[arg-type]
+    source_id = f"Observation/{resource.get('id')}"
     # Cigarettes per day, family history (QRISK3): by the code, or by a coded value.
     if (decided.qrisk3 or "valueCodeableConcept" in resource) and qrisk3_inputs.flatten_qrisk3_observation(
             resource, out):
@@ -406,19 +437,42 @@ def flatten_observation(resource: dict, out: Flat, *, final: bool = False) -> Fa
         quantity_measurement(concept=concept, quantity={"value": value} if value is not None else None,
                               when=when, coding=coding or {}, source_id=source_id, out=out, text_value=True)
         return READ
+    return _component_measurements(components, when, source_id, out)
+
+
+def _effective_fast(resource: dict) -> datetime | None:
+    """`_effective`, its common case (effectiveDateTime) without the loop."""
+    if "effectiveDateTime" in resource:
+        return parse_fhir_datetime(resource["effectiveDateTime"])
+    return _effective(resource)
+
+
+def _component_measurements(components: list, when: datetime, source_id: str, out: Flat) -> Fate:
+    """The measurements of a panel's components (systolic and diastolic of a blood pressure)."""
     fate = OUT_OF_SCOPE
     for component in components:
         if not isinstance(component, dict):
             continue
         c_code = component.get("code")
         c_decided = _observation_code(c_code)
-        c_concept, c_coding = c_decided.concept, _coding_at(c_code, c_decided.concept_at)
+        c_concept = c_decided.concept
         if c_concept is None or c_concept not in MEASUREMENT_CONCEPTS:
             continue
-        quantity_measurement(concept=c_concept, quantity=component.get("valueQuantity"), when=when,
-                              coding=c_coding or {}, source_id=source_id, out=out, code=c_decided.concept_code)
+        _measure(c_concept, component.get("valueQuantity"), when, _coding_at(c_code, c_decided.concept_at) or {},  # type: ignore[arg-type]
+                 source_id, out, c_decided.concept_code)
         fate = READ
     return fate
+
+
+def _measure(concept: str, quantity: object, when: datetime, coding: dict, source_id: str, out: Flat,
+             code: str | None) -> None:
+    """`quantity_measurement`, trying its plain case first without the keyword call (millions of values)."""
+    plain = plain_measurement(concept, quantity, when, coding, source_id, code) if isinstance(quantity, dict) else None
+    if plain is not None:
+        out.measurements.append(plain)
+    else:
+        quantity_measurement(concept=concept, quantity=quantity, when=when, coding=coding, source_id=source_id,
+                             out=out, code=code)
 
 
 def _undated(concept: str | None, source_id: str, out: Flat) -> None:
@@ -788,16 +842,32 @@ def _settle_options(out: Flat) -> None:
 
 
 def flatten_encounter(resource: dict, out: Flat) -> Fate:
-    if _status(resource) in {"entered-in-error", "cancelled", "planned"}:
+    status = resource.get("status")  # (`_status`, inline: a bulk export holds millions of encounters)
+    if isinstance(status, str) and status in EXCLUDED_ENCOUNTER_STATUS:
         return "status_excluded"
-    period = resource.get("period") if isinstance(resource.get("period"), dict) else {}
+    period = resource.get("period")
+    period = period if isinstance(period, dict) else {}
     when = parse_fhir_datetime(period.get("start") or period.get("end"))
     if when is None:
         return OUT_OF_SCOPE  # an undated encounter shows no contact to date
     cls = resource.get("class")
     kind = text_field(cls.get("code")) if isinstance(cls, dict) else None
-    out.encounters.append(Encounter(time=when, kind=kind, source_id=f"Encounter/{resource.get('id')}"))
+    out.encounters.append(_encounter(when, kind, f"Encounter/{resource.get('id')}"))
     return READ
+
+
+_SET_ENCOUNTER = tuple(getattr(Encounter, name).__set__ for name in ("time", "kind", "source_id"))
+
+
+def _encounter(time: datetime, kind: str | None, source_id: str) -> Encounter:
+    """`Encounter(time=..., kind=..., source_id=...)` with its slots set directly, as `checked_measurement` does
+    for measurements: a frozen dataclass's __init__ is three times slower, and an export holds millions."""
+    encounter = object.__new__(Encounter)
+    set_time, set_kind, set_source_id = _SET_ENCOUNTER
+    set_time(encounter, time)
+    set_kind(encounter, kind)
+    set_source_id(encounter, source_id)
+    return encounter
 
 
 def read_document_header(resource: dict, out: Flat) -> str:
@@ -1122,7 +1192,9 @@ def finalise_record(patient: dict, flat: Flat, *, now: datetime | None = None,
         (d for d in flat.diagnoses if in_time(d.onset, d.display or d.concept, d.source_id, d.concept)),
         key=lambda d: (d.onset or birth_dt, d.concept, d.source_id or "", d.code or "")))
     measurements: list[Measurement] = []
-    seen: dict[tuple[str, datetime, float], Measurement] = {}
+    # A duplicate has the concept, instant and value (to 6 decimals) of one kept before it. Values are rounded only
+    # when another shares their concept and instant (round() is slow, and a record holds thousands of values).
+    at_instant: dict[tuple[str, datetime], Measurement | dict[float, Measurement]] = {}
     death_day = deceased.date() if deceased is not None else None
     for m in sorted(flat.measurements, key=lambda m: (m.time, m.concept, m.source_id or "", m.value,
                                                        m.code or "", m.original_unit or "")):
@@ -1130,16 +1202,25 @@ def finalise_record(patient: dict, flat: Flat, *, now: datetime | None = None,
         if t is not None and (t > now or t < birth_dt or (death_day is not None and t.date() > death_day)):
             in_time(t, MEASUREMENT_CONCEPTS[m.concept].label_en, m.source_id, m.concept, measured=True)
             continue
-        key = (m.concept, t, round(m.value, 6))
-        if key in seen:
-            if seen[key].source_id != m.source_id:
+        slot = (m.concept, t)
+        kept_here = at_instant.get(slot)
+        if kept_here is None:
+            at_instant[slot] = m
+            measurements.append(m)
+            continue
+        if not isinstance(kept_here, dict):
+            kept_here = at_instant[slot] = {round(kept_here.value, 6): kept_here}
+        value = round(m.value, 6)
+        kept = kept_here.get(value)
+        if kept is not None:
+            if kept.source_id != m.source_id:
                 issues.append(DataIssue(kind=IssueKind.DUPLICATE, source_id=m.source_id, concept=m.concept,
                                         time=m.time, message=f"{MEASUREMENT_CONCEPTS[m.concept].label_en} "
-                                        f"duplicates {seen[key].source_id}; counted once",
+                                        f"duplicates {kept.source_id}; counted once",
                                         code="record.duplicate",
-                                        params={"concept": m.concept, "source_id": seen[key].source_id}))
+                                        params={"concept": m.concept, "source_id": kept.source_id}))
             continue
-        seen[key] = m
+        kept_here[value] = m
         measurements.append(m)
     egfr_creatinine_check(measurements, issues, sex=sex, birth=birth)  # type: ignore[arg-type]
     _lipid_panel_check(measurements, issues)

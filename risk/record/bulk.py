@@ -99,17 +99,20 @@ def _flatten_all(source: Source, patients: dict[str, dict], flats: dict[str, Fla
     resolved: dict[str, str | None] = {}
     for resource in _resources(source):
         rtype = resource.get("resourceType")
-        if rtype == "Patient":
-            pid = resource.get("id")
-            if isinstance(pid, str):
-                patients[pid] = resource
-            continue
-        if rtype == "Medication":
-            register_medication(resource, flats.default_factory().medication_index)  # type: ignore[misc]
-            continue
-        fn = FLATTENERS.get(rtype or "")
+        fn = FLATTENERS.get(rtype or "")  # (first: nine lines in ten are read by a flattener)
         if fn is None:
+            if rtype == "Patient":
+                pid = resource.get("id")
+                if isinstance(pid, str):
+                    patients[pid] = resource
+            elif rtype == "Medication":
+                register_medication(resource, flats.default_factory().medication_index)  # type: ignore[misc]
             continue
-        pid = _patient_of(resource, resolved)
+        # The common case first, inline: `subject` names a patient already resolved (every line repeats it).
+        subject = resource.get("subject")
+        ref = subject.get("reference") if type(subject) is dict else None
+        pid = resolved.get(ref) if type(ref) is str else None
+        if pid is None:
+            pid = _patient_of(resource, resolved)
         if pid is not None:
             fn(resource, flats[pid])

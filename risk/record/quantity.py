@@ -4,8 +4,9 @@ record builder or the QRISK3 reader found it."""
 
 from __future__ import annotations
 
-import math
+from collections.abc import Callable
 from datetime import datetime
+from math import isfinite
 from typing import Protocol
 
 from risk.record import DataIssue, IssueKind, Measurement, checked_measurement
@@ -38,9 +39,11 @@ def quantity_measurement(
     read); in a Quantity a JSON string ("140") is invalid FHIR and is never used (issue 11). `scale`: what the
     code itself counts in (LOINC 8663-7 counts packs: 20 cigarettes each), applied before the unit. `code`:
     `code_str(coding)` when the caller has it already."""
-    if isinstance(quantity, dict) and _plain_measurement(concept, quantity, when, coding, source_id, out, scale,
-                                                         code):
-        return
+    if isinstance(quantity, dict):
+        plain = plain_measurement(concept, quantity, when, coding, source_id, code, scale)
+        if plain is not None:
+            out.measurements.append(plain)
+            return
     _any_measurement(concept=concept, quantity=quantity, when=when, coding=coding, source_id=source_id, out=out,
                      text_value=text_value, scale=scale)
 
@@ -106,33 +109,63 @@ def _any_measurement(
 
 
 
-def _plain_measurement(concept: str, quantity: dict, when: datetime, coding: dict, source_id: str, out: Sink,
-                       scale: float, code: str | None) -> bool:
-    """The common case, the same result with less work: a JSON number in a usable unit, inside the plausible
-    range. False (nothing done) for anything else, which the general path reads and words."""
+_Converter = tuple[Callable[[float], float], str, str | None, float, float]  # convert, unit, note, low, high
+_CONVERTERS: dict[tuple[str, str | None], _Converter | None] = {}
+_CONVERTERS_MAX = 4096  # (concept, unit) pairs remembered (bounds memory on a hostile file)
+
+
+def _new_converter(key: tuple[str, str | None]) -> _Converter | None:
+    """`units.canonical_converter` with the concept's plausible range, remembered for `plain_measurement`: a bulk
+    export repeats a few dozen (concept, unit) pairs over millions of values."""
+    concept, unit = key
+    converter = units.canonical_converter(concept, unit)
+    found = None
+    if converter is not None:
+        spec = MEASUREMENT_CONCEPTS[concept]
+        found = (*converter, spec.low, spec.high)
+    if len(_CONVERTERS) >= _CONVERTERS_MAX:
+        _CONVERTERS.clear()
+    _CONVERTERS[key] = found
+    return found
+
+
+_UNSEEN = object()
+
+
+def plain_measurement(concept: str, quantity: dict, when: datetime, coding: dict, source_id: str,
+                      code: str | None, scale: float = 1.0) -> Measurement | None:
+    """The common case of `quantity_measurement`, the same result with less work: a JSON number in a usable
+    unit, inside the plausible range. None for anything else, which `quantity_measurement` reads and words.
+
+    Positional, and called directly by the record builder's hot path: most of the millions of values of a bulk
+    export take this path."""
     raw = quantity.get("value")
-    if type(raw) is not float and type(raw) is not int:  # (a bool is an int: excluded by the exact type)
-        return False
-    try:
-        scaled = float(raw) * scale
-    except OverflowError:  # an integer too large for a float
-        return False
-    if not math.isfinite(scaled):
-        return False
+    if type(raw) is float:
+        scaled = raw * scale
+    elif type(raw) is int:  # (a bool is an int: excluded by the exact type)
+        try:
+            scaled = float(raw) * scale
+        except OverflowError:  # an integer too large for a float
+            return None
+    else:
+        return None
+    if not isfinite(scaled):
+        return None
     unit_code, unit_text = quantity.get("code"), quantity.get("unit")
     unit_code = unit_code if isinstance(unit_code, str) else None
     unit_text = unit_text if isinstance(unit_text, str) else None
-    converter = units.canonical_converter(concept, unit_code or unit_text)
+    key = (concept, unit_code or unit_text)
+    converter = _CONVERTERS.get(key, _UNSEEN)
+    if converter is _UNSEEN:
+        converter = _new_converter(key)
     if converter is None:
-        return False
-    convert, unit, note = converter
+        return None
+    convert, unit, note, low, high = converter
     value = convert(scaled)
-    spec = MEASUREMENT_CONCEPTS[concept]
-    if not (math.isfinite(value) and spec.low <= value <= spec.high):
-        return False
-    out.measurements.append(checked_measurement(concept, value, unit, when, raw, unit_text or unit_code,
-                                                code_str(coding) if code is None else code, source_id, note))
-    return True
+    if not (isfinite(value) and low <= value <= high):
+        return None
+    return checked_measurement(concept, value, unit, when, raw, unit_text or unit_code,
+                               code_str(coding) if code is None else code, source_id, note)
 
 
 def numeric_text(text: str) -> bool:

@@ -15,11 +15,20 @@ from typing import Any
 import pytest
 
 from risk.errors import RecordError
+from risk.fhir import dates
+from risk.fhir.dates import parse_fhir_datetime
 from risk.fhir.ndjson import NdjsonSource
 from risk.fhir.references import link_to_patient
 from risk.record import _MEASUREMENT_SLOTS as MEASUREMENT_SLOTS
-from risk.record import Measurement, checked_measurement
-from risk.record.build import Flat, _decide_observation_code, _observation_code, build_record, flatten_observation
+from risk.record import Encounter, Measurement, build, checked_measurement
+from risk.record.build import (
+    Flat,
+    _decide_observation_code,
+    _encounter,
+    _observation_code,
+    build_record,
+    flatten_observation,
+)
 from risk.record.bulk import FINALISE_CHUNK, _patient_of, stream_records
 from risk.record.quantity import _any_measurement, quantity_measurement
 from risk.terminology.concepts import MEASUREMENT_CONCEPTS
@@ -66,6 +75,16 @@ def test_a_measurement_built_slot_by_slot_equals_the_ordinary_one():
         built.value = 2.0  # type: ignore[misc]
 
 
+def test_an_encounter_built_slot_by_slot_equals_the_ordinary_one():
+    assert tuple(f.name for f in dataclasses.fields(Encounter)) == ("time", "kind", "source_id")
+    for kind in ("AMB", None):
+        built = _encounter(WHEN, kind, "Encounter/e1")
+        ordinary = Encounter(time=WHEN, kind=kind, source_id="Encounter/e1")
+        assert built == ordinary and repr(built) == repr(ordinary) and hash(built) == hash(ordinary)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        built.kind = "IMP"  # type: ignore[misc]
+
+
 def _observation(code: Any, **extra: Any) -> dict:
     return {"resourceType": "Observation", "id": "o1", "status": "final", "code": code,
             "subject": {"reference": "Patient/p1"}, "effectiveDateTime": "2020-03-02", **extra}
@@ -98,6 +117,67 @@ def test_observations_that_share_a_code_are_each_read_with_their_own_coding():
     flatten_observation(second, out)
     assert [(m.source_id, m.original_unit, m.code) for m in out.measurements] == [
         ("Observation/o1", "mmol/L", "http://loinc.org|2093-3"), ("Observation/o2", "mg/dL", "http://loinc.org|2093-3")]
+
+
+BP = {"coding": [{"system": "http://loinc.org", "code": "85354-9"}]}
+SBP = {"coding": [{"system": "http://loinc.org", "code": "8480-6"}]}
+HDL = {"coding": [{"system": "http://loinc.org", "code": "2085-9"}]}
+
+
+@pytest.mark.parametrize("shape", [
+    {"code": HDL, "valueQuantity": {"value": 46, "unit": "mg/dL"}},
+    {"code": HDL, "valueQuantity": {"value": 46, "code": "mg/dL", "unit": "milligrams"}},
+    {"code": HDL, "valueQuantity": {"value": 460, "unit": "mg/dL"}},  # implausible: an issue
+    {"code": HDL, "valueQuantity": {"value": "46", "unit": "mg/dL"}},  # text in a Quantity: an issue
+    {"code": HDL, "valueQuantity": None},
+    {"code": HDL, "valueQuantity": {"value": 1.2, "unit": "mmol/L"}, "effectiveDateTime": "not a date"},
+    {"code": HDL, "valueQuantity": {"value": 1.2, "unit": "mmol/L"}, "effectiveDateTime": None},
+    {"code": HDL, "valueQuantity": {"value": 1.2, "unit": "mmol/L"}, "effectiveDateTime": ["2020-03-02"]},
+    {"code": HDL, "valueQuantity": {"value": 1.2}, "effectivePeriod": {"start": "2020-03-02"},
+     "drop": "effectiveDateTime"},
+    {"code": HDL, "valueQuantity": {"value": 1.2, "unit": "mmol/L"}, "status": "entered-in-error"},
+    {"code": HDL, "valueQuantity": {"value": 1.2, "unit": "mmol/L"}, "status": ["final"]},
+    {"code": HDL, "valueQuantity": {"value": 1.2, "unit": "mmol/L"},
+     "valueCodeableConcept": {"coding": [{"system": "http://snomed.info/sct", "code": "160603005"}]}},
+    {"code": BP, "component": [{"code": SBP, "valueQuantity": {"value": 142, "unit": "mm[Hg]"}},
+                               {"code": {"coding": [{"system": "http://loinc.org", "code": "8462-4"}]},
+                                "valueQuantity": {"value": 91, "unit": "mm[Hg]"}}]},
+    {"code": BP, "component": [{"code": SBP, "valueQuantity": {"value": 942, "unit": "mm[Hg]"}}, "not a component",
+                               {"code": HDL}]},
+    {"code": BP, "component": []},
+    {"code": BP, "component": "not a list"},
+    {"code": BP, "component": [{"code": SBP, "valueQuantity": {"value": 142, "unit": "mm[Hg]"}}],
+     "effectiveDateTime": "2999-01-01T00:00:00+05:00"},
+    {"code": BP, "component": [{"code": SBP, "valueQuantity": {"value": 142, "unit": "mm[Hg]"}}], "drop":
+     "effectiveDateTime"},
+])
+def test_the_hot_paths_of_an_observation_read_it_as_the_general_path_does(shape: dict, monkeypatch):
+    shape = dict(shape)
+    dropped = shape.pop("drop", None)
+    resource = _observation(**shape)
+    if dropped:
+        del resource[dropped]
+    hot = Flat()
+    hot_fate = flatten_observation(copy.deepcopy(resource), hot)
+    decide = build._observation_code
+    monkeypatch.setattr(build, "_observation_code",
+                        lambda code: dataclasses.replace(decide(code), plain=False, panel=False))
+    general = Flat()
+    general_fate = flatten_observation(copy.deepcopy(resource), general)
+    assert hot_fate == general_fate
+    assert repr(hot) == repr(general)
+
+
+@pytest.mark.parametrize("text", ["2020", "2020-03", "2020-03-02", "2020-03-02T10:00:00+02:00", "2020-03-02T10:00:00Z",
+                                  " 2020-03-02 ", "0001-01-01T00:00:00+01:00", "not a date", ""])
+def test_a_date_read_from_the_cache_is_the_date_parsed_afresh(text: str, monkeypatch):
+    first = parse_fhir_datetime(text)
+    assert parse_fhir_datetime(text) is first  # the second time from the cache
+    assert first == dates._parse_text(text) and repr(first) == repr(dates._parse_text(text))
+    monkeypatch.setattr(dates, "_PARSED", {"2020-01-01": None})
+    monkeypatch.setattr(dates, "_PARSED_MAX", 1)
+    assert parse_fhir_datetime("1999-12-31") == datetime(1999, 12, 31, tzinfo=UTC)
+    assert list(dates._PARSED) == ["1999-12-31"]  # cleared when full: memory stays bounded
 
 
 def _export(folder: Path, n_patients: int, bad: set[int]) -> Path:
