@@ -58,7 +58,7 @@ from risk.models.train import (
     labelled_set,
     with_landmarks,
 )
-from risk.panel.buckets import Bucket, partition, read_origins
+from risk.panel.buckets import Bucket, partition, read_patient_origins
 from risk.record.bulk import stream_records
 
 # Partition lines that a single reader would not stop on (it skips resource types it does not know): any other
@@ -79,9 +79,8 @@ def load_bucket(bucket: Bucket, *, label: str) -> BucketData:
     errors on an unusable patient)."""
     tables = tables_from_records(stream_records(NdjsonSource(bucket.folder), label=label))
     first: dict[str, int] = {}
-    for o in read_origins(bucket):
-        if o.resource_type == "Patient":
-            first.setdefault(o.patient_id, (o.file << 40) | o.line)
+    for file, line, pid in read_patient_origins(bucket):
+        first.setdefault(pid, (file << 40) | line)
     ids = tables.patients.index
     return BucketData(tables=tables, order=pd.Series([first[str(p)] for p in ids], index=ids, dtype="int64"))
 
