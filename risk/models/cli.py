@@ -4,30 +4,63 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from risk import feedback
-from risk.errors import ExitCode
+from risk.errors import ExitCode, RiskError
 
 # The handlers import the pipeline when they run (XGBoost, scikit-learn, scipy): `risk --help` and `risk synth`
 # answer without loading them. No cycle hides behind these imports (tests/unit/test_architecture.py).
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from risk.models.pipeline import load_tables, train_all
-
+    if args.xgboost_dask and args.engine != "dask":
+        raise RiskError("--xgboost-dask trains on a Dask cluster: add --engine dask --scheduler ADDRESS",
+                        ExitCode.USAGE)
     progress = None if args.quiet else feedback.progress
-    tables = load_tables(args.source, progress=progress)
     names = args.models.split(",") if args.models else None
     description = args.description or (f"synthetic cohort from `risk synth` at {args.source}" if args.synthetic
                                        else f"bulk export at {args.source}")
-    results = train_all(tables, Path(args.out), model_names=names, n_bootstrap=args.bootstrap,
-                        landmarks=args.landmarks,
-                        description=description, synthetic=args.synthetic, progress=progress,
-                        plots_dir=Path(args.out) / "plots")
+    if args.engine == "dask":
+        results = _train_on_dask(args, names, description, progress)
+    else:
+        from risk.models.pipeline import load_tables, train_all
+
+        tables = load_tables(args.source, progress=progress)
+        results = train_all(tables, Path(args.out), model_names=names, n_bootstrap=args.bootstrap,
+                            landmarks=args.landmarks,
+                            description=description, synthetic=args.synthetic, progress=progress,
+                            plots_dir=Path(args.out) / "plots")
     for r in results:
         feedback.out(f"{r.spec.name}: {_summary(r.metrics['overall'])} -> {r.folder}")
     return ExitCode.OK
+
+
+def _train_on_dask(args: argparse.Namespace, names: list[str] | None, description: str,
+                   progress: Callable[..., Any] | None) -> list[Any]:
+    """The same training on a Dask cluster (risk.models.distributed); the scheduler checked as `risk panel`'s."""
+    from risk.panel.engine import check_scheduler
+    from risk.panel.screen import is_bulk_export
+
+    if not args.scheduler:
+        raise RiskError("--engine dask needs --scheduler ADDRESS (tls://host:8786)", ExitCode.USAGE)
+    check_scheduler(args.scheduler)
+    if not is_bulk_export(Path(args.source)):
+        raise RiskError(f"--engine dask trains from a bulk export (NDJSON files); {args.source} is not one: "
+                        "use --engine local", ExitCode.USAGE)
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise RiskError("--engine dask needs Dask: pip install 'risk[cluster]'", ExitCode.USAGE) from None
+    from risk.models.distributed import train_on_dask
+
+    with Client(args.scheduler) as client:
+        return train_on_dask(args.source, client, Path(args.out), model_names=names, n_bootstrap=args.bootstrap,
+                             landmarks=args.landmarks, description=description, synthetic=args.synthetic,
+                             xgboost_dask=args.xgboost_dask, work_dir=Path(args.work_dir) if args.work_dir else None,
+                             progress=progress, plots_dir=Path(args.out) / "plots")
 
 
 def _summary(o: dict) -> str:
@@ -79,6 +112,15 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "the record has recent measurements (up to 5); the test rows use the latest")
     p.add_argument("--synthetic", action="store_true", help="the source is a `risk synth` cohort (said in cards)")
     p.add_argument("--description", help="training data description for the model cards")
+    p.add_argument("--engine", choices=["local", "dask"], default="local",
+                   help="local (default): this process; dask: features per patient bucket and one task per model "
+                        "and bootstrap member on a Dask cluster, the same model files as local")
+    p.add_argument("--scheduler", help="Dask scheduler address for --engine dask (tls:// for a remote one)")
+    p.add_argument("--xgboost-dask", action="store_true",
+                   help="with --engine dask: train the boosters with xgboost.dask across the workers, for a training "
+                        "set larger than one node (not bit-identical to local; the model card says so)")
+    p.add_argument("--work-dir", help="with --engine dask: folder for the patient buckets (default: a temporary "
+                                      "folder; on a cluster, one every worker can read)")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(handler=cmd_train)
 

@@ -70,19 +70,22 @@ def extraction_date(tables: Tables) -> pd.Timestamp:
         "deceased"].notna().any() else pd.Timestamp.min)
 
 
-def end_of_followup(tables: Tables) -> pd.Series:
-    """Death, else the extraction date for records active in the last ACTIVE_WINDOW, else the last activity."""
+def end_of_followup(tables: Tables, extract: pd.Timestamp | None = None) -> pd.Series:
+    """Death, else the extraction date for records active in the last ACTIVE_WINDOW, else the last activity.
+    `extract` is the whole source's extraction date when `tables` hold only some of its patients (a bucket on a
+    Dask worker, risk.models.distributed): it is the one cohort-wide input of a patient's label."""
     last = last_activity(tables)
-    extract = extraction_date(tables)
+    extract = extraction_date(tables) if extract is None else extract
     end = last.where(last < extract - ACTIVE_WINDOW, extract)
     death = tables.patients["deceased"]
     return death.where(death.notna(), end)
 
 
 def label(tables: Tables, outcome: str, index_date, horizon_years: float,
-          baseline: pd.DataFrame | None = None) -> pd.DataFrame:
+          baseline: pd.DataFrame | None = None, *, extract: pd.Timestamp | None = None) -> pd.DataFrame:
     """DataFrame indexed by patient: `time` (years from index, <= horizon), `status` (0 censored, 1 event,
-    2 competing death). `baseline` is the features table at the index date (needed for CKD progression)."""
+    2 competing death). `baseline` is the features table at the index date (needed for CKD progression);
+    `extract`: see `end_of_followup`."""
     t0 = as_of_series(tables, index_date)
     horizon_end = t0 + horizon_years * YEAR
     d = tables.diagnoses.dropna(subset=["onset"])
@@ -93,7 +96,7 @@ def label(tables: Tables, outcome: str, index_date, horizon_years: float,
     event = event.reindex(tables.patients.index)
     death = tables.patients["deceased"]
     death = death.where(death > t0)
-    end = end_of_followup(tables).clip(upper=horizon_end)
+    end = end_of_followup(tables, extract).clip(upper=horizon_end)
 
     status = pd.Series(0, index=tables.patients.index)
     time = end

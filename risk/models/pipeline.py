@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -53,36 +53,85 @@ USABLE_SHARE = 0.5
 MEASURED_WINDOW = pd.Timedelta(days=round(365.25 * 2))
 
 
-def measured(tables: Tables, day: date) -> bool:
-    """Whether enough patients have recent measurements at `day` (see USABLE_SHARE)."""
+class Cohort(Protocol):
+    """The few cohort-wide facts that choose the index dates: from the whole tables here, or summed over the
+    buckets of a Dask cluster (risk.models.distributed), so that both engines choose the same dates."""
+
+    def extraction_date(self) -> pd.Timestamp: ...
+
+    def has_measurements(self) -> bool: ...
+
+    def measured_counts(self, day: date) -> tuple[int, int]: ...
+
+    def median_latest_measurement(self) -> pd.Timestamp: ...
+
+
+@dataclass(frozen=True)
+class TablesCohort:
+    """`Cohort` of tables held in this process."""
+
+    tables: Tables
+
+    def extraction_date(self) -> pd.Timestamp:
+        return extraction_date(self.tables)
+
+    def has_measurements(self) -> bool:
+        return not self.tables.measurements.empty
+
+    def measured_counts(self, day: date) -> tuple[int, int]:
+        return measured_counts(self.tables, day)
+
+    def median_latest_measurement(self) -> pd.Timestamp:
+        return pd.Timestamp(latest_measurements(self.tables).median())
+
+
+def measured_counts(tables: Tables, day: date) -> tuple[int, int]:
+    """Patients measured at some time up to `day`, and those of them measured in the MEASURED_WINDOW before it
+    (counts of distinct patients: a bucket's counts add up to the cohort's, buckets sharing no patient)."""
     times, who = tables.measurements["time"], tables.measurements["patient_id"]
     end = pd.Timestamp(day) + pd.Timedelta(days=1)
     so_far = int(who[times < end].nunique())
     recent = int(who[(times < end) & (times >= end - MEASURED_WINDOW)].nunique())
+    return so_far, recent
+
+
+def latest_measurements(tables: Tables) -> pd.Series:
+    """Each measured patient's latest measurement time."""
+    return tables.measurements.groupby("patient_id")["time"].max().dropna()
+
+
+def measured(tables: Tables | Cohort, day: date) -> bool:
+    """Whether enough patients have recent measurements at `day` (see USABLE_SHARE)."""
+    so_far, recent = _cohort(tables).measured_counts(day)
     return so_far > 0 and recent >= USABLE_SHARE * so_far
 
 
-def default_index_date(tables: Tables, horizon_years: float) -> date:
+def _cohort(tables: Tables | Cohort) -> Cohort:
+    return TablesCohort(tables) if isinstance(tables, Tables) else tables
+
+
+def default_index_date(tables: Tables | Cohort, horizon_years: float) -> date:
     """The latest index date with complete follow-up (the latest follow-up in the source minus the horizon) when
     the record has recent measurements there; otherwise (a cohort measured at baseline, then followed up for
     events, deaths and last contacts only) the median patient's latest measurement, so that the features are not
     years old or absent. IPCW targets handle the follow-up shorter than the horizon."""
-    complete = (extraction_date(tables) - pd.Timedelta(days=365.25 * horizon_years)).date()
-    m = tables.measurements
-    if m.empty or measured(tables, complete):
+    cohort = _cohort(tables)
+    complete = (cohort.extraction_date() - pd.Timedelta(days=365.25 * horizon_years)).date()
+    if not cohort.has_measurements() or measured(cohort, complete):
         return complete
-    return pd.Timestamp(m.groupby("patient_id")["time"].max().dropna().median()).date()
+    return cohort.median_latest_measurement().date()
 
 
-def landmark_days(tables: Tables, horizon_years: float, landmarks: int = 1) -> list[date]:
+def landmark_days(tables: Tables | Cohort, horizon_years: float, landmarks: int = 1) -> list[date]:
     """The index dates: the default one, then earlier ones LANDMARK_STEP_YEARS apart; `landmarks=0` takes every
     usable one (up to MAX_LANDMARKS)."""
-    first = default_index_date(tables, horizon_years)
+    cohort = _cohort(tables)
+    first = default_index_date(cohort, horizon_years)
     wanted = MAX_LANDMARKS if landmarks <= 0 else landmarks
     days = [first - timedelta(days=round(365.25 * LANDMARK_STEP_YEARS * k)) for k in range(wanted)]
     if landmarks > 0:
         return days
-    return [first] + [d for d in days[1:] if measured(tables, d)]
+    return [first] + [d for d in days[1:] if measured(cohort, d)]
 
 
 def landmark_sets(spec: ModelSpec, tables: Tables, *, landmarks: int = 1,
@@ -180,25 +229,46 @@ class TrainResult:
     folder: Path
 
 
+# Trains one model from its training set (landmarks added): `risk.models.train.train` in this process, or the
+# same per-member function as tasks on a Dask cluster (risk.models.distributed).
+Trainer = Callable[[TrainingSet], TrainedModel]
+
+
 def train_all(tables: Tables, out_dir: Path, *, model_names: Iterable[str] | None = None, n_bootstrap: int = 10,
               landmarks: int = 1,
               description: str, synthetic: bool, seed: int = 20261128, progress: Progress | None = None,
               comparators: bool = True, external: Callable[[TrainedModel], str | None] | None = None,
               plots_dir: Path | None = None) -> list[TrainResult]:
     """Train, evaluate on the held-out split, document and save each model (`progress`: see `train`)."""
-    results = []
     features_by_day: dict[date, pd.DataFrame] = {}
     equations_by_day: dict[date, pd.DataFrame] = {}
-    for name in model_names or MODEL_SPECS:
+    sets = ((name, landmark_sets(MODEL_SPECS[name], tables, landmarks=landmarks, features_by_day=features_by_day,
+                                 equations_by_day=equations_by_day))
+            for name in model_names or MODEL_SPECS)  # lazily: one model's sets at a time
+    return train_sets(sets, out_dir, trainer=lambda ts: train(ts, n_bootstrap=n_bootstrap, seed=seed,
+                                                                progress=progress),
+                      n_bootstrap=n_bootstrap, description=description, synthetic=synthetic,
+                      comparators=comparators, external=external, plots_dir=plots_dir)
+
+
+def train_sets(named_sets: Iterable[tuple[str, list[TrainingSet]]], out_dir: Path, *, trainer: Trainer,
+               n_bootstrap: int, description: str, synthetic: bool, comparators: bool = True,
+               external: Callable[[TrainedModel], str | None] | None = None, plots_dir: Path | None = None,
+               engine: str | None = None) -> list[TrainResult]:
+    """Train each model from its landmark sets (the latest index date first) with `trainer`, evaluate it on the
+    held-out split, document and save it. One path for every engine; `engine` (None for this process) is
+    recorded in the manifest and the card only when the model was trained elsewhere."""
+    results = []
+    for name, sets in named_sets:
         spec = MODEL_SPECS[name]
-        sets = landmark_sets(spec, tables, landmarks=landmarks, features_by_day=features_by_day,
-                             equations_by_day=equations_by_day)
         ts = with_landmarks(sets[0], sets[1:]) if len(sets) > 1 else sets[0]
-        model = train(ts, n_bootstrap=n_bootstrap, seed=seed, progress=progress)
+        model = trainer(ts)
         plot = Path(plots_dir) / f"{name}_calibration.html" if plots_dir is not None else None
         metrics = held_out_metrics(as_loaded(model, out_dir), ts, comparators=comparators, plot=plot)
         training = {**model.info, "n_bootstrap": n_bootstrap, "description": description, "synthetic": synthetic,
                     "landmarks": [s.index_date.isoformat() for s in sets]}
+        if engine is not None:
+            training["engine"] = engine
         verdict = gate(name, metrics) if comparators else None
         ext = external(model) if external else None
         card = model_card(spec, training=training, metrics=metrics, external=ext, verdict=verdict,

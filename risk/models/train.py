@@ -71,11 +71,28 @@ def training_set(spec: ModelSpec, tables: Tables, features_at_index: pd.DataFram
                  equations: pd.DataFrame | None = None) -> TrainingSet:
     """The eligible, followed patients at one index date; `equations` (every row of `features_at_index`) may be
     given when already computed for another model at the same date."""
+    keep, lab = followed(spec, tables, features_at_index, index_date)
+    return labelled_set(spec, features_at_index[keep], lab, index_date, equations=equations)
+
+
+def followed(spec: ModelSpec, tables: Tables, features_at_index: pd.DataFrame, index_date: date, *,
+             extract: pd.Timestamp | None = None) -> tuple[pd.Series, pd.DataFrame]:
+    """Which rows of `features_at_index` are eligible and followed after the index date (one boolean per row),
+    and their labels. Each patient's answer depends on that patient only (and on the source's extraction date,
+    `extract`, given when `tables` hold a bucket of the source): a Dask worker computes it per bucket."""
     ok = eligible_mask(spec, features_at_index)
-    feats = features_at_index[ok]
-    lab = label(tables, spec.outcome, index_date, spec.horizon_years, baseline=features_at_index).loc[feats.index]
+    lab = label(tables, spec.outcome, index_date, spec.horizon_years, baseline=features_at_index,
+                extract=extract).loc[features_at_index.index[ok.to_numpy()]]
     alive = (lab["time"] > 0) | (lab["status"] > 0)  # followed after the index date
-    feats, lab = feats[alive], lab[alive]
+    keep = ok.to_numpy().copy()
+    keep[keep] = alive.to_numpy()
+    return pd.Series(keep, index=features_at_index.index), lab[alive]
+
+
+def labelled_set(spec: ModelSpec, feats: pd.DataFrame, lab: pd.DataFrame, index_date: date, *,
+                 equations: pd.DataFrame | None = None) -> TrainingSet:
+    """The training set from its rows and labels: the IPCW targets (a Kaplan-Meier of censoring over the whole
+    cohort, so computed once, on all rows), the split and the equation risks."""
     targets = ipcw_targets(lab, spec.horizon_years)
     eq = None
     if spec.name in ANCHORS:
@@ -113,7 +130,7 @@ class TrainedModel:
 
 
 @dataclass(kw_only=True)
-class _Part:
+class Part:
     """One split of a training set as arrays: tree inputs, outcome, IPCW weight, anchor offset (weight > 0)."""
 
     x: np.ndarray
@@ -128,7 +145,7 @@ class _Part:
 
 
 def _part(ts: TrainingSet, name: str, features: list[str], anchor: Anchor | None,
-          equations: pd.DataFrame | None) -> _Part:
+          equations: pd.DataFrame | None) -> Part:
     rows = (ts.split == name).to_numpy()
     t = ts.targets.loc[rows]
     keep = t["weight"].to_numpy() > 0
@@ -136,7 +153,7 @@ def _part(ts: TrainingSet, name: str, features: list[str], anchor: Anchor | None
     eq = None if equations is None else equations.loc[rows][keep]
     offset = anchor.margin_from(eq) if anchor is not None and eq is not None else np.full(
         int(keep.sum()), anchor.fallback if anchor is not None else 0.0)
-    return _Part(x=x, y=t["y"].to_numpy()[keep], w=t["weight"].to_numpy()[keep], offset=offset)
+    return Part(x=x, y=t["y"].to_numpy()[keep], w=t["weight"].to_numpy()[keep], offset=offset)
 
 
 def regularisation(n_rows: int, events: float) -> dict[str, Any]:
@@ -170,10 +187,35 @@ def choose_trees(dtrain: xgb.DMatrix, params: dict[str, Any], *, seed: int) -> d
             "rounds": best["rounds"] if keep else 0, "trees_kept": bool(keep)}
 
 
-def train(ts: TrainingSet, *, n_bootstrap: int = 10, seed: int = 20261128,
-          progress: Progress | None = None) -> TrainedModel:
-    """Anchor, cross-validate, fit, recalibrate and bootstrap one model. `progress` wraps an iterable (e.g.
-    `risk.feedback.progress`): it is given the bootstrap members, described by the patients and events."""
+@dataclass(kw_only=True)
+class Fitted:
+    """The main fit of one model and everything its bootstrap members need: small enough to send to a worker,
+    so that each member is one task (risk.models.distributed) and local and Dask run the same `fit_member`."""
+
+    spec: ModelSpec
+    features: list[str]
+    tr: Part
+    eq_train: pd.DataFrame | None  # the training rows' floored equation risks (anchored models)
+    anchor: Anchor
+    params: dict[str, Any]
+    rounds: int
+    booster: xgb.Booster
+    calibration: tuple[float, float]
+    info: dict[str, Any]
+
+
+# Fits one booster: (params, training part, feature names, rounds, rows or None for all) -> booster. `fit_booster`
+# in this process; risk.models.distributed.xgboost_dask_fit across a Dask cluster.
+BoosterFit = Callable[..., xgb.Booster]
+
+
+def fit_booster(params: dict[str, Any], part: Part, features: list[str], rounds: int,
+                rows: np.ndarray | None = None) -> xgb.Booster:
+    return xgb.train(params, part.dmatrix(features, rows), num_boost_round=rounds, verbose_eval=False)
+
+
+def fit_main(ts: TrainingSet, *, seed: int = 20261128, fit: BoosterFit = fit_booster) -> Fitted:
+    """Anchor, cross-validate, fit and recalibrate one model (everything but the bootstrap members)."""
     spec = ts.spec
     features = tree_features(spec)
     train_rows = (ts.split == "train").to_numpy()
@@ -194,30 +236,9 @@ def train(ts: TrainingSet, *, n_bootstrap: int = 10, seed: int = 20261128,
     dtrain = tr.dmatrix(features)
     cv = choose_trees(dtrain, params, seed=seed)
     params["max_depth"], rounds = cv["max_depth"], cv["rounds"]
-    booster = xgb.train(params, dtrain, num_boost_round=rounds, verbose_eval=False)
+    booster = fit(params, tr, features, rounds)
     cal_margin = cal.offset + booster.inplace_predict(cal.x, predict_type="margin", missing=np.nan)
     a, b, method = recalibrate(cal_margin, cal.y, cal.w)
-    members: Iterable[int] = range(n_bootstrap)
-    if progress is not None:
-        patients = ts.features.index.nunique()
-        events = int((ts.labels["status"] == 1).sum())
-        members = progress(members, total=n_bootstrap, unit="member",
-                           desc=f"{spec.name}: {patients} patients ({len(ts.features)} rows) at {ts.index_date}, "
-                                f"{events} events")
-    rng = np.random.default_rng(seed)
-    ensemble, member_anchors = [], []
-    for i in members:
-        idx = rng.integers(0, len(tr.y), len(tr.y))
-        boot = tr
-        if anchor.equations and eq_train is not None:  # the anchor's recalibration is resampled too
-            refit = fit_anchor(anchor.equations, eq_train.iloc[idx], tr.y[idx], tr.w[idx])
-            member_anchors.append((refit.a, refit.b))
-            boot = _Part(x=tr.x, y=tr.y, w=tr.w, offset=tr.offset.copy())
-            boot.offset[idx] = refit.margin_from(eq_train.iloc[idx])
-        ensemble.append(xgb.train({**params, "seed": seed + i + 1}, boot.dmatrix(features, idx),
-                                  num_boost_round=rounds, verbose_eval=False))
-    anchor = Anchor(equations=anchor.equations, a=anchor.a, b=anchor.b, fallback=anchor.fallback,
-                    method=anchor.method, members=tuple(member_anchors))
     anchored = 0 if eq_train is None or not anchor.equations else int(
         np.isfinite(eq_train[list(anchor.equations)].to_numpy(dtype=float)).any(axis=1).sum())
     info = {
@@ -225,8 +246,60 @@ def train(ts: TrainingSet, *, n_bootstrap: int = 10, seed: int = 20261128,
         "index_date": ts.index_date.isoformat(), "horizon_years": spec.horizon_years, "params": params,
         "calibration_method": method, "cross_validation": cv, "anchor_rows_train": anchored,
     }
-    return TrainedModel(spec=spec, booster=booster, ensemble=ensemble, calibration=(a, b), features=features,
-                        anchor=anchor, info=info)
+    return Fitted(spec=spec, features=features, tr=tr, eq_train=eq_train, anchor=anchor, params=params,
+                  rounds=rounds, booster=booster, calibration=(a, b), info=info)
+
+
+def bootstrap_rows(n_rows: int, n_bootstrap: int, *, seed: int = 20261128) -> list[np.ndarray]:
+    """Each member's resample of the training rows, drawn in member order from one generator: the same rows
+    whichever engine (or worker) then fits the member."""
+    rng = np.random.default_rng(seed)
+    return [rng.integers(0, n_rows, n_rows) for _ in range(n_bootstrap)]
+
+
+def fit_member(fitted: Fitted, i: int, idx: np.ndarray, *, seed: int = 20261128, fit: BoosterFit = fit_booster
+               ) -> tuple[xgb.Booster, tuple[float, float] | None]:
+    """Bootstrap member `i` on the training rows `idx` (with repeats): its booster and, for an anchored model,
+    its refitted anchor recalibration (the anchor is resampled too). XGBoost's seed is `seed + i + 1` and its
+    threads fixed (PARAMS["nthread"]), so a member is the same bytes in this process or on a Dask worker."""
+    tr, eq_train, anchor = fitted.tr, fitted.eq_train, fitted.anchor
+    boot, member_anchor = tr, None
+    if anchor.equations and eq_train is not None:
+        refit = fit_anchor(anchor.equations, eq_train.iloc[idx], tr.y[idx], tr.w[idx])
+        member_anchor = (refit.a, refit.b)
+        boot = Part(x=tr.x, y=tr.y, w=tr.w, offset=tr.offset.copy())
+        boot.offset[idx] = refit.margin_from(eq_train.iloc[idx])
+    return fit({**fitted.params, "seed": seed + i + 1}, boot, fitted.features, fitted.rounds, idx), member_anchor
+
+
+def assemble(fitted: Fitted, members: list[tuple[xgb.Booster, tuple[float, float] | None]]) -> TrainedModel:
+    """The trained model from its main fit and its members, in member order."""
+    a = fitted.anchor
+    anchor = Anchor(equations=a.equations, a=a.a, b=a.b, fallback=a.fallback, method=a.method,
+                    members=tuple(m for _, m in members if m is not None))
+    return TrainedModel(spec=fitted.spec, booster=fitted.booster, ensemble=[b for b, _ in members],
+                        calibration=fitted.calibration, features=fitted.features, anchor=anchor,
+                        info=dict(fitted.info))
+
+
+def train(ts: TrainingSet, *, n_bootstrap: int = 10, seed: int = 20261128,
+          progress: Progress | None = None) -> TrainedModel:
+    """Anchor, cross-validate, fit, recalibrate and bootstrap one model. `progress` wraps an iterable (e.g.
+    `risk.feedback.progress`): it is given the bootstrap members, described by the patients and events."""
+    fitted = fit_main(ts, seed=seed)
+    members: Iterable[int] = range(n_bootstrap)
+    if progress is not None:
+        members = progress(members, total=n_bootstrap, unit="member", desc=member_description(ts))
+    rows = bootstrap_rows(len(fitted.tr.y), n_bootstrap, seed=seed)
+    return assemble(fitted, [fit_member(fitted, i, rows[i], seed=seed) for i in members])
+
+
+def member_description(ts: TrainingSet) -> str:
+    """What a progress bar says while a model's members are fitted."""
+    patients = ts.features.index.nunique()
+    events = int((ts.labels["status"] == 1).sum())
+    return (f"{ts.spec.name}: {patients} patients ({len(ts.features)} rows) at {ts.index_date}, "
+            f"{events} events")
 
 
 def save(model: TrainedModel, out_dir: Path, *, training_data: dict[str, Any], metrics: dict[str, Any],
