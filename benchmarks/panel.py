@@ -59,6 +59,7 @@ def main() -> None:
     ap.add_argument("--skip-stages", action="store_true")
     ap.add_argument("--organized", action="store_true", help="also each cohort organised by patient (no bucket pass)")
     ap.add_argument("--organized-files", type=int, default=8, help="files of the organised copy")
+    ap.add_argument("--all-cores-only", action="store_true", help="skip the one-core runs (a 100k cohort takes long)")
     args = ap.parse_args()
     if not args.skip_stages:
         stages(args)
@@ -170,12 +171,12 @@ def whole_runs(args: argparse.Namespace) -> None:
                 sources.append((f"{n} organised", organized))
         for name, folder in sources:
             floor = orjson_floor(folder)
-            for workers in sorted({1, cores}):
+            for workers in sorted({1, cores} - ({1} if args.all_cores_only and cores > 1 else set())):
                 seconds, rss, n = panel_run(folder, workers)
                 print(f"  {name:22s} {workers} core(s): {seconds:8.1f} s  {n / seconds:7.1f} patients/s  "
                       f"peak RSS {rss:6d} MB  {seconds / floor:6.1f}x orjson floor ({floor:.1f} s)")
         for n in (int(x) for x in args.sizes.split(",") if x and args.organized):
-            for workers in sorted({1, cores}):
+            for workers in sorted({1, cores} - ({1} if args.all_cores_only and cores > 1 else set())):
                 same = (Path(tmp) / f"synth-{n}-{workers}.csv").read_bytes() == (
                     Path(tmp) / f"synth-{n}-organized-{workers}.csv").read_bytes()
                 print(f"  {n} organised, {workers} core(s): CSV {'identical to' if same else 'DIFFERS FROM'} "
