@@ -31,6 +31,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -208,6 +209,22 @@ def _tail_before_damage(path: Path, name: str, done: int) -> Iterator[tuple[int,
         yield Reject(file=name, line=lineno + 1, resource_type="", reason="truncated_gzip")
 
 
+def parse_line(raw: bytes, name: str, lineno: int) -> tuple[bytes, dict[str, Any], str] | Reject:
+    """(line without BOM, resource, its type) of one export line, or why it cannot be read: the checks every path
+    over an export makes, in this order, with these reasons (the bucket pass and the organised path)."""
+    line = raw[3:] if raw[:3] == UTF8_BOM else raw
+    try:
+        resource = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return Reject(file=name, line=lineno, resource_type="", reason="invalid_json")
+    rtype = resource.get("resourceType") if isinstance(resource, dict) else None
+    if not isinstance(rtype, str):
+        return Reject(file=name, line=lineno, resource_type="", reason="not_a_resource")
+    if rtype not in R4_RESOURCE_TYPES:
+        return Reject(file=name, line=lineno, resource_type=rtype[:64], reason="unknown_resource_type")
+    return line, resource, rtype
+
+
 def route_block(index: int, name: str, first_line: int, block: bytes, k: int) -> Routed:
     """Parse, check and route one block's lines (in a worker process): bad lines become rejects, every other
     line goes to its patient's bucket, with its origin; each bucket's share comes back as gzip members."""
@@ -222,20 +239,11 @@ def route_block(index: int, name: str, first_line: int, block: bytes, k: int) ->
         if not raw or raw.isspace():
             continue
         out.lines += 1
-        line = raw[3:] if raw[:3] == UTF8_BOM else raw
-        try:
-            resource = orjson.loads(line)
-        except orjson.JSONDecodeError:
-            out.rejects.append(Reject(file=name, line=lineno, resource_type="", reason="invalid_json"))
+        parsed = parse_line(raw, name, lineno)
+        if isinstance(parsed, Reject):
+            out.rejects.append(parsed)
             continue
-        rtype = resource.get("resourceType") if isinstance(resource, dict) else None
-        if not isinstance(rtype, str):
-            out.rejects.append(Reject(file=name, line=lineno, resource_type="", reason="not_a_resource"))
-            continue
-        if rtype not in R4_RESOURCE_TYPES:
-            out.rejects.append(Reject(file=name, line=lineno, resource_type=rtype[:64],
-                                      reason="unknown_resource_type"))
-            continue
+        line, resource, rtype = parsed
         if rtype == "Medication":
             meds.append(line)
             continue

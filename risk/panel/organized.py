@@ -36,8 +36,7 @@ import orjson
 from risk.fhir.base import PatientResources, Source
 from risk.fhir.reading import UTF8_BOM
 from risk.fhir.references import PATIENT_LINK_KEYS, patient_id_from_reference, resolve_reference
-from risk.fhir.resource_types import R4_RESOURCE_TYPES
-from risk.panel.buckets import BUCKET_BYTES, export_files, iter_export_lines, patient_problem
+from risk.panel.buckets import BUCKET_BYTES, export_files, iter_export_lines, parse_line, patient_problem
 from risk.panel.engine import BucketResult, PanelJob, score_to_part
 from risk.panel.rejects import Reject
 from risk.record.build import FLATTENERS
@@ -245,21 +244,11 @@ class _ChainReader:
         for _, name in self.chain.files:
             for lineno, raw in iter_export_lines(self.chain.base / name, name, self.rejects):
                 self.lines += 1
-                line = raw[3:] if raw[:3] == UTF8_BOM else raw
-                try:
-                    resource = orjson.loads(line)
-                except orjson.JSONDecodeError:
-                    self.rejects.append(Reject(file=name, line=lineno, resource_type="", reason="invalid_json"))
+                parsed = parse_line(raw, name, lineno)
+                if isinstance(parsed, Reject):
+                    self.rejects.append(parsed)
                     continue
-                rtype = resource.get("resourceType") if isinstance(resource, dict) else None
-                if not isinstance(rtype, str):
-                    self.rejects.append(Reject(file=name, line=lineno, resource_type="", reason="not_a_resource"))
-                    continue
-                if rtype not in R4_RESOURCE_TYPES:
-                    self.rejects.append(Reject(file=name, line=lineno, resource_type=rtype[:64],
-                                               reason="unknown_resource_type"))
-                    continue
-                yield name, lineno, line, resource
+                yield name, lineno, parsed[0], parsed[1]
 
     def groups(self) -> Iterator[_Group]:
         while not self.done:
