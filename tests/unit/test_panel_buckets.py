@@ -129,3 +129,17 @@ def test_a_bucket_without_patients_makes_every_line_an_orphan(tmp_path):
 def test_export_files_skip_the_log(export):
     (export / "log.ndjson").write_text("{}\n")
     assert "log.ndjson" not in {p.name for p in export_files(export)}
+
+
+def test_a_gzip_file_past_4_gib_is_never_given_fewer_buckets_than_its_content_needs(tmp_path: Path,
+                                                                                     monkeypatch: pytest.MonkeyPatch):
+    """gzip stores the size modulo 4 GiB: a wrapped size field (simulated here as 0) must not shrink the bucket
+    count, or each bucket (and each worker's memory) grows with the export (1M patients: 6x the intended size)."""
+    lines = [orjson.dumps({"resourceType": "Observation", "id": f"o{i}", "status": "final",
+                           "subject": {"reference": f"Patient/p{i % 500}"},
+                           "valueQuantity": {"value": i % 200, "unit": "mg/dL"}}) + b"\n" for i in range(20_000)]
+    content = b"".join(lines)
+    path = tmp_path / "Observation.ndjson.gz"
+    path.write_bytes(gzip.compress(content, compresslevel=1)[:-4] + (0).to_bytes(4, "little"))  # ISIZE wrapped to 0
+    monkeypatch.setattr(buckets, "BUCKET_BYTES", len(content) // 4)
+    assert buckets.bucket_count([path]) >= 4  # the content needs at least 4 buckets of BUCKET_BYTES
