@@ -38,7 +38,7 @@ import orjson
 from risk.errors import ExitCode, RecordError, SourceError
 from risk.fhir.dates import parse_fhir_date
 from risk.fhir.ndjson import is_ndjson_name
-from risk.fhir.reading import UTF8_BOM, is_gzip, open_binary, uncompressed_size
+from risk.fhir.reading import UTF8_BOM, is_gzip, open_binary
 from risk.fhir.references import is_valid_id, link_to_patient
 from risk.fhir.resource_types import R4_RESOURCE_TYPES
 from risk.panel.rejects import Reject
@@ -116,17 +116,48 @@ def export_files(source: Path) -> list[Path]:
     return files
 
 
-# FHIR NDJSON compresses 19:1 to 30:1 with gzip (the 1M-patient synthetic export: 30:1 at level 9, its buckets 19:1 at
-# level 1). gzip's own size field is the size modulo 4 GiB, so a multi-gigabyte file is sized from its compressed size
-# at the high end of that range as well: at 4:1, the 1M export's buckets were 6x the intended size (issue 13).
-# Over-estimating only makes smaller buckets.
-GZIP_RATIO = 30
+# gzip stores the uncompressed size modulo 2**32 (ISIZE, RFC 1952 section 2.3.1): exact for a file that cannot reach
+# 4 GiB, wrapped for a multi-gigabyte one (the 1M-patient export's 2.7 GB Observation file holds some 80 GB). Deflate
+# compresses at most 1032:1 (zlib's technical details), so a file under 4 GiB / 1032 cannot have wrapped; a bigger
+# one is sized from its own ratio, measured on its first SAMPLE_BYTES, snapped to ISIZE's residue. Taking a fixed
+# ratio instead made buckets 6x the intended size (4:1) or needlessly small (30:1 on level-1 files that hold 9:1).
+ISIZE_MODULUS = 1 << 32
+DEFLATE_MAX_RATIO = 1032
+SAMPLE_BYTES = 1 << 18  # compressed bytes decompressed to measure a big file's ratio (a few MB out, some 10 ms)
+SAMPLE_OUT = 64 << 20  # bound on what the sample may inflate to (a pathological, highly repetitive file)
+GZIP_RATIO = 30  # when the sample cannot be read (a damaged file): FHIR NDJSON's high end, erring to more buckets
 
 
 def export_size(path: Path) -> int:
-    """The (uncompressed) bytes of one export file, never under-estimated for a gzip file past 4 GiB."""
-    size = uncompressed_size(path)
-    return max(size, GZIP_RATIO * os.path.getsize(path)) if is_gzip(path) else size
+    """The (uncompressed) bytes of one export file, a multi-gigabyte gzip file included (see ISIZE_MODULUS)."""
+    size = os.path.getsize(path)
+    if size < 18 or not is_gzip(path):
+        return size
+    with path.open("rb") as f:
+        f.seek(-4, os.SEEK_END)
+        isize = int.from_bytes(f.read(4), "little") % ISIZE_MODULUS
+    if size * DEFLATE_MAX_RATIO < ISIZE_MODULUS:
+        return isize
+    estimate = size * sampled_ratio(path)
+    return isize + max(0, round((estimate - isize) / ISIZE_MODULUS)) * ISIZE_MODULUS
+
+
+def sampled_ratio(path: Path) -> float:
+    """Uncompressed to compressed bytes over the file's first SAMPLE_BYTES (gzip members followed across)."""
+    with path.open("rb") as f:
+        rest = f.read(SAMPLE_BYTES)
+    consumed = produced = 0
+    while rest and produced < SAMPLE_OUT:
+        inflate = zlib.decompressobj(wbits=31)
+        try:
+            produced += len(inflate.decompress(rest, SAMPLE_OUT - produced))
+        except zlib.error:
+            break
+        consumed += len(rest) - len(inflate.unconsumed_tail) - len(inflate.unused_data)
+        if not inflate.eof:
+            break
+        rest = inflate.unused_data
+    return produced / consumed if consumed and produced else GZIP_RATIO
 
 
 def bucket_count(files: list[Path], minimum: int = 1) -> int:

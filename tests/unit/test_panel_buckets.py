@@ -131,15 +131,47 @@ def test_export_files_skip_the_log(export):
     assert "log.ndjson" not in {p.name for p in export_files(export)}
 
 
-def test_a_gzip_file_past_4_gib_is_never_given_fewer_buckets_than_its_content_needs(tmp_path: Path,
-                                                                                     monkeypatch: pytest.MonkeyPatch):
-    """gzip stores the size modulo 4 GiB: a wrapped size field (simulated here as 0) must not shrink the bucket
-    count, or each bucket (and each worker's memory) grows with the export (1M patients: 6x the intended size)."""
-    lines = [orjson.dumps({"resourceType": "Observation", "id": f"o{i}", "status": "final",
-                           "subject": {"reference": f"Patient/p{i % 500}"},
-                           "valueQuantity": {"value": i % 200, "unit": "mg/dL"}}) + b"\n" for i in range(20_000)]
-    content = b"".join(lines)
+def _observations(n: int) -> bytes:
+    return b"".join(orjson.dumps({"resourceType": "Observation", "id": f"o{i}", "status": "final",
+                                  "subject": {"reference": f"Patient/p{i % 500}"},
+                                  "valueQuantity": {"value": i % 200, "unit": "mg/dL"}}) + b"\n" for i in range(n))
+
+
+def test_a_gzip_file_past_4_gib_is_sized_from_its_own_ratio_not_its_wrapped_size_field(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """gzip stores the size modulo 4 GiB: a wrapped size field must not shrink the bucket count, or each bucket
+    (and each worker's memory) grows with the export (1M patients: 6x the intended size). The modulus is made
+    small here so that a test file wraps it several times, as a 80 GB Observation file wraps 4 GiB."""
+    content = _observations(20_000)
+    monkeypatch.setattr(buckets, "ISIZE_MODULUS", 1 << 20)
+    assert len(content) > 2 << 20  # wraps the (test) modulus twice
     path = tmp_path / "Observation.ndjson.gz"
-    path.write_bytes(gzip.compress(content, compresslevel=1)[:-4] + (0).to_bytes(4, "little"))  # ISIZE wrapped to 0
-    monkeypatch.setattr(buckets, "BUCKET_BYTES", len(content) // 4)
-    assert buckets.bucket_count([path]) >= 4  # the content needs at least 4 buckets of BUCKET_BYTES
+    path.write_bytes(gzip.compress(content, compresslevel=1))  # its size field: len(content) % 2**32
+    assert buckets.export_size(path) == len(content)
+    monkeypatch.setattr(buckets, "BUCKET_BYTES", -(-len(content) // 4))
+    assert buckets.bucket_count([path]) == 4
+
+
+def test_an_ordinary_gzip_file_is_sized_exactly_so_a_small_export_gets_few_buckets(tmp_path: Path):
+    """Under 4 GiB / 1032 compressed, the size field is exact: no ratio guess that would split a practice's
+    export into needlessly many buckets (30:1 on level-1 files gave the Synthea x10 replica 77 buckets, not 27)."""
+    content = _observations(5_000)
+    path = tmp_path / "Observation.ndjson.gz"
+    path.write_bytes(gzip.compress(content, compresslevel=1))
+    assert buckets.export_size(path) == len(content)
+    plain = path.with_name("Observation.ndjson")
+    plain.write_bytes(content)
+    assert buckets.export_size(plain) == len(content)
+    assert buckets.bucket_count([path, plain]) == -(-2 * len(content) // buckets.BUCKET_BYTES) == 1
+
+
+def test_the_sampled_ratio_follows_gzip_members_and_survives_a_damaged_file(tmp_path: Path):
+    content = _observations(2_000)
+    members = tmp_path / "Observation.ndjson.gz"
+    members.write_bytes(b"".join(gzip.compress(content[i:i + 50_000], compresslevel=1)
+                                 for i in range(0, len(content), 50_000)))
+    whole = len(content) / members.stat().st_size
+    assert buckets.sampled_ratio(members) == pytest.approx(whole, rel=0.02)
+    damaged = tmp_path / "Damaged.ndjson.gz"
+    damaged.write_bytes(b"\x1f\x8b" + b"\x00" * 100)
+    assert buckets.sampled_ratio(damaged) == buckets.GZIP_RATIO
