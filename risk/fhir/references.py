@@ -97,17 +97,22 @@ def patient_id_from_reference(ref: str, fullurl_map: Mapping[str, str] | None = 
     return resolved[1]
 
 
+_CACHE_MAX = 100_000  # references remembered by `link_to_patient` (bounds memory over a large file)
+
+
 def link_to_patient(
     resource: dict[str, Any],
     fullurl_map: Mapping[str, str] | None = None,
     *,
     cache: dict[str, str | None] | None = None,
+    rewrite: bool = True,
 ) -> str | None:
     """Rewrite the resource's `subject`/`patient` references to `Patient/<id>`; return that patient id.
 
-    Mutates `resource` in place (sources own the freshly parsed dicts). Returns the id from the first
-    element that resolves to a Patient, or None when the resource is not about a patient. `cache`
-    (reference -> patient id, valid for one `fullurl_map`) saves resolving the same reference again.
+    Mutates `resource` in place (sources own the freshly parsed dicts), unless `rewrite` is False (a reader that
+    must get the resource as parsed). Returns the id from the first element that resolves to a Patient, or None
+    when the resource is not about a patient. `cache` (reference -> patient id, valid for one `fullurl_map`;
+    cleared past _CACHE_MAX entries) saves resolving the same reference again.
 
     >>> obs = {"resourceType": "Observation", "subject": {"reference": "urn:uuid:a1"}}
     >>> link_to_patient(obs, {"urn:uuid:a1": "Patient/p1"}), obs["subject"]["reference"]
@@ -131,9 +136,13 @@ def link_to_patient(
             elif ref in cache:
                 patient_id = cache[ref]
             else:
+                if len(cache) > _CACHE_MAX:
+                    cache.clear()
                 patient_id = cache[ref] = patient_id_from_reference(ref, fullurl_map)
             if patient_id is None:
                 continue
+            if not rewrite:
+                return patient_id
             canonical = "Patient/" + patient_id
             if ref != canonical:
                 ref_obj["reference"] = canonical

@@ -35,7 +35,7 @@ import orjson
 
 from risk.fhir.base import PatientResources, Source
 from risk.fhir.reading import UTF8_BOM
-from risk.fhir.references import PATIENT_LINK_KEYS, patient_id_from_reference, resolve_reference
+from risk.fhir.references import link_to_patient, patient_id_from_reference, resolve_reference
 from risk.panel.buckets import BUCKET_BYTES, export_files, iter_export_lines, parse_line, patient_problem
 from risk.panel.engine import BucketResult, PanelJob, score_to_part
 from risk.panel.rejects import Reject
@@ -171,31 +171,6 @@ def header_patient(resource: dict[str, Any]) -> str | None:
 
 
 # ------------------------------------------------------------------------------------------ one chain (a worker)
-_MISSING = object()
-_CACHE_MAX = 100_000  # references remembered (bounds memory on a large file)
-
-
-def linked_patient(resource: dict[str, Any], cache: dict[str, str | None]) -> str | None:
-    """The patient id the bucket pass files the resource under (risk.fhir.references.link_to_patient), without
-    rewriting its references: the reader must get the resource as parsed, as it does from a bucket."""
-    for key in PATIENT_LINK_KEYS:
-        value = resource.get(key)
-        if value is None:
-            continue
-        for ref_obj in value if isinstance(value, list) else (value,):
-            ref = ref_obj.get("reference") if isinstance(ref_obj, dict) else None
-            if not isinstance(ref, str):
-                continue
-            pid = cache.get(ref, _MISSING)
-            if pid is _MISSING:
-                if len(cache) > _CACHE_MAX:
-                    cache.clear()
-                pid = cache[ref] = patient_id_from_reference(ref)
-            if pid is not None:
-                return pid  # type: ignore[return-value]
-    return None
-
-
 def medication_names(resource: dict[str, Any]) -> list[str]:
     """The names risk.record.build.register_medication indexes a Medication under (NDJSON has no fullUrl)."""
     mid = resource.get("id")
@@ -286,7 +261,7 @@ class _ChainReader:
                     known.add(n)
                 yield resource
             else:
-                pid = linked_patient(resource, self._cache)
+                pid = link_to_patient(resource, cache=self._cache, rewrite=False)
                 if pid is None:
                     continue  # about no patient (Practitioner, Organization...): not read, as in the bucket pass
                 if pid != self.current or not self.has_patient:

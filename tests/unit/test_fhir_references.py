@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import doctest
 
 import pytest
@@ -102,3 +103,15 @@ def test_a_resource_pointing_to_a_group_or_nothing_is_not_linked():
     assert link_to_patient(group) is None
     assert group["subject"]["reference"] == "Group/g1"  # left as it was
     assert link_to_patient({"resourceType": "Observation", "subject": {"display": "Mme X"}}) is None
+
+
+def test_link_to_patient_without_rewriting_gives_the_same_patient_and_leaves_the_resource_as_parsed():
+    """The organised-by-patient reader files a resource as the bucket pass does but must hand it on unchanged."""
+    resource = {"resourceType": "Observation", "subject": {"reference": "https://ehr.example/fhir/Patient/p1/_history/2"},
+                "performer": [{"reference": "Patient/p1"}]}
+    before = copy.deepcopy(resource)
+    cache: dict[str, str | None] = {}
+    assert link_to_patient(resource, cache=cache, rewrite=False) == "p1"
+    assert resource == before
+    assert link_to_patient(resource, cache=cache) == "p1"
+    assert resource["subject"]["reference"] == "Patient/p1"
