@@ -60,9 +60,12 @@ class Run:
     """A `risk panel` subprocess, with every process it starts (collected while it runs: the pool's workers are the
     fork server's children, so they are gone from the tree once the run's own process has ended)."""
 
-    def __init__(self, argv: list[str]) -> None:
+    def __init__(self, argv: list[str], stderr: Path) -> None:
         cmd = [sys.executable, "-c", "import sys; from risk.cli import main; sys.exit(main(sys.argv[1:]))", *argv]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        # stderr to a file, not a pipe: a worker left running would hold a pipe open, and its reader waiting
+        self.stderr = stderr
+        with stderr.open("wb") as err:
+            self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
         self.descendants: dict[int, psutil.Process] = {}
         self.parents: dict[int, int] = {}
 
@@ -80,7 +83,7 @@ class Run:
     def wait_until(self, ready: Callable[[], bool]) -> None:
         deadline = time.monotonic() + WAIT
         while not ready():
-            assert self.proc.poll() is None, f"the run ended before the phase: {self.proc.stderr.read()}"
+            assert self.proc.poll() is None, f"the run ended before the phase: {self.stderr.read_text()}"
             assert time.monotonic() < deadline, "the run did not reach the phase in time"
             self.collect()
             time.sleep(0.02)
@@ -88,8 +91,8 @@ class Run:
 
     def stop(self, sig: signal.Signals) -> tuple[int, str]:
         self.proc.send_signal(sig)
-        _, err = self.proc.communicate(timeout=120)
-        return self.proc.returncode, err
+        code = self.proc.wait(timeout=120)
+        return code, self.stderr.read_text(encoding="utf-8")
 
     def alive(self) -> list[psutil.Process]:
         """The run's processes still running (a zombie has ended: only its exit status is left to collect)."""
@@ -110,18 +113,18 @@ class Run:
         """Leave nothing behind, even when a test fails (the code before this fix left its workers running)."""
         if self.proc.poll() is None:
             self.proc.kill()
-            self.proc.communicate()
+            self.proc.wait()
         for p in self.alive():
             with contextlib.suppress(psutil.Error):
                 p.kill()
 
 
 @pytest.fixture
-def run_panel() -> Iterator[Callable[[list[str]], Run]]:
+def run_panel(tmp_path) -> Iterator[Callable[[list[str]], Run]]:
     runs: list[Run] = []
 
     def start(argv: list[str]) -> Run:
-        runs.append(Run(argv))
+        runs.append(Run(argv, tmp_path / f"stderr{len(runs)}.txt"))
         return runs[-1]
 
     yield start
@@ -143,13 +146,22 @@ def scoring(work: Path) -> Callable[[], bool]:
 
 
 def assert_stopped_in_order(run: Run, code: int, err: str, sig: signal.Signals, work: Path, out_dir: Path) -> None:
-    assert code == 128 + sig, err
-    assert err.strip().splitlines()[-1] == stopped_line(sig.name), err
-    assert "Traceback" not in err, err
-    assert not list(work.iterdir()), "the temporary patient buckets are still on disk"
-    assert not list(out_dir.iterdir()), "an output or a temporary output was left"
+    """Every way the stop can go wrong, all reported at once."""
     assert run.workers() >= 1, "the pool's workers were not seen: the test did not stop a run in progress"
-    assert not run.alive_after_grace(), "processes of the stopped run are still running"
+    problems = []
+    if code != 128 + sig:
+        problems.append(f"exit code {code}, not {128 + sig}")
+    if not err.strip() or err.strip().splitlines()[-1] != stopped_line(sig.name):
+        problems.append(f"stderr does not end with the stop's line: {err[-300:]!r}")
+    if "Traceback" in err:
+        problems.append(f"a traceback on stderr: {err[-2000:]}")
+    if left := [p.name for p in work.iterdir()]:
+        problems.append(f"temporary patient data left on disk: {left}")
+    if left := [p.name for p in out_dir.iterdir()]:
+        problems.append(f"an output or a temporary output left: {left}")
+    if left := run.alive_after_grace():
+        problems.append(f"processes of the stopped run still running: {[p.pid for p in left]}")
+    assert not problems, "\n".join(problems)
 
 
 def folders(tmp_path: Path) -> tuple[Path, Path]:
@@ -165,8 +177,8 @@ def test_sigterm_while_buckets_are_scored_stops_in_order(cohort_2k, tmp_path, ru
     run = run_panel(panel_argv(cohort_2k, out_dir, work))
     run.wait_until(scoring(work))
     code, err = run.stop(signal.SIGTERM)
-    assert code == ExitCode.TERMINATED == 143
     assert_stopped_in_order(run, code, err, signal.SIGTERM, work, out_dir)
+    assert code == ExitCode.TERMINATED == 143
 
 
 @pytest.mark.slow
@@ -191,8 +203,8 @@ def test_sigint_stops_in_order_with_130(cohort_2k, tmp_path, run_panel):
     run = run_panel(panel_argv(cohort_2k, out_dir, work))
     run.wait_until(scoring(work))
     code, err = run.stop(signal.SIGINT)
-    assert code == ExitCode.INTERRUPTED == 130
     assert_stopped_in_order(run, code, err, signal.SIGINT, work, out_dir)
+    assert code == ExitCode.INTERRUPTED == 130
 
 
 def _main(argv: list[str]) -> tuple[int, str]:
@@ -217,15 +229,23 @@ def test_sigterm_during_the_merge_leaves_no_output_and_keeps_the_previous_one(co
                 time.sleep(5)  # the handler raises before this ends
             yield row
 
+    def not_for_the_caller(signum: int, frame: object) -> None:
+        raise AssertionError("the SIGTERM reached the caller's handler: the command installed none of its own")
+
     monkeypatch.setattr(engine, "merged_rows", merge_then_sigterm)
-    before = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
-    code, err = _main(panel_argv(cohort_small, out_dir, work))
+    previous = signal.signal(signal.SIGTERM, not_for_the_caller)  # the caller's own (also: pytest is not killed)
+    try:
+        before = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
+        code, err = _main(panel_argv(cohort_small, out_dir, work))
+        after = {s: signal.getsignal(s) for s in before}
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     assert code == 143 and err.strip() == stopped_line("SIGTERM"), err
     assert sorted(p.name for p in out_dir.iterdir()) == sorted(OUTPUTS), "a temporary output was left"
     for name in OUTPUTS:
         assert (out_dir / name).read_text() == f"previous {name}\n", name
     assert not list(work.iterdir())
-    assert {s: signal.getsignal(s) for s in before} == before, "the command's signal handlers were left installed"
+    assert after == before, "the caller's signal handlers were not restored"
 
 
 def test_a_complete_run_moves_whole_outputs_into_place_and_leaves_no_temporary_file(cohort_small, tmp_path):
