@@ -26,6 +26,7 @@ import risk.panel.engine as engine
 from risk.cli import main
 from risk.errors import ExitCode
 from risk.synth import generate
+from tests.organized_export import organize
 
 AS_OF = "2025-12-31"
 OUTPUTS = ("panel.csv", "panel.parquet", "panel.rejects.csv")
@@ -41,6 +42,14 @@ def stopped_line(name: str) -> str:
 def cohort_2k(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("cohort2k")
     generate(n_patients=2_000, seed=5, out_dir=out, gzip=True)  # 6 buckets of about 40 MB: scored for ~10 s
+    return out
+
+
+@pytest.fixture(scope="module")
+def organized_2k(cohort_2k, tmp_path_factory) -> Path:
+    """The same patients organised by patient (risk.panel.organized: scored file by file, its own pool)."""
+    out = tmp_path_factory.mktemp("organized2k") / "export"
+    organize(cohort_2k, out, files=4, gz=True)
     return out
 
 
@@ -205,6 +214,16 @@ def test_sigint_stops_in_order_with_130(cohort_2k, tmp_path, run_panel):
     code, err = run.stop(signal.SIGINT)
     assert_stopped_in_order(run, code, err, signal.SIGINT, work, out_dir)
     assert code == ExitCode.INTERRUPTED == 130
+
+
+@pytest.mark.slow
+def test_sigterm_while_an_organised_export_is_scored_stops_in_order(organized_2k, tmp_path, run_panel):
+    work, out_dir = folders(tmp_path)
+    run = run_panel(panel_argv(organized_2k, out_dir, work))
+    run.wait_until(lambda: run.workers() >= 2 and any(exists(d, "organized/c*-g*.ndjson")
+                                                      for d in bucket_folders(work)))
+    code, err = run.stop(signal.SIGTERM)
+    assert_stopped_in_order(run, code, err, signal.SIGTERM, work, out_dir)
 
 
 def _main(argv: list[str]) -> tuple[int, str]:
