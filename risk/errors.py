@@ -32,6 +32,9 @@ class ExitCode(IntEnum):
     MODEL_MISSING = 41
     AUDIT_TAMPERED = 50  # `risk audit verify`: an entry was edited, deleted, swapped, or the tail cut
     INTERNAL = 70
+    # Stopped by a signal (risk.panel.stop): 128 + its number, what shells report for a process a signal ended.
+    INTERRUPTED = 130  # SIGINT, Ctrl-C
+    TERMINATED = 143  # SIGTERM: a scheduler, systemd, `timeout`, a container stop
 
 
 class ErrorMessage(str):

@@ -23,15 +23,19 @@ from __future__ import annotations
 import contextlib
 import gzip
 import multiprocessing
+import multiprocessing.connection
 import os
 import re
+import signal
+import time
 import zlib
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
@@ -42,6 +46,7 @@ from risk.fhir.reading import UTF8_BOM, is_gzip, open_binary
 from risk.fhir.references import is_valid_id, link_to_patient
 from risk.fhir.resource_types import R4_RESOURCE_TYPES
 from risk.panel.rejects import Reject
+from risk.panel.stop import held
 from risk.record.build import patient_demographics
 
 # About 40 MB of NDJSON (some 400 patients of a primary-care record) per bucket: small enough for flat memory per
@@ -362,11 +367,69 @@ def _items(files: list[Path], names: tuple[str, ...], k: int) -> Iterator[Item]:
             yield got if isinstance(got, Reject) else (index, name, got[0], got[1], k)
 
 
-def process_pool(workers: int) -> ProcessPoolExecutor:
+T = TypeVar("T")
+STOP_GRACE = 5.0  # seconds a terminated worker has to end before it is killed
+
+
+class PanelPool(ProcessPoolExecutor):
+    """A process pool that, left on an exception (a stop, risk.panel.stop, or a failure), does not wait for its queued
+    tasks as a plain `with pool:` does: they are cancelled and its processes ended (`stop_pool`)."""
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        with held():  # it may start a worker: a stop in the middle would leave it without its start-up data
+            return super().submit(fn, *args, **kwargs)
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> bool:
+        if exc_type is None:
+            return bool(super().__exit__(exc_type, exc, tb))
+        stop_pool(self)
+        return False
+
+
+def stop_pool(pool: ProcessPoolExecutor, grace: float = STOP_GRACE) -> None:
+    """Cancel the pool's pending tasks and end its processes now: terminated, killed if still there after `grace`
+    seconds. Returns once they are gone, so that no worker writes into a bucket folder being removed."""
+    # The pool's own processes and queues (Python 3.14's terminate_workers() reads the same table), taken before
+    # shutdown forgets them.
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    calls, results = getattr(pool, "_call_queue", None), getattr(pool, "_result_queue", None)
+    if calls is not None:
+        calls.cancel_join_thread()  # a task half sent to a worker that is gone must not hold this process's exit
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in processes:
+        p.terminate()  # nothing for one already ended
+    if not _ended(processes, grace):
+        for p in processes:
+            p.kill()
+        _ended(processes, grace)
+    if results is not None:
+        # No worker left to write a result: the end of file lets the pool's thread finish reading one that a
+        # terminated worker left half written (it would otherwise wait for the rest, and hold this process's exit).
+        results._writer.close()
+
+
+def _ended(processes: list[BaseProcess], timeout: float) -> bool:
+    """Whether every process has ended within `timeout` seconds (its sentinel is readable once it has)."""
+    deadline = time.monotonic() + timeout
+    pending = [p.sentinel for p in processes]
+    while pending and (left := deadline - time.monotonic()) > 0:
+        ready = multiprocessing.connection.wait(pending, left)
+        pending = [s for s in pending if s not in ready]
+    return not pending
+
+
+def process_pool(workers: int) -> PanelPool:
     """A pool of `workers` processes, started safely (for the bucket pass and the scoring, risk.panel.engine)."""
     # forkserver, not fork: a child forked from a process whose OpenMP pool (XGBoost) or other threads already ran
     # can hang on a lock copied in its held state (seen when a test or the app had scored before the panel).
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
+    return PanelPool(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"),
+                     initializer=_ignore_sigint)
+
+
+def _ignore_sigint() -> None:
+    """In each worker: Ctrl-C reaches the terminal's whole process group, but the stop is the coordinator's to make
+    (it terminates the workers); a worker hit by it would print its own traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _routed(items: Iterator[Item], workers: int, pool: ProcessPoolExecutor | None) -> Iterator[Routed]:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import signal
 from pathlib import Path
 
 from risk import feedback
 from risk.errors import ExitCode, RiskError
+from risk.panel.stop import Stopped, stop_signals
 from risk.settings import Settings, parse_as_of
 
 
@@ -38,18 +40,22 @@ def cmd_panel(args: argparse.Namespace) -> int:
         client = Client(args.scheduler)
     bar = feedback.meter(desc="scoring panel", unit="patient", enabled=not args.quiet)
     try:
-        summary = screen(source, out_csv=out, out_parquet=Path(args.parquet) if args.parquet else None,
-                         rejects_path=rejects_path, engine=args.engine, workers=workers, client=client,
-                         work_dir=Path(args.work_dir) if args.work_dir else None, lang=settings.lang,
-                         token=settings.fhir_token,
-                         job_args={"models_dir": args.models_dir, "as_of": day, "region": args.region,
-                                   "guideline_set": DEFAULT_GUIDELINE_SET},
-                         progress=lambda r: bar.update(r.scored + r.deceased) if bar is not None else None)
-    finally:
-        if bar is not None:
-            bar.close()
-        if client is not None:
-            client.close()
+        with stop_signals():  # SIGTERM, SIGINT: an orderly stop (risk.panel.stop), for this command only
+            try:
+                summary = screen(source, out_csv=out, out_parquet=Path(args.parquet) if args.parquet else None,
+                                 rejects_path=rejects_path, engine=args.engine, workers=workers, client=client,
+                                 work_dir=Path(args.work_dir) if args.work_dir else None, lang=settings.lang,
+                                 token=settings.fhir_token,
+                                 job_args={"models_dir": args.models_dir, "as_of": day, "region": args.region,
+                                           "guideline_set": DEFAULT_GUIDELINE_SET},
+                                 progress=lambda r: bar.update(r.scored + r.deceased) if bar is not None else None)
+            finally:
+                if bar is not None:
+                    bar.close()
+                if client is not None:
+                    client.close()
+    except (Stopped, KeyboardInterrupt) as exc:
+        return _stopped(exc if isinstance(exc, Stopped) else Stopped(signal.SIGINT))
     feedback.err(f"wrote {summary.scored} patients to {args.out}; {summary.deceased} deceased patients excluded "
                  "(not scored, not ranked)")
     if summary.categories:
@@ -60,6 +66,12 @@ def cmd_panel(args: argparse.Namespace) -> int:
     feedback.err(f"set aside {rejected} records ({summary.patients_rejected} patients) in {rejects_path}"
                  + (": " + ", ".join(f"{k} {v}" for k, v in summary.rejects.items()) if rejected else ""))
     return ExitCode.OK
+
+
+def _stopped(stop: Stopped) -> int:
+    """One line, no traceback: screen() has unwound (pool ended, buckets removed, no output moved into place)."""
+    feedback.err(f"risk: stopped ({stop.name}): no output written; temporary patient data removed")
+    return stop.exit_code
 
 
 def _bulk_export(args: argparse.Namespace, settings: Settings) -> Path:

@@ -160,8 +160,12 @@ def run_dask(buckets: list[Bucket], job: PanelJob, client: Any) -> Iterator[Buck
     from dask.distributed import as_completed as dask_completed
 
     futures = client.map(score_bucket, buckets, job=job, pure=False)
-    for fut in dask_completed(futures):
-        yield fut.result()
+    try:
+        for fut in dask_completed(futures):
+            yield fut.result()
+    except BaseException:  # stopped or failed: free the cluster of the buckets not yet scored
+        client.cancel(futures)
+        raise
 
 
 def cell(column: str, value: Any) -> str:

@@ -24,9 +24,8 @@ from __future__ import annotations
 import hashlib
 import heapq
 import logging
-import multiprocessing
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,7 +35,7 @@ import orjson
 from risk.fhir.base import PatientResources, Source
 from risk.fhir.reading import UTF8_BOM
 from risk.fhir.references import link_to_patient, patient_id_from_reference, resolve_reference
-from risk.panel.buckets import BUCKET_BYTES, export_files, iter_export_lines, parse_line, patient_problem
+from risk.panel.buckets import BUCKET_BYTES, export_files, iter_export_lines, parse_line, patient_problem, process_pool
 from risk.panel.engine import BucketResult, PanelJob, score_to_part
 from risk.panel.rejects import Reject
 from risk.record.build import FLATTENERS
@@ -363,17 +362,12 @@ def _run(chains: list[Chain], job: PanelJob, work: Path, workers: int,
         for c in chains:
             yield report(score_chain(c, job, work))
         return
-    # forkserver, as risk.panel.engine.run_local (a fork of a process whose OpenMP pool ran can hang)
-    with ProcessPoolExecutor(max_workers=min(workers, len(chains)),
-                             mp_context=multiprocessing.get_context("forkserver")) as pool:
+    # The panel's pool (forkserver): left on an exception (NotOrganized, a stop), it cancels the chains not started
+    # and ends its processes at once (risk.panel.buckets.PanelPool; a future cancelled here instead races its thread).
+    with process_pool(min(workers, len(chains))) as pool:
         futures = [pool.submit(score_chain, c, job, work) for c in chains]
-        try:
-            for fut in as_completed(futures):
-                yield report(fut.result())
-        except NotOrganized:
-            for f in futures:
-                f.cancel()
-            raise
+        for fut in as_completed(futures):
+            yield report(fut.result())
 
 
 def _check_export_wide(done: list[ChainResult]) -> None:

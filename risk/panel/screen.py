@@ -20,6 +20,7 @@ from risk.panel.buckets import partition, process_pool
 from risk.panel.engine import BucketResult, PanelJob, run_dask, run_local, score_to_part, write_outputs
 from risk.panel.organized import screen_organized
 from risk.panel.rejects import PATIENT_REASONS, reject_counts, write_rejects
+from risk.panel.staging import staged
 from risk.record.load import iter_records
 
 
@@ -47,7 +48,10 @@ def screen(source: str | Path, *, out_csv: Path, out_parquet: Path | None, rejec
     (a temporary folder by default; on a cluster, a folder every worker can read). An export organised by patient
     (risk.panel.organized) is scored file by file on the local engine, unless `buckets` asks for the bucket pass.
     """
-    with tempfile.TemporaryDirectory(prefix="risk-panel-", dir=work_dir) as tmp, contextlib.ExitStack() as stack:
+    # Left in any way (a stop, risk.panel.stop, or a failure), the pool's processes are ended, then the buckets'
+    # folder (patient data) removed, and no output file is left; outputs are moved into place only once complete.
+    with (staged() as staging, tempfile.TemporaryDirectory(prefix="risk-panel-", dir=work_dir) as tmp,
+          contextlib.ExitStack() as stack):
         organized = (screen_organized(Path(source), Path(tmp) / "organized", job_args, workers, progress)
                      if engine == "local" and buckets is None and is_bulk_export(Path(source)) else None)
         results: Iterable[BucketResult]
@@ -79,8 +83,9 @@ def screen(source: str | Path, *, out_csv: Path, out_parquet: Path | None, rejec
             parts.append(res.part)
             if progress is not None and organized is None:
                 progress(res)
-        write_outputs(sorted(parts), out_csv, out_parquet)
-    write_rejects(rejects, rejects_path, lang)
+        write_rejects(rejects, staging.path(rejects_path), lang)
+        parquet_temp = staging.path(out_parquet) if out_parquet is not None else None
+        write_outputs(sorted(parts), staging.path(out_csv), parquet_temp)  # the CSV moved into place last
     counts = reject_counts(rejects)
     summary = ScreenSummary(scored=scored, deceased=deceased, rejects=counts,
                             categories=dict(categories.most_common()), gaps=dict(gaps.most_common()),
