@@ -103,6 +103,7 @@ class Routed:
     """One block's lines, routed: per bucket the gzip members of its data, origins and Patient origins."""
 
     lines: int = 0  # resource lines read (blank lines not counted)
+    size: int = 0  # bytes of the block (uncompressed), for the pass's progress
     rejects: list[Reject] = field(default_factory=list)
     members: dict[int, tuple[bytes, bytes, bytes]] = field(default_factory=dict)
     medications: bytes = b""  # gzip member of the block's Medication lines ("" when none)
@@ -165,9 +166,9 @@ def sampled_ratio(path: Path) -> float:
     return produced / consumed if consumed and produced else GZIP_RATIO
 
 
-def bucket_count(files: list[Path], minimum: int = 1) -> int:
+def bucket_count(files: list[Path], minimum: int = 1, total: int | None = None) -> int:
     """K from the export's (uncompressed) size, so that memory per bucket does not grow with the export."""
-    total = sum(export_size(p) for p in files)
+    total = sum(export_size(p) for p in files) if total is None else total
     return max(minimum, min(MAX_BUCKETS, -(-total // BUCKET_BYTES)))
 
 
@@ -277,7 +278,7 @@ def parse_line(raw: bytes, name: str, lineno: int) -> tuple[bytes, dict[str, Any
 def route_block(index: int, name: str, first_line: int, block: bytes, k: int) -> Routed:
     """Parse, check and route one block's lines (in a worker process): bad lines become rejects, every other
     line goes to its patient's bucket, with its origin; each bucket's share comes back as gzip members."""
-    out = Routed()
+    out = Routed(size=len(block))
     data: dict[int, list[bytes]] = {}
     origins: dict[int, list[str]] = {}
     patients: dict[int, list[str]] = {}
@@ -455,11 +456,15 @@ def _done(item: Future[Routed] | Routed) -> Routed:
 
 
 def partition(source: Path, work: Path, *, k: int | None = None, min_buckets: int = 1, workers: int = 1,
-              pool: ProcessPoolExecutor | None = None) -> Partition:
+              pool: ProcessPoolExecutor | None = None, on_read: Callable[[int, int], None] | None = None) -> Partition:
     """One streaming pass over the export into `work`/bNNNN buckets, on `workers` processes (of `pool` if given);
-    bad lines become rejects. The buckets and rejects are the same whatever the number of processes."""
+    bad lines become rejects. The buckets and rejects are the same whatever the number of processes.
+
+    `on_read(bytes, total)`: after each block, the uncompressed bytes just routed and the export's estimated size
+    (a million patients take minutes to split before the first is scored: the user sees the pass advance)."""
     files = export_files(source)
-    k = k or bucket_count(files, min_buckets)
+    total = sum(export_size(p) for p in files)
+    k = k or bucket_count(files, min_buckets, total)
     base = source if source.is_dir() else source.parent
     names = tuple(str(p.relative_to(base)) for p in files)
     folders = [work / f"b{i:04d}" for i in range(k)]
@@ -474,6 +479,8 @@ def partition(source: Path, work: Path, *, k: int | None = None, min_buckets: in
             rejects += routed.rejects
             meds.write(routed.medications)
             writer.add(routed)
+            if on_read is not None:
+                on_read(routed.size, total)
         if meds.tell() == 0:
             meds.write(gzip.compress(b"", compresslevel=1, mtime=0))  # a valid, empty gzip file
     writer.flush()

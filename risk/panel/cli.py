@@ -38,6 +38,7 @@ def cmd_panel(args: argparse.Namespace) -> int:
             raise RiskError("--engine dask needs Dask: pip install 'risk[cluster]'", ExitCode.USAGE) from None
 
         client = Client(args.scheduler)
+    reading = feedback.meter(desc="splitting export by patient", unit="B", scale=True, enabled=not args.quiet)
     bar = feedback.meter(desc="scoring panel", unit="patient", enabled=not args.quiet)
     try:
         with stop_signals():  # SIGTERM, SIGINT: an orderly stop (risk.panel.stop), for this command only
@@ -48,8 +49,11 @@ def cmd_panel(args: argparse.Namespace) -> int:
                                  token=settings.fhir_token,
                                  job_args={"models_dir": args.models_dir, "as_of": day, "region": args.region,
                                            "guideline_set": DEFAULT_GUIDELINE_SET},
-                                 progress=lambda r: bar.update(r.scored + r.deceased) if bar is not None else None)
+                                 progress=lambda r: _scored(r.scored + r.deceased, reading, bar),
+                                 on_read=reading.update if reading is not None else None)
             finally:
+                if reading is not None:
+                    reading.close()
                 if bar is not None:
                     bar.close()
                 if client is not None:
@@ -66,6 +70,14 @@ def cmd_panel(args: argparse.Namespace) -> int:
     feedback.err(f"set aside {rejected} records ({summary.patients_rejected} patients) in {rejects_path}"
                  + (": " + ", ".join(f"{k} {v}" for k, v in summary.rejects.items()) if rejected else ""))
     return ExitCode.OK
+
+
+def _scored(n: int, reading: feedback.Meter | None, bar: feedback.Meter | None) -> None:
+    """A bucket scored: the split is over (its bar gives way to the patients')."""
+    if reading is not None:
+        reading.close()
+    if bar is not None:
+        bar.update(n)
 
 
 def _stopped(stop: Stopped) -> int:

@@ -40,13 +40,15 @@ class ScreenSummary:
 def screen(source: str | Path, *, out_csv: Path, out_parquet: Path | None, rejects_path: Path, job_args: dict[str, Any],
            engine: str = "local", workers: int = 1, client: Any = None, work_dir: Path | None = None,
            buckets: int | None = None, lang: str = "en", token: str | None = None,
-           progress: Callable[[BucketResult], None] | None = None) -> ScreenSummary:
+           progress: Callable[[BucketResult], None] | None = None,
+           on_read: Callable[[int, int], None] | None = None) -> ScreenSummary:
     """Score every patient of the bulk export `source` into `out_csv` (and `out_parquet`), rows sorted by id.
 
     `job_args`: models_dir, as_of, region, guideline_set (risk.panel.engine.PanelJob). `engine` "local" (a pool
     of `workers` processes) or "dask" (`client`, a dask.distributed.Client). `work_dir` holds the buckets
     (a temporary folder by default; on a cluster, a folder every worker can read). An export organised by patient
     (risk.panel.organized) is scored file by file on the local engine, unless `buckets` asks for the bucket pass.
+    `progress` is told of each bucket scored, `on_read` of the bucket pass's advance (risk.panel.buckets.partition).
     """
     # Left in any way (a stop, risk.panel.stop, or a failure), the pool's processes are ended, then the buckets'
     # folder (patient data) removed, and no output file is left; outputs are moved into place only once complete.
@@ -61,7 +63,7 @@ def screen(source: str | Path, *, out_csv: Path, out_parquet: Path | None, rejec
             # One pool for the bucket pass and the scoring: its processes start (and import) once.
             pool = stack.enter_context(process_pool(workers)) if workers > 1 else None
             part = partition(Path(source), Path(tmp), k=buckets, min_buckets=max(1, workers), workers=workers,
-                             pool=pool)
+                             pool=pool, on_read=on_read)
             job = PanelJob(files=part.files, **job_args)
             results = (run_dask(list(part.buckets), job, client) if engine == "dask"
                        else run_local(part.buckets, job, workers, pool))

@@ -15,6 +15,7 @@ from pathlib import Path
 import orjson
 import pandas as pd
 import pytest
+from tqdm import tqdm
 
 from risk.cli import main
 from risk.errors import ExitCode
@@ -123,6 +124,16 @@ def test_a_run_where_every_patient_is_rejected_fails_with_its_reason(tmp_path):
     code, err = _run(["panel", str(export), "--out", str(tmp_path / "p.csv"), "--as-of", AS_OF, "--quiet"])
     assert code == ExitCode.NO_PATIENT and "no patient of" in err and "Traceback" not in err
     assert "patient_no_birth_date" in (tmp_path / "p.rejects.csv").read_text(encoding="utf-8")
+
+
+def test_the_run_shows_the_split_of_the_export_before_the_scoring(cohort, tmp_path):
+    """Without --quiet: a bar of the bytes split by patient (minutes on a million patients), then the patients."""
+    code, err = _run(["panel", str(cohort), "--out", str(tmp_path / "p.csv"), "--as-of", AS_OF, "--workers", "1"])
+    assert code == 0, err
+    size = sum(p.stat().st_size for p in cohort.rglob("*.ndjson"))
+    assert "splitting export by patient" in err and "scoring panel" in err
+    assert err.index("splitting export by patient") < err.index("scoring panel: 24")
+    assert f"/{tqdm.format_sizeof(size)}" in err, err[:500]  # out of the export's size, in tqdm's units
 
 
 def test_rows_do_not_depend_on_buckets_or_workers(cohort, tmp_path):

@@ -175,3 +175,20 @@ def test_the_sampled_ratio_follows_gzip_members_and_survives_a_damaged_file(tmp_
     damaged = tmp_path / "Damaged.ndjson.gz"
     damaged.write_bytes(b"\x1f\x8b" + b"\x00" * 100)
     assert buckets.sampled_ratio(damaged) == buckets.GZIP_RATIO
+
+
+def test_the_pass_reports_every_byte_it_splits_against_the_export_size(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch):
+    """The progress a coordinator watches while a million patients are split (minutes before the first score)."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "Patient.ndjson").write_bytes(b"\n".join(_patient(f"p{i}") for i in range(30)) + b"\n")
+    content = b"".join(_obs(f"o{i}", f"p{i % 30}") + b"\n" for i in range(2000))
+    (folder / "Observation.ndjson.gz").write_bytes(gzip.compress(content, compresslevel=1))
+    monkeypatch.setattr(buckets, "BLOCK_BYTES", 5000)
+    reports: list[tuple[int, int]] = []
+    partition(folder, tmp_path / "work", k=3, on_read=lambda n, total: reports.append((n, total)))
+    size = (folder / "Patient.ndjson").stat().st_size + len(content)
+    assert len(reports) > 10
+    assert sum(n for n, _ in reports) == size
+    assert {total for _, total in reports} == {size}
