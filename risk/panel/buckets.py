@@ -45,6 +45,7 @@ from risk.fhir.ndjson import is_ndjson_name
 from risk.fhir.reading import UTF8_BOM, is_gzip, open_binary
 from risk.fhir.references import is_valid_id, link_to_patient
 from risk.fhir.resource_types import R4_RESOURCE_TYPES
+from risk.panel import forkserver
 from risk.panel.rejects import Reject
 from risk.panel.stop import held
 from risk.record.build import patient_demographics
@@ -423,6 +424,7 @@ def process_pool(workers: int) -> PanelPool:
     """A pool of `workers` processes, started safely (for the bucket pass and the scoring, risk.panel.engine)."""
     # forkserver, not fork: a child forked from a process whose OpenMP pool (XGBoost) or other threads already ran
     # can hang on a lock copied in its held state (seen when a test or the app had scored before the panel).
+    forkserver.preload()
     return PanelPool(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"),
                      initializer=_ignore_sigint)
 

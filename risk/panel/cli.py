@@ -8,11 +8,14 @@ from pathlib import Path
 
 from risk import feedback
 from risk.errors import ExitCode, RiskError
+from risk.panel import forkserver
 from risk.panel.stop import Stopped, stop_signals
 from risk.settings import Settings, parse_as_of
 
 
 def cmd_panel(args: argparse.Namespace) -> int:
+    if args.workers != 1 and args.engine == "local":
+        forkserver.start()  # the workers' fork server imports the scoring code while this process does
     # Imported when the command runs (XGBoost, pandas), so that `risk --help` answers at once; no cycle behind it.
     from risk.advise.data import DEFAULT_GUIDELINE_SET
     from risk.panel.engine import check_scheduler, default_workers
