@@ -146,12 +146,18 @@ def uncompressed_size(path: Path) -> int:
     compresses 10-20x): a multi-gigabyte archive is never mistaken for a small one.
     """
     size = os.path.getsize(path)
-    if size < 18 or not is_gzip(path):
-        return size
+    isize = gzip_size_field(path)
+    return size if isize is None else max(isize, 4 * size)
+
+
+def gzip_size_field(path: Path) -> int | None:
+    """gzip's ISIZE trailer (the last member's size modulo 2**32, RFC 1952 section 2.3.1); None for a file that is
+    not gzip or too short to hold one."""
+    if os.path.getsize(path) < 18 or not is_gzip(path):
+        return None
     with _open_raw(path) as raw:
         raw.seek(-4, io.SEEK_END)
-        isize = int.from_bytes(raw.read(4), "little")
-    return max(isize, 4 * size)
+        return int.from_bytes(raw.read(4), "little")
 
 
 def json_error(

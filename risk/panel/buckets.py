@@ -42,7 +42,7 @@ import orjson
 from risk.errors import ExitCode, RecordError, SourceError
 from risk.fhir.dates import parse_fhir_date
 from risk.fhir.ndjson import is_ndjson_name
-from risk.fhir.reading import UTF8_BOM, is_gzip, open_binary
+from risk.fhir.reading import UTF8_BOM, gzip_size_field, open_binary
 from risk.fhir.references import is_valid_id, link_to_patient
 from risk.fhir.resource_types import R4_RESOURCE_TYPES
 from risk.panel import forkserver
@@ -138,11 +138,10 @@ GZIP_RATIO = 30  # when the sample cannot be read (a damaged file): FHIR NDJSON'
 def export_size(path: Path) -> int:
     """The (uncompressed) bytes of one export file, a multi-gigabyte gzip file included (see ISIZE_MODULUS)."""
     size = os.path.getsize(path)
-    if size < 18 or not is_gzip(path):
+    field = gzip_size_field(path)
+    if field is None:
         return size
-    with path.open("rb") as f:
-        f.seek(-4, os.SEEK_END)
-        isize = int.from_bytes(f.read(4), "little") % ISIZE_MODULUS
+    isize = field % ISIZE_MODULUS
     if size * DEFLATE_MAX_RATIO < ISIZE_MODULUS:
         return isize
     estimate = size * sampled_ratio(path)
