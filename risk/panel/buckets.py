@@ -21,6 +21,7 @@ depend on the number of processes.
 from __future__ import annotations
 
 import contextlib
+import gc
 import gzip
 import multiprocessing
 import multiprocessing.connection
@@ -425,13 +426,28 @@ def process_pool(workers: int) -> PanelPool:
     # can hang on a lock copied in its held state (seen when a test or the app had scored before the panel).
     forkserver.preload()
     return PanelPool(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"),
-                     initializer=_ignore_sigint)
+                     initializer=_worker_start)
 
 
-def _ignore_sigint() -> None:
+def _worker_start() -> None:
     """In each worker: Ctrl-C reaches the terminal's whole process group, but the stop is the coordinator's to make
-    (it terminates the workers); a worker hit by it would print its own traceback."""
+    (it terminates the workers); a worker hit by it would print its own traceback. What the worker has imported
+    lives as long as it does: frozen out of the cyclic collector (see freeze_long_lived)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    freeze_long_lived()
+
+
+def freeze_long_lived() -> None:
+    """Move every object alive now out of the cyclic garbage collector's reach (gc.freeze).
+
+    A worker holds millions of long-lived objects (the modules, XGBoost's and pandas' state, the loaded models) and
+    allocates fast while it reads and scores, so the collector's full passes, which walk every tracked object, ran
+    some 20 times per 5k patients and found almost nothing to free. With this and the collector paused while each
+    chunk is assessed (risk.panel.stream.assess_chunks), `risk panel` on 20k synthetic patients on 2 cores took
+    100-110 s instead of 132-136 s (three interleaved runs each). Frozen objects are still freed by reference
+    counting; only a reference cycle among them would outlive the process, and modules and models are never
+    dropped."""
+    gc.freeze()
 
 
 def _routed(items: Iterator[Item], workers: int, pool: ProcessPoolExecutor | None) -> Iterator[Routed]:

@@ -28,7 +28,7 @@ import orjson
 from risk.errors import ExitCode, SourceError
 from risk.fhir.ndjson import NdjsonSource
 from risk.models.registry import LoadedModel, load_all
-from risk.panel.buckets import Bucket, orphan_origins, process_pool, read_patient_origins
+from risk.panel.buckets import Bucket, freeze_long_lived, orphan_origins, process_pool, read_patient_origins
 from risk.panel.rejects import Reject
 from risk.panel.row import FLOAT_COLUMNS, INT_COLUMNS, flat_row, panel_facts, row_columns
 from risk.panel.stream import Excluded, assess_chunks, living
@@ -64,8 +64,11 @@ class BucketResult:
 
 @cache
 def _models(models_dir: str | None) -> dict[str, LoadedModel]:
-    """Once per worker process (checksums verified by the registry)."""
-    return load_all(Path(models_dir) if models_dir else None)
+    """Once per worker process (checksums verified by the registry); then frozen with everything else alive, as
+    they live as long as the process (risk.panel.buckets.freeze_long_lived)."""
+    models = load_all(Path(models_dir) if models_dir else None)
+    freeze_long_lived()
+    return models
 
 
 def bucket_rejects(bucket: Bucket, files: tuple[str, ...]

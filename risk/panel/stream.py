@@ -15,6 +15,7 @@ from datetime import date
 from risk.advise.data import DEFAULT_GUIDELINE_SET
 from risk.assess.assessment import Assessment
 from risk.assess.batch import assess_records
+from risk.fhir.reading import gc_paused
 from risk.models.registry import LoadedModel
 from risk.record import PatientRecord
 
@@ -49,5 +50,7 @@ def assess_chunks(records: Iterable[PatientRecord], models: Mapping[str, LoadedM
     """(record, its Assessment on the card path, or the exception its own assessment raised) per patient, in
     source order; each chunk goes through the batch path once (risk.assess.batch)."""
     for batch in chunks(records, chunk):
-        yield from zip(batch, assess_records(batch, as_of, models, region=region, guideline_set=guideline_set,
-                                             card_only=True), strict=True)
+        with gc_paused():
+            assessed = assess_records(batch, as_of, models, region=region, guideline_set=guideline_set,
+                                      card_only=True)
+        yield from zip(batch, assessed, strict=True)
